@@ -1,0 +1,442 @@
+package term
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+)
+
+// MaxDepth is the deepest nesting of containers a term may have. It bounds
+// the recursion of Copy and of the wire decoder, and stops cyclic values
+// (a []any that contains itself) with an error instead of a crash.
+const MaxDepth = 512
+
+// ErrUnsendable is matched (with errors.Is) by every error Copy returns.
+var ErrUnsendable = errors.New("value cannot be sent")
+
+// UnsendableError says which part of a message cannot be sent and why.
+type UnsendableError struct {
+	Type string // the Go type that cannot be sent
+	Path string // where it sits in the message: msg, msg[2], msg["k"], msg.Reason
+	Why  string
+}
+
+func (e *UnsendableError) Error() string {
+	return fmt.Sprintf("cannot send %s at %s: %s", e.Type, e.Path, e.Why)
+}
+
+// Is makes errors.Is(err, ErrUnsendable) true.
+func (e *UnsendableError) Is(target error) bool { return target == ErrUnsendable }
+
+// Copy returns a deep copy of v in canonical form, or an *UnsendableError
+// when v holds something that cannot be sent (see the package doc). It never
+// panics and never returns a partial copy. Copy is safe for concurrent use.
+func Copy(v any) (any, error) {
+	out, err := copyAny(v, 0)
+	if err != nil {
+		return nil, finishPath(err)
+	}
+	return out, nil
+}
+
+// pathError accumulates the path of an unsendable value while the recursion
+// unwinds; finishPath turns it into the exported error.
+type pathError struct {
+	typ, why string
+	rev      []string // path elements, innermost first
+}
+
+func (e *pathError) Error() string { return e.why }
+
+func finishPath(err error) error {
+	pe, ok := err.(*pathError)
+	if !ok {
+		return err
+	}
+	path := "msg"
+	for i := len(pe.rev) - 1; i >= 0; i-- {
+		path += pe.rev[i]
+	}
+	return &UnsendableError{Type: pe.typ, Path: path, Why: pe.why}
+}
+
+func unsendable(t string, why string) error { return &pathError{typ: t, why: why} }
+
+func at(err error, elem string) error {
+	if pe, ok := err.(*pathError); ok {
+		pe.rev = append(pe.rev, elem)
+	}
+	return err
+}
+
+func index(i int) string { return "[" + strconv.Itoa(i) + "]" }
+
+func tooDeep() error {
+	return unsendable("value", fmt.Sprintf("nested deeper than %d levels (a value that contains itself?)", MaxDepth))
+}
+
+// copyAny is the fast path for the types messages are usually made of; it
+// falls back to reflection for typed containers and named types.
+func copyAny(v any, depth int) (any, error) {
+	switch x := v.(type) {
+	case nil, bool, string, int, int64, float64, Atom, Pid, Ref, Name, NodeUp,
+		int8, int16, int32, uint, uint8, uint16, uint32, uint64, float32:
+		return v, nil
+	case Tuple:
+		if depth >= MaxDepth {
+			return nil, tooDeep()
+		}
+		return copySlice(x, depth)
+	case []any:
+		if depth >= MaxDepth {
+			return nil, tooDeep()
+		}
+		if x == nil {
+			return x, nil
+		}
+		return copySlice(x, depth)
+	case []byte:
+		if x == nil {
+			return x, nil
+		}
+		return append(make([]byte, 0, len(x)), x...), nil
+	case map[string]any:
+		if depth >= MaxDepth {
+			return nil, tooDeep()
+		}
+		if x == nil {
+			return x, nil
+		}
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			c, err := copyAny(e, depth+1)
+			if err != nil {
+				return nil, at(err, "["+strconv.Quote(k)+"]")
+			}
+			out[k] = c
+		}
+		return out, nil
+	case Down:
+		r, err := copyAny(x.Reason, depth+1)
+		if err != nil {
+			return nil, at(err, ".Reason")
+		}
+		x.Reason = r
+		return x, nil
+	case Exit:
+		r, err := copyAny(x.Reason, depth+1)
+		if err != nil {
+			return nil, at(err, ".Reason")
+		}
+		x.Reason = r
+		return x, nil
+	case NodeDown:
+		r, err := copyAny(x.Reason, depth+1)
+		if err != nil {
+			return nil, at(err, ".Reason")
+		}
+		x.Reason = r
+		return x, nil
+	case Call:
+		r, err := copyAny(x.Request, depth+1)
+		if err != nil {
+			return nil, at(err, ".Request")
+		}
+		x.Request = r
+		return x, nil
+	case Reply:
+		r, err := copyAny(x.Value, depth+1)
+		if err != nil {
+			return nil, at(err, ".Value")
+		}
+		x.Value = r
+		return x, nil
+	}
+	if depth >= MaxDepth {
+		return nil, tooDeep()
+	}
+	rv := reflect.ValueOf(v)
+	out, err := copyValue(rv, depth)
+	if err != nil {
+		return nil, err
+	}
+	return out.Interface(), nil
+}
+
+// copySlice copies a Tuple or []any, keeping its type.
+func copySlice[S ~[]any](x S, depth int) (any, error) {
+	out := make(S, len(x))
+	for i, e := range x {
+		c, err := copyAny(e, depth+1)
+		if err != nil {
+			return nil, at(err, index(i))
+		}
+		out[i] = c
+	}
+	return out, nil
+}
+
+// copyValue copies rv into a value of its canonical type.
+func copyValue(rv reflect.Value, depth int) (reflect.Value, error) {
+	t := rv.Type()
+	ct, err := Canonical(t)
+	if err != nil {
+		return reflect.Value{}, err
+	}
+	switch t.Kind() {
+	case reflect.Bool, reflect.String, reflect.Float32, reflect.Float64,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if ct == t {
+			return rv, nil
+		}
+		return rv.Convert(ct), nil
+	case reflect.Struct:
+		// Only gerl's own structs pass Canonical; copyAny knows them.
+		c, err := copyAny(rv.Interface(), depth)
+		if err != nil {
+			return reflect.Value{}, err
+		}
+		return reflect.ValueOf(c), nil
+	case reflect.Interface:
+		if rv.IsNil() {
+			return reflect.Zero(ct), nil
+		}
+		c, err := copyAny(rv.Elem().Interface(), depth)
+		if err != nil {
+			return reflect.Value{}, err
+		}
+		out := reflect.New(ct).Elem()
+		if c != nil {
+			out.Set(reflect.ValueOf(c))
+		}
+		return out, nil
+	}
+	if depth >= MaxDepth {
+		return reflect.Value{}, tooDeep()
+	}
+	switch t.Kind() {
+	case reflect.Slice:
+		if rv.IsNil() {
+			return reflect.Zero(ct), nil
+		}
+		n := rv.Len()
+		out := reflect.MakeSlice(ct, n, n)
+		if err := copyElems(out, rv, depth); err != nil {
+			return reflect.Value{}, err
+		}
+		return out, nil
+	case reflect.Array:
+		out := reflect.New(ct).Elem()
+		if err := copyElems(out, rv, depth); err != nil {
+			return reflect.Value{}, err
+		}
+		return out, nil
+	case reflect.Map:
+		if rv.IsNil() {
+			return reflect.Zero(ct), nil
+		}
+		out := reflect.MakeMapWithSize(ct, rv.Len())
+		iter := rv.MapRange()
+		for iter.Next() {
+			k, err := copyKey(iter.Key(), ct.Key())
+			if err != nil {
+				return reflect.Value{}, at(err, "[key "+sprint(iter.Key().Interface())+"]")
+			}
+			e, err := copyValue(iter.Value(), depth+1)
+			if err != nil {
+				return reflect.Value{}, at(err, "["+sprint(iter.Key().Interface())+"]")
+			}
+			out.SetMapIndex(k, e)
+		}
+		return out, nil
+	}
+	// Canonical rejects every other kind.
+	return reflect.Value{}, unsendable(t.String(), "unsupported type")
+}
+
+// copyElems copies the elements of a slice or array src into dst, whose
+// element type is the canonical form of src's.
+func copyElems(dst, src reflect.Value, depth int) error {
+	st, dt := src.Type().Elem(), dst.Type().Elem()
+	if st == dt && isScalarKind(st.Kind()) {
+		reflect.Copy(dst, src)
+		return nil
+	}
+	for i := 0; i < src.Len(); i++ {
+		e, err := copyValue(src.Index(i), depth+1)
+		if err != nil {
+			return at(err, index(i))
+		}
+		dst.Index(i).Set(e)
+	}
+	return nil
+}
+
+// copyKey checks and converts a map key to the canonical key type kt.
+func copyKey(k reflect.Value, kt reflect.Type) (reflect.Value, error) {
+	if k.Kind() == reflect.Interface {
+		if k.IsNil() {
+			return reflect.Zero(kt), nil
+		}
+		k = k.Elem()
+	}
+	ck, err := Canonical(k.Type())
+	if err != nil {
+		return reflect.Value{}, err
+	}
+	if !isKeyType(ck) {
+		return reflect.Value{}, unsendable(k.Type().String(), "map keys must be bools, numbers, strings, atoms, pids or refs")
+	}
+	k = k.Convert(ck)
+	if kt.Kind() == reflect.Interface {
+		out := reflect.New(kt).Elem()
+		out.Set(k)
+		return out, nil
+	}
+	return k, nil
+}
+
+var (
+	anyType   = reflect.TypeOf((*any)(nil)).Elem()
+	atomType  = reflect.TypeOf(Atom(""))
+	pidType   = reflect.TypeOf(Pid{})
+	refType   = reflect.TypeOf(Ref{})
+	tupleType = reflect.TypeOf(Tuple(nil))
+)
+
+// ownTypes are gerl's named types: they keep their identity when sent.
+func isOwnType(t reflect.Type) bool {
+	switch t {
+	case atomType, pidType, refType, tupleType,
+		reflect.TypeOf(Name{}), reflect.TypeOf(Down{}), reflect.TypeOf(Exit{}),
+		reflect.TypeOf(NodeUp{}), reflect.TypeOf(NodeDown{}),
+		reflect.TypeOf(Call{}), reflect.TypeOf(Reply{}):
+		return true
+	}
+	return false
+}
+
+func isScalarKind(k reflect.Kind) bool {
+	switch k {
+	case reflect.Bool, reflect.String, reflect.Float32, reflect.Float64,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return true
+	}
+	return false
+}
+
+func isKeyType(t reflect.Type) bool {
+	return t == anyType || t == pidType || t == refType || isScalarKind(t.Kind())
+}
+
+// basicType returns the predeclared Go type of a scalar kind, or nil.
+func basicType(k reflect.Kind) reflect.Type {
+	switch k {
+	case reflect.Bool:
+		return reflect.TypeFor[bool]()
+	case reflect.String:
+		return reflect.TypeFor[string]()
+	case reflect.Float32:
+		return reflect.TypeFor[float32]()
+	case reflect.Float64:
+		return reflect.TypeFor[float64]()
+	case reflect.Int:
+		return reflect.TypeFor[int]()
+	case reflect.Int8:
+		return reflect.TypeFor[int8]()
+	case reflect.Int16:
+		return reflect.TypeFor[int16]()
+	case reflect.Int32:
+		return reflect.TypeFor[int32]()
+	case reflect.Int64:
+		return reflect.TypeFor[int64]()
+	case reflect.Uint:
+		return reflect.TypeFor[uint]()
+	case reflect.Uint8:
+		return reflect.TypeFor[uint8]()
+	case reflect.Uint16:
+		return reflect.TypeFor[uint16]()
+	case reflect.Uint32:
+		return reflect.TypeFor[uint32]()
+	case reflect.Uint64:
+		return reflect.TypeFor[uint64]()
+	}
+	return nil
+}
+
+// Canonical returns the type a value of type t has after it is sent: t itself
+// for gerl's types and unnamed types built from sendable parts, the
+// underlying predeclared type for other named scalars, and the same shape
+// rebuilt from canonical parts for named containers. It returns an error for
+// types that cannot be sent. The distribution codec uses it to describe
+// typed containers on the wire.
+func Canonical(t reflect.Type) (reflect.Type, error) {
+	if isOwnType(t) {
+		return t, nil
+	}
+	k := t.Kind()
+	if bt := basicType(k); bt != nil {
+		return bt, nil
+	}
+	switch k {
+	case reflect.Interface:
+		if t.NumMethod() == 0 {
+			return anyType, nil
+		}
+		return nil, unsendable(t.String(), "only the empty interface (any) can hold a message part")
+	case reflect.Slice:
+		e, err := Canonical(t.Elem())
+		if err != nil {
+			return nil, err
+		}
+		if t.Name() == "" && e == t.Elem() {
+			return t, nil
+		}
+		return reflect.SliceOf(e), nil
+	case reflect.Array:
+		e, err := Canonical(t.Elem())
+		if err != nil {
+			return nil, err
+		}
+		if t.Name() == "" && e == t.Elem() {
+			return t, nil
+		}
+		return reflect.ArrayOf(t.Len(), e), nil
+	case reflect.Map:
+		kt, err := Canonical(t.Key())
+		if err != nil {
+			return nil, err
+		}
+		if !isKeyType(kt) {
+			return nil, unsendable(t.String(), "map keys must be bools, numbers, strings, atoms, pids or refs")
+		}
+		e, err := Canonical(t.Elem())
+		if err != nil {
+			return nil, err
+		}
+		if t.Name() == "" && kt == t.Key() && e == t.Elem() {
+			return t, nil
+		}
+		return reflect.MapOf(kt, e), nil
+	}
+	return nil, unsendable(t.String(), whyNot(t))
+}
+
+func whyNot(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Chan:
+		return "channels are shared memory; send a pid and let the receiver reply"
+	case reflect.Func:
+		return "functions cannot be copied to another process; spawn the function instead, or send a module function's name"
+	case reflect.Pointer, reflect.UnsafePointer, reflect.Uintptr:
+		return "pointers would share memory between processes; send the value itself"
+	case reflect.Struct:
+		return "struct types are not terms; send a Tuple or a map (e.g. map[string]any{...})"
+	case reflect.Complex64, reflect.Complex128:
+		return "complex numbers are not terms; send the real and imaginary parts"
+	}
+	return "unsupported type"
+}

@@ -1,0 +1,111 @@
+package term
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// NoNode is the node name of a node started without distribution, as in erl.
+const NoNode Atom = "nonode@nohost"
+
+// Pid names a process: the node it lives on, its id on that node, and the
+// node's creation (a number that changes each time a node of that name
+// starts, so a pid of an earlier incarnation never reaches a new process).
+// Pids are comparable values and can be map keys.
+type Pid struct {
+	Node     Atom
+	ID       uint64
+	Creation uint32
+}
+
+// String prints the pid as <node.id.creation>, e.g. <foo@vm.42.0>.
+func (p Pid) String() string {
+	var b strings.Builder
+	b.Grow(len(p.Node) + 24)
+	b.WriteByte('<')
+	b.WriteString(string(p.Node))
+	b.WriteByte('.')
+	b.WriteString(strconv.FormatUint(p.ID, 10))
+	b.WriteByte('.')
+	b.WriteString(strconv.FormatUint(uint64(p.Creation), 10))
+	b.WriteByte('>')
+	return b.String()
+}
+
+// IsZero reports whether p is the zero Pid, which names no process.
+func (p Pid) IsZero() bool { return p == Pid{} }
+
+// Ref is a reference unique on its node's incarnation: monitors and calls
+// are identified by refs. Refs are comparable values and can be map keys.
+type Ref struct {
+	Node     Atom
+	ID       uint64
+	Creation uint32
+}
+
+// String prints the ref as #Ref<node.id.creation>.
+func (r Ref) String() string {
+	var b strings.Builder
+	b.Grow(len(r.Node) + 28)
+	b.WriteString("#Ref<")
+	b.WriteString(string(r.Node))
+	b.WriteByte('.')
+	b.WriteString(strconv.FormatUint(r.ID, 10))
+	b.WriteByte('.')
+	b.WriteString(strconv.FormatUint(uint64(r.Creation), 10))
+	b.WriteByte('>')
+	return b.String()
+}
+
+// IsZero reports whether r is the zero Ref.
+func (r Ref) IsZero() bool { return r == Ref{} }
+
+// ParsePid parses the text a Pid prints as, "<foo@vm.42.0>". The node part
+// may itself contain dots (foo@host.example.com): the id and creation are the
+// last two dot-separated fields.
+func ParsePid(s string) (Pid, error) {
+	node, id, cr, err := parseIdent(s, "<", ">")
+	if err != nil {
+		return Pid{}, fmt.Errorf("parse pid %q: %w (want <node.id.creation>, e.g. <foo@vm.42.0>)", s, err)
+	}
+	return Pid{Node: node, ID: id, Creation: cr}, nil
+}
+
+// ParseRef parses the text a Ref prints as, "#Ref<foo@vm.7.0>".
+func ParseRef(s string) (Ref, error) {
+	node, id, cr, err := parseIdent(s, "#Ref<", ">")
+	if err != nil {
+		return Ref{}, fmt.Errorf("parse ref %q: %w (want #Ref<node.id.creation>)", s, err)
+	}
+	return Ref{Node: node, ID: id, Creation: cr}, nil
+}
+
+func parseIdent(s, open, closing string) (Atom, uint64, uint32, error) {
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, open) || !strings.HasSuffix(s, closing) || len(s) < len(open)+len(closing) {
+		return "", 0, 0, fmt.Errorf("missing %s...%s", open, closing)
+	}
+	body := s[len(open) : len(s)-len(closing)]
+	last := strings.LastIndexByte(body, '.')
+	if last < 0 {
+		return "", 0, 0, fmt.Errorf("missing creation")
+	}
+	mid := strings.LastIndexByte(body[:last], '.')
+	if mid < 0 {
+		return "", 0, 0, fmt.Errorf("missing id")
+	}
+	node, idText, crText := body[:mid], body[mid+1:last], body[last+1:]
+	if !validAtomName(node) {
+		return "", 0, 0, fmt.Errorf("bad node name %q", node)
+	}
+	id, err := strconv.ParseUint(idText, 10, 64)
+	if err != nil {
+		return "", 0, 0, fmt.Errorf("bad id %q", idText)
+	}
+	cr, err := strconv.ParseUint(crText, 10, 32)
+	if err != nil {
+		return "", 0, 0, fmt.Errorf("bad creation %q", crText)
+	}
+	return Atom(node), id, uint32(cr), nil
+}

@@ -1,0 +1,163 @@
+// Package term defines the values gerl processes exchange: atoms, tuples,
+// pids, refs, the messages the runtime itself delivers (DOWN, EXIT, nodeup,
+// nodedown, calls and replies), and the canonical copy that gives every
+// receiver its own value.
+//
+// # What can be sent
+//
+// A message is any Go value built from:
+//
+//   - nil, bool, string, every signed and unsigned integer type (not uintptr),
+//     float32 and float64;
+//   - Atom, Pid, Ref, Name, Tuple and the runtime's message structs (Down,
+//     Exit, NodeUp, NodeDown, Call, Reply);
+//   - slices, arrays and maps of the above, nested to any depth up to
+//     MaxDepth ([]byte is a binary);
+//   - values of interface type any holding any of the above.
+//
+// Map keys must be scalars: bools, numbers, strings, atoms, pids or refs.
+// Named types other than gerl's own are sent as their underlying type (a
+// time.Duration arrives as an int64). Pointers, channels, functions, structs
+// other than gerl's own, complex numbers and unsafe pointers cannot be sent:
+// Copy reports them with an error naming the type and the path to it.
+//
+// # Copy semantics
+//
+// Copy returns a deep copy in canonical form; the runtime applies it to every
+// message, so a sender that mutates a slice or map after sending never
+// changes what was received. The distribution codec decodes to exactly the
+// same types, so a receiver cannot tell a local message from a remote one.
+package term
+
+import (
+	"strings"
+)
+
+// Atom is a constant name, as in Erlang: ping, ok, normal. Atoms compare by
+// value and print without quotes when they are simple lowercase names.
+type Atom string
+
+// Tuple is a fixed group of values, written T(A("ping"), self, 1) or
+// Tuple{Atom("ping"), self, 1}. Tuples are slices: they cannot be map keys.
+type Tuple []any
+
+// T builds a tuple from its elements. It is the terse form of Tuple{...}.
+func T(elems ...any) Tuple { return Tuple(elems) }
+
+// A converts a string to an Atom. It is the terse form of Atom(s).
+func A(s string) Atom { return Atom(s) }
+
+// Tag returns the first element of t when it is an atom, and "" otherwise.
+// It makes matching on tagged tuples short: t.Tag() == "ping".
+func (t Tuple) Tag() Atom {
+	if len(t) == 0 {
+		return ""
+	}
+	a, _ := t[0].(Atom)
+	return a
+}
+
+// Well-known atoms: exit reasons and the values the runtime uses.
+const (
+	// Normal is the exit reason of a process whose function returned.
+	Normal Atom = "normal"
+	// Kill is the untrappable exit reason: Exit(pid, Kill) always ends pid.
+	Kill Atom = "kill"
+	// Killed is the exit reason of a process ended by Kill.
+	Killed Atom = "killed"
+	// NoProc is the reason reported for a process that does not exist.
+	NoProc Atom = "noproc"
+	// NoConnection is the reason reported when the node of a linked or
+	// monitored process becomes unreachable.
+	NoConnection Atom = "noconnection"
+	// Shutdown is the reason supervisors and node shutdown use.
+	Shutdown Atom = "shutdown"
+	// Undefined is returned where erl returns undefined.
+	Undefined Atom = "undefined"
+	// OK is the atom ok.
+	OK Atom = "ok"
+)
+
+// PanicTag tags the exit reason of a process that panicked: {panic, Value}.
+const PanicTag Atom = "panic"
+
+// Name addresses a process registered under Name on node Node:
+// Name{"pong", "bar@vm"}. It is the Go form of Erlang's {Name, Node}.
+type Name struct {
+	Name Atom
+	Node Atom
+}
+
+// Down is the message a monitor delivers when the monitored process exits
+// or cannot be reached: Erlang's {'DOWN', Ref, process, Pid, Reason}. Name is
+// set when the monitor was taken on a registered name.
+type Down struct {
+	Ref    Ref
+	Pid    Pid
+	Name   Atom
+	Reason any
+}
+
+// Exit is the message a process that traps exits receives instead of being
+// ended by an exit signal: Erlang's {'EXIT', From, Reason}.
+type Exit struct {
+	From   Pid
+	Reason any
+}
+
+// NodeUp is delivered to node monitors when a connection to Node comes up.
+type NodeUp struct {
+	Node Atom
+}
+
+// NodeDown is delivered to node monitors when the connection to Node goes
+// down; Reason says why (connection_closed, net_tick_timeout, disconnect).
+type NodeDown struct {
+	Node   Atom
+	Reason any
+}
+
+// Call is a request made with Proc.Call: the callee answers it with
+// Proc.Reply(call, value). It is Erlang's {'$gen_call', {From, Ref}, Request}.
+type Call struct {
+	From    Pid
+	Ref     Ref
+	Request any
+}
+
+// Reply carries the answer to a Call back to the caller. The runtime only
+// delivers a Reply while its caller still waits for it, so a late reply never
+// lands in a mailbox.
+type Reply struct {
+	Ref   Ref
+	Value any
+}
+
+// PanicReason returns the exit reason of a process that panicked with v:
+// the tuple {panic, V}, where V is v itself when it can be sent, and the
+// panic's text otherwise (an error's message, or fmt's rendering).
+func PanicReason(v any) Tuple {
+	if err, ok := v.(error); ok {
+		return Tuple{PanicTag, err.Error()}
+	}
+	if c, err := Copy(v); err == nil {
+		return Tuple{PanicTag, c}
+	}
+	return Tuple{PanicTag, sprint(v)}
+}
+
+// IsNormal reports whether reason is the atom normal.
+func IsNormal(reason any) bool {
+	a, ok := reason.(Atom)
+	return ok && a == Normal
+}
+
+// validAtomName reports whether name may be used as a registered name or
+// node-name part: non-empty, at most 255 bytes, no NUL.
+func validAtomName(name string) bool {
+	return name != "" && len(name) <= 255 && !strings.ContainsRune(name, 0)
+}
+
+// ValidName reports whether name can be registered or used as the name part
+// of a node: non-empty, at most 255 bytes, no NUL byte.
+func ValidName(name Atom) bool { return validAtomName(string(name)) }

@@ -1,0 +1,80 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+// Errors a Call can return; test with errors.Is. A callee that exits makes
+// Call return a *CallError whose Reason is the exit reason.
+var (
+	ErrTimeout = errors.New("timeout")
+)
+
+// CallError is returned by Call when the callee exits (or cannot be
+// reached) before it replies.
+type CallError struct {
+	To     any // the pid or name called
+	Reason any // the callee's exit reason: noproc, noconnection, {panic, V}...
+}
+
+func (e *CallError) Error() string {
+	return fmt.Sprintf("call to %s: process exited: %s", term.Format(e.To), term.Format(e.Reason))
+}
+
+// Call sends request to a process (pid or name, as for Send) as a
+// term.Call and waits up to timeout (Forever waits as long as it takes) for
+// the callee's Reply. It is built on a monitor, as gen_server:call is: if
+// the callee exits first, Call returns a *CallError with the exit reason; if
+// the timeout passes, an error matching ErrTimeout. Either way the monitor
+// is removed and a reply that arrives later is dropped, never delivered.
+func (p *Proc) Call(to any, request any, timeout time.Duration) (any, error) {
+	ref := p.Monitor(to)
+	p.mu.Lock()
+	e := p.extLocked()
+	if e.calls == nil {
+		e.calls = make(map[term.Ref]struct{})
+	}
+	e.calls[ref] = struct{}{}
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		if p.ext != nil {
+			delete(p.ext.calls, ref)
+		}
+		p.mu.Unlock()
+		if p.Alive() {
+			p.Demonitor(ref, true)
+		}
+	}()
+	if err := p.Send(to, term.Call{From: p.Self(), Ref: ref, Request: request}); err != nil {
+		return nil, fmt.Errorf("call to %s: %w", term.Format(to), err)
+	}
+	msg, ok := p.ReceiveMatch(func(m any) bool {
+		switch x := m.(type) {
+		case term.Reply:
+			return x.Ref == ref
+		case term.Down:
+			return x.Ref == ref
+		}
+		return false
+	}, timeout)
+	if !ok {
+		return nil, fmt.Errorf("call to %s: no reply within %v: %w", term.Format(to), timeout, ErrTimeout)
+	}
+	switch x := msg.(type) {
+	case term.Reply:
+		return x.Value, nil
+	case term.Down:
+		return nil, &CallError{To: to, Reason: x.Reason}
+	}
+	panic("unreachable")
+}
+
+// Reply answers a Call. It is a no-op if the caller stopped waiting.
+func (p *Proc) Reply(call term.Call, value any) error {
+	return p.Send(call.From, term.Reply{Ref: call.Ref, Value: value})
+}

@@ -1,0 +1,79 @@
+package node
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+// server answers {add, A, B} with A+B, sleeps on {slow, D}, and panics on
+// crash.
+func server(p *Proc) {
+	for {
+		c, ok := p.Receive().(term.Call)
+		if !ok {
+			continue
+		}
+		req := c.Request.(term.Tuple)
+		switch req.Tag() {
+		case "add":
+			p.Reply(c, req[1].(int)+req[2].(int))
+		case "slow":
+			p.Sleep(time.Duration(req[1].(int64))) // a Duration arrives as int64
+			p.Reply(c, "late")
+		case "crash":
+			panic("asked to crash")
+		}
+	}
+}
+
+func TestCall(t *testing.T) {
+	n, _ := newTestNode(t)
+	me := testProc(t, n)
+	srv, _ := n.Spawn(server)
+	n.Register("calc", srv)
+
+	v, err := me.Call(srv, term.T(term.A("add"), 2, 3), time.Second*10)
+	if err != nil || v != 5 {
+		t.Fatalf("call = %v, %v", v, err)
+	}
+	v, err = me.Call("calc", term.T(term.A("add"), 1, 1), Forever)
+	if err != nil || v != 2 {
+		t.Fatalf("call by name = %v, %v", v, err)
+	}
+
+	// Timeout: a clear error, and the late reply never lands.
+	_, err = me.Call(srv, term.T(term.A("slow"), 50*time.Millisecond), time.Millisecond)
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("slow call: %v, want ErrTimeout", err)
+	}
+	// The server is now busy for a while; a second call proves the late
+	// reply was dropped, because it is queued after it.
+	v, err = me.Call(srv, term.T(term.A("add"), 3, 4), waitTime)
+	if err != nil || v != 7 {
+		t.Fatalf("call after timeout = %v, %v", v, err)
+	}
+	noMessage(t, me)
+
+	// Callee dies: CallError with the reason.
+	_, err = me.Call(srv, term.T(term.A("crash")), waitTime)
+	var ce *CallError
+	if !errors.As(err, &ce) {
+		t.Fatalf("call to crashing server: %v", err)
+	}
+	sameTerm(t, ce.Reason, term.T(term.PanicTag, "asked to crash"))
+	noMessage(t, me)
+
+	// Dead callee: noproc.
+	_, err = me.Call(srv, term.T(term.A("add"), 1, 2), waitTime)
+	if !errors.As(err, &ce) || ce.Reason != term.NoProc {
+		t.Fatalf("call to dead server: %v", err)
+	}
+	_, err = me.Call("calc", 1, waitTime)
+	if err == nil {
+		t.Fatal("call to a name whose process died succeeded")
+	}
+	noMessage(t, me)
+}

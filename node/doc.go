@@ -1,0 +1,45 @@
+// Package node is gerl's process runtime: lightweight processes with
+// mailboxes, links, monitors, a name registry and request/reply, with
+// Erlang's semantics.
+//
+// A process is a goroutine with a pid and an unbounded mailbox. It is
+// started from a function that receives its own *Proc:
+//
+//	n := node.New(node.Config{Name: "foo@vm"})
+//	pong, _ := n.Spawn(func(p *node.Proc) {
+//		for {
+//			m := p.Receive().(term.Tuple) // {ping, From}
+//			p.Send(m[1], term.A("pong"))
+//		}
+//	})
+//
+// Sending never blocks on the receiver and copies the message (see package
+// term for what can be sent), so processes share no memory. A send to a pid
+// that has exited does nothing. Receive takes the oldest message;
+// ReceiveMatch takes the oldest one a predicate accepts and leaves the rest
+// in order (selective receive); both can time out.
+//
+// A process ends when its function returns (reason normal), when it panics
+// (reason {panic, Value}, logged with its stack; the node carries on), when
+// it calls ExitSelf, or when it receives an exit signal it does not trap.
+// Links propagate abnormal exits both ways; TrapExit turns exit signals into
+// term.Exit messages; monitors deliver a term.Down with the reason (noproc
+// for a process that was already gone). SpawnLink and SpawnMonitor set the
+// link or monitor up before the child runs. Call is request/reply on top of
+// a monitor, as gen_server:call; package supervisor restarts crashed
+// children.
+//
+// Processes on other nodes are addressed the same way: a pid names its
+// node, and a term.Name{Name, Node} names a registered process anywhere. The
+// distribution layer plugs in through the Remote interface and the Deliver
+// methods; without it, other nodes are unreachable.
+//
+// # Concurrency
+//
+// Every method of Node, and every Proc method that acts on another process
+// (Send, Exit, Link, Monitor...), is safe for concurrent use. The receive
+// methods of a Proc must be called by one goroutine at a time, normally the
+// process's own. Locks are never held across user code; lock order is
+// procTable.mu, registry.mu, Proc.mu, remoteLinks.mu (a goroutine holds at
+// most one Proc.mu).
+package node

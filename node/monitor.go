@@ -1,0 +1,211 @@
+package node
+
+import (
+	"fmt"
+
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+// Monitor makes p watch target, a pid or a registered name (an Atom or
+// string for a name on this node, a term.Name for a name on any node). When
+// the target exits, p receives term.Down with the returned ref and the
+// reason. A target that does not exist gives Down with reason noproc at
+// once; a target on a node that cannot be reached, noconnection. Monitors
+// stack: each call makes a new one. It panics if target is not a pid or a
+// name.
+func (p *Proc) Monitor(target any) term.Ref {
+	p.checkAlive()
+	n := p.node
+	pid, name, err := n.resolve(target)
+	if err != nil {
+		panic(fmt.Errorf("monitor: %w", err))
+	}
+	ref := n.MakeRef()
+	self := p.Self()
+	byName := name.Name != ""
+	if byName && name.Node == n.name {
+		if q := n.reg.whereis(name.Name); q != nil {
+			pid = q.Self()
+		}
+	}
+	p.addWatch(ref, watchTarget{pid: pid, name: name})
+	noproc := func(reason any) {
+		n.propagate([]signal{{kind: sigDown, from: pid, to: self, ref: ref, reason: reason}})
+	}
+	switch {
+	case n.IsLocal(pid) || (byName && name.Node == n.name):
+		q := n.lookup(pid)
+		if q == nil || !q.addMonitor(ref, self) {
+			noproc(term.NoProc)
+		}
+	case pid.Node == n.name:
+		noproc(term.NoProc) // an earlier incarnation of this node
+	default:
+		node := pid.Node
+		if byName {
+			node = name.Node
+		}
+		n.links.addMonitorOut(node, ref, self)
+		var err error
+		if byName {
+			err = n.remoteFor().MonitorName(self, name, ref)
+		} else {
+			err = n.remoteFor().Monitor(self, pid, ref)
+		}
+		if err != nil {
+			n.links.removeMonitorOut(node, ref)
+			noproc(term.NoConnection)
+		}
+	}
+	return ref
+}
+
+// Demonitor turns off the monitor ref. Once it returns, no Down for ref
+// will be delivered; with flush, one that already arrived is removed from
+// the mailbox too (flush must be called by the receiving goroutine). It
+// reports whether the monitor was still active.
+func (p *Proc) Demonitor(ref term.Ref, flush bool) bool {
+	p.checkAlive()
+	p.mu.Lock()
+	var t watchTarget
+	active := false
+	if p.ext != nil {
+		t, active = p.ext.watching[ref]
+		delete(p.ext.watching, ref)
+	}
+	p.mu.Unlock()
+	if active {
+		p.node.dropWatch(p.Self(), ref, t)
+	}
+	if flush {
+		p.removeMatching(func(m any) bool {
+			d, ok := m.(term.Down)
+			return ok && d.Ref == ref
+		}, nil)
+	}
+	return active
+}
+
+// addWatch records on p's side that p monitors something under ref.
+func (p *Proc) addWatch(ref term.Ref, t watchTarget) {
+	p.mu.Lock()
+	e := p.extLocked()
+	if e.watching == nil {
+		e.watching = make(map[term.Ref]watchTarget)
+	}
+	e.watching[ref] = t
+	p.mu.Unlock()
+}
+
+// addMonitor records that watcher monitors p under ref; false if p has
+// exited.
+func (p *Proc) addMonitor(ref term.Ref, watcher term.Pid) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.state.Load() != stateAlive {
+		return false
+	}
+	e := p.extLocked()
+	if e.monitors == nil {
+		e.monitors = make(map[term.Ref]term.Pid)
+	}
+	e.monitors[ref] = watcher
+	return true
+}
+
+func (p *Proc) removeMonitor(ref term.Ref) {
+	p.mu.Lock()
+	if p.ext != nil {
+		delete(p.ext.monitors, ref)
+	}
+	p.mu.Unlock()
+}
+
+// dropWatch removes the monitored side of a monitor watcher held.
+func (n *Node) dropWatch(watcher term.Pid, ref term.Ref, t watchTarget) {
+	if n.IsLocal(t.pid) {
+		if q := n.procs.lookup(t.pid.ID); q != nil {
+			q.removeMonitor(ref)
+		}
+		return
+	}
+	node := t.pid.Node
+	if t.name.Name != "" {
+		node = t.name.Node
+	}
+	if node == "" || node == n.name {
+		return
+	}
+	n.links.removeMonitorOut(node, ref)
+	_ = n.remoteFor().Demonitor(watcher, node, ref)
+}
+
+// receiveDown delivers a Down to p if p still holds the monitor, consuming
+// it, so a demonitored or already-reported monitor never yields a message.
+func (p *Proc) receiveDown(s signal) {
+	p.mu.Lock()
+	if p.state.Load() != stateAlive || p.ext == nil {
+		p.mu.Unlock()
+		return
+	}
+	t, ok := p.ext.watching[s.ref]
+	if !ok {
+		p.mu.Unlock()
+		return
+	}
+	delete(p.ext.watching, s.ref)
+	pid := s.from
+	if pid.IsZero() {
+		pid = t.pid
+	}
+	wake := p.enqueueLocked(term.Down{Ref: s.ref, Pid: pid, Name: t.name.Name, Reason: s.reason})
+	p.mu.Unlock()
+	p.signalWake(wake)
+	if !p.node.IsLocal(pid) || (t.name.Name != "" && t.name.Node != p.node.name) {
+		node := pid.Node
+		if t.name.Name != "" {
+			node = t.name.Node
+		}
+		p.node.links.removeMonitorOut(node, s.ref)
+	}
+}
+
+// resolve turns a send, link or monitor target into a pid or a name: a Pid;
+// an Atom or string (a name on this node); a term.Name; a two-element Tuple
+// {Name, Node} as in Erlang; or a *Proc.
+func (n *Node) resolve(target any) (term.Pid, term.Name, error) {
+	switch t := target.(type) {
+	case term.Pid:
+		return t, term.Name{}, nil
+	case *Proc:
+		return t.Self(), term.Name{}, nil
+	case term.Atom:
+		return term.Pid{}, term.Name{Name: t, Node: n.name}, nil
+	case string:
+		return term.Pid{}, term.Name{Name: term.Atom(t), Node: n.name}, nil
+	case term.Name:
+		if t.Node == "" {
+			t.Node = n.name
+		}
+		return term.Pid{}, t, nil
+	case term.Tuple:
+		if len(t) == 2 {
+			name, ok1 := atomOf(t[0])
+			node, ok2 := atomOf(t[1])
+			if ok1 && ok2 {
+				return term.Pid{}, term.Name{Name: name, Node: node}, nil
+			}
+		}
+	}
+	return term.Pid{}, term.Name{}, fmt.Errorf("%s is not a pid or a name (want a Pid, a registered name, or Name{name, node})", term.Format(target))
+}
+
+func atomOf(v any) (term.Atom, bool) {
+	switch x := v.(type) {
+	case term.Atom:
+		return x, true
+	case string:
+		return term.Atom(x), true
+	}
+	return "", false
+}

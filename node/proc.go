@@ -1,0 +1,318 @@
+package node
+
+import (
+	"fmt"
+	"reflect"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+// Proc is a process: a goroutine with a pid, an unbounded mailbox, links,
+// monitors and an exit reason. A process function receives its own *Proc and
+// uses it to receive messages and act as that process.
+//
+// Concurrency: Send, Exit, Link, Monitor and the other methods that act on
+// other processes may be called from any goroutine. Receive and its variants
+// take messages out of the mailbox and must be called by one goroutine at a
+// time, normally the process's own; a second concurrent receiver panics.
+//
+// A process that has exited (it was killed, or a linked process died) stops
+// the next time it calls into the runtime: a blocked Receive returns at once
+// and the goroutine ends (runtime.Goexit, so deferred calls run). Go cannot
+// preempt a goroutine, so a process stuck in a loop that never calls the
+// runtime keeps running as a zombie; for everyone else it is already dead.
+type Proc struct {
+	node  *Node
+	id    uint64
+	entry uintptr // PC of the function the process started in
+
+	mu sync.Mutex // guards the fields below up to ext
+	// mailbox: senders append to in; the receiver moves in to out.
+	in       []any
+	wake     chan struct{} // cap 1; created on the first blocking receive
+	waiting  bool          // the receiver is parked on wake
+	attached bool          // driven by a foreign goroutine (the shell); immutable
+	reason   any           // the exit reason, set when state becomes dead
+	ext      *procExt      // links, monitors, name, flags; nil until needed
+
+	state     atomic.Uint32
+	receiving atomic.Bool
+	// owned by the receiving goroutine:
+	out     []any
+	outHead int32
+	outLen  atomic.Int32 // len(out)-outHead, for introspection
+}
+
+const (
+	stateAlive uint32 = iota
+	stateDead
+)
+
+// procExt holds what most processes never need, allocated on first use.
+// Guarded by Proc.mu.
+type procExt struct {
+	links    map[term.Pid]struct{}    // linked processes, local or remote
+	monitors map[term.Ref]term.Pid    // monitors on this process: ref -> watcher
+	watching map[term.Ref]watchTarget // monitors this process holds
+	calls    map[term.Ref]struct{}    // calls waiting for a Reply
+	name     term.Atom                // registered name
+	funcName string                   // what i() shows, if the spawner said
+	trapExit bool
+}
+
+type watchTarget struct {
+	pid  term.Pid
+	name term.Name // set for monitors taken on a registered name
+}
+
+func (p *Proc) extLocked() *procExt {
+	if p.ext == nil {
+		p.ext = &procExt{}
+	}
+	return p.ext
+}
+
+// Self returns the process's pid.
+func (p *Proc) Self() term.Pid { return p.node.pidOf(p.id) }
+
+// Node returns the node the process runs on.
+func (p *Proc) Node() *Node { return p.node }
+
+// String returns the pid's text.
+func (p *Proc) String() string { return p.Self().String() }
+
+// Alive reports whether the process has not exited.
+func (p *Proc) Alive() bool { return p.state.Load() == stateAlive }
+
+// ExitReason returns the reason the process exited with, or nil while it is
+// alive.
+func (p *Proc) ExitReason() any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.reason
+}
+
+// ExitError is the panic value that unwinds an attached process (the
+// shell's) when it has exited: erl prints it as ** exception exit: Reason.
+type ExitError struct {
+	Pid    term.Pid
+	Reason any
+}
+
+func (e *ExitError) Error() string {
+	return fmt.Sprintf("process %s exited: %s", e.Pid, term.Format(e.Reason))
+}
+
+// checkAlive unwinds the calling process if it has exited.
+func (p *Proc) checkAlive() {
+	if p.state.Load() != stateAlive {
+		p.unwind()
+	}
+}
+
+// unwind ends the goroutine of a dead process: Goexit for a spawned process,
+// a panic with *ExitError for an attached one.
+func (p *Proc) unwind() {
+	if p.attached {
+		panic(&ExitError{Pid: p.Self(), Reason: p.ExitReason()})
+	}
+	runtime.Goexit()
+}
+
+// SpawnOptions control how a process starts.
+type SpawnOptions struct {
+	// Link links the parent and the child before the child runs.
+	Link bool
+	// Monitor makes the parent monitor the child before the child runs; the
+	// monitor's ref is returned.
+	Monitor bool
+	// Func is what introspection shows as the function the process started
+	// in; by default the name of the Go function.
+	Func string
+}
+
+// Spawn starts fn as a new process with no parent and returns its pid.
+func (n *Node) Spawn(fn func(*Proc)) (term.Pid, error) {
+	pid, _, err := n.SpawnOpt(nil, SpawnOptions{}, fn)
+	return pid, err
+}
+
+// SpawnOpt starts fn as a new process. With opts.Link or opts.Monitor the
+// parent must be a live process of this node; the link or monitor is in
+// place before fn starts, so the parent cannot miss the child's exit.
+func (n *Node) SpawnOpt(parent *Proc, opts SpawnOptions, fn func(*Proc)) (term.Pid, term.Ref, error) {
+	if fn == nil {
+		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn: nil function")
+	}
+	if (opts.Link || opts.Monitor) && parent == nil {
+		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn: link or monitor needs a parent process")
+	}
+	if parent != nil {
+		parent.checkAlive()
+	}
+	p := &Proc{node: n, entry: reflect.ValueOf(fn).Pointer()}
+	if opts.Func != "" {
+		p.extLocked().funcName = opts.Func
+	}
+	// The child's side of the link and monitor is in place before anyone
+	// can see the child.
+	var ref term.Ref
+	if opts.Link {
+		p.extLocked().links = map[term.Pid]struct{}{parent.Self(): {}}
+	}
+	if opts.Monitor {
+		ref = n.MakeRef()
+		p.extLocked().monitors = map[term.Ref]term.Pid{ref: parent.Self()}
+	}
+	if !n.admit(p, true) {
+		return term.Pid{}, term.Ref{}, ErrStopped
+	}
+	child := p.Self()
+	if opts.Link && !parent.addLink(child) {
+		// The parent was killed while spawning: the child never runs.
+		p.terminate(term.NoProc)
+		n.wg.Done()
+		parent.unwind()
+	}
+	if opts.Monitor {
+		parent.addWatch(ref, watchTarget{pid: child})
+	}
+	if !p.Alive() {
+		// Killed between admit and now (Stop, or a pid guessed): its exit
+		// signals found the parent's side missing, so deliver them here.
+		// Delivery consumes the link or monitor, so nothing arrives twice.
+		reason := p.ExitReason()
+		var sigs []signal
+		if opts.Link {
+			sigs = append(sigs, signal{kind: sigLinkExit, from: child, to: parent.Self(), reason: reason})
+		}
+		if opts.Monitor {
+			sigs = append(sigs, signal{kind: sigDown, from: child, to: parent.Self(), ref: ref, reason: reason})
+		}
+		n.propagate(sigs)
+	}
+	go p.run(fn)
+	return child, ref, nil
+}
+
+// Attach creates a process that no goroutine of the runtime runs: the caller
+// drives it (the shell's evaluator is one). It receives, links and monitors
+// like any process. When it exits, its next runtime call panics with
+// *ExitError instead of ending the goroutine. End it with Exit.
+func (n *Node) Attach(funcName string) (*Proc, error) {
+	p := &Proc{node: n, attached: true}
+	p.extLocked().funcName = funcName
+	if !n.admit(p, false) {
+		return nil, ErrStopped
+	}
+	return p, nil
+}
+
+// Spawn starts fn as a process; see Node.Spawn. It panics with the node's
+// stop error only if the node is stopping, which also ends p.
+func (p *Proc) Spawn(fn func(*Proc)) term.Pid {
+	pid, _, err := p.node.SpawnOpt(p, SpawnOptions{}, fn)
+	p.mustSpawn(err)
+	return pid
+}
+
+// SpawnLink starts fn as a process linked to p, atomically.
+func (p *Proc) SpawnLink(fn func(*Proc)) term.Pid {
+	pid, _, err := p.node.SpawnOpt(p, SpawnOptions{Link: true}, fn)
+	p.mustSpawn(err)
+	return pid
+}
+
+// SpawnMonitor starts fn as a process monitored by p, atomically.
+func (p *Proc) SpawnMonitor(fn func(*Proc)) (term.Pid, term.Ref) {
+	pid, ref, err := p.node.SpawnOpt(p, SpawnOptions{Monitor: true}, fn)
+	p.mustSpawn(err)
+	return pid, ref
+}
+
+// mustSpawn handles the only spawn failure a live process can see: the node
+// is stopping, which will end the caller too.
+func (p *Proc) mustSpawn(err error) {
+	if err == nil {
+		return
+	}
+	if err == ErrStopped {
+		p.terminate(term.Shutdown)
+		p.unwind()
+	}
+	panic(err)
+}
+
+// admit gives p an id and publishes it, unless the node is stopping. With
+// goroutine set, it also counts the goroutine the caller will start, so
+// Stop waits for it.
+func (n *Node) admit(p *Proc, goroutine bool) bool {
+	n.spawnMu.RLock()
+	defer n.spawnMu.RUnlock()
+	if n.stopping.Load() {
+		return false
+	}
+	if goroutine {
+		n.wg.Add(1)
+	}
+	n.procs.insert(p)
+	return true
+}
+
+// run is the body of a process goroutine.
+func (p *Proc) run(fn func(*Proc)) {
+	returned := false
+	defer func() { p.finish(recover(), returned) }()
+	fn(p)
+	returned = true
+}
+
+// finish decides the exit reason of a process whose function has ended:
+// normal on return, the panic wrapped as {panic, Value} on a panic, or the
+// reason it was given if it was killed or called Exit.
+func (p *Proc) finish(r any, returned bool) {
+	defer p.node.wg.Done()
+	switch {
+	case r != nil:
+		if ee, ok := r.(*ExitError); ok && ee.Pid == p.Self() {
+			break // an attached-style unwind of p itself: already dead
+		}
+		reason := term.PanicReason(r)
+		if p.terminate(reason) {
+			p.node.log.Error("process crashed",
+				"pid", p.Self().String(), "func", p.FuncName(),
+				"reason", term.Format(reason), "stack", string(debug.Stack()))
+		}
+	case returned:
+		p.terminate(term.Normal)
+	default:
+		// runtime.Goexit: p.Exit or a kill already set the reason; a Goexit
+		// the process made itself (t.FailNow in a test) counts as normal.
+		p.terminate(term.Normal)
+	}
+	p.mu.Lock()
+	p.out, p.outHead = nil, 0
+	p.mu.Unlock()
+}
+
+// FuncName returns what introspection shows as the process's function.
+func (p *Proc) FuncName() string {
+	p.mu.Lock()
+	if p.ext != nil && p.ext.funcName != "" {
+		name := p.ext.funcName
+		p.mu.Unlock()
+		return name
+	}
+	p.mu.Unlock()
+	if p.entry == 0 {
+		return "unknown"
+	}
+	if f := runtime.FuncForPC(p.entry); f != nil {
+		return f.Name()
+	}
+	return "unknown"
+}

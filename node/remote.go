@@ -1,0 +1,171 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+// Remote carries what local processes do to processes on other nodes. The
+// distribution layer implements it and installs it with SetRemote; a node
+// without distribution uses one that reports every other node unreachable.
+//
+// Contract: every method may be called from any goroutine, concurrently. A
+// method may block while a connection to the target's node is set up
+// (connect on first use) or while that connection's send queue is full
+// (backpressure), and returns an error only when the node cannot be reached
+// or the value cannot be encoded. Signals from one local process to one
+// remote process must be delivered in the order the calls were made. The
+// receiving node applies them through the Node's Deliver methods.
+type Remote interface {
+	// Send delivers msg to the remote pid to.
+	Send(from, to term.Pid, msg any) error
+	// SendName delivers msg to the process registered as to.Name on
+	// to.Node; the remote node drops it if the name is unknown.
+	SendName(from term.Pid, to term.Name, msg any) error
+	// Link asks to's node to link to with from (DeliverLink there).
+	Link(from, to term.Pid) error
+	// Unlink asks to's node to remove the link (DeliverUnlink there).
+	Unlink(from, to term.Pid) error
+	// Exit sends an exit signal (DeliverExit there); link says whether it
+	// travels along a link (the sender died) or is an explicit exit.
+	Exit(from, to term.Pid, reason any, link bool) error
+	// Monitor asks target's node to report target's exit to watcher
+	// under ref (DeliverMonitor there).
+	Monitor(watcher, target term.Pid, ref term.Ref) error
+	// MonitorName is Monitor for a registered name on another node.
+	MonitorName(watcher term.Pid, target term.Name, ref term.Ref) error
+	// Demonitor cancels the monitor ref held on a process of node.
+	Demonitor(watcher term.Pid, node term.Atom, ref term.Ref) error
+	// Down tells a remote watcher that the local process target, which it
+	// monitored under ref, ended with reason (DeliverDown there).
+	Down(watcher term.Pid, ref term.Ref, target term.Pid, reason any) error
+	// Connect sets up the connection to node if there is none yet.
+	Connect(node term.Atom) error
+	// Close shuts the distribution layer down; the node calls it from Stop.
+	Close()
+}
+
+// ErrNotDistributed is returned for operations on other nodes by a node
+// started without distribution.
+var ErrNotDistributed = errors.New("this node is not distributed (start it with -sname or -name)")
+
+type remoteHolder struct{ Remote Remote }
+
+// SetRemote installs the distribution layer. Call it once, before processes
+// talk to other nodes.
+func (n *Node) SetRemote(r Remote) {
+	n.remote.Store(&remoteHolder{Remote: r})
+}
+
+func (n *Node) remoteFor() Remote {
+	if h := n.remote.Load(); h != nil {
+		return h.Remote
+	}
+	return noRemote{}
+}
+
+// noRemote is the Remote of a node without distribution.
+type noRemote struct{}
+
+func (noRemote) fail(node term.Atom) error {
+	return fmt.Errorf("node %s: %w", term.FormatAtom(node), ErrNotDistributed)
+}
+func (r noRemote) Send(_, to term.Pid, _ any) error             { return r.fail(to.Node) }
+func (r noRemote) SendName(_ term.Pid, to term.Name, _ any) error { return r.fail(to.Node) }
+func (r noRemote) Link(_, to term.Pid) error                    { return r.fail(to.Node) }
+func (r noRemote) Unlink(_, to term.Pid) error                  { return r.fail(to.Node) }
+func (r noRemote) Exit(_, to term.Pid, _ any, _ bool) error     { return r.fail(to.Node) }
+func (r noRemote) Monitor(_, t term.Pid, _ term.Ref) error      { return r.fail(t.Node) }
+func (r noRemote) MonitorName(_ term.Pid, t term.Name, _ term.Ref) error {
+	return r.fail(t.Node)
+}
+func (r noRemote) Demonitor(_ term.Pid, node term.Atom, _ term.Ref) error { return r.fail(node) }
+func (r noRemote) Down(w term.Pid, _ term.Ref, _ term.Pid, _ any) error  { return r.fail(w.Node) }
+func (r noRemote) Connect(node term.Atom) error                          { return r.fail(node) }
+func (noRemote) Close()                                                 {}
+
+// The Deliver methods apply, on this node, what a remote node's process did.
+// The distribution layer calls them from its connection goroutines, in the
+// order the frames arrived. Values passed in are fresh from the decoder and
+// are not copied again.
+
+// DeliverSend puts msg in the mailbox of the local process to.
+func (n *Node) DeliverSend(to term.Pid, msg any) {
+	if p := n.lookup(to); p != nil {
+		p.enqueue(msg)
+	}
+}
+
+// DeliverSendName puts msg in the mailbox of the process registered as
+// name; unknown names drop the message, as in Erlang.
+func (n *Node) DeliverSendName(name term.Atom, msg any) {
+	if p := n.reg.whereis(name); p != nil {
+		p.enqueue(msg)
+	}
+}
+
+// DeliverLink links the remote process from with the local process to. If
+// to does not exist, from receives an exit signal with reason noproc.
+func (n *Node) DeliverLink(from, to term.Pid) {
+	p := n.lookup(to)
+	if p == nil || !p.addLink(from) {
+		_ = n.remoteFor().Exit(to, from, term.NoProc, true)
+		return
+	}
+	n.links.addLink(to, from)
+}
+
+// DeliverUnlink removes the link between remote from and local to.
+func (n *Node) DeliverUnlink(from, to term.Pid) {
+	n.links.removeLink(to, from)
+	if p := n.lookup(to); p != nil {
+		p.removeLink(from)
+	}
+}
+
+// DeliverExit applies an exit signal from the remote process from to the
+// local process to.
+func (n *Node) DeliverExit(from, to term.Pid, reason any, link bool) {
+	kind := sigExit
+	if link {
+		kind = sigLinkExit
+	}
+	n.propagate([]signal{{kind: kind, from: from, to: to, reason: reason}})
+}
+
+// DeliverMonitor makes the remote watcher monitor the local target, given
+// by pid or, when name is not empty, by registered name. A target that does
+// not exist is reported at once with a Down with reason noproc.
+func (n *Node) DeliverMonitor(watcher term.Pid, target term.Pid, name term.Atom, ref term.Ref) {
+	var p *Proc
+	if name != "" {
+		p = n.reg.whereis(name)
+	} else {
+		p = n.lookup(target)
+	}
+	if p != nil {
+		target = p.Self()
+	}
+	if p == nil || !p.addMonitor(ref, watcher) {
+		_ = n.remoteFor().Down(watcher, ref, target, term.NoProc)
+		return
+	}
+	n.links.addMonitorIn(watcher.Node, ref, target)
+}
+
+// DeliverDemonitor cancels the monitor ref a remote watcher held.
+func (n *Node) DeliverDemonitor(watcher term.Pid, ref term.Ref) {
+	if target, ok := n.links.removeMonitorIn(watcher.Node, ref); ok {
+		if p := n.lookup(target); p != nil {
+			p.removeMonitor(ref)
+		}
+	}
+}
+
+// DeliverDown reports to the local watcher that the remote target it
+// monitored under ref ended with reason.
+func (n *Node) DeliverDown(watcher term.Pid, ref term.Ref, target term.Pid, reason any) {
+	n.propagate([]signal{{kind: sigDown, from: target, to: watcher, ref: ref, reason: reason}})
+}

@@ -1,0 +1,129 @@
+package node
+
+import (
+	"fmt"
+	"reflect"
+
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+var (
+	procPtrType = reflect.TypeFor[*Proc]()
+	errorType   = reflect.TypeFor[error]()
+)
+
+// Entry turns fn and args into a process function, the way Erlang's
+// spawn(M, F, Args) passes arguments: fn is any Go function; if its first
+// parameter is a *Proc, the process's handle is passed there, and args fill
+// the other parameters in order (a variadic last parameter takes the rest).
+// Each argument is copied with term.Copy, so the process shares no memory
+// with its spawner, and converted to its parameter's type when that loses
+// nothing (an untyped constant like 5 fits an int64 parameter). If fn's
+// last result is an error and it returns one, the process exits with
+// reason {error, Message}.
+//
+// Passing values as arguments is also the reliable way to give each process
+// of a loop its own values: closures created in a loop share the loop's
+// variables in the interpreter.
+func Entry(fn any, args ...any) (func(*Proc), error) {
+	fv := reflect.ValueOf(fn)
+	if fv.Kind() != reflect.Func || fv.IsNil() {
+		return nil, fmt.Errorf("spawn: %s is not a function", term.Format(fn))
+	}
+	ft := fv.Type()
+	withProc := ft.NumIn() > 0 && ft.In(0) == procPtrType
+	first := 0
+	if withProc {
+		first = 1
+	}
+	params := ft.NumIn() - first
+	switch {
+	case ft.IsVariadic() && len(args) < params-1:
+		return nil, fmt.Errorf("spawn: %s wants at least %d arguments, got %d", ft, params-1, len(args))
+	case !ft.IsVariadic() && len(args) != params:
+		return nil, fmt.Errorf("spawn: %s wants %d arguments, got %d", ft, params, len(args))
+	}
+	in := make([]reflect.Value, first, first+len(args))
+	for i, a := range args {
+		var pt reflect.Type
+		if ft.IsVariadic() && first+i >= ft.NumIn()-1 {
+			pt = ft.In(ft.NumIn() - 1).Elem()
+		} else {
+			pt = ft.In(first + i)
+		}
+		c, err := term.Copy(a)
+		if err != nil {
+			return nil, fmt.Errorf("spawn: argument %d: %w", i+1, err)
+		}
+		v, err := convertArg(c, pt)
+		if err != nil {
+			return nil, fmt.Errorf("spawn: argument %d: %w", i+1, err)
+		}
+		in = append(in, v)
+	}
+	returnsErr := ft.NumOut() > 0 && ft.Out(ft.NumOut()-1) == errorType
+	return func(p *Proc) {
+		if withProc {
+			in[0] = reflect.ValueOf(p)
+		}
+		out := fv.Call(in)
+		if returnsErr {
+			if err, _ := out[len(out)-1].Interface().(error); err != nil {
+				p.ExitSelf(term.Tuple{term.Atom("error"), err.Error()})
+			}
+		}
+	}, nil
+}
+
+// convertArg makes v a value of type t, when that loses nothing.
+func convertArg(v any, t reflect.Type) (reflect.Value, error) {
+	if v == nil {
+		switch t.Kind() {
+		case reflect.Interface, reflect.Slice, reflect.Map, reflect.Pointer, reflect.Func, reflect.Chan:
+			return reflect.Zero(t), nil
+		}
+		return reflect.Value{}, fmt.Errorf("cannot use nil as %s", t)
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Type().AssignableTo(t) {
+		out := reflect.New(t).Elem()
+		out.Set(rv)
+		return out, nil
+	}
+	if isNumber(rv.Kind()) && isNumber(t.Kind()) && rv.Type().ConvertibleTo(t) {
+		out := rv.Convert(t)
+		if back := out.Convert(rv.Type()); back.Equal(rv) {
+			return out, nil
+		}
+		return reflect.Value{}, fmt.Errorf("%s does not fit in %s", term.Format(v), t)
+	}
+	return reflect.Value{}, fmt.Errorf("cannot use %s (%s) as %s", term.Format(v), rv.Type(), t)
+}
+
+func isNumber(k reflect.Kind) bool {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return true
+	}
+	return false
+}
+
+// SpawnFunc starts fn with args as a process (see Entry for how arguments
+// are passed), with the options of SpawnOpt. opts.Func defaults to fn's name.
+func (n *Node) SpawnFunc(parent *Proc, opts SpawnOptions, fn any, args ...any) (term.Pid, term.Ref, error) {
+	entry, err := Entry(fn, args...)
+	if err != nil {
+		return term.Pid{}, term.Ref{}, err
+	}
+	if opts.Func == "" {
+		opts.Func = funcName(fn)
+	}
+	return n.SpawnOpt(parent, opts, entry)
+}
+
+func funcName(fn any) string {
+	p := &Proc{entry: reflect.ValueOf(fn).Pointer()}
+	return p.FuncName()
+}

@@ -115,12 +115,6 @@ func sameTerm(t testing.TB, got, want any) {
 	}
 }
 
-// spawnMonitored spawns fn and monitors it from p.
-func spawnMonitored(t testing.TB, p *Proc, fn func(*Proc)) (term.Pid, term.Ref) {
-	t.Helper()
-	return p.SpawnMonitor(fn)
-}
-
 // eventually polls cond until it holds, failing the test after waitTime.
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()

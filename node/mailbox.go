@@ -94,12 +94,17 @@ func (p *Proc) ReceiveMatch(match func(any) bool, d time.Duration) (msg any, ok 
 // ReceiveContext is ReceiveMatch that also gives up when ctx is done, then
 // returning ctx's error. A nil match takes any message.
 func (p *Proc) ReceiveContext(ctx context.Context, match func(any) bool, d time.Duration) (msg any, ok bool, err error) {
-	return p.receive(ctx, match, d)
+	m, ok, cancelled := p.receive(ctx.Done(), match, d)
+	if cancelled {
+		return nil, false, ctx.Err()
+	}
+	return m, ok, nil
 }
 
 // receive is the one receive loop: scan what the receiver already holds,
-// pull in what senders appended, park until woken, a timeout, or ctx.
-func (p *Proc) receive(ctx context.Context, match func(any) bool, d time.Duration) (any, bool, error) {
+// pull in what senders appended, park until woken, a timeout, or done
+// (then cancelled is true).
+func (p *Proc) receive(done <-chan struct{}, match func(any) bool, d time.Duration) (msg any, ok, cancelled bool) {
 	p.checkAlive()
 	if !p.receiving.CompareAndSwap(false, true) {
 		panic(fmt.Sprintf("gerl: two goroutines receive on process %s at once; only the process itself may receive", p.Self()))
@@ -107,16 +112,12 @@ func (p *Proc) receive(ctx context.Context, match func(any) bool, d time.Duratio
 	defer p.receiving.Store(false)
 	var timer *time.Timer
 	var timeout <-chan time.Time
-	var done <-chan struct{}
-	if ctx != nil {
-		done = ctx.Done()
-	}
 	scan := int(p.outHead)
 	for {
 		for ; scan < len(p.out); scan++ {
 			if m := p.out[scan]; match == nil || match(m) {
 				p.take(scan)
-				return m, true, nil
+				return m, true, false
 			}
 		}
 		p.mu.Lock()
@@ -134,7 +135,7 @@ func (p *Proc) receive(ctx context.Context, match func(any) bool, d time.Duratio
 		}
 		if d == 0 {
 			p.mu.Unlock()
-			return nil, false, nil
+			return nil, false, false
 		}
 		if p.wake == nil {
 			p.wake = make(chan struct{}, 1)
@@ -158,7 +159,7 @@ func (p *Proc) receive(ctx context.Context, match func(any) bool, d time.Duratio
 			p.mu.Lock()
 			p.waiting = false
 			p.mu.Unlock()
-			return nil, false, ctx.Err()
+			return nil, false, true
 		}
 	}
 }

@@ -127,9 +127,9 @@ func TestExitReasons(t *testing.T) {
 		{"panic string", func(p *Proc) { panic("boom") }, term.T(term.PanicTag, "boom")},
 		{"panic error", func(p *Proc) { panic(errors.New("bad")) }, term.T(term.PanicTag, "bad")},
 		{"runtime error", func(p *Proc) {
-			var m map[string]int
-			m["x"] = 1
-		}, term.T(term.PanicTag, "assignment to entry in nil map")},
+			var s []int
+			_ = s[p.MailboxLen()+3]
+		}, term.T(term.PanicTag, "runtime error: index out of range [3] with length 0")},
 		{"exit self custom", func(p *Proc) { p.ExitSelf(term.T(term.A("bad_input"), 7)) }, term.T(term.A("bad_input"), 7)},
 		{"exit self normal", func(p *Proc) { p.ExitSelf(term.Normal) }, term.Normal},
 		{"error return", func(p *Proc) {

@@ -44,7 +44,7 @@ func TestProcTable(t *testing.T) {
 func TestProcTableWrapSkipsLiveSlots(t *testing.T) {
 	var tab procTable
 	live := &Proc{}
-	tab.insert(live) // id 1, slot 1
+	tab.insert(live)      // id 1, slot 1
 	tab.nextID = slotMask // the next id maps to slot 0, then slot 1
 	a, b := &Proc{}, &Proc{}
 	tab.insert(a)

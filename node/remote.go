@@ -72,19 +72,19 @@ type noRemote struct{}
 func (noRemote) fail(node term.Atom) error {
 	return fmt.Errorf("node %s: %w", term.FormatAtom(node), ErrNotDistributed)
 }
-func (r noRemote) Send(_, to term.Pid, _ any) error             { return r.fail(to.Node) }
+func (r noRemote) Send(_, to term.Pid, _ any) error               { return r.fail(to.Node) }
 func (r noRemote) SendName(_ term.Pid, to term.Name, _ any) error { return r.fail(to.Node) }
-func (r noRemote) Link(_, to term.Pid) error                    { return r.fail(to.Node) }
-func (r noRemote) Unlink(_, to term.Pid) error                  { return r.fail(to.Node) }
-func (r noRemote) Exit(_, to term.Pid, _ any, _ bool) error     { return r.fail(to.Node) }
-func (r noRemote) Monitor(_, t term.Pid, _ term.Ref) error      { return r.fail(t.Node) }
+func (r noRemote) Link(_, to term.Pid) error                      { return r.fail(to.Node) }
+func (r noRemote) Unlink(_, to term.Pid) error                    { return r.fail(to.Node) }
+func (r noRemote) Exit(_, to term.Pid, _ any, _ bool) error       { return r.fail(to.Node) }
+func (r noRemote) Monitor(_, t term.Pid, _ term.Ref) error        { return r.fail(t.Node) }
 func (r noRemote) MonitorName(_ term.Pid, t term.Name, _ term.Ref) error {
 	return r.fail(t.Node)
 }
 func (r noRemote) Demonitor(_ term.Pid, node term.Atom, _ term.Ref) error { return r.fail(node) }
-func (r noRemote) Down(w term.Pid, _ term.Ref, _ term.Pid, _ any) error  { return r.fail(w.Node) }
-func (r noRemote) Connect(node term.Atom) error                          { return r.fail(node) }
-func (noRemote) Close()                                                 {}
+func (r noRemote) Down(w term.Pid, _ term.Ref, _ term.Pid, _ any) error   { return r.fail(w.Node) }
+func (r noRemote) Connect(node term.Atom) error                           { return r.fail(node) }
+func (noRemote) Close()                                                   {}
 
 // The Deliver methods apply, on this node, what a remote node's process did.
 // The distribution layer calls them from its connection goroutines, in the

@@ -1,0 +1,23 @@
+// Command gerl starts an erl-like interactive shell on a gerl node, or runs
+// one of its tools: "gerl portmapper" (the host's port-mapper daemon) and
+// "gerl bench" (the benchmark workloads).
+package main
+
+import (
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+// run dispatches to a verb and returns the process exit status.
+func run(args []string) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "portmapper":
+			return portmapperCommand(args[1:], os.Stdout, os.Stderr)
+		}
+	}
+	return shellCommand(args)
+}

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -32,6 +33,12 @@ func (e *CallError) Error() string {
 // the timeout passes, an error matching ErrTimeout. Either way the monitor
 // is removed and a reply that arrives later is dropped, never delivered.
 func (p *Proc) Call(to any, request any, timeout time.Duration) (any, error) {
+	return p.CallContext(context.Background(), to, request, timeout)
+}
+
+// CallContext is Call that also gives up when ctx is done, returning ctx's
+// error; the monitor is removed and a late reply dropped as for a timeout.
+func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout time.Duration) (any, error) {
 	ref := p.Monitor(to)
 	p.mu.Lock()
 	e := p.extLocked()
@@ -53,7 +60,7 @@ func (p *Proc) Call(to any, request any, timeout time.Duration) (any, error) {
 	if err := p.Send(to, term.Call{From: p.Self(), Ref: ref, Request: request}); err != nil {
 		return nil, fmt.Errorf("call to %s: %w", term.Format(to), err)
 	}
-	msg, ok := p.ReceiveMatch(func(m any) bool {
+	msg, ok, err := p.ReceiveContext(ctx, func(m any) bool {
 		switch x := m.(type) {
 		case term.Reply:
 			return x.Ref == ref
@@ -62,6 +69,9 @@ func (p *Proc) Call(to any, request any, timeout time.Duration) (any, error) {
 		}
 		return false
 	}, timeout)
+	if err != nil {
+		return nil, fmt.Errorf("call to %s: %w", term.Format(to), err)
+	}
 	if !ok {
 		return nil, fmt.Errorf("call to %s: no reply within %v: %w", term.Format(to), timeout, ErrTimeout)
 	}

@@ -257,6 +257,12 @@ func (p *Proc) MailboxLen() int {
 // Sleep pauses p for d. Unlike time.Sleep, it ends at once when p is killed
 // (the process then stops), and leaves the mailbox untouched.
 func (p *Proc) Sleep(d time.Duration) {
+	_ = p.SleepContext(context.Background(), d)
+}
+
+// SleepContext is Sleep that also ends when ctx is done, returning ctx's
+// error.
+func (p *Proc) SleepContext(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	for {
@@ -276,7 +282,12 @@ func (p *Proc) Sleep(d time.Duration) {
 			p.mu.Lock()
 			p.waiting = false
 			p.mu.Unlock()
-			return
+			return nil
+		case <-ctx.Done():
+			p.mu.Lock()
+			p.waiting = false
+			p.mu.Unlock()
+			return ctx.Err()
 		case <-wake:
 			// A message or a kill: the loop checks which.
 		}

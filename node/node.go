@@ -24,6 +24,11 @@ type Config struct {
 	Creation uint32
 	// Logger receives crash reports and runtime events. Nil discards them.
 	Logger *slog.Logger
+	// OnGoroutine, if set, is called on a process's own goroutine just
+	// before its function starts (running true) and just after it ends
+	// (running false). The interpreter uses it to know which process the
+	// calling goroutine is, so self() works in any process.
+	OnGoroutine func(p *Proc, running bool)
 }
 
 // Node is a gerl node: the processes, their registry, and the hooks the
@@ -32,6 +37,7 @@ type Node struct {
 	name     term.Atom
 	creation uint32
 	log      *slog.Logger
+	onGo     func(*Proc, bool)
 
 	procs   procTable
 	refs    atomic.Uint64
@@ -57,7 +63,7 @@ func New(cfg Config) *Node {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	n := &Node{name: name, creation: cfg.Creation, log: log, done: make(chan struct{})}
+	n := &Node{name: name, creation: cfg.Creation, log: log, onGo: cfg.OnGoroutine, done: make(chan struct{})}
 	n.reg.names = make(map[term.Atom]*Proc)
 	n.links.byNode = make(map[term.Atom]*nodeLinkSet)
 	return n

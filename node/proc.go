@@ -267,6 +267,10 @@ func (n *Node) admit(p *Proc, goroutine bool) bool {
 func (p *Proc) run(fn func(*Proc)) {
 	returned := false
 	defer func() { p.finish(recover(), returned) }()
+	if h := p.node.onGo; h != nil {
+		h(p, true)
+		defer h(p, false)
+	}
 	fn(p)
 	returned = true
 }
@@ -282,11 +286,14 @@ func (p *Proc) finish(r any, returned bool) {
 			break // an attached-style unwind of p itself: already dead
 		}
 		reason := term.PanicReason(r)
-		if p.terminate(reason) {
+		if p.Alive() {
+			// Report before the exit signals go out, so the crash report
+			// precedes every DOWN and EXIT it causes.
 			p.node.log.Error("process crashed",
 				"pid", p.Self().String(), "func", p.FuncName(),
 				"reason", term.Format(reason), "stack", string(debug.Stack()))
 		}
+		p.terminate(reason)
 	case returned:
 		p.terminate(term.Normal)
 	default:

@@ -348,23 +348,24 @@ func (u *unit) nodes() []ast.Node {
 // chunkSource cuts src into top-level statements and declarations at the
 // semicolons (written or automatic) outside brackets. Each chunk runs from its
 // first token to the first token of the next one (the first from 0, the last
-// to the end), so the chunks tile src. A closing bracket with no opener is
-// returned as an error.
-func chunkSource(src string) ([]unit, error) {
+// to the end), so the chunks tile src. When the brackets do not match, src is
+// returned as one chunk of statements, for the parser to report the error.
+func chunkSource(src string) []unit {
 	toks := scanTokens(src)
 	var units []unit
-	depth, first := 0, 0 // first: index of the current statement's first token
+	var stack []token.Token
+	first := 0 // index of the current statement's first token
 	for i, t := range toks {
 		switch t.tok {
 		case token.LPAREN, token.LBRACK, token.LBRACE:
-			depth++
+			stack = append(stack, t.tok)
 		case token.RPAREN, token.RBRACK, token.RBRACE:
-			if depth == 0 {
-				return nil, newSourceError(src, t.off, "unexpected %s", t.tok)
+			if len(stack) == 0 || stack[len(stack)-1] != opener(t.tok) {
+				return []unit{{kind: Stmts, start: 0, end: len(src)}}
 			}
-			depth--
+			stack = stack[:len(stack)-1]
 		case token.SEMICOLON:
-			if depth == 0 {
+			if len(stack) == 0 {
 				if first < i {
 					units = append(units, classify(toks, first))
 				}
@@ -385,7 +386,7 @@ func chunkSource(src string) ([]unit, error) {
 			units[i].end = len(src)
 		}
 	}
-	return units, nil
+	return units
 }
 
 // classify makes the unit for the statement or declaration starting at
@@ -432,10 +433,7 @@ func classify(toks []tok, i int) unit {
 // as yaegi can evaluate in one Eval each (see Split). A syntax error comes
 // back as a *SourceError located in src.
 func parseUnits(src string) ([]unit, error) {
-	chunks, err := chunkSource(src)
-	if err != nil {
-		return nil, err
-	}
+	chunks := chunkSource(src)
 	var groups []unit
 	for _, c := range chunks {
 		if n := len(groups); n > 0 && joins(groups[n-1], c) {
@@ -490,11 +488,10 @@ func (u *unit) parse(src string) error {
 		}
 		return newSourceError(src, u.start, "%v", err)
 	}
+	u.file = f
 	if u.kind == Stmts && len(f.Decls) != 1 {
 		// A stray "}" closed the wrapper function early.
-		fd := f.Decls[0].(*ast.FuncDecl)
-		return newSourceError(src, u.off(fd.Body.Rbrace), "unexpected }")
+		return newSourceError(src, u.off(u.body().Rbrace), "unexpected }")
 	}
-	u.file = f
 	return nil
 }

@@ -98,7 +98,7 @@ var sendCases = []struct {
 	{"missing target", "! m", "error: line 1:1: missing target before ! (a send is written target ! message)"},
 	{"missing target in func", "func f() {\n\t!m\n}", "error: line 2:2: missing target before ! (a send is written target ! message)"},
 	{"syntax error", "p ! m +", "error: line 1:8: expected operand, found 'EOF'"},
-	{"syntax error before", "x := ) ; p ! m", "error: line 1:6: unexpected )"},
+	{"syntax error before", "x := ) ; p ! m", "error: line 1:6: expected operand, found ')'"},
 	{"bang after block", "if x { } ! y", "error: line 1:10: expected ';', found '!'"},
 }
 

@@ -1,0 +1,81 @@
+// Package supervisor keeps processes running: a supervisor starts child
+// processes, watches them, and restarts them when they exit, following
+// OTP's supervisor. It is how gerl programs "let it crash": a worker does
+// not defend itself against every bad input; it crashes, and its
+// supervisor starts a fresh one, with fresh state, under the same name.
+//
+//	worker := func(p *node.Proc) {
+//		for {
+//			c := p.Receive().(term.Call)
+//			p.Reply(c, 2*c.Request.(int)) // anything but an int: crash
+//		}
+//	}
+//	sup, err := supervisor.Start(n, supervisor.Spec{
+//		Strategy: supervisor.OneForOne, Intensity: 3, Period: 5 * time.Second,
+//		Children: []supervisor.Child{
+//			{ID: "doubler", Start: worker, Name: "doubler"},
+//			{ID: "adder", Fn: adder, Args: []any{10}, Restart: supervisor.Transient},
+//		},
+//	})
+//
+// Clients address the child by its registered name, which follows it from
+// one incarnation to the next: me.Call("doubler", 21, time.Second).
+//
+// # Children
+//
+// A Child has an ID, unique in its supervisor, and starts from Start (a
+// process function) or from Fn and Args (any function and its arguments,
+// as node.Entry). Children start in spec order; a named child has its name
+// registered before the next child starts. Each child is linked to the
+// supervisor, which traps exits. When a child exits, its Restart type
+// decides: Permanent children are always restarted; Transient ones only
+// after an abnormal exit (not normal, shutdown or {shutdown, _}); Temporary
+// ones never, and are forgotten.
+//
+// The Strategy decides what else restarts with it: OneForOne restarts the
+// child alone; OneForAll terminates all the others (in reverse start order)
+// and starts them all again (in start order); RestForOne does the same for
+// the children started after it. A child is terminated with the exit
+// signal shutdown and given its Shutdown time to exit (5 s by default)
+// before it is killed; BrutalKill kills at once, Infinity waits.
+//
+// # Restart intensity
+//
+// A supervisor that restarts children over and over is not helping. If
+// more than Intensity restarts happen within Period (by default 1 in 5 s),
+// the supervisor logs a report with reason reached_max_restart_intensity,
+// terminates all its children in reverse start order, and exits with
+// reason shutdown, passing the problem up: to its parent (StartLink), or to
+// whoever monitors it.
+//
+// # Asking the supervisor
+//
+// Start and StartLink return a *Sup; At makes one from a pid or a name.
+// Its methods (WhichChildren, CountChildren, TerminateChild, RestartChild,
+// DeleteChild, StartChild, Stop) are requests the supervisor process
+// answers itself, between two child exits, with node.Proc.Call; requests
+// and replies are terms, so a supervisor on another node can be asked too
+// (except StartChild, whose Go function cannot travel).
+//
+// # Reports
+//
+// Every child start (level info, "supervisor progress"), crash, failed
+// start, failed termination and intensity stop (level error, "supervisor
+// report", with the context, reason, child, pid and action) is logged
+// through the node's logger, as OTP's supervisor reports. Nothing is
+// printed.
+//
+// # Concurrency
+//
+// A supervisor is one process: it handles one message at a time, in order
+// of arrival, and while it terminates or starts a child it waits for that
+// child only, leaving every other message queued. All functions and
+// methods of the package may be called from any goroutine, except
+// StartLink, which the parent's own goroutine calls.
+//
+// # Not (yet) here
+//
+// simple_one_for_one (use StartChild), supervisors as children of
+// supervisors, auto_shutdown and significant children, get_childspec, and
+// hot code change of the spec.
+package supervisor

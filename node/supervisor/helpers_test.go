@@ -159,13 +159,13 @@ func crash(t testing.TB, me *node.Proc, sup *Sup, id term.Atom, reason any) {
 }
 
 // worker is a child that exits with Reason on {exit, Reason}, panics on
-// {panic, V}, and otherwise waits. With events set, it traps exits and
-// reports {stopping, ID} to events when its supervisor tells it to shut
-// down, before it does: the order of those messages is the order of
-// termination.
+// {panic, V}, and otherwise waits. With events set, it traps exits, says
+// {ready} to events, and reports {stopping, ID} to events when its
+// supervisor tells it to shut down, before it does: the order of those
+// messages is the order of termination.
 func worker(p *node.Proc, id term.Atom, events term.Pid) {
 	if !events.IsZero() {
-		p.TrapExit(true)
+		trapping(p, events)
 	}
 	for {
 		switch m := p.Receive().(type) {
@@ -184,13 +184,32 @@ func worker(p *node.Proc, id term.Atom, events term.Pid) {
 }
 
 // stubborn traps exits and ignores them: only kill ends it. It tells
-// events when it has received the shutdown.
+// events when it is ready and when it has received the shutdown.
 func stubborn(p *node.Proc, events term.Pid) {
-	p.TrapExit(true)
+	trapping(p, events)
 	for {
 		if e, ok := p.Receive().(term.Exit); ok {
 			_ = p.Send(events, term.T(term.A("ignoring"), e.Reason))
 		}
+	}
+}
+
+// trapping makes p trap exits and tells events {ready}. A test that wants
+// to see how a child handles its shutdown waits for that first (see
+// awaitReady): a child terminated before it runs never traps anything.
+func trapping(p *node.Proc, events term.Pid) {
+	p.TrapExit(true)
+	_ = p.Send(events, term.T(term.A("ready")))
+}
+
+// awaitReady waits until count children have said {ready}.
+func awaitReady(t testing.TB, me *node.Proc, count int) {
+	t.Helper()
+	for i := 0; i < count; i++ {
+		recvMatch(t, me, func(m any) bool {
+			t, ok := m.(term.Tuple)
+			return ok && t.Tag() == "ready"
+		})
 	}
 }
 

@@ -48,6 +48,7 @@ func TestIntensityExceededStopsSupervisor(t *testing.T) {
 	me := testProc(t, n)
 	clock := &fakeClock{}
 	sup := mustStart(t, n, threeWorkers(me.Self(), clock, 3, 5*time.Second))
+	awaitReady(t, me, 3)
 	for i := 0; i < 3; i++ {
 		crash(t, me, sup, "a", term.A("boom"))
 		clock.advance(time.Second) // all within the period
@@ -92,6 +93,7 @@ func TestIntensityPeriodBounds(t *testing.T) {
 	clock := &fakeClock{}
 	const period = 5 * time.Second
 	sup := mustStart(t, n, threeWorkers(me.Self(), clock, 1, period))
+	awaitReady(t, me, 3)
 	crash(t, me, sup, "a", term.A("boom"))
 	clock.advance(period)
 	crashUntilStopped(t, me, sup)
@@ -104,6 +106,7 @@ func TestIntensityDefaults(t *testing.T) {
 		me := testProc(t, n)
 		clock := &fakeClock{}
 		sup := mustStart(t, n, threeWorkers(me.Self(), clock, 0, 0))
+		awaitReady(t, me, 3)
 		crash(t, me, sup, "a", term.A("boom"))
 		clock.advance(5*time.Second - time.Nanosecond)
 		crashUntilStopped(t, me, sup)
@@ -124,6 +127,7 @@ func TestIntensityDefaults(t *testing.T) {
 		n, _ := newTestNode(t)
 		me := testProc(t, n)
 		sup := mustStart(t, n, threeWorkers(me.Self(), &fakeClock{}, NoRestarts, 0))
+		awaitReady(t, me, 3)
 		crashUntilStopped(t, me, sup)
 	})
 }

@@ -24,6 +24,7 @@ func TestShutdownTimeoutThenKill(t *testing.T) {
 		// A short Shutdown keeps the test quick; nothing depends on it.
 		{ID: "stubborn", Fn: stubborn, Args: []any{me.Self()}, Shutdown: time.Millisecond},
 	}})
+	awaitReady(t, me, 1)
 	pid := pidOf(t, sup, "stubborn")
 	ref := me.Monitor(pid)
 	if err := sup.TerminateChild("stubborn"); err != nil {
@@ -64,7 +65,7 @@ func TestBrutalKill(t *testing.T) {
 // slowToStop traps exits; on shutdown it tells events and waits for
 // {go} before it exits with shutdown.
 func slowToStop(p *node.Proc, events term.Pid) {
-	p.TrapExit(true)
+	trapping(p, events)
 	for {
 		if e, ok := p.Receive().(term.Exit); ok {
 			_ = p.Send(events, term.T(term.A("asked"), e.Reason))
@@ -85,6 +86,7 @@ func TestShutdownInfinityKeepsOtherExits(t *testing.T) {
 		{ID: "slow", Fn: slowToStop, Args: []any{me.Self()}, Shutdown: Infinity},
 		{ID: "other", Fn: worker, Args: []any{term.A("other"), term.Pid{}}},
 	}})
+	awaitReady(t, me, 1)
 	slow, other := pidOf(t, sup, "slow"), pidOf(t, sup, "other")
 	slowRef, otherRef := me.Monitor(slow), me.Monitor(other)
 
@@ -134,6 +136,7 @@ func TestTerminateChildThatAlreadyDied(t *testing.T) {
 		{ID: "a", Fn: worker, Args: []any{term.A("a"), term.Pid{}}},
 		{ID: "slow", Fn: slowToStop, Args: []any{me.Self()}, Shutdown: Infinity},
 	}})
+	awaitReady(t, me, 1)
 	a, slow := pidOf(t, sup, "a"), pidOf(t, sup, "slow")
 	aRef, supRef := me.Monitor(a), me.Monitor(sup.Pid())
 

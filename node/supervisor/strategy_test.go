@@ -63,6 +63,7 @@ func testStrategy(t *testing.T, strategy Strategy, restart Restart, ec exitCase)
 		spec.Children = append(spec.Children, Child{ID: id, Fn: worker, Args: []any{id, me.Self()}, Restart: r})
 	}
 	sup := mustStart(t, n, spec)
+	awaitReady(t, me, 3)
 	before := children(t, sup)
 
 	b := before[1].Pid

@@ -1,0 +1,429 @@
+package dist
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+// Reasons a connection went down, as node monitors see them in
+// term.NodeDown.Reason.
+const (
+	ReasonClosed      term.Atom = "connection_closed"
+	ReasonTickTimeout term.Atom = "net_tick_timeout"
+	ReasonDisconnect  term.Atom = "disconnect"
+	ReasonProtocol    term.Atom = "protocol_error"
+	ReasonShutdown    term.Atom = "shutdown"
+)
+
+// ErrNodeDown is matched when the connection to a node went down while a
+// call, rpc or spawn was waiting for its answer.
+var ErrNodeDown = errors.New("node down")
+
+// conn is one authenticated connection to a peer.
+//
+// Goroutines: a reader and a writer, both started by start and both
+// counted in Dist.wg. The reader owns the teardown: whoever wants the
+// connection closed calls close(reason), which closes the socket; the
+// reader's read then fails and the reader tears down (stops the writer,
+// fails pending calls, releases held spawns, removes the connection from
+// the table and reports nodedown), then closes gone.
+//
+// Senders encode frames on their own goroutine and push them on q; the
+// writer drains q into a buffered writer and flushes when q is empty.
+type conn struct {
+	d        *Dist
+	nc       net.Conn
+	br       *bufio.Reader // over dr; the handshake read through it too
+	dr       *deadlineReader
+	peer     hsPeer
+	outgoing bool
+
+	q       sendQueue
+	gone    chan struct{} // closed when the teardown is complete
+	writerD chan struct{} // closed when the writer returned
+
+	closeOnce sync.Once
+	reason    atomic.Pointer[term.Atom]
+
+	bytesOut atomic.Uint64 // frame bytes handed to the socket (stats)
+
+	pmu     sync.Mutex // protects following
+	pending map[uint64]chan message
+	held    map[uint64]chan bool
+	down    bool
+}
+
+func newConn(d *Dist, nc net.Conn, dr *deadlineReader, br *bufio.Reader, peer hsPeer, outgoing bool) *conn {
+	c := &conn{
+		d: d, nc: nc, dr: dr, br: br, peer: peer, outgoing: outgoing,
+		gone:    make(chan struct{}),
+		writerD: make(chan struct{}),
+		pending: make(map[uint64]chan message),
+		held:    make(map[uint64]chan bool),
+	}
+	c.q.init(d.cfg.SendQueueBytes)
+	return c
+}
+
+// start runs the reader and the writer.
+func (c *conn) start() {
+	c.d.wg.Add(2)
+	go c.writer()
+	go c.reader()
+}
+
+// close asks for the connection to go down with reason (the first reason
+// given wins). It does not wait; <-c.gone does.
+func (c *conn) close(reason term.Atom) {
+	c.closeOnce.Do(func() {
+		c.reason.Store(&reason)
+		c.nc.Close()
+	})
+}
+
+// send queues a frame. With block, the caller waits while the queue holds
+// more than its byte limit (backpressure on a slow peer); signals and
+// replies pass without blocking so that a reader never waits on a writer.
+func (c *conn) send(frame []byte, block bool) error {
+	if err := c.q.push(frame, block); err != nil {
+		return fmt.Errorf("send to %s: %w", c.peer.name, err)
+	}
+	return nil
+}
+
+// reader reads, validates and dispatches frames until the connection
+// fails, then tears it down.
+func (c *conn) reader() {
+	defer c.d.wg.Done()
+	reason := ReasonClosed
+	var buf []byte
+	r := c.br
+	c.dr.timeout.Store(int64(c.d.cfg.TickTime))
+loop:
+	for {
+		frame, err := readFrame(r, buf, c.d.cfg.MaxFrame)
+		if err != nil {
+			var ne net.Error
+			switch {
+			case errors.As(err, &ne) && ne.Timeout():
+				reason = ReasonTickTimeout
+				c.d.log.Warn("connection timed out: nothing received within the net tick time",
+					"peer", c.peer.name, "ticktime", c.d.cfg.TickTime)
+			case errors.Is(err, ErrMalformed):
+				reason = ReasonProtocol
+				c.d.log.Error("closing connection: bad frame", "peer", c.peer.name, "err", err)
+			}
+			break loop
+		}
+		if len(frame) == 0 {
+			continue // tick
+		}
+		buf = frame[:0]
+		if cap(buf) > 1<<20 {
+			buf = nil // do not keep a huge buffer for the connection's life
+		}
+		m, err := c.d.codec.decodeMessage(frame)
+		if err == nil {
+			err = c.dispatch(m)
+		}
+		if err != nil {
+			reason = ReasonProtocol
+			c.d.log.Error("closing connection: bad control message", "peer", c.peer.name, "err", err)
+			break loop
+		}
+	}
+	c.close(reason)
+	c.teardown()
+}
+
+// deadlineReader bounds every read by timeout, once the handshake is over
+// (the handshake sets its own deadline; timeout is 0 until then): a peer
+// silent for the tick time (not even ticks) is declared down.
+type deadlineReader struct {
+	nc      net.Conn
+	timeout atomic.Int64 // time.Duration; 0: leave the deadline alone
+}
+
+func (r *deadlineReader) Read(p []byte) (int, error) {
+	if t := r.timeout.Load(); t > 0 {
+		_ = r.nc.SetReadDeadline(time.Now().Add(time.Duration(t)))
+	}
+	return r.nc.Read(p)
+}
+
+// teardown runs on the reader once the socket is closed.
+func (c *conn) teardown() {
+	c.q.close()
+	<-c.writerD
+	c.pmu.Lock()
+	c.down = true
+	pending, held := c.pending, c.held
+	c.pending, c.held = nil, nil
+	c.pmu.Unlock()
+	for _, ch := range pending {
+		close(ch)
+	}
+	for _, gate := range held {
+		gate <- false
+	}
+	reason := *c.reason.Load()
+	c.d.mgr.connDown(c, reason)
+	close(c.gone)
+}
+
+// writer drains the send queue into the socket, flushing when the queue is
+// empty, and sends a tick when nothing was sent for a quarter of the tick
+// time.
+func (c *conn) writer() {
+	defer c.d.wg.Done()
+	defer close(c.writerD)
+	bw := bufio.NewWriterSize(c.nc, 64<<10)
+	tick := time.NewTicker(c.d.cfg.TickTime / 4)
+	defer tick.Stop()
+	wrote := false
+	fail := func(err error) {
+		c.d.log.Debug("write failed", "peer", c.peer.name, "err", err)
+		c.close(ReasonClosed)
+	}
+	for {
+		batch, n, closed := c.q.take()
+		if closed {
+			return
+		}
+		if len(batch) > 0 {
+			for _, b := range batch {
+				if _, err := bw.Write(b); err != nil {
+					fail(err)
+					c.q.release(n, batch)
+					return
+				}
+			}
+			c.bytesOut.Add(uint64(n))
+			c.q.release(n, batch)
+			wrote = true
+			continue
+		}
+		if bw.Buffered() > 0 {
+			if err := bw.Flush(); err != nil {
+				fail(err)
+				return
+			}
+		}
+		select {
+		case <-c.q.signal:
+		case <-tick.C:
+			if !wrote {
+				if _, err := bw.Write(tickFrame); err == nil {
+					err = bw.Flush()
+				}
+			}
+			wrote = false
+		}
+	}
+}
+
+// newCall registers a pending call (spawn or rpc) and returns its id and
+// the channel its reply arrives on; the channel is closed if the
+// connection goes down first.
+func (c *conn) newCall() (uint64, chan message, error) {
+	id := c.d.nextID.Add(1)
+	ch := make(chan message, 1)
+	c.pmu.Lock()
+	defer c.pmu.Unlock()
+	if c.down {
+		return 0, nil, fmt.Errorf("%s: %w", c.peer.name, ErrNodeDown)
+	}
+	c.pending[id] = ch
+	return id, ch, nil
+}
+
+func (c *conn) cancelCall(id uint64) {
+	c.pmu.Lock()
+	delete(c.pending, id)
+	c.pmu.Unlock()
+}
+
+func (c *conn) completeCall(m message) {
+	c.pmu.Lock()
+	ch := c.pending[m.id]
+	delete(c.pending, m.id)
+	c.pmu.Unlock()
+	if ch != nil {
+		ch <- m
+	}
+}
+
+// dispatch applies one control message from the peer. It runs on the
+// reader and never blocks on the network.
+func (c *conn) dispatch(m message) error {
+	n := c.d.node
+	fromPeer := func() error {
+		if m.from.Node != c.peer.name {
+			return fmt.Errorf("%w: control message %d from %s names a process of %s", ErrMalformed, m.op, c.peer.name, m.from.Node)
+		}
+		return nil
+	}
+	switch m.op {
+	case opSend:
+		n.DeliverSend(m.to, m.payload)
+	case opRegSend:
+		n.DeliverSendName(m.name, m.payload)
+	case opLink:
+		if err := fromPeer(); err != nil {
+			return err
+		}
+		n.DeliverLink(m.from, m.to)
+	case opUnlink:
+		if err := fromPeer(); err != nil {
+			return err
+		}
+		n.DeliverUnlink(m.from, m.to)
+	case opExit, opExit2:
+		if m.op == opExit {
+			if err := fromPeer(); err != nil {
+				return err
+			}
+		}
+		if n.IsLocal(m.to) {
+			n.DeliverExit(m.from, m.to, m.payload, m.op == opExit)
+		}
+	case opMonitor:
+		if err := fromPeer(); err != nil {
+			return err
+		}
+		n.DeliverMonitor(m.from, m.to, "", m.ref)
+	case opMonitorName:
+		if err := fromPeer(); err != nil {
+			return err
+		}
+		n.DeliverMonitor(m.from, term.Pid{}, m.name, m.ref)
+	case opDemonitor:
+		if err := fromPeer(); err != nil {
+			return err
+		}
+		n.DeliverDemonitor(m.from, m.ref)
+	case opDown:
+		if n.IsLocal(m.to) {
+			n.DeliverDown(m.to, m.ref, m.from, m.payload)
+		}
+	case opNodes:
+		c.d.learnNodes(c, m.nodes)
+	case opSpawnReq:
+		c.d.serveSpawn(c, m)
+	case opSpawnReply, opRPCReply:
+		c.completeCall(m)
+	case opSpawnGo:
+		c.pmu.Lock()
+		gate := c.held[m.id]
+		delete(c.held, m.id)
+		c.pmu.Unlock()
+		if gate != nil {
+			gate <- m.run
+		}
+	case opRPCReq:
+		c.d.serveRPC(c, m)
+	}
+	return nil
+}
+
+// sendQueue is a connection's outgoing queue: a mutex, a slice of frames,
+// and a one-slot signal channel that wakes the writer. Its byte count
+// includes frames the writer is still writing; a blocking push waits while
+// the count is at or above the limit.
+type sendQueue struct {
+	mu      sync.Mutex // protects following
+	cond    sync.Cond
+	frames  [][]byte
+	spare   [][]byte
+	bytes   int
+	limit   int
+	closed  bool
+	blocked int // senders waiting for room (tests look at it)
+
+	signal chan struct{}
+}
+
+func (q *sendQueue) init(limit int) {
+	q.cond.L = &q.mu
+	q.limit = limit
+	q.signal = make(chan struct{}, 1)
+}
+
+var errConnClosed = errors.New("connection closed")
+
+func (q *sendQueue) push(frame []byte, block bool) error {
+	q.mu.Lock()
+	if block {
+		for q.bytes >= q.limit && !q.closed {
+			q.blocked++
+			q.cond.Wait()
+			q.blocked--
+		}
+	}
+	if q.closed {
+		q.mu.Unlock()
+		return errConnClosed
+	}
+	q.frames = append(q.frames, frame)
+	q.bytes += len(frame)
+	q.mu.Unlock()
+	select {
+	case q.signal <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// take returns every queued frame and their size.
+func (q *sendQueue) take() ([][]byte, int, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return nil, 0, true
+	}
+	batch := q.frames
+	n := 0
+	for _, f := range batch {
+		n += len(f)
+	}
+	q.frames, q.spare = q.spare[:0], nil
+	return batch, n, false
+}
+
+// release accounts n written bytes and recycles the batch's slice.
+func (q *sendQueue) release(n int, batch [][]byte) {
+	clear(batch)
+	q.mu.Lock()
+	q.bytes -= n
+	if q.spare == nil {
+		q.spare = batch[:0]
+	}
+	q.mu.Unlock()
+	q.cond.Broadcast()
+}
+
+func (q *sendQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.frames = nil
+	q.mu.Unlock()
+	q.cond.Broadcast()
+	select {
+	case q.signal <- struct{}{}:
+	default:
+	}
+}
+
+// stats returns the queued bytes and the number of blocked senders.
+func (q *sendQueue) stats() (bytes, blocked int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.bytes, q.blocked
+}

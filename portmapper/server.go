@@ -1,0 +1,586 @@
+package portmapper
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"slices"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Defaults of Config.
+const (
+	DefaultIdleTimeout = 60 * time.Second // epmd's packet timeout
+	DefaultMaxPending  = 4096
+	DefaultMaxNodes    = 4096
+)
+
+// Sentinel errors of the daemon.
+var (
+	// ErrServerClosed is returned by Serve after Close.
+	ErrServerClosed = errors.New("port mapper closed")
+	// ErrKilled is returned by Serve after a client's KILL request was granted.
+	ErrKilled = errors.New("port mapper killed by request")
+	// ErrAddrInUse wraps the error of Listen when the port is taken on one of
+	// the addresses, typically by another port mapper (gerl's or epmd).
+	ErrAddrInUse = errors.New("address already in use")
+)
+
+// Config configures a Server.
+type Config struct {
+	// Port is the TCP port to listen on. 0 picks a free port (tests); the
+	// gerl command passes DefaultPort or GERL_PORTMAPPER_PORT.
+	Port int
+	// Addresses are IP addresses to listen on besides the loopback ones
+	// (127.0.0.1 and ::1), which are always included. An unspecified address
+	// (0.0.0.0 or ::) replaces the loopback ones, since it covers them.
+	Addresses []string
+	// Relaxed allows KILL while nodes are registered, and STOP.
+	Relaxed bool
+	// IdleTimeout is how long a connection that is not a registration may
+	// take to deliver its request and read the answer. 0 means
+	// DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// MaxPending caps the connections waiting for (or being answered) at
+	// once; at the cap the oldest is closed to make room, so a flood of idle
+	// clients cannot lock out lookups. Registrations do not count. 0 means
+	// DefaultMaxPending.
+	MaxPending int
+	// MaxNodes caps the live registrations; beyond it ALIVE2 is refused.
+	// 0 means DefaultMaxNodes.
+	MaxNodes int
+	// Logger receives the daemon's log; nil discards it.
+	Logger *slog.Logger
+}
+
+// Server is the port-mapper daemon. It speaks EPMD's protocol: one request
+// per connection, answered and closed, except a granted ALIVE2 whose
+// connection then holds the registration until either side closes it.
+//
+// Goroutines: one accept loop per listener and one per connection, all
+// owned by the Server and waited for by Close. Methods are safe for
+// concurrent use. Lock order: Server.mu, then registry.mu (never the reverse;
+// in practice they are not nested).
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	reg     *registry
+	isLocal func(remote, local net.Addr) bool // a field so tests can play a remote peer
+
+	stopping chan struct{} // closed when shutdown starts
+	stopOnce sync.Once
+	wg       sync.WaitGroup
+
+	mu       sync.Mutex // protects following
+	lns      []net.Listener
+	port     int
+	serving  bool
+	stopErr  error
+	pending  *list.List            // of *trackedConn, oldest first
+	holding  map[*trackedConn]bool // registration connections
+	nextConn uint64
+}
+
+// trackedConn is a connection the Server will close on shutdown. elem is
+// its place in Server.pending, nil once it holds a registration or is gone.
+type trackedConn struct {
+	net.Conn
+	id   uint64
+	elem *list.Element
+}
+
+// NewServer returns a Server for cfg. Call Listen, then Serve.
+func NewServer(cfg Config) *Server {
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.MaxPending <= 0 {
+		cfg.MaxPending = DefaultMaxPending
+	}
+	if cfg.MaxNodes <= 0 {
+		cfg.MaxNodes = DefaultMaxNodes
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Server{
+		cfg:      cfg,
+		log:      log,
+		reg:      newRegistry(cfg.MaxNodes),
+		isLocal:  isLocalPeer,
+		stopping: make(chan struct{}),
+		pending:  list.New(),
+		holding:  make(map[*trackedConn]bool),
+	}
+}
+
+// listenAddrs returns the addresses to bind, in order. The first one acts as
+// the lock between two daemons starting at once: whoever binds it wins.
+// required tells, per address, whether failing to bind it is fatal; the
+// IPv6 loopback is best effort, since a host may have no IPv6.
+func listenAddrs(extra []string) (addrs []string, required []bool, err error) {
+	var given []string
+	wildcard := false
+	for _, a := range extra {
+		ip := net.ParseIP(a)
+		if ip == nil {
+			return nil, nil, fmt.Errorf("cannot parse IP address %q", a)
+		}
+		s := ip.String()
+		if ip.IsUnspecified() {
+			wildcard = true
+		}
+		if !slices.Contains(given, s) {
+			given = append(given, s)
+		}
+	}
+	if wildcard {
+		for _, a := range given {
+			addrs, required = append(addrs, a), append(required, true)
+		}
+		return addrs, required, nil
+	}
+	addrs, required = []string{"127.0.0.1", "::1"}, []bool{true, false}
+	for _, a := range given {
+		if i := slices.Index(addrs, a); i >= 0 {
+			required[i] = true
+			continue
+		}
+		addrs, required = append(addrs, a), append(required, true)
+	}
+	return addrs, required, nil
+}
+
+// Listen binds the daemon's addresses. With Port 0 the first address picks
+// the port and the others use the same one. An error wraps ErrAddrInUse when
+// the port is taken.
+func (s *Server) Listen() error {
+	addrs, required, err := listenAddrs(s.cfg.Addresses)
+	if err != nil {
+		return fmt.Errorf("port mapper: %w", err)
+	}
+	var lc net.ListenConfig
+	port := s.cfg.Port
+	var lns []net.Listener
+	fail := func(err error) error {
+		for _, ln := range lns {
+			ln.Close()
+		}
+		return err
+	}
+	for i, a := range addrs {
+		hp := net.JoinHostPort(a, strconv.Itoa(port))
+		ln, err := lc.Listen(context.Background(), "tcp", hp)
+		if err != nil {
+			if errors.Is(err, syscall.EADDRINUSE) {
+				return fail(fmt.Errorf("port mapper: listen on %s: %w (%w)", hp, ErrAddrInUse, err))
+			}
+			if !required[i] {
+				s.log.Debug("not listening on optional address", "addr", hp, "err", err)
+				continue
+			}
+			return fail(fmt.Errorf("port mapper: listen on %s: %w", hp, err))
+		}
+		if port == 0 {
+			port = ln.Addr().(*net.TCPAddr).Port
+		}
+		lns = append(lns, ln)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopErr != nil || s.lns != nil {
+		return fail(errors.New("port mapper: Listen after Close or twice"))
+	}
+	s.lns, s.port = lns, port
+	for _, ln := range lns {
+		s.log.Info("listening", "addr", ln.Addr().String())
+	}
+	return nil
+}
+
+// Addr returns the first listening address (always on 127.0.0.1 unless a
+// wildcard address was configured), or nil before Listen.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.lns) == 0 {
+		return nil
+	}
+	return s.lns[0].Addr()
+}
+
+// Addrs returns every listening address.
+func (s *Server) Addrs() []net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]net.Addr, len(s.lns))
+	for i, ln := range s.lns {
+		out[i] = ln.Addr()
+	}
+	return out
+}
+
+// Port returns the port the daemon listens on (useful with Config.Port 0).
+func (s *Server) Port() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.port
+}
+
+// Serve accepts connections until Close or a granted KILL request, and then
+// returns ErrServerClosed or ErrKilled. Call it once, after Listen. It
+// returns before the connection goroutines have finished: Close waits for
+// them.
+func (s *Server) Serve() error {
+	s.mu.Lock()
+	if s.lns == nil || s.serving {
+		s.mu.Unlock()
+		return errors.New("port mapper: Serve without Listen, or twice")
+	}
+	s.serving = true
+	for _, ln := range s.lns {
+		s.wg.Add(1)
+		go s.acceptLoop(ln)
+	}
+	s.mu.Unlock()
+	<-s.stopping
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopErr
+}
+
+// Done returns a channel closed when the server starts shutting down
+// (Close, or a granted KILL).
+func (s *Server) Done() <-chan struct{} { return s.stopping }
+
+// Close stops the daemon: it closes the listeners and every connection,
+// which unregisters every node, and waits for every goroutine. It is
+// idempotent and safe to call from any goroutine but a connection handler.
+func (s *Server) Close() error {
+	s.shutdown(ErrServerClosed)
+	s.wg.Wait()
+	return nil
+}
+
+// shutdown closes listeners and connections without waiting, so that a
+// connection handler (KILL) can call it.
+func (s *Server) shutdown(reason error) {
+	s.stopOnce.Do(func() {
+		s.mu.Lock()
+		s.stopErr = reason
+		lns := s.lns
+		var conns []*trackedConn
+		for e := s.pending.Front(); e != nil; e = e.Next() {
+			conns = append(conns, e.Value.(*trackedConn))
+		}
+		for c := range s.holding {
+			conns = append(conns, c)
+		}
+		close(s.stopping)
+		s.mu.Unlock()
+		for _, ln := range lns {
+			ln.Close()
+		}
+		for _, c := range conns {
+			c.Close()
+		}
+		s.log.Info("stopping", "reason", reason.Error())
+	})
+}
+
+// acceptLoop accepts on ln until shutdown. Accept errors other than the
+// listener closing (EMFILE and the like) are retried with a backoff, as
+// net/http does, instead of spinning.
+func (s *Server) acceptLoop(ln net.Listener) {
+	defer s.wg.Done()
+	var delay time.Duration
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			select {
+			case <-s.stopping:
+				return
+			default:
+			}
+			if errors.Is(err, net.ErrClosed) {
+				s.shutdown(fmt.Errorf("listener %s closed: %w", ln.Addr(), err))
+				return
+			}
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			s.log.Warn("accept failed; retrying", "addr", ln.Addr().String(), "err", err, "delay", delay)
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-s.stopping:
+				t.Stop()
+				return
+			}
+			continue
+		}
+		delay = 0
+		tc := s.track(c)
+		if tc == nil {
+			c.Close()
+			return
+		}
+		s.wg.Add(1)
+		go s.serveConn(tc)
+	}
+}
+
+// track records a new connection as pending, closing the oldest pending one
+// when at the cap. It returns nil when the server is shutting down.
+func (s *Server) track(c net.Conn) *trackedConn {
+	s.mu.Lock()
+	if s.stopErr != nil {
+		s.mu.Unlock()
+		return nil
+	}
+	var evicted *trackedConn
+	if s.pending.Len() >= s.cfg.MaxPending {
+		evicted = s.pending.Remove(s.pending.Front()).(*trackedConn)
+		evicted.elem = nil
+	}
+	s.nextConn++
+	tc := &trackedConn{Conn: c, id: s.nextConn}
+	tc.elem = s.pending.PushBack(tc)
+	s.mu.Unlock()
+	if evicted != nil {
+		s.log.Debug("too many pending connections; closing the oldest", "conn", evicted.id, "peer", evicted.RemoteAddr().String())
+		evicted.Close()
+	}
+	return tc
+}
+
+// untrack forgets a connection that is about to be closed.
+func (s *Server) untrack(tc *trackedConn) {
+	s.mu.Lock()
+	if tc.elem != nil {
+		s.pending.Remove(tc.elem)
+		tc.elem = nil
+	}
+	delete(s.holding, tc)
+	s.mu.Unlock()
+}
+
+// hold moves a pending connection to the registrations, exempt from the
+// idle timeout and the pending cap. It returns false when the connection was
+// evicted meanwhile or the server is shutting down.
+func (s *Server) hold(tc *trackedConn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if tc.elem == nil || s.stopErr != nil {
+		return false
+	}
+	s.pending.Remove(tc.elem)
+	tc.elem = nil
+	s.holding[tc] = true
+	return true
+}
+
+// isLocalPeer reports whether a connection comes from this host: a loopback
+// source, or a source equal to the address it reached (epmd's rule).
+func isLocalPeer(remote, local net.Addr) bool {
+	ra, ok := remote.(*net.TCPAddr)
+	if !ok {
+		return false
+	}
+	if ra.IP.IsLoopback() {
+		return true
+	}
+	la, ok := local.(*net.TCPAddr)
+	return ok && ra.IP.Equal(la.IP)
+}
+
+// serveConn reads one request and answers it. The whole exchange must fit in
+// the idle timeout; a granted ALIVE2 turns the connection into a
+// registration, handled by holdRegistration.
+func (s *Server) serveConn(tc *trackedConn) {
+	defer s.wg.Done()
+	registered := false
+	defer func() {
+		if !registered {
+			s.untrack(tc)
+			tc.Close()
+		}
+	}()
+	peer := tc.RemoteAddr().String()
+	tc.SetDeadline(time.Now().Add(s.cfg.IdleTimeout))
+	body, err := readRequest(tc)
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			s.log.Debug("closing connection without a request", "conn", tc.id, "peer", peer, "err", err)
+		}
+		return
+	}
+	req, err := ParseRequest(body)
+	if err != nil {
+		s.log.Debug("closing connection after a malformed request", "conn", tc.id, "peer", peer, "err", err)
+		return
+	}
+	local := s.isLocal(tc.RemoteAddr(), tc.LocalAddr())
+	switch req.Op {
+	case tagAlive2Req:
+		if !local {
+			s.log.Warn("ALIVE2 from a non-local peer refused", "peer", peer, "name", req.Node.Name)
+			return
+		}
+		registered = s.register(tc, req.Node)
+	case tagPort2Req:
+		if answer := s.port2Answer(req.Name); answer != nil {
+			s.reply(tc, answer)
+		}
+	case tagNamesReq:
+		s.reply(tc, s.namesAnswer())
+	case tagDumpReq:
+		if !local {
+			s.log.Warn("DUMP from a non-local peer refused", "peer", peer)
+			return
+		}
+		s.reply(tc, s.dumpAnswer())
+	case tagKillReq:
+		if !local {
+			s.log.Warn("KILL from a non-local peer refused", "peer", peer)
+			return
+		}
+		s.kill(tc)
+	case tagStopReq:
+		if !local || !s.cfg.Relaxed {
+			s.log.Warn("STOP refused", "peer", peer, "name", req.Name, "local", local, "relaxed", s.cfg.Relaxed)
+			return
+		}
+		s.stop(tc, req.Name)
+	}
+}
+
+// reply writes an answer, within the connection's deadline.
+func (s *Server) reply(tc *trackedConn, b []byte) bool {
+	if _, err := tc.Write(b); err != nil {
+		s.log.Debug("answer not delivered", "conn", tc.id, "peer", tc.RemoteAddr().String(), "err", err)
+		return false
+	}
+	return true
+}
+
+func (s *Server) port2Answer(name string) []byte {
+	if err := ValidateName(name); err != nil {
+		s.log.Debug("PORT_PLEASE2 for an invalid name", "err", err)
+		return nil // closed without an answer, as epmd does
+	}
+	info, ok := s.reg.lookup(name)
+	if !ok {
+		s.log.Debug("PORT_PLEASE2: unknown name", "name", name)
+		return appendPort2Resp(nil, nil)
+	}
+	s.log.Debug("PORT_PLEASE2", "name", name, "port", info.Port)
+	return appendPort2Resp(nil, &info)
+}
+
+func (s *Server) namesAnswer() []byte {
+	b := s.portPrefix()
+	for _, r := range s.reg.snapshot() {
+		b = fmt.Appendf(b, "name %s at port %d\n", r.info.Name, r.info.Port)
+	}
+	return b
+}
+
+func (s *Server) dumpAnswer() []byte {
+	b := s.portPrefix()
+	for _, r := range s.reg.snapshot() {
+		b = fmt.Appendf(b, "active name     <%s> at port %d, fd = %d\n\x00", r.info.Name, r.info.Port, r.id)
+	}
+	return b
+}
+
+// portPrefix starts NAMES and DUMP answers: the daemon's port, 32 bits.
+func (s *Server) portPrefix() []byte {
+	s.mu.Lock()
+	p := s.port
+	s.mu.Unlock()
+	return []byte{byte(p >> 24), byte(p >> 16), byte(p >> 8), byte(p)}
+}
+
+// kill answers KILL: "NO" while nodes are registered (unless relaxed), or
+// "OK" and then the daemon shuts down.
+func (s *Server) kill(tc *trackedConn) {
+	if !s.cfg.Relaxed && s.reg.count() > 0 {
+		s.log.Info("KILL refused: nodes are registered")
+		s.reply(tc, []byte("NO"))
+		return
+	}
+	s.reply(tc, []byte("OK"))
+	s.log.Info("KILL granted")
+	s.shutdown(ErrKilled)
+}
+
+// stop answers STOP (relaxed mode): it unregisters name and closes the
+// registering connection.
+func (s *Server) stop(tc *trackedConn, name string) {
+	r := s.reg.remove(name)
+	if r == nil {
+		s.reply(tc, []byte("NOEXIST"))
+		return
+	}
+	if r.info.IsGerl() {
+		r.conn.SetWriteDeadline(time.Now().Add(time.Second))
+		r.conn.Write([]byte(stopNotice))
+	}
+	r.conn.Close()
+	s.log.Info("unregistered by STOP", "name", name)
+	s.reply(tc, []byte("STOPPED"))
+}
+
+// register handles ALIVE2 from a local peer. It reports whether the
+// connection held a registration, in which case holdRegistration has
+// already untracked and closed it when register returns.
+func (s *Server) register(tc *trackedConn, info NodeInfo) bool {
+	if err := info.validate(); err != nil {
+		s.log.Warn("ALIVE2 refused", "err", err)
+		s.reply(tc, appendAlive2Resp(nil, info.Highest, false, 0))
+		return false
+	}
+	r := &registration{info: info, id: tc.id, conn: tc}
+	creation, ok := s.reg.register(r)
+	if !ok {
+		s.log.Warn("ALIVE2 refused: name taken or table full", "name", info.Name, "nodes", s.reg.count())
+		s.reply(tc, appendAlive2Resp(nil, info.Highest, false, 0))
+		return false
+	}
+	if !s.hold(tc) {
+		s.reg.unregister(r)
+		return false
+	}
+	if !s.reply(tc, appendAlive2Resp(nil, info.Highest, true, creation)) {
+		s.reg.unregister(r)
+		return false
+	}
+	s.log.Info("registered", "name", info.Name, "port", info.Port, "creation", creation,
+		"type", info.Type, "highest", info.Highest, "lowest", info.Lowest, "gerl", info.IsGerl())
+	tc.SetDeadline(time.Time{})
+	s.holdRegistration(tc, r)
+	return true
+}
+
+// holdRegistration waits until the registering connection ends: EOF, an
+// error, any byte from the node (a protocol violation, as for epmd), STOP,
+// or shutdown. Then it unregisters the name.
+func (s *Server) holdRegistration(tc *trackedConn, r *registration) {
+	var buf [16]byte
+	_, err := tc.Read(buf[:])
+	if err == nil {
+		err = errors.New("unexpected data on a registration connection")
+	}
+	if s.reg.unregister(r) {
+		s.log.Info("unregistered", "name", r.info.Name, "reason", err.Error())
+	}
+	s.untrack(tc)
+	tc.Close()
+}

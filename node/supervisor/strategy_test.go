@@ -170,3 +170,71 @@ func TestRestartKeepsSpecArgs(t *testing.T) {
 		t.Fatal("child x missing")
 	}
 }
+
+// TestTemporaryChildrenInGroupRestart: temporary children terminated along
+// with a group are not restarted but removed, wherever they sit.
+func TestTemporaryChildrenInGroupRestart(t *testing.T) {
+	for _, tc := range []struct {
+		strategy    Strategy
+		crash       term.Atom
+		wantStopped []term.Atom
+		wantIDs     []term.Atom
+	}{
+		{OneForAll, "e", []term.Atom{"d", "c", "b", "a"}, []term.Atom{"a", "c", "e"}},
+		{OneForAll, "a", []term.Atom{"e", "d", "c", "b"}, []term.Atom{"a", "c", "e"}},
+		{RestForOne, "c", []term.Atom{"e", "d"}, []term.Atom{"a", "b", "c", "e"}},
+	} {
+		t.Run(tc.strategy.String()+"/"+string(tc.crash), func(t *testing.T) {
+			n, _ := newTestNode(t)
+			me := testProc(t, n)
+			spec := Spec{Strategy: tc.strategy, Intensity: 5}
+			for _, id := range []term.Atom{"a", "b", "c", "d", "e"} {
+				r := Permanent
+				if id == "b" || id == "d" {
+					r = Temporary
+				}
+				spec.Children = append(spec.Children, Child{ID: id, Fn: worker, Args: []any{id, me.Self()}, Restart: r})
+			}
+			sup := mustStart(t, n, spec)
+			awaitReady(t, me, 5)
+			crash(t, me, sup, tc.crash, term.A("boom"))
+			if got := stopping(me); !slices.Equal(got, tc.wantStopped) {
+				t.Errorf("terminated %v, want %v", got, tc.wantStopped)
+			}
+			var ids []term.Atom
+			for _, c := range children(t, sup) {
+				ids = append(ids, c.ID)
+				if c.Pid.IsZero() {
+					t.Errorf("%s not running", c.ID)
+				}
+			}
+			if !slices.Equal(ids, tc.wantIDs) {
+				t.Errorf("children %v, want %v", ids, tc.wantIDs)
+			}
+		})
+	}
+}
+
+// TestGroupRestartStartsStoppedChildren: as in OTP, a group restart starts
+// every child of the group that stays in the spec, also one that was not
+// running (a transient child that ended normally, a terminated child).
+// Checked against Erlang/OTP 25's supervisor.
+func TestGroupRestartStartsStoppedChildren(t *testing.T) {
+	n, _ := newTestNode(t)
+	me := testProc(t, n)
+	spec := Spec{Strategy: OneForAll, Intensity: 5}
+	for _, id := range []term.Atom{"a", "b", "c"} {
+		spec.Children = append(spec.Children, Child{ID: id, Fn: worker, Args: []any{id, term.Pid{}}, Restart: Transient})
+	}
+	sup := mustStart(t, n, spec)
+	crash(t, me, sup, "b", term.Normal)
+	if err := sup.TerminateChild("c"); err != nil {
+		t.Fatal(err)
+	}
+	crash(t, me, sup, "a", term.A("boom"))
+	for _, c := range children(t, sup) {
+		if c.Pid.IsZero() {
+			t.Errorf("%s not started by the group restart", c.ID)
+		}
+	}
+}

@@ -54,6 +54,9 @@ func Start(n *node.Node, spec Spec) (*Sup, error) {
 // exit signal shutdown. It must be called by parent's own goroutine. A
 // start that fails unlinks the supervisor before it exits, so parent gets
 // the error and no exit signal.
+//
+// As in erl, a supervisor linked to the shell's process goes down with it
+// when an expression crashes the shell process; Start one there instead.
 func StartLink(parent *node.Proc, spec Spec) (*Sup, error) {
 	if parent == nil {
 		return nil, fmt.Errorf("start supervisor: StartLink needs a parent process (Start starts one without)")
@@ -109,7 +112,9 @@ func (s *supervisor) run(p *node.Proc, started chan<- error) {
 	}
 	if failed, reason := s.startList(s.children); failed != nil {
 		s.terminateList(s.children)
-		_ = s.n.Unregister(s.cfg.name) // so that a retry does not find it taken
+		if s.cfg.name != "" {
+			_ = s.n.Unregister(s.cfg.name) // so that a retry does not find it taken
+		}
 		acked = true
 		err := fmt.Errorf("start supervisor %s: %w", s, &StartError{ID: failed.id, Reason: reason})
 		s.failStart(started, err, term.T(term.Shutdown, failedToStart(failed.id, reason)))

@@ -141,7 +141,8 @@ func (s Segment) yaegiShift() int {
 // become Decl segments, everything else Stmts segments. A Stmts segment that
 // starts with var, const or type and goes on with other statements is cut
 // after those declarations, because yaegi parses an input starting with such a
-// keyword as a file and would reject the statements. Empty input gives no
+// keyword as a file and would reject the statements. Input that starts with
+// a package clause is a whole file: one Decl segment. Empty input gives no
 // segments.
 //
 // src must already be plain Go: rewrite sends (RewriteSend) first. A syntax
@@ -307,6 +308,7 @@ func scanTokensErr(src string, errs *scanner.ErrorList) []tok {
 type unit struct {
 	kind       SegmentKind
 	imp        bool // an import declaration
+	pkg        bool // a whole file, package clause included
 	genDecl    bool // every statement is a var, const or type declaration
 	start, end int  // byte range in the input
 	fset       *token.FileSet
@@ -328,6 +330,14 @@ func (u *unit) body() *ast.BlockStmt {
 // off converts a position in the unit's AST to a byte offset in the input.
 func (u *unit) off(p token.Pos) int {
 	return min(max(u.fset.Position(p).Offset+u.base, u.start), u.end)
+}
+
+// span returns the byte range of n in the input, empty for a nil node.
+func (u *unit) span(n ast.Node) [2]int {
+	if n == nil {
+		return [2]int{}
+	}
+	return [2]int{u.off(n.Pos()), u.off(n.End())}
 }
 
 // nodes returns the roots to walk: the statements or the declarations.
@@ -352,6 +362,9 @@ func (u *unit) nodes() []ast.Node {
 // returned as one chunk of statements, for the parser to report the error.
 func chunkSource(src string) []unit {
 	toks := scanTokens(src)
+	if len(toks) > 0 && toks[0].tok == token.PACKAGE {
+		return []unit{{kind: Decl, pkg: true, start: 0, end: len(src)}}
+	}
 	var units []unit
 	var stack []token.Token
 	first := 0 // index of the current statement's first token
@@ -473,6 +486,8 @@ func (u *unit) parse(src string) error {
 	prefix, suffix := declPrefix, ""
 	if u.kind == Stmts {
 		prefix, suffix = stmtPrefix, stmtSuffix
+	} else if u.pkg {
+		prefix = ""
 	}
 	u.fset = token.NewFileSet()
 	u.base = u.start - len(prefix)

@@ -149,6 +149,10 @@ func TestSplit(t *testing.T) {
 			{Decl, "func f(\n\ta int,\n) int {\n\treturn a\n}\n", 0},
 			{Stmts, "f(1)", 36},
 		}, ""},
+		{"whole file", "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(1) }\n", []seg{
+			{Decl, "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(1) }\n", 0},
+		}, ""},
+		{"whole file with a statement", "package main\nx := 1", nil, "line 2:1: expected declaration, found x"},
 		{"syntax error", "x := 1\nfunc f( {", nil, "line 2:9: expected ')', found '{'"},
 		{"stray paren", "x := )", nil, "line 1:6: expected operand, found ')'"},
 		{"stray brace", "x := 1\n}; func g() {", nil, "line 2:1: unexpected }"},

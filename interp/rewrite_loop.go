@@ -1,7 +1,9 @@
-// Loop closures: yaegi v0.16.1 lets every closure created in a loop share the
-// loop's variables (even with the "v := v" idiom), so ten processes spawned
-// in a loop all see the last i. A closure rebound inside an immediately
-// invoked function gets a frame of its own:
+// Loop closures: yaegi v0.16.1 lets closures created in a loop share the
+// loop's variables: always those of the loop header (for i := ..., for k, v :=
+// range), and some declared in the body (a type switch or select clause
+// variable, or any variable captured by a deferred closure). Ten processes
+// spawned in a loop all see the last i. A closure rebound inside an
+// immediately invoked function gets a frame of its own:
 //
 //	func() int { return k }  ->  func() func() int { k := k; return func() int { return k } }()
 //
@@ -14,9 +16,9 @@
 package interp
 
 import (
-	"errors"
 	"go/ast"
 	"go/token"
+	"slices"
 	"strings"
 )
 
@@ -62,7 +64,7 @@ func FixLoopClosuresMap(src string) (string, OffsetMap, error) {
 	if err != nil {
 		return "", OffsetMap{}, err
 	}
-	w := &loopWalker{src: src, goStmt: map[*ast.FuncLit]ast.Stmt{}}
+	w := &loopWalker{src: src, goStmt: map[*ast.FuncLit]goCall{}}
 	for i := range units {
 		w.walkUnit(&units[i])
 	}
@@ -81,17 +83,7 @@ func FixLoopClosuresMap(src string) (string, OffsetMap, error) {
 	if first != nil {
 		return "", OffsetMap{}, first
 	}
-	out, m := applyEdits(src, edits)
-	if len(edits) > 0 {
-		if _, err := parseUnits(out); err != nil {
-			var se *SourceError
-			if errors.As(err, &se) {
-				return "", OffsetMap{}, newSourceError(src, m.Original(se.Offset), "rewriting loop closures gave invalid Go: %s", se.Msg)
-			}
-			return "", OffsetMap{}, err
-		}
-	}
-	return out, m, nil
+	return applyChecked(src, edits, "loop closures")
 }
 
 // object is a declared name.
@@ -114,10 +106,9 @@ type funcCtx struct {
 // loopCtx is a for or range statement.
 type loopCtx struct {
 	parent *loopCtx // the enclosing loop in the same function
-	// Byte ranges of the parts that run in each iteration, in the order Go
-	// 1.22 runs them on one iteration's copy of the variables: the post
-	// statement (which runs on the copy made for the next iteration), the
-	// condition, the body. Missing parts are empty ranges.
+	// Byte ranges of the parts run on one iteration's copy of the variables,
+	// in the order Go 1.22 runs them: the post statement (on the copy made
+	// for the next iteration), the condition, the body; or empty ranges.
 	parts [3][2]int
 }
 
@@ -136,7 +127,8 @@ func (l *loopCtx) part(off int) int {
 // write is an assignment to, or the address of, a loop variable.
 type write struct {
 	obj   *object
-	off   int
+	off   int // where to report it
+	at    int // where it happens: an assignment happens at its end
 	addr  bool
 	inLit *funcCtx // the literal directly in obj.fn that holds it, or nil
 	loop  *loopCtx // the loop around it when inLit is nil
@@ -155,7 +147,14 @@ type loopWalker struct {
 	loop   *loopCtx
 	lits   []*funcCtx
 	writes []write
-	goStmt map[*ast.FuncLit]ast.Stmt // literals called by a go or defer statement
+	goStmt map[*ast.FuncLit]goCall // literals called by a go or defer statement
+}
+
+// goCall is a go or defer statement.
+type goCall struct {
+	stmt    ast.Stmt
+	call    *ast.CallExpr
+	keyword string
 }
 
 func (w *loopWalker) walkUnit(u *unit) {
@@ -215,40 +214,35 @@ func (w *loopWalker) use(id *ast.Ident) {
 	if obj == nil || !obj.isVar || obj.loop == nil || obj.fn == w.fn {
 		return
 	}
-	if l := w.litIn(obj); l != nil {
-		for _, o := range l.captured {
-			if o == obj {
-				return
-			}
-		}
+	if l := w.litIn(obj); l != nil && !slices.Contains(l.captured, obj) {
 		l.captured = append(l.captured, obj)
 	}
 }
 
-// assign records a write to the variable at the root of x (x, x.f, x[i]).
-func (w *loopWalker) assign(x ast.Expr, addr bool, off int) {
+// assign records a write to the variable at the root of x (x, x.f, x[i]),
+// reported at offset off and happening at offset at.
+func (w *loopWalker) assign(x ast.Expr, addr bool, off, at int) {
 	for {
 		switch e := x.(type) {
 		case *ast.ParenExpr:
 			x = e.X
-			continue
 		case *ast.SelectorExpr:
 			x = e.X
-			continue
 		case *ast.IndexExpr:
 			x = e.X
-			continue
 		case *ast.Ident:
 			obj := w.lookup(e.Name)
 			if obj != nil && obj.isVar && obj.loop != nil {
-				wr := write{obj: obj, off: off, addr: addr, inLit: w.litIn(obj)}
+				wr := write{obj: obj, off: off, at: at, addr: addr, inLit: w.litIn(obj)}
 				if wr.inLit == nil {
 					wr.loop = w.loop
 				}
 				w.writes = append(w.writes, wr)
 			}
+			return
+		default:
+			return
 		}
-		return
 	}
 }
 
@@ -271,13 +265,13 @@ func (w *loopWalker) stmt(s ast.Stmt) {
 		w.expr(s.Value)
 	case *ast.IncDecStmt:
 		w.expr(s.X)
-		w.assign(s.X, false, w.u.off(s.X.Pos()))
+		w.assign(s.X, false, w.u.off(s.X.Pos()), w.u.off(s.X.Pos()))
 	case *ast.AssignStmt:
 		w.assignStmt(s)
 	case *ast.GoStmt:
-		w.callStmt(s, s.Call)
+		w.callStmt(goCall{s, s.Call, "go"})
 	case *ast.DeferStmt:
-		w.callStmt(s, s.Call)
+		w.callStmt(goCall{s, s.Call, "defer"})
 	case *ast.ReturnStmt:
 		w.exprs(s.Results)
 	case *ast.DeclStmt:
@@ -295,13 +289,7 @@ func (w *loopWalker) stmt(s ast.Stmt) {
 		w.open()
 		w.stmt(s.Init)
 		w.expr(s.Tag)
-		for _, c := range s.Body.List {
-			c := c.(*ast.CaseClause)
-			w.exprs(c.List)
-			w.open()
-			w.stmts(c.Body)
-			w.close()
-		}
+		w.caseClauses(s.Body, nil)
 		w.close()
 	case *ast.TypeSwitchStmt:
 		w.open()
@@ -314,14 +302,7 @@ func (w *loopWalker) stmt(s ast.Stmt) {
 		case *ast.ExprStmt:
 			w.expr(a.X)
 		}
-		for _, c := range s.Body.List {
-			c := c.(*ast.CaseClause)
-			w.exprs(c.List)
-			w.open()
-			w.declare(sym, true)
-			w.stmts(c.Body)
-			w.close()
-		}
+		w.caseClauses(s.Body, sym)
 		w.close()
 	case *ast.SelectStmt:
 		for _, c := range s.Body.List {
@@ -333,7 +314,7 @@ func (w *loopWalker) stmt(s ast.Stmt) {
 		}
 	case *ast.ForStmt:
 		w.open()
-		w.loop = &loopCtx{parent: w.loop, parts: [3][2]int{w.span(s.Post), w.span(s.Cond), w.span(s.Body)}}
+		w.loop = &loopCtx{parent: w.loop, parts: [3][2]int{w.u.span(s.Post), w.u.span(s.Cond), w.u.span(s.Body)}}
 		w.stmt(s.Init)
 		w.expr(s.Cond)
 		w.stmt(s.Post)
@@ -343,7 +324,7 @@ func (w *loopWalker) stmt(s ast.Stmt) {
 	case *ast.RangeStmt:
 		w.expr(s.X)
 		w.open()
-		w.loop = &loopCtx{parent: w.loop, parts: [3][2]int{2: w.span(s.Body)}}
+		w.loop = &loopCtx{parent: w.loop, parts: [3][2]int{2: w.u.span(s.Body)}}
 		for _, x := range []ast.Expr{s.Key, s.Value} {
 			if x == nil {
 				continue
@@ -352,11 +333,24 @@ func (w *loopWalker) stmt(s ast.Stmt) {
 				w.declare(id, true)
 			} else {
 				w.expr(x)
-				w.assign(x, false, w.u.off(x.Pos()))
+				w.assign(x, false, w.u.off(x.Pos()), w.u.off(x.Pos()))
 			}
 		}
 		w.stmt(s.Body)
 		w.loop = w.loop.parent
+		w.close()
+	}
+}
+
+// caseClauses walks the clauses of a switch, each in a scope of its own
+// that declares sym, the variable of a type switch, if any.
+func (w *loopWalker) caseClauses(body *ast.BlockStmt, sym *ast.Ident) {
+	for _, c := range body.List {
+		c := c.(*ast.CaseClause)
+		w.exprs(c.List)
+		w.open()
+		w.declare(sym, true)
+		w.stmts(c.Body)
 		w.close()
 	}
 }
@@ -371,16 +365,17 @@ func (w *loopWalker) assignStmt(s *ast.AssignStmt) {
 			}
 		}
 		w.expr(l)
-		w.assign(l, false, w.u.off(l.Pos()))
+		// It changes after the right side (which may create the closure) runs.
+		w.assign(l, false, w.u.off(l.Pos()), w.u.off(s.End())-1)
 	}
 }
 
 // callStmt walks a go or defer statement, noting a literal it calls.
-func (w *loopWalker) callStmt(s ast.Stmt, call *ast.CallExpr) {
-	if lit, ok := ast.Unparen(call.Fun).(*ast.FuncLit); ok {
-		w.goStmt[lit] = s
+func (w *loopWalker) callStmt(g goCall) {
+	if lit, ok := ast.Unparen(g.call.Fun).(*ast.FuncLit); ok {
+		w.goStmt[lit] = g
 	}
-	w.expr(call)
+	w.expr(g.call)
 }
 
 func (w *loopWalker) genDecl(d *ast.GenDecl) {
@@ -425,7 +420,7 @@ func (w *loopWalker) expr(x ast.Expr) {
 			return false
 		case *ast.UnaryExpr:
 			if n.Op == token.AND {
-				w.assign(n.X, true, w.u.off(n.OpPos))
+				w.assign(n.X, true, w.u.off(n.OpPos), w.u.off(n.OpPos))
 			}
 		case *ast.FuncType:
 			w.funcType(n, false)
@@ -516,14 +511,6 @@ func (w *loopWalker) compositeLit(n *ast.CompositeLit, implied ast.Expr) {
 	}
 }
 
-// span returns the byte range of n in the input, empty for a nil node.
-func (w *loopWalker) span(n ast.Node) [2]int {
-	if n == nil {
-		return [2]int{}
-	}
-	return [2]int{w.u.off(n.Pos()), w.u.off(n.End())}
-}
-
 // rewriteLit returns the edits that give literal l its own copies of the
 // loop variables it captures, or the reason it cannot.
 func (w *loopWalker) rewriteLit(l *funcCtx) ([]edit, *SourceError) {
@@ -554,7 +541,7 @@ func (w *loopWalker) rewriteLit(l *funcCtx) ([]edit, *SourceError) {
 					"closure at line %d:%d uses; the interpreter cannot give each iteration its own copy of a "+
 					"variable whose address is taken; copy it into a new variable for the closure, or declare it "+
 					"outside the loop", obj.name, line, col)
-			case after(obj, wr, l, start, end):
+			case after(obj, wr, l, start):
 				return nil, newSourceError(w.src, wr.off, "loop variable %s changes here after the closure at "+
 					"line %d:%d is created in the same iteration (later in the body, or in an inner loop around "+
 					"both); the interpreter cannot give that closure its own copy of %s and still show it the "+
@@ -563,7 +550,7 @@ func (w *loopWalker) rewriteLit(l *funcCtx) ([]edit, *SourceError) {
 			}
 		}
 	}
-	typ, err := w.oneLine(u, l.lit.Type)
+	typ, err := oneLine(w.src, u, l.lit.Type)
 	if err != nil {
 		return nil, err
 	}
@@ -576,22 +563,15 @@ func (w *loopWalker) rewriteLit(l *funcCtx) ([]edit, *SourceError) {
 		{off: start, ins: "func() " + typ + " { " + list + " := " + list + "; return ", anchor: start},
 		{off: end, ins: " }()", anchor: end - 1},
 	}
-	if s, ok := w.goStmt[l.lit]; ok {
+	if g, ok := w.goStmt[l.lit]; ok {
 		// go f() with f an immediately invoked function would share its
 		// frame between iterations: bind it first, as yaegi gets that right.
-		kw, call := "go", (*ast.CallExpr)(nil)
-		switch s := s.(type) {
-		case *ast.GoStmt:
-			call = s.Call
-		case *ast.DeferStmt:
-			kw, call = "defer", s.Call
-		}
-		from, to := u.off(s.Pos()), u.off(call.Fun.Pos())
+		from, to, callEnd := u.off(g.stmt.Pos()), u.off(g.call.Fun.Pos()), u.off(g.call.End())
 		nl := strings.Repeat("\n", strings.Count(w.src[from:to], "\n"))
 		edits = append(edits,
 			edit{off: from, del: to - from, ins: "{ " + loopFnName + " := " + nl, anchor: from},
-			edit{off: u.off(call.Fun.End()), ins: "; " + kw + " " + loopFnName, anchor: from},
-			edit{off: u.off(call.End()), ins: " }", anchor: u.off(call.End()) - 1})
+			edit{off: u.off(g.call.Fun.End()), ins: "; " + g.keyword + " " + loopFnName, anchor: from},
+			edit{off: callEnd, ins: " }", anchor: callEnd - 1})
 	}
 	return edits, nil
 }
@@ -599,7 +579,7 @@ func (w *loopWalker) rewriteLit(l *funcCtx) ([]edit, *SourceError) {
 // after reports whether the write wr to obj, made directly in obj's
 // function, runs after literal l is created in the same iteration of
 // obj's loop: both are in an inner loop, or wr comes later in the iteration.
-func after(obj *object, wr write, l *funcCtx, start, end int) bool {
+func after(obj *object, wr write, l *funcCtx, start int) bool {
 	outer := map[*loopCtx]bool{}
 	for lp := l.loop; lp != nil; lp = lp.parent {
 		outer[lp] = true
@@ -612,39 +592,9 @@ func after(obj *object, wr write, l *funcCtx, start, end int) bool {
 			break
 		}
 	}
-	pw, pl := obj.loop.part(wr.off), obj.loop.part(start)
+	pw, pl := obj.loop.part(wr.at), obj.loop.part(start)
 	if pw == 0 {
 		return false
 	}
-	return pw > pl || pw == pl && wr.off >= end
-}
-
-// oneLine returns the source of n on one line: verbatim when it has no
-// newline or comment, else its tokens joined by spaces.
-func (w *loopWalker) oneLine(u *unit, n ast.Node) (string, *SourceError) {
-	start := u.off(n.Pos())
-	text := w.src[start:u.off(n.End())]
-	if !strings.ContainsAny(text, "\n/") {
-		return text, nil
-	}
-	toks := scanTokens(text)
-	if i := lastToken(toks); i+1 < len(toks) {
-		toks = toks[:i+1] // the semicolon the scanner adds at the end
-	}
-	var parts []string
-	for _, t := range toks {
-		switch {
-		case t.tok == token.SEMICOLON:
-			parts = append(parts, ";")
-		case t.lit != "":
-			parts = append(parts, t.lit)
-		default:
-			parts = append(parts, t.tok.String())
-		}
-	}
-	one := strings.Join(parts, " ")
-	if strings.Contains(one, "\n") {
-		return "", newSourceError(w.src, start, "cannot rewrite this closure for the interpreter: its type holds a multi-line string")
-	}
-	return one, nil
+	return pw > pl || pw == pl && wr.at > start
 }

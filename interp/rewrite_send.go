@@ -92,6 +92,54 @@ func applyEdits(src string, edits []edit) (string, OffsetMap) {
 	return b.String(), OffsetMap{stages: [][]edit{edits}}
 }
 
+// applyChecked applies edits to src and makes sure the result still parses:
+// a rewrite must never hand the interpreter code the user did not write
+// wrong. what names the rewrite in the error.
+func applyChecked(src string, edits []edit, what string) (string, OffsetMap, error) {
+	out, m := applyEdits(src, edits)
+	if len(edits) == 0 {
+		return out, m, nil
+	}
+	if _, err := parseUnits(out); err != nil {
+		var se *SourceError
+		if errors.As(err, &se) {
+			return "", OffsetMap{}, newSourceError(src, m.Original(se.Offset), "rewriting %s gave invalid Go: %s", what, se.Msg)
+		}
+		return "", OffsetMap{}, err
+	}
+	return out, m, nil
+}
+
+// oneLine returns the source of n on one line: verbatim when it has no
+// newline or comment, else its tokens joined by spaces.
+func oneLine(src string, u *unit, n ast.Node) (string, *SourceError) {
+	start := u.off(n.Pos())
+	text := src[start:u.off(n.End())]
+	if !strings.ContainsAny(text, "\n/") {
+		return text, nil
+	}
+	toks := scanTokens(text)
+	if i := lastToken(toks); i+1 < len(toks) {
+		toks = toks[:i+1] // the semicolon the scanner adds at the end
+	}
+	var parts []string
+	for _, t := range toks {
+		switch {
+		case t.tok == token.SEMICOLON:
+			parts = append(parts, ";")
+		case t.lit != "":
+			parts = append(parts, t.lit)
+		default:
+			parts = append(parts, t.tok.String())
+		}
+	}
+	one := strings.Join(parts, " ")
+	if strings.Contains(one, "\n") {
+		return "", newSourceError(src, start, "cannot rewrite this closure for the interpreter: its type holds a multi-line string")
+	}
+	return one, nil
+}
+
 // RewriteSend turns every binary "!" in src into a call fn(target, msg) and
 // reports whether it changed anything. See RewriteSendMap for the rules; this
 // form is for callers that do not need to map positions back.
@@ -193,17 +241,7 @@ func (r *sendRewriter) rewrite() (string, OffsetMap, error) {
 	if r.err != nil {
 		return "", OffsetMap{}, r.err
 	}
-	out, m := applyEdits(r.src, r.edits)
-	if len(r.edits) > 0 {
-		if _, err := parseUnits(out); err != nil {
-			var se *SourceError
-			if errors.As(err, &se) {
-				return "", OffsetMap{}, newSourceError(r.src, m.Original(se.Offset), "rewriting ! gave invalid Go: %s", se.Msg)
-			}
-			return "", OffsetMap{}, err
-		}
-	}
-	return out, m, nil
+	return applyChecked(r.src, r.edits, "!")
 }
 
 // toSrc converts an offset in the text with "||" for "!" to one in src.

@@ -200,6 +200,9 @@ func parseAlive2(body []byte) (Request, error) {
 		return Request{}, fmt.Errorf("%w: ALIVE2 of %d bytes", ErrMalformed, len(body))
 	}
 	nlen := int(binary.BigEndian.Uint16(body[9:]))
+	if nlen == 0 {
+		return Request{}, fmt.Errorf("%w: ALIVE2 without a name", ErrMalformed)
+	}
 	if nlen+fixed > len(body) {
 		return Request{}, fmt.Errorf("%w: ALIVE2 name length %d exceeds the request", ErrMalformed, nlen)
 	}

@@ -56,6 +56,7 @@ func TestParseRequest(t *testing.T) {
 		{"empty", nil, Request{}, ErrMalformed},
 		{"unknown opcode", []byte{1}, Request{}, ErrMalformed},
 		{"old ALIVE 'a'", []byte("a\x00\x01foo"), Request{}, ErrMalformed},
+		{"alive2 with an empty name and trailing bytes", []byte("x00000000\x00\x00\x00\x00000"), Request{}, ErrMalformed},
 		{"alive2 too short", alive2Body("x", 1, 6, 5, nil)[:13], Request{}, ErrMalformed},
 		{"alive2 name length past the end", func() []byte {
 			b := alive2Body("abc", 1, 6, 5, nil)

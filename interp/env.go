@@ -1,0 +1,233 @@
+package interp
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/traefik/yaegi/interp"
+
+	"github.com/gerl-dev/gerl/node"
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+// Cluster is what the shell needs from the distribution layer. A node
+// started without distribution has none, and the node built-ins say so.
+// Every method is safe for concurrent use.
+type Cluster interface {
+	// Nodes returns the visible connected nodes; HiddenNodes the hidden ones.
+	Nodes() []term.Atom
+	HiddenNodes() []term.Atom
+	// Ping connects to node if needed and reports whether it answered.
+	Ping(ctx context.Context, node term.Atom) bool
+	// Disconnect drops the connection to node.
+	Disconnect(node term.Atom) error
+	// RPC calls the function registered as fn on node with args.
+	RPC(ctx context.Context, node term.Atom, fn string, args []any) (any, error)
+	// MultiCall calls fn on every given node (all connected nodes and this
+	// one when nodes is nil) and returns the results and the nodes that
+	// failed.
+	MultiCall(ctx context.Context, nodes []term.Atom, fn string, args []any) (results []any, bad []term.Atom)
+	// Cast calls fn on node without waiting for the result.
+	Cast(node term.Atom, fn string, args []any) error
+	// Spawn starts the function registered as fn on node, linked to or
+	// monitored by parent when asked.
+	Spawn(ctx context.Context, parent *node.Proc, node term.Atom, fn string, args []any, link, monitor bool) (term.Pid, term.Ref, error)
+}
+
+// FuncResolver finds a function by name ("counter.Loop"), for spawning by
+// name and for rpc. Hot loading provides one for module functions.
+type FuncResolver interface {
+	Lookup(name string) (fn any, ok bool)
+}
+
+// Env is what interpreted code on one node reaches through the gerl API:
+// the node, its cluster, named functions, and the extra built-ins and
+// packages other parts of gerl (hot loading) add. The shell session, remote
+// shells and every module interpreter of the node share one Env.
+//
+// Build it before the node: cfg.OnGoroutine = env.OnGoroutine; n :=
+// node.New(cfg); env.Attach(n). All methods are safe for concurrent use.
+type Env struct {
+	node    *node.Node
+	gor     goroutines
+	cluster atomic.Pointer[clusterBox]
+
+	mu       sync.Mutex
+	funcs    map[string]any
+	resolver FuncResolver
+	builtins map[string]Builtin        // added by other packages (c, l, nl...)
+	packages map[string]interp.Exports // import path -> symbols, for sessions
+	sessions map[*Session]struct{}
+	// shellProcs maps processes running code typed at a prompt to that
+	// prompt's session (see shellprocs.go).
+	shellProcs map[term.Pid]*Session
+}
+
+type clusterBox struct{ c Cluster }
+
+// Builtin is a shell built-in added to every session by another package.
+type Builtin struct {
+	Fn  any // a Go function
+	Doc Doc
+}
+
+// NewEnv returns an Env not yet attached to a node.
+func NewEnv() *Env {
+	return &Env{
+		funcs:      make(map[string]any),
+		builtins:   make(map[string]Builtin),
+		packages:   make(map[string]interp.Exports),
+		sessions:   make(map[*Session]struct{}),
+		shellProcs: make(map[term.Pid]*Session),
+	}
+}
+
+// OnGoroutine is the node.Config.OnGoroutine hook the node must be built
+// with, so the gerl API knows which process calls it.
+func (e *Env) OnGoroutine(p *node.Proc, running bool) { e.gor.hook(p, running) }
+
+// Attach binds the Env to its node.
+func (e *Env) Attach(n *node.Node) { e.node = n }
+
+// Node returns the node.
+func (e *Env) Node() *node.Node { return e.node }
+
+// SetCluster installs the distribution layer's view of the cluster.
+func (e *Env) SetCluster(c Cluster) { e.cluster.Store(&clusterBox{c: c}) }
+
+// Cluster returns the cluster, or nil for a node without distribution.
+func (e *Env) Cluster() Cluster {
+	if b := e.cluster.Load(); b != nil {
+		return b.c
+	}
+	return nil
+}
+
+// SetResolver installs the resolver consulted, after RegisterFunc's names,
+// for functions by name (hot loading installs its module table).
+func (e *Env) SetResolver(r FuncResolver) {
+	e.mu.Lock()
+	e.resolver = r
+	e.mu.Unlock()
+}
+
+// RegisterFunc makes fn spawnable and callable by name, on this node and
+// (through rpc and remote spawn) from other nodes.
+func (e *Env) RegisterFunc(name string, fn any) error {
+	if reflect.ValueOf(fn).Kind() != reflect.Func {
+		return fmt.Errorf("register function %q: %T is not a function", name, fn)
+	}
+	e.mu.Lock()
+	e.funcs[name] = fn
+	e.mu.Unlock()
+	return nil
+}
+
+// Lookup finds a function by name: RegisterFunc's names first, then the
+// resolver's (module functions). Env is itself a FuncResolver, which the
+// distribution layer uses for rpc and remote spawn.
+func (e *Env) Lookup(name string) (any, bool) {
+	e.mu.Lock()
+	fn, ok := e.funcs[name]
+	r := e.resolver
+	e.mu.Unlock()
+	if ok {
+		return fn, true
+	}
+	if r != nil {
+		return r.Lookup(name)
+	}
+	return nil, false
+}
+
+// FuncNames returns the names RegisterFunc registered, sorted.
+func (e *Env) FuncNames() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]string, 0, len(e.funcs))
+	for n := range e.funcs {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// AddBuiltin adds a shell built-in (such as c or l from hot loading) to
+// every session, present and future.
+func (e *Env) AddBuiltin(name string, b Builtin) {
+	e.mu.Lock()
+	e.builtins[name] = b
+	sessions := e.sessionList()
+	e.mu.Unlock()
+	for _, s := range sessions {
+		s.useBuiltins(map[string]Builtin{name: b})
+	}
+}
+
+// AddPackage makes a Go package of native symbols importable by every
+// session, present and future, and imports it into them under its name
+// (hot loading adds each module this way: counter.Inc(1) at the prompt).
+func (e *Env) AddPackage(importPath string, symbols map[string]reflect.Value) {
+	exports := interp.Exports{importPath + "/" + pathBase(importPath): symbols}
+	e.mu.Lock()
+	e.packages[importPath] = exports
+	sessions := e.sessionList()
+	e.mu.Unlock()
+	for _, s := range sessions {
+		s.usePackage(importPath, exports)
+	}
+}
+
+// Packages returns the import paths added with AddPackage, sorted.
+func (e *Env) Packages() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]string, 0, len(e.packages))
+	for p := range e.packages {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (e *Env) sessionList() []*Session {
+	out := make([]*Session, 0, len(e.sessions))
+	for s := range e.sessions {
+		out = append(out, s)
+	}
+	return out
+}
+
+func (e *Env) addSession(s *Session) (map[string]Builtin, map[string]interp.Exports) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.sessions[s] = struct{}{}
+	b := make(map[string]Builtin, len(e.builtins))
+	for k, v := range e.builtins {
+		b[k] = v
+	}
+	p := make(map[string]interp.Exports, len(e.packages))
+	for k, v := range e.packages {
+		p[k] = v
+	}
+	return b, p
+}
+
+func (e *Env) removeSession(s *Session) {
+	e.mu.Lock()
+	delete(e.sessions, s)
+	e.mu.Unlock()
+}
+
+func pathBase(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '/' {
+			return p[i+1:]
+		}
+	}
+	return p
+}

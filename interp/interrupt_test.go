@@ -1,0 +1,113 @@
+package interp
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// interruptAfter evaluates src and presses Ctrl-C once the input has
+// started (polling until the shell is evaluating), returning the error.
+func interruptAfter(t *testing.T, ts *testShell, src string) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		_, err := ts.s.Eval(src)
+		done <- err
+	}()
+	deadline := time.Now().Add(waitTime)
+	for {
+		ts.s.mu.Lock()
+		running := ts.s.cancel != nil
+		ts.s.mu.Unlock()
+		if running {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("input never started")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ts.s.Interrupt()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(waitTime):
+		t.Fatalf("%s: not interrupted within %v", src, waitTime)
+	}
+	return nil
+}
+
+func isInterrupted(err error) bool {
+	var ee *EvalError
+	return errors.As(err, &ee) && ee.Kind == Interrupted
+}
+
+func TestInterruptKeepsProcessesAndClosures(t *testing.T) {
+	ts := newTestShell(t)
+	for _, src := range []string{
+		`me := self()`,
+		`double := func(x int) int { return 2 * x }`,
+		`srv := spawn(func() { for { m := receive().(Tuple); m[0].(Pid) ! double(m[1].(int)) } })`,
+	} {
+		if got := ts.eval(src); strings.HasPrefix(got, "ERR") {
+			t.Fatalf("%s: %s", src, got)
+		}
+	}
+	for _, src := range []string{
+		`receive()`,             // blocked in a gerl call
+		`time.Sleep(time.Hour)`, // blocked in time.Sleep, which the shell replaces
+		`sleep(3600000)`,        // the sleep built-in
+		`<-make(chan int)`,      // blocked on a channel: cancellable
+		`for {}`,                // busy: the interpreter is stopped, then resumed
+		`x := 0; for { x++ }`,   // busy, with state
+	} {
+		if err := interruptAfter(t, ts, src); !isInterrupted(err) {
+			t.Fatalf("%s: err %v, want interrupted", src, err)
+		}
+		// Everything defined before still works: the closure, the server.
+		if got := ts.eval(`double(21)`); got != "42" {
+			t.Fatalf("after interrupting %s: double(21) = %s", src, got)
+		}
+		if got := ts.eval(`srv ! T(me, 5); receive(5000)`); got != "10" {
+			t.Fatalf("after interrupting %s: server answered %s", src, got)
+		}
+	}
+}
+
+func TestInterruptBusyProcessIsReported(t *testing.T) {
+	ts := newTestShell(t)
+	ts.eval(`busy, ref := spawn_monitor(func() { for { } })`)
+	if err := interruptAfter(t, ts, `for {}`); !isInterrupted(err) {
+		t.Fatalf("err %v", err)
+	}
+	// The busy process ran interpreted code when the interpreter stopped:
+	// it is reported as exited with reason interrupted, not normal.
+	if got := ts.eval(`d := receive(5000).(Down); d.Pid == busy && d.Ref == ref`); got != "true" {
+		t.Fatalf("down: %s", got)
+	}
+	if got := ts.eval(`d.Reason`); got != "interrupted" {
+		t.Fatalf("reason %s", got)
+	}
+}
+
+func TestInterruptUninterruptibleCall(t *testing.T) {
+	ts := newTestShell(t)
+	ts.s.grace = 10 * time.Millisecond
+	ts.eval(`import "sync"`)
+	ts.eval(`var wg sync.WaitGroup`)
+	ts.eval(`wg.Add(1)`)
+	ts.eval(`waiter, ref := spawn_monitor(func() { receive() })`)
+	err := interruptAfter(t, ts, `wg.Wait()`)
+	if !isInterrupted(err) || !strings.Contains(err.Error(), "cannot interrupt") {
+		t.Fatalf("err %v", err)
+	}
+	if got := ts.eval(`d := receive(5000).(Down); d.Pid == waiter && d.Reason == A("interrupted")`); got != "true" {
+		t.Fatalf("the shell's process was not reported: %s", got)
+	}
+	if got := ts.eval(`1 + 1`); got != "2" {
+		t.Fatalf("shell after abandoning: %s", got)
+	}
+	ts.eval(`wg.Done()`) // let the abandoned input finish, so no goroutine leaks
+}

@@ -1,0 +1,200 @@
+package interp
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gerl-dev/gerl/node"
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+// syncBuffer is an output sink processes may write to concurrently.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *syncBuffer) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Reset()
+}
+
+type testShell struct {
+	t   testing.TB
+	n   *node.Node
+	env *Env
+	s   *Session
+	out *syncBuffer
+}
+
+func newTestShell(t testing.TB) *testShell {
+	t.Helper()
+	env := NewEnv()
+	n := node.New(node.Config{Name: "sh@host", OnGoroutine: env.OnGoroutine})
+	env.Attach(n)
+	out := &syncBuffer{}
+	s, err := NewSession(SessionConfig{Env: env, Stdout: out, Stderr: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		if err := n.StopTimeout(waitTime); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
+	return &testShell{t: t, n: n, env: env, s: s, out: out}
+}
+
+// eval evaluates src and returns the printed form of its value, or the
+// error text.
+func (ts *testShell) eval(src string) string {
+	ts.t.Helper()
+	o, err := ts.s.Eval(src)
+	if err != nil {
+		return "ERR " + err.Error()
+	}
+	if !o.HasValue {
+		return ""
+	}
+	parts := make([]string, len(o.Values))
+	for i, v := range o.Values {
+		parts[i] = FormatValue(v)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func TestSessionSmoke(t *testing.T) {
+	ts := newTestShell(t)
+	for _, c := range []struct{ in, want string }{
+		{"1 + 2", "3"},
+		{`"hi"`, `"hi"`},
+		{"var a = 1; a++", ""},
+		{"a", "2"},
+		{"func f() (int, string) { return a, \"x\" }; f()", `2, "x"`},
+		{"x := T(A(\"ping\"), 1)", ""},
+		{"x", "{ping,1}"},
+		{"self() ! x", "{ping,1}"},
+		{"flush()", "ok"},
+		{"node()", "sh@host"},
+		{"undefinedThing + 1", "ERR 1:1: undefined: undefinedThing"},
+		{`panic("boom")`, "ERR ** exception error: boom"},
+		{"a", "2"},
+	} {
+		if got := ts.eval(c.in); got != c.want {
+			t.Errorf("%s => %q, want %q", c.in, got, c.want)
+		}
+	}
+	if !strings.Contains(ts.out.String(), "Shell got {ping,1}") {
+		t.Errorf("flush output: %q", ts.out.String())
+	}
+}
+
+func TestSessionProcesses(t *testing.T) {
+	ts := newTestShell(t)
+	for _, c := range []struct{ in, want string }{
+		// spawn a closure; inside it self() is the new process
+		{`me := self()`, ""},
+		{`p := spawn(func() { me ! T(A("hello"), self()) })`, ""},
+		{`m := receive(5000).(Tuple)`, ""},
+		{`m[1] == p`, "true"},
+		{`m[1] == me`, "false"},
+		// ten processes spawned in a loop report ten different values
+		{`for i := 0; i < 10; i++ { spawn(func() { me ! i }) }`, ""},
+		{`seen := map[int]bool{}; for k := 0; k < 10; k++ { seen[receive(5000).(int)] = true }; len(seen)`, "10"},
+		// the same with arguments
+		{`for i := 0; i < 10; i++ { spawn(func(p *Proc, n int) { p.Send(me, n) }, i) }`, ""},
+		{`seen = map[int]bool{}; for k := 0; k < 10; k++ { seen[receive(5000).(int)] = true }; len(seen)`, "10"},
+		// receive with a timeout gives the atom timeout
+		{`receive(10)`, "timeout"},
+		// a crashing process does not disturb the shell
+		{`pid, ref := spawn_monitor(func() { panic("bad") })`, ""},
+		{`d := receive(5000).(Down); d.Ref == ref && d.Pid == pid`, "true"},
+		{`d.Reason`, `{panic,"bad"}`},
+		// registered names and ! to a name
+		{`echo := spawn(func() { for { m := receive().(Tuple); m[0].(Pid) ! m[1] } })`, ""},
+		{`register("echo", echo)`, "true"},
+		{`"echo" ! T(self(), "via name")`, `{<sh@host.1.0>,"via name"}`},
+		{`receive(5000)`, `"via name"`},
+		{`whereis("echo") == echo`, "true"},
+		{`whereis("nobody")`, "undefined"},
+		// links: the shell traps, and sees the EXIT
+		{`trap_exit(true)`, "false"},
+		{`l := spawn_link(func() { exit(A("oops")) })`, ""},
+		{`e := receive(5000).(Exit); e.From == l`, "true"},
+		{`e.Reason`, "oops"},
+		// request/reply
+		{`srv := spawn(func() { for { r := receive().(Request); reply(r, r.Request.(int) * 2) } })`, ""},
+		{`call(srv, 21, 5000)`, "42"},
+		{`call(srv, 1)`, "2"},
+		// gerl API qualified
+		{`gerl.Self() == self()`, "true"},
+		// v(n)
+		{`v(-1) == v(-1)`, "true"},
+	} {
+		if got := ts.eval(c.in); got != c.want {
+			t.Fatalf("%s => %q, want %q\noutput: %s", c.in, got, c.want, ts.out.String())
+		}
+	}
+}
+
+func TestSessionShellCommandsSurviveShadowing(t *testing.T) {
+	ts := newTestShell(t)
+	ts.eval(`for i := 0; i < 2; i++ {}`)
+	if got := ts.eval(`i()`); got != "ok" {
+		t.Fatalf("i() after a loop over i = %q", got)
+	}
+	if !strings.Contains(ts.out.String(), "Initial Call") {
+		t.Fatalf("i() printed %q", ts.out.String())
+	}
+}
+
+func TestSessionExitReplacesShellProcess(t *testing.T) {
+	ts := newTestShell(t)
+	old := ts.eval(`self()`)
+	got := ts.eval(`exit(A("bye"))`)
+	if got != "ERR ** exception exit: bye" {
+		t.Fatalf("exit: %q", got)
+	}
+	o, err := ts.s.Eval(`self()`)
+	if err != nil || FormatValue(o.Values[0]) == old {
+		t.Fatalf("self after exit = %v, %v (old %s)", o.Values, err, old)
+	}
+	// Killed from outside while idle: the next input reports it.
+	ts.eval(`x := 5`)
+	pid := ts.s.Proc().Self()
+	ts.n.Exit(pid, term.Kill)
+	o, err = ts.s.Eval(`x`)
+	if err != nil || len(o.Notices) == 0 || !strings.Contains(o.Notices[0], "killed") {
+		t.Fatalf("after kill: %v %v %v", o.Values, o.Notices, err)
+	}
+}
+
+func TestSessionErrorsHavePositions(t *testing.T) {
+	ts := newTestShell(t)
+	for _, c := range []struct{ in, want string }{
+		{"x := 1 +", "ERR 1:9: expected operand"},
+		{"y := 1\nz := undefinedVar", "ERR 2:6: undefined: undefinedVar"},
+		{`self() ! `, "ERR 1:8: missing message after !"},
+		{`a := 1; b := "s"; a + b`, "ERR"},
+	} {
+		if got := ts.eval(c.in); !strings.HasPrefix(got, c.want) {
+			t.Errorf("%q => %q, want prefix %q", c.in, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package interp
+
+import (
+	"reflect"
+
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+// Processes that run code typed at a shell's prompt share the fate of that
+// shell's interpreter: when Ctrl-C has to stop the interpreter to end a
+// busy input, their interpreted code stops too, and it must not look like
+// a normal exit. The Env remembers which session each such process belongs
+// to: a process spawned with an interpreted function from the shell, or
+// from another such process.
+
+// InterruptedReason is the exit reason of a process whose interpreted code was
+// stopped by Ctrl-C at the shell.
+const InterruptedReason term.Atom = "interrupted"
+
+// owner returns the session whose code the calling goroutine runs, if any.
+func (e *Env) owner() *Session {
+	a, ok := e.gor.current()
+	if !ok {
+		return nil
+	}
+	if a.session != nil {
+		return a.session
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.shellProcs[a.proc.Self()]
+}
+
+// wrapShellFunc returns fn wrapped so that the process running it is known
+// to belong to session s while it runs, and exits with reason interrupted
+// if its function returned because s stopped its interpreter.
+func (e *Env) wrapShellFunc(s *Session, fn any) any {
+	fv := reflect.ValueOf(fn)
+	return reflect.MakeFunc(fv.Type(), func(in []reflect.Value) []reflect.Value {
+		var self term.Pid
+		if a, ok := e.gor.current(); ok {
+			self = a.proc.Self()
+			e.mu.Lock()
+			e.shellProcs[self] = s
+			e.mu.Unlock()
+			defer func() {
+				e.mu.Lock()
+				delete(e.shellProcs, self)
+				e.mu.Unlock()
+			}()
+		}
+		var out []reflect.Value
+		if fv.Type().IsVariadic() {
+			out = fv.CallSlice(in)
+		} else {
+			out = fv.Call(in)
+		}
+		if s.stopping.Load() {
+			if a, ok := e.gor.current(); ok {
+				a.proc.ExitSelf(InterruptedReason)
+			}
+		}
+		return out
+	}).Interface()
+}
+
+// stopShellProcesses ends every process running s's interpreted code with
+// reason interrupted and returns their pids.
+func (e *Env) stopShellProcesses(s *Session) []term.Pid {
+	e.mu.Lock()
+	var victims []term.Pid
+	for pid, owner := range e.shellProcs {
+		if owner == s {
+			victims = append(victims, pid)
+		}
+	}
+	e.mu.Unlock()
+	for _, pid := range victims {
+		_ = e.node.Exit(pid, InterruptedReason)
+	}
+	return victims
+}

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -328,5 +329,37 @@ func TestStopLeavesNoGoroutine(t *testing.T) {
 	_ = n.Exit(me.Self(), term.Kill)
 	if c := n.ProcessCount(); c != 0 {
 		t.Fatalf("%d processes left", c)
+	}
+}
+
+// TestStartRacingNodeStop: a node that stops while a supervisor starts
+// kills it in the middle of its start (here the first child sets the stop
+// off); Start must return all the same (almost always with an error),
+// never hang.
+func TestStartRacingNodeStop(t *testing.T) {
+	for i := 0; i < 30; i++ {
+		n := node.New(node.Config{Name: "race@host"})
+		stopped := make(chan error, 1)
+		spec := Spec{Children: []Child{{ID: "stopper", Start: func(p *node.Proc) {
+			go func() { stopped <- n.StopTimeout(waitTime) }()
+			p.Receive()
+		}}}}
+		for j := 0; j < 10; j++ {
+			id := term.Atom(fmt.Sprintf("w%d", j))
+			spec.Children = append(spec.Children, Child{ID: id, Fn: worker, Args: []any{id, term.Pid{}}, Name: id})
+		}
+		done := make(chan error, 1)
+		go func() {
+			_, err := Start(n, spec)
+			done <- err
+		}()
+		if err := <-stopped; err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-done:
+		case <-time.After(waitTime):
+			t.Fatal("Start hangs after the node stopped")
+		}
 	}
 }

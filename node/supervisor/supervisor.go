@@ -99,6 +99,16 @@ func (s *supervisor) run(p *node.Proc, started chan<- error) {
 			started <- fmt.Errorf("start supervisor: it exited while starting: %s", term.Format(p.ExitReason()))
 		}
 	}()
+	// fail ends a supervisor whose start failed, unlinked from its parent
+	// first, so the parent learns of it from the error alone.
+	fail := func(err error, reason any) {
+		if !s.parent.IsZero() {
+			p.Unlink(s.parent) // if this finds p killed, the defer answers
+		}
+		acked = true
+		started <- err
+		p.ExitSelf(reason)
+	}
 	p.TrapExit(true)
 	if s.cfg.name != "" {
 		if err := p.Register(s.cfg.name); err != nil {
@@ -106,8 +116,7 @@ func (s *supervisor) run(p *node.Proc, started chan<- error) {
 			if owner, ok := s.n.Whereis(s.cfg.name); ok {
 				reason = term.T(atomAlreadyStarted, owner)
 			}
-			acked = true
-			s.failStart(started, fmt.Errorf("start supervisor: %w", err), reason)
+			fail(fmt.Errorf("start supervisor: %w", err), reason)
 		}
 	}
 	if failed, reason := s.startList(s.children); failed != nil {
@@ -115,23 +124,12 @@ func (s *supervisor) run(p *node.Proc, started chan<- error) {
 		if s.cfg.name != "" {
 			_ = s.n.Unregister(s.cfg.name) // so that a retry does not find it taken
 		}
-		acked = true
 		err := fmt.Errorf("start supervisor %s: %w", s, &StartError{ID: failed.id, Reason: reason})
-		s.failStart(started, err, term.T(term.Shutdown, failedToStart(failed.id, reason)))
+		fail(err, term.T(term.Shutdown, failedToStart(failed.id, reason)))
 	}
 	acked = true
 	started <- nil
 	s.loop()
-}
-
-// failStart ends a supervisor whose start failed: unlinked from its parent
-// first, so the parent learns of it from the error alone.
-func (s *supervisor) failStart(started chan<- error, err error, reason any) {
-	if !s.parent.IsZero() {
-		s.p.Unlink(s.parent)
-	}
-	started <- err
-	s.p.ExitSelf(reason)
 }
 
 // loop serves the supervisor's mailbox: exits of children and of the

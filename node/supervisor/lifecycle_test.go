@@ -67,6 +67,33 @@ func TestParentExit(t *testing.T) {
 	}
 }
 
+// TestForeignExitSignals: the supervisor traps exits; an exit signal from
+// a process that is neither its parent nor a child (or from outside any
+// process) is ignored, as in OTP. Only kill ends it.
+func TestForeignExitSignals(t *testing.T) {
+	n, _ := newTestNode(t)
+	me := testProc(t, n)
+	sup := mustStart(t, n, abcSpec(term.Pid{}))
+	if err := sup.TerminateChild("b"); err != nil {
+		t.Fatal(err)
+	}
+	before := children(t, sup)
+	if err := n.Exit(sup.Pid(), term.A("boom")); err != nil {
+		t.Fatal(err)
+	}
+	if err := me.Exit(sup.Pid(), term.Shutdown); err != nil {
+		t.Fatal(err)
+	}
+	if after := children(t, sup); !slices.Equal(after, before) {
+		t.Fatalf("children changed from %v to %v", before, after)
+	}
+	ref := me.Monitor(sup.Pid())
+	if err := n.Exit(sup.Pid(), term.Kill); err != nil {
+		t.Fatal(err)
+	}
+	sameTerm(t, expectDown(t, me, ref), term.Killed)
+}
+
 // TestSupervisorExitReachesParent: a supervisor that gives up takes its
 // (non-trapping) parent along, with reason shutdown.
 func TestSupervisorExitReachesParent(t *testing.T) {

@@ -262,7 +262,13 @@ func (s *supervisor) String() string {
 	return s.p.Self().String()
 }
 
+// byPid returns the running child pid. (The zero pid, which an exit signal
+// sent from outside any process carries, matches nobody: children that are
+// not running hold it.)
 func (s *supervisor) byPid(pid term.Pid) *child {
+	if pid.IsZero() {
+		return nil
+	}
 	for _, c := range s.children {
 		if c.pid == pid {
 			return c

@@ -55,7 +55,10 @@
 // DeleteChild, StartChild, Stop) are requests the supervisor process
 // answers itself, between two child exits, with node.Proc.Call; requests
 // and replies are terms, so a supervisor on another node can be asked too
-// (except StartChild, whose Go function cannot travel).
+// (except StartChild, whose Go function cannot travel). Stop terminates
+// the children in reverse start order and ends the supervisor with reason
+// normal, as OTP's gen_server:stop, so a linked parent carries on. Exit
+// signals from anyone but the parent are ignored, as in OTP; kill is not.
 //
 // # Reports
 //

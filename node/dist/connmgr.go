@@ -153,7 +153,11 @@ func (m *connMgr) awaitPeer(ctx context.Context, node term.Atom, err error) {
 // the entry) or a reject code and message. When an old connection to the
 // peer is still up, the peer has evidently lost it: it is taken down (and
 // nodedown delivered) before the new one is accepted.
-func (m *connMgr) decideIncoming(peer hsPeer, id uint64) (byte, string) {
+//
+// When an old connection is up, the dialer is asked first (decideAsk): it
+// confirms only if its dial is still the one it wants, so a dial that lost
+// a simultaneous connect on its own side never replaces the survivor.
+func (m *connMgr) decideIncoming(peer hsPeer, id uint64, confirmed bool) (byte, string) {
 	for {
 		m.mu.Lock()
 		if m.closed {
@@ -165,6 +169,10 @@ func (m *connMgr) decideIncoming(peer hsPeer, id uint64) (byte, string) {
 		case e == nil:
 			m.entries[peer.name] = &entry{owner: id, done: make(chan struct{})}
 		case e.c != nil:
+			if !confirmed {
+				m.mu.Unlock()
+				return decideAsk, ""
+			}
 			old := e.c
 			m.mu.Unlock()
 			m.d.log.Info("replacing a connection the peer has lost", "peer", peer.name)
@@ -257,4 +265,13 @@ func (m *connMgr) known(node term.Atom) bool {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	return m.entries[node] != nil
+}
+
+// stillOwner reports whether dial attempt id still owns node's pending
+// entry: the answer to an acceptor's ALIVE.
+func (m *connMgr) stillOwner(node term.Atom, id uint64) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	e := m.entries[node]
+	return e != nil && e.owner == id && e.c == nil
 }

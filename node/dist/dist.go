@@ -267,8 +267,8 @@ func (d *Dist) accept(nc net.Conn) {
 	br := bufio.NewReaderSize(dr, 64<<10)
 	id := d.nextID.Add(1)
 	decided := false
-	peer, err := acceptHandshake(br, nc, d.hsConfig(), func(p hsPeer) (byte, string) {
-		code, msg := d.mgr.decideIncoming(p, id)
+	peer, err := acceptHandshake(br, nc, d.hsConfig(), func(p hsPeer, confirmed bool) (byte, string) {
+		code, msg := d.mgr.decideIncoming(p, id, confirmed)
 		decided = code == 0
 		return code, msg
 	})
@@ -307,7 +307,7 @@ func (d *Dist) dial(node term.Atom, id uint64) {
 	defer d.wg.Done()
 	ctx, cancel := context.WithTimeout(d.ctx, d.cfg.HandshakeTimeout)
 	defer cancel()
-	c, err := d.dialConn(ctx, node)
+	c, err := d.dialConn(ctx, node, id)
 	if err != nil {
 		err = fmt.Errorf("connect to %s: %w", node, err)
 	}
@@ -329,7 +329,7 @@ func (d *Dist) dial(node term.Atom, id uint64) {
 	}
 }
 
-func (d *Dist) dialConn(ctx context.Context, node term.Atom) (*conn, error) {
+func (d *Dist) dialConn(ctx context.Context, node term.Atom, id uint64) (*conn, error) {
 	nc, err := d.tr.Dial(ctx, node)
 	if err != nil {
 		return nil, err
@@ -340,7 +340,7 @@ func (d *Dist) dialConn(ctx context.Context, node term.Atom) (*conn, error) {
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
 	dr := &deadlineReader{nc: nc}
 	br := bufio.NewReaderSize(dr, 64<<10)
-	peer, err := dialHandshake(br, nc, d.hsConfig(), node)
+	peer, err := dialHandshake(br, nc, d.hsConfig(), node, func() bool { return d.mgr.stillOwner(node, id) })
 	if !stop() && err == nil {
 		err = ctx.Err()
 	}

@@ -88,9 +88,9 @@ func (f frameEncoder) finish() []byte {
 // abort releases the encoder after an encoding error.
 func (f frameEncoder) abort() { f.c.putEncoder(f.encoder) }
 
-func (f frameEncoder) str(s string)      { _ = f.enc.EncodeString(s) }
-func (f frameEncoder) uint(x uint64)     { _ = f.enc.EncodeUint(x) }
-func (f frameEncoder) boolean(b bool)    { _ = f.enc.EncodeBool(b) }
+func (f frameEncoder) str(s string)        { _ = f.enc.EncodeString(s) }
+func (f frameEncoder) uint(x uint64)       { _ = f.enc.EncodeUint(x) }
+func (f frameEncoder) boolean(b bool)      { _ = f.enc.EncodeBool(b) }
 func (f frameEncoder) pidField(p term.Pid) { f.pid(p) }
 func (f frameEncoder) refField(r term.Ref) { f.ref(r) }
 

@@ -25,6 +25,8 @@ import (
 //	PROOF     HMAC(cookie, dialer label,
 //	               transcript)           ->
 //	                                      (verifies the proof, then decides)
+//	                                      [<- ALIVE, when still connected to the dialer
+//	CONFIRM   1: replace it, 0: give up  ->]
 //	                                      <- ACCEPT HMAC(cookie, acceptor label,
 //	                                                    transcript, dialer proof)
 //	                                         or REJECT code, text
@@ -61,7 +63,14 @@ const (
 	hsProof     = 'P'
 	hsAccept    = 'A'
 	hsReject    = 'X'
+	hsAlive     = 'L' // acceptor: "I am still connected to you; do you want this one?"
+	hsConfirm   = 'Y' // dialer: 1 to replace the old connection, 0 to give up
 )
+
+// decideAsk is what an acceptor's decide returns when it is still
+// connected to the dialer: the dialer is asked (ALIVE) whether it still
+// wants this new connection, and decide is called again with its answer.
+const decideAsk byte = 255
 
 // Reject codes. Wire constants: append only.
 const (
@@ -276,7 +285,10 @@ func (cfg hsConfig) nonce() ([]byte, error) {
 }
 
 // dialHandshake runs the dialer's side against the node target.
-func dialHandshake(r *bufio.Reader, w io.Writer, cfg hsConfig, target term.Atom) (hsPeer, error) {
+//
+// stillWanted answers the acceptor's ALIVE question: whether this dial is
+// still the one this node wants (it has not been superseded meanwhile).
+func dialHandshake(r *bufio.Reader, w io.Writer, cfg hsConfig, target term.Atom, stillWanted func() bool) (hsPeer, error) {
 	nonce, err := cfg.nonce()
 	if err != nil {
 		return hsPeer{}, err
@@ -318,6 +330,18 @@ func dialHandshake(r *bufio.Reader, w io.Writer, cfg hsConfig, target term.Atom)
 	if err != nil {
 		return hsPeer{}, err
 	}
+	if tag == hsAlive && len(body) == 0 {
+		answer := byte(0)
+		if stillWanted() {
+			answer = 1
+		}
+		if err := writeHs(w, []byte{'G', 'E', 'R', 'L', hsConfirm, answer}); err != nil {
+			return hsPeer{}, fmt.Errorf("sending confirm: %w", err)
+		}
+		if tag, body, err = readHs(r); err != nil {
+			return hsPeer{}, err
+		}
+	}
 	switch tag {
 	case hsReject:
 		return hsPeer{}, parseReject(target, body)
@@ -334,8 +358,9 @@ func dialHandshake(r *bufio.Reader, w io.Writer, cfg hsConfig, target term.Atom)
 
 // acceptHandshake runs the acceptor's side. decide is called once the
 // dialer has proved it knows the cookie; a non-zero code rejects it with
-// the message.
-func acceptHandshake(r *bufio.Reader, w io.Writer, cfg hsConfig, decide func(hsPeer) (byte, string)) (hsPeer, error) {
+// the message, and decideAsk asks the dialer (ALIVE) and calls decide
+// again with its answer in confirmed.
+func acceptHandshake(r *bufio.Reader, w io.Writer, cfg hsConfig, decide func(p hsPeer, confirmed bool) (byte, string)) (hsPeer, error) {
 	tag, body, err := readHs(r)
 	if err != nil {
 		return hsPeer{}, err
@@ -391,7 +416,24 @@ func acceptHandshake(r *bufio.Reader, w io.Writer, cfg hsConfig, decide func(hsP
 		return peer, fmt.Errorf("%s sent a proof that does not match our cookie: %w", h.name, ErrAuth)
 	}
 	peer.id = connID(hb, cb)
-	if code, msg := decide(peer); code != 0 {
+	code, msg := decide(peer, false)
+	if code == decideAsk {
+		if err := writeHs(w, []byte{'G', 'E', 'R', 'L', hsAlive}); err != nil {
+			return peer, fmt.Errorf("sending alive: %w", err)
+		}
+		tag, body, err := readHs(r)
+		if err != nil {
+			return peer, err
+		}
+		if tag != hsConfirm || len(body) != 1 || body[0] > 1 {
+			return peer, fmt.Errorf("%w: handshake message %q where a confirm was due", ErrMalformed, tag)
+		}
+		if body[0] == 0 {
+			return refuse(RejectSimultaneous, "already connected to %s", h.name)
+		}
+		code, msg = decide(peer, true)
+	}
+	if code != 0 {
 		return refuse(code, "%s", msg)
 	}
 	if err := writeHs(w, append(append([]byte(hsMagic), hsAccept), mac(cfg.cookie, acceptLabel, hb, cb, proof)...)); err != nil {

@@ -257,6 +257,11 @@ func (s *Sup) call(what string, req any) (reply any, err error) {
 // node is stopping), f's wait unwinds with *node.ExitError, which becomes
 // the error.
 func (s *Sup) client(what string, f func(p *node.Proc) error) (err error) {
+	switch s.to.(type) {
+	case term.Pid, term.Atom, string, term.Name, term.Tuple:
+	default:
+		return fmt.Errorf("supervisor %s: %s: not a pid or a name", s, what)
+	}
 	p, err := s.node.Attach("supervisor client")
 	if err != nil {
 		return fmt.Errorf("supervisor %s: %s: %w", s, what, err)

@@ -86,6 +86,9 @@ func TestDynamicChildren(t *testing.T) {
 	expectErr(t, "start_child without start", err, ErrInvalidSpec)
 	_, err = At(n, sup.Pid()).StartChild(d)
 	expectErr(t, "start_child through At", err, ErrNoSpecHandle)
+	if _, err := At(n, 42).WhichChildren(); err == nil {
+		t.Fatal("which_children of 42 succeeded")
+	}
 
 	// A child whose name is taken fails to start and is not added.
 	if err := me.Register("taken"); err != nil {

@@ -260,6 +260,28 @@ func TestClientAgainstBrokenDaemons(t *testing.T) {
 	}
 }
 
+// TestStopUnderstandsEpmd: epmd answers STOP of an unknown name with
+// "NOEXISTSTOPPED".
+func TestStopUnderstandsEpmd(t *testing.T) {
+	tests := []struct {
+		answer string
+		ok     bool
+		err    error
+	}{
+		{"NOEXISTSTOPPED", false, nil},
+		{"NOEXIST", false, nil},
+		{"STOPPED", true, nil},
+		{"", false, ErrRefused},
+		{"STOPPEDX", false, ErrMalformed},
+	}
+	for _, tt := range tests {
+		ok, err := Stop(ctxT(t), fakeDaemon(t, []byte(tt.answer)), "x")
+		if ok != tt.ok || !errors.Is(err, tt.err) {
+			t.Errorf("answer %q: Stop = %v, %v", tt.answer, ok, err)
+		}
+	}
+}
+
 func TestNamesParsesEpmdOutput(t *testing.T) {
 	got, err := parseNames([]byte("name old at port 5555\nname with space at port 1\n"))
 	want := []NameEntry{{"old", 5555}, {"with space", 1}}

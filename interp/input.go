@@ -226,9 +226,9 @@ func Incomplete(src string) bool {
 		return errors.As(err, &se) && strings.HasSuffix(se.Msg, "found 'EOF'")
 	}
 	if n := len(units); n > 0 && units[n-1].kind == Decl {
-		decls := units[n-1].file.Decls
-		if fd, ok := decls[len(decls)-1].(*ast.FuncDecl); ok && fd.Body == nil {
-			return true
+		if decls := units[n-1].file.Decls; len(decls) > 0 {
+			fd, ok := decls[len(decls)-1].(*ast.FuncDecl)
+			return ok && fd.Body == nil
 		}
 	}
 	return false
@@ -447,6 +447,12 @@ func classify(toks []tok, i int) unit {
 // back as a *SourceError located in src.
 func parseUnits(src string) ([]unit, error) {
 	chunks := chunkSource(src)
+	if len(chunks) == 0 { // nothing but blanks and comments
+		var errs scanner.ErrorList
+		if scanTokensErr(src, &errs); len(errs) > 0 {
+			return nil, newSourceError(src, errs[0].Pos.Offset, "%s", errs[0].Msg)
+		}
+	}
 	var groups []unit
 	for _, c := range chunks {
 		if n := len(groups); n > 0 && joins(groups[n-1], c) {

@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"go/token"
 
 	yaegi "github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
@@ -101,6 +104,8 @@ func TestSplit(t *testing.T) {
 	}{
 		{"empty", "", nil, ""},
 		{"comment only", "// nothing", nil, ""},
+		{"open comment", "x := 1 /* more", nil, "line 1:8: comment not terminated"},
+		{"only an open comment", "/* more", nil, "line 1:1: comment not terminated"},
 		{"statements", "x := 1\ny := x", []seg{{Stmts, "x := 1\ny := x", 0}}, ""},
 		{"func", "func f() int { return 1 }", []seg{{Decl, "func f() int { return 1 }", 0}}, ""},
 		{"brief example", "var a = 1; func f() int { return a }; f()", []seg{
@@ -350,4 +355,48 @@ func TestInputOffsetMapsYaegiErrors(t *testing.T) {
 			t.Fatalf("no error from %q", c.in)
 		})
 	}
+}
+
+// FuzzSplit checks that Split and Incomplete never panic, and that the
+// segments of a successful Split tile the input and parse on their own.
+func FuzzSplit(f *testing.F) {
+	for _, c := range sendCases {
+		f.Add(c.in)
+	}
+	for _, c := range loopCases {
+		f.Add(c.in)
+	}
+	f.Add("package main\nfunc main() {}")
+	f.Add("x := 1\nimport \"fmt\"\nfunc f() {}\nvar y = 2; y++")
+	f.Fuzz(func(t *testing.T, in string) {
+		incomplete := Incomplete(in)
+		segs, err := Split(in)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "line ") {
+				t.Fatalf("error without a position: %v", err)
+			}
+			return
+		}
+		// Complete Go is not Incomplete, except a func without a body and a
+		// label without its statement, which more lines can finish.
+		if toks := scanTokens(in); incomplete && (len(segs) == 0 ||
+			toks[lastToken(toks)].tok != token.COLON && segs[len(segs)-1].Kind != Decl) {
+			t.Errorf("Incomplete(%q) but Split accepts it", in)
+		}
+		sorted := append([]Segment(nil), segs...)
+		sort.Slice(sorted, func(i, j int) bool { return sorted[i].Offset < sorted[j].Offset })
+		next := 0
+		for _, s := range sorted {
+			if s.Offset != next || in[s.Offset:s.Offset+len(s.Text)] != s.Text {
+				t.Fatalf("segments of %q do not tile it: %+v", in, segs)
+			}
+			next += len(s.Text)
+		}
+		if len(segs) > 0 && next != len(in) {
+			t.Fatalf("segments of %q stop at %d: %+v", in, next, segs)
+		}
+		if err := parsesAsSegments(in); err != nil {
+			t.Fatalf("segment of %q does not parse: %v", in, err)
+		}
+	})
 }

@@ -245,16 +245,13 @@ func (r *sendRewriter) rewrite() (string, OffsetMap, error) {
 }
 
 // toSrc converts an offset in the text with "||" for "!" to one in src.
+// The k-th "!" (from 0) is at bangs[k]+k in that text.
 func (r *sendRewriter) toSrc(q int) int {
-	for k, off := range r.bangs {
-		switch p := off + k; {
-		case q <= p:
-			return q - k
-		case q == p+1:
-			return off
-		}
+	k := sort.Search(len(r.bangs), func(i int) bool { return r.bangs[i]+i >= q })
+	if k > 0 && q == r.bangs[k-1]+k { // the second "|" of the previous one
+		return r.bangs[k-1]
 	}
-	return q - len(r.bangs)
+	return q - k
 }
 
 func (r *sendRewriter) isBang(off int) bool {

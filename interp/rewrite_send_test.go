@@ -211,7 +211,9 @@ func parsesAsSegments(src string) error {
 	}
 	for _, s := range segs {
 		text := "package p\n" + s.Text
-		if s.Kind == Stmts {
+		if toks := scanTokens(s.Text); len(toks) > 0 && toks[0].tok == token.PACKAGE {
+			text = s.Text
+		} else if s.Kind == Stmts {
 			text = "package p\nfunc _() {\n" + s.Text + "\n}"
 		}
 		if _, err := parser.ParseFile(token.NewFileSet(), "", text, parser.SkipObjectResolution); err != nil {

@@ -239,7 +239,7 @@ func (s *Session) cast(n any, fn string, args ...any) term.Atom {
 // flush prints and removes every message in the shell's mailbox.
 func (s *Session) flush() term.Atom {
 	for _, m := range s.env.self("flush").Drain() {
-		s.printf("Shell got %s\n", FormatValue(m))
+		fmt.Fprintf(s.msgs, "Shell got %s\n", FormatValue(m))
 	}
 	return term.OK
 }

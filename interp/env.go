@@ -231,3 +231,17 @@ func pathBase(p string) string {
 	}
 	return p
 }
+
+// packageSymbols returns the names a package added with AddPackage exports.
+func (e *Env) packageSymbols(importPath string) []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []string
+	for _, syms := range e.packages[importPath] {
+		for n := range syms {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -27,11 +27,11 @@ func FormatValue(v any) string {
 		}
 		return FormatValue(x.Interface())
 	}
-	if _, err := term.Copy(v); err == nil {
-		return term.Format(v)
-	}
 	if s, ok := v.(fmt.Stringer); ok {
 		return s.String()
+	}
+	if _, err := term.Copy(v); err == nil {
+		return term.Format(v)
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {

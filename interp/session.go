@@ -29,6 +29,9 @@ type SessionConfig struct {
 	// the log package's output. Both must be safe for concurrent use:
 	// processes print while the shell reads input.
 	Stdout, Stderr io.Writer
+	// Messages receives what flush() prints (Shell got ...); nil means
+	// Stdout. The shell colors it.
+	Messages io.Writer
 	// OnQuit is called by q() (halt false) and halt() (halt true).
 	OnQuit func(halt bool)
 	// Name is what i() shows as the shell process's function.
@@ -48,6 +51,7 @@ type Session struct {
 	yi     *interp.Interpreter
 	ctl    *runControl
 	out    io.Writer
+	msgs   io.Writer
 	onQuit func(bool)
 	name   string
 	grace  time.Duration
@@ -85,9 +89,14 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 	if errw == nil {
 		errw = io.Discard
 	}
+	msgs := cfg.Messages
+	if msgs == nil {
+		msgs = out
+	}
 	s := &Session{
 		env:      cfg.Env,
 		out:      out,
+		msgs:     msgs,
 		onQuit:   cfg.OnQuit,
 		name:     cfg.Name,
 		grace:    cfg.Grace,

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"os"
+
+	"github.com/gerl-dev/gerl/shell"
 )
 
-// shellCommand starts a node with the interactive shell. (Being written: see issue 5.)
+// shellCommand starts a node with the shell, as the flags say.
 func shellCommand(args []string) int {
-	fmt.Fprintln(os.Stderr, "gerl: the shell is not built yet")
-	return 1
+	return shell.Run(args, shell.Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
 }

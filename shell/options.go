@@ -1,0 +1,137 @@
+package shell
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Options are the command line of gerl: erl's flags, single dash.
+type Options struct {
+	SName, Name string // -sname / -name: start distribution
+	Cookie      string // -setcookie
+	Hidden      bool   // -hidden
+	NoShell     bool   // -noshell: no REPL; run until stopped
+	Detached    bool   // -detached: run in the background (implies -noshell)
+	Eval        []string
+	Remsh       string   // -remsh node: a shell evaluating on node
+	CodePath    []string // -pa dir
+	Watch       bool     // -watch: reload modules when their files change
+	Color       string   // -color auto|always|never
+	TickTime    time.Duration
+	DistPortMin int // -dist_port N or MIN-MAX
+	DistPortMax int
+	DistAddress string // -dist_address IP: the interface to listen on
+	TLSCert     string
+	TLSKey      string
+	TLSCA       string
+	Version     bool
+}
+
+// Distributed reports whether the options start distribution.
+func (o Options) Distributed() bool { return o.SName != "" || o.Name != "" || o.Remsh != "" }
+
+// listFlag collects a repeatable flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// ErrUsage is returned by ParseArgs for a command line to refuse; the
+// usage has been printed. ErrHelp (flag.ErrHelp) means -h was given.
+var ErrUsage = errors.New("usage")
+
+// ParseArgs parses gerl's command line, printing errors and the usage to
+// stderr. It returns flag.ErrHelp for -h and ErrUsage for a bad command
+// line.
+func ParseArgs(args []string, stderr io.Writer) (Options, error) {
+	var o Options
+	var eval, pa listFlag
+	var tick int
+	var distPort string
+	fs := flag.NewFlagSet("gerl", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.SName, "sname", "", "start a distributed node named `name`@<short host name>")
+	fs.StringVar(&o.Name, "name", "", "start a distributed node with a long `name` (foo@host.example.com, or foo)")
+	fs.StringVar(&o.Cookie, "setcookie", "", "the `cookie` nodes authenticate with (default: ~/.gerl.cookie)")
+	fs.BoolVar(&o.Hidden, "hidden", false, "a hidden node: not listed by nodes(), no transitive connections")
+	fs.BoolVar(&o.NoShell, "noshell", false, "no shell: run the node until it is stopped (signal or halt())")
+	fs.BoolVar(&o.Detached, "detached", false, "run the node in the background (implies -noshell)")
+	fs.Var(&eval, "eval", "evaluate `code` at start (repeatable)")
+	fs.StringVar(&o.Remsh, "remsh", "", "open a shell whose inputs run on `node`")
+	fs.Var(&pa, "pa", "add `dir` to the code path for modules (repeatable)")
+	fs.BoolVar(&o.Watch, "watch", false, "reload a module when its source file changes")
+	fs.StringVar(&o.Color, "color", "auto", "colored output: `auto`, always or never")
+	fs.IntVar(&tick, "net_ticktime", 60, "declare a silent peer down after this many `seconds`")
+	fs.StringVar(&distPort, "dist_port", "", "listen for distribution on `port` or MIN-MAX (default: any free port)")
+	fs.StringVar(&o.DistAddress, "dist_address", "", "listen for distribution on this `ip` (default: all interfaces)")
+	fs.StringVar(&o.TLSCert, "tls_cert", "", "run distribution over mutual TLS with this `certificate` file")
+	fs.StringVar(&o.TLSKey, "tls_key", "", "the TLS private `key` file")
+	fs.StringVar(&o.TLSCA, "tls_ca", "", "the `CA` file that signs peers' certificates")
+	fs.BoolVar(&o.Version, "version", false, "print the version and exit")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: gerl [flags]           start a node with a shell\n")
+		fmt.Fprintf(stderr, "       gerl portmapper [...]  run or ask the host's port mapper (gerl portmapper -h)\n")
+		fmt.Fprintf(stderr, "       gerl bench [NAME...]   run the benchmark workloads\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, flag.ErrHelp
+		}
+		return o, ErrUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "gerl: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return o, ErrUsage
+	}
+	o.Eval, o.CodePath = eval, pa
+	o.TickTime = time.Duration(tick) * time.Second
+	if err := o.check(distPort); err != nil {
+		fmt.Fprintf(stderr, "gerl: %v\n", err)
+		fs.Usage()
+		return o, ErrUsage
+	}
+	if o.Detached {
+		o.NoShell = true
+	}
+	return o, nil
+}
+
+func (o *Options) check(distPort string) error {
+	if o.SName != "" && o.Name != "" {
+		return errors.New("give -sname or -name, not both")
+	}
+	switch o.Color {
+	case "auto", "always", "never":
+	default:
+		return fmt.Errorf("-color must be auto, always or never, not %q", o.Color)
+	}
+	if o.TickTime <= 0 {
+		return errors.New("-net_ticktime must be a positive number of seconds")
+	}
+	if o.Remsh != "" && o.NoShell {
+		return errors.New("-remsh opens a shell; it cannot be combined with -noshell or -detached")
+	}
+	if (o.TLSCert == "") != (o.TLSKey == "") || (o.TLSCA != "" && o.TLSCert == "") {
+		return errors.New("TLS needs -tls_cert, -tls_key and -tls_ca together")
+	}
+	if distPort != "" {
+		lo, hi, found := strings.Cut(distPort, "-")
+		if !found {
+			hi = lo
+		}
+		min, err1 := strconv.Atoi(lo)
+		max, err2 := strconv.Atoi(hi)
+		if err1 != nil || err2 != nil || min < 1 || max > 65535 || min > max {
+			return fmt.Errorf("-dist_port must be a port or MIN-MAX, not %q", distPort)
+		}
+		o.DistPortMin, o.DistPortMax = min, max
+	}
+	return nil
+}

@@ -1,0 +1,169 @@
+package shell
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/gerl-dev/gerl/interp"
+	"github.com/gerl-dev/gerl/node"
+	"github.com/gerl-dev/gerl/node/dist"
+	"github.com/gerl-dev/gerl/node/term"
+	"github.com/gerl-dev/gerl/portmapper"
+)
+
+// system is a running node with everything the shell needs: the node, its
+// distribution (if any), and the Env interpreted code reaches.
+type system struct {
+	env  *interp.Env
+	node *node.Node
+	dist *dist.Dist // nil without distribution
+
+	stopOnce sync.Once
+	stopped  chan struct{} // closed when the node has been stopped
+	halt     chan struct{} // closed by halt() from anywhere (gerl.halt)
+	haltOnce sync.Once
+}
+
+// startSystem starts the node the options describe, logging through log.
+// exe is the gerl executable, used to start the port mapper daemon.
+func startSystem(opts Options, log *slog.Logger, exe string) (*system, error) {
+	env := interp.NewEnv()
+	sys := &system{env: env, stopped: make(chan struct{}), halt: make(chan struct{})}
+	nc := node.Config{Logger: log, OnGoroutine: env.OnGoroutine}
+	if !opts.Distributed() {
+		sys.node = node.New(nc)
+	} else {
+		d, err := startDist(opts, nc, env, log, exe)
+		if err != nil {
+			return nil, err
+		}
+		sys.dist = d
+		sys.node = d.Node()
+		env.SetCluster(cluster{d})
+	}
+	env.Attach(sys.node)
+	if err := env.RegisterFunc("gerl.halt", sys.Halt); err != nil {
+		return nil, err
+	}
+	if err := registerShellService(sys); err != nil {
+		return nil, err
+	}
+	return sys, nil
+}
+
+func startDist(opts Options, nc node.Config, env *interp.Env, log *slog.Logger, exe string) (*dist.Dist, error) {
+	sname, lname := opts.SName, opts.Name
+	hidden := opts.Hidden
+	if opts.Remsh != "" && sname == "" && lname == "" {
+		// A remote shell's own node: hidden, with a generated name on the
+		// same kind of host name as the node it talks to.
+		_, host, err := dist.SplitNodeName(opts.Remsh)
+		if err != nil {
+			return nil, fmt.Errorf("-remsh: %w", err)
+		}
+		base := fmt.Sprintf("remsh%d", os.Getpid())
+		if isShortHost(host) {
+			sname = base
+		} else {
+			lname = base
+		}
+		hidden = true
+	}
+	name, err := dist.NodeName(sname, lname)
+	if err != nil {
+		return nil, err
+	}
+	home, _ := os.UserHomeDir()
+	cookie, err := dist.LoadCookie(opts.Cookie, home)
+	if err != nil {
+		return nil, err
+	}
+	pmPort, err := portmapper.PortFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	cfg := dist.Config{
+		Name: name, Cookie: cookie, Hidden: hidden, Node: nc, Logger: log,
+		ListenIP: opts.DistAddress, PortMin: opts.DistPortMin, PortMax: opts.DistPortMax,
+		PortMapperPort: pmPort, StartPortMapper: portmapper.ExecStarter(exe, pmPort),
+		TickTime: opts.TickTime, Functions: env,
+	}
+	if opts.TLSCert != "" {
+		cfg.TLS = &dist.TLSConfig{CertFile: opts.TLSCert, KeyFile: opts.TLSKey, CAFile: opts.TLSCA}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return dist.Start(ctx, cfg)
+}
+
+func isShortHost(host string) bool {
+	for _, c := range host {
+		if c == '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// Halt asks the node to stop, from anywhere: halt(), q() at a local prompt,
+// a remote shell's confirmed halt(), or an rpc of gerl.halt.
+func (s *system) Halt() {
+	s.haltOnce.Do(func() { close(s.halt) })
+}
+
+// Stop stops every process and the distribution layer: peers see the
+// connection close (nodedown at once) and the port mapper forgets the
+// node. It is idempotent.
+func (s *system) Stop() error {
+	var err error
+	s.stopOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err = s.node.Stop(ctx)
+		close(s.stopped)
+	})
+	return err
+}
+
+// cluster adapts the distribution layer to what the shell's built-ins use.
+type cluster struct{ d *dist.Dist }
+
+func (c cluster) Nodes() []term.Atom       { return c.d.Nodes() }
+func (c cluster) HiddenNodes() []term.Atom { return c.d.HiddenNodes() }
+func (c cluster) Ping(ctx context.Context, n term.Atom) bool {
+	return c.d.Ping(ctx, n)
+}
+func (c cluster) Disconnect(n term.Atom) error {
+	if !c.d.Disconnect(n) {
+		return fmt.Errorf("disconnect %s: not connected", n)
+	}
+	return nil
+}
+func (c cluster) RPC(ctx context.Context, n term.Atom, fn string, args []any) (any, error) {
+	return c.d.Call(ctx, n, fn, args...)
+}
+func (c cluster) MultiCall(ctx context.Context, nodes []term.Atom, fn string, args []any) ([]any, []term.Atom) {
+	if nodes == nil {
+		nodes = append([]term.Atom{c.d.Name()}, c.d.Nodes()...)
+	}
+	res, bad := c.d.MultiCall(ctx, nodes, fn, args...)
+	out := make([]any, 0, len(res))
+	for _, r := range res {
+		if r.Err != nil {
+			out = append(out, term.Tuple{term.Atom("badrpc"), r.Err.Error()})
+			continue
+		}
+		out = append(out, r.Value)
+	}
+	return out, bad
+}
+func (c cluster) Cast(n term.Atom, fn string, args []any) error {
+	return c.d.Cast(n, fn, args...)
+}
+func (c cluster) Spawn(ctx context.Context, parent *node.Proc, n term.Atom, fn string, args []any, link, monitor bool) (term.Pid, term.Ref, error) {
+	return c.d.SpawnOpt(ctx, parent, n, node.SpawnOptions{Link: link, Monitor: monitor}, fn, args...)
+}

@@ -363,3 +363,18 @@ func TestSpawnAfterStopFails(t *testing.T) {
 		t.Fatalf("attach after stop: %v", err)
 	}
 }
+
+func TestEntryStartsSeveralProcesses(t *testing.T) {
+	n, _ := newTestNode(t)
+	me := testProc(t, n)
+	entry, err := Entry(func(p *Proc, to term.Pid) { p.Send(to, p.Self()) }, me.Self())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := n.Spawn(entry)
+	b, _ := n.Spawn(entry)
+	got := map[any]bool{recv(t, me): true, recv(t, me): true}
+	if !got[a] || !got[b] {
+		t.Fatalf("each process must get its own handle: got %v for %v and %v", got, a, b)
+	}
+}

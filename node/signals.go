@@ -16,6 +16,12 @@ import (
 // Delivery consumes the link or monitor it travels on (under the receiver's
 // lock), so a signal that races with link or monitor setup, or that is
 // re-sent by a spawner that saw the child die early, takes effect once.
+//
+// Ordering, which callers may rely on: the messages a process sent before it
+// died are in their receivers' mailboxes before any of its exit signals;
+// and a dying process delivers all its link exit signals before any of its
+// monitors' DOWN messages (a supervisor that links and a client that
+// monitors the same child see the EXIT first).
 
 type sigKind uint8
 

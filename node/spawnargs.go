@@ -63,10 +63,13 @@ func Entry(fn any, args ...any) (func(*Proc), error) {
 	}
 	returnsErr := ft.NumOut() > 0 && ft.Out(ft.NumOut()-1) == errorType
 	return func(p *Proc) {
+		args := in
 		if withProc {
-			in[0] = reflect.ValueOf(p)
+			// Each call gets its own argument slice: the same entry may
+			// start several processes.
+			args = append([]reflect.Value{reflect.ValueOf(p)}, in[1:]...)
 		}
-		out := fv.Call(in)
+		out := fv.Call(args)
 		if returnsErr {
 			if err, _ := out[len(out)-1].Interface().(error); err != nil {
 				p.ExitSelf(term.Tuple{term.Atom("error"), err.Error()})

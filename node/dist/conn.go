@@ -110,6 +110,7 @@ loop:
 	for {
 		frame, err := readFrame(r, buf, c.d.cfg.MaxFrame)
 		if err != nil {
+			c.d.log.Debug("connection reader stopped", "peer", c.peer.name, "conn", fmt.Sprintf("%016x", c.peer.id), "err", err)
 			var ne net.Error
 			switch {
 			case errors.As(err, &ne) && ne.Timeout():

@@ -346,8 +346,12 @@ func (d *Dist) dialConn(ctx context.Context, node term.Atom, id uint64) (*conn, 
 	}
 	if err != nil {
 		nc.Close()
+		var ne net.Error
 		if ctx.Err() != nil && !errors.Is(err, ErrAuth) {
 			return nil, fmt.Errorf("handshake: %w (%v)", ctx.Err(), err)
+		}
+		if errors.As(err, &ne) && ne.Timeout() {
+			return nil, fmt.Errorf("handshake not done within %v: %w (%v)", d.cfg.HandshakeTimeout, context.DeadlineExceeded, err)
 		}
 		return nil, err
 	}

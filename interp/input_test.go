@@ -367,6 +367,8 @@ func FuzzSplit(f *testing.F) {
 		f.Add(c.in)
 	}
 	f.Add("package main\nfunc main() {}")
+	f.Add("A:")  // a label waits for its statement, yet parses
+	f.Add("/*0") // an open comment and nothing else
 	f.Add("x := 1\nimport \"fmt\"\nfunc f() {}\nvar y = 2; y++")
 	f.Fuzz(func(t *testing.T, in string) {
 		incomplete := Incomplete(in)
@@ -399,4 +401,40 @@ func FuzzSplit(f *testing.F) {
 			t.Fatalf("segment of %q does not parse: %v", in, err)
 		}
 	})
+}
+
+// Example shows the order in which the shell uses this file's functions and
+// how it maps a position in an interpreter error back to the user's input.
+func Example() {
+	src := "func double(n int) int { return n * 2 }\nfor i := 0; i < 3; i++ {\n\tgo func() { parent ! double(i) }()\n}"
+	if Incomplete(src) {
+		return // read another line first
+	}
+	plain, sendMap, err := RewriteSendMap(src, "gerl.Send")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fixed, loopMap, err := FixLoopClosuresMap(plain)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	segs, err := Split(fixed)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, s := range segs {
+		fmt.Printf("%v %q\n", s.Kind, s.Text)
+	}
+	// Suppose yaegi reports "2:65: undefined: parent" for the second
+	// segment: find the place in what the user typed.
+	m := sendMap.Then(loopMap)
+	line, col := LineCol(src, m.Original(segs[1].InputOffset(2, 65)))
+	fmt.Printf("%d:%d %q\n", line, col, strings.Split(src, "\n")[line-1][col-1:])
+	// Output:
+	// Decl "func double(n int) int { return n * 2 }\n"
+	// Stmts "for i := 0; i < 3; i++ {\n\t{ _gerlFn := func() func() { i := i; return func() { gerl.Send(parent, double(i)) } }(); go _gerlFn() }\n}"
+	// 3:14 "parent ! double(i) }()"
 }

@@ -297,3 +297,17 @@ func FuzzFixLoopClosures(f *testing.F) {
 		}
 	})
 }
+
+func ExampleFixLoopClosures() {
+	src := "for i := 0; i < 10; i++ {\n\tspawn(func(p *Proc) {\n\t\tgerl.Send(parent, i)\n\t})\n}"
+	out, changed, err := FixLoopClosures(src)
+	fmt.Println(changed, err)
+	fmt.Println(out)
+	// Output:
+	// true <nil>
+	// for i := 0; i < 10; i++ {
+	// 	spawn(func() func(p *Proc) { i := i; return func(p *Proc) {
+	// 		gerl.Send(parent, i)
+	// 	} }())
+	// }
+}

@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"fmt"
 	"go/parser"
 	"go/token"
 	"strings"
@@ -260,4 +261,21 @@ func FuzzRewriteSend(f *testing.F) {
 			}
 		}
 	})
+}
+
+func ExampleRewriteSendMap() {
+	src := `pong ! T(A("ping"), self())`
+	out, m, err := RewriteSendMap(src, "gerl.Send")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(out)
+	// An error the interpreter reports at the T of the output is shown at
+	// the T the user typed.
+	line, col := LineCol(src, m.Original(strings.Index(out, "T(")))
+	fmt.Printf("%d:%d\n", line, col)
+	// Output:
+	// gerl.Send(pong, T(A("ping"), self()))
+	// 1:8
 }

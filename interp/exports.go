@@ -4,8 +4,13 @@ import (
 	"reflect"
 
 	"github.com/gerl-dev/gerl/node"
+	"github.com/gerl-dev/gerl/node/supervisor"
 	"github.com/gerl-dev/gerl/node/term"
 )
+
+// SupervisorPath is the import path of package supervisor in interpreted
+// code: import "gerl/supervisor".
+const SupervisorPath = "gerl/supervisor"
 
 // GerlPath is the import path of the gerl API in interpreted code:
 // import "gerl".
@@ -36,7 +41,8 @@ func termTypes() map[string]reflect.Value {
 	}
 }
 
-// Exports returns the symbols of the "gerl" package bound to e, for yaegi's Use. Module interpreters and shell sessions load
+// Exports returns the symbols of the "gerl" and "gerl/supervisor" packages
+// bound to e, for yaegi's Use. Module interpreters and shell sessions load
 // them; their functions act as the calling process.
 func (e *Env) Exports() map[string]map[string]reflect.Value {
 	g := termTypes()
@@ -86,6 +92,43 @@ func (e *Env) Exports() map[string]map[string]reflect.Value {
 		g[k] = v
 	}
 	return map[string]map[string]reflect.Value{
-		GerlPath + "/gerl": g,
+		GerlPath + "/gerl":             g,
+		SupervisorPath + "/supervisor": e.supervisorExports(),
+	}
+}
+
+// supervisorExports exposes package supervisor, starting supervisors on
+// e's node: supervisor.Start(spec), and StartLink(spec) linked to the
+// calling process.
+func (e *Env) supervisorExports() map[string]reflect.Value {
+	return map[string]reflect.Value{
+		"Spec":             typeOf[supervisor.Spec](),
+		"Child":            typeOf[supervisor.Child](),
+		"ChildInfo":        typeOf[supervisor.ChildInfo](),
+		"Counts":           typeOf[supervisor.Counts](),
+		"Sup":              typeOf[supervisor.Sup](),
+		"Strategy":         typeOf[supervisor.Strategy](),
+		"Restart":          typeOf[supervisor.Restart](),
+		"OneForOne":        reflect.ValueOf(supervisor.OneForOne),
+		"OneForAll":        reflect.ValueOf(supervisor.OneForAll),
+		"RestForOne":       reflect.ValueOf(supervisor.RestForOne),
+		"Permanent":        reflect.ValueOf(supervisor.Permanent),
+		"Transient":        reflect.ValueOf(supervisor.Transient),
+		"Temporary":        reflect.ValueOf(supervisor.Temporary),
+		"BrutalKill":       reflect.ValueOf(supervisor.BrutalKill),
+		"Infinity":         reflect.ValueOf(supervisor.Infinity),
+		"NoRestarts":       reflect.ValueOf(supervisor.NoRestarts),
+		"DefaultIntensity": reflect.ValueOf(supervisor.DefaultIntensity),
+		"DefaultPeriod":    reflect.ValueOf(supervisor.DefaultPeriod),
+		"ErrInvalidSpec":   reflect.ValueOf(&supervisor.ErrInvalidSpec).Elem(),
+		"Start": reflect.ValueOf(func(spec supervisor.Spec) (*supervisor.Sup, error) {
+			return supervisor.Start(e.node, spec)
+		}),
+		"StartLink": reflect.ValueOf(func(spec supervisor.Spec) (*supervisor.Sup, error) {
+			return supervisor.StartLink(e.self("supervisor.StartLink"), spec)
+		}),
+		"At": reflect.ValueOf(func(target any) *supervisor.Sup {
+			return supervisor.At(e.node, target)
+		}),
 	}
 }

@@ -211,7 +211,7 @@ func (s *Session) usePackage(path string, exports interp.Exports) {
 	if err := s.yi.Use(exports); err != nil {
 		return
 	}
-	_, _ = s.yi.Eval(fmt.Sprintf("import %q", path))
+	_, _ = s.evalSafe(fmt.Sprintf("import %q", path))
 }
 
 // Interrupt stops the input being evaluated, as Ctrl-C does: blocking
@@ -420,11 +420,11 @@ func (s *Session) runSegments(prep *prepared) error {
 		var err error
 		if last && seg.Kind == Stmts {
 			if capture, ok := captureLastExpr(text); ok {
-				prog, err = s.yi.Compile(capture)
+				prog, err = s.compile(capture)
 			}
 		}
 		if prog == nil {
-			prog, err = s.yi.Compile(text)
+			prog, err = s.compile(text)
 		}
 		if err != nil {
 			return prep.compileError(seg, s.explain(seg, err))
@@ -484,7 +484,7 @@ func (s *Session) autoImport(seg Segment) error {
 		if _, shadowed := globals[name]; shadowed {
 			continue
 		}
-		if _, err := s.yi.Eval(fmt.Sprintf("import %q", path)); err != nil {
+		if _, err := s.evalSafe(fmt.Sprintf("import %q", path)); err != nil {
 			return err
 		}
 		s.imported[name] = path
@@ -521,6 +521,17 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// compile compiles src, turning a panic inside yaegi's compiler (some
+// inputs cause one) into an error.
+func (s *Session) compile(src string) (prog *interp.Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			prog, err = nil, fmt.Errorf("the interpreter failed to compile this input: %v", r)
+		}
+	}()
+	return s.yi.Compile(src)
 }
 
 // runtimeError turns what Execute returned into an EvalError.
@@ -581,6 +592,16 @@ func (s *Session) Bindings() map[string]any {
 		}
 	}
 	return out
+}
+
+// evalSafe is yaegi's Eval with its panics turned into errors.
+func (s *Session) evalSafe(src string) (v reflect.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the interpreter failed on %q: %v", src, r)
+		}
+	}()
+	return s.yi.Eval(src)
 }
 
 // globals returns the interpreter's global variables. yaegi's Globals

@@ -198,3 +198,23 @@ func TestSessionErrorsHavePositions(t *testing.T) {
 		}
 	}
 }
+
+func TestSessionSupervisor(t *testing.T) {
+	ts := newTestShell(t)
+	for _, c := range []struct{ in, want string }{
+		{`import "gerl/supervisor"`, ""},
+		{`worker := func(p *Proc) { for { m := p.Receive(); if m == "crash" { panic("bad input") }; register("w", self()) } }`, ""},
+		{`sup, err := supervisor.Start(supervisor.Spec{Strategy: supervisor.OneForOne, Intensity: 3, Period: time.Minute, Children: []supervisor.Child{{ID: "worker", Start: worker}}})`, ""},
+		{`err`, "nil"},
+		{`func child() Pid { kids, _ := sup.WhichChildren(); return kids[0].Pid }`, ""},
+		{`first := child(); ref := monitor(first)`, ""},
+		{`first ! "crash"`, `"crash"`},
+		{`d := receive(5000).(Down); d.Reason`, `{panic,"bad input"}`},
+		{`child() != first`, "true"},
+		{`sup.Stop(5*time.Second)`, "nil"},
+	} {
+		if got := ts.eval(c.in); got != c.want {
+			t.Fatalf("%s => %q, want %q", c.in, got, c.want)
+		}
+	}
+}

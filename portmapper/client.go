@@ -129,7 +129,7 @@ func lookup(ctx context.Context, addr, name string) (NodeInfo, error) {
 	if _, err := c.Write(Request{Op: tagPort2Req, Name: name}.AppendFrame(nil)); err != nil {
 		return NodeInfo{}, errors.Join(finish(), err)
 	}
-	info, ok, err := readPort2Resp(bufio.NewReader(c))
+	info, ok, err := readPort2Resp(bufio.NewReaderSize(c, 512))
 	if ferr := finish(); ferr != nil {
 		return NodeInfo{}, ferr
 	}

@@ -1,6 +1,7 @@
 package portmapper
 
 import (
+	"bufio"
 	"container/list"
 	"context"
 	"errors"
@@ -354,7 +355,7 @@ func (s *Server) track(c net.Conn) *trackedConn {
 	tc.elem = s.pending.PushBack(tc)
 	s.mu.Unlock()
 	if evicted != nil {
-		s.log.Debug("too many pending connections; closing the oldest", "conn", evicted.id, "peer", evicted.RemoteAddr().String())
+		s.log.Debug("too many pending connections; closing the oldest", "conn", evicted.id, "peer", evicted.RemoteAddr())
 		evicted.Close()
 	}
 	return tc
@@ -412,9 +413,11 @@ func (s *Server) serveConn(tc *trackedConn) {
 			tc.Close()
 		}
 	}()
-	peer := tc.RemoteAddr().String()
+	peer := tc.RemoteAddr() // formatted only if logged
 	tc.SetDeadline(time.Now().Add(s.cfg.IdleTimeout))
-	body, err := readRequest(tc)
+	// A small buffer reads the usual request in one system call; the
+	// connection carries nothing after it.
+	body, err := readRequest(bufio.NewReaderSize(tc, 64))
 	if err != nil {
 		if !errors.Is(err, io.EOF) {
 			s.log.Debug("closing connection without a request", "conn", tc.id, "peer", peer, "err", err)
@@ -464,7 +467,7 @@ func (s *Server) serveConn(tc *trackedConn) {
 // reply writes an answer, within the connection's deadline.
 func (s *Server) reply(tc *trackedConn, b []byte) bool {
 	if _, err := tc.Write(b); err != nil {
-		s.log.Debug("answer not delivered", "conn", tc.id, "peer", tc.RemoteAddr().String(), "err", err)
+		s.log.Debug("answer not delivered", "conn", tc.id, "peer", tc.RemoteAddr(), "err", err)
 		return false
 	}
 	return true

@@ -1,0 +1,176 @@
+package portmapper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// BenchConfig configures Bench.
+type BenchConfig struct {
+	// Addr is the daemon to measure; "" starts one in this process on a
+	// free loopback port for the duration of the run.
+	Addr string
+	// Clients is the number of concurrent clients, each a goroutine with its
+	// own connections; 0 means 200.
+	Clients int
+	// Duration of each phase (lookups, then registrations); 0 means 2 s.
+	Duration time.Duration
+	// Names is how many nodes are registered for the lookup phase; 0
+	// means 16.
+	Names int
+}
+
+// BenchResult is what Bench measured. Its JSON form is the line "gerl
+// bench" prints for the portmapper workload.
+type BenchResult struct {
+	Clients             int     `json:"clients"`
+	DurationS           float64 `json:"duration_s"`
+	Lookups             int64   `json:"lookups"`
+	LookupsPerSec       float64 `json:"lookups_per_s"`
+	LookupP50us         float64 `json:"lookup_p50_us"`
+	LookupP99us         float64 `json:"lookup_p99_us"`
+	Registrations       int64   `json:"registrations"`
+	RegistrationsPerSec float64 `json:"registrations_per_s"`
+	RegisterP50us       float64 `json:"register_p50_us"`
+	RegisterP99us       float64 `json:"register_p99_us"`
+	Errors              int64   `json:"errors"`
+	FirstError          string  `json:"first_error,omitempty"`
+}
+
+// Bench measures the lookups (PORT_PLEASE2) and registrations (ALIVE2
+// followed by closing the connection) per second that a daemon sustains
+// with many concurrent clients on loopback. Each operation is a full
+// client call: connect, request, answer, close. It stops early when ctx
+// ends.
+func Bench(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
+	if cfg.Clients <= 0 {
+		cfg.Clients = 200
+	}
+	if cfg.Duration <= 0 {
+		cfg.Duration = 2 * time.Second
+	}
+	if cfg.Names <= 0 {
+		cfg.Names = 16
+	}
+	addr := cfg.Addr
+	if addr == "" {
+		s := NewServer(Config{MaxPending: 4 * cfg.Clients})
+		if err := s.Listen(); err != nil {
+			return BenchResult{}, err
+		}
+		served := make(chan struct{})
+		go func() { s.Serve(); close(served) }()
+		defer func() { s.Close(); <-served }()
+		addr = s.Addr().String()
+	}
+	res := BenchResult{Clients: cfg.Clients, DurationS: cfg.Duration.Seconds()}
+	var errs benchErrors
+
+	// Nodes to look up, registered for the whole lookup phase.
+	names := make([]string, cfg.Names)
+	for i := range names {
+		names[i] = fmt.Sprintf("bench-target-%d", i)
+		reg, err := Register(ctx, addr, NodeInfo{Name: names[i], Port: 10000 + i, Type: NodeTypeNormal, Highest: 6, Lowest: 5})
+		if err != nil {
+			return res, fmt.Errorf("bench: register the lookup targets: %w", err)
+		}
+		defer reg.Close()
+	}
+
+	lat := benchPhase(ctx, cfg, func(ctx context.Context, client, i int) error {
+		_, err := Lookup(ctx, addr, names[(client+i)%len(names)])
+		return err
+	}, &errs)
+	res.Lookups = int64(len(lat))
+	res.LookupsPerSec = float64(len(lat)) / cfg.Duration.Seconds()
+	res.LookupP50us, res.LookupP99us = percentileUS(lat, 0.50), percentileUS(lat, 0.99)
+
+	run := time.Now().UnixNano()
+	lat = benchPhase(ctx, cfg, func(ctx context.Context, client, i int) error {
+		reg, err := Register(ctx, addr, NodeInfo{Name: fmt.Sprintf("bench-%x-%d-%d", run, client, i),
+			Port: 20000, Type: NodeTypeNormal, Highest: 6, Lowest: 5})
+		if err != nil {
+			return err
+		}
+		return reg.Close()
+	}, &errs)
+	res.Registrations = int64(len(lat))
+	res.RegistrationsPerSec = float64(len(lat)) / cfg.Duration.Seconds()
+	res.RegisterP50us, res.RegisterP99us = percentileUS(lat, 0.50), percentileUS(lat, 0.99)
+
+	res.Errors = errs.n.Load()
+	if first := errs.first(); first != nil {
+		res.FirstError = first.Error()
+	}
+	if res.Lookups == 0 || res.Registrations == 0 {
+		return res, fmt.Errorf("bench: no successful operation: %w", errors.Join(errs.first(), ctx.Err()))
+	}
+	return res, nil
+}
+
+// benchErrors counts failed operations and keeps the first.
+type benchErrors struct {
+	n    atomic.Int64
+	once sync.Once
+	err  error
+	mu   sync.Mutex
+}
+
+func (e *benchErrors) add(err error) {
+	e.n.Add(1)
+	e.once.Do(func() {
+		e.mu.Lock()
+		e.err = err
+		e.mu.Unlock()
+	})
+}
+
+func (e *benchErrors) first() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.err
+}
+
+// benchPhase runs op from cfg.Clients goroutines for cfg.Duration and
+// returns the latency of every successful call.
+func benchPhase(ctx context.Context, cfg BenchConfig, op func(ctx context.Context, client, i int) error, errs *benchErrors) []time.Duration {
+	end := time.Now().Add(cfg.Duration)
+	ctx, cancel := context.WithDeadline(ctx, end)
+	defer cancel()
+	per := make([][]time.Duration, cfg.Clients)
+	var wg sync.WaitGroup
+	for c := range cfg.Clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ctx.Err() == nil; i++ {
+				start := time.Now()
+				err := op(ctx, c, i)
+				if ctx.Err() != nil || !time.Now().Before(end) {
+					return // the phase ended during the call: do not count it
+				}
+				if err != nil {
+					errs.add(err)
+					continue
+				}
+				per[c] = append(per[c], time.Since(start))
+			}
+		}()
+	}
+	wg.Wait()
+	return slices.Concat(per...)
+}
+
+// percentileUS returns the p-quantile of d in microseconds (0 when empty).
+func percentileUS(d []time.Duration, p float64) float64 {
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	return float64(d[int(p*float64(len(d)-1))]) / float64(time.Microsecond)
+}

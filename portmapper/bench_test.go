@@ -1,0 +1,144 @@
+package portmapper
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os/exec"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// benchClientsPerCPU sets b.SetParallelism: with GOMAXPROCS 2 this gives
+// 200 concurrent clients.
+const benchClientsPerCPU = 100
+
+// BenchmarkLookup: PORT_PLEASE2 calls per second (connect, ask, answer,
+// close) from hundreds of concurrent clients on loopback, against gerl's
+// daemon and, for comparison with the same client on the same machine,
+// Erlang's epmd when it is installed.
+//
+//	go test -run XXX -bench . -benchtime 5s ./portmapper/
+func BenchmarkLookup(b *testing.B) {
+	for _, d := range benchDaemons {
+		b.Run(d.name, func(b *testing.B) {
+			addr := d.start(b)
+			reg, err := Register(context.Background(), addr, NodeInfo{Name: "target", Port: 4000, Highest: 6, Lowest: 5})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer reg.Close()
+			var failed atomic.Int64
+			b.SetParallelism(benchClientsPerCPU)
+			b.ResetTimer()
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				ctx := context.Background()
+				for pb.Next() {
+					if _, err := Lookup(ctx, addr, "target"); err != nil {
+						failed.Add(1)
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "lookups/s")
+			if n := failed.Load(); n > 0 {
+				b.Fatalf("%d of %d lookups failed", n, b.N)
+			}
+		})
+	}
+}
+
+// BenchmarkRegister: registrations per second (connect, ALIVE2, answer,
+// close, unregister) from hundreds of concurrent clients on loopback.
+func BenchmarkRegister(b *testing.B) {
+	for _, d := range benchDaemons {
+		b.Run(d.name, func(b *testing.B) {
+			addr := d.start(b)
+			var seq, failed atomic.Int64
+			b.SetParallelism(benchClientsPerCPU)
+			b.ResetTimer()
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				ctx := context.Background()
+				for pb.Next() {
+					reg, err := Register(ctx, addr, NodeInfo{Name: fmt.Sprintf("n%d", seq.Add(1)), Port: 4000, Highest: 6, Lowest: 5})
+					if err != nil {
+						failed.Add(1)
+						continue
+					}
+					reg.Close()
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "registrations/s")
+			if n := failed.Load(); n > 0 {
+				b.Fatalf("%d of %d registrations failed", n, b.N)
+			}
+		})
+	}
+}
+
+// benchDaemons are the daemons the benchmarks measure.
+var benchDaemons = []struct {
+	name  string
+	start func(b *testing.B) string // returns the address
+}{
+	{"gerl", func(b *testing.B) string {
+		s := NewServer(Config{MaxPending: 8192})
+		if err := s.Listen(); err != nil {
+			b.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { s.Serve(); close(done) }()
+		b.Cleanup(func() { s.Close(); <-done })
+		return addrOf(s)
+	}},
+	{"epmd", func(b *testing.B) string {
+		epmd, err := exec.LookPath("epmd")
+		if err != nil {
+			b.Skip("Erlang's epmd is not installed")
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		cmd := exec.Command(epmd, "-port", strconv.Itoa(port))
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		b.Cleanup(func() { cmd.Process.Kill(); <-exited })
+		addr := LoopbackAddr(port)
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if _, _, err := Names(context.Background(), addr); err == nil {
+				return addr
+			} else if time.Now().After(deadline) {
+				b.Fatalf("epmd does not answer: %v", err)
+			}
+			select {
+			case <-exited:
+				b.Fatal("epmd exited")
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}},
+}
+
+// TestBench runs the function "gerl bench" calls, briefly, and checks that
+// it measured both phases without errors.
+func TestBench(t *testing.T) {
+	res, err := Bench(context.Background(), BenchConfig{Clients: 50, Duration: 200 * time.Millisecond, Names: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Lookups == 0 || res.Registrations == 0 || res.Errors != 0 || res.LookupP99us < res.LookupP50us || res.LookupP50us <= 0 {
+		t.Fatalf("bench result %+v", res)
+	}
+	t.Logf("%d clients: %.0f lookups/s (p50 %.0f µs, p99 %.0f µs), %.0f registrations/s (p50 %.0f µs, p99 %.0f µs)",
+		res.Clients, res.LookupsPerSec, res.LookupP50us, res.LookupP99us, res.RegistrationsPerSec, res.RegisterP50us, res.RegisterP99us)
+}

@@ -31,7 +31,17 @@
 // (relaxed mode only). Register, KILL, STOP and DUMP are served to local
 // peers only (a loopback source, or a source equal to the address the
 // connection reached); lookups and NAMES to anyone who can connect.
-// Creation numbers are described on registry.
+//
+// Creation numbers tell incarnations of a node name apart (they end up in
+// pids). The rule is epmd's (OTP 23 and later), with a random seed: every
+// name has a 32-bit counter, seeded at random the first time the daemon
+// sees the name and incremented at each registration, skipping 0..3. A node
+// whose highest version is 6 or more receives the counter (so always >= 4,
+// and different from its previous creation); an older node receives
+// counter%3+1 (1..3). The counters of the last 1000 unregistered names are
+// remembered. epmd seeds from the clock in seconds; the random seed keeps a
+// node that re-registers with a restarted daemon from getting its old
+// creation back.
 //
 // Unlike epmd, which listens on every interface by default (and is found
 // by the tens of thousands on the internet), the daemon listens on the

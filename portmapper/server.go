@@ -242,6 +242,10 @@ func (s *Server) Port() int {
 // them.
 func (s *Server) Serve() error {
 	s.mu.Lock()
+	if s.stopErr != nil {
+		defer s.mu.Unlock()
+		return s.stopErr
+	}
 	if s.lns == nil || s.serving {
 		s.mu.Unlock()
 		return errors.New("port mapper: Serve without Listen, or twice")

@@ -207,7 +207,7 @@ func handshaken(t *testing.T, d *Dist, name term.Atom) (net.Conn, *bufio.Reader)
 	t.Helper()
 	c := rawPeer(t, d)
 	br := bufio.NewReader(c)
-	_, err := dialHandshake(br, c, hsConfig{name: name, creation: 1, flags: defaultFlags, cookie: d.cfg.Cookie}, d.name, func() bool { return true })
+	_, err := dialHandshake(br, c, hsConfig{name: name, creation: 1, flags: defaultFlags, cookie: d.cfg.Cookie}, d.name, func() bool { return true }, func(hsPeer) bool { return true })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,7 @@ type connMgr struct {
 type entry struct {
 	owner    uint64 // attempt that owns a pending entry
 	outgoing bool   // the owner is our dial (false: the peer's)
+	lost     uint64 // our dial that lost a simultaneous connect, while owner is 0
 	c        *conn  // set when up
 	done     chan struct{}
 	err      error // why the pending entry failed; set before done is closed
@@ -73,6 +74,7 @@ func (m *connMgr) get(ctx context.Context, node term.Atom) (*conn, error) {
 	if e == nil {
 		e = &entry{owner: m.d.nextID.Add(1), outgoing: true, done: make(chan struct{})}
 		m.entries[node] = e
+		m.d.log.Debug("dialing", "peer", node, "attempt", e.owner)
 		m.d.wg.Add(1)
 		go m.d.dial(node, e.owner)
 	} else if e.c != nil {
@@ -108,11 +110,12 @@ func (m *connMgr) attemptDone(node term.Atom, id uint64, c *conn, err error) boo
 	e := m.entries[node]
 	if e == nil || e.owner != id || e.c != nil || m.closed {
 		m.mu.Unlock()
+		m.d.log.Debug("attempt superseded", "peer", node, "attempt", id, "err", err)
 		return false // superseded: the peer's connection won, or we closed
 	}
 	if err != nil {
 		if errors.Is(err, errSimultaneous) {
-			e.owner = 0 // wait for the peer's own dial (see awaitPeer)
+			e.owner, e.lost = 0, id // wait for the peer's own dial (see awaitPeer)
 			m.mu.Unlock()
 			return false
 		}
@@ -129,12 +132,13 @@ func (m *connMgr) attemptDone(node term.Atom, id uint64, c *conn, err error) boo
 // awaitPeer waits, after our dial lost a simultaneous connect, for the
 // peer's connection to replace the pending entry; if it does not come, the
 // waiters fail with err.
-func (m *connMgr) awaitPeer(ctx context.Context, node term.Atom, err error) {
+func (m *connMgr) awaitPeer(ctx context.Context, node term.Atom, id uint64, err error) {
 	m.mu.RLock()
 	e := m.entries[node]
+	waiting := e != nil && e.owner == 0 && e.c == nil && e.lost == id
 	m.mu.RUnlock()
-	if e == nil {
-		return
+	if !waiting {
+		return // the peer's connection already took the entry
 	}
 	select {
 	case <-e.done:
@@ -142,7 +146,7 @@ func (m *connMgr) awaitPeer(ctx context.Context, node term.Atom, err error) {
 	case <-ctx.Done():
 	}
 	m.mu.Lock()
-	if m.entries[node] == e && e.owner == 0 && e.c == nil {
+	if m.entries[node] == e && e.owner == 0 && e.c == nil && e.lost == id {
 		m.failLocked(node, e, fmt.Errorf("connect to %s: both nodes dialed at once and its connection did not arrive: %w", node, err))
 	}
 	m.mu.Unlock()
@@ -193,6 +197,7 @@ func (m *connMgr) decideIncoming(peer hsPeer, id uint64, confirmed bool) (byte, 
 			return RejectSimultaneous, fmt.Sprintf("simultaneous connect: %s is dialing %s, and the connection of the greater name wins", m.d.name, peer.name)
 		}
 		m.mu.Unlock()
+		m.d.log.Debug("accepting", "peer", peer.name, "attempt", id, "conn", fmt.Sprintf("%016x", peer.id))
 		return 0, ""
 	}
 }

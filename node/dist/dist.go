@@ -308,27 +308,34 @@ func (d *Dist) dial(node term.Atom, id uint64) {
 	ctx, cancel := context.WithTimeout(d.ctx, d.cfg.HandshakeTimeout)
 	defer cancel()
 	c, err := d.dialConn(ctx, node, id)
-	if err != nil {
-		err = fmt.Errorf("connect to %s: %w", node, err)
-	}
-	if d.mgr.attemptDone(node, id, c, err) {
+	if c != nil {
+		if err != nil {
+			c.close(ReasonClosed) // installed, then COMMIT failed: the reader tears it down
+		}
 		d.connUp(c)
 		return
 	}
-	if c != nil {
-		c.nc.Close()
+	if err != nil {
+		err = fmt.Errorf("connect to %s: %w", node, err)
 	}
 	switch {
-	case err == nil:
+	case errors.Is(err, errSuperseded):
+		d.log.Debug("dial superseded", "peer", string(node), "attempt", id)
+		return
 	case errors.Is(err, errSimultaneous):
-		d.mgr.awaitPeer(ctx, node, err)
 	case errors.Is(err, ErrAuth):
 		d.log.Error("connection refused: authentication failed", "peer", string(node), "err", err)
 	default:
 		d.log.Info("connect failed", "peer", string(node), "err", err)
 	}
+	d.mgr.attemptDone(node, id, nil, err)
+	if errors.Is(err, errSimultaneous) {
+		d.mgr.awaitPeer(ctx, node, id, err)
+	}
 }
 
+// dialConn dials node and runs the handshake. It returns the connection
+// only if it was installed in the table (as attempt id).
 func (d *Dist) dialConn(ctx context.Context, node term.Atom, id uint64) (*conn, error) {
 	nc, err := d.tr.Dial(ctx, node)
 	if err != nil {
@@ -340,23 +347,38 @@ func (d *Dist) dialConn(ctx context.Context, node term.Atom, id uint64) (*conn, 
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
 	dr := &deadlineReader{nc: nc}
 	br := bufio.NewReaderSize(dr, 64<<10)
-	peer, err := dialHandshake(br, nc, d.hsConfig(), node, func() bool { return d.mgr.stillOwner(node, id) })
+	var c *conn
+	_, err = dialHandshake(br, nc, d.hsConfig(), node,
+		func() bool { return d.mgr.stillOwner(node, id) },
+		func(peer hsPeer) bool {
+			_ = nc.SetDeadline(time.Time{})
+			c = newConn(d, nc, dr, br, peer, true)
+			if !d.mgr.attemptDone(node, id, c, nil) {
+				c = nil
+				return false
+			}
+			return true
+		})
 	if !stop() && err == nil {
 		err = ctx.Err()
 	}
-	if err != nil {
-		nc.Close()
-		var ne net.Error
-		if ctx.Err() != nil && !errors.Is(err, ErrAuth) {
-			return nil, fmt.Errorf("handshake: %w (%v)", ctx.Err(), err)
-		}
-		if errors.As(err, &ne) && ne.Timeout() {
-			return nil, fmt.Errorf("handshake not done within %v: %w (%v)", d.cfg.HandshakeTimeout, context.DeadlineExceeded, err)
-		}
-		return nil, err
+	if c != nil {
+		return c, err
 	}
-	_ = nc.SetDeadline(time.Time{})
-	return newConn(d, nc, dr, br, peer, true), nil
+	nc.Close()
+	if err == nil {
+		err = errSuperseded
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, ErrAuth), errors.Is(err, errSuperseded):
+		return nil, err
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("handshake: %w (%v)", ctx.Err(), err)
+	case errors.As(err, &ne) && ne.Timeout():
+		return nil, fmt.Errorf("handshake not done within %v: %w (%v)", d.cfg.HandshakeTimeout, context.DeadlineExceeded, err)
+	}
+	return nil, err
 }
 
 // connUp starts a connection the table has just installed: nodeup first,

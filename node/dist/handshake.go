@@ -30,6 +30,12 @@ import (
 //	                                      <- ACCEPT HMAC(cookie, acceptor label,
 //	                                                    transcript, dialer proof)
 //	                                         or REJECT code, text
+//	COMMIT                               ->
+//
+// The dialer installs the connection and sends COMMIT only if its dial is
+// still the one it wants; the acceptor installs it when COMMIT arrives. So
+// a connection is never up on one side only because the other side gave
+// it up during the handshake (both nodes dialing at once).
 //
 // The transcript is the HELLO and CHALLENGE bodies, so both proofs bind the
 // nonces, names, flags and creations. Neither proof reveals the cookie, and
@@ -65,6 +71,7 @@ const (
 	hsReject    = 'X'
 	hsAlive     = 'L' // acceptor: "I am still connected to you; do you want this one?"
 	hsConfirm   = 'Y' // dialer: 1 to replace the old connection, 0 to give up
+	hsCommit    = 'K' // dialer: installed; the acceptor installs on receipt
 )
 
 // decideAsk is what an acceptor's decide returns when it is still
@@ -99,6 +106,8 @@ var (
 	ErrErlangPeer = errors.New("the peer is an Erlang node")
 	// errSimultaneous: our dial lost to the peer's simultaneous dial.
 	errSimultaneous = errors.New("simultaneous connect")
+	// errSuperseded: our dial was given up before it proved itself.
+	errSuperseded = errors.New("superseded by the peer's connection")
 )
 
 // RejectedError is returned to the dialer when the acceptor refuses it.
@@ -286,9 +295,13 @@ func (cfg hsConfig) nonce() ([]byte, error) {
 
 // dialHandshake runs the dialer's side against the node target.
 //
-// stillWanted answers the acceptor's ALIVE question: whether this dial is
-// still the one this node wants (it has not been superseded meanwhile).
-func dialHandshake(r *bufio.Reader, w io.Writer, cfg hsConfig, target term.Atom, stillWanted func() bool) (hsPeer, error) {
+// stillWanted says whether this dial is still the one this node wants (it
+// has not been superseded meanwhile): it is asked before the proof is
+// sent, and answers the acceptor's ALIVE question.
+// commit is called once the acceptor has proved itself: it installs the
+// connection and reports whether it did; if it did not, the dial is
+// superseded and no COMMIT is sent.
+func dialHandshake(r *bufio.Reader, w io.Writer, cfg hsConfig, target term.Atom, stillWanted func() bool, commit func(hsPeer) bool) (hsPeer, error) {
 	nonce, err := cfg.nonce()
 	if err != nil {
 		return hsPeer{}, err
@@ -319,6 +332,11 @@ func dialHandshake(r *bufio.Reader, w io.Writer, cfg hsConfig, target term.Atom,
 	}
 	if ch.version < VersionLowest || ch.version > VersionHighest {
 		return hsPeer{}, fmt.Errorf("%w: %s chose protocol version %d, we speak %d..%d", ErrMalformed, target, ch.version, VersionLowest, VersionHighest)
+	}
+	if !stillWanted() {
+		// This dial was superseded (the peer's own dial won meanwhile):
+		// stop before proving, so that the peer never installs it.
+		return hsPeer{}, errSuperseded
 	}
 	cb := append([]byte(hsMagic), hsChallenge)
 	cb = append(cb, body...)
@@ -353,7 +371,14 @@ func dialHandshake(r *bufio.Reader, w io.Writer, cfg hsConfig, target term.Atom,
 	if len(body) != macLen || !hmac.Equal(body, want) {
 		return hsPeer{}, fmt.Errorf("%s failed to prove it knows the cookie: %w", target, ErrAuth)
 	}
-	return hsPeer{name: target, creation: ch.creation, flags: ch.flags, version: ch.version, id: connID(hb, cb)}, nil
+	peer := hsPeer{name: target, creation: ch.creation, flags: ch.flags, version: ch.version, id: connID(hb, cb)}
+	if !commit(peer) {
+		return peer, errSuperseded
+	}
+	if err := writeHs(w, []byte{'G', 'E', 'R', 'L', hsCommit}); err != nil {
+		return peer, fmt.Errorf("sending commit: %w", err)
+	}
+	return peer, nil
 }
 
 // acceptHandshake runs the acceptor's side. decide is called once the
@@ -438,6 +463,13 @@ func acceptHandshake(r *bufio.Reader, w io.Writer, cfg hsConfig, decide func(p h
 	}
 	if err := writeHs(w, append(append([]byte(hsMagic), hsAccept), mac(cfg.cookie, acceptLabel, hb, cb, proof)...)); err != nil {
 		return peer, fmt.Errorf("sending accept: %w", err)
+	}
+	tag, body, err = readHs(r)
+	if err != nil {
+		return peer, fmt.Errorf("waiting for commit: %w", err)
+	}
+	if tag != hsCommit || len(body) != 0 {
+		return peer, fmt.Errorf("%w: handshake message %q where commit was due", ErrMalformed, tag)
 	}
 	return peer, nil
 }

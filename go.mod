@@ -5,8 +5,10 @@ go 1.26
 require go.uber.org/goleak v1.3.0
 
 require (
+	github.com/creack/pty v1.1.24 // indirect
 	github.com/ergochat/readline v0.1.3 // indirect
 	github.com/fatih/color v1.19.0 // indirect
+	github.com/fsnotify/fsnotify v1.10.1 // indirect
 	github.com/mattn/go-colorable v0.1.14 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
 	github.com/petermattis/goid v0.0.0-20260820044319-269ab09b5261 // indirect

@@ -64,3 +64,19 @@ func BenchmarkSpawn(b *testing.B) {
 	b.ReportMetric(r.Figures["us_per_spawn"]*1000, "ns/spawn")
 	b.ReportMetric(r.Figures["bytes_per_proc"], "bytes/proc")
 }
+
+func TestInterpWorkloadsRun(t *testing.T) {
+	for _, r := range []Result{InterpPingPong(200, 1), EvalLatency(10)} {
+		if r.Error != "" {
+			t.Fatalf("%s: %s", r.Name, r.Error)
+		}
+		if len(r.Figures) == 0 {
+			t.Fatalf("%s: no figures", r.Name)
+		}
+		for k, v := range r.Figures {
+			if v <= 0 {
+				t.Errorf("%s: %s = %v", r.Name, k, v)
+			}
+		}
+	}
+}

@@ -17,6 +17,8 @@ func run(args []string) int {
 		switch args[0] {
 		case "portmapper":
 			return portmapperCommand(args[1:], os.Stdout, os.Stderr)
+		case "bench":
+			return benchCommand(args[1:])
 		}
 	}
 	return shellCommand(args)

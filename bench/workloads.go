@@ -1,0 +1,120 @@
+package bench
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Config is what the workloads need from the command that runs them.
+type Config struct {
+	// Exe is the gerl binary, for workloads that start nodes or shells.
+	Exe string
+	// PortMapperPort is the port mapper the started nodes use.
+	PortMapperPort int
+	// Quick shrinks every workload (fewer messages and repetitions), for a
+	// fast check that they run; the figures are then not comparable.
+	Quick bool
+}
+
+// Workload is one named benchmark.
+type Workload struct {
+	Name string
+	Desc string
+	Run  func(Config) []Result
+}
+
+func pick(quick bool, full, small int) int {
+	if quick {
+		return small
+	}
+	return full
+}
+
+// Workloads returns every workload, in the order of WORKLOADS.md.
+func Workloads() []Workload {
+	return []Workload{
+		{"local_pingpong", "two processes, 200k round trips", func(c Config) []Result {
+			return []Result{LocalPingPong(pick(c.Quick, PingPongN, 2000), pick(c.Quick, PingPongReps, 1))}
+		}},
+		{"local_fanin", "4 senders, 1M messages to one receiver", func(c Config) []Result {
+			return []Result{LocalFanIn(FanInSenders, pick(c.Quick, FanInN, 8000), pick(c.Quick, FanInReps, 1))}
+		}},
+		{"spawn", "100k processes blocked in receive", func(c Config) []Result {
+			return []Result{Spawn(pick(c.Quick, SpawnN, 2000), pick(c.Quick, SpawnReps, 1))}
+		}},
+		{"interp_pingpong", "workload 1 as interpreted closures from the shell", func(c Config) []Result {
+			return []Result{InterpPingPong(pick(c.Quick, PingPongN, 2000), pick(c.Quick, PingPongReps, 1))}
+		}},
+		{"eval_latency", "a shell input to its printed result", func(c Config) []Result {
+			return []Result{EvalLatency(pick(c.Quick, 1000, 20))}
+		}},
+		{"shell_start", "exec of gerl to its first prompt on a pty", func(c Config) []Result {
+			return []Result{ShellStart(c.Exe, pick(c.Quick, 11, 1), c.PortMapperPort)}
+		}},
+	}
+}
+
+// Main is the gerl bench command: it runs the named workloads (all when
+// none is named) and prints one JSON line per result on stdout.
+func Main(args []string, cfg Config, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("gerl bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.BoolVar(&cfg.Quick, "quick", false, "small sizes: check that the workloads run (figures not comparable)")
+	list := fs.Bool("list", false, "list the workloads")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: gerl bench [-quick] [NAME...]   runs the workloads (all when none is named), one JSON line each")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	all := Workloads()
+	if *list {
+		for _, w := range all {
+			fmt.Fprintf(stdout, "%-18s %s\n", w.Name, w.Desc)
+		}
+		return 0
+	}
+	run := all
+	if fs.NArg() > 0 {
+		run = nil
+		for _, name := range fs.Args() {
+			found := false
+			for _, w := range all {
+				if w.Name == name {
+					run = append(run, w)
+					found = true
+				}
+			}
+			if !found {
+				var names []string
+				for _, w := range all {
+					names = append(names, w.Name)
+				}
+				fmt.Fprintf(stderr, "gerl bench: no workload %q (have: %s)\n", name, strings.Join(names, ", "))
+				return 2
+			}
+		}
+	}
+	status := 0
+	enc := json.NewEncoder(stdout)
+	for _, w := range run {
+		fmt.Fprintf(stderr, "running %s...\n", w.Name)
+		for _, r := range w.Run(cfg) {
+			if r.Error != "" {
+				status = 1
+			}
+			if err := enc.Encode(r); err != nil {
+				fmt.Fprintf(stderr, "gerl bench: %v\n", err)
+				return 1
+			}
+		}
+	}
+	return status
+}

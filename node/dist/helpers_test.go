@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 	"sync"
@@ -187,3 +188,8 @@ func hasNode(nodes []term.Atom, n term.Atom) bool {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+type nodeProc = node.Proc
+
+// pipePair returns the two ends of an in-memory connection.
+func pipePair() (net.Conn, net.Conn) { return net.Pipe() }

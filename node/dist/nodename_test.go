@@ -1,0 +1,69 @@
+package dist
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestNodeName(t *testing.T) {
+	host := func(h string) func() (string, error) { return func() (string, error) { return h, nil } }
+	noFQDN := func(string) (string, error) { return "", errors.New("no") }
+	fqdn := func(h string) (string, error) { return h + ".example.com", nil }
+	for _, tc := range []struct {
+		sname, name, hostname string
+		fqdn                  func(string) (string, error)
+		want, err             string
+	}{
+		{sname: "foo", hostname: "vm", want: "foo@vm"},
+		{sname: "foo", hostname: "vm.corp.example", want: "foo@vm"},
+		{sname: "foo@other", hostname: "vm", want: "foo@other"},
+		{sname: "foo@a.b", hostname: "vm", err: "-sname takes a short host name"},
+		{name: "foo@host.example", hostname: "vm", want: "foo@host.example"},
+		{name: "foo", hostname: "vm.corp.example", want: "foo@vm.corp.example"},
+		{name: "foo", hostname: "vm", fqdn: fqdn, want: "foo@vm.example.com"},
+		{name: "foo", hostname: "vm", fqdn: noFQDN, err: "has no fully qualified name; use -name foo@host.example.com"},
+		{sname: "a", name: "b", hostname: "vm", err: "not both"},
+		{hostname: "vm", err: "give -sname"},
+		{sname: "a b", hostname: "vm", err: "contains"},
+		{name: "@host", hostname: "vm", err: "want name@host"},
+	} {
+		f := tc.fqdn
+		if f == nil {
+			f = noFQDN
+		}
+		got, err := nodeName(tc.sname, tc.name, host(tc.hostname), f)
+		switch {
+		case tc.err != "" && (err == nil || !contains(err.Error(), tc.err) || !errors.Is(err, ErrBadNodeName)):
+			t.Errorf("%q/%q: got %v, %v; want error %q", tc.sname, tc.name, got, err, tc.err)
+		case tc.err == "" && (err != nil || string(got) != tc.want):
+			t.Errorf("%q/%q: got %v, %v; want %s", tc.sname, tc.name, got, err, tc.want)
+		}
+	}
+}
+
+func TestLoadCookie(t *testing.T) {
+	if c, err := LoadCookie("flag", ""); err != nil || c != "flag" {
+		t.Fatalf("flag: %v %v", c, err)
+	}
+	home := t.TempDir()
+	c1, err := LoadCookie("", home)
+	if err != nil || len(c1) != 20 {
+		t.Fatalf("create: %q %v", c1, err)
+	}
+	st, err := os.Stat(filepath.Join(home, CookieFile))
+	if err != nil || st.Mode().Perm() != 0o400 {
+		t.Fatalf("mode %v %v", st.Mode(), err)
+	}
+	if c2, err := LoadCookie("", home); err != nil || c2 != c1 {
+		t.Fatalf("reload: %q %v", c2, err)
+	}
+	os.Chmod(filepath.Join(home, CookieFile), 0o644)
+	if _, err := LoadCookie("", home); !errors.Is(err, ErrCookie) || !contains(err.Error(), "chmod 400") {
+		t.Fatalf("unsafe file: %v", err)
+	}
+	if _, err := LoadCookie("", ""); !errors.Is(err, ErrCookie) {
+		t.Fatalf("no home: %v", err)
+	}
+}

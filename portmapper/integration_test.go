@@ -377,3 +377,48 @@ func TestKeeperRestartsKilledDaemon(t *testing.T) {
 		t.Fatal("not registered with the new daemon")
 	}
 }
+
+// TestDetachGivesWayToTheWinner plays the race where another daemon binds
+// the port between Detach's first check and its own daemon's bind: the
+// first probe finds no answer, the new daemon finds the port taken and
+// exits quietly, and Detach then sees the winner answer.
+func TestDetachGivesWayToTheWinner(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	reapDaemons(t, port)
+	var wg sync.WaitGroup
+	defer func() { ln.Close(); wg.Wait() }()
+	wg.Add(1)
+	go func() { // the winner, not yet answering to the first probe
+		defer wg.Done()
+		for n := 0; ; n++ {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if n > 0 {
+				if body, err := readRequest(c); err == nil && body[0] == tagNamesReq {
+					c.Write([]byte{0, 0, byte(port >> 8), byte(port)})
+				}
+			}
+			c.Close()
+		}
+	}()
+	_, state := gerlEnv(t)
+	t.Setenv("XDG_STATE_HOME", state)
+	pid, logPath, err := Detach(DetachConfig{Port: port, Executable: gerlBinary(t),
+		Args: []string{"portmapper", "-port", strconv.Itoa(port)}})
+	if !errors.Is(err, ErrAlreadyRunning) || pid != 0 {
+		t.Fatalf("Detach = %d, %v; want ErrAlreadyRunning", pid, err)
+	}
+	logText, _ := os.ReadFile(logPath)
+	if !bytes.Contains(logText, []byte("giving way")) {
+		t.Fatalf("the losing daemon's log:\n%s", logText)
+	}
+	if pids := daemonPIDs(t, port); len(pids) != 0 {
+		t.Fatalf("losing daemon still running: %v", pids)
+	}
+}

@@ -54,6 +54,8 @@ func TestHostileClients(t *testing.T) {
 		{"PORT_PLEASE2 of an invalid name", frame([]byte("z\xff\xfe")), false},
 		{"PORT_PLEASE2 of a name too long", frame([]byte("z" + strings.Repeat("a", 256))), false},
 		{"STOP of the victim with a NUL", frame([]byte("svictim\x00")), false},
+		{"ALIVE2 followed by junk", append(frame(alive2Body("junky", 1, 6, 5, nil)), "junk"...), false},
+		{"PORT_PLEASE2 followed by another", append(frame([]byte("zvictim")), frame([]byte("zvictim"))...), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,6 +86,9 @@ func TestHostileClients(t *testing.T) {
 			}
 			if !isRegistered(t, addr, "victim") {
 				t.Fatal("the registered node was lost")
+			}
+			if isRegistered(t, addr, "junky") {
+				t.Fatal("a broken registration was kept")
 			}
 		})
 	}

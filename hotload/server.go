@@ -1,0 +1,300 @@
+package hotload
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/traefik/yaegi/stdlib"
+	"github.com/traefik/yaegi/stdlib/unrestricted"
+
+	"github.com/gerl-dev/gerl/interp"
+	"github.com/gerl-dev/gerl/node"
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+// Config configures a code server.
+type Config struct {
+	// Env is the node's Env, attached to its node. Required.
+	Env *interp.Env
+	// CodePath lists the directories searched for modules by name (erl's
+	// -pa), in order, before Dir. Relative ones are taken from Dir.
+	CodePath []string
+	// Dir is the current directory: searched last, and the base of
+	// relative paths given to c(). Empty means the process's.
+	Dir string
+	// Watch starts watching loaded modules' sources at once (-watch).
+	Watch bool
+	// Debounce is how long a module's files must stay quiet after a
+	// change before watch reloads it; 0 means 100 ms.
+	Debounce time.Duration
+	// NetTimeout bounds each node's answer to nl; 0 means 30 s.
+	NetTimeout time.Duration
+	// Logger receives reloads by watch, purges and the processes they
+	// kill. Nil uses the node's logger.
+	Logger *slog.Logger
+	// Stdout and Stderr receive what module code prints (fmt.Print*,
+	// println) and the interpreter's panic traces. Nil discards.
+	Stdout, Stderr io.Writer
+}
+
+// Server is a node's code server: it loads modules, keeps their versions,
+// resolves module functions by name for spawn and rpc, answers other
+// nodes' nl, and watches sources. New installs it in its Env. Every method
+// is safe for concurrent use. Loads, reloads and purges are serialized;
+// calls into modules never wait for them.
+//
+// Goroutines: one publisher (which hands packages to the shell sessions,
+// see publish.go) and, while watching, one watcher; Close ends both.
+type Server struct {
+	env        *interp.Env
+	log        *slog.Logger
+	dir        string
+	debounce   time.Duration
+	netTimeout time.Duration
+	stdout     io.Writer
+	stderr     io.Writer
+	tables     symbolTables // what module interpreters Use, but modules
+	types      *typeCache
+	reserved   map[string]bool
+	procs      procTable
+	pub        *publisher
+
+	loadMu sync.Mutex // serializes loads and purges, commits included
+
+	mu       sync.RWMutex // protects following
+	path     []string     // the code path, absolute, Dir last
+	mods     map[string]*module
+	watching *watcher
+	closed   bool
+}
+
+// New starts a code server for cfg.Env's node. It adds the code built-ins
+// (c, l, nl, lm, m, purge, soft_purge, watch) to the shell, installs the
+// server as the Env's resolver (spawn and rpc of "module.Func"), and
+// registers LoadFunc, which nl on other nodes calls. Call it once per Env,
+// before the shell sessions start; Close it when the node stops.
+func New(cfg Config) (*Server, error) {
+	if cfg.Env == nil || cfg.Env.Node() == nil {
+		return nil, errors.New("hotload: an Env attached to a node is required")
+	}
+	dir := cfg.Dir
+	if dir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, fmt.Errorf("hotload: %w", err)
+		}
+		dir = wd
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("hotload: %w", err)
+	}
+	s := &Server{
+		env: cfg.Env, log: cfg.Logger, dir: dir,
+		debounce: cfg.Debounce, netTimeout: cfg.NetTimeout,
+		stdout: cfg.Stdout, stderr: cfg.Stderr,
+		mods: map[string]*module{},
+	}
+	if s.log == nil {
+		s.log = cfg.Env.Node().Logger()
+	}
+	if s.debounce <= 0 {
+		s.debounce = 100 * time.Millisecond
+	}
+	if s.netTimeout <= 0 {
+		s.netTimeout = 30 * time.Second
+	}
+	if s.stdout == nil {
+		s.stdout = io.Discard
+	}
+	if s.stderr == nil {
+		s.stderr = io.Discard
+	}
+	for _, d := range cfg.CodePath {
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(dir, d)
+		}
+		s.path = append(s.path, filepath.Clean(d))
+	}
+	s.path = append(s.path, dir)
+	gerl := cfg.Env.Exports()
+	s.tables = symbolTables{}
+	for _, t := range []symbolTables{stdlib.Symbols, unrestricted.Symbols, gerl} {
+		for k, v := range t {
+			s.tables[k] = v
+		}
+	}
+	s.types = newTypeCache(s.tables)
+	s.reserved = reservedNames(gerl)
+	if err := cfg.Env.RegisterFunc(LoadFunc, s.remoteLoad); err != nil {
+		return nil, fmt.Errorf("hotload: %w", err)
+	}
+	s.pub = newPublisher(cfg.Env)
+	cfg.Env.SetResolver(s)
+	for name, b := range s.builtins() {
+		cfg.Env.AddBuiltin(name, b)
+	}
+	if cfg.Watch {
+		if err := s.Watch(true); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Close stops watching and the publisher. Loaded code keeps running;
+// further loads fail with ErrClosed. It is idempotent.
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	w := s.watching
+	s.watching = nil
+	s.mu.Unlock()
+	if w != nil {
+		w.stop()
+	}
+	s.pub.close()
+}
+
+// Lookup resolves "module.Func" to the function's trampoline (see
+// interp.FuncResolver): spawn, rpc and remote spawn by name enter the
+// module's current version.
+func (s *Server) Lookup(name string) (any, bool) { return s.lookup(name) }
+
+// Sync waits until the packages of the modules loaded so far have been
+// handed to every shell session (see publish.go). Do not call it from a
+// shell input's evaluation.
+func (s *Server) Sync() { s.pub.sync() }
+
+// CodePath returns the directories searched for modules, in order.
+func (s *Server) CodePath() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return append([]string(nil), s.path...)
+}
+
+// AddPath adds dir to the front of the code path (erl's code:add_patha).
+func (s *Server) AddPath(dir string) error {
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(s.dir, dir)
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("add %s to the code path: %w", dir, err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("add %s to the code path: not a directory", dir)
+	}
+	s.mu.Lock()
+	s.path = append([]string{filepath.Clean(dir)}, s.path...)
+	s.mu.Unlock()
+	return nil
+}
+
+// ModuleInfo describes a loaded module.
+type ModuleInfo struct {
+	Name       string
+	Version    int       // the current version
+	OldVersion int       // the old version, 0 when there is none
+	Source     string    // the file or directory, or "nl from NODE"
+	Files      []string  // the module's files
+	Hash       string    // of the current version's source, 12 hex digits
+	Loaded     time.Time // when the current version was loaded
+	Funcs      []string  // the current version's exported functions
+	// Running maps a version to the processes running it (see
+	// version.go).
+	Running map[int][]term.Pid
+}
+
+// Modules describes the loaded modules, sorted by name.
+func (s *Server) Modules() []ModuleInfo {
+	s.mu.RLock()
+	names := make([]string, 0, len(s.mods))
+	for n := range s.mods {
+		names = append(names, n)
+	}
+	s.mu.RUnlock()
+	sort.Strings(names)
+	out := make([]ModuleInfo, 0, len(names))
+	for _, n := range names {
+		if info, ok := s.Module(n); ok {
+			out = append(out, info)
+		}
+	}
+	return out
+}
+
+// Module describes one loaded module.
+func (s *Server) Module(name string) (ModuleInfo, bool) {
+	s.mu.RLock()
+	m := s.mods[name]
+	var old *version
+	if m != nil {
+		old = m.old
+	}
+	s.mu.RUnlock()
+	if m == nil {
+		return ModuleInfo{}, false
+	}
+	v := m.current.Load()
+	if v == nil {
+		return ModuleInfo{}, false
+	}
+	info := ModuleInfo{Name: name, Version: v.n, Source: v.src.describe(), Files: v.src.fileList(),
+		Hash: v.src.hash[:12], Loaded: v.loaded, Funcs: v.funcNames(), Running: map[int][]term.Pid{}}
+	for _, ver := range []*version{v, old} {
+		if ver == nil {
+			continue
+		}
+		if ver != v {
+			info.OldVersion = ver.n
+		}
+		if ps := s.procs.running(ver); len(ps) > 0 {
+			info.Running[ver.n] = pids(ps)
+		}
+	}
+	return info, true
+}
+
+// RunningVersion returns the version of module name that the process pid
+// runs (see version.go), if it runs one.
+func (s *Server) RunningVersion(pid term.Pid, name string) (int, bool) {
+	s.mu.RLock()
+	m := s.mods[name]
+	s.mu.RUnlock()
+	if m == nil {
+		return 0, false
+	}
+	n, found := 0, false
+	s.procs.m.Range(func(k, _ any) bool {
+		p := k.(*node.Proc)
+		if p.Self() != pid {
+			return true
+		}
+		if v, ok := s.procs.versionOf(p, m); ok {
+			n, found = v.n, true
+		}
+		return false
+	})
+	return n, found
+}
+
+// describe says where a version's source came from.
+func (src *source) describe() string {
+	if src.origin != "" {
+		return "nl from " + src.origin
+	}
+	return src.path
+}

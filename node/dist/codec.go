@@ -53,7 +53,6 @@ type Codec struct {
 	mu        sync.Mutex // protects following
 	descOf    map[reflect.Type]string
 	typeOf    map[string]reflect.Type
-	cacheSize int
 }
 
 // maxTypeCache bounds each descriptor cache, so a peer sending endless new

@@ -221,8 +221,9 @@ func (c *conn) writer() {
 		case <-c.q.signal:
 		case <-tick.C:
 			if !wrote {
+				// a failed tick write shows up as a read error soon after
 				if _, err := bw.Write(tickFrame); err == nil {
-					err = bw.Flush()
+					_ = bw.Flush()
 				}
 			}
 			wrote = false

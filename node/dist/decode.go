@@ -401,14 +401,6 @@ func (d *decoder) refExt() (term.Ref, error) {
 	return v.(term.Ref), nil
 }
 
-func (d *decoder) atomExt() (term.Atom, error) {
-	v, err := d.typedExt(extAtom)
-	if err != nil {
-		return "", err
-	}
-	return v.(term.Atom), nil
-}
-
 // typedExt decodes an extension that must be of type want.
 func (d *decoder) typedExt(want int8) (any, error) {
 	c, err := d.peek()

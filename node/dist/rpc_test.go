@@ -3,7 +3,6 @@ package dist
 import (
 	"context"
 	"errors"
-	"fmt"
 	"testing"
 	"time"
 
@@ -201,7 +200,7 @@ func TestRemoteSpawn(t *testing.T) {
 		if err != nil || pid.Node != a.Name() {
 			t.Fatalf("local spawn: %v %v", pid, err)
 		}
-		p.Send(pid, fmt.Sprint("local"))
+		p.Send(pid, "local")
 		recv(t, p, "local", func(m any) bool { return m == "local" })
 	})
 }

@@ -50,9 +50,9 @@ type Codec struct {
 	encPool sync.Pool // *encoder
 	decPool sync.Pool // *decoder
 
-	mu        sync.Mutex // protects following
-	descOf    map[reflect.Type]string
-	typeOf    map[string]reflect.Type
+	mu     sync.Mutex // protects following
+	descOf map[reflect.Type]string
+	typeOf map[string]reflect.Type
 }
 
 // maxTypeCache bounds each descriptor cache, so a peer sending endless new

@@ -138,4 +138,3 @@ func TestAcrossNetworkNamespaces(t *testing.T) {
 	expectNoConnection(t, p, echoPid, ref)
 	recv(t, p, "nodedown", func(m any) bool { d, ok := m.(term.NodeDown); return ok && d.Node == nameB })
 }
-

@@ -277,7 +277,8 @@ func (k *Keeper) Err() error {
 }
 
 // Close unregisters the node and stops the Keeper's goroutine, waiting for
-// it. It is idempotent. It must not be called from OnReregister.
+// it (and so for a daemon start in progress, which ExecStarter bounds). It
+// is idempotent. It must not be called from OnReregister.
 func (k *Keeper) Close() error {
 	k.closer.Do(func() { close(k.stop) })
 	<-k.done

@@ -77,7 +77,7 @@ type Server struct {
 	stopOnce sync.Once
 	wg       sync.WaitGroup
 
-	mu       sync.Mutex // protects following
+	mu       sync.Mutex // protects following, and trackedConn.elem
 	lns      []net.Listener
 	port     int
 	serving  bool

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -37,9 +38,9 @@ func portmapperCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, portmapperUsage)
 		fs.PrintDefaults()
 	}
-	port := fs.Int("port", portmapper.DefaultPort, "`port` to listen on or to ask (default: $"+portmapper.EnvPort+" or 4369)")
+	port := fs.Int("port", 0, "`port` to listen on or to ask (default $"+portmapper.EnvPort+", else 4369)")
 	address := fs.String("address", "", "comma-separated IP `addresses` to listen on besides loopback")
-	daemon := fs.Bool("daemon", false, "run detached in the background, logging to "+portmapper.LogPath(portmapper.DefaultPort))
+	daemon := fs.Bool("daemon", false, "run detached in the background, logging to "+filepath.Join(portmapper.StateDir(), "portmapper-PORT.log"))
 	relaxed := fs.Bool("relaxed_command_check", false, "allow -kill while nodes are registered, and -stop")
 	packetTimeout := fs.Int("packet_timeout", int(portmapper.DefaultIdleTimeout/time.Second), "`seconds` a connection may stay idle before its request")
 	var debug bool

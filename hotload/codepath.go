@@ -68,10 +68,10 @@ var moduleName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
 // checkName refuses names that are not module names.
 func checkName(name string, reserved map[string]bool) error {
 	if !moduleName.MatchString(name) {
-		return fmt.Errorf("%q: %w: a module name is a Go identifier of ASCII letters, digits and underscores", name, ErrBadName)
+		return fmt.Errorf("%q: a module name is an identifier of ASCII letters, digits and underscores", name)
 	}
 	if reserved[name] {
-		return fmt.Errorf("%q: %w: the name of a standard or gerl package, or main", name, ErrBadName)
+		return fmt.Errorf("%q is reserved: the import path of a standard or gerl package, or main", name)
 	}
 	return nil
 }
@@ -109,7 +109,7 @@ func find(name string, path []string) (string, error) {
 			return d, nil
 		}
 	}
-	return "", fmt.Errorf("%s: %w on the code path %s", name, ErrNotFound, strings.Join(path, string(filepath.ListSeparator)))
+	return "", fmt.Errorf("%s is not on the code path %s", name, strings.Join(path, string(filepath.ListSeparator)))
 }
 
 func hasGoFiles(dir string) bool {
@@ -141,9 +141,9 @@ func readSource(path string) (*source, error) {
 	st, err := os.Stat(abs)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: %w", path, ErrNotFound)
+			return nil, fmt.Errorf("%s: no such file or directory", path)
 		}
-		return nil, fmt.Errorf("%s: %w: %v", path, ErrNotFound, err)
+		return nil, err
 	}
 	src := &source{path: abs, files: map[string]string{}}
 	var names []string
@@ -152,7 +152,7 @@ func readSource(path string) (*source, error) {
 		src.name = filepath.Base(abs)
 		ents, err := os.ReadDir(abs)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w: %v", path, ErrNotFound, err)
+			return nil, fmt.Errorf("%s: %v", path, err)
 		}
 		for _, e := range ents {
 			if isModuleFile(e.Name()) && e.Type().IsRegular() {
@@ -160,18 +160,18 @@ func readSource(path string) (*source, error) {
 			}
 		}
 		if len(names) == 0 {
-			return nil, fmt.Errorf("%s: %w: the directory holds no .go file", path, ErrNotFound)
+			return nil, fmt.Errorf("%s: the directory holds no .go file", path)
 		}
 	} else {
 		base := filepath.Base(abs)
 		if !strings.HasSuffix(base, ".go") {
-			return nil, fmt.Errorf("%s: %w: a module is a .go file or a directory", path, ErrNotFound)
+			return nil, fmt.Errorf("%s: a module is a .go file or a directory", path)
 		}
 		src.name = strings.TrimSuffix(base, ".go")
 		names = []string{base}
 	}
 	if len(names) > maxFiles {
-		return nil, fmt.Errorf("%s: %w: more than %d files", path, ErrNotFound, maxFiles)
+		return nil, fmt.Errorf("%s: more than %d files", path, maxFiles)
 	}
 	total := 0
 	for _, n := range names {
@@ -181,11 +181,11 @@ func readSource(path string) (*source, error) {
 		}
 		b, err := readLimited(f)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w: %v", path, ErrNotFound, err)
+			return nil, fmt.Errorf("%s: %v", path, err)
 		}
 		total += len(b)
 		if total > maxTotal {
-			return nil, fmt.Errorf("%s: %w: more than %d bytes of source", path, ErrNotFound, maxTotal)
+			return nil, fmt.Errorf("%s: more than %d bytes of source", path, maxTotal)
 		}
 		src.files[n] = string(b)
 	}

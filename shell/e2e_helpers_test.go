@@ -1,0 +1,230 @@
+package shell
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// These helpers drive the real gerl binary: piped, and in a real terminal
+// (tmux). The binary is built once for the package's tests.
+
+var gerlBin string // set by TestMain
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "gerl-shell-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	gerlBin = filepath.Join(dir, "gerl")
+	out, err := exec.Command("go", "build", "-o", gerlBin, "../cmd/gerl").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build gerl: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// waitTime bounds every wait for the binary: a deadline for failures,
+// never a delay for passing tests.
+const waitTime = 20 * time.Second
+
+// requireTool skips the test when a tool is missing, unless CI asked for
+// everything (GERL_REQUIRE_ALL=1), where a missing tool is a failure.
+func requireTool(t *testing.T, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		if os.Getenv("GERL_REQUIRE_ALL") != "" {
+			t.Fatalf("%s is required (GERL_REQUIRE_ALL is set) but not installed", name)
+		}
+		t.Skipf("%s is not installed; skipping (install it to run this test)", name)
+	}
+}
+
+// freePort returns a loopback TCP port nobody listens on now, for a test's
+// own port mapper.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// testEnv is the environment of a gerl run in a test: its own HOME (for
+// history and cookie files) and its own port mapper port, and the port
+// mapper daemon it may start is killed at the end.
+type testEnv struct {
+	home   string
+	pmPort int
+}
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	e := &testEnv{home: t.TempDir(), pmPort: freePort(t)}
+	t.Cleanup(func() {
+		// Stop the port mapper a distributed node may have started.
+		cmd := exec.Command(gerlBin, "portmapper", "-kill")
+		cmd.Env = e.environ()
+		_ = cmd.Run()
+	})
+	return e
+}
+
+func (e *testEnv) environ() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "HOME=") || strings.HasPrefix(kv, "GERL_PORTMAPPER_PORT=") ||
+			strings.HasPrefix(kv, "NO_COLOR=") || strings.HasPrefix(kv, "TERM=") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, "HOME="+e.home, "GERL_PORTMAPPER_PORT="+strconv.Itoa(e.pmPort), "TERM=xterm-256color")
+}
+
+// runPiped runs gerl with args and input on stdin.
+func (e *testEnv) runPiped(t *testing.T, input string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(gerlBin, args...)
+	cmd.Env = e.environ()
+	cmd.Stdin = strings.NewReader(input)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		code = 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(waitTime):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("gerl %v did not exit within %v\nstdout: %s\nstderr: %s", args, waitTime, out.String(), errb.String())
+	}
+	return out.String(), errb.String(), code
+}
+
+// tmuxTerm is gerl running in a real terminal: a tmux session on a
+// private tmux server.
+type tmuxTerm struct {
+	t      *testing.T
+	socket string
+	name   string
+}
+
+func (e *testEnv) startTmux(t *testing.T, args ...string) *tmuxTerm {
+	t.Helper()
+	requireTool(t, "tmux")
+	tm := &tmuxTerm{t: t, socket: fmt.Sprintf("gerl-test-%d-%d", os.Getpid(), time.Now().UnixNano()), name: "g"}
+	shellCmd := "exec env"
+	for _, kv := range e.environ() {
+		if strings.HasPrefix(kv, "HOME=") || strings.HasPrefix(kv, "GERL_PORTMAPPER_PORT=") || strings.HasPrefix(kv, "TERM=") {
+			shellCmd += " " + shellQuote(kv)
+		}
+	}
+	shellCmd += " " + shellQuote(gerlBin)
+	for _, a := range args {
+		shellCmd += " " + shellQuote(a)
+	}
+	tm.tmux("new-session", "-d", "-s", tm.name, "-x", "150", "-y", "50", shellCmd)
+	tm.tmux("set-option", "-t", tm.name, "remain-on-exit", "on")
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })
+	return tm
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+func (tm *tmuxTerm) tmux(args ...string) string {
+	tm.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", tm.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		tm.t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// send types keys: literal text, or tmux key names such as Enter, C-c, C-d,
+// Tab, Up.
+func (tm *tmuxTerm) send(keys ...string) {
+	tm.t.Helper()
+	for _, k := range keys {
+		switch k {
+		case "Enter", "C-c", "C-d", "Tab", "Up", "Down", "C-r", "Escape", "BSpace":
+			tm.tmux("send-keys", "-t", tm.name, k)
+		default:
+			tm.tmux("send-keys", "-t", tm.name, "-l", k)
+		}
+	}
+}
+
+// line types text and presses Enter.
+func (tm *tmuxTerm) line(text string) { tm.send(text, "Enter") }
+
+func (tm *tmuxTerm) screen() string {
+	tm.t.Helper()
+	return tm.tmux("capture-pane", "-p", "-t", tm.name, "-S", "-200")
+}
+
+// trimLines removes what tmux does not show: spaces at the ends of lines.
+func trimLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// waitFor polls the screen until it contains want (compared without
+// trailing spaces on lines, which tmux drops), and returns it.
+func (tm *tmuxTerm) waitFor(want string) string {
+	tm.t.Helper()
+	want = trimLines(want)
+	deadline := time.Now().Add(waitTime)
+	for {
+		s := trimLines(tm.screen())
+		if strings.Contains(s, want) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("screen never showed %q; it shows:\n%s", want, s)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitExit waits until gerl exits and returns its exit status.
+func (tm *tmuxTerm) waitExit() int {
+	tm.t.Helper()
+	deadline := time.Now().Add(waitTime)
+	for {
+		out := strings.Fields(tm.tmux("display-message", "-p", "-t", tm.name, "#{pane_dead} #{pane_dead_status}"))
+		if len(out) == 2 && out[0] == "1" {
+			code, _ := strconv.Atoi(out[1])
+			return code
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("gerl did not exit; the screen shows:\n%s", tm.screen())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -456,3 +456,12 @@ func (d *Dist) Disconnect(nd term.Atom) bool {
 	<-c.gone
 	return true
 }
+
+// BytesSent returns the frame bytes written so far on the connection to
+// nd (0 when it is not connected). Benchmarks use it for wire throughput.
+func (d *Dist) BytesSent(nd term.Atom) uint64 {
+	if c := d.mgr.up(nd); c != nil {
+		return c.bytesOut.Load()
+	}
+	return 0
+}

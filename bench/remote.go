@@ -1,0 +1,510 @@
+package bench
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gerl-dev/gerl/portmapper"
+)
+
+// Workloads 4-8 (WORKLOADS.md): nodes are separate OS processes, started
+// from a peer command ("gerl bench peer", see PeerMain) and driven over
+// their standard input and output; the controller is not a node. Each
+// workload runs its own in-process port mapper on a free port, so runs
+// do not disturb (or depend on) the host's.
+
+// Workload 4-8 parameters, as in Erlang's harness.
+const (
+	RemotePingPongN       = 20_000
+	RemotePingPongWarmup  = 2_000
+	RemotePingPongReps    = 5
+	RemoteThroughputN     = 200_000
+	RemoteThroughputWarmN = 20_000
+	RemoteThroughputReps  = 5
+	NodeStartRuns         = 11
+	FirstContactTries     = 10
+	MeshFormReps          = 5
+)
+
+const peerCookie = "benchcookie"
+
+// PeerCmd is how to start a peer node: Path with Prefix before the peer's
+// own flags, e.g. {gerl, ["bench", "peer"]}.
+type PeerCmd struct {
+	Path   string
+	Prefix []string
+}
+
+// GerlPeer is the peer command of a gerl binary.
+func GerlPeer(exe string) PeerCmd { return PeerCmd{Path: exe, Prefix: []string{"bench", "peer"}} }
+
+// Pin values of the remote workloads, as Erlang's pin parameter.
+const (
+	PinNone  = 0 // no pinning
+	PinSame  = 1 // both nodes taskset -c 0
+	PinSplit = 2 // A on CPU 0, B on CPU 1
+)
+
+// ErrNoTaskset is reported by pinned variants on a host without taskset.
+var ErrNoTaskset = errors.New("taskset not found: pinned variants skipped")
+
+// pinCPU returns the CPU list for node index i (0 = A) under pin.
+func pinCPU(pin, i int) string {
+	switch {
+	case pin == PinSame:
+		return "0"
+	case pin == PinSplit && i == 0:
+		return "0"
+	case pin == PinSplit:
+		return "1"
+	}
+	return ""
+}
+
+// peerProc is a running peer.
+type peerProc struct {
+	name  string
+	cmd   *exec.Cmd
+	in    io.WriteCloser
+	lines chan string
+	done  chan struct{}
+}
+
+type cluster struct {
+	pc    PeerCmd
+	pm    *portmapper.Server
+	tag   string
+	mu    sync.Mutex
+	peers []*peerProc
+	seq   int
+}
+
+// newCluster starts a private port mapper for the peers of one workload.
+func newCluster(pc PeerCmd) (*cluster, error) {
+	s := portmapper.NewServer(portmapper.Config{})
+	if err := s.Listen(); err != nil {
+		return nil, fmt.Errorf("port mapper: %w", err)
+	}
+	go s.Serve()
+	return &cluster{pc: pc, pm: s, tag: fmt.Sprintf("eb%d", os.Getpid())}, nil
+}
+
+// start starts a peer named <tag>_<role><seq>@127.0.0.1, pinned to cpu
+// when cpu is not empty, and waits until it is ready.
+func (c *cluster) start(role, cpu string) (*peerProc, error) {
+	c.mu.Lock()
+	c.seq++
+	name := fmt.Sprintf("%s_%s%d@127.0.0.1", c.tag, role, c.seq)
+	c.mu.Unlock()
+	args := append(append([]string{}, c.pc.Prefix...), "-name", name, "-setcookie", peerCookie,
+		"-portmapper", strconv.Itoa(c.pm.Port()), "-listen", "127.0.0.1")
+	path := c.pc.Path
+	if cpu != "" {
+		tp, err := exec.LookPath("taskset")
+		if err != nil {
+			return nil, ErrNoTaskset
+		}
+		args = append([]string{"-c", cpu, path}, args...)
+		path = tp
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start peer %s: %w", name, err)
+	}
+	p := &peerProc{name: name, cmd: cmd, in: in, lines: make(chan string, 16), done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			p.lines <- sc.Text()
+		}
+		close(p.lines)
+		cmd.Wait()
+	}()
+	c.mu.Lock()
+	c.peers = append(c.peers, p)
+	c.mu.Unlock()
+	line, err := p.read(30 * time.Second)
+	if err != nil || !strings.HasPrefix(line, "ready ") {
+		p.stop()
+		return nil, fmt.Errorf("peer %s did not start: %q %v", name, line, err)
+	}
+	return p, nil
+}
+
+func (p *peerProc) read(timeout time.Duration) (string, error) {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case l, ok := <-p.lines:
+		if !ok {
+			return "", fmt.Errorf("peer %s exited", p.name)
+		}
+		return l, nil
+	case <-t.C:
+		return "", fmt.Errorf("peer %s: no answer within %v", p.name, timeout)
+	}
+}
+
+// send writes a command line without waiting for the answer.
+func (p *peerProc) send(format string, args ...any) error {
+	_, err := fmt.Fprintf(p.in, format+"\n", args...)
+	return err
+}
+
+// answer reads a command's answer: "ok", or "ok JSON" decoded into v.
+func (p *peerProc) answer(timeout time.Duration, v any) error {
+	line, err := p.read(timeout)
+	if err != nil {
+		return err
+	}
+	rest, ok := strings.CutPrefix(line, "ok")
+	if !ok {
+		return fmt.Errorf("peer %s: %s", p.name, line)
+	}
+	if rest = strings.TrimSpace(rest); rest != "" && v != nil {
+		return json.Unmarshal([]byte(rest), v)
+	}
+	return nil
+}
+
+func (p *peerProc) call(timeout time.Duration, v any, format string, args ...any) error {
+	if err := p.send(format, args...); err != nil {
+		return fmt.Errorf("peer %s: %w", p.name, err)
+	}
+	return p.answer(timeout, v)
+}
+
+// stop asks the peer to quit, then kills it if it has not exited 5 s later.
+func (p *peerProc) stop() {
+	p.send("quit")
+	p.in.Close()
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// close stops every peer and the port mapper.
+func (c *cluster) close() {
+	c.mu.Lock()
+	peers := c.peers
+	c.peers = nil
+	c.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, p := range peers {
+		wg.Add(1)
+		go func() { defer wg.Done(); p.stop() }()
+	}
+	wg.Wait()
+	c.pm.Close()
+}
+
+func pinName(pin int) string {
+	return map[int]string{PinNone: "none", PinSame: "same_cpu", PinSplit: "split_cpus"}[pin]
+}
+
+// RemotePingPong is workload 4: node A does warmup then reps x n timed round
+// trips of {ping, Self, I} to the registered name pong on node B.
+func RemotePingPong(pc PeerCmd, n, warmup, reps, pin int) Result {
+	res := Result{Name: "remote_pingpong", Params: map[string]any{"n": n, "warmup": warmup, "reps": reps, "pin": pin, "pin_name": pinName(pin)}}
+	c, err := newCluster(pc)
+	if err != nil {
+		return failed(res, err)
+	}
+	defer c.close()
+	a, err := c.start("a", pinCPU(pin, 0))
+	if err != nil {
+		return failed(res, err)
+	}
+	b, err := c.start("b", pinCPU(pin, 1))
+	if err != nil {
+		return failed(res, err)
+	}
+	if err := b.call(10*time.Second, nil, "pong_server"); err != nil {
+		return failed(res, err)
+	}
+	if err := a.call(30*time.Second, nil, "ping %s", b.name); err != nil {
+		return failed(res, err)
+	}
+	for rep := 0; rep < reps; rep++ {
+		var s map[string]float64
+		w := 0
+		if rep == 0 {
+			w = warmup
+		}
+		if err := a.call(5*time.Minute, &s, "pingpong %s %d %d", b.name, n, w); err != nil {
+			return failed(res, err)
+		}
+		res.Samples = append(res.Samples, s)
+	}
+	res.Figures = medians(res.Samples)
+	return res
+}
+
+// RemoteThroughput is workload 5: node A sends n {Seq, <<64 bytes>>} to
+// the pid of sink on node B, which checks the order; one warm-up
+// repetition of warmN, then reps.
+func RemoteThroughput(pc PeerCmd, n, warmN, reps, pin int) Result {
+	res := Result{Name: "remote_throughput", Params: map[string]any{"n": n, "reps": reps, "pin": pin, "pin_name": pinName(pin)}}
+	c, err := newCluster(pc)
+	if err != nil {
+		return failed(res, err)
+	}
+	defer c.close()
+	a, err := c.start("a", pinCPU(pin, 0))
+	if err != nil {
+		return failed(res, err)
+	}
+	b, err := c.start("b", pinCPU(pin, 1))
+	if err != nil {
+		return failed(res, err)
+	}
+	if err := b.call(10*time.Second, nil, "sink_server"); err != nil {
+		return failed(res, err)
+	}
+	if err := a.call(30*time.Second, nil, "ping %s", b.name); err != nil {
+		return failed(res, err)
+	}
+	for rep := -1; rep < reps; rep++ {
+		size := n
+		if rep < 0 {
+			size = warmN
+		}
+		var s map[string]float64
+		if err := a.call(5*time.Minute, &s, "throughput %s %d", b.name, size); err != nil {
+			return failed(res, err)
+		}
+		if rep >= 0 {
+			res.Samples = append(res.Samples, s)
+		}
+	}
+	res.Figures = medians(res.Samples)
+	return res
+}
+
+// FirstContact is workload 7: a node A pings a freshly started node B_i
+// (port mapper lookup, connect, handshake, reply), then disconnects, and
+// pings it again (both warm). Try 0 is a warm-up.
+func FirstContact(pc PeerCmd, tries int) Result {
+	res := Result{Name: "first_contact", Params: map[string]any{"tries": tries}}
+	c, err := newCluster(pc)
+	if err != nil {
+		return failed(res, err)
+	}
+	defer c.close()
+	a, err := c.start("a", "")
+	if err != nil {
+		return failed(res, err)
+	}
+	for i := 0; i < tries; i++ {
+		b, err := c.start("b", "")
+		if err != nil {
+			return failed(res, err)
+		}
+		var first, again struct{ Ms float64 }
+		if err := a.call(30*time.Second, &first, "ping %s", b.name); err != nil {
+			return failed(res, err)
+		}
+		if err := a.call(30*time.Second, nil, "disconnect %s", b.name); err != nil {
+			return failed(res, err)
+		}
+		time.Sleep(100 * time.Millisecond) // as Erlang's harness: let both sides settle
+		if err := a.call(30*time.Second, &again, "ping %s", b.name); err != nil {
+			return failed(res, err)
+		}
+		a.call(30*time.Second, nil, "disconnect %s", b.name)
+		b.stop()
+		if i > 0 {
+			res.Samples = append(res.Samples, map[string]float64{"first_ping_ms": first.Ms, "reconnect_ping_ms": again.Ms})
+		}
+	}
+	m := medians(res.Samples)
+	res.Figures = map[string]float64{"median_ms": m["first_ping_ms"], "reconnect_median_ms": m["reconnect_ping_ms"]}
+	return res
+}
+
+// MeshForm is workload 8: k fresh nodes; at a common instant nodes 2..k
+// connect to node 1 only; mesh_ms is when the last of them sees k-1 nodes.
+// quiet is how long each agent keeps watching after that (Erlang: 1.5 s).
+func MeshForm(pc PeerCmd, k, reps int, quiet time.Duration) Result {
+	res := Result{Name: "mesh_form", Params: map[string]any{"k": k, "reps": reps}}
+	for rep := 0; rep < reps; rep++ {
+		s, err := meshOnce(pc, k, quiet)
+		if err != nil {
+			return failed(res, err)
+		}
+		res.Samples = append(res.Samples, s)
+	}
+	res.Figures = medians(res.Samples)
+	return res
+}
+
+func meshOnce(pc PeerCmd, k int, quiet time.Duration) (map[string]float64, error) {
+	c, err := newCluster(pc)
+	if err != nil {
+		return nil, err
+	}
+	defer c.close()
+	peers := make([]*peerProc, k)
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	for i := range peers {
+		wg.Add(1)
+		go func() { defer wg.Done(); peers[i], errs[i] = c.start("m", "") }()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	start := time.Now().Add(300*time.Millisecond + time.Duration(k)*20*time.Millisecond)
+	for _, p := range peers {
+		if err := p.send("mesh %s %d %d %d", peers[0].name, k, start.UnixNano(), quiet.Milliseconds()); err != nil {
+			return nil, err
+		}
+	}
+	var last, late, nodedowns float64
+	var connects []float64
+	for i, p := range peers {
+		var r map[string]float64
+		if err := p.answer(time.Minute, &r); err != nil {
+			return nil, err
+		}
+		at := r["reached_us"] - float64(start.UnixMicro())
+		last = max(last, at)
+		late = max(late, r["late_ms"])
+		nodedowns += r["nodedowns"]
+		if i > 0 {
+			connects = append(connects, r["connect_ms"])
+		}
+	}
+	return map[string]float64{
+		"mesh_ms":                 last / 1000,
+		"max_start_lateness_ms":   late,
+		"first_connect_ms_median": median(connects),
+		"nodedowns":               nodedowns,
+	}, nil
+}
+
+// NodeStart is workload 6: the wall time of running cmdline (a node that
+// starts distributed and halts at once, e.g. gerl -sname X -setcookie C
+// -noshell -eval 'halt()'), one warm-up and runs counted. "{i}" in an
+// argument is replaced by the run number, so names do not clash.
+func NodeStart(cmdline []string, env []string, runs int) Result {
+	res := Result{Name: "node_start", Params: map[string]any{"runs": runs, "cmd": strings.Join(cmdline, " ")}}
+	for i := 0; i <= runs; i++ {
+		args := make([]string, len(cmdline))
+		for j, a := range cmdline {
+			args[j] = strings.ReplaceAll(a, "{i}", strconv.Itoa(i))
+		}
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Env = append(os.Environ(), env...)
+		t0 := time.Now()
+		out, err := cmd.CombinedOutput()
+		d := time.Since(t0)
+		if err != nil {
+			return failed(res, fmt.Errorf("%s: %w: %s", strings.Join(args, " "), err, out))
+		}
+		if i > 0 {
+			res.Samples = append(res.Samples, map[string]float64{"ms": ms(d)})
+		}
+	}
+	var all []float64
+	for _, s := range res.Samples {
+		all = append(all, s["ms"])
+	}
+	lo, hi := all[0], all[0]
+	for _, v := range all {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	res.Figures = map[string]float64{"median_ms": median(all), "min_ms": lo, "max_ms": hi}
+	return res
+}
+
+// PeerNodeStart times the peer command itself starting a distributed node
+// and halting (register with the port mapper, listen, stop): node_start's
+// figure until the gerl command line can run -eval 'halt()'.
+func PeerNodeStart(pc PeerCmd, runs int) Result {
+	c, err := newCluster(pc)
+	if err != nil {
+		return failed(Result{Name: "node_start"}, err)
+	}
+	defer c.close()
+	cmd := append(append([]string{pc.Path}, pc.Prefix...), "-name", fmt.Sprintf("%s_ns{i}@127.0.0.1", c.tag),
+		"-setcookie", peerCookie, "-portmapper", strconv.Itoa(c.pm.Port()), "-halt")
+	r := NodeStart(cmd, nil, runs)
+	r.Params["variant"] = "bench_peer_halt"
+	return r
+}
+
+// RemoteWorkloads returns workloads 4-8, for the gerl bench command.
+func RemoteWorkloads() []Workload {
+	pinned := func(name string, f func(PeerCmd, int) Result) func(Config) []Result {
+		return func(c Config) []Result {
+			var out []Result
+			for _, pin := range []int{PinNone, PinSame, PinSplit} {
+				if pin != PinNone {
+					if _, err := exec.LookPath("taskset"); err != nil {
+						out = append(out, Result{Name: name, Params: map[string]any{"pin": pin}, Error: ErrNoTaskset.Error()})
+						continue
+					}
+				}
+				out = append(out, f(GerlPeer(c.Exe), pin))
+			}
+			return out
+		}
+	}
+	return []Workload{
+		{"remote_pingpong", "20k round trips to a registered name on another node (pin variants)",
+			func(c Config) []Result {
+				return pinned("remote_pingpong", func(pc PeerCmd, pin int) Result {
+					return RemotePingPong(pc, pick(c.Quick, RemotePingPongN, 500), pick(c.Quick, RemotePingPongWarmup, 50), pick(c.Quick, RemotePingPongReps, 1), pin)
+				})(c)
+			}},
+		{"remote_throughput", "200k {Seq, <<64 bytes>>} to a pid on another node (pin variants)",
+			func(c Config) []Result {
+				return pinned("remote_throughput", func(pc PeerCmd, pin int) Result {
+					return RemoteThroughput(pc, pick(c.Quick, RemoteThroughputN, 2000), pick(c.Quick, RemoteThroughputWarmN, 200), pick(c.Quick, RemoteThroughputReps, 1), pin)
+				})(c)
+			}},
+		{"node_start", "start a distributed node that halts at once",
+			func(c Config) []Result {
+				return []Result{PeerNodeStart(GerlPeer(c.Exe), pick(c.Quick, NodeStartRuns, 2))}
+			}},
+		{"first_contact", "ping a fresh node; reconnect after disconnect",
+			func(c Config) []Result {
+				return []Result{FirstContact(GerlPeer(c.Exe), pick(c.Quick, FirstContactTries, 2))}
+			}},
+		{"mesh_form", "K=8 and K=16 nodes each connect to the first only",
+			func(c Config) []Result {
+				quiet := 1500 * time.Millisecond
+				if c.Quick {
+					quiet = 200 * time.Millisecond
+				}
+				return []Result{
+					MeshForm(GerlPeer(c.Exe), 8, pick(c.Quick, MeshFormReps, 1), quiet),
+					MeshForm(GerlPeer(c.Exe), 16, pick(c.Quick, MeshFormReps, 1), quiet),
+				}
+			}},
+	}
+}

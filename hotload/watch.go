@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"sync"
 	"time"
 
@@ -148,11 +149,16 @@ func (w *watcher) run() {
 			}
 			w.srv.log.Warn("hotload: watch error", "err", err)
 		case <-timer.C:
+			// Due modules, in the order their files went quiet.
 			now := time.Now()
+			var due []string
 			for name, at := range pending {
-				if at.After(now) {
-					continue
+				if !at.After(now) {
+					due = append(due, name)
 				}
+			}
+			sort.Slice(due, func(i, j int) bool { return pending[due[i]].Before(pending[due[j]]) })
+			for _, name := range due {
 				delete(pending, name)
 				w.reload(name)
 			}

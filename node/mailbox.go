@@ -148,6 +148,10 @@ func (p *Proc) receive(done <-chan struct{}, match func(any) bool, d time.Durati
 			timeout = timer.C
 			defer timer.Stop()
 		}
+		if timeout == nil && done == nil {
+			<-wake // the common case, cheaper than a select
+			continue
+		}
 		select {
 		case <-wake:
 		case <-timeout:

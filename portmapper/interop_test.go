@@ -13,8 +13,8 @@ import (
 )
 
 // Interoperability with real Erlang/OTP: its epmd client and daemon, and a
-// real node. CI installs erlang-base; elsewhere these tests skip with a
-// message when Erlang is not installed.
+// real node. CI installs erlang-base and sets GERL_REQUIRE_ALL, which turns
+// a missing Erlang into a failure; elsewhere these tests skip with a message.
 
 func needErlang(t *testing.T, tools ...string) map[string]string {
 	t.Helper()
@@ -22,6 +22,9 @@ func needErlang(t *testing.T, tools ...string) map[string]string {
 	for _, tool := range tools {
 		p, err := exec.LookPath(tool)
 		if err != nil {
+			if os.Getenv("GERL_REQUIRE_ALL") != "" {
+				t.Fatalf("Erlang's %s is required (GERL_REQUIRE_ALL is set) but not installed: %v", tool, err)
+			}
 			t.Skipf("Erlang's %s is not installed (apt-get install erlang-base): %v", tool, err)
 		}
 		paths[tool] = p

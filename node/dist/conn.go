@@ -53,6 +53,7 @@ type conn struct {
 	reason    atomic.Pointer[term.Atom]
 
 	bytesOut atomic.Uint64 // frame bytes handed to the socket (stats)
+	wrote    atomic.Bool   // something was written since the last tick check
 
 	pmu     sync.Mutex // protects following
 	pending map[uint64]chan message
@@ -91,12 +92,33 @@ func (c *conn) close(reason term.Atom) {
 // send queues a frame. With block, the caller waits while the queue holds
 // more than its byte limit (backpressure on a slow peer); signals and
 // replies pass without blocking so that a reader never waits on a writer.
+//
+// A message sent while the connection is idle (nothing queued, nobody
+// writing, no direct write in the last directGap) is written to the socket
+// by the sender itself: one goroutine switch less for request/response
+// traffic. A sender that streams finds the queue busy and leaves the
+// batching to the writer.
 func (c *conn) send(frame []byte, block bool) error {
-	if err := c.q.push(frame, block); err != nil {
+	direct, err := c.q.push(frame, block)
+	if err != nil {
 		return fmt.Errorf("send to %s: %w", c.peer.name, err)
+	}
+	if direct {
+		_, err := c.nc.Write(frame)
+		c.bytesOut.Add(uint64(len(frame)))
+		c.wrote.Store(true)
+		c.q.directDone()
+		if err != nil {
+			c.d.log.Debug("write failed", "peer", c.peer.name, "err", err)
+			c.close(ReasonClosed)
+		}
 	}
 	return nil
 }
+
+// directGap is how long after a direct write the next message goes through
+// the writer instead, so that a streaming sender gets batched writes.
+const directGap = 10 * time.Microsecond
 
 // reader reads, validates and dispatches frames until the connection
 // fails, then tears it down.
@@ -188,7 +210,6 @@ func (c *conn) writer() {
 	bw := bufio.NewWriterSize(c.nc, 64<<10)
 	tick := time.NewTicker(c.d.cfg.TickTime / 4)
 	defer tick.Stop()
-	wrote := false
 	fail := func(err error) {
 		c.d.log.Debug("write failed", "peer", c.peer.name, "err", err)
 		c.close(ReasonClosed)
@@ -208,7 +229,7 @@ func (c *conn) writer() {
 			}
 			c.bytesOut.Add(uint64(n))
 			c.q.release(n, batch)
-			wrote = true
+			c.wrote.Store(true)
 			continue
 		}
 		if bw.Buffered() > 0 {
@@ -217,16 +238,17 @@ func (c *conn) writer() {
 				return
 			}
 		}
+		c.q.idle()
 		select {
 		case <-c.q.signal:
 		case <-tick.C:
-			if !wrote {
+			if !c.wrote.Swap(false) && c.q.busy() {
 				// a failed tick write shows up as a read error soon after
 				if _, err := bw.Write(tickFrame); err == nil {
 					_ = bw.Flush()
 				}
+				c.q.idle()
 			}
-			wrote = false
 		}
 	}
 }
@@ -348,19 +370,32 @@ type sendQueue struct {
 	limit   int
 	closed  bool
 	blocked int // senders waiting for room (tests look at it)
+	// Who writes to the socket: the writer goroutine (writerBusy, from
+	// taking a batch until it has flushed) or one sender writing its frame
+	// directly (direct). Never both, so frames are never interleaved or
+	// reordered.
+	writerBusy bool
+	direct     bool
+	lastDirect time.Time
 
 	signal chan struct{}
 }
 
 func (q *sendQueue) init(limit int) {
 	q.cond.L = &q.mu
+	q.writerBusy = true // until the writer starts: the handshake may still be writing
 	q.limit = limit
 	q.signal = make(chan struct{}, 1)
 }
 
 var errConnClosed = errors.New("connection closed")
 
-func (q *sendQueue) push(frame []byte, block bool) error {
+// push queues frame, or reports (direct true) that the caller should
+// write it to the socket itself and then call directDone: when nothing is
+// queued or being written and the last direct write is older than
+// directGap. Only blocking pushes (messages) write directly: signals must
+// never wait on the socket.
+func (q *sendQueue) push(frame []byte, block bool) (bool, error) {
 	q.mu.Lock()
 	if block {
 		for q.bytes >= q.limit && !q.closed {
@@ -371,16 +406,57 @@ func (q *sendQueue) push(frame []byte, block bool) error {
 	}
 	if q.closed {
 		q.mu.Unlock()
-		return errConnClosed
+		return false, errConnClosed
+	}
+	if block && len(q.frames) == 0 && !q.writerBusy && !q.direct {
+		if now := time.Now(); now.Sub(q.lastDirect) > directGap {
+			q.direct, q.lastDirect = true, now
+			q.mu.Unlock()
+			return true, nil
+		}
 	}
 	q.frames = append(q.frames, frame)
 	q.bytes += len(frame)
 	q.mu.Unlock()
+	q.wake()
+	return false, nil
+}
+
+func (q *sendQueue) wake() {
 	select {
 	case q.signal <- struct{}{}:
 	default:
 	}
-	return nil
+}
+
+// directDone ends a direct write and wakes the writer for what was queued
+// meanwhile.
+func (q *sendQueue) directDone() {
+	q.mu.Lock()
+	q.direct = false
+	pending := len(q.frames) > 0
+	q.mu.Unlock()
+	if pending {
+		q.wake()
+	}
+}
+
+// idle marks the writer idle (its buffer is flushed).
+func (q *sendQueue) idle() {
+	q.mu.Lock()
+	q.writerBusy = false
+	q.mu.Unlock()
+}
+
+// busy makes the writer the socket's writer if no direct write runs.
+func (q *sendQueue) busy() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.direct {
+		return false
+	}
+	q.writerBusy = true
+	return true
 }
 
 // take returns every queued frame and their size.
@@ -390,6 +466,10 @@ func (q *sendQueue) take() ([][]byte, int, bool) {
 	if q.closed {
 		return nil, 0, true
 	}
+	if q.direct || len(q.frames) == 0 {
+		return nil, 0, false // a direct writer wakes us when it is done
+	}
+	q.writerBusy = true
 	batch := q.frames
 	n := 0
 	for _, f := range batch {
@@ -423,9 +503,14 @@ func (q *sendQueue) close() {
 	}
 }
 
-// stats returns the queued bytes and the number of blocked senders.
+// stats returns the queued bytes and the number of senders waiting: for
+// room in the queue, or in a direct write the socket does not take.
 func (q *sendQueue) stats() (bytes, blocked int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.bytes, q.blocked
+	blocked = q.blocked
+	if q.direct {
+		blocked++
+	}
+	return q.bytes, blocked
 }

@@ -196,6 +196,9 @@ func (d *Dist) callOn(ctx context.Context, c *conn, fn string, args []any) (any,
 	if args == nil {
 		args = []any{}
 	}
+	if c.peer.flags&FlagRPC == 0 {
+		return nil, fmt.Errorf("rpc %s on %s: %w: the node does not serve rpc", fn, c.peer.name, ErrRefused)
+	}
 	id, ch, err := c.newCall()
 	if err != nil {
 		return nil, fmt.Errorf("rpc %s: %w", fn, err)

@@ -66,6 +66,9 @@ func (d *Dist) SpawnOpt(ctx context.Context, parent *node.Proc, nd term.Atom, op
 	if err != nil {
 		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w", fn, nd, err)
 	}
+	if c.peer.flags&FlagSpawn == 0 {
+		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w: the node does not serve remote spawn", fn, nd, ErrRefused)
+	}
 	id, ch, err := c.newCall()
 	if err != nil {
 		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s: %w", fn, err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gerl-dev/gerl/node/term"
+	"github.com/gerl-dev/gerl/portmapper"
 )
 
 // countingTransport counts dials and can hold them until released.
@@ -317,5 +318,24 @@ func TestBackpressure(t *testing.T) {
 	}
 	if err := <-sent; err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestErlangNodeInPortMapper(t *testing.T) {
+	pm := portMapper(t)
+	a := startNode(t, Config{Name: "a@localhost", ListenIP: "127.0.0.1", PortMapperPort: pm})
+	// an Erlang node registers without gerl's Extra
+	reg, err := portmapper.Register(context.Background(), portmapper.LoopbackAddr(pm),
+		portmapper.NodeInfo{Name: "erl", Port: 9, Type: portmapper.NodeTypeNormal, Highest: 6, Lowest: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	err = a.PingErr(context.Background(), "erl@localhost")
+	if !errors.Is(err, ErrErlangPeer) || !contains(err.Error(), "erl@localhost is an Erlang node; gerl speaks its own distribution protocol") {
+		t.Fatalf("got %v", err)
+	}
+	if err := a.PingErr(context.Background(), "nobody@localhost"); !errors.Is(err, ErrNoNode) {
+		t.Fatalf("unregistered: %v", err)
 	}
 }

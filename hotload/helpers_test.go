@@ -2,6 +2,7 @@ package hotload
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -167,6 +168,16 @@ func (h *harness) down(ref term.Ref) term.Down {
 		h.t.Fatalf("no DOWN for %s within %v", ref, waitTime)
 	}
 	return m.(term.Down)
+}
+
+// waitRunning waits until process pid runs version v of module name (a
+// process records its version when it starts running).
+func (h *harness) waitRunning(pid term.Pid, name string, v int) {
+	h.t.Helper()
+	eventually(h.t, fmt.Sprintf("%s runs %s version %d", pid, name, v), func() bool {
+		got, ok := h.srv.RunningVersion(pid, name)
+		return ok && got == v
+	})
 }
 
 // eventually polls cond until it holds, failing after waitTime.

@@ -43,18 +43,13 @@ func (s *Server) into(v *version, fn any) any {
 		return fn // a name, or something spawn will refuse
 	}
 	return reflect.MakeFunc(fv.Type(), func(in []reflect.Value) []reflect.Value {
-		if p, ok := s.env.CurrentProc(); ok {
-			if v.purged.Load() {
-				// Spawned while v was being purged: it ends as its
-				// siblings did.
+		if v.purged.Load() {
+			// Spawned while v was being purged: the function is v's code,
+			// so the process ends as v's other processes did.
+			if p, ok := s.env.CurrentProc(); ok {
 				p.ExitSelf(term.Killed)
 			}
-			s.procs.enter(p, v)
-			defer s.procs.leave(p, v.mod)
 		}
-		if fv.Type().IsVariadic() {
-			return fv.CallSlice(in)
-		}
-		return fv.Call(in)
+		return s.run(v, fv, in)
 	}).Interface()
 }

@@ -48,14 +48,7 @@ func (t *trampoline) call(in []reflect.Value) []reflect.Value {
 		panic(fmt.Errorf("%s.%s: %w: version %d has type %s, the caller was compiled against %s (reload the caller)",
 			t.mod.name, t.name, ErrUndef, v.n, f.Type(), t.typ))
 	}
-	if p, ok := t.srv.env.CurrentProc(); ok {
-		t.srv.procs.enter(p, v)
-		defer t.srv.procs.leave(p, t.mod)
-	}
-	if t.typ.IsVariadic() {
-		return f.CallSlice(in)
-	}
-	return f.Call(in)
+	return t.srv.run(v, f, in)
 }
 
 // exportsOf builds the package module m publishes for version v: its
@@ -111,16 +104,20 @@ func (v *version) funcNames() []string {
 	return out
 }
 
-// lookup resolves "module.Func" to its trampoline, for spawn and rpc by
-// name; the function must exist in the module's current version.
+// lookup resolves "module.Func" for spawn and rpc by name: to the
+// function of the module's current version, bound to that version, so a
+// process spawned by name runs the version that was current when it was
+// spawned, even if it starts running after a reload. If that version was
+// purged before the process started, the process starts in the current
+// version instead: it never ran the purged code, so it is not killed.
 func (s *Server) lookup(name string) (any, bool) {
 	mod, fn, ok := splitQualified(name)
 	if !ok {
 		return nil, false
 	}
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	m := s.mods[mod]
+	s.mu.RUnlock()
 	if m == nil {
 		return nil, false
 	}
@@ -128,10 +125,30 @@ func (s *Server) lookup(name string) (any, bool) {
 	if v == nil {
 		return nil, false
 	}
-	if _, ok := v.funcs[fn]; !ok {
+	f, ok := v.funcs[fn]
+	if !ok {
 		return nil, false
 	}
-	return m.tramps[fn].fn.Interface(), true
+	t := m.tramps[fn]
+	return reflect.MakeFunc(f.Type(), func(in []reflect.Value) []reflect.Value {
+		if v.purged.Load() && t.typ == f.Type() {
+			return t.call(in)
+		}
+		return s.run(v, f, in)
+	}).Interface(), true
+}
+
+// run calls f, a function of version v, recording that the calling
+// process runs v while the call lasts (see version.go).
+func (s *Server) run(v *version, f reflect.Value, in []reflect.Value) []reflect.Value {
+	if p, ok := s.env.CurrentProc(); ok {
+		s.procs.enter(p, v)
+		defer s.procs.leave(p, v.mod)
+	}
+	if f.Type().IsVariadic() {
+		return f.CallSlice(in)
+	}
+	return f.Call(in)
 }
 
 func splitQualified(name string) (mod, fn string, ok bool) {

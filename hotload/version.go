@@ -22,13 +22,17 @@ import (
 // A process runs version V of module M when:
 //   - it entered M's code through V: it was spawned into a function of V
 //     (by name while V was current, or with a function value created by V's
-//     code), or it made a qualified call to M while V was current;
+//     code) and has started running, or it made a qualified call to M while
+//     V was current;
 //   - and it has not left M's code since: that call has not returned.
 //
-// A qualified call from old code to the newest version moves the process to
-// the newest version for good, even once the call returns into the older
-// code: Erlang's loop makes its qualified call in tail position, where the
-// old frame is gone; Go has no tail calls, so gerl counts the call that way.
+// A process spawned by name runs the version current at the spawn even if
+// it starts after a reload; if that version was purged before it started,
+// it starts in the current one (it never ran the purged code). A qualified
+// call from old code to the newest version moves the process to the newest
+// version for good, even once the call returns into the older code:
+// Erlang's loop makes its qualified call in tail position, where the old
+// frame is gone; Go has no tail calls, so gerl counts the call that way.
 // Hence both loop shapes work: recursion through counter.Loop(p), and a for
 // loop that handles each message with state = counter.Handle(msg, state).
 // Calls inside a version (unqualified) do not change anything. A process

@@ -1,22 +1,18 @@
 package hotload
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gerl-dev/gerl/hotload/hotloadtest"
 )
 
-// saveLikeEditor saves text to path as editors do: write a temporary file
-// beside it, then rename it over the original.
+// saveLikeEditor saves text to path as editors do (write a temporary file
+// beside it, rename it over the original).
 func saveLikeEditor(t *testing.T, path, text string) {
 	t.Helper()
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".swp")
-	if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := hotloadtest.SaveLikeEditor(path, text); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -88,4 +84,23 @@ func TestLoadModified(t *testing.T) {
 	if !strings.HasPrefix(got.String(), "other.go:3:23: cannot use \"x\"") || !strings.HasSuffix(got.String(), "\n[]") {
 		t.Fatalf("lm() with a broken module = %s", got)
 	}
+}
+
+// The end-to-end recipe of package hotloadtest, through the code server's
+// built-ins instead of the binary.
+func TestEndToEndRecipe(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.Debounce = 5 * time.Millisecond; c.Watch = true })
+	sh := newShell(h)
+	path := h.write("counter.go", hotloadtest.CounterModule(1))
+	sh.expect(`c("counter")`, "{ok,counter}")
+	sh.expect(`pid := spawn("counter.Loop", 0)`, "")
+	sh.expect(`call(pid, "inc")`, "1")
+	saveLikeEditor(t, path, hotloadtest.CounterModule(10))
+	eventually(t, "the reload's log line", func() bool {
+		return strings.Contains(h.logs.String(), "reloaded after a change") && strings.Contains(h.logs.String(), "version=2")
+	})
+	sh.expect(`call(pid, "inc")`, "11")
+	saveLikeEditor(t, path, hotloadtest.BrokenCounterModule())
+	eventually(t, "the failed reload's log line", func() bool { return strings.Contains(h.logs.String(), "counter.go:14:2") })
+	sh.expect(`call(pid, "inc")`, "21")
 }

@@ -1,0 +1,107 @@
+package hotload
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/gerl-dev/gerl/interp"
+)
+
+// bridgePackage is a package holding the code built-ins under their
+// names, capitalized, for sessions that do not see built-ins added with
+// Env.AddBuiltin (see newShell).
+const bridgePackage = "hotloadbuiltins"
+
+// shell is a session on a harness's node.
+type shell struct {
+	h   *harness
+	s   *interp.Session
+	out *syncBuffer
+}
+
+// newShell starts a shell session with the code built-ins. Until
+// interp.NewSession makes built-ins added with Env.AddBuiltin visible at
+// the prompt (it uses them after its dot import), the built-ins are bound
+// to variables of the same names, from a package added before the
+// session starts; the functions are the same.
+func newShell(h *harness) *shell {
+	h.t.Helper()
+	syms := map[string]reflect.Value{}
+	for name, b := range h.srv.builtins() {
+		syms[strings.ToUpper(name[:1])+name[1:]] = reflect.ValueOf(b.Fn)
+	}
+	h.env.AddPackage(bridgePackage, syms)
+	out := &syncBuffer{}
+	s, err := interp.NewSession(interp.SessionConfig{Env: h.env, Stdout: out, Stderr: out})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(s.Close)
+	sh := &shell{h: h, s: s, out: out}
+	if _, err := s.Eval("_ = c"); err != nil {
+		var names, values []string
+		for name := range h.srv.builtins() {
+			names = append(names, name)
+			values = append(values, bridgePackage+"."+strings.ToUpper(name[:1])+name[1:])
+		}
+		src := "var " + strings.Join(names, ", ") + " = " + strings.Join(values, ", ")
+		if _, err := s.Eval(src); err != nil {
+			h.t.Fatalf("bridge the built-ins: %v", err)
+		}
+	}
+	return sh
+}
+
+// eval evaluates one input and returns what the shell prints for it: the
+// values, erl style, or the error.
+func (sh *shell) eval(src string) string {
+	o, err := sh.s.Eval(src)
+	sh.h.srv.Sync()
+	if err != nil {
+		if ee, ok := err.(*interp.EvalError); ok && ee.Kind == interp.CompileError {
+			return "* " + err.Error()
+		}
+		return err.Error()
+	}
+	if !o.HasValue {
+		return ""
+	}
+	parts := make([]string, len(o.Values))
+	for i, v := range o.Values {
+		parts[i] = interp.FormatValue(v)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (sh *shell) expect(src, want string) {
+	sh.h.t.Helper()
+	if got := sh.eval(src); got != want {
+		sh.h.t.Fatalf("%s\n got: %s\nwant: %s", src, got, want)
+	}
+}
+
+// The built-ins at the prompt: a module loaded with c is a package there,
+// calls compiled at the prompt follow reloads, spawn by name works.
+func TestPrompt(t *testing.T) {
+	h := newHarness(t)
+	sh := newShell(h)
+	h.write("counter.go", counterSrc("v1", 1))
+	sh.expect(`c("counter")`, "{ok,counter}")
+	sh.expect(`counter.Version()`, `"v1"`)
+	sh.expect(`f := func() string { return counter.Version() }`, "")
+	sh.expect(`pid := spawn("counter.Loop", 0)`, "")
+	sh.expect(`call(pid, "inc")`, "1")
+	h.write("counter.go", counterSrc("v2", 10))
+	sh.expect(`l("counter")`, "{module,counter}")
+	sh.expect(`call(pid, "inc")`, "11")
+	sh.expect(`f()`, `"v2"`)
+	sh.expect(`c("nosuch")`, "load nosuch: module not found: nosuch is not on the code path "+h.dir+"\nerror")
+	h.write("counter.go", "package counter\n\nfunc Version() int { return \"v3\" }\n")
+	sh.expect(`l("counter")`, "counter.go:3:29: cannot use \"v3\" (untyped string constant) as int value in return statement\nerror")
+	sh.expect(`counter.Version()`, `"v2"`)
+	sh.expect(`soft_purge("counter")`, "true")
+	sh.expect(`purge("counter")`, "false")
+	sh.expect(`watch(true)`, "false")
+	sh.expect(`watch(false)`, "true")
+}

@@ -15,13 +15,6 @@ import (
 // has no min, max or clear and no range over integers or functions.
 const goVersion = "go1.20"
 
-// partialPackages are the standard packages yaegi provides partly as
-// interpreted source (their generic functions and types), which the
-// symbol tables therefore lack.
-var partialPackages = map[string]bool{
-	"cmp": true, "maps": true, "slices": true, "sync": true, "sync/atomic": true,
-}
-
 // typeCheck type-checks the module's (rewritten) files with go/types and
 // returns every problem, in source order: the whole list at once, with
 // Go's wording, before the interpreter sees the code. display maps a file
@@ -42,7 +35,7 @@ func typeCheck(p *parsed, cache *typeCache, modules map[string]map[string]reflec
 	if len(problems) > 0 {
 		return problems
 	}
-	partial := partialNames(fset, files)
+	imports := importNames(fset, files)
 	conf := types.Config{
 		Importer:  cache.importer(modules),
 		GoVersion: goVersion,
@@ -53,7 +46,7 @@ func typeCheck(p *parsed, cache *typeCache, modules map[string]map[string]reflec
 				return
 			}
 			pos := te.Fset.Position(te.Pos)
-			if pos.Filename == selfFile || dueToPartial(te.Msg, pos.Filename, partial) {
+			if pos.Filename == selfFile || dueToPartial(te.Msg, imports[pos.Filename], cache) {
 				return
 			}
 			problems = append(problems, Problem{display(pos.Filename), pos.Line, pos.Column, p.fixMessage(te.Msg)})
@@ -63,38 +56,33 @@ func typeCheck(p *parsed, cache *typeCache, modules map[string]map[string]reflec
 	return problems
 }
 
-// partialNames maps each file to the names under which it imports a
-// partial package.
-func partialNames(fset *token.FileSet, files []*ast.File) map[string]map[string]bool {
-	out := map[string]map[string]bool{}
+// importNames maps each file to the names it imports packages under, and
+// those to the packages' paths.
+func importNames(fset *token.FileSet, files []*ast.File) map[string]map[string]string {
+	out := map[string]map[string]string{}
 	for _, f := range files {
 		file := fset.Position(f.Package).Filename
+		out[file] = map[string]string{}
 		for _, imp := range f.Imports {
 			path, _ := strconv.Unquote(imp.Path.Value)
-			if !partialPackages[path] {
-				continue
-			}
 			name := pkgName(path)
 			if imp.Name != nil {
 				name = imp.Name.Name
 			}
-			if out[file] == nil {
-				out[file] = map[string]bool{}
-			}
-			out[file][name] = true
+			out[file][name] = path
 		}
 	}
 	return out
 }
 
 // dueToPartial reports whether a checker message is about a name missing
-// from a partial package (undefined: slices.Index), which the interpreter
-// may well have.
-func dueToPartial(msg, file string, partial map[string]map[string]bool) bool {
+// from a package the checker sees only partly (undefined: pkg.Name),
+// which the interpreter may well have.
+func dueToPartial(msg string, imports map[string]string, cache *typeCache) bool {
 	rest, ok := strings.CutPrefix(msg, "undefined: ")
 	if !ok {
 		return false
 	}
-	pkg, _, ok := strings.Cut(rest, ".")
-	return ok && partial[file][pkg]
+	name, _, ok := strings.Cut(rest, ".")
+	return ok && imports[name] != "" && cache.isPartial(imports[name])
 }

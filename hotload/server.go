@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"sync"
 	"time"
@@ -127,8 +128,15 @@ func New(cfg Config) (*Server, error) {
 	gerl := cfg.Env.Exports()
 	s.tables = symbolTables{}
 	for _, t := range []symbolTables{stdlib.Symbols, unrestricted.Symbols, gerl} {
-		for k, v := range t {
-			s.tables[k] = v
+		for k, syms := range t {
+			// Merged symbol by symbol, as yaegi's Use does (unrestricted
+			// adds to os, among others).
+			if s.tables[k] == nil {
+				s.tables[k] = map[string]reflect.Value{}
+			}
+			for name, v := range syms {
+				s.tables[k][name] = v
+			}
 		}
 	}
 	s.types = newTypeCache(s.tables)

@@ -2,12 +2,16 @@ package hotload
 
 import (
 	"fmt"
+	"go/ast"
 	"go/constant"
+	"go/parser"
 	"go/token"
 	"go/types"
 	"reflect"
 	"strings"
 	"sync"
+
+	"github.com/traefik/yaegi/stdlib/generic"
 )
 
 // The type checker needs the packages a module imports as go/types
@@ -15,10 +19,10 @@ import (
 // values: the standard library as yaegi extracted it, gerl's API, the
 // trampolines of loaded modules), so the checker sees exactly those, built
 // from the same tables: what type-checks here is what the interpreter can
-// link. A package yaegi provides partly as interpreted source (generics:
-// slices, maps, cmp, parts of sync and sync/atomic) is incomplete here;
-// errors about its missing names are left to the interpreter (see
-// check.go).
+// link. The generic packages yaegi provides as interpreted source (cmp,
+// maps, and the part of slices it supports) are type-checked from that same
+// source. Should one of them not check, its missing names are left to the
+// interpreter (partial, see check.go).
 
 // symbolTables maps "path/name" to a package's symbols, as yaegi's Use.
 type symbolTables = map[string]map[string]reflect.Value
@@ -32,17 +36,61 @@ type typeCache struct {
 	pkgs   map[string]*types.Package
 	named  map[reflect.Type]*types.Named
 	filled map[string]bool // packages populated from their table
+	// generic holds the source of the packages yaegi compiles from source,
+	// by path; partial those of them that could not be checked.
+	generic map[string]string
+	partial map[string]bool
 }
 
 func newTypeCache(tables symbolTables) *typeCache {
 	c := &typeCache{tables: tables, byPath: map[string]string{}, pkgs: map[string]*types.Package{},
-		named: map[reflect.Type]*types.Named{}, filled: map[string]bool{}}
+		named: map[reflect.Type]*types.Named{}, filled: map[string]bool{},
+		generic: map[string]string{}, partial: map[string]bool{}}
 	for key := range tables {
 		if i := strings.LastIndexByte(key, '/'); i > 0 {
 			c.byPath[key[:i]] = key
 		}
 	}
+	for _, src := range generic.Sources {
+		f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.SkipObjectResolution)
+		if err == nil && c.has(f.Name.Name) {
+			c.generic[f.Name.Name] = src
+		}
+	}
 	return c
+}
+
+// genericPkg type-checks a package yaegi compiles from source, once;
+// c.mu is held.
+func (c *typeCache) genericPkg(path, src string) *types.Package {
+	if c.filled[path] {
+		return c.pkgs[path]
+	}
+	c.filled[path] = true
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, path+".go", src, 0)
+	var pkg *types.Package
+	if err == nil {
+		conf := types.Config{Error: func(error) {},
+			Importer: importerFunc(func(p string) (*types.Package, error) { return c.importLocked(p, nil) })}
+		pkg, err = conf.Check(path, fset, []*ast.File{f}, nil)
+	}
+	if err != nil {
+		c.partial[path] = true
+		pkg = c.pkg(path, "")
+		c.fill(pkg, c.tables[c.byPath[path]])
+		pkg.MarkComplete()
+	}
+	c.pkgs[path] = pkg
+	return pkg
+}
+
+// isPartial reports whether the checker's view of package path may lack
+// names the interpreter has.
+func (c *typeCache) isPartial(path string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.partial[path]
 }
 
 // has reports whether path is one of the tables' packages.
@@ -55,29 +103,36 @@ func (c *typeCache) has(path string) bool {
 // the modules given as symbols (name -> exports), built fresh.
 func (c *typeCache) importer(modules map[string]map[string]reflect.Value) types.Importer {
 	return importerFunc(func(path string) (*types.Package, error) {
-		if path == "unsafe" {
-			return types.Unsafe, nil
-		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if syms, ok := modules[path]; ok {
-			pkg := types.NewPackage(path, path)
-			c.fill(pkg, syms)
-			pkg.MarkComplete()
-			return pkg, nil
-		}
-		key, ok := c.byPath[path]
-		if !ok {
-			return nil, fmt.Errorf("no package %q", path)
-		}
-		pkg := c.pkg(path, key[strings.LastIndexByte(key, '/')+1:])
-		if !c.filled[path] {
-			c.filled[path] = true
-			c.fill(pkg, c.tables[key])
-			pkg.MarkComplete()
-		}
-		return pkg, nil
+		return c.importLocked(path, modules)
 	})
+}
+
+func (c *typeCache) importLocked(path string, modules map[string]map[string]reflect.Value) (*types.Package, error) {
+	if path == "unsafe" {
+		return types.Unsafe, nil
+	}
+	if syms, ok := modules[path]; ok {
+		pkg := types.NewPackage(path, path)
+		c.fill(pkg, syms)
+		pkg.MarkComplete()
+		return pkg, nil
+	}
+	if src, ok := c.generic[path]; ok {
+		return c.genericPkg(path, src), nil
+	}
+	key, ok := c.byPath[path]
+	if !ok {
+		return nil, fmt.Errorf("no package %q", path)
+	}
+	pkg := c.pkg(path, key[strings.LastIndexByte(key, '/')+1:])
+	if !c.filled[path] {
+		c.filled[path] = true
+		c.fill(pkg, c.tables[key])
+		pkg.MarkComplete()
+	}
+	return pkg, nil
 }
 
 type importerFunc func(path string) (*types.Package, error)
@@ -196,7 +251,7 @@ func (c *typeCache) typ(t reflect.Type) types.Type {
 		if k, ok := basicKinds[t.Kind()]; ok {
 			return types.Typ[k]
 		}
-	case t.Name() != "" && !strings.Contains(t.Name(), "["):
+	case t.Name() != "":
 		return c.namedType(t)
 	}
 	return c.structure(t)

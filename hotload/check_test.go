@@ -1,0 +1,121 @@
+package hotload
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// A module using much of what interpreted code may use must type-check
+// against the symbol tables as it compiles in the interpreter: no false
+// errors from the reflect-built packages.
+func TestCheckAcceptsStdlibAndGerl(t *testing.T) {
+	h := newHarness(t)
+	h.write("kitchen.go", `package kitchen
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"gerl"
+)
+
+type item struct {
+	Name  string    `+"`json:\"name\"`"+`
+	When  time.Time `+"`json:\"when\"`"+`
+	Count int
+}
+
+func (i item) String() string { return i.Name + "#" + strconv.Itoa(i.Count) }
+
+var _ fmt.Stringer = item{}
+
+type store struct {
+	mu    sync.Mutex
+	items map[string]item
+	hits  atomic.Int64
+}
+
+func (s *store) put(it item) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.items[it.Name] = it
+	s.hits.Add(1)
+}
+
+// Kitchen exercises the standard library and gerl's API.
+func Kitchen() string {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%d|", utf8.RuneCountInString("héllo"))
+	s := &store{items: map[string]item{}}
+	s.put(item{Name: "a", When: time.Unix(0, 0).UTC().Add(time.Second), Count: 2})
+	keys := []string{"b", "a"}
+	sort.Strings(keys)
+	xs := []int{3, 1, 2}
+	if slices.Contains(xs, 1) {
+		xs = append(xs, slices.Index(xs, 1))
+	}
+	data, err := json.Marshal(s.items["a"])
+	if err != nil {
+		return err.Error()
+	}
+	var back item
+	if err := json.Unmarshal(data, &back); err != nil {
+		return err.Error()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = ctx
+	wrapped := fmt.Errorf("wrap: %w", io.EOF)
+	_, statErr := os.Stat("/nonexistent/x")
+	req, _ := http.NewRequest("GET", "http://example.com/x", nil)
+	fmt.Fprintf(&b, "%s|%v|%v|%v|%s|%v|%v|%s|%s",
+		strings.Join(keys, ","), xs, math.Sqrt(16), errors.Is(wrapped, io.EOF), back,
+		os.IsNotExist(statErr), s.hits.Load(), req.URL.Path, gerl.A("ok"))
+	return b.String()
+}
+
+// Self uses gerl from a process.
+func Self(p *gerl.Proc) gerl.Pid { return gerl.Self() }
+`)
+	h.load("kitchen")
+	want := "5|a,b|[3 1 2 1]|4|true|a#2|true|1|/x|ok"
+	if got := h.call("kitchen.Kitchen"); got != want {
+		t.Fatalf("Kitchen() = %v, want %s", got, want)
+	}
+}
+
+// What yaegi cannot run is refused at load with its position, in Go's
+// words: language features newer than the interpreter's Go.
+func TestCheckRefusesNewerGo(t *testing.T) {
+	h := newHarness(t)
+	h.write("newer.go", "package newer\n\nimport \"slices\"\n\nfunc F(xs []int) int {\n\tfor i := range 3 {\n\t\t_ = i\n\t}\n\tslices.Sort(xs)\n\treturn min(1, 2)\n}\n")
+	_, err := h.srv.Load("newer")
+	var le *LoadError
+	if !errors.As(err, &le) || !errors.Is(err, ErrType) {
+		t.Fatalf("load of Go 1.22 code: %v", err)
+	}
+	// Go 1.22's range over an integer, Go 1.21's min, and the part of
+	// slices the interpreter lacks (slices.Sort).
+	got := strings.Join(le.Lines(), "\n")
+	for _, want := range []string{"newer.go:6:17: cannot range over 3", "newer.go:9:9: undefined: slices.Sort", "newer.go:10:9: "} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems do not say %q:\n%s", want, got)
+		}
+	}
+}

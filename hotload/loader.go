@@ -85,11 +85,15 @@ func (s *Server) Reload(name string) (Loaded, error) {
 
 // LoadModified reloads every module whose source changed on disk (erl's
 // lm): it returns the modules it reloaded, and the errors of those that
-// did not load, joined.
+// did not load, joined. Modules that came from another node (nl) have no
+// source here and are left alone.
 func (s *Server) LoadModified() ([]Loaded, error) {
 	var out []Loaded
 	var errs []error
 	for _, info := range s.Modules() {
+		if info.From != "" {
+			continue
+		}
 		l, err := s.reloadIfChanged(info.Name)
 		switch {
 		case err != nil:

@@ -217,6 +217,7 @@ type ModuleInfo struct {
 	Version    int       // the current version
 	OldVersion int       // the old version, 0 when there is none
 	Source     string    // the file or directory, or "nl from NODE"
+	From       string    // the node it came from by nl; "" when from disk
 	Files      []string  // the module's files
 	Hash       string    // of the current version's source, 12 hex digits
 	Loaded     time.Time // when the current version was loaded
@@ -260,7 +261,7 @@ func (s *Server) Module(name string) (ModuleInfo, bool) {
 	if v == nil {
 		return ModuleInfo{}, false
 	}
-	info := ModuleInfo{Name: name, Version: v.n, Source: v.src.describe(), Files: v.src.fileList(),
+	info := ModuleInfo{Name: name, Version: v.n, Source: v.src.describe(), From: v.src.origin, Files: v.src.fileList(),
 		Hash: v.src.hash[:12], Loaded: v.loaded, Funcs: v.funcNames(), Running: map[int][]term.Pid{}}
 	for _, ver := range []*version{v, old} {
 		if ver == nil {

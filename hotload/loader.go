@@ -17,6 +17,7 @@ import (
 	"github.com/traefik/yaegi/stdlib"
 	"github.com/traefik/yaegi/stdlib/unrestricted"
 
+	"github.com/gerl-dev/gerl/interp"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -288,7 +289,7 @@ func (s *Server) loadImports(p *parsed, loading map[string]bool) (map[string]map
 func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]reflect.Value, display func(string) string) (err error) {
 	fsys := fstest.MapFS{}
 	for name, text := range p.texts {
-		fsys["src/"+p.name+"/"+name] = &fstest.MapFile{Data: []byte(text)}
+		fsys["src/"+p.name+"/"+name] = &fstest.MapFile{Data: []byte(s.fixLoops(name, text, display))}
 	}
 	yi := yaegi.New(yaegi.Options{GoPath: ".", SourcecodeFilesystem: fsys, Stdout: s.stdout, Stderr: s.stderr, Unrestricted: true})
 	uses := []yaegi.Exports{stdlib.Symbols, unrestricted.Symbols, s.env.Exports(), s.overrides(v)}
@@ -331,6 +332,25 @@ func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]refle
 		}
 	}
 	return nil
+}
+
+// fixLoops gives the closures a file creates in loops their own copies of
+// the loop's variables, as Go 1.22 does and the prompt does (yaegi shares
+// them: ten processes spawned in a loop would all see the last i). Lines
+// do not move; columns may, on the lines rewritten. Where a copy would
+// change the program's meaning, the file is compiled as it is and a
+// warning says where.
+func (s *Server) fixLoops(name, text string, display func(string) string) string {
+	out, _, err := interp.FixLoopClosures(text)
+	if err != nil {
+		var se *interp.SourceError
+		if errors.As(err, &se) {
+			s.log.Warn("hotload: closures created in this loop share its variables (the interpreter's semantics, not Go 1.22's)",
+				"at", Problem{display(name), se.Line, se.Col, se.Msg}.String())
+		}
+		return text
+	}
+	return out
 }
 
 // compileError turns the interpreter's error into a LoadError: its

@@ -3,6 +3,7 @@ package hotload
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -150,5 +151,35 @@ func Start() gerl.Pid {
 	h.load("worker")
 	if d := h.down(ref); d.Reason != term.Killed {
 		t.Fatalf("closure process exited with %s, want killed", term.Format(d.Reason))
+	}
+}
+
+// Closures created in a loop get their own copy of the loop's variables,
+// as in Go 1.22 and at the prompt.
+func TestLoopClosuresInModules(t *testing.T) {
+	h := newHarness(t)
+	h.write("fan.go", `package fan
+
+import "gerl"
+
+// Start spawns one process per i; each sends its own i.
+func Start(to gerl.Pid) {
+	for i := 0; i < 3; i++ {
+		gerl.Spawn(func(p *gerl.Proc) { gerl.Send(to, i) })
+	}
+}
+`)
+	h.load("fan")
+	h.fn("fan.Start").Call([]reflect.Value{reflect.ValueOf(h.me.Self())})
+	seen := map[any]bool{}
+	for len(seen) < 3 {
+		m, ok := h.me.ReceiveTimeout(waitTime)
+		if !ok {
+			t.Fatalf("got %v only", seen)
+		}
+		if seen[m] {
+			t.Fatalf("two processes sent %v: the closures share i", m)
+		}
+		seen[m] = true
 	}
 }

@@ -71,7 +71,7 @@ func checkName(name string, reserved map[string]bool) error {
 		return fmt.Errorf("%q: a module name is an identifier of ASCII letters, digits and underscores", name)
 	}
 	if reserved[name] {
-		return fmt.Errorf("%q is reserved: the import path of a standard or gerl package, or main", name)
+		return fmt.Errorf("%q is reserved: the import path of a standard or gerl package, main, or a code built-in", name)
 	}
 	return nil
 }

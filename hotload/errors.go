@@ -17,7 +17,7 @@ var (
 	ErrNotFound = errors.New("module not found")
 	// ErrBadName: the module name is not an identifier made of ASCII
 	// letters, digits and underscores, or it is reserved (main, gerl, a
-	// standard package's import path).
+	// standard package's import path, a code built-in's name).
 	ErrBadName = errors.New("invalid module name")
 	// ErrSyntax: a file does not parse.
 	ErrSyntax = errors.New("syntax error")

@@ -141,6 +141,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.types = newTypeCache(s.tables)
 	s.reserved = reservedNames(gerl)
+	for name := range s.builtins() {
+		s.reserved[name] = true // a package c would hide the built-in c at the prompt
+	}
 	if err := cfg.Env.RegisterFunc(LoadFunc, s.remoteLoad); err != nil {
 		return nil, fmt.Errorf("hotload: %w", err)
 	}

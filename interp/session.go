@@ -72,6 +72,12 @@ type Session struct {
 	// paths; used on the evaluating goroutine only.
 	imported map[string]string
 	stdPkgs  map[string]string
+	// pending are the packages and built-ins other packages added (see
+	// later); guarded by mu, applied with evalMu held.
+	pending []func()
+	// extensions counts the dot-imported packages of built-ins added
+	// after the session started; used with evalMu held.
+	extensions int
 }
 
 // NewSession starts a shell session on env's node: it attaches the shell
@@ -132,8 +138,19 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 	if err := s.yi.Use(interp.Exports{"time/time": {"Sleep": reflect.ValueOf(cfg.Env.Sleep)}}); err != nil {
 		return nil, err
 	}
+	// Once registered, the session gets packages and built-ins from other
+	// goroutines (later); they wait for the construction to end.
+	s.evalMu.Lock()
+	defer s.evalMu.Unlock()
 	builtins, packages := cfg.Env.addSession(s)
-	if err := s.yi.Use(interp.Exports{shellPath + "/shell": s.builtins()}); err != nil {
+	// The built-ins other packages added go in before the dot import,
+	// which sees only the names present when it is evaluated.
+	shellSyms := s.builtins()
+	for name, b := range builtins {
+		shellSyms[name] = reflect.ValueOf(b.Fn)
+		s.docs[name] = b.Doc
+	}
+	if err := s.yi.Use(interp.Exports{shellPath + "/shell": shellSyms}); err != nil {
 		return nil, err
 	}
 	for _, src := range []string{`import "gerl"`, `import . "` + shellPath + `"`, `import ` + shellAlias + ` "` + shellPath + `"`} {
@@ -141,10 +158,10 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 			return nil, fmt.Errorf("new session: %s: %w", src, err)
 		}
 	}
-	s.useBuiltins(builtins)
 	for path, exports := range packages {
 		s.usePackage(path, exports)
 	}
+	s.applyPending()
 	return s, nil
 }
 
@@ -187,7 +204,10 @@ func (s *Session) Close() {
 	_ = s.env.node.Exit(p.Self(), term.Kill)
 }
 
-// useBuiltins adds built-ins from other packages (hot loading's c, l, nl).
+// useBuiltins adds built-ins from other packages (hot loading's c, l, nl)
+// to a running session: in a package of their own, dot-imported (a dot
+// import sees only the names present when it is evaluated), and in the
+// shell package for shellAlias.
 func (s *Session) useBuiltins(b map[string]Builtin) {
 	if len(b) == 0 {
 		return
@@ -199,19 +219,51 @@ func (s *Session) useBuiltins(b map[string]Builtin) {
 		s.docs[name] = bi.Doc
 	}
 	s.mu.Unlock()
-	s.evalMu.Lock()
-	defer s.evalMu.Unlock()
-	_ = s.yi.Use(interp.Exports{shellPath + "/shell": syms})
+	s.later(func() {
+		s.extensions++
+		path := fmt.Sprintf("%s/ext%d", shellPath, s.extensions)
+		if s.yi.Use(interp.Exports{path + "/" + pathBase(path): syms}) == nil {
+			_, _ = s.evalSafe(`import . "` + path + `"`)
+		}
+		_ = s.yi.Use(interp.Exports{shellPath + "/shell": syms})
+	})
 }
 
 // usePackage makes a native package importable and imports it.
 func (s *Session) usePackage(path string, exports interp.Exports) {
-	s.evalMu.Lock()
-	defer s.evalMu.Unlock()
-	if err := s.yi.Use(exports); err != nil {
-		return
+	s.later(func() {
+		if err := s.yi.Use(exports); err != nil {
+			return
+		}
+		_, _ = s.evalSafe(fmt.Sprintf("import %q", path))
+	})
+}
+
+// later applies a change other packages make to the session (a package,
+// built-ins): at once if the session is between inputs, else before its
+// next input, on the goroutine evaluating it. It never waits:
+// it is called from other goroutines, and from an input's own evaluation
+// (c("counter") at the prompt adds package counter).
+func (s *Session) later(f func()) {
+	s.mu.Lock()
+	s.pending = append(s.pending, f)
+	s.mu.Unlock()
+	if s.evalMu.TryLock() {
+		s.applyPending()
+		s.evalMu.Unlock()
 	}
-	_, _ = s.evalSafe(fmt.Sprintf("import %q", path))
+}
+
+// applyPending applies the changes later queued. The caller holds evalMu
+// (or evaluates the input that holds it).
+func (s *Session) applyPending() {
+	s.mu.Lock()
+	todo := s.pending
+	s.pending = nil
+	s.mu.Unlock()
+	for _, f := range todo {
+		f()
+	}
 }
 
 // Interrupt stops the input being evaluated, as Ctrl-C does: blocking
@@ -285,6 +337,7 @@ func (e *EvalError) Error() string {
 func (s *Session) Eval(src string) (Outcome, error) {
 	s.evalMu.Lock()
 	defer s.evalMu.Unlock()
+	s.applyPending()
 	var out Outcome
 	out.Notices = s.renewProc()
 	prep, err := prepare(s.unshadow(src))

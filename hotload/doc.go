@@ -41,7 +41,6 @@
 // has its own yaegi interpreter, which is not safe for concurrent Eval: the
 // server evaluates in it only while preparing, on the loading goroutine;
 // afterwards only the version's functions are called, from any number of
-// processes. The server owns two kinds of goroutines, both ended by Close:
-// the publisher that hands loaded modules to the shell sessions (publish.go)
-// and, while watching, the watcher (watch.go).
+// processes. While watching, the server owns one goroutine, the watcher
+// (watch.go), which Close ends.
 package hotload

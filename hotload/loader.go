@@ -414,7 +414,11 @@ func (s *Server) commit(v *version) Loaded {
 
 	killed := s.kill(purged, victims)
 	if changed {
-		s.pub.publish(m.name, exports)
+		// The prompt's package: sessions between inputs get it now, a
+		// session evaluating one (the c() that loaded it) before its next
+		// input. A package whose names and types did not change need not be
+		// given again: its trampolines already lead to the new version.
+		s.env.AddPackage(m.name, exports)
 	}
 	if w != nil && v.src.path != "" {
 		w.add(v.src)

@@ -1,17 +1,11 @@
 package hotload
 
 import (
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/gerl-dev/gerl/interp"
 )
-
-// bridgePackage is a package holding the code built-ins under their
-// names, capitalized, for sessions that do not see built-ins added with
-// Env.AddBuiltin (see newShell).
-const bridgePackage = "hotloadbuiltins"
 
 // shell is a session on a harness's node.
 type shell struct {
@@ -20,44 +14,22 @@ type shell struct {
 	out *syncBuffer
 }
 
-// newShell starts a shell session with the code built-ins. Until
-// interp.NewSession makes built-ins added with Env.AddBuiltin visible at
-// the prompt (it uses them after its dot import), the built-ins are bound
-// to variables of the same names, from a package added before the
-// session starts; the functions are the same.
+// newShell starts a shell session with the code built-ins.
 func newShell(h *harness) *shell {
 	h.t.Helper()
-	syms := map[string]reflect.Value{}
-	for name, b := range h.srv.builtins() {
-		syms[strings.ToUpper(name[:1])+name[1:]] = reflect.ValueOf(b.Fn)
-	}
-	h.env.AddPackage(bridgePackage, syms)
 	out := &syncBuffer{}
 	s, err := interp.NewSession(interp.SessionConfig{Env: h.env, Stdout: out, Stderr: out})
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	h.t.Cleanup(s.Close)
-	sh := &shell{h: h, s: s, out: out}
-	if _, err := s.Eval("_ = c"); err != nil {
-		var names, values []string
-		for name := range h.srv.builtins() {
-			names = append(names, name)
-			values = append(values, bridgePackage+"."+strings.ToUpper(name[:1])+name[1:])
-		}
-		src := "var " + strings.Join(names, ", ") + " = " + strings.Join(values, ", ")
-		if _, err := s.Eval(src); err != nil {
-			h.t.Fatalf("bridge the built-ins: %v", err)
-		}
-	}
-	return sh
+	return &shell{h: h, s: s, out: out}
 }
 
 // eval evaluates one input and returns what the shell prints for it: the
 // values, erl style, or the error.
 func (sh *shell) eval(src string) string {
 	o, err := sh.s.Eval(src)
-	sh.h.srv.Sync()
 	if err != nil {
 		if ee, ok := err.(*interp.EvalError); ok && ee.Kind == interp.CompileError {
 			return "* " + err.Error()

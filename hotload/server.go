@@ -51,8 +51,7 @@ type Config struct {
 // is safe for concurrent use. Loads, reloads and purges are serialized;
 // calls into modules never wait for them.
 //
-// Goroutines: one publisher (which hands packages to the shell sessions,
-// see publish.go) and, while watching, one watcher; Close ends both.
+// Goroutines: while watching, one watcher; Close ends it.
 type Server struct {
 	env        *interp.Env
 	log        *slog.Logger
@@ -65,7 +64,6 @@ type Server struct {
 	types      *typeCache
 	reserved   map[string]bool
 	procs      procTable
-	pub        *publisher
 
 	loadMu sync.Mutex // serializes loads and purges, commits included
 
@@ -147,7 +145,6 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.Env.RegisterFunc(LoadFunc, s.remoteLoad); err != nil {
 		return nil, fmt.Errorf("hotload: %w", err)
 	}
-	s.pub = newPublisher(cfg.Env)
 	cfg.Env.SetResolver(s)
 	for name, b := range s.builtins() {
 		cfg.Env.AddBuiltin(name, b)
@@ -161,7 +158,7 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Close stops watching and the publisher. Loaded code keeps running;
+// Close stops watching. Loaded code keeps running;
 // further loads fail with ErrClosed. It is idempotent.
 func (s *Server) Close() {
 	s.mu.Lock()
@@ -176,18 +173,12 @@ func (s *Server) Close() {
 	if w != nil {
 		w.stop()
 	}
-	s.pub.close()
 }
 
 // Lookup resolves "module.Func" to the function's trampoline (see
 // interp.FuncResolver): spawn, rpc and remote spawn by name enter the
 // module's current version.
 func (s *Server) Lookup(name string) (any, bool) { return s.lookup(name) }
-
-// Sync waits until the packages of the modules loaded so far have been
-// handed to every shell session (see publish.go). Do not call it from a
-// shell input's evaluation.
-func (s *Server) Sync() { s.pub.sync() }
 
 // CodePath returns the directories searched for modules, in order.
 func (s *Server) CodePath() []string {

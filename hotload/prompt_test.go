@@ -76,4 +76,13 @@ func TestPrompt(t *testing.T) {
 	sh.expect(`purge("counter")`, "false")
 	sh.expect(`watch(true)`, "false")
 	sh.expect(`watch(false)`, "true")
+	h.write("counter.go", counterSrc("v3", 1))
+	sh.expect(`lm()`, "[{module,counter}]")
+	sh.expect(`nl("counter")`, "hot@host: unchanged, counter version 3\nok")
+	sh.expect(`m()`, "Module   Version  Old  Processes  Source\ncounter  3        2    1          "+h.dir+"/counter.go\nok")
+	sh.expect(`c("fmt")`, "load fmt: invalid module name: \"fmt\" is reserved: the import path of a standard or gerl package, main, or a code built-in\nerror")
+	sh.expect(`h("soft_purge")`, "ok")
+	if out := sh.out.String(); !strings.Contains(out, "soft_purge(\"counter\") bool") {
+		t.Fatalf("h(\"soft_purge\") printed %q", out)
+	}
 }

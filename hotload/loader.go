@@ -283,7 +283,7 @@ func (s *Server) loadImports(p *parsed, loading map[string]bool) (map[string]map
 }
 
 // compile builds v's interpreter: a fresh one with the standard library,
-// gerl's API (with spawn bound to v, see spawn.go) and the imported
+// gerl's API (with spawn bound to v, see trampoline.go) and the imported
 // modules' packages; it compiles the package and runs its initialization,
 // then takes its exported symbols.
 func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]reflect.Value, display func(string) string) (err error) {

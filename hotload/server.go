@@ -77,8 +77,9 @@ type Server struct {
 // New starts a code server for cfg.Env's node. It adds the code built-ins
 // (c, l, nl, lm, m, purge, soft_purge, watch) to the shell, installs the
 // server as the Env's resolver (spawn and rpc of "module.Func"), and
-// registers LoadFunc, which nl on other nodes calls. Call it once per Env,
-// before the shell sessions start; Close it when the node stops.
+// registers LoadFunc, which nl on other nodes calls. Call it once per Env
+// (sessions started before and after get the built-ins); Close it when the
+// node stops.
 func New(cfg Config) (*Server, error) {
 	if cfg.Env == nil || cfg.Env.Node() == nil {
 		return nil, errors.New("hotload: an Env attached to a node is required")

@@ -15,8 +15,9 @@ import (
 // is not any version's code but one trampoline per exported function: a
 // native function of the same type that, on every call, enters the
 // module's current version. Code compiled against counter.F keeps the
-// trampoline, never a version, so it follows reloads; so do spawn and rpc
-// by name, which resolve to trampolines too. A trampoline is kept for as
+// trampoline, never a version, so it follows reloads. (Spawn and rpc by
+// name resolve the name when called, to the version current then: see
+// lookup.) A trampoline is kept for as
 // long as the function keeps its type; a version that changes the type gets
 // a new trampoline (and the package is published again), and callers
 // compiled against the old type get ErrUndef until they are reloaded, as

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -35,6 +36,40 @@ func pick(quick bool, full, small int) int {
 
 // Workloads returns every workload, in the order of WORKLOADS.md.
 func Workloads() []Workload {
+	var remote []Workload
+	for _, w := range RemoteWorkloads() {
+		if w.Name == "node_start" {
+			w = Workload{"node_start", "gerl -sname X -setcookie C -noshell -eval 'halt()', and without -sname", func(c Config) []Result {
+				return []Result{GerlNodeStart(c, pick(c.Quick, NodeStartRuns, 2))}
+			}}
+		}
+		remote = append(remote, w)
+	}
+	return append(localWorkloads(), remote...)
+}
+
+// GerlNodeStart is workload 6 with the real command line: the wall time
+// of a distributed node that starts and halts at once, and the same
+// without distribution for reference (nodist_median_ms).
+func GerlNodeStart(c Config, runs int) Result {
+	env := []string{fmt.Sprintf("GERL_PORTMAPPER_PORT=%d", c.PortMapperPort)}
+	dist := NodeStart([]string{c.Exe, "-sname", fmt.Sprintf("bns%d_{i}", os.Getpid()), "-setcookie", "benchcookie",
+		"-noshell", "-eval", "halt()"}, env, runs)
+	if dist.Error != "" {
+		return dist
+	}
+	nodist := NodeStart([]string{c.Exe, "-noshell", "-eval", "halt()"}, env, runs)
+	if nodist.Error != "" {
+		return nodist
+	}
+	dist.Figures["nodist_median_ms"] = nodist.Figures["median_ms"]
+	for _, s := range nodist.Samples {
+		dist.Samples = append(dist.Samples, map[string]float64{"nodist_ms": s["ms"]})
+	}
+	return dist
+}
+
+func localWorkloads() []Workload {
 	return []Workload{
 		{"local_pingpong", "two processes, 200k round trips", func(c Config) []Result {
 			return []Result{LocalPingPong(pick(c.Quick, PingPongN, 2000), pick(c.Quick, PingPongReps, 1))}

@@ -307,23 +307,26 @@ func (e *Env) Nodes() []term.Atom {
 }
 
 // Ping connects to node if needed and reports whether it answered.
-func (e *Env) Ping(nodeName any) bool {
+func (e *Env) Ping(nodeName any) bool { return e.PingErr(nodeName) == nil }
+
+// PingErr is Ping that says why a node did not answer.
+func (e *Env) PingErr(nodeName any) error {
 	n, err := atomArg("ping", nodeName)
 	raise(err)
 	if n == e.node.Name() {
-		return true
+		return nil
 	}
 	c := e.Cluster()
 	if c == nil {
-		return false
+		return node.ErrNotDistributed
 	}
 	ctx := context.Background()
 	if a, ok := e.gor.current(); ok {
 		ctx = a.context()
 	}
-	ok := c.Ping(ctx, n)
+	err = c.Ping(ctx, n)
 	interrupted(ctx.Err())
-	return ok
+	return err
 }
 
 // MonitorNode subscribes the calling process to NodeDown of node (on) or

@@ -96,11 +96,14 @@ func nodeLike(v any) (term.Atom, bool) {
 	return a, err == nil && strings.Contains(string(a), "@")
 }
 
+// ping prints pong or pang, and for pang says why (erl is silent, which
+// leaves users guessing about cookies).
 func (s *Session) ping(n any) term.Atom {
-	if s.env.Ping(n) {
-		return "pong"
+	if err := s.env.PingErr(n); err != nil {
+		s.printf("ping %s: %v\n", term.Format(n), err)
+		return "pang"
 	}
-	return "pang"
+	return "pong"
 }
 
 func (s *Session) register(name any, pid term.Pid) term.Atom {

@@ -21,8 +21,9 @@ type Cluster interface {
 	// Nodes returns the visible connected nodes; HiddenNodes the hidden ones.
 	Nodes() []term.Atom
 	HiddenNodes() []term.Atom
-	// Ping connects to node if needed and reports whether it answered.
-	Ping(ctx context.Context, node term.Atom) bool
+	// Ping connects to node if needed; nil means it answered (pong), an
+	// error says why not (pang): unreachable, wrong cookie, not gerl...
+	Ping(ctx context.Context, node term.Atom) error
 	// Disconnect drops the connection to node.
 	Disconnect(node term.Atom) error
 	// RPC calls the function registered as fn on node with args.

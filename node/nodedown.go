@@ -93,8 +93,10 @@ func (r *remoteLinks) take(node term.Atom) *nodeLinkSet {
 // is lost (closed, tick timeout, or disconnect): links across it deliver
 // exit signals with reason noconnection, monitors on its processes deliver
 // Down with reason noconnection, monitors its processes held here are
-// dropped, and node monitors receive term.NodeDown{node, reason}.
-func (n *Node) NodeDown(node term.Atom, reason any) {
+// dropped, and node monitors receive term.NodeDown{node, reason}:
+// MonitorNode(node) subscribers always, MonitorNodes subscribers only for a
+// visible node, as in Erlang.
+func (n *Node) NodeDown(node term.Atom, reason any, hidden bool) {
 	var sigs []signal
 	if s := n.links.take(node); s != nil {
 		for pair := range s.links {
@@ -110,13 +112,14 @@ func (n *Node) NodeDown(node term.Atom, reason any) {
 		}
 	}
 	n.propagate(sigs)
-	n.monNode.deliver(n, node, term.NodeDown{Node: node, Reason: reason}, true)
+	n.monNode.deliver(n, node, term.NodeDown{Node: node, Reason: reason}, true, hidden)
 }
 
 // NodeUp is called by the distribution layer when a connection to node
-// comes up; processes that monitor all nodes receive term.NodeUp{node}.
-func (n *Node) NodeUp(node term.Atom) {
-	n.monNode.deliver(n, node, term.NodeUp{Node: node}, false)
+// comes up; processes that monitor all nodes receive term.NodeUp{node},
+// unless node is hidden.
+func (n *Node) NodeUp(node term.Atom, hidden bool) {
+	n.monNode.deliver(n, node, term.NodeUp{Node: node}, false, hidden)
 }
 
 // nodeMonitors holds monitor_node and monitor_nodes subscriptions.
@@ -127,9 +130,9 @@ type nodeMonitors struct {
 }
 
 // deliver sends ev to the subscribers of node (only for nodedown, which
-// also ends those one-shot subscriptions) and to every all-nodes
-// subscriber.
-func (m *nodeMonitors) deliver(n *Node, node term.Atom, ev any, down bool) {
+// also ends those one-shot subscriptions) and, for a visible node, to every
+// all-nodes subscriber.
+func (m *nodeMonitors) deliver(n *Node, node term.Atom, ev any, down, hidden bool) {
 	m.mu.Lock()
 	var to []term.Pid
 	if down {
@@ -140,8 +143,10 @@ func (m *nodeMonitors) deliver(n *Node, node term.Atom, ev any, down bool) {
 		}
 		delete(m.byNode, node)
 	}
-	for pid := range m.all {
-		to = append(to, pid)
+	if !hidden {
+		for pid := range m.all {
+			to = append(to, pid)
+		}
 	}
 	m.mu.Unlock()
 	for _, pid := range to {

@@ -378,3 +378,20 @@ func TestEntryStartsSeveralProcesses(t *testing.T) {
 		t.Fatalf("each process must get its own handle: got %v for %v and %v", got, a, b)
 	}
 }
+
+func TestNodeMonitorsAndHiddenNodes(t *testing.T) {
+	n, _ := newTestNode(t)
+	all := testProc(t, n)
+	all.MonitorNodes(true)
+	one := testProc(t, n)
+	one.MonitorNode("h@x", true) // not connected: no remote, so nodedown at once
+	sameTerm(t, recv(t, one), term.NodeDown{Node: "h@x", Reason: term.NoConnection})
+
+	n.NodeUp("v@x", false)
+	sameTerm(t, recv(t, all), term.NodeUp{Node: "v@x"})
+	n.NodeUp("h@x", true)
+	n.NodeDown("h@x", term.A("connection_closed"), true)
+	noMessage(t, all) // hidden nodes are not reported to monitor_nodes
+	n.NodeDown("v@x", term.A("connection_closed"), false)
+	sameTerm(t, recv(t, all), term.NodeDown{Node: "v@x", Reason: term.A("connection_closed")})
+}

@@ -11,7 +11,6 @@ import (
 	"github.com/gerl-dev/gerl/interp"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/dist"
-	"github.com/gerl-dev/gerl/node/term"
 	"github.com/gerl-dev/gerl/portmapper"
 )
 
@@ -43,7 +42,7 @@ func startSystem(opts Options, log *slog.Logger, exe string) (*system, error) {
 		}
 		sys.dist = d
 		sys.node = d.Node()
-		env.SetCluster(cluster{d})
+		env.SetCluster(interp.DistCluster(d))
 	}
 	env.Attach(sys.node)
 	if err := env.RegisterFunc("gerl.halt", sys.Halt); err != nil {
@@ -127,43 +126,4 @@ func (s *system) Stop() error {
 		close(s.stopped)
 	})
 	return err
-}
-
-// cluster adapts the distribution layer to what the shell's built-ins use.
-type cluster struct{ d *dist.Dist }
-
-func (c cluster) Nodes() []term.Atom       { return c.d.Nodes() }
-func (c cluster) HiddenNodes() []term.Atom { return c.d.HiddenNodes() }
-func (c cluster) Ping(ctx context.Context, n term.Atom) bool {
-	return c.d.Ping(ctx, n)
-}
-func (c cluster) Disconnect(n term.Atom) error {
-	if !c.d.Disconnect(n) {
-		return fmt.Errorf("disconnect %s: not connected", n)
-	}
-	return nil
-}
-func (c cluster) RPC(ctx context.Context, n term.Atom, fn string, args []any) (any, error) {
-	return c.d.Call(ctx, n, fn, args...)
-}
-func (c cluster) MultiCall(ctx context.Context, nodes []term.Atom, fn string, args []any) ([]any, []term.Atom) {
-	if nodes == nil {
-		nodes = append([]term.Atom{c.d.Name()}, c.d.Nodes()...)
-	}
-	res, bad := c.d.MultiCall(ctx, nodes, fn, args...)
-	out := make([]any, 0, len(res))
-	for _, r := range res {
-		if r.Err != nil {
-			out = append(out, term.Tuple{term.Atom("badrpc"), r.Err.Error()})
-			continue
-		}
-		out = append(out, r.Value)
-	}
-	return out, bad
-}
-func (c cluster) Cast(n term.Atom, fn string, args []any) error {
-	return c.d.Cast(n, fn, args...)
-}
-func (c cluster) Spawn(ctx context.Context, parent *node.Proc, n term.Atom, fn string, args []any, link, monitor bool) (term.Pid, term.Ref, error) {
-	return c.d.SpawnOpt(ctx, parent, n, node.SpawnOptions{Link: link, Monitor: monitor}, fn, args...)
 }

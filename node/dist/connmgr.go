@@ -214,7 +214,7 @@ func (m *connMgr) connDown(c *conn, reason term.Atom) {
 	m.mu.Unlock()
 	if installed {
 		m.d.log.Info("node down", "peer", c.peer.name, "reason", string(reason))
-		m.d.node.NodeDown(c.peer.name, reason)
+		m.d.node.NodeDown(c.peer.name, reason, c.peer.hidden())
 	}
 }
 

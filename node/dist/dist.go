@@ -385,7 +385,7 @@ func (d *Dist) dialConn(ctx context.Context, node term.Atom, id uint64) (*conn, 
 // then the reader and writer, then the node list exchange.
 func (d *Dist) connUp(c *conn) {
 	d.log.Info("node up", "peer", string(c.peer.name), "hidden", c.peer.hidden(), "outgoing", c.outgoing, "conn", fmt.Sprintf("%016x", c.peer.id))
-	d.node.NodeUp(c.peer.name)
+	d.node.NodeUp(c.peer.name, c.peer.hidden())
 	c.start()
 	d.announce(c)
 }

@@ -84,10 +84,11 @@ func serveShell(sys *system, p *node.Proc, client term.Pid) {
 					_ = p.Node().Send(self, term.Tuple{term.Atom("evaluated"), ref, encodeOutcome(o, err)})
 				}()
 				// Serve interrupts until the evaluation is done.
-				for {
+				var result term.Tuple
+				for result == nil {
 					m := p.Receive()
 					if t, ok := m.(term.Tuple); ok && t.Tag() == "evaluated" {
-						p.Send(client, append(term.Tuple{term.Atom("result"), t[1]}, t[2].(term.Tuple)...))
+						result = append(term.Tuple{term.Atom("result"), t[1]}, t[2].(term.Tuple)...)
 						break
 					}
 					if t, ok := m.(term.Tuple); ok && t.Tag() == "interrupt" {
@@ -102,22 +103,26 @@ func serveShell(sys *system, p *node.Proc, client term.Pid) {
 				mode := quitMode
 				quitMode = 0
 				mu.Unlock()
-				switch mode {
-				case 1:
-					p.Send(client, term.Tuple{term.Atom("bye")})
-					return
-				case 2:
-					ref := p.Node().MakeRef()
-					p.Send(client, term.Tuple{term.Atom("confirm_halt"), ref})
+				if mode == 2 {
+					// halt(): ask the user before stopping this node, while
+					// the client still waits for this input's result.
+					hr := p.Node().MakeRef()
+					p.Send(client, term.Tuple{term.Atom("confirm_halt"), ref, hr})
 					answer, ok := p.ReceiveMatch(func(m any) bool {
 						t, ok := m.(term.Tuple)
-						return ok && t.Tag() == "halt_answer" && t[1] == ref
+						return ok && t.Tag() == "halt_answer" && t[1] == hr
 					}, 5*time.Minute)
 					if ok && answer.(term.Tuple)[2] == true {
+						p.Send(client, result)
 						p.Send(client, term.Tuple{term.Atom("bye")})
 						sys.Halt()
 						return
 					}
+				}
+				p.Send(client, result)
+				if mode == 1 {
+					p.Send(client, term.Tuple{term.Atom("bye")})
+					return
 				}
 			case "complete":
 				cands, prefix := sess.Complete(x[2].(string), len(x[2].(string)))
@@ -240,18 +245,17 @@ func (r *remoteEvaluator) loop() {
 			switch x.Tag() {
 			case "out":
 				fmt.Fprint(r.t.pr.out, x[1].(string))
-			case "result", "completion":
+			case "result", "completion", "confirm_halt":
 				ref := x[1].(term.Ref)
 				r.mu.Lock()
 				ch := r.pending[ref]
-				delete(r.pending, ref)
+				if x.Tag() != "confirm_halt" {
+					delete(r.pending, ref)
+				}
 				r.mu.Unlock()
 				if ch != nil {
 					ch <- x
 				}
-			case "confirm_halt":
-				yes := r.confirm(fmt.Sprintf("Stop node %s? It keeps running if you answer no. [y/N] ", r.service.Node))
-				_ = r.proc.Send(r.service, term.Tuple{term.Atom("halt_answer"), x[1], yes})
 			case "bye":
 				r.end("")
 				return
@@ -280,7 +284,7 @@ func (r *remoteEvaluator) confirm(question string) bool {
 
 func (r *remoteEvaluator) request(msg term.Tuple) (term.Tuple, bool) {
 	ref := r.proc.Node().MakeRef()
-	ch := make(chan term.Tuple, 1)
+	ch := make(chan term.Tuple, 2)
 	r.mu.Lock()
 	r.pending[ref] = ch
 	r.mu.Unlock()
@@ -288,11 +292,20 @@ func (r *remoteEvaluator) request(msg term.Tuple) (term.Tuple, bool) {
 	if err := r.proc.Node().Send(r.service, msg); err != nil {
 		return nil, false
 	}
-	select {
-	case reply := <-ch:
-		return reply, true
-	case <-r.ended:
-		return nil, false
+	for {
+		select {
+		case reply := <-ch:
+			if reply.Tag() == "confirm_halt" {
+				// Asked on the evaluating goroutine: the prompt is not
+				// reading, so the answer cannot go anywhere else.
+				yes := r.confirm(fmt.Sprintf("Stop node %s? It keeps running if you answer no. [y/N] ", r.service.Node))
+				_ = r.proc.Node().Send(r.service, term.Tuple{term.Atom("halt_answer"), reply[2], yes})
+				continue
+			}
+			return reply, true
+		case <-r.ended:
+			return nil, false
+		}
 	}
 }
 

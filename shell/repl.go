@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"sync/atomic"
-	"syscall"
 
 	"github.com/ergochat/readline"
 
@@ -81,7 +80,7 @@ func (t *terminal) prompt(n int, continued bool) string {
 // run reads and evaluates inputs until q(), halt(), Ctrl-D on an empty
 // line, or done is closed (the node was halted from elsewhere).
 func (t *terminal) run(done <-chan struct{}) {
-	signal.Notify(t.interrupts, os.Interrupt, syscall.SIGQUIT)
+	signal.Notify(t.interrupts, os.Interrupt)
 	defer signal.Stop(t.interrupts)
 	var buf string
 	for !t.quit.Load() {

@@ -187,17 +187,40 @@ func runPiped(sys *system, opts Options, stdio Stdio) int {
 	}
 	defer sess.Close()
 	failed := !runEvals(sess, opts, pr)
-	in := newInputReader(stdio.In)
+	// Inputs are read on their own goroutine so that halt() from elsewhere
+	// (a remote shell, an rpc of gerl.halt) stops the node at once, even
+	// while this one waits for input.
+	type input struct {
+		src string
+		err error
+	}
+	inputs := make(chan input)
+	readerDone := make(chan struct{})
+	defer close(readerDone)
+	go func() {
+		in := newInputReader(stdio.In)
+		for {
+			src, err := in.next()
+			select {
+			case inputs <- input{src, err}:
+			case <-readerDone:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
 	for !quit.Load() {
+		var in input
 		select {
 		case <-sys.halt:
 			quit.Store(true)
 			continue
-		default:
+		case in = <-inputs:
 		}
-		src, err := in.next()
-		if src != "" {
-			o, evalErr := sess.Eval(src)
+		if in.src != "" {
+			o, evalErr := sess.Eval(in.src)
 			if evalErr != nil {
 				pr.failure(o, evalErr)
 				failed = true
@@ -205,11 +228,11 @@ func runPiped(sys *system, opts Options, stdio Stdio) int {
 				pr.values(o)
 			}
 		}
-		if err == io.EOF {
+		if in.err == io.EOF {
 			break
 		}
-		if err != nil {
-			fmt.Fprintf(stdio.Err, "gerl: read input: %v\n", err)
+		if in.err != nil {
+			fmt.Fprintf(stdio.Err, "gerl: read input: %v\n", in.err)
 			failed = true
 			break
 		}

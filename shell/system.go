@@ -65,10 +65,17 @@ func startDist(opts Options, nc node.Config, env *interp.Env, log *slog.Logger, 
 			return nil, fmt.Errorf("-remsh: %w", err)
 		}
 		base := fmt.Sprintf("remsh%d", os.Getpid())
-		if isShortHost(host) {
+		switch {
+		case isShortHost(host):
 			sname = base
-		} else {
+		default:
 			lname = base
+			if _, err := dist.NodeName("", base); err != nil {
+				// No fully qualified name here: borrow the remote's host,
+				// right when it is this host (127.0.0.1); the connection
+				// is ours either way, the remote never dials back.
+				lname = base + "@" + host
+			}
 		}
 		hidden = true
 	}

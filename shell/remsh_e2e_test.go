@@ -1,0 +1,81 @@
+package shell
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRemoteShell: inputs typed here run on the remote node, output shows
+// here; q() leaves the remote node running; halt() asks first.
+func TestRemoteShell(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.startNode(t, "-name", "b@127.0.0.1", "-setcookie", "rc")
+	b.expect(`register("keeper", self())`, "true")
+
+	tm := e.startTmux(t, "-remsh", "b@127.0.0.1", "-setcookie", "rc")
+	tm.waitFor("(b@127.0.0.1)1>")
+	tm.line("node()")
+	tm.waitFor("'b@127.0.0.1'")
+	tm.line(`fmt.Println("printed on b")`)
+	tm.waitFor("printed on b")
+	tm.line(`whereis("keeper") != nil`)
+	tm.waitFor("true")
+	tm.line("undefinedOnB")
+	tm.waitFor("* 1:1: undefined: undefinedOnB")
+	tm.line("q()")
+	if code := tm.waitExit(); code != 0 {
+		t.Fatalf("q() in a remote shell: exit status %d", code)
+	}
+	b.expect("1 + 1", "2") // b is still running
+
+	tm2 := e.startTmux(t, "-remsh", "b@127.0.0.1", "-setcookie", "rc")
+	tm2.waitFor("(b@127.0.0.1)1>")
+	tm2.line("halt()")
+	tm2.waitFor("Stop node b@127.0.0.1?")
+	tm2.line("n")
+	tm2.waitFor("(b@127.0.0.1)2>")
+	b.expect("2 + 2", "4") // still running after "no"
+	tm2.line("halt()")
+	tm2.waitFor("Stop node b@127.0.0.1?")
+	tm2.line("y")
+	tm2.waitExit()
+	if code := b.waitExit(); code != 0 {
+		t.Fatalf("b after halt() from a remote shell: exit status %d", code)
+	}
+}
+
+// TestNoShellAndDetached: -noshell runs until halted from elsewhere;
+// -detached returns at once and leaves the node running in the background.
+func TestNoShellAndDetached(t *testing.T) {
+	e := newTestEnv(t)
+	n := e.startNode(t, "-name", "quiet@127.0.0.1", "-setcookie", "dc", "-noshell", "-eval", `register("x", spawn(func() { receive() }))`)
+	a := e.startNode(t, "-name", "a@127.0.0.1", "-setcookie", "dc")
+	a.expect(`whereis(Name{"x", "quiet@127.0.0.1"})`, "")
+	a.expect(`ping("quiet@127.0.0.1")`, "pong")
+	a.expect(`rpc("quiet@127.0.0.1", "gerl.halt")`, "")
+	if code := n.waitExit(); code != 0 {
+		t.Fatalf("-noshell node: exit status %d", code)
+	}
+
+	out, errText, code := e.runPiped(t, "", "-detached", "-name", "bg@127.0.0.1", "-setcookie", "dc")
+	if code != 0 {
+		t.Fatalf("-detached: status %d, stdout %q, stderr %q", code, out, errText)
+	}
+	a.expect(`ping("bg@127.0.0.1")`, "pong")
+	a.expect(`rpc("bg@127.0.0.1", "gerl.halt")`, "")
+	deadline := time.Now().Add(waitTime)
+	for !strings.Contains(a.eval(`ping("bg@127.0.0.1")`), "pang") {
+		if time.Now().After(deadline) {
+			t.Fatal("the detached node did not stop")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	logs, _ := filepath.Glob(filepath.Join(e.home, ".local", "state", "gerl", "bg@127.0.0.1.log"))
+	if len(logs) != 1 {
+		entries, _ := os.ReadDir(filepath.Join(e.home, ".local", "state", "gerl"))
+		t.Fatalf("no log file for the detached node: %v", entries)
+	}
+}

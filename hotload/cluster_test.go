@@ -2,7 +2,6 @@ package hotload
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"testing"
 
@@ -11,42 +10,6 @@ import (
 	"github.com/gerl-dev/gerl/node/dist"
 	"github.com/gerl-dev/gerl/node/term"
 )
-
-// distCluster adapts the distribution layer to interp.Cluster, as the
-// shell does (shell/system.go).
-type distCluster struct{ d *dist.Dist }
-
-func (c distCluster) Nodes() []term.Atom       { return c.d.Nodes() }
-func (c distCluster) HiddenNodes() []term.Atom { return c.d.HiddenNodes() }
-func (c distCluster) Ping(ctx context.Context, n term.Atom) bool {
-	return c.d.Ping(ctx, n)
-}
-func (c distCluster) Disconnect(n term.Atom) error {
-	if !c.d.Disconnect(n) {
-		return fmt.Errorf("disconnect %s: not connected", n)
-	}
-	return nil
-}
-func (c distCluster) RPC(ctx context.Context, n term.Atom, fn string, args []any) (any, error) {
-	return c.d.Call(ctx, n, fn, args...)
-}
-func (c distCluster) MultiCall(ctx context.Context, nodes []term.Atom, fn string, args []any) ([]any, []term.Atom) {
-	if nodes == nil {
-		nodes = append([]term.Atom{c.d.Name()}, c.d.Nodes()...)
-	}
-	res, bad := c.d.MultiCall(ctx, nodes, fn, args...)
-	out := make([]any, 0, len(res))
-	for _, r := range res {
-		out = append(out, r.Value)
-	}
-	return out, bad
-}
-func (c distCluster) Cast(n term.Atom, fn string, args []any) error {
-	return c.d.Cast(n, fn, args...)
-}
-func (c distCluster) Spawn(ctx context.Context, parent *node.Proc, n term.Atom, fn string, args []any, link, monitor bool) (term.Pid, term.Ref, error) {
-	return c.d.SpawnOpt(ctx, parent, n, node.SpawnOptions{Link: link, Monitor: monitor}, fn, args...)
-}
 
 // clusterNode is a distributed node with a code server.
 type clusterNode struct {
@@ -69,7 +32,7 @@ func startClusterNode(t *testing.T, net *dist.MemNetwork, name term.Atom, creati
 		t.Fatal(err)
 	}
 	env.Attach(d.Node())
-	env.SetCluster(distCluster{d})
+	env.SetCluster(interp.DistCluster(d))
 	dir := t.TempDir()
 	srv, err := New(Config{Env: env, Dir: dir, Logger: log})
 	if err != nil {

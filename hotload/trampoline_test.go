@@ -39,4 +39,3 @@ func BenchmarkQualifiedCall(b *testing.B) {
 		})
 	}
 }
-

@@ -89,6 +89,9 @@ func localWorkloads() []Workload {
 		{"shell_start", "exec of gerl to its first prompt on a pty", func(c Config) []Result {
 			return []Result{ShellStart(c.Exe, pick(c.Quick, 11, 1), c.PortMapperPort)}
 		}},
+		{"hotload", "load and reload a small module", func(c Config) []Result {
+			return []Result{HotLoad(pick(c.Quick, HotLoadReps, 1))}
+		}},
 	}
 }
 

@@ -130,13 +130,17 @@ type tmuxTerm struct {
 	t      *testing.T
 	socket string
 	name   string
+	status string // file the exit status is written to
 }
 
 func (e *testEnv) startTmux(t *testing.T, args ...string) *tmuxTerm {
 	t.Helper()
 	requireTool(t, "tmux")
 	tm := &tmuxTerm{t: t, socket: fmt.Sprintf("gerl-test-%d-%d", os.Getpid(), time.Now().UnixNano()), name: "g"}
-	shellCmd := "exec env"
+	tm.status = filepath.Join(t.TempDir(), "status")
+	// The shell writes gerl's exit status to a file: tmux may be slow to
+	// notice that a pane's process ended, the file is not.
+	shellCmd := "env"
 	for _, kv := range e.environ() {
 		if strings.HasPrefix(kv, "HOME=") || strings.HasPrefix(kv, "GERL_PORTMAPPER_PORT=") || strings.HasPrefix(kv, "TERM=") {
 			shellCmd += " " + shellQuote(kv)
@@ -146,8 +150,8 @@ func (e *testEnv) startTmux(t *testing.T, args ...string) *tmuxTerm {
 	for _, a := range args {
 		shellCmd += " " + shellQuote(a)
 	}
+	shellCmd += "; echo $? > " + shellQuote(tm.status) + "; sleep 600"
 	tm.tmux("new-session", "-d", "-s", tm.name, "-x", "150", "-y", "50", shellCmd)
-	tm.tmux("set-option", "-t", tm.name, "remain-on-exit", "on")
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", tm.socket, "kill-server").Run() })
 	return tm
 }
@@ -217,13 +221,15 @@ func (tm *tmuxTerm) waitExit() int {
 	tm.t.Helper()
 	deadline := time.Now().Add(waitTime)
 	for {
-		out := strings.Fields(tm.tmux("display-message", "-p", "-t", tm.name, "#{pane_dead} #{pane_dead_status}"))
-		if len(out) == 2 && out[0] == "1" {
-			code, _ := strconv.Atoi(out[1])
+		if b, err := os.ReadFile(tm.status); err == nil && strings.HasSuffix(string(b), "\n") {
+			code, _ := strconv.Atoi(strings.TrimSpace(string(b)))
 			return code
 		}
 		if time.Now().After(deadline) {
-			tm.t.Fatalf("gerl did not exit; the screen shows:\n%s", tm.screen())
+			// Ask Go for every goroutine's stack, to see what holds it up.
+			_ = exec.Command("pkill", "-QUIT", "-f", gerlBin).Run()
+			time.Sleep(500 * time.Millisecond)
+			tm.t.Fatalf("gerl did not exit; the screen shows:\n%s", tm.tmux("capture-pane", "-p", "-t", tm.name, "-S", "-3000"))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -209,6 +209,8 @@ func runRemsh(sys *system, opts Options, stdio Stdio, sink *logSink) int {
 	}
 	defer t.close()
 	sink.set(t.pr)
+	sys.out.set(t.pr.out)
+	sys.errOut.set(t.pr.err)
 	r.t, t.ev, t.nodeName = t, r, string(target)
 	go r.loop()
 	fmt.Fprintln(t.pr.out, banner(Version, string(target))+" (remote shell: q() leaves it; the node keeps running)")

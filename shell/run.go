@@ -54,7 +54,7 @@ func Run(args []string, io Stdio) int {
 	if err != nil {
 		exe = "gerl"
 	}
-	sys, err := startSystem(opts, logger, exe)
+	sys, err := startSystem(opts, logger, exe, io.Out, io.Err)
 	if err != nil {
 		fmt.Fprintf(io.Err, "gerl: %v\n", err)
 		return 1
@@ -116,6 +116,8 @@ func runInteractive(sys *system, opts Options, io Stdio, sink *logSink) int {
 	}
 	defer t.close()
 	sink.set(t.pr)
+	sys.out.set(t.pr.out)
+	sys.errOut.set(t.pr.err)
 	sess, err = interp.NewSession(interp.SessionConfig{
 		Env: sys.env, Stdout: t.pr.out, Stderr: t.pr.err, Messages: messageWriter{t.pr},
 		OnQuit: func(bool) { t.quit.Store(true) },

@@ -3,11 +3,14 @@ package shell
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/gerl-dev/gerl/hotload"
 	"github.com/gerl-dev/gerl/interp"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/dist"
@@ -19,7 +22,11 @@ import (
 type system struct {
 	env  *interp.Env
 	node *node.Node
-	dist *dist.Dist // nil without distribution
+	dist *dist.Dist      // nil without distribution
+	code *hotload.Server // modules: c, l, nl...
+	// out and errOut are where module code prints; they follow the
+	// terminal once it exists.
+	out, errOut *swapWriter
 
 	stopOnce sync.Once
 	stopped  chan struct{} // closed when the node has been stopped
@@ -29,9 +36,10 @@ type system struct {
 
 // startSystem starts the node the options describe, logging through log.
 // exe is the gerl executable, used to start the port mapper daemon.
-func startSystem(opts Options, log *slog.Logger, exe string) (*system, error) {
+func startSystem(opts Options, log *slog.Logger, exe string, stdout, stderr io.Writer) (*system, error) {
 	env := interp.NewEnv()
-	sys := &system{env: env, stopped: make(chan struct{}), halt: make(chan struct{})}
+	sys := &system{env: env, stopped: make(chan struct{}), halt: make(chan struct{}),
+		out: newSwapWriter(stdout), errOut: newSwapWriter(stderr)}
 	nc := node.Config{Logger: log, OnGoroutine: env.OnGoroutine}
 	if !opts.Distributed() {
 		sys.node = node.New(nc)
@@ -51,6 +59,15 @@ func startSystem(opts Options, log *slog.Logger, exe string) (*system, error) {
 	if err := registerShellService(sys); err != nil {
 		return nil, err
 	}
+	code, err := hotload.New(hotload.Config{
+		Env: env, CodePath: opts.CodePath, Watch: opts.Watch, Logger: log,
+		Stdout: sys.out, Stderr: sys.errOut,
+	})
+	if err != nil {
+		sys.Stop()
+		return nil, err
+	}
+	sys.code = code
 	return sys, nil
 }
 
@@ -127,6 +144,9 @@ func (s *system) Halt() {
 func (s *system) Stop() error {
 	var err error
 	s.stopOnce.Do(func() {
+		if s.code != nil {
+			s.code.Close()
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		err = s.node.Stop(ctx)
@@ -134,3 +154,19 @@ func (s *system) Stop() error {
 	})
 	return err
 }
+
+// swapWriter is a writer whose destination can change while others write
+// to it: module code prints to the terminal once it exists.
+type swapWriter struct{ w atomic.Pointer[writerBox] }
+
+type writerBox struct{ w io.Writer }
+
+func newSwapWriter(w io.Writer) *swapWriter {
+	s := &swapWriter{}
+	s.set(w)
+	return s
+}
+
+func (s *swapWriter) set(w io.Writer) { s.w.Store(&writerBox{w}) }
+
+func (s *swapWriter) Write(b []byte) (int, error) { return s.w.Load().w.Write(b) }

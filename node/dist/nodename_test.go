@@ -1,7 +1,9 @@
 package dist
 
 import (
+	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -65,5 +67,23 @@ func TestLoadCookie(t *testing.T) {
 	}
 	if _, err := LoadCookie("", ""); !errors.Is(err, ErrCookie) {
 		t.Fatalf("no home: %v", err)
+	}
+}
+
+func TestPortMapperHostIsLoopbackForThisMachine(t *testing.T) {
+	ctx := context.Background()
+	if got := portMapperHost(ctx, "localhost"); got != "127.0.0.1" {
+		t.Errorf("localhost -> %s", got)
+	}
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+			if got := portMapperHost(ctx, n.IP.String()); got != "127.0.0.1" {
+				t.Errorf("own address %s -> %s", n.IP, got)
+			}
+		}
+	}
+	if got := portMapperHost(ctx, "192.0.2.1"); got != "192.0.2.1" { // TEST-NET-1: not ours
+		t.Errorf("a remote address -> %s", got)
 	}
 }

@@ -86,7 +86,7 @@ func (r PortMapperResolver) Resolve(ctx context.Context, node term.Atom) (string
 	if err != nil {
 		return "", err
 	}
-	info, err := portmapper.Lookup(ctx, net.JoinHostPort(host, strconv.Itoa(r.Port)), name)
+	info, err := portmapper.Lookup(ctx, net.JoinHostPort(portMapperHost(ctx, host), strconv.Itoa(r.Port)), name)
 	switch {
 	case errors.Is(err, portmapper.ErrNotRegistered):
 		return "", fmt.Errorf("no node named %s is running on %s: %w", name, host, ErrNoNode)
@@ -99,3 +99,28 @@ func (r PortMapperResolver) Resolve(ctx context.Context, node term.Atom) (string
 }
 
 func portMapperPortFromEnv() (int, error) { return portmapper.PortFromEnv() }
+
+// portMapperHost is where to ask for the nodes of host: the loopback
+// address when host is this machine (the port mapper listens on loopback
+// unless told otherwise, and a host name may resolve to this machine's
+// network address), host itself otherwise.
+func portMapperHost(ctx context.Context, host string) string {
+	ips, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+	if err != nil || len(ips) == 0 {
+		return host
+	}
+	local := map[string]bool{}
+	if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok {
+				local[n.IP.String()] = true
+			}
+		}
+	}
+	for _, ip := range ips {
+		if ip.IP.IsLoopback() || local[ip.IP.String()] {
+			return "127.0.0.1"
+		}
+	}
+	return host
+}

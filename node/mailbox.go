@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/gerl-dev/gerl/node/term"
@@ -66,6 +67,10 @@ func (p *Proc) signalWake(wake bool) {
 	}
 }
 
+// maxSpins is how many times a receive with nothing to take yields the
+// processor before it parks.
+const maxSpins = 2
+
 // Forever is the timeout of a receive that waits as long as it takes.
 const Forever time.Duration = -1
 
@@ -113,6 +118,7 @@ func (p *Proc) receive(done <-chan struct{}, match func(any) bool, d time.Durati
 	var timer *time.Timer
 	var timeout <-chan time.Time
 	scan := int(p.outHead)
+	spins := 0
 	for {
 		for ; scan < len(p.out); scan++ {
 			if m := p.out[scan]; match == nil || match(m) {
@@ -137,6 +143,16 @@ func (p *Proc) receive(done <-chan struct{}, match func(any) bool, d time.Durati
 			p.mu.Unlock()
 			return nil, false, false
 		}
+		if spins < maxSpins {
+			// A reply is often a few hundred nanoseconds away: yield to
+			// the other runnable goroutines (the sender) before paying
+			// for a park and a wake-up.
+			spins++
+			p.mu.Unlock()
+			runtime.Gosched()
+			continue
+		}
+		spins = 0
 		if p.wake == nil {
 			p.wake = make(chan struct{}, 1)
 		}

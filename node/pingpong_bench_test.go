@@ -1,0 +1,43 @@
+package node
+
+import (
+	"testing"
+
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+// BenchmarkPingPongScalar measures the runtime's round trip with a message
+// that needs no copy, BenchmarkPingPongTuple with workload 1's tuples.
+func BenchmarkPingPongScalar(b *testing.B) { benchPingPong(b, false) }
+func BenchmarkPingPongTuple(b *testing.B)  { benchPingPong(b, true) }
+
+func benchPingPong(b *testing.B, tuple bool) {
+	n := New(Config{})
+	defer n.StopTimeout(waitTime)
+	me, _ := n.Attach("bench")
+	self := me.Self()
+	ponger, _ := n.Spawn(func(p *Proc) {
+		for {
+			m := p.Receive()
+			if t, ok := m.(term.Tuple); ok {
+				p.Send(t[1], term.Tuple{term.Atom("pong"), t[2]})
+				continue
+			}
+			if m == nil {
+				return
+			}
+			p.Send(self, m)
+		}
+	})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if tuple {
+			me.Send(ponger, term.Tuple{term.Atom("ping"), self, i})
+		} else {
+			me.Send(ponger, 1)
+		}
+		me.Receive()
+	}
+	b.StopTimer()
+	me.Send(ponger, nil)
+}

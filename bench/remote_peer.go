@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -62,6 +64,15 @@ func peerMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "gerl bench peer:", err)
 		return 2
+	}
+	if dir := os.Getenv("GERL_BENCH_CPUPROFILE"); dir != "" {
+		// For studying a workload: each peer writes a CPU profile of its
+		// whole life to DIR/NAME.prof.
+		if f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.prof", full, time.Now().UnixNano()))); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				defer func() { pprof.StopCPUProfile(); f.Close() }()
+			}
+		}
 	}
 	if *pm == 0 {
 		if *pm, err = portmapper.PortFromEnv(); err != nil {

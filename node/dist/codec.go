@@ -47,8 +47,9 @@ const (
 // and is safe for concurrent use; the zero value is not usable, use
 // NewCodec.
 type Codec struct {
-	encPool sync.Pool // *encoder
-	decPool sync.Pool // *decoder
+	encPool   sync.Pool // *encoder
+	framePool sync.Pool // *[]byte: frame buffers, see frameBuf
+	decPool   sync.Pool // *decoder
 
 	mu     sync.Mutex // protects following
 	descOf map[reflect.Type]string
@@ -112,6 +113,26 @@ func (c *Codec) getEncoder(dst []byte) *encoder {
 	e.w.b = dst
 	return e
 }
+
+// frameBuf returns an empty buffer to encode a frame into: a recycled one
+// when there is one. Frames go back with recycle once sent.
+func (c *Codec) frameBuf() []byte {
+	if b, ok := c.framePool.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, 256)
+}
+
+// recycle takes back a frame buffer that nobody uses any more.
+func (c *Codec) recycle(frame []byte) {
+	if cap(frame) == 0 || cap(frame) > maxRecycled {
+		return
+	}
+	c.framePool.Put(&frame)
+}
+
+// maxRecycled is the largest frame buffer kept for reuse.
+const maxRecycled = 64 << 10
 
 func (c *Codec) putEncoder(e *encoder) {
 	e.w.b = nil

@@ -35,8 +35,8 @@ var ErrNodeDown = errors.New("node down")
 // fails pending calls, releases held spawns, removes the connection from
 // the table and reports nodedown), then closes gone.
 //
-// Senders encode frames on their own goroutine and push them on q; the
-// writer drains q into a buffered writer and flushes when q is empty.
+// Senders encode frames on their own goroutine and push them on q, which
+// copies them into its buffer; the writer writes the whole buffer at once.
 type conn struct {
 	d        *Dist
 	nc       net.Conn
@@ -101,6 +101,7 @@ func (c *conn) close(reason term.Atom) {
 func (c *conn) send(frame []byte, block bool) error {
 	direct, err := c.q.push(frame, block)
 	if err != nil {
+		c.d.codec.recycle(frame)
 		return fmt.Errorf("send to %s: %w", c.peer.name, err)
 	}
 	if direct {
@@ -113,6 +114,9 @@ func (c *conn) send(frame []byte, block bool) error {
 			c.close(ReasonClosed)
 		}
 	}
+	// push copied a queued frame; a direct one is written: either way the
+	// frame's buffer is free again.
+	c.d.codec.recycle(frame)
 	return nil
 }
 
@@ -207,7 +211,6 @@ func (c *conn) teardown() {
 func (c *conn) writer() {
 	defer c.d.wg.Done()
 	defer close(c.writerD)
-	bw := bufio.NewWriterSize(c.nc, 64<<10)
 	tick := time.NewTicker(c.d.cfg.TickTime / 4)
 	defer tick.Stop()
 	fail := func(err error) {
@@ -215,28 +218,22 @@ func (c *conn) writer() {
 		c.close(ReasonClosed)
 	}
 	for {
-		batch, n, closed := c.q.take()
+		batch, closed := c.q.take()
 		if closed {
 			return
 		}
 		if len(batch) > 0 {
-			for _, b := range batch {
-				if _, err := bw.Write(b); err != nil {
-					fail(err)
-					c.q.release(n, batch)
-					return
-				}
-			}
-			c.bytesOut.Add(uint64(n))
-			c.q.release(n, batch)
-			c.wrote.Store(true)
-			continue
-		}
-		if bw.Buffered() > 0 {
-			if err := bw.Flush(); err != nil {
+			// The queue holds whole frames back to back: one write each
+			// time the writer comes round, however many messages.
+			_, err := c.nc.Write(batch)
+			c.bytesOut.Add(uint64(len(batch)))
+			c.q.release(batch)
+			if err != nil {
 				fail(err)
 				return
 			}
+			c.wrote.Store(true)
+			continue
 		}
 		c.q.idle()
 		select {
@@ -244,9 +241,7 @@ func (c *conn) writer() {
 		case <-tick.C:
 			if !c.wrote.Swap(false) && c.q.busy() {
 				// a failed tick write shows up as a read error soon after
-				if _, err := bw.Write(tickFrame); err == nil {
-					_ = bw.Flush()
-				}
+				_, _ = c.nc.Write(tickFrame)
 				c.q.idle()
 			}
 		}
@@ -357,29 +352,32 @@ func (c *conn) dispatch(m message) error {
 	return nil
 }
 
-// sendQueue is a connection's outgoing queue: a mutex, a slice of frames,
-// and a one-slot signal channel that wakes the writer. Its byte count
-// includes frames the writer is still writing; a blocking push waits while
-// the count is at or above the limit.
+// sendQueue is a connection's outgoing queue: a mutex, the queued frames
+// copied back to back into one buffer, and a one-slot signal channel that
+// wakes the writer. Its byte count includes the batch the writer is still
+// writing; a blocking push waits while the count is at or above the limit.
 type sendQueue struct {
 	mu      sync.Mutex // protects following
 	cond    sync.Cond
-	frames  [][]byte
-	spare   [][]byte
-	bytes   int
+	buf     []byte // queued frames
+	spare   []byte // the other buffer, while the writer writes one
+	writing int    // bytes of the batch being written
 	limit   int
 	closed  bool
 	blocked int // senders waiting for room (tests look at it)
 	// Who writes to the socket: the writer goroutine (writerBusy, from
-	// taking a batch until it has flushed) or one sender writing its frame
-	// directly (direct). Never both, so frames are never interleaved or
-	// reordered.
+	// taking a batch until it has written it) or one sender writing its
+	// frame directly (direct). Never both, so frames are never interleaved
+	// or reordered.
 	writerBusy bool
 	direct     bool
 	lastDirect time.Time
 
 	signal chan struct{}
 }
+
+// maxSpare is the largest buffer the queue keeps between batches.
+const maxSpare = 1 << 20
 
 func (q *sendQueue) init(limit int) {
 	q.cond.L = &q.mu
@@ -390,15 +388,15 @@ func (q *sendQueue) init(limit int) {
 
 var errConnClosed = errors.New("connection closed")
 
-// push queues frame, or reports (direct true) that the caller should
-// write it to the socket itself and then call directDone: when nothing is
-// queued or being written and the last direct write is older than
-// directGap. Only blocking pushes (messages) write directly: signals must
-// never wait on the socket.
+// push queues a copy of frame, or reports (direct true) that the caller
+// should write it to the socket itself and then call directDone: when
+// nothing is queued or being written and the last direct write is older
+// than directGap. Only blocking pushes (messages) write directly: signals
+// must never wait on the socket.
 func (q *sendQueue) push(frame []byte, block bool) (bool, error) {
 	q.mu.Lock()
 	if block {
-		for q.bytes >= q.limit && !q.closed {
+		for len(q.buf)+q.writing >= q.limit && !q.closed {
 			q.blocked++
 			q.cond.Wait()
 			q.blocked--
@@ -408,17 +406,19 @@ func (q *sendQueue) push(frame []byte, block bool) (bool, error) {
 		q.mu.Unlock()
 		return false, errConnClosed
 	}
-	if block && len(q.frames) == 0 && !q.writerBusy && !q.direct {
+	if block && len(q.buf) == 0 && !q.writerBusy && !q.direct {
 		if now := time.Now(); now.Sub(q.lastDirect) > directGap {
 			q.direct, q.lastDirect = true, now
 			q.mu.Unlock()
 			return true, nil
 		}
 	}
-	q.frames = append(q.frames, frame)
-	q.bytes += len(frame)
+	wake := len(q.buf) == 0
+	q.buf = append(q.buf, frame...)
 	q.mu.Unlock()
-	q.wake()
+	if wake {
+		q.wake()
+	}
 	return false, nil
 }
 
@@ -434,14 +434,14 @@ func (q *sendQueue) wake() {
 func (q *sendQueue) directDone() {
 	q.mu.Lock()
 	q.direct = false
-	pending := len(q.frames) > 0
+	pending := len(q.buf) > 0
 	q.mu.Unlock()
 	if pending {
 		q.wake()
 	}
 }
 
-// idle marks the writer idle (its buffer is flushed).
+// idle marks the writer idle (its last batch is written).
 func (q *sendQueue) idle() {
 	q.mu.Lock()
 	q.writerBusy = false
@@ -459,32 +459,28 @@ func (q *sendQueue) busy() bool {
 	return true
 }
 
-// take returns every queued frame and their size.
-func (q *sendQueue) take() ([][]byte, int, bool) {
+// take returns the queued frames as one batch.
+func (q *sendQueue) take() ([]byte, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.closed {
-		return nil, 0, true
+		return nil, true
 	}
-	if q.direct || len(q.frames) == 0 {
-		return nil, 0, false // a direct writer wakes us when it is done
+	if q.direct || len(q.buf) == 0 {
+		return nil, false // a direct writer wakes us when it is done
 	}
 	q.writerBusy = true
-	batch := q.frames
-	n := 0
-	for _, f := range batch {
-		n += len(f)
-	}
-	q.frames, q.spare = q.spare[:0], nil
-	return batch, n, false
+	batch := q.buf
+	q.writing = len(batch)
+	q.buf, q.spare = q.spare[:0], nil
+	return batch, false
 }
 
-// release accounts n written bytes and recycles the batch's slice.
-func (q *sendQueue) release(n int, batch [][]byte) {
-	clear(batch)
+// release accounts the written batch and keeps its buffer for the next.
+func (q *sendQueue) release(batch []byte) {
 	q.mu.Lock()
-	q.bytes -= n
-	if q.spare == nil {
+	q.writing = 0
+	if q.spare == nil && cap(batch) <= maxSpare {
 		q.spare = batch[:0]
 	}
 	q.mu.Unlock()
@@ -494,7 +490,7 @@ func (q *sendQueue) release(n int, batch [][]byte) {
 func (q *sendQueue) close() {
 	q.mu.Lock()
 	q.closed = true
-	q.frames = nil
+	q.buf = nil
 	q.mu.Unlock()
 	q.cond.Broadcast()
 	select {
@@ -512,5 +508,5 @@ func (q *sendQueue) stats() (bytes, blocked int) {
 	if q.direct {
 		blocked++
 	}
-	return q.bytes, blocked
+	return len(q.buf) + q.writing, blocked
 }

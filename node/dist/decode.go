@@ -2,6 +2,9 @@ package dist
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
 	"fmt"
 	"math"
 	"reflect"
@@ -19,9 +22,19 @@ import (
 type decoder struct {
 	c       *Codec
 	rd      bytes.Reader
+	buf     []byte // what rd reads
 	dec     *msgpack.Decoder
 	scratch []byte
 	strs    map[string]string
+	pids    [2]cachedIdent // the last pids decoded, by their wire bytes
+	nextPid int
+}
+
+// cachedIdent remembers the wire bytes of a pid and the pid they decode
+// to: a stream of messages names the same two or three pids over and over.
+type cachedIdent struct {
+	raw []byte
+	pid term.Pid
 }
 
 // maxInterned bounds a decoder's string cache.
@@ -36,12 +49,39 @@ func newDecoder(c *Codec) *decoder {
 func (c *Codec) getDecoder(b []byte) *decoder {
 	d := c.decPool.Get().(*decoder)
 	d.rd.Reset(b)
+	d.buf = b
 	return d
 }
 
 func (c *Codec) putDecoder(d *decoder) {
 	d.rd.Reset(nil)
+	d.buf = nil
 	c.decPool.Put(d)
+}
+
+// pidBody decodes the n-byte body of a pid extension, from the cache when
+// the same bytes were decoded recently.
+func (d *decoder) pidBody(n int) (term.Pid, error) {
+	start := d.pos()
+	raw := d.buf[start : start+n]
+	for i := range d.pids {
+		if c := &d.pids[i]; c.raw != nil && bytes.Equal(c.raw, raw) {
+			_, _ = d.rd.Seek(int64(n), io.SeekCurrent)
+			return c.pid, nil
+		}
+	}
+	node, id, cr, err := d.ident()
+	if err != nil {
+		return term.Pid{}, err
+	}
+	pid := term.Pid{Node: node, ID: id, Creation: cr}
+	if d.pos()-start == n {
+		c := &d.pids[d.nextPid]
+		c.raw = append(c.raw[:0], raw...)
+		c.pid = pid
+		d.nextPid = (d.nextPid + 1) % len(d.pids)
+	}
+	return pid, nil
 }
 
 func (d *decoder) pos() int { return int(d.rd.Size()) - d.rd.Len() }
@@ -51,12 +91,104 @@ func (d *decoder) bad(format string, args ...any) error {
 }
 
 func (d *decoder) peek() (byte, error) {
-	c, err := d.dec.PeekCode()
-	if err != nil {
+	off := d.pos()
+	if off >= len(d.buf) {
 		return 0, d.bad("truncated")
 	}
-	return c, nil
+	return d.buf[off], nil
 }
+
+// fastInt reads the integer whose code c starts at the current position
+// from the frame, returning its value and encoded size; ok is false when
+// the bytes are not all there (the Decoder then reports it).
+func (d *decoder) fastInt(c byte) (v int64, size int, ok bool) {
+	off := d.pos()
+	b := d.buf[off:]
+	switch {
+	case c <= msgpcode.PosFixedNumHigh:
+		return int64(c), 1, true
+	case c >= msgpcode.NegFixedNumLow:
+		return int64(int8(c)), 1, true
+	}
+	switch c {
+	case msgpcode.Uint8:
+		if len(b) >= 2 {
+			return int64(b[1]), 2, true
+		}
+	case msgpcode.Uint16:
+		if len(b) >= 3 {
+			return int64(binary.BigEndian.Uint16(b[1:])), 3, true
+		}
+	case msgpcode.Uint32:
+		if len(b) >= 5 {
+			return int64(binary.BigEndian.Uint32(b[1:])), 5, true
+		}
+	case msgpcode.Uint64:
+		if len(b) >= 9 {
+			return int64(binary.BigEndian.Uint64(b[1:])), 9, true
+		}
+	case msgpcode.Int8:
+		if len(b) >= 2 {
+			return int64(int8(b[1])), 2, true
+		}
+	case msgpcode.Int16:
+		if len(b) >= 3 {
+			return int64(int16(binary.BigEndian.Uint16(b[1:]))), 3, true
+		}
+	case msgpcode.Int32:
+		if len(b) >= 5 {
+			return int64(int32(binary.BigEndian.Uint32(b[1:]))), 5, true
+		}
+	case msgpcode.Int64:
+		if len(b) >= 9 {
+			return int64(binary.BigEndian.Uint64(b[1:])), 9, true
+		}
+	}
+	return 0, 0, false
+}
+
+// extHead reads an extension header: the fixext and ext8 forms from the
+// frame directly, the others through the msgpack Decoder.
+func (d *decoder) extHead() (int8, int, error) {
+	off := d.pos()
+	if off >= len(d.buf) {
+		return 0, 0, errTruncated
+	}
+	c := d.buf[off]
+	var n, hdr int
+	switch c {
+	case msgpcode.FixExt1:
+		n, hdr = 1, 1
+	case msgpcode.FixExt2:
+		n, hdr = 2, 1
+	case msgpcode.FixExt4:
+		n, hdr = 4, 1
+	case msgpcode.FixExt8:
+		n, hdr = 8, 1
+	case msgpcode.FixExt16:
+		n, hdr = 16, 1
+	case msgpcode.Ext8:
+		if off+1 >= len(d.buf) {
+			return 0, 0, errTruncated
+		}
+		n, hdr = int(d.buf[off+1]), 2
+	default:
+		return d.dec.DecodeExtHeader()
+	}
+	if off+hdr >= len(d.buf) {
+		return 0, 0, errTruncated
+	}
+	typ := int8(d.buf[off+hdr])
+	d.skip(hdr + 1)
+	return typ, n, nil
+}
+
+var errTruncated = errors.New("truncated")
+
+// skip advances past n bytes the caller has parsed from d.buf itself: the
+// fast paths below read the commonest msgpack codes straight from the
+// frame, and leave the rest to the msgpack Decoder.
+func (d *decoder) skip(n int) { _, _ = d.rd.Seek(int64(n), io.SeekCurrent) }
 
 func isInt(c byte) bool {
 	return msgpcode.IsFixedNum(c) || (c >= msgpcode.Uint8 && c <= msgpcode.Int64)
@@ -83,6 +215,13 @@ func (d *decoder) int() (int64, error) {
 	if !isInt(c) {
 		return 0, d.bad("want an integer, got code 0x%02x", c)
 	}
+	if v, size, ok := d.fastInt(c); ok {
+		d.skip(size)
+		if c == msgpcode.Uint64 && v < 0 {
+			return 0, d.bad("integer out of range")
+		}
+		return v, nil
+	}
 	n, err := d.dec.DecodeInt64()
 	if err != nil {
 		return 0, d.bad("%v", err)
@@ -102,6 +241,10 @@ func (d *decoder) uint() (uint64, error) {
 	if !isUint(c) {
 		return 0, d.bad("want an unsigned integer, got code 0x%02x", c)
 	}
+	if v, size, ok := d.fastInt(c); ok && c != msgpcode.Uint64 {
+		d.skip(size)
+		return uint64(v), nil
+	}
 	n, err := d.dec.DecodeUint64()
 	if err != nil {
 		return 0, d.bad("%v", err)
@@ -117,6 +260,10 @@ func (d *decoder) str() (string, error) {
 	}
 	if !msgpcode.IsString(c) {
 		return "", d.bad("want a string, got code 0x%02x", c)
+	}
+	if msgpcode.IsFixedString(c) {
+		d.skip(1)
+		return d.raw(int(c & msgpcode.FixedStrMask))
 	}
 	n, err := d.dec.DecodeBytesLen()
 	if err != nil {
@@ -135,11 +282,9 @@ func (d *decoder) raw(n int) (string, error) {
 		_ = d.dec.ReadFull(b)
 		return string(b), nil
 	}
-	if cap(d.scratch) < n {
-		d.scratch = make([]byte, 64)
-	}
-	b := d.scratch[:n]
-	_ = d.dec.ReadFull(b)
+	off := d.pos()
+	b := d.buf[off : off+n]
+	d.skip(n)
 	if s, ok := d.strs[string(b)]; ok {
 		return s, nil
 	}
@@ -158,6 +303,14 @@ func (d *decoder) arrayLen() (int, error) {
 	}
 	if !isArray(c) {
 		return 0, d.bad("want an array, got code 0x%02x", c)
+	}
+	if msgpcode.IsFixedArray(c) {
+		d.skip(1)
+		n := int(c & msgpcode.FixedArrayMask)
+		if n > d.rd.Len() {
+			return 0, d.bad("bad array length")
+		}
+		return n, nil
 	}
 	n, err := d.dec.DecodeArrayLen()
 	if err != nil || n > d.rd.Len() {
@@ -210,6 +363,15 @@ func (d *decoder) term(depth int) (any, error) {
 			}
 		}
 		return out, nil
+	case c == msgpcode.Bin8:
+		off := d.pos()
+		if off+2 > len(d.buf) || off+2+int(d.buf[off+1]) > len(d.buf) {
+			return nil, d.bad("truncated binary")
+		}
+		n := int(d.buf[off+1])
+		b := append(make([]byte, 0, n), d.buf[off+2:off+2+n]...)
+		d.skip(2 + n)
+		return b, nil
 	case msgpcode.IsBin(c):
 		b, err := d.dec.DecodeBytes()
 		if err != nil {
@@ -249,7 +411,7 @@ func (d *decoder) term(depth int) (any, error) {
 
 // ext decodes an extension term and checks its payload was used exactly.
 func (d *decoder) ext(depth int) (any, error) {
-	typ, n, err := d.dec.DecodeExtHeader()
+	typ, n, err := d.extHead()
 	if err != nil || n > d.rd.Len() {
 		return nil, d.bad("bad extension header")
 	}
@@ -270,8 +432,7 @@ func (d *decoder) extBody(typ int8, n, depth int) (any, error) {
 		s, err := d.raw(n)
 		return term.Atom(s), err
 	case extPid:
-		node, id, cr, err := d.ident()
-		return term.Pid{Node: node, ID: id, Creation: cr}, err
+		return d.pidBody(n)
 	case extRef:
 		node, id, cr, err := d.ident()
 		return term.Ref{Node: node, ID: id, Creation: cr}, err
@@ -386,11 +547,39 @@ func (d *decoder) ident() (term.Atom, uint64, uint32, error) {
 
 // pidExt decodes a field that must be a Pid.
 func (d *decoder) pidExt() (term.Pid, error) {
-	v, err := d.typedExt(extPid)
+	n, err := d.extHeader(extPid)
 	if err != nil {
 		return term.Pid{}, err
 	}
-	return v.(term.Pid), nil
+	start := d.pos()
+	pid, err := d.pidBody(n)
+	if err != nil {
+		return term.Pid{}, err
+	}
+	if d.pos()-start != n {
+		return term.Pid{}, d.bad("extension %d declared %d bytes, its fields used %d", extPid, n, d.pos()-start)
+	}
+	return pid, nil
+}
+
+// extHeader reads the header of an extension that must be of type want
+// and returns its length.
+func (d *decoder) extHeader(want int8) (int, error) {
+	c, err := d.peek()
+	if err != nil {
+		return 0, err
+	}
+	if !msgpcode.IsExt(c) {
+		return 0, d.bad("want extension %d, got code 0x%02x", want, c)
+	}
+	typ, n, err := d.extHead()
+	if err != nil || n > d.rd.Len() {
+		return 0, d.bad("bad extension header")
+	}
+	if typ != want {
+		return 0, d.bad("want extension %d, got %d", want, typ)
+	}
+	return n, nil
 }
 
 func (d *decoder) refExt() (term.Ref, error) {
@@ -410,7 +599,7 @@ func (d *decoder) typedExt(want int8) (any, error) {
 	if !msgpcode.IsExt(c) {
 		return nil, d.bad("want extension %d, got code 0x%02x", want, c)
 	}
-	typ, n, err := d.dec.DecodeExtHeader()
+	typ, n, err := d.extHead()
 	if err != nil || n > d.rd.Len() {
 		return nil, d.bad("bad extension header")
 	}

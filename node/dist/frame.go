@@ -71,7 +71,7 @@ type frameEncoder struct {
 
 func (c *Codec) newFrame(op int, fields int) frameEncoder {
 	e := c.getEncoder(nil)
-	e.w.b = append(e.w.b[:0], 0, 0, 0, 0)
+	e.w.b = append(c.frameBuf(), 0, 0, 0, 0)
 	_ = e.enc.EncodeArrayLen(fields + 1)
 	_ = e.enc.EncodeUint(uint64(op))
 	return frameEncoder{e}

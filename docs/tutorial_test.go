@@ -1,0 +1,12 @@
+package docs
+
+import "testing"
+
+// TestTutorial runs docs/tutorial.md: its foo and bar blocks on two real
+// nodes, in the order of the text, with the directives of
+// cluster_helpers_test.go for what the reader does outside the prompt
+// (start a node, close its terminal, edit a file).
+func TestTutorial(t *testing.T) {
+	t.Parallel()
+	runDocument(t, "tutorial.md", "")
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -165,6 +166,12 @@ loop:
 			c.d.log.Error("closing connection: bad control message", "peer", c.peer.name, "err", err)
 			break loop
 		}
+		if r.Buffered() == 0 {
+			// Nothing more read yet: let the process this message woke
+			// run (and perhaps answer) before this goroutine goes back to
+			// the socket, which would most likely find it empty.
+			runtime.Gosched()
+		}
 	}
 	c.close(reason)
 	c.teardown()
@@ -176,11 +183,19 @@ loop:
 type deadlineReader struct {
 	nc      net.Conn
 	timeout atomic.Int64 // time.Duration; 0: leave the deadline alone
+	set     time.Time    // when the deadline was last moved (reader only)
 }
 
+// Read reads with a deadline of timeout from now. Moving a deadline costs
+// a timer update, so it is moved only once a sixteenth of the timeout has
+// passed since the last move: a silent peer is still noticed within
+// 1/16 more than the timeout.
 func (r *deadlineReader) Read(p []byte) (int, error) {
-	if t := r.timeout.Load(); t > 0 {
-		_ = r.nc.SetReadDeadline(time.Now().Add(time.Duration(t)))
+	if t := time.Duration(r.timeout.Load()); t > 0 {
+		if now := time.Now(); now.Sub(r.set) > t/16 {
+			_ = r.nc.SetReadDeadline(now.Add(t))
+			r.set = now
+		}
 	}
 	return r.nc.Read(p)
 }

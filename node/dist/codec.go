@@ -47,9 +47,11 @@ const (
 // and is safe for concurrent use; the zero value is not usable, use
 // NewCodec.
 type Codec struct {
-	encPool   sync.Pool // *encoder
-	framePool sync.Pool // *[]byte: frame buffers, see frameBuf
-	decPool   sync.Pool // *decoder
+	encPool sync.Pool // *encoder
+
+	freeMu  sync.Mutex // protects free
+	free    [][]byte   // frame buffers for reuse, see frameBuf
+	decPool sync.Pool  // *decoder
 
 	mu     sync.Mutex // protects following
 	descOf map[reflect.Type]string
@@ -117,9 +119,15 @@ func (c *Codec) getEncoder(dst []byte) *encoder {
 // frameBuf returns an empty buffer to encode a frame into: a recycled one
 // when there is one. Frames go back with recycle once sent.
 func (c *Codec) frameBuf() []byte {
-	if b, ok := c.framePool.Get().(*[]byte); ok {
-		return (*b)[:0]
+	c.freeMu.Lock()
+	if n := len(c.free); n > 0 {
+		b := c.free[n-1]
+		c.free[n-1] = nil
+		c.free = c.free[:n-1]
+		c.freeMu.Unlock()
+		return b[:0]
 	}
+	c.freeMu.Unlock()
 	return make([]byte, 0, 256)
 }
 
@@ -128,8 +136,15 @@ func (c *Codec) recycle(frame []byte) {
 	if cap(frame) == 0 || cap(frame) > maxRecycled {
 		return
 	}
-	c.framePool.Put(&frame)
+	c.freeMu.Lock()
+	if len(c.free) < maxFree {
+		c.free = append(c.free, frame)
+	}
+	c.freeMu.Unlock()
 }
+
+// maxFree is how many frame buffers a codec keeps for reuse.
+const maxFree = 256
 
 // maxRecycled is the largest frame buffer kept for reuse.
 const maxRecycled = 64 << 10
@@ -153,6 +168,15 @@ type encoder struct {
 	c   *Codec
 	w   wbuf
 	enc *msgpack.Encoder
+	// pids remembers how the last pids encoded look on the wire: a stream
+	// of messages names the same few pids over and over.
+	pids    [2]encodedPid
+	nextPid int
+}
+
+type encodedPid struct {
+	pid term.Pid
+	raw []byte
 }
 
 func newEncoder(c *Codec) *encoder {
@@ -205,7 +229,19 @@ func (e *encoder) ident(typ int8, node term.Atom, id uint64, creation uint32) {
 	_ = e.enc.EncodeUint(uint64(creation))
 }
 
-func (e *encoder) pid(p term.Pid) { e.ident(extPid, p.Node, p.ID, p.Creation) }
+func (e *encoder) pid(p term.Pid) {
+	for i := range e.pids {
+		if c := &e.pids[i]; c.raw != nil && c.pid == p {
+			e.w.b = append(e.w.b, c.raw...)
+			return
+		}
+	}
+	start := len(e.w.b)
+	e.ident(extPid, p.Node, p.ID, p.Creation)
+	c := &e.pids[e.nextPid]
+	c.pid, c.raw = p, append(c.raw[:0], e.w.b[start:]...)
+	e.nextPid = (e.nextPid + 1) % len(e.pids)
+}
 func (e *encoder) ref(r term.Ref) { e.ident(extRef, r.Node, r.ID, r.Creation) }
 
 func (e *encoder) atom(a term.Atom) {

@@ -391,8 +391,9 @@ type sendQueue struct {
 	signal chan struct{}
 }
 
-// maxSpare is the largest buffer the queue keeps between batches.
-const maxSpare = 1 << 20
+// A queue's buffers start at minQueueBuf bytes; one grown past twice the
+// queue's limit (a huge frame) is dropped after its batch, not kept.
+const minQueueBuf = 64 << 10
 
 func (q *sendQueue) init(limit int) {
 	q.cond.L = &q.mu
@@ -429,6 +430,9 @@ func (q *sendQueue) push(frame []byte, block bool) (bool, error) {
 		}
 	}
 	wake := len(q.buf) == 0
+	if q.buf == nil {
+		q.buf = make([]byte, 0, max(minQueueBuf, len(frame)))
+	}
 	q.buf = append(q.buf, frame...)
 	q.mu.Unlock()
 	if wake {
@@ -495,7 +499,7 @@ func (q *sendQueue) take() ([]byte, bool) {
 func (q *sendQueue) release(batch []byte) {
 	q.mu.Lock()
 	q.writing = 0
-	if q.spare == nil && cap(batch) <= maxSpare {
+	if q.spare == nil && cap(batch) <= 2*q.limit+minQueueBuf {
 		q.spare = batch[:0]
 	}
 	q.mu.Unlock()

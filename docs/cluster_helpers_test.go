@@ -190,7 +190,7 @@ func runDocument(t *testing.T, path, dir string) {
 	}
 	home := t.TempDir()
 	c := &cluster{
-		t: t, file: filepath.Base(path), dir: dir, home: home,
+		t: t, file: path, dir: dir, home: home,
 		host: shortHostname(t), nodes: map[string]*docNode{}, pids: newBinder(),
 	}
 	if c.dir == "" {

@@ -1,0 +1,110 @@
+// Package tally is a small supervision tree: a service that adds up the
+// numbers it is sent, in two processes under one supervisor.
+//
+//   - "tally_total" holds the running total. It is simple enough never to
+//     crash, and it is where the state worth keeping lives.
+//   - "tally_parser" turns text such as "1 2 3" into numbers and adds them
+//     to the total. It is the risky part, and it does not defend itself:
+//     on text that is not numbers it crashes, and the supervisor starts a
+//     fresh one. The total survives, since it lives in the other process.
+//
+// The supervisor restarts with rest_for_one: if the total crashed, the
+// parser, started after it and depending on it, would be restarted too;
+// if the parser crashes, it restarts alone.
+package tally
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"gerl"
+	"gerl/supervisor"
+)
+
+const timeout = 2 * time.Second
+
+// Start starts the tree: the supervisor, registered as "tally_sup", and
+// its two children.
+func Start() *supervisor.Sup {
+	sup, err := supervisor.Start(supervisor.Spec{
+		Name:     "tally_sup",
+		Strategy: supervisor.RestForOne,
+		// More than 3 restarts in a minute, and the supervisor gives up:
+		// it stops its children and exits, reason shutdown.
+		Intensity: 3,
+		Period:    time.Minute,
+		Children: []supervisor.Child{
+			{ID: "total", Start: tally.Total, Name: "tally_total"},
+			{ID: "parser", Start: tally.Parser, Name: "tally_parser"},
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	return sup
+}
+
+// Add adds the numbers in text (separated by spaces) to the total, and
+// returns the new total. Text that is not numbers crashes the parser: Add
+// then raises, and the total is unchanged.
+func Add(text string) int {
+	return call("tally_parser", text)
+}
+
+// Sum returns the total.
+func Sum() int {
+	return call("tally_total", gerl.A("get"))
+}
+
+func call(to string, req any) int {
+	v, err := gerl.Call(to, req, timeout)
+	if err != nil {
+		panic(err)
+	}
+	return v.(int)
+}
+
+// Total is the process holding the total: it answers get with the total,
+// and {add, N} with the new total.
+func Total(p *gerl.Proc) {
+	total := 0
+	for {
+		if req, ok := p.Receive().(gerl.Request); ok {
+			total = tally.HandleTotal(req, total)
+		}
+	}
+}
+
+// HandleTotal answers one request to the total and returns the new total.
+func HandleTotal(req gerl.Request, total int) int {
+	if t, ok := req.Request.(gerl.Tuple); ok && len(t) == 2 && t[0] == gerl.A("add") {
+		total += t[1].(int)
+	}
+	gerl.Reply(req, total)
+	return total
+}
+
+// Parser is the process that parses: it answers each text with the new
+// total.
+func Parser(p *gerl.Proc) {
+	for {
+		if req, ok := p.Receive().(gerl.Request); ok {
+			tally.HandleText(req)
+		}
+	}
+}
+
+// HandleText parses one text and adds its numbers to the total. It panics
+// on anything but numbers: let it crash.
+func HandleText(req gerl.Request) {
+	sum := 0
+	for _, word := range strings.Fields(req.Request.(string)) {
+		n, err := strconv.Atoi(word)
+		if err != nil {
+			panic(err)
+		}
+		sum += n
+	}
+	gerl.Reply(req, call("tally_total", gerl.T(gerl.A("add"), sum)))
+}

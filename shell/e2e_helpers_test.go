@@ -135,6 +135,12 @@ type tmuxTerm struct {
 
 func (e *testEnv) startTmux(t *testing.T, args ...string) *tmuxTerm {
 	t.Helper()
+	return e.startTmuxEnv(t, nil, args...)
+}
+
+// startTmuxEnv is startTmux with extra environment variables.
+func (e *testEnv) startTmuxEnv(t *testing.T, extraEnv []string, args ...string) *tmuxTerm {
+	t.Helper()
 	requireTool(t, "tmux")
 	tm := &tmuxTerm{t: t, socket: fmt.Sprintf("gerl-test-%d-%d", os.Getpid(), time.Now().UnixNano()), name: "g"}
 	tm.status = filepath.Join(t.TempDir(), "status")
@@ -145,6 +151,9 @@ func (e *testEnv) startTmux(t *testing.T, args ...string) *tmuxTerm {
 		if strings.HasPrefix(kv, "HOME=") || strings.HasPrefix(kv, "GERL_PORTMAPPER_PORT=") || strings.HasPrefix(kv, "TERM=") {
 			shellCmd += " " + shellQuote(kv)
 		}
+	}
+	for _, kv := range extraEnv {
+		shellCmd += " " + shellQuote(kv)
 	}
 	shellCmd += " " + shellQuote(gerlBin)
 	for _, a := range args {

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"strings"
+	"time"
 )
 
 // Config is what the workloads need from the command that runs them.
@@ -88,6 +90,17 @@ func localWorkloads() []Workload {
 		}},
 		{"shell_start", "exec of gerl to its first prompt on a pty", func(c Config) []Result {
 			return []Result{ShellStart(c.Exe, pick(c.Quick, 11, 1), c.PortMapperPort)}
+		}},
+		{"portmapper", "lookups/s and registrations/s of the port mapper (and of epmd, if installed)", func(c Config) []Result {
+			d := 2 * time.Second
+			if c.Quick {
+				d = 200 * time.Millisecond
+			}
+			out := []Result{PortMapper(c.Exe, pick(c.Quick, 200, 20), d, false)}
+			if _, err := exec.LookPath("epmd"); err == nil {
+				out = append(out, PortMapper(c.Exe, pick(c.Quick, 200, 20), d, true))
+			}
+			return out
 		}},
 		{"hotload", "load and reload a small module", func(c Config) []Result {
 			return []Result{HotLoad(pick(c.Quick, HotLoadReps, 1))}

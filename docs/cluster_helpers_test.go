@@ -16,6 +16,10 @@ package docs
 //
 // Every node of a document shares one HOME (so one cookie) and one port
 // mapper, on a free port of its own; the port mapper is killed at the end.
+// Each node listens for distribution only on the address its host name
+// resolves to (-dist_address, added to the document's command line): a
+// loopback address on most machines (/etc/hosts), and the one address
+// other nodes dial to reach it by that name anyway.
 //
 // Outputs are compared exactly, after these normalizations of both the
 // document and gerl's output:
@@ -146,6 +150,7 @@ type cluster struct {
 	home     string
 	env      []string
 	host     string
+	hostAddr string // where the host name resolves: the nodes listen there
 	nodes    map[string]*docNode
 	pids     *binder
 }
@@ -201,6 +206,11 @@ func runDocument(t *testing.T, path, dir string) {
 		}
 	}
 	c.env = testEnviron(home, freePort(t))
+	addrs, err := net.LookupHost(c.host)
+	if err != nil || len(addrs) == 0 {
+		t.Fatalf("this machine's host name %q does not resolve (%v): nodes named after it cannot connect", c.host, err)
+	}
+	c.hostAddr = addrs[0]
 	// Cleanups run last first: the nodes stop (cleanups registered when they
 	// start), then this kills their port mapper.
 	t.Cleanup(c.killPortMapper)
@@ -242,6 +252,7 @@ func (c *cluster) directive(it scriptItem) {
 			}
 			gargs = append(gargs, a)
 		}
+		gargs = append(gargs, "-dist_address", c.hostAddr)
 		n := &docNode{name: args[0], s: c.startGerl(gargs)}
 		c.nodes[args[0]] = n
 		// An empty input returns once the node has started and reads input.

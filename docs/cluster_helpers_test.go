@@ -229,7 +229,7 @@ func (c *cluster) sub(s string) string {
 	return hostRE.ReplaceAllString(s, "@"+c.host+"$1")
 }
 
-var hostRE = regexp.MustCompile(`@` + docHost + `([^A-Za-z0-9_.-]|$)`)
+var hostRE = regexp.MustCompile(`@` + docHost + `([^A-Za-z0-9_-]|$)`)
 
 func (c *cluster) where(line int) string { return fmt.Sprintf("%s:%d", c.file, line) }
 
@@ -527,4 +527,58 @@ func (b *binder) match(want, got string) bool {
 		b.docToReal[w], b.realToDoc[g] = g, w
 	}
 	return true
+}
+
+func TestDocNormalization(t *testing.T) {
+	c := &cluster{host: "alice"}
+	for in, want := range map[string]string{
+		`ping("bar@vm")`:       `ping("bar@alice")`,
+		"(foo@vm)3> nodes()":   "(foo@alice)3> nodes()",
+		"[bar@vm,baz@vm]":      "[bar@alice,baz@alice]",
+		"<foo@vm.1.2>":         "<foo@alice.1.2>",
+		"foo@vmware, foo@vm_2": "foo@vmware, foo@vm_2",
+	} {
+		if got := c.sub(in); got != want {
+			t.Errorf("sub(%q) = %q, want %q", in, got, want)
+		}
+	}
+
+	b := newBinder()
+	for _, m := range []struct {
+		want, got string
+		ok        bool
+	}{
+		{"{pong,<bar@vm.6.0>}", "{pong,<bar@vm.2.2>}", true},
+		{"<bar@vm.6.0>", "<bar@vm.2.2>", true},
+		{"<bar@vm.6.0>", "<bar@vm.3.2>", false},     // one pid in the text, two in gerl's output
+		{"<bar@vm.7.0>", "<bar@vm.2.2>", false},     // two in the text, one in the output
+		{"<bar@vm.7.1>", "<bar@vm.4.2>", false},     // the creation of bar's incarnation is bound
+		{"<foo@vm.1.0>", "<bar@vm.1.0>", false},     // another node
+		{"#Ref<foo@vm.1.0>", "<foo@vm.1.0>", false}, // a pid is not a ref
+		{"{ping,<foo@vm.1.0>}", "{pong,<foo@vm.1.0>}", false},
+		{"<bar@vm.7.0> <bar@vm.8.0>", "<bar@vm.4.2> <bar@vm.4.2>", false},
+		{"<bar@vm.7.0>", "<bar@vm.4.2>", true}, // the failed matches bound nothing
+		{"<bar@vm.1.5>", "<bar@vm.1.3>", true}, // bar restarted
+		{"#Ref<foo@vm.1.0>", "#Ref<foo@vm.1.0>", true},
+		{"x <foo@vm.9.0>", "x <foo@vm.9.0> y", false},
+	} {
+		if got := b.match(m.want, m.got); got != m.ok {
+			t.Errorf("match(%q, %q) = %v, want %v", m.want, m.got, got, m.ok)
+		}
+	}
+
+	out := "true\n=CRASH REPORT==== 21-Nov-2026::13:52:29 ===\n  process <foo@vm.9.2> (fun) exited: boom\n" +
+		"    goroutine 7 [running]:\n    \tmain.go:1\n** exception error: boom\n" +
+		"=ERROR REPORT==== 01-Dec-2026::01:02:03 ===\n  supervisor report\n    child: w\nok\n"
+	rest, reports := splitReports(out)
+	if want := "true\n** exception error: boom\nok\n"; rest != want {
+		t.Errorf("rest = %q, want %q", rest, want)
+	}
+	want := []string{
+		"=CRASH REPORT==== TIME ===\n  process <foo@vm.9.2> (fun) exited: boom\n",
+		"=ERROR REPORT==== TIME ===\n  supervisor report\n    child: w\n",
+	}
+	if strings.Join(reports, "|") != strings.Join(want, "|") {
+		t.Errorf("reports = %q, want %q", reports, want)
+	}
 }

@@ -8,9 +8,9 @@
 //     on text that is not numbers it crashes, and the supervisor starts a
 //     fresh one. The total survives, since it lives in the other process.
 //
-// The supervisor restarts with rest_for_one: if the total crashed, the
-// parser, started after it and depending on it, would be restarted too;
-// if the parser crashes, it restarts alone.
+// The supervisor restarts with rest_for_one: if the total exits, the
+// parser, started after it and holding its pid, is restarted too; if the
+// parser crashes, it restarts alone.
 package tally
 
 import (
@@ -22,6 +22,7 @@ import (
 	"gerl/supervisor"
 )
 
+// timeout bounds how long a request waits for its answer.
 const timeout = 2 * time.Second
 
 // Start starts the tree: the supervisor, registered as "tally_sup", and
@@ -34,6 +35,7 @@ func Start() *supervisor.Sup {
 		// it stops its children and exits, reason shutdown.
 		Intensity: 3,
 		Period:    time.Minute,
+		// Qualified (tally.Total): each restart starts the newest version.
 		Children: []supervisor.Child{
 			{ID: "total", Start: tally.Total, Name: "tally_total"},
 			{ID: "parser", Start: tally.Parser, Name: "tally_parser"},
@@ -57,7 +59,9 @@ func Sum() int {
 	return call("tally_total", gerl.A("get"))
 }
 
-func call(to string, req any) int {
+// call makes a request and returns the int it is answered; it raises, as
+// the call built-in does, if the callee exits first or does not answer.
+func call(to any, req any) int {
 	v, err := gerl.Call(to, req, timeout)
 	if err != nil {
 		panic(err)
@@ -86,18 +90,24 @@ func HandleTotal(req gerl.Request, total int) int {
 }
 
 // Parser is the process that parses: it answers each text with the new
-// total.
+// total. It finds the total's pid once, when it starts, and sends to that
+// pid: so it depends on that incarnation of the total, and must restart
+// when the total does (which rest_for_one does).
 func Parser(p *gerl.Proc) {
+	total, ok := gerl.Whereis("tally_total")
+	if !ok {
+		panic("tally_parser: tally_total is not running")
+	}
 	for {
 		if req, ok := p.Receive().(gerl.Request); ok {
-			tally.HandleText(req)
+			tally.HandleText(req, total)
 		}
 	}
 }
 
 // HandleText parses one text and adds its numbers to the total. It panics
 // on anything but numbers: let it crash.
-func HandleText(req gerl.Request) {
+func HandleText(req gerl.Request, total gerl.Pid) {
 	sum := 0
 	for _, word := range strings.Fields(req.Request.(string)) {
 		n, err := strconv.Atoi(word)
@@ -106,5 +116,5 @@ func HandleText(req gerl.Request) {
 		}
 		sum += n
 	}
-	gerl.Reply(req, call("tally_total", gerl.T(gerl.A("add"), sum)))
+	gerl.Reply(req, call(total, gerl.T(gerl.A("add"), sum)))
 }

@@ -71,6 +71,8 @@ func Find(session string) any {
 	return gerl.A("undefined")
 }
 
+// call sends a request to this node's registry and returns its answer; it
+// raises, as the call built-in does, if the registry does not answer.
 func call(req gerl.Tuple) any {
 	v, err := gerl.Call("handlers", req, timeout)
 	if err != nil {

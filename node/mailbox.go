@@ -108,30 +108,30 @@ func (p *Proc) ReceiveContext(ctx context.Context, match func(any) bool, d time.
 
 // receive is the one receive loop: scan what the receiver already holds,
 // pull in what senders appended, park until woken, a timeout, or done
-// (then cancelled is true).
+// (then cancelled is true). Its frame is kept small (the timed wait lives
+// in waitTimed): every parked process's goroutine holds it on its stack,
+// and the runtime sizes new goroutines' stacks by the average it sees.
 func (p *Proc) receive(done <-chan struct{}, match func(any) bool, d time.Duration) (msg any, ok, cancelled bool) {
 	p.checkAlive()
 	if !p.receiving.CompareAndSwap(false, true) {
-		panic(fmt.Sprintf("gerl: two goroutines receive on process %s at once; only the process itself may receive", p.Self()))
+		p.concurrentReceive()
 	}
 	defer p.receiving.Store(false)
 	var timer *time.Timer
-	var timeout <-chan time.Time
 	scan := int(p.outHead)
 	spins := 0
 	for {
 		for ; scan < len(p.out); scan++ {
 			if m := p.out[scan]; match == nil || match(m) {
 				p.take(scan)
+				stopTimer(timer)
 				return m, true, false
 			}
 		}
 		p.mu.Lock()
 		if p.state.Load() != stateAlive {
 			p.mu.Unlock()
-			if timer != nil {
-				timer.Stop()
-			}
+			stopTimer(timer)
 			p.unwind()
 		}
 		if len(p.in) > 0 {
@@ -141,12 +141,15 @@ func (p *Proc) receive(done <-chan struct{}, match func(any) bool, d time.Durati
 		}
 		if d == 0 {
 			p.mu.Unlock()
+			stopTimer(timer)
 			return nil, false, false
 		}
-		if spins < maxSpins {
+		if spins < maxSpins && p.wake != nil {
 			// A reply is often a few hundred nanoseconds away: yield to
 			// the other runnable goroutines (the sender) before paying
-			// for a park and a wake-up.
+			// for a park and a wake-up. Not before the first park: a
+			// process that waits as soon as it starts (a server) would
+			// only delay the spawner.
 			spins++
 			p.mu.Unlock()
 			runtime.Gosched()
@@ -159,29 +162,67 @@ func (p *Proc) receive(done <-chan struct{}, match func(any) bool, d time.Durati
 		p.waiting = true
 		wake := p.wake
 		p.mu.Unlock()
-		if d > 0 && timer == nil {
-			timer = time.NewTimer(d)
-			timeout = timer.C
-			defer timer.Stop()
-		}
-		if timeout == nil && done == nil {
+		if d < 0 && done == nil {
 			<-wake // the common case, cheaper than a select
 			continue
 		}
-		select {
-		case <-wake:
-		case <-timeout:
+		switch p.waitTimed(wake, d, &timer, done) {
+		case waitTimedOut:
 			d = 0 // one last look: a message may have raced the timer
-			p.mu.Lock()
-			p.waiting = false
-			p.mu.Unlock()
-		case <-done:
-			p.mu.Lock()
-			p.waiting = false
-			p.mu.Unlock()
+		case waitCancelled:
+			stopTimer(timer)
 			return nil, false, true
 		}
 	}
+}
+
+type waitResult uint8
+
+const (
+	waitWoken waitResult = iota
+	waitTimedOut
+	waitCancelled
+)
+
+// waitTimed parks until wake, the timeout d (a timer started on the first
+// call and kept in *timer), or done.
+//
+//go:noinline
+func (p *Proc) waitTimed(wake chan struct{}, d time.Duration, timer **time.Timer, done <-chan struct{}) waitResult {
+	var timeout <-chan time.Time
+	if d > 0 {
+		if *timer == nil {
+			*timer = time.NewTimer(d)
+		}
+		timeout = (*timer).C
+	}
+	select {
+	case <-wake:
+		return waitWoken
+	case <-timeout:
+		p.mu.Lock()
+		p.waiting = false
+		p.mu.Unlock()
+		return waitTimedOut
+	case <-done:
+		p.mu.Lock()
+		p.waiting = false
+		p.mu.Unlock()
+		return waitCancelled
+	}
+}
+
+func stopTimer(t *time.Timer) {
+	if t != nil {
+		t.Stop()
+	}
+}
+
+// concurrentReceive reports the misuse of two receivers at once.
+//
+//go:noinline
+func (p *Proc) concurrentReceive() {
+	panic(fmt.Sprintf("gerl: two goroutines receive on process %s at once; only the process itself may receive", p.Self()))
 }
 
 // pullLocked moves the senders' messages into out and returns where an

@@ -51,6 +51,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -85,7 +86,6 @@ func readScript(t *testing.T, path string) []scriptItem {
 	lines := strings.Split(string(data), "\n")
 	var items []scriptItem
 	for _, st := range transcripts(t, path) {
-		st := st
 		m := promptRE.FindStringSubmatch(lines[st.line-1])
 		items = append(items, scriptItem{line: st.line, step: &st, prompt: m[1] + m[2]})
 	}
@@ -133,11 +133,7 @@ func readScript(t *testing.T, path string) []scriptItem {
 		t.Fatalf("%s:%d: a write directive without a code block after it", path, pending.line)
 	}
 	// Steps and directives were collected separately: merge them by line.
-	for i := 1; i < len(items); i++ {
-		for j := i; j > 0 && items[j].line < items[j-1].line; j-- {
-			items[j], items[j-1] = items[j-1], items[j]
-		}
-	}
+	sort.SliceStable(items, func(i, j int) bool { return items[i].line < items[j].line })
 	return items
 }
 

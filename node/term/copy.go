@@ -374,6 +374,15 @@ func basicType(k reflect.Kind) reflect.Type {
 // types that cannot be sent. The distribution codec uses it to describe
 // typed containers on the wire.
 func Canonical(t reflect.Type) (reflect.Type, error) {
+	return canonical(t, 0)
+}
+
+// canonical is Canonical with the depth of t in the type being checked,
+// which stops recursive named types (type M map[string]M).
+func canonical(t reflect.Type, depth int) (reflect.Type, error) {
+	if depth > MaxDepth {
+		return nil, unsendable(t.String(), "type nested deeper than MaxDepth (a recursive type?)")
+	}
 	if isOwnType(t) {
 		return t, nil
 	}
@@ -388,7 +397,7 @@ func Canonical(t reflect.Type) (reflect.Type, error) {
 		}
 		return nil, unsendable(t.String(), "only the empty interface (any) can hold a message part")
 	case reflect.Slice:
-		e, err := Canonical(t.Elem())
+		e, err := canonical(t.Elem(), depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -397,7 +406,7 @@ func Canonical(t reflect.Type) (reflect.Type, error) {
 		}
 		return reflect.SliceOf(e), nil
 	case reflect.Array:
-		e, err := Canonical(t.Elem())
+		e, err := canonical(t.Elem(), depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -406,14 +415,14 @@ func Canonical(t reflect.Type) (reflect.Type, error) {
 		}
 		return reflect.ArrayOf(t.Len(), e), nil
 	case reflect.Map:
-		kt, err := Canonical(t.Key())
+		kt, err := canonical(t.Key(), depth+1)
 		if err != nil {
 			return nil, err
 		}
 		if !isKeyType(kt) {
 			return nil, unsendable(t.String(), "map keys must be bools, numbers, strings, atoms, pids or refs")
 		}
-		e, err := Canonical(t.Elem())
+		e, err := canonical(t.Elem(), depth+1)
 		if err != nil {
 			return nil, err
 		}

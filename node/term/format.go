@@ -134,7 +134,7 @@ func writeTerm(b *strings.Builder, v any, depth int) {
 	case Reply:
 		writeTerm(b, Tuple{x.Ref, x.Value}, depth)
 	case error:
-		b.WriteString(x.Error())
+		b.WriteString(ErrorText(x))
 	default:
 		writeReflect(b, v, depth)
 	}
@@ -222,4 +222,16 @@ func writeMap(b *strings.Builder, rv reflect.Value, depth int) {
 		b.WriteString(e.v)
 	}
 	b.WriteByte('}')
+}
+
+// ErrorText returns err's message. A method that panics (a typed nil
+// pointer whose Error dereferences it) gives fmt's rendering of the panic
+// instead of taking the caller down.
+func ErrorText(err error) (s string) {
+	defer func() {
+		if r := recover(); r != nil {
+			s = fmt.Sprintf("%v", err) // fmt reports the panic in its output
+		}
+	}()
+	return err.Error()
 }

@@ -138,7 +138,7 @@ type Reply struct {
 // panic's text otherwise (an error's message, or fmt's rendering).
 func PanicReason(v any) Tuple {
 	if err, ok := v.(error); ok {
-		return Tuple{PanicTag, err.Error()}
+		return Tuple{PanicTag, ErrorText(err)}
 	}
 	if c, err := Copy(v); err == nil {
 		return Tuple{PanicTag, c}

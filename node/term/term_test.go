@@ -197,3 +197,24 @@ func TestPanicReason(t *testing.T) {
 		t.Errorf("unsendable panic value: %v", r)
 	}
 }
+
+type nilErr struct{ msg string }
+
+func (e *nilErr) Error() string { return e.msg } // panics on a nil receiver
+
+type recursiveMap map[string]recursiveMap
+
+func TestPanickyMethodsAndRecursiveTypes(t *testing.T) {
+	var e *nilErr
+	// fmt renders a nil receiver whose method panics as <nil>: what
+	// matters is that nothing panics.
+	if s := Format(error(e)); s != "<nil>" {
+		t.Errorf("Format of a typed nil error = %q", s)
+	}
+	if r := PanicReason(error(e)); r[1] != "<nil>" {
+		t.Errorf("PanicReason of a typed nil error = %v", r)
+	}
+	if _, err := Copy(recursiveMap{"a": nil}); !errors.Is(err, ErrUnsendable) {
+		t.Errorf("Copy of a recursive type: %v", err)
+	}
+}

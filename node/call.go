@@ -48,13 +48,24 @@ func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout tim
 	e.calls[ref] = struct{}{}
 	p.mu.Unlock()
 	defer func() {
+		// Once ref is out of calls, no Reply for it can be enqueued; one
+		// that came before and was not taken goes now, with its Down.
 		p.mu.Lock()
 		if p.ext != nil {
 			delete(p.ext.calls, ref)
 		}
 		p.mu.Unlock()
 		if p.Alive() {
-			p.Demonitor(ref, true)
+			p.Demonitor(ref, false)
+			p.removeMatching(func(m any) bool {
+				switch x := m.(type) {
+				case term.Reply:
+					return x.Ref == ref
+				case term.Down:
+					return x.Ref == ref
+				}
+				return false
+			}, nil)
 		}
 	}()
 	if err := p.Send(to, term.Call{From: p.Self(), Ref: ref, Request: request}); err != nil {

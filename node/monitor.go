@@ -30,7 +30,11 @@ func (p *Proc) Monitor(target any) term.Ref {
 	}
 	p.addWatch(ref, watchTarget{pid: pid, name: name})
 	noproc := func(reason any) {
-		n.propagate([]signal{{kind: sigDown, from: pid, to: self, ref: ref, reason: reason}})
+		from := pid
+		if from.IsZero() {
+			from = term.Pid{Node: name.Node} // a name nobody holds: Down shows {Name, Node}
+		}
+		n.propagate([]signal{{kind: sigDown, from: from, to: self, ref: ref, reason: reason}})
 	}
 	switch {
 	case n.IsLocal(pid) || (byName && name.Node == n.name):
@@ -56,6 +60,12 @@ func (p *Proc) Monitor(target any) term.Ref {
 			n.links.removeMonitorOut(node, ref)
 			noproc(term.NoConnection)
 		}
+	}
+	if !p.Alive() {
+		// p was killed while setting up: its exit may have missed the new
+		// monitor, which would linger on the target until it exits.
+		p.node.dropWatch(self, ref, watchTarget{pid: pid, name: name})
+		p.unwind()
 	}
 	return ref
 }
@@ -157,6 +167,9 @@ func (p *Proc) receiveDown(s signal) {
 	pid := s.from
 	if pid.IsZero() {
 		pid = t.pid
+	}
+	if pid.IsZero() && t.name.Name != "" {
+		pid = term.Pid{Node: t.name.Node} // the name was not registered
 	}
 	wake := p.enqueueLocked(term.Down{Ref: s.ref, Pid: pid, Name: t.name.Name, Reason: s.reason})
 	p.mu.Unlock()

@@ -1,6 +1,9 @@
 package node
 
 import (
+	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,4 +125,31 @@ func TestDownOrderAfterMessages(t *testing.T) {
 	}
 	sameTerm(t, expectDown(t, me, ref), term.Normal)
 	_ = time.Second
+}
+
+func TestMonitorUnregisteredNameDownNamesTheNode(t *testing.T) {
+	n, _ := newTestNode(t)
+	me := testProc(t, n)
+	ref := me.Monitor(term.A("nosuch"))
+	d := recvMatch(t, me, func(m any) bool { d, ok := m.(term.Down); return ok && d.Ref == ref }).(term.Down)
+	if got := term.Format(d); !strings.Contains(got, "{nosuch,'test@host'}") && !strings.Contains(got, "{nosuch,test@host}") {
+		t.Fatalf("down = %s, want the name with its node", got)
+	}
+}
+
+func TestCallDropsLateReply(t *testing.T) {
+	n, _ := newTestNode(t)
+	me := testProc(t, n)
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, _ := n.Spawn(func(p *Proc) {
+		c := p.Receive().(term.Call)
+		cancel()               // the caller gives up...
+		p.Reply(c, "answer")   // ...and the reply comes right after
+		p.Send(c.From, "done") // a marker after the reply
+	})
+	if _, err := me.CallContext(ctx, srv, "q", waitTime); !errors.Is(err, context.Canceled) {
+		t.Fatalf("call: %v", err)
+	}
+	sameTerm(t, recv(t, me), "done") // the reply never landed
+	noMessage(t, me)
 }

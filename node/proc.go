@@ -62,6 +62,7 @@ type procExt struct {
 	name     term.Atom                // registered name
 	funcName string                   // what i() shows, if the spawner said
 	trapExit bool
+	onExit   func(reason any) // see OnExit
 }
 
 type watchTarget struct {
@@ -210,6 +211,16 @@ func (n *Node) Attach(funcName string) (*Proc, error) {
 		return nil, ErrStopped
 	}
 	return p, nil
+}
+
+// OnExit asks for fn to be called, on a goroutine of its own, when p
+// exits. It is for attached processes, whose driver (the shell) is not
+// blocked in a runtime call when another process ends them: it learns of
+// it at once. fn runs once; setting it again replaces it.
+func (p *Proc) OnExit(fn func(reason any)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.extLocked().onExit = fn
 }
 
 // Spawn starts fn as a process; see Node.Spawn. It panics with the node's

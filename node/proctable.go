@@ -14,9 +14,9 @@ import (
 // still taken, and lookups compare the full 64-bit id.
 //
 // Concurrency: lookup and remove may run from any goroutine without locks;
-// insert (spawn) serializes on mu. Empty leaves behind the allocation
-// cursor are released so a node that spawns millions of short-lived
-// processes does not keep their slots.
+// insert (spawn) serializes on mu. A leaf is released when its last
+// process exits, so a node that spawns millions of short-lived processes
+// does not keep their slots.
 type procTable struct {
 	mu     sync.Mutex // serializes insert and leaf allocation/release
 	nextID uint64     // guarded by mu
@@ -111,16 +111,14 @@ func (t *procTable) remove(p *Proc) {
 	}
 }
 
-// release frees an empty leaf unless the allocator is still filling it.
+// release frees an empty leaf. insert makes a new one when it next needs
+// that leaf, so this holds whether or not the allocator has moved on.
 func (t *procTable) release(id uint64, l *tableLeaf) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	hi, mid, _ := splitSlot(id)
-	if cur := t.nextID & slotMask; cur>>leafBits == (id&slotMask)>>leafBits {
-		return // the cursor is in this leaf: more processes will land here
-	}
 	if l.live.Load() != 0 {
-		return
+		return // a process landed here meanwhile
 	}
 	m := t.root[hi].Load()
 	m.leaves[mid].CompareAndSwap(l, nil)

@@ -27,6 +27,23 @@ func TestProcTable(t *testing.T) {
 	if tab.root[0].Load().leaves[0].Load() != nil {
 		t.Fatal("empty leaf behind the cursor was kept")
 	}
+	// A leaf emptied while the cursor is still in it is released too, and
+	// made again when needed.
+	var seq procTable
+	for i := 0; i < 3*leafSize; i++ {
+		p := &Proc{}
+		seq.insert(p)
+		seq.remove(p)
+	}
+	leaves := 0
+	for j := range seq.root[0].Load().leaves {
+		if seq.root[0].Load().leaves[j].Load() != nil {
+			leaves++
+		}
+	}
+	if leaves != 0 {
+		t.Fatalf("%d leaves kept by one-at-a-time spawns", leaves)
+	}
 	if tab.lookup(ps[5].id) != nil || tab.lookup(ps[2000].id) != ps[2000] {
 		t.Fatal("lookups after release are wrong")
 	}

@@ -135,7 +135,9 @@ func (p *Proc) dieLocked(reason any) []signal {
 	var sigs []signal
 	var watching map[term.Ref]watchTarget
 	var name term.Atom
+	var onExit func(any)
 	if e := p.ext; e != nil {
+		onExit = e.onExit
 		for pid := range e.links {
 			sigs = append(sigs, signal{kind: sigLinkExit, from: self, to: pid, reason: reason})
 		}
@@ -160,6 +162,9 @@ func (p *Proc) dieLocked(reason any) []signal {
 		n.dropWatch(self, ref, t)
 	}
 	n.monNode.removeProc(self)
+	if onExit != nil {
+		go onExit(reason)
+	}
 	return sigs
 }
 

@@ -404,21 +404,36 @@ func (e *Env) localCall(fn string, args []any) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rpc %s: %w", fn, err)
 	}
+	ctx := context.Background()
+	if a, ok := e.gor.current(); ok {
+		ctx = a.context()
+	}
 	done := make(chan callResult, 1)
-	_, err = e.node.Spawn(func(p *node.Proc) {
+	_, _, err = e.node.SpawnOpt(nil, node.SpawnOptions{Func: "rpc " + fn}, func(p *node.Proc) {
+		finished := false
+		var res callResult
 		defer func() {
+			// Runs however the process ends: a return, a panic, or an
+			// exit (ExitSelf, a kill, a link), which skips the rest.
 			if r := recover(); r != nil {
-				done <- callResult{err: fmt.Errorf("rpc %s: panic: %v", fn, r)}
+				res = callResult{err: fmt.Errorf("rpc %s: panic: %s", fn, term.Format(r))}
+			} else if !finished {
+				res = callResult{err: fmt.Errorf("rpc %s: its process exited: %s", fn, term.Format(p.ExitReason()))}
 			}
+			done <- res
 		}()
-		v, err := entry(p)
-		done <- callResult{v, err}
+		res.v, res.err = entry(p)
+		finished = true
 	})
 	if err != nil {
 		return nil, err
 	}
-	r := <-done
-	return r.v, r.err
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("rpc %s: %w", fn, ctx.Err())
+	}
 }
 
 type callResult struct {

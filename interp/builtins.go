@@ -23,7 +23,7 @@ func (s *Session) builtins() map[string]reflect.Value {
 		bangFunc:        e.Bang,
 		captureFunc:     s.capture,
 		"self":          e.Self,
-		"node":          e.NodeName,
+		"node":          s.nodeOf,
 		"nodes":         e.Nodes,
 		"ping":          s.ping,
 		"spawn":         s.spawn,
@@ -65,6 +65,25 @@ func (s *Session) builtins() map[string]reflect.Value {
 		b[name] = reflect.ValueOf(fn)
 	}
 	return b
+}
+
+// nodeOf is erl's node() and node(X): this node's name, or the node of a
+// pid, ref or name.
+func (s *Session) nodeOf(x ...any) term.Atom {
+	if len(x) == 0 {
+		return s.env.NodeName()
+	}
+	switch v := x[0].(type) {
+	case term.Pid:
+		return v.Node
+	case term.Ref:
+		return v.Node
+	case term.Name:
+		return v.Node
+	case term.Atom, string:
+		return s.env.NodeName() // a local registered name
+	}
+	panic(fmt.Errorf("node: %s is not a pid, a ref or a name", term.Format(x[0])))
 }
 
 // isBuiltin reports whether name is one of the shell's built-ins.
@@ -296,10 +315,11 @@ func (s *Session) regs() term.Atom {
 	return term.OK
 }
 
-// memory returns the node's memory figures, as erl's memory() does.
-func (s *Session) memory() map[term.Atom]uint64 {
+// memory returns the node's memory figures, as erl's memory() does, by
+// name: memory()["total"].
+func (s *Session) memory() map[string]uint64 {
 	m := s.env.node.Memory()
-	return map[term.Atom]uint64{
+	return map[string]uint64{
 		"total":      m.Total,
 		"heap":       m.Heap,
 		"stacks":     m.Stacks,

@@ -65,7 +65,7 @@ type Env struct {
 	sessions map[*Session]struct{}
 	// shellProcs maps processes running code typed at a prompt to that
 	// prompt's session (see shellprocs.go).
-	shellProcs map[term.Pid]*Session
+	shellProcs map[term.Pid]shellProc
 }
 
 type clusterBox struct{ c Cluster }
@@ -83,7 +83,7 @@ func NewEnv() *Env {
 		builtins:   make(map[string]Builtin),
 		packages:   make(map[string]interp.Exports),
 		sessions:   make(map[*Session]struct{}),
-		shellProcs: make(map[term.Pid]*Session),
+		shellProcs: make(map[term.Pid]shellProc),
 	}
 }
 

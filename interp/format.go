@@ -3,6 +3,7 @@ package interp
 import (
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -17,7 +18,7 @@ func FormatValue(v any) string {
 	}
 	switch x := v.(type) {
 	case error:
-		return fmt.Sprintf("error(%q)", x.Error())
+		return fmt.Sprintf("error(%q)", term.ErrorText(x))
 	case reflect.Value:
 		if !x.IsValid() {
 			return "nil"
@@ -28,13 +29,21 @@ func FormatValue(v any) string {
 		return FormatValue(x.Interface())
 	}
 	if s, ok := v.(fmt.Stringer); ok {
-		return s.String()
+		return stringText(s)
 	}
 	if _, err := term.Copy(v); err == nil {
 		return term.Format(v)
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
+	case reflect.Slice, reflect.Array:
+		// Values that are not terms (supervisor.ChildInfo...) in a list
+		// still print as erl lists do.
+		parts := make([]string, rv.Len())
+		for i := range parts {
+			parts[i] = FormatValue(rv.Index(i).Interface())
+		}
+		return "[" + strings.Join(parts, ",") + "]"
 	case reflect.Func:
 		if rv.IsNil() {
 			return "nil"
@@ -53,4 +62,14 @@ func FormatValue(v any) string {
 		}
 	}
 	return fmt.Sprintf("%v", v)
+}
+
+// stringText calls String, surviving a method that panics (a typed nil).
+func stringText(s fmt.Stringer) (text string) {
+	defer func() {
+		if r := recover(); r != nil {
+			text = fmt.Sprintf("%v", s)
+		}
+	}()
+	return s.String()
 }

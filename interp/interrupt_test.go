@@ -111,3 +111,23 @@ func TestInterruptUninterruptibleCall(t *testing.T) {
 	}
 	ts.eval(`wg.Done()`) // let the abandoned input finish, so no goroutine leaks
 }
+
+func TestInterruptStopsProcessesOfTheInput(t *testing.T) {
+	ts := newTestShell(t)
+	ts.eval(`me := self()`)
+	ts.eval(`older := spawn(func() { me ! A("ready"); m := receive(); <-time.After(time.Millisecond); me ! T(A("older"), m) })`)
+	// It must have started before the input that is interrupted: a
+	// function that starts during it is stopped with it (yaegi gives it
+	// that input's frames).
+	if got := ts.eval(`receive(5000)`); got != "ready" {
+		t.Fatalf("older did not start: %s", got)
+	}
+	err := interruptAfter(t, ts, `w, r := spawn_monitor(func() { m := receive(); <-time.After(time.Millisecond); me ! m }); for {}`)
+	if !isInterrupted(err) || !strings.Contains(err.Error(), "were stopped with it") {
+		t.Fatalf("err %v", err)
+	}
+	// A process started by an earlier input keeps working.
+	if got := ts.eval(`older ! 1; m, _ := gerl.ReceiveMatch(func(m any) bool { t, ok := m.(Tuple); return ok && t.Tag() == "older" }, 5*time.Second); m`); got != "{older,1}" {
+		t.Fatalf("older process: %s", got)
+	}
+}

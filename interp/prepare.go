@@ -114,7 +114,7 @@ func captureLastExpr(stmts string) (string, bool) {
 		return "", false
 	}
 	es, ok := body[len(body)-1].(*ast.ExprStmt)
-	if !ok {
+	if !ok || isPrintCall(es.X) {
 		return "", false
 	}
 	start := int(es.Pos()) - 1 - len(prefix)
@@ -125,28 +125,50 @@ func captureLastExpr(stmts string) (string, bool) {
 	return stmts[:start] + captureFunc + "(" + stmts[start:end] + ")" + stmts[end:], true
 }
 
-// unshadow keeps shell commands such as i(), b() or v(3) working after a
-// variable of the same name was declared: yaegi makes the variables of a
-// loop typed at the prompt (for i := ...) global, where they hide the
-// built-in. An input that is just a call of a built-in whose name is bound
-// to something that is not a function calls the built-in.
-func (s *Session) unshadow(src string) string {
-	expr, err := parser.ParseExpr(strings.TrimSpace(src))
-	if err != nil {
-		return src
-	}
-	call, ok := expr.(*ast.CallExpr)
+// isPrintCall reports whether x is fmt.Print, Println or Printf: their
+// results (bytes written, nil) are noise at a prompt.
+func isPrintCall(x ast.Expr) bool {
+	call, ok := x.(*ast.CallExpr)
 	if !ok {
-		return src
+		return false
 	}
-	id, ok := call.Fun.(*ast.Ident)
-	if !ok || !s.isBuiltin(id.Name) {
-		return src
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return false
 	}
-	v, bound := s.globals()[id.Name]
-	if !bound || (v.IsValid() && v.Kind() == reflect.Func) {
-		return src
+	pkg, ok := sel.X.(*ast.Ident)
+	return ok && pkg.Name == "fmt" && (sel.Sel.Name == "Print" || sel.Sel.Name == "Println" || sel.Sel.Name == "Printf")
+}
+
+// unshadow keeps the built-ins callable after a variable of the same name
+// was declared: yaegi makes the variables of a loop typed at the prompt
+// (for i := ...) global, where they hide i(); and pid := spawn(f) hides
+// pid(). A call of a built-in whose name is bound to something that is not
+// a function cannot be valid Go, so it is taken to mean the built-in.
+func (s *Session) unshadow(src string) string {
+	toks := scanTokens(src)
+	var globals map[string]reflect.Value
+	var edits []int // offsets of identifiers to qualify
+	for i, t := range toks {
+		if t.tok != token.IDENT || i+1 >= len(toks) || toks[i+1].tok != token.LPAREN {
+			continue
+		}
+		if i > 0 && (toks[i-1].tok == token.PERIOD || toks[i-1].tok == token.FUNC) {
+			continue
+		}
+		if !s.isBuiltin(t.lit) {
+			continue
+		}
+		if globals == nil {
+			globals = s.globals()
+		}
+		if v, bound := globals[t.lit]; !bound || (v.IsValid() && v.Kind() == reflect.Func) {
+			continue
+		}
+		edits = append(edits, t.off)
 	}
-	start := strings.Index(src, id.Name)
-	return src[:start] + shellAlias + "." + src[start:]
+	for i := len(edits) - 1; i >= 0; i-- {
+		src = src[:edits[i]] + shellAlias + "." + src[edits[i]:]
+	}
+	return src
 }

@@ -61,6 +61,7 @@ type Session struct {
 
 	mu       sync.Mutex // guards the fields below
 	proc     *node.Proc // the shell process; replaced when it dies
+	reported *node.Proc // a shell process whose exit was already printed
 	cancel   context.CancelFunc
 	n        int           // inputs evaluated so far
 	results  map[int][]any // v(n)
@@ -128,6 +129,7 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 		return nil, fmt.Errorf("new session: %w", err)
 	}
 	s.proc = p
+	s.watch(p)
 	for _, syms := range []interp.Exports{stdlib.Symbols, unrestricted.Symbols, cfg.Env.Exports()} {
 		if err := s.yi.Use(syms); err != nil {
 			return nil, fmt.Errorf("new session: %w", err)
@@ -400,7 +402,11 @@ func (s *Session) wait(ctx context.Context, done chan error) error {
 		s.settleShellProcesses()
 		s.ctl.resume(old)
 		s.stopping.Store(false)
-		return interruptedErr(err, "")
+		note := ""
+		if victims := s.env.stopInputProcesses(s, s.Count()); len(victims) > 0 {
+			note = fmt.Sprintf(" (the processes this input started were stopped with it: %s)", term.Format(victims))
+		}
+		return interruptedErr(err, note)
 	case <-time.After(2 * time.Second):
 	}
 	// The input is blocked in a call gerl cannot interrupt. Leave the
@@ -425,8 +431,8 @@ func (s *Session) settleShellProcesses() {
 	for time.Now().Before(deadline) {
 		busy := false
 		s.env.mu.Lock()
-		for pid, owner := range s.env.shellProcs {
-			if owner != s {
+		for pid, sp := range s.env.shellProcs {
+			if sp.s != s {
 				continue
 			}
 			if info, ok := s.env.node.Info(pid); ok && info.Status == "running" {
@@ -600,7 +606,12 @@ func runtimeError(err error) error {
 		if errors.Is(v, ErrInterrupted) {
 			return &EvalError{Kind: Interrupted, Value: v}
 		}
-		return &EvalError{Kind: Exception, Msg: v.Error(), Value: v}
+		// yaegi's failed type assertions end in an empty "missing method",
+		// and its runtime errors start with a position in its own wrapping
+		// of the input.
+		msg := strings.TrimSuffix(term.ErrorText(v), ": missing method ")
+		msg = runtimePos.ReplaceAllString(msg, "")
+		return &EvalError{Kind: Exception, Msg: msg, Value: v}
 	case string:
 		return &EvalError{Kind: Exception, Msg: v, Value: v}
 	}
@@ -621,8 +632,30 @@ func (s *Session) renewProc() []string {
 		return []string{fmt.Sprintf("the shell process %s exited and no new one can start: %v", old.Self(), err)}
 	}
 	s.proc = p
+	s.watch(p)
+	if s.reported == old {
+		return nil // said when it happened
+	}
 	return []string{fmt.Sprintf("the shell process %s exited (%s); the new shell process is %s",
 		old.Self(), term.Format(old.ExitReason()), p.Self())}
+}
+
+// watch reports at once, as erl does, a shell process that exits between
+// inputs (killed, or ended by a linked process): the next input would
+// otherwise be the first to notice, after it ran on a new process.
+func (s *Session) watch(p *node.Proc) {
+	p.OnExit(func(reason any) {
+		s.mu.Lock()
+		quiet := s.cancel != nil || s.closed || s.proc != p
+		if !quiet {
+			s.reported = p
+		}
+		s.mu.Unlock()
+		if !quiet {
+			fmt.Fprintf(s.out, "** exception exit: %s (the shell process %s exited; the next input runs in a new one)\n",
+				term.Format(reason), p.Self())
+		}
+	})
 }
 
 // capture stores the value(s) of the input's last expression.
@@ -669,6 +702,12 @@ func (s *Session) globals() (g map[string]reflect.Value) {
 	return s.yi.Globals()
 }
 
+// NewPanicTraceFilter wraps w so that the "1:28: panic: main(...)" lines
+// yaegi writes to an interpreter's stderr while a panic unwinds interpreted
+// frames are dropped: the shell and the crash reports say what panicked.
+// Hot loading's module interpreters write through one too.
+func NewPanicTraceFilter(w io.Writer) io.Writer { return &panicTraceFilter{w: w} }
+
 // panicTraceFilter drops the "1:28: panic: main(...)" lines yaegi writes to
 // the interpreter's stderr while a panic unwinds interpreted frames: the
 // shell reports the panic itself.
@@ -677,6 +716,8 @@ type panicTraceFilter struct {
 	w   io.Writer
 	buf []byte
 }
+
+var runtimePos = regexp.MustCompile(`^\d+:\d+: `)
 
 var panicTrace = regexp.MustCompile(`^(\S+:)?\d+:\d+: panic(: .*)?$`)
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
@@ -175,12 +176,20 @@ func TestSessionExitReplacesShellProcess(t *testing.T) {
 	if err != nil || FormatValue(o.Values[0]) == old {
 		t.Fatalf("self after exit = %v, %v (old %s)", o.Values, err, old)
 	}
-	// Killed from outside while idle: the next input reports it.
+	// Killed from outside while idle: reported at once, and the next
+	// input runs in a new process, with the variables kept.
 	ts.eval(`x := 5`)
 	pid := ts.s.Proc().Self()
 	ts.n.Exit(pid, term.Kill)
+	deadline := time.Now().Add(waitTime)
+	for !strings.Contains(ts.out.String(), "** exception exit: killed") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the exit of the idle shell process was not reported: %q", ts.out.String())
+		}
+		time.Sleep(time.Millisecond)
+	}
 	o, err = ts.s.Eval(`x`)
-	if err != nil || len(o.Notices) == 0 || !strings.Contains(o.Notices[0], "killed") {
+	if err != nil || o.Values[0] != 5 || ts.s.Proc().Self() == pid {
 		t.Fatalf("after kill: %v %v %v", o.Values, o.Notices, err)
 	}
 }
@@ -215,6 +224,23 @@ func TestSessionSupervisor(t *testing.T) {
 	} {
 		if got := ts.eval(c.in); got != c.want {
 			t.Fatalf("%s => %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestSessionSmallFixes(t *testing.T) {
+	ts := newTestShell(t)
+	for _, c := range []struct{ in, want string }{
+		{`fmt.Println("x")`, ""}, // no "2, nil"
+		{`memory()["processes"] > 0`, "true"},
+		{`node(self()) == node()`, "true"},
+		{`pid := self()`, ""},
+		{`pid("<a@b.1.2>")`, "<a@b.1.2>"}, // the built-in, though pid is a variable
+		{`var x any = "s"; x.(int)`, "ERR ** exception error: interface conversion: interface {} is string, not int"},
+		{`[]any{T(1), Pid{}}`, "[{1},<.0.0>]"},
+	} {
+		if got := ts.eval(c.in); got != c.want {
+			t.Errorf("%s => %q, want %q", c.in, got, c.want)
 		}
 	}
 }

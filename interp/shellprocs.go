@@ -28,7 +28,14 @@ func (e *Env) owner() *Session {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.shellProcs[a.proc.Self()]
+	return e.shellProcs[a.proc.Self()].s
+}
+
+// shellProc is a process running code typed at session s's prompt; input
+// is the number of the input being evaluated when its function started.
+type shellProc struct {
+	s     *Session
+	input int
 }
 
 // wrapShellFunc returns fn wrapped so that the process running it is known
@@ -41,7 +48,7 @@ func (e *Env) wrapShellFunc(s *Session, fn any) any {
 		if a, ok := e.gor.current(); ok {
 			self = a.proc.Self()
 			e.mu.Lock()
-			e.shellProcs[self] = s
+			e.shellProcs[self] = shellProc{s: s, input: s.Count()}
 			e.mu.Unlock()
 			defer func() {
 				e.mu.Lock()
@@ -69,8 +76,28 @@ func (e *Env) wrapShellFunc(s *Session, fn any) any {
 func (e *Env) stopShellProcesses(s *Session) []term.Pid {
 	e.mu.Lock()
 	var victims []term.Pid
-	for pid, owner := range e.shellProcs {
-		if owner == s {
+	for pid, sp := range e.shellProcs {
+		if sp.s == s {
+			victims = append(victims, pid)
+		}
+	}
+	e.mu.Unlock()
+	for _, pid := range victims {
+		_ = e.node.Exit(pid, InterruptedReason)
+	}
+	return victims
+}
+
+// stopInputProcesses ends, with reason interrupted, the processes of s
+// whose function started during input n, and returns them. An input that
+// Ctrl-C stopped leaves its frames with a closed channel-cancel signal in
+// yaegi: their next channel operation would give up and their function
+// return as if normally. Better say so than let them vanish.
+func (e *Env) stopInputProcesses(s *Session, n int) []term.Pid {
+	e.mu.Lock()
+	var victims []term.Pid
+	for pid, sp := range e.shellProcs {
+		if sp.s == s && sp.input == n {
 			victims = append(victims, pid)
 		}
 	}

@@ -74,13 +74,36 @@ type testEnv struct {
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
 	e := &testEnv{home: t.TempDir(), pmPort: freePort(t)}
-	t.Cleanup(func() {
-		// Stop the port mapper a distributed node may have started.
+	t.Cleanup(func() { e.killPortMapper(t) })
+	return e
+}
+
+// killPortMapper stops the port mapper a distributed node of the test may
+// have started. The daemon refuses KILL while nodes are registered, and a
+// node that just exited may not be unregistered yet: retry for a while,
+// then kill it by the pid file it writes.
+func (e *testEnv) killPortMapper(t *testing.T) {
+	pidFile := filepath.Join(e.home, ".local", "state", "gerl", fmt.Sprintf("portmapper-%d.pid", e.pmPort))
+	if _, err := os.Stat(pidFile); err != nil {
+		return // no daemon was started
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
 		cmd := exec.Command(gerlBin, "portmapper", "-kill")
 		cmd.Env = e.environ()
-		_ = cmd.Run()
-	})
-	return e
+		if out, err := cmd.CombinedOutput(); err == nil || strings.Contains(string(out), "cannot connect") {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if b, err := os.ReadFile(pidFile); err == nil {
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			if p, err := os.FindProcess(pid); err == nil {
+				_ = p.Kill()
+			}
+		}
+	}
+	t.Logf("the port mapper on port %d refused KILL for 5 s; killed it by its pid", e.pmPort)
 }
 
 func (e *testEnv) environ() []string {

@@ -101,6 +101,10 @@ func TestCommandLine(t *testing.T) {
 	if code != 2 || !strings.Contains(errText, "not both") {
 		t.Errorf("-sname and -name: code %d, stderr %q", code, errText)
 	}
+	_, errText, code = e.runPiped(t, "", "-sname", "a", "-tls_cert", "c.pem", "-tls_key", "k.pem")
+	if code != 2 || !strings.Contains(errText, "-tls_ca") {
+		t.Errorf("TLS without a CA: code %d, stderr %q", code, errText)
+	}
 	out, _, code = e.runPiped(t, "", "-version")
 	if code != 0 || !strings.HasPrefix(out, "gerl ") {
 		t.Errorf("-version: %d %q", code, out)
@@ -198,4 +202,14 @@ func TestHistoryAcrossRuns(t *testing.T) {
 	}
 	tm2.send("C-d")
 	tm2.waitExit()
+}
+
+// TestTypedNilDoesNotCrash: printing a value whose methods panic (a typed
+// nil error) must not take the node down, locally or through -remsh.
+func TestTypedNilDoesNotCrash(t *testing.T) {
+	e := newTestEnv(t)
+	n := e.startNode(t)
+	n.expect("var pe *os.PathError", "")
+	n.expect("pe", "")
+	n.expect("1 + 1", "2")
 }

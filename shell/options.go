@@ -118,7 +118,7 @@ func (o *Options) check(distPort string) error {
 	if o.Remsh != "" && o.NoShell {
 		return errors.New("-remsh opens a shell; it cannot be combined with -noshell or -detached")
 	}
-	if (o.TLSCert == "") != (o.TLSKey == "") || (o.TLSCA != "" && o.TLSCert == "") {
+	if set := (o.TLSCert != "") || (o.TLSKey != "") || (o.TLSCA != ""); set && (o.TLSCert == "" || o.TLSKey == "" || o.TLSCA == "") {
 		return errors.New("TLS needs -tls_cert, -tls_key and -tls_ca together")
 	}
 	if distPort != "" {

@@ -80,8 +80,17 @@ func serveShell(sys *system, p *node.Proc, client term.Pid) {
 			case "eval":
 				ref, src := x[1], x[2].(string)
 				go func() {
+					var result term.Tuple
+					defer func() {
+						// Whatever happens here must not take this node
+						// down: report it to the client instead.
+						if r := recover(); r != nil {
+							result = term.Tuple{0, []string{}, []string{}, int(interp.Exception), fmt.Sprintf("** exception error: %v", r), false}
+						}
+						_ = p.Node().Send(self, term.Tuple{term.Atom("evaluated"), ref, result})
+					}()
 					o, err := sess.Eval(src)
-					_ = p.Node().Send(self, term.Tuple{term.Atom("evaluated"), ref, encodeOutcome(o, err)})
+					result = encodeOutcome(o, err)
 				}()
 				// Serve interrupts until the evaluation is done.
 				var result term.Tuple

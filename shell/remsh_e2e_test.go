@@ -53,8 +53,13 @@ func TestNoShellAndDetached(t *testing.T) {
 	e := newTestEnv(t)
 	n := e.startNode(t, "-name", "quiet@127.0.0.1", "-setcookie", "dc", "-noshell", "-eval", `register("x", spawn(func() { receive() }))`)
 	a := e.startNode(t, "-name", "a@127.0.0.1", "-setcookie", "dc")
-	a.expect(`whereis(Name{"x", "quiet@127.0.0.1"})`, "")
-	a.expect(`ping("quiet@127.0.0.1")`, "pong")
+	deadline := time.Now().Add(waitTime)
+	for !strings.Contains(a.eval(`ping("quiet@127.0.0.1")`), "pong") { // it may still be starting
+		if time.Now().After(deadline) {
+			t.Fatal("the -noshell node never answered")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	a.expect(`rpc("quiet@127.0.0.1", "gerl.halt")`, "")
 	if code := n.waitExit(); code != 0 {
 		t.Fatalf("-noshell node: exit status %d", code)
@@ -64,9 +69,9 @@ func TestNoShellAndDetached(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("-detached: status %d, stdout %q, stderr %q", code, out, errText)
 	}
-	a.expect(`ping("bg@127.0.0.1")`, "pong")
+	a.expect(`ping("bg@127.0.0.1")`, "pong") // -detached returns once the node is up
 	a.expect(`rpc("bg@127.0.0.1", "gerl.halt")`, "")
-	deadline := time.Now().Add(waitTime)
+	deadline = time.Now().Add(waitTime)
 	for !strings.Contains(a.eval(`ping("bg@127.0.0.1")`), "pang") {
 		if time.Now().After(deadline) {
 			t.Fatal("the detached node did not stop")

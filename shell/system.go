@@ -61,7 +61,7 @@ func startSystem(opts Options, log *slog.Logger, exe string, stdout, stderr io.W
 	}
 	code, err := hotload.New(hotload.Config{
 		Env: env, CodePath: opts.CodePath, Watch: opts.Watch, Logger: log,
-		Stdout: sys.out, Stderr: sys.errOut,
+		Stdout: sys.out, Stderr: interp.NewPanicTraceFilter(sys.errOut),
 	})
 	if err != nil {
 		sys.Stop()

@@ -23,6 +23,10 @@ const (
 	ReasonShutdown    term.Atom = "shutdown"
 )
 
+// ErrFrameTooLarge is matched when a message is larger than a frame may
+// be (Config.MaxFrame, 64 MiB by default).
+var ErrFrameTooLarge = errors.New("message too large")
+
 // ErrNodeDown is matched when the connection to a node went down while a
 // call, rpc or spawn was waiting for its answer.
 var ErrNodeDown = errors.New("node down")
@@ -100,6 +104,12 @@ func (c *conn) close(reason term.Atom) {
 // traffic. A sender that streams finds the queue busy and leaves the
 // batching to the writer.
 func (c *conn) send(frame []byte, block bool) error {
+	if n := len(frame) - 4; n > c.d.cfg.MaxFrame {
+		// The peer would close the connection on it, taking every link and
+		// monitor across it down: refuse it here instead.
+		c.d.codec.recycle(frame)
+		return fmt.Errorf("send to %s: %w: %d bytes, the limit is %d", c.peer.name, ErrFrameTooLarge, n, c.d.cfg.MaxFrame)
+	}
 	direct, err := c.q.push(frame, block)
 	if err != nil {
 		c.d.codec.recycle(frame)

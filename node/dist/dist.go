@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -297,6 +298,12 @@ func (d *Dist) accept(nc net.Conn) {
 		d.log.Warn("connection attempt rejected: cookie mismatch", "peer", string(peer.name), "remote", remote, "err", err)
 	case errors.Is(err, errSimultaneous):
 		d.log.Debug("simultaneous connect resolved", "peer", string(peer.name))
+	case errors.Is(err, ErrTLSPeer):
+		d.log.Warn("a node tried to connect with TLS; this node runs without it (start every node with the same -tls_cert, -tls_key and -tls_ca, or none)", "remote", remote)
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		// The dialer gave up: most often a second connection to the same
+		// node that lost to the first (mesh and simultaneous connects).
+		d.log.Debug("incoming handshake closed by the peer", "peer", string(peer.name), "remote", remote)
 	default:
 		d.log.Warn("incoming handshake failed", "peer", string(peer.name), "remote", remote, "err", err)
 	}

@@ -49,6 +49,13 @@ import (
 const (
 	VersionLowest  = 1
 	VersionHighest = 1
+
+	// The versions a gerl node registers with the port mapper, where
+	// they name Erlang's distribution protocol: 6, so that port mappers
+	// (gerl's and epmd) give it a 32-bit creation number. The port
+	// mapper entry's Extra tells gerl nodes from Erlang's; gerl's own
+	// protocol version is negotiated in the handshake.
+	portMapperVersion = 6
 )
 
 // Capability flags exchanged in the handshake. Wire constants: append only.
@@ -104,6 +111,8 @@ var (
 	ErrAuth = errors.New("authentication failed")
 	// ErrErlangPeer: the peer speaks Erlang's distribution protocol.
 	ErrErlangPeer = errors.New("the peer is an Erlang node")
+	// ErrTLSPeer: the peer started TLS on a node that runs without it.
+	ErrTLSPeer = errors.New("the peer speaks TLS")
 	// errSimultaneous: our dial lost to the peer's simultaneous dial.
 	errSimultaneous = errors.New("simultaneous connect")
 	// errSuperseded: our dial was given up before it proved itself.
@@ -225,6 +234,9 @@ func readHs(r *bufio.Reader) (byte, []byte, error) {
 	}
 	if l := binary.BigEndian.Uint16(hdr[:2]); (hdr[2] == 'N' || hdr[2] == 'n') && l > 2 && l < 1024 {
 		return 0, nil, ErrErlangPeer // Erlang's 2-byte length, then send_name
+	}
+	if hdr[0] == 0x16 && hdr[1] == 0x03 {
+		return 0, nil, ErrTLSPeer // a TLS record: a ClientHello
 	}
 	n := binary.BigEndian.Uint32(hdr[:])
 	if n > maxHsFrame || n < uint32(len(hsMagic)+1) {

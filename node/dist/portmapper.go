@@ -63,7 +63,7 @@ func (r PortMapperRegistrar) Register(ctx context.Context, name string, port int
 		Port: r.Port,
 		Node: portmapper.NodeInfo{
 			Name: name, Port: port, Type: typ, Protocol: portmapper.ProtocolTCP,
-			Highest: VersionHighest, Lowest: VersionLowest, Extra: portmapper.GerlExtra(),
+			Highest: portMapperVersion, Lowest: portMapperVersion, Extra: portmapper.GerlExtra(),
 		},
 		StartDaemon: r.StartDaemon,
 		Logger:      r.Logger,

@@ -115,3 +115,26 @@ func TestRemoteUnreachable(t *testing.T) {
 		t.Fatal("ping ghost: pong")
 	}
 }
+
+func TestMessageLargerThanAFrame(t *testing.T) {
+	eachTransport(t, 2, func(c *Config) { c.MaxFrame = 4096 }, func(t *testing.T, ns []*testNode) {
+		a, b := ns[0], ns[1]
+		pid := echo(t, b.Dist, "echo")
+		p := proc(t, a.Dist)
+		p.TrapExit(true)
+		if err := p.Link(pid); err != nil {
+			t.Fatal(err)
+		}
+		err := p.Send(pid, term.T(p.Self(), make([]byte, 8192)))
+		if !errors.Is(err, ErrFrameTooLarge) {
+			t.Fatalf("send of 8 KiB with a 4 KiB frame limit: %v", err)
+		}
+		// The connection, and the link across it, are still there.
+		if err := p.Send(pid, term.T(p.Self(), "small")); err != nil {
+			t.Fatal(err)
+		}
+		if m := recv(t, p, "echo after the refused send", func(any) bool { return true }); m != "small" {
+			t.Fatalf("got %s", term.Format(m))
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 
@@ -104,6 +105,9 @@ func (t *TCPTransport) Dial(ctx context.Context, node term.Atom) (net.Conn, erro
 	tc := tls.Client(c, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		c.Close()
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("TLS handshake with %s at %s: the node closed the connection (does it run without TLS? start every node with -tls_cert, -tls_key and -tls_ca, or none): %w", node, addr, err)
+		}
 		return nil, fmt.Errorf("TLS handshake with %s at %s: %w", node, addr, err)
 	}
 	return tc, nil

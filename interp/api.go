@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"runtime"
-	"strings"
 	"time"
 
 	"github.com/gerl-dev/gerl/node"
@@ -140,7 +138,7 @@ func (e *Env) spawn(parent *node.Proc, opts node.SpawnOptions, fn any, args []an
 		}
 		fn, opts.Func = f, name
 	} else if opts.Func == "" {
-		opts.Func = describeFunc(fn)
+		opts.Func = node.FuncName(fn)
 	}
 	if opts.Func == "fun" {
 		if s := e.owner(); s != nil {
@@ -150,19 +148,6 @@ func (e *Env) spawn(parent *node.Proc, opts node.SpawnOptions, fn any, args []an
 	pid, ref, err := e.node.SpawnFunc(parent, opts, fn, args...)
 	raise(err)
 	return pid, ref
-}
-
-// describeFunc names a function for i(): the Go name of a compiled
-// function, or "fun" for an interpreted one.
-func describeFunc(fn any) string {
-	v := reflect.ValueOf(fn)
-	if v.Kind() != reflect.Func {
-		return ""
-	}
-	if f := runtime.FuncForPC(v.Pointer()); f != nil && !strings.HasPrefix(f.Name(), "reflect.") {
-		return f.Name()
-	}
-	return "fun"
 }
 
 // SpawnOn starts the function registered as fn on node with args.

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -326,11 +327,22 @@ func (p *Proc) FuncName() string {
 		return name
 	}
 	p.mu.Unlock()
-	if p.entry == 0 {
+	return pcName(p.entry)
+}
+
+// pcName names the function at pc: its Go name, "fun" for a function the
+// interpreter made (they all run through reflect's trampoline, whose name
+// would say nothing), or "unknown".
+func pcName(pc uintptr) string {
+	if pc == 0 {
 		return "unknown"
 	}
-	if f := runtime.FuncForPC(p.entry); f != nil {
-		return f.Name()
+	f := runtime.FuncForPC(pc)
+	switch {
+	case f == nil:
+		return "unknown"
+	case strings.HasPrefix(f.Name(), "reflect."):
+		return "fun"
 	}
-	return "unknown"
+	return f.Name()
 }

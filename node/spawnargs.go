@@ -121,12 +121,17 @@ func (n *Node) SpawnFunc(parent *Proc, opts SpawnOptions, fn any, args ...any) (
 		return term.Pid{}, term.Ref{}, err
 	}
 	if opts.Func == "" {
-		opts.Func = funcName(fn)
+		opts.Func = FuncName(fn)
 	}
 	return n.SpawnOpt(parent, opts, entry)
 }
 
-func funcName(fn any) string {
-	p := &Proc{entry: reflect.ValueOf(fn).Pointer()}
-	return p.FuncName()
+// FuncName names fn as introspection and crash reports show it: its Go
+// name, or "fun" for a function the interpreter made.
+func FuncName(fn any) string {
+	v := reflect.ValueOf(fn)
+	if v.Kind() != reflect.Func {
+		return "unknown"
+	}
+	return pcName(v.Pointer())
 }

@@ -175,7 +175,13 @@ func detachPortmapper(port int, addresses []string, relaxed, debug bool, packetT
 	pid, logPath, err := portmapper.Detach(portmapper.DetachConfig{Port: port, Args: args})
 	switch {
 	case errors.Is(err, portmapper.ErrAlreadyRunning):
-		if debug {
+		// Nodes start the daemon this way whenever they find none, so a
+		// running one is no news, unless it was asked for settings the
+		// running daemon may not have.
+		if len(addresses) > 0 || relaxed {
+			fmt.Fprintf(stderr, "gerl portmapper: a port mapper already runs on port %d and keeps its own settings; "+
+				"to change them, stop it (gerl portmapper -kill) and start it again\n", port)
+		} else if debug {
 			fmt.Fprintf(stderr, "gerl portmapper: a port mapper already runs on port %d\n", port)
 		}
 		return 0

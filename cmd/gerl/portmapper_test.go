@@ -82,6 +82,9 @@ func TestPortmapperClientCommands(t *testing.T) {
 		{"stray argument", []string{"-names", "extra"}, "", 2, "", "unexpected argument"},
 		{"unknown flag", []string{"-bogus"}, "", 2, "", "flag provided but not defined"},
 		{"help", []string{"-h"}, "", 0, "", "usage: gerl portmapper"},
+		{"daemon, one already runs", []string{"-daemon", "-port", port}, "", 0, "", ""},
+		{"daemon with addresses, one already runs", []string{"-daemon", "-address", "127.0.0.1", "-port", port}, "", 0, "",
+			"a port mapper already runs on port " + port + " and keeps its own settings"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

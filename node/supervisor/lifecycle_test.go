@@ -282,7 +282,7 @@ func TestStartFailures(t *testing.T) {
 	// termination is the same code as everywhere, tested there: here a and
 	// b may be terminated before they have even run.)
 	for _, info := range n.Processes() {
-		if info.Func == funcName(worker) {
+		if info.Func == node.FuncName(worker) {
 			t.Fatalf("child left running: %+v", info)
 		}
 	}

@@ -3,8 +3,6 @@ package supervisor
 import (
 	"errors"
 	"fmt"
-	"reflect"
-	"runtime"
 	"time"
 
 	"github.com/gerl-dev/gerl/node"
@@ -252,7 +250,7 @@ func (c Child) check() (childSpec, error) {
 	case c.Start != nil && c.Args != nil:
 		return childSpec{}, fmt.Errorf("%w: %s: Args go with Fn, not with Start", ErrInvalidSpec, what)
 	case c.Start != nil:
-		cs.funcName = funcName(c.Start)
+		cs.funcName = node.FuncName(c.Start)
 	case c.Fn != nil:
 		// Entry checks fn and the arguments; each start calls it again on
 		// private copies of the arguments.
@@ -260,7 +258,7 @@ func (c Child) check() (childSpec, error) {
 			return childSpec{}, fmt.Errorf("%w: %s: %v", ErrInvalidSpec, what, err)
 		}
 		cs.fn = c.Fn
-		cs.funcName = funcName(c.Fn)
+		cs.funcName = node.FuncName(c.Fn)
 		cs.args = make([]any, len(c.Args))
 		for i, a := range c.Args {
 			cp, err := term.Copy(a)
@@ -311,10 +309,3 @@ func validName(name term.Atom) bool {
 	return term.ValidName(name) && name != term.Undefined
 }
 
-// funcName is the name of the Go function fn, for introspection.
-func funcName(fn any) string {
-	if f := runtime.FuncForPC(reflect.ValueOf(fn).Pointer()); f != nil {
-		return f.Name()
-	}
-	return "unknown"
-}

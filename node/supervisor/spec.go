@@ -308,4 +308,3 @@ func (cs *childSpec) shutdownTerm() any {
 func validName(name term.Atom) bool {
 	return term.ValidName(name) && name != term.Undefined
 }
-

@@ -21,7 +21,9 @@ const (
 	SpawnReps    = 5
 )
 
-var (
+// Atoms are constants: boxing a constant in an interface costs nothing,
+// boxing a variable string allocates (see docs/terms.md).
+const (
 	atomPing = term.Atom("ping")
 	atomPong = term.Atom("pong")
 	atomSeq  = term.Atom("seq")

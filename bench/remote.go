@@ -220,14 +220,31 @@ func (c *cluster) close() {
 	c.pm.Close()
 }
 
+// pinName is pin as Erlang's harness names it in its results.
 func pinName(pin int) string {
-	return map[int]string{PinNone: "none", PinSame: "same_cpu", PinSplit: "split_cpus"}[pin]
+	switch pin {
+	case PinSame:
+		return "same_cpu"
+	case PinSplit:
+		return "split_cpus"
+	}
+	return "none"
+}
+
+// pinByName is pinName's inverse.
+func pinByName(name string) (int, bool) {
+	for _, pin := range []int{PinNone, PinSame, PinSplit} {
+		if pinName(pin) == name {
+			return pin, true
+		}
+	}
+	return 0, false
 }
 
 // RemotePingPong is workload 4: node A does warmup then reps x n timed round
 // trips of {ping, Self, I} to the registered name pong on node B.
 func RemotePingPong(pc PeerCmd, n, warmup, reps, pin int) Result {
-	res := Result{Name: "remote_pingpong", Params: map[string]any{"n": n, "warmup": warmup, "reps": reps, "pin": pin, "pin_name": pinName(pin)}}
+	res := Result{Name: "remote_pingpong", Params: map[string]any{"n": n, "warmup": warmup, "reps": reps, "pin": pinName(pin), "pin_arg": pin}}
 	c, err := newCluster(pc)
 	if err != nil {
 		return failed(res, err)
@@ -266,7 +283,7 @@ func RemotePingPong(pc PeerCmd, n, warmup, reps, pin int) Result {
 // the pid of sink on node B, which checks the order; one warm-up
 // repetition of warmN, then reps.
 func RemoteThroughput(pc PeerCmd, n, warmN, reps, pin int) Result {
-	res := Result{Name: "remote_throughput", Params: map[string]any{"n": n, "reps": reps, "pin": pin, "pin_name": pinName(pin)}}
+	res := Result{Name: "remote_throughput", Params: map[string]any{"n": n, "reps": reps, "pin": pinName(pin), "pin_arg": pin}}
 	c, err := newCluster(pc)
 	if err != nil {
 		return failed(res, err)
@@ -462,10 +479,14 @@ func RemoteWorkloads() []Workload {
 	pinned := func(name string, f func(PeerCmd, int) Result) func(Config) []Result {
 		return func(c Config) []Result {
 			var out []Result
-			for _, pin := range []int{PinNone, PinSame, PinSplit} {
+			pins := c.Pins
+			if len(pins) == 0 {
+				pins = []int{PinNone, PinSame, PinSplit}
+			}
+			for _, pin := range pins {
 				if pin != PinNone {
 					if _, err := exec.LookPath("taskset"); err != nil {
-						out = append(out, Result{Name: name, Params: map[string]any{"pin": pin}, Error: ErrNoTaskset.Error()})
+						out = append(out, Result{Name: name, Params: map[string]any{"pin": pinName(pin), "pin_arg": pin}, Error: ErrNoTaskset.Error()})
 						continue
 					}
 				}

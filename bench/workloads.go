@@ -20,6 +20,9 @@ type Config struct {
 	// Quick shrinks every workload (fewer messages and repetitions), for a
 	// fast check that they run; the figures are then not comparable.
 	Quick bool
+	// Pins are the CPU placements the remote workloads run under (PinNone,
+	// PinSame, PinSplit); empty means all three.
+	Pins []int
 }
 
 // Workload is one named benchmark.
@@ -115,6 +118,7 @@ func Main(args []string, cfg Config, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.BoolVar(&cfg.Quick, "quick", false, "small sizes: check that the workloads run (figures not comparable)")
 	list := fs.Bool("list", false, "list the workloads")
+	pins := fs.String("pin", "none,same_cpu,split_cpus", "the CPU placements of the remote workloads, comma-separated: none, same_cpu (both nodes on CPU 0), split_cpus (one node per CPU)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: gerl bench [-quick] [NAME...]   runs the workloads (all when none is named), one JSON line each")
 		fs.PrintDefaults()
@@ -124,6 +128,15 @@ func Main(args []string, cfg Config, stdout, stderr io.Writer) int {
 			return 0
 		}
 		return 2
+	}
+	cfg.Pins = nil
+	for _, name := range strings.Split(*pins, ",") {
+		pin, ok := pinByName(strings.TrimSpace(name))
+		if !ok {
+			fmt.Fprintf(stderr, "gerl bench: -pin: no placement %q (have: none, same_cpu, split_cpus)\n", name)
+			return 2
+		}
+		cfg.Pins = append(cfg.Pins, pin)
 	}
 	all := Workloads()
 	if *list {

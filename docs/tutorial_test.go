@@ -10,3 +10,9 @@ func TestTutorial(t *testing.T) {
 	t.Parallel()
 	runDocument(t, "tutorial.md", "")
 }
+
+// TestReadmeDemo runs the 30-second demo of the README on two real nodes.
+func TestReadmeDemo(t *testing.T) {
+	t.Parallel()
+	runDocument(t, "../README.md", "")
+}

@@ -113,7 +113,6 @@ type session struct {
 	stdin *os.File
 	out   *os.File
 	buf   bytes.Buffer
-	mark  string
 	n     int
 }
 

@@ -93,7 +93,7 @@ func TestCommandLine(t *testing.T) {
 	if code != 0 || !strings.Contains(errText, "-sname") {
 		t.Errorf("-h: code %d, stdout %q, stderr %q", code, out, errText)
 	}
-	out, errText, code = e.runPiped(t, "", "-bogus")
+	_, errText, code = e.runPiped(t, "", "-bogus")
 	if code != 2 || !strings.Contains(errText, "flag provided but not defined: -bogus") || !strings.Contains(errText, "Usage") {
 		t.Errorf("unknown flag: code %d, stderr %q", code, errText)
 	}

@@ -24,7 +24,6 @@ type decoder struct {
 	rd      bytes.Reader
 	buf     []byte // what rd reads
 	dec     *msgpack.Decoder
-	scratch []byte
 	strs    map[string]string
 	pids    [2]cachedIdent // the last pids decoded, by their wire bytes
 	nextPid int

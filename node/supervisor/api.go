@@ -28,9 +28,17 @@ type Sup struct {
 // At returns a handle on the supervisor target, which is anything
 // node.Proc.Send accepts: a pid, a registered name (an Atom or string),
 // or a term.Name on another node. StartChild needs the handle Start or
-// StartLink returned; every other method works on any.
+// StartLink returned, or one Sub made from it; every other method works on
+// any.
 func At(n *node.Node, target any) *Sup {
 	return &Sup{node: n, to: target}
+}
+
+// Sub returns a handle on another supervisor of s's tree: a nested
+// supervisor (Child.Supervisor), by its pid (ChildInfo.Pid) or registered
+// name. It is At, except that StartChild works on it when it works on s.
+func (s *Sup) Sub(target any) *Sup {
+	return &Sup{node: s.node, to: target, pending: s.pending}
 }
 
 // Pid returns the supervisor's pid: the one it started with, or, for a
@@ -61,10 +69,14 @@ type ChildInfo struct {
 	Restarting bool
 	Restart    Restart
 	Name       term.Atom // the registered name, or ""
+	// Supervisor is true for a child that is itself a supervisor
+	// (Child.Supervisor); At(n, Pid) is a handle on it.
+	Supervisor bool
 }
 
 // String renders the child as a term: {Id, Pid | restarting | undefined,
-// Restart}, plus the name when it has one.
+// Restart}, plus supervisor for a nested supervisor, plus the name when it
+// has one.
 func (c ChildInfo) String() string {
 	var pid any = term.Undefined
 	switch {
@@ -74,14 +86,18 @@ func (c ChildInfo) String() string {
 		pid = atomRestarting
 	}
 	t := term.T(c.ID, pid, term.Atom(c.Restart.String()))
+	if c.Supervisor {
+		t = append(t, atomSupervisor)
+	}
 	if c.Name != "" {
 		t = append(t, c.Name)
 	}
 	return term.Format(t)
 }
 
-// Counts is OTP's count_children: Specs children in the spec, Active with a
-// live process; all are Workers (gerl has no supervisor-type children).
+// Counts is OTP's count_children: Specs children in the spec, Supervisors
+// of them nested supervisors and Workers the others, Active the children
+// with a live process.
 type Counts struct {
 	Specs, Active, Supervisors, Workers int
 }
@@ -109,7 +125,7 @@ func (s *Sup) WhichChildren() ([]ChildInfo, error) {
 
 func decodeChild(e any) (ChildInfo, bool) {
 	t, ok := e.(term.Tuple)
-	if !ok || len(t) != 4 {
+	if !ok || len(t) != 5 {
 		return ChildInfo{}, false
 	}
 	var info ChildInfo
@@ -126,7 +142,9 @@ func decodeChild(e any) (ChildInfo, bool) {
 	if name, _ := atomOf(t[3]); name != term.Undefined {
 		info.Name = name
 	}
-	return info, ok1 && ok2
+	typ, _ := atomOf(t[4])
+	info.Supervisor = typ == atomSupervisor
+	return info, ok1 && ok2 && (typ == atomSupervisor || typ == atomWorker)
 }
 
 // CountChildren counts the children.

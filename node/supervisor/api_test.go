@@ -192,7 +192,7 @@ func TestWireFormat(t *testing.T) {
 		return v
 	}
 	a := pidOf(t, sup, "a")
-	sameTerm(t, call(term.A("which_children")), []any{term.T(term.A("a"), a, term.A("transient"), term.A("alpha"))})
+	sameTerm(t, call(term.A("which_children")), []any{term.T(term.A("a"), a, term.A("transient"), term.A("alpha"), term.A("worker"))})
 	sameTerm(t, call(term.A("count_children")), []any{
 		term.T(term.A("specs"), 1), term.T(term.A("active"), 1),
 		term.T(term.A("supervisors"), 0), term.T(term.A("workers"), 1),
@@ -200,7 +200,7 @@ func TestWireFormat(t *testing.T) {
 	sameTerm(t, call(term.T(term.A("restart_child"), "a")), term.T(atomError, atomRunning))
 	sameTerm(t, call(term.T(term.A("terminate_child"), "a")), term.OK) // a string id
 	sameTerm(t, call(term.T(term.A("terminate_child"), "zz")), term.T(atomError, atomNotFound))
-	sameTerm(t, call(term.A("which_children")), []any{term.T(term.A("a"), term.Undefined, term.A("transient"), term.A("alpha"))})
+	sameTerm(t, call(term.A("which_children")), []any{term.T(term.A("a"), term.Undefined, term.A("transient"), term.A("alpha"), term.A("worker"))})
 	sameTerm(t, call(term.T(term.A("delete_child"), term.A("a"))), term.OK)
 	sameTerm(t, call("hello"), term.T(atomError, term.T(atomBadRequest, "hello")))
 	ref := n.MakeRef()

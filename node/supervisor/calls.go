@@ -70,26 +70,29 @@ func (s *supervisor) whichChildren() []any {
 			pid = atomRestarting
 		}
 		var name any = term.Undefined
-		if c.name != "" {
-			name = c.name
+		if n := c.regName(); n != "" {
+			name = n
 		}
-		list = append(list, term.T(c.id, pid, term.Atom(c.restart.String()), name))
+		list = append(list, term.T(c.id, pid, term.Atom(c.restart.String()), name, c.childType()))
 	}
 	return list
 }
 
 func (s *supervisor) countChildren() []any {
-	active := 0
+	active, sups := 0, 0
 	for _, c := range s.children {
 		if !c.pid.IsZero() && s.n.Alive(c.pid) {
 			active++
+		}
+		if c.sup != nil {
+			sups++
 		}
 	}
 	return []any{
 		term.T(term.Atom("specs"), len(s.children)),
 		term.T(term.Atom("active"), active),
-		term.T(term.Atom("supervisors"), 0),
-		term.T(term.Atom("workers"), len(s.children)),
+		term.T(term.Atom("supervisors"), sups),
+		term.T(term.Atom("workers"), len(s.children)-sups),
 	}
 }
 

@@ -39,6 +39,22 @@
 // signal shutdown and given its Shutdown time to exit (5 s by default)
 // before it is killed; BrutalKill kills at once, Infinity waits.
 //
+// # Supervision trees
+//
+// A child can itself be a supervisor: give it Supervisor, a Spec, instead
+// of a start function. Workers under it are its business (its strategy,
+// its intensity); when it gives up, it exits with shutdown and its parent
+// restarts it like any child, with the children of its spec. Terminating a
+// tree goes depth first: a nested supervisor takes its children down
+// before it exits, and its Shutdown is Infinity unless set.
+//
+//	workers := supervisor.Spec{Name: "workers", Strategy: supervisor.OneForAll, Children: ...}
+//	top, err := supervisor.Start(n, supervisor.Spec{Children: []supervisor.Child{
+//		{ID: "cache", Start: cache, Name: "cache"},
+//		{ID: "workers", Supervisor: &workers},
+//	}})
+//	top.Sub("workers").StartChild(supervisor.Child{...})
+//
 // # Restart intensity
 //
 // A supervisor that restarts children over and over is not helping. If
@@ -50,7 +66,8 @@
 //
 // # Asking the supervisor
 //
-// Start and StartLink return a *Sup; At makes one from a pid or a name.
+// Start and StartLink return a *Sup; At makes one from a pid or a name,
+// and Sub one for a nested supervisor of the same tree.
 // Its methods (WhichChildren, CountChildren, TerminateChild, RestartChild,
 // DeleteChild, StartChild, Stop) are requests the supervisor process
 // answers itself, between two child exits, with node.Proc.Call; requests
@@ -78,7 +95,6 @@
 //
 // # Not (yet) here
 //
-// simple_one_for_one (use StartChild), supervisors as children of
-// supervisors, auto_shutdown and significant children, get_childspec, and
-// hot code change of the spec.
+// simple_one_for_one (use StartChild), auto_shutdown and significant
+// children, get_childspec, and hot code change of the spec.
 package supervisor

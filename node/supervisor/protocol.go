@@ -13,10 +13,11 @@ import (
 // methods of Sup wrap them in typed Go functions. They follow OTP's
 // supervisor module:
 //
-//	which_children          -> [{Id, Child, Restart, Name}]  (start order)
+//	which_children          -> [{Id, Child, Restart, Name, Type}]  (start order)
 //	                           Child: a pid, restarting or undefined
 //	                           Name: the child's registered name or undefined
-//	count_children          -> [{specs,N}, {active,N}, {supervisors,0}, {workers,N}]
+//	                           Type: worker or supervisor
+//	count_children          -> [{specs,N}, {active,N}, {supervisors,N}, {workers,N}]
 //	{terminate_child, Id}   -> ok | {error, not_found}
 //	{restart_child, Id}     -> {ok, Pid} | {error, running | restarting | not_found}
 //	                           | {error, {failed_to_start_child, Id, Reason}}
@@ -51,6 +52,8 @@ const (
 	atomAlreadyStarted = term.Atom("already_started")
 	atomFailedToStart  = term.Atom("failed_to_start_child")
 	atomBadRequest     = term.Atom("bad_request")
+	atomWorker         = term.Atom("worker")
+	atomSupervisor     = term.Atom("supervisor")
 )
 
 // Messages a supervisor sends itself or receives from a child it starts.
@@ -80,8 +83,9 @@ var (
 	ErrAlreadyStarted = errors.New("child already started")
 	// ErrNoSpecHandle: StartChild on a Sup made by At. A child's start
 	// function is Go code, which cannot travel in a message, so only the
-	// handle returned by Start or StartLink can hand it over.
-	ErrNoSpecHandle = errors.New("StartChild needs the handle Start or StartLink returned")
+	// handle returned by Start or StartLink (or made from it by Sub) can
+	// hand it over.
+	ErrNoSpecHandle = errors.New("StartChild needs the handle Start or StartLink returned (or Sub made from it)")
 )
 
 // StartError reports a child that could not be started. Start and

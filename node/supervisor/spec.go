@@ -149,7 +149,20 @@ type Child struct {
 	// Name, if set, is registered for each incarnation of the child before
 	// the next child starts, so clients reach the current one by name.
 	Name term.Atom
+	// Supervisor, instead of Start or Fn, makes the child a supervisor
+	// running this spec: supervisors nest into a supervision tree. Each
+	// incarnation starts the spec's children afresh (children added with
+	// StartChild are not kept across its restarts, as in OTP); its start
+	// counts as done once they have all started, and fails if one fails.
+	// Name the nested supervisor with the spec's Name, not the child's.
+	// Shutdown defaults to Infinity: a supervisor takes its own children
+	// down before it exits.
+	Supervisor *Spec
 }
+
+// maxTreeDepth bounds how deep supervisors nest: a spec that contains
+// itself is a mistake, not an infinite tree.
+const maxTreeDepth = 64
 
 // ErrInvalidSpec is wrapped by the errors Start, StartLink and StartChild
 // return for a Spec or Child that cannot work.
@@ -175,10 +188,32 @@ type childSpec struct {
 	restart  Restart
 	shutdown time.Duration // > 0, BrutalKill or Infinity
 	name     term.Atom
+	sup      *config // a nested supervisor's checked spec, or nil
+}
+
+// childType is the child's type as OTP names it: worker or supervisor.
+func (cs *childSpec) childType() term.Atom {
+	if cs.sup != nil {
+		return atomSupervisor
+	}
+	return atomWorker
+}
+
+// regName is the name the child registers: its own, or its nested
+// supervisor's.
+func (cs *childSpec) regName() term.Atom {
+	if cs.sup != nil {
+		return cs.sup.name
+	}
+	return cs.name
 }
 
 // check validates spec and fills in the defaults.
 func (spec Spec) check() (config, error) {
+	return spec.checkAt(0)
+}
+
+func (spec Spec) checkAt(depth int) (config, error) {
 	cfg := config{
 		name:      spec.Name,
 		strategy:  spec.Strategy,
@@ -215,7 +250,7 @@ func (spec Spec) check() (config, error) {
 		names[spec.Name] = true
 	}
 	for i, c := range spec.Children {
-		cs, err := c.check()
+		cs, err := c.checkAt(depth)
 		if err != nil {
 			return config{}, fmt.Errorf("child %d: %w", i+1, err)
 		}
@@ -223,11 +258,11 @@ func (spec Spec) check() (config, error) {
 			return config{}, fmt.Errorf("%w: child %d: duplicate id %s", ErrInvalidSpec, i+1, term.FormatAtom(cs.id))
 		}
 		ids[cs.id] = true
-		if cs.name != "" {
-			if names[cs.name] {
-				return config{}, fmt.Errorf("%w: child %s: name %s is used twice in the spec", ErrInvalidSpec, term.FormatAtom(cs.id), term.FormatAtom(cs.name))
+		if name := cs.regName(); name != "" {
+			if names[name] {
+				return config{}, fmt.Errorf("%w: child %s: name %s is used twice in the spec", ErrInvalidSpec, term.FormatAtom(cs.id), term.FormatAtom(name))
 			}
-			names[cs.name] = true
+			names[name] = true
 		}
 		cfg.children = append(cfg.children, cs)
 	}
@@ -236,6 +271,11 @@ func (spec Spec) check() (config, error) {
 
 // check validates c and fills in the defaults.
 func (c Child) check() (childSpec, error) {
+	return c.checkAt(0)
+}
+
+// checkAt checks c as a child of a supervisor nested depth levels deep.
+func (c Child) checkAt(depth int) (childSpec, error) {
 	cs := childSpec{id: c.ID, start: c.Start, restart: c.Restart, shutdown: c.Shutdown, name: c.Name}
 	if c.ID == "" {
 		return childSpec{}, fmt.Errorf("%w: child without an ID", ErrInvalidSpec)
@@ -245,6 +285,24 @@ func (c Child) check() (childSpec, error) {
 		return childSpec{}, fmt.Errorf("%w: %s: ids are 1-255 bytes, no NUL", ErrInvalidSpec, what)
 	}
 	switch {
+	case c.Supervisor != nil && (c.Start != nil || c.Fn != nil || c.Args != nil):
+		return childSpec{}, fmt.Errorf("%w: %s: set Supervisor, or Start, or Fn and Args: only one", ErrInvalidSpec, what)
+	case c.Supervisor != nil:
+		if depth+1 >= maxTreeDepth {
+			return childSpec{}, fmt.Errorf("%w: %s: supervisors nested more than %d deep (does a spec contain itself?)", ErrInvalidSpec, what, maxTreeDepth)
+		}
+		if c.Name != "" {
+			return childSpec{}, fmt.Errorf("%w: %s: name a nested supervisor with its Spec.Name, not the child's Name", ErrInvalidSpec, what)
+		}
+		cfg, err := c.Supervisor.checkAt(depth + 1)
+		if err != nil {
+			return childSpec{}, fmt.Errorf("%s: %w", what, err)
+		}
+		cs.sup = &cfg
+		cs.funcName = "supervisor"
+		if c.Shutdown == 0 {
+			cs.shutdown = Infinity
+		}
 	case c.Start != nil && c.Fn != nil:
 		return childSpec{}, fmt.Errorf("%w: %s: set Start or Fn, not both", ErrInvalidSpec, what)
 	case c.Start != nil && c.Args != nil:
@@ -268,13 +326,13 @@ func (c Child) check() (childSpec, error) {
 			cs.args[i] = cp
 		}
 	default:
-		return childSpec{}, fmt.Errorf("%w: %s: no start function (set Start, or Fn and Args)", ErrInvalidSpec, what)
+		return childSpec{}, fmt.Errorf("%w: %s: no start function (set Start, or Fn and Args, or Supervisor)", ErrInvalidSpec, what)
 	}
 	if c.Restart > Temporary {
 		return childSpec{}, fmt.Errorf("%w: %s: unknown restart type %d (use Permanent, Transient or Temporary)", ErrInvalidSpec, what, c.Restart)
 	}
 	switch {
-	case c.Shutdown == 0:
+	case c.Shutdown == 0 && c.Supervisor == nil:
 		cs.shutdown = DefaultShutdown
 	case c.Shutdown < 0 && c.Shutdown != BrutalKill && c.Shutdown != Infinity:
 		return childSpec{}, fmt.Errorf("%w: %s: shutdown %v is negative (use BrutalKill or Infinity)", ErrInvalidSpec, what, c.Shutdown)
@@ -285,7 +343,8 @@ func (c Child) check() (childSpec, error) {
 	return cs, nil
 }
 
-// entry returns a fresh process function for one incarnation of the child.
+// entry returns a fresh process function for one incarnation of a worker
+// child (a nested supervisor's is made by supervisor.nestedChild).
 func (cs *childSpec) entry() (func(*node.Proc), error) {
 	if cs.start != nil {
 		return cs.start, nil

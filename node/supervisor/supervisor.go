@@ -18,6 +18,7 @@ type supervisor struct {
 	log      *slog.Logger
 	p        *node.Proc
 	parent   term.Pid      // zero for a supervisor started without a parent
+	nested   bool          // a child of another supervisor
 	children []*child      // in start order
 	restarts []time.Time   // the restarts within the last period, oldest first
 	pending  *pendingSpecs // children handed over by StartChild
@@ -69,16 +70,15 @@ func start(n *node.Node, parent *node.Proc, spec Spec) (*Sup, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start supervisor: %w", err)
 	}
-	s := &supervisor{cfg: cfg, n: n, log: n.Logger(), pending: newPendingSpecs()}
-	for _, cs := range cfg.children {
-		s.children = append(s.children, &child{childSpec: cs})
-	}
+	s := newSupervisor(n, cfg, newPendingSpecs())
 	if parent != nil {
 		s.parent = parent.Self()
 	}
 	started := make(chan error, 1)
 	opts := node.SpawnOptions{Link: parent != nil, Func: "supervisor"}
-	pid, _, err := n.SpawnOpt(parent, opts, func(p *node.Proc) { s.run(p, started) })
+	pid, _, err := n.SpawnOpt(parent, opts, func(p *node.Proc) {
+		s.run(p, func(err error) { started <- err })
+	})
 	if err != nil {
 		return nil, fmt.Errorf("start supervisor: %w", err)
 	}
@@ -88,25 +88,55 @@ func start(n *node.Node, parent *node.Proc, spec Spec) (*Sup, error) {
 	return &Sup{node: n, to: pid, pending: s.pending}, nil
 }
 
+// newSupervisor returns the state of a supervisor about to start, with its
+// spec's children not running yet. pending is shared by every supervisor
+// of a tree, so that a handle on any of them can hand over child specs.
+func newSupervisor(n *node.Node, cfg config, pending *pendingSpecs) *supervisor {
+	s := &supervisor{cfg: cfg, n: n, log: n.Logger(), pending: pending}
+	for _, cs := range cfg.children {
+		s.children = append(s.children, &child{childSpec: cs})
+	}
+	return s
+}
+
+// nestedChild returns the process function of one incarnation of a child that
+// is itself a supervisor (Child.Supervisor): a fresh supervisor for cfg,
+// the child of s, which tells s it has started with {tagStarted, ack}, or
+// exits with its failure's reason.
+func (s *supervisor) nestedChild(cfg *config, ack term.Ref) func(*node.Proc) {
+	parent, pending := s.p.Self(), s.pending
+	return func(p *node.Proc) {
+		sub := newSupervisor(p.Node(), *cfg, pending)
+		sub.parent, sub.nested = parent, true
+		sub.run(p, func(err error) {
+			if err == nil {
+				_ = p.Send(parent, term.T(tagStarted, ack))
+			}
+		})
+	}
+}
+
 // run is the supervisor process: it registers the supervisor's name,
-// starts the children, tells Start how that went on started (exactly once,
-// also if the process is killed meanwhile), and serves until it stops.
-func (s *supervisor) run(p *node.Proc, started chan<- error) {
+// starts the children, tells ready how that went (exactly once, also if
+// the process is killed meanwhile), and serves until it stops.
+func (s *supervisor) run(p *node.Proc, ready func(error)) {
 	s.p = p
 	acked := false
 	defer func() {
 		if !acked {
-			started <- fmt.Errorf("start supervisor: it exited while starting: %s", term.Format(p.ExitReason()))
+			ready(fmt.Errorf("start supervisor: it exited while starting: %s", term.Format(p.ExitReason())))
 		}
 	}()
-	// fail ends a supervisor whose start failed, unlinked from its parent
-	// first, so the parent learns of it from the error alone.
+	// fail ends a supervisor whose start failed. One started by Start or
+	// StartLink unlinks from its parent first, so the parent learns of it
+	// from the error alone; a nested one's parent learns of it from its
+	// exit, as of any child that fails to start.
 	fail := func(err error, reason any) {
-		if !s.parent.IsZero() {
+		if !s.parent.IsZero() && !s.nested {
 			p.Unlink(s.parent) // if this finds p killed, the defer answers
 		}
 		acked = true
-		started <- err
+		ready(err)
 		p.ExitSelf(reason)
 	}
 	p.TrapExit(true)
@@ -128,7 +158,7 @@ func (s *supervisor) run(p *node.Proc, started chan<- error) {
 		fail(err, term.T(term.Shutdown, failedToStart(failed.id, reason)))
 	}
 	acked = true
-	started <- nil
+	ready(nil)
 	s.loop()
 }
 
@@ -185,20 +215,26 @@ func (s *supervisor) startList(list []*child) (failed *child, reason any) {
 // failed start, as in OTP. It returns the pid, or the reason the start
 // failed (then logged as a start_error report).
 func (s *supervisor) startChild(c *child) (term.Pid, any) {
-	fn, err := c.entry()
-	if err != nil { // checked with the spec, so not expected
-		return term.Pid{}, s.startFailed(c, term.T(atomError, err.Error()))
-	}
-	var ack term.Ref
-	if c.name != "" {
+	var fn func(*node.Proc)
+	var ack term.Ref // set when the child tells when it has started
+	if c.sup != nil {
 		ack = s.n.MakeRef()
-		fn = registering(fn, c.name, s.p.Self(), ack)
+		fn = s.nestedChild(c.sup, ack)
+	} else {
+		var err error
+		if fn, err = c.entry(); err != nil { // checked with the spec, so not expected
+			return term.Pid{}, s.startFailed(c, term.T(atomError, err.Error()))
+		}
+		if c.name != "" {
+			ack = s.n.MakeRef()
+			fn = registering(fn, c.name, s.p.Self(), ack)
+		}
 	}
 	pid, _, err := s.n.SpawnOpt(s.p, node.SpawnOptions{Link: true, Func: c.funcName}, fn)
 	if err != nil { // the node is stopping, which ends the supervisor too
 		return term.Pid{}, s.startFailed(c, term.Shutdown)
 	}
-	if c.name != "" {
+	if ack != (term.Ref{}) {
 		m, _ := s.p.ReceiveMatch(func(m any) bool {
 			switch x := m.(type) {
 			case term.Tuple:

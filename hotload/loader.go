@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"go/constant"
+	"go/parser"
+	"go/token"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -289,7 +291,7 @@ func (s *Server) loadImports(p *parsed, loading map[string]bool) (map[string]map
 func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]reflect.Value, display func(string) string) (err error) {
 	fsys := fstest.MapFS{}
 	for name, text := range p.texts {
-		fsys["src/"+p.name+"/"+name] = &fstest.MapFile{Data: []byte(s.fixLoops(name, text, display))}
+		fsys["src/"+p.name+"/"+name] = &fstest.MapFile{Data: []byte(guardGo(s.fixLoops(name, text, display)))}
 	}
 	yi := yaegi.New(yaegi.Options{GoPath: ".", SourcecodeFilesystem: fsys, Stdout: s.stdout, Stderr: s.stderr, Unrestricted: true})
 	uses := []yaegi.Exports{stdlib.Symbols, unrestricted.Symbols, s.env.Exports(), s.overrides(v)}
@@ -351,6 +353,29 @@ func (s *Server) fixLoops(name, text string, display func(string) string) string
 		return text
 	}
 	return out
+}
+
+// goAlias is the name a module file imports the gerl API under for its
+// go statements (see guardGo).
+const goAlias = "gerl_go_"
+
+// guardGo makes a module's go statements report a panic in the goroutine
+// they start instead of ending the node, as at the prompt (see
+// interp.RewriteGoMap): they call the gerl API's GoStatement, imported
+// under a name of its own on the package clause's line, so lines do not
+// move. A file it cannot rewrite is returned as it is.
+func guardGo(text string) string {
+	out, _, err := interp.RewriteGoMap(text, goAlias+".GoStatement", goAlias+".GoStatementSpread")
+	if err != nil || out == text {
+		return text
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", out, parser.PackageClauseOnly)
+	if err != nil {
+		return text
+	}
+	end := fset.Position(f.Name.End()).Offset
+	return out[:end] + "; import " + goAlias + ` "` + interp.GerlPath + `"` + out[end:]
 }
 
 // compileError turns the interpreter's error into a LoadError: its

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -181,5 +182,47 @@ func Start(to gerl.Pid) {
 			t.Fatalf("two processes sent %v: the closures share i", m)
 		}
 		seen[m] = true
+	}
+}
+
+// TestGoStatementsInModules: a panic in a goroutine a module starts with a
+// go statement is a crash report, not the end of the node; the statement's
+// arguments arrive as the module passed them, in a file with or without an
+// import of the gerl API.
+func TestGoStatementsInModules(t *testing.T) {
+	h := newHarness(t)
+	h.write("bg/bg.go", `package bg // background work
+
+import "gerl"
+
+// Start starts a goroutine that panics, and one that reports to to.
+func Start(to gerl.Pid) {
+	go func() { panic("in a module goroutine") }()
+	go report(to, 7, "seven")
+}
+`)
+	h.write("bg/report.go", `package bg
+
+import "fmt"
+
+func report(to any, n int64, s string) { send(to, fmt.Sprint(n, s)) }
+`)
+	h.write("bg/send.go", `package bg
+
+import "gerl"
+
+func send(to any, m any) { gerl.Send(to, m) }
+`)
+	h.load("bg")
+	h.fn("bg.Start").Call([]reflect.Value{reflect.ValueOf(h.me.Self())})
+	if m, ok := h.me.ReceiveTimeout(waitTime); !ok || m != "7seven" {
+		t.Fatalf("got %v, %v", m, ok)
+	}
+	deadline := time.Now().Add(waitTime)
+	for !strings.Contains(h.logs.String(), "goroutine crashed") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no crash report:\n%s", h.logs)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

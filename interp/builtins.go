@@ -22,6 +22,8 @@ func (s *Session) builtins() map[string]reflect.Value {
 	for name, fn := range map[string]any{
 		bangFunc:        e.Bang,
 		captureFunc:     s.capture,
+		goFunc:          e.GoStatement,
+		goSpreadFunc:    e.GoStatementSpread,
 		"self":          e.Self,
 		"node":          s.nodeOf,
 		"nodes":         e.Nodes,

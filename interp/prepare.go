@@ -34,11 +34,15 @@ func prepare(src string) (*prepared, error) {
 	if err != nil {
 		return nil, sourceErr(src, err)
 	}
-	fixed, m2, err := FixLoopClosuresMap(sent)
+	looped, m2, err := FixLoopClosuresMap(sent)
 	if err != nil {
 		return nil, mappedErr(src, m1, err)
 	}
-	toSrc := m1.Then(m2)
+	fixed, m3, err := RewriteGoMap(looped, goFunc, goSpreadFunc)
+	if err != nil {
+		return nil, mappedErr(src, m1.Then(m2), err)
+	}
+	toSrc := m1.Then(m2).Then(m3)
 	segs, err := Split(fixed)
 	if err != nil {
 		return nil, mappedErr(src, toSrc, err)

@@ -563,7 +563,7 @@ func (s *Session) explain(seg Segment, err error) error {
 		if _, ok := globals[name]; ok || isUniverse(name) || s.isBuiltin(name) || s.imported[name] != "" {
 			continue
 		}
-		if _, ok := termTypes()[name]; ok || name == bangFunc || name == captureFunc || name == shellAlias {
+		if _, ok := termTypes()[name]; ok || name == bangFunc || name == captureFunc || name == goFunc || name == goSpreadFunc || name == shellAlias {
 			continue
 		}
 		f, shift := parseSegment(seg)

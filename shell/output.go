@@ -141,8 +141,13 @@ func (h *reportHandler) Handle(_ context.Context, r slog.Record) error {
 	when := r.Time.Format("02-Jan-2006::15:04:05")
 	var b strings.Builder
 	switch {
-	case r.Message == "process crashed":
-		fmt.Fprintf(&b, "=CRASH REPORT==== %s ===\n  process %s (%s) exited: %s\n", when, attrs["pid"], attrs["func"], attrs["reason"])
+	case r.Message == "process crashed", r.Message == "goroutine crashed":
+		fmt.Fprintf(&b, "=CRASH REPORT==== %s ===\n", when)
+		if r.Message == "process crashed" {
+			fmt.Fprintf(&b, "  process %s (%s) exited: %s\n", attrs["pid"], attrs["func"], attrs["reason"])
+		} else {
+			fmt.Fprintf(&b, "  goroutine of a go statement (%s) crashed: %s\n", attrs["func"], attrs["reason"])
+		}
 		if h.stack && attrs["stack"] != "" {
 			b.WriteString(indent(attrs["stack"]))
 		}

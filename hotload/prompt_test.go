@@ -85,4 +85,9 @@ func TestPrompt(t *testing.T) {
 	if out := sh.out.String(); !strings.Contains(out, "soft_purge(\"counter\") bool") {
 		t.Fatalf("h(\"soft_purge\") printed %q", out)
 	}
+	// h takes the built-in itself too, not only its name.
+	sh.expect(`h(nl)`, "ok")
+	if out := sh.out.String(); !strings.Contains(out, "load a module here and on every connected node") {
+		t.Fatalf("h(nl) printed %q", out)
+	}
 }

@@ -372,7 +372,11 @@ func (s *Session) h(what any) term.Atom {
 	}
 	s.mu.Unlock()
 	if !found {
-		s.printf("no documentation for %s; help() lists the built-ins\n", term.Format(what))
+		shown := name
+		if shown == "" {
+			shown = "that value"
+		}
+		s.printf("no documentation for %s; help() lists the built-ins, h(\"gerl.Spawn\") documents the gerl API\n", shown)
 		return "error"
 	}
 	s.printf("%s", docText(name, d))
@@ -394,7 +398,19 @@ func (s *Session) nameOf(fn any) string {
 			return name
 		}
 	}
-	return f.Name()
+	for name, b := range s.env.addedBuiltins() {
+		if bv := reflect.ValueOf(b.Fn); bv.Kind() == reflect.Func && bv.Pointer() == v.Pointer() {
+			return name
+		}
+	}
+	for path, syms := range s.env.Exports() {
+		for name, sym := range syms {
+			if sym.Kind() == reflect.Func && sym.Pointer() == v.Pointer() {
+				return path[strings.LastIndexByte(path, '/')+1:] + "." + name
+			}
+		}
+	}
+	return ""
 }
 
 // apiToBuiltin maps gerl API names to the built-in documenting them.

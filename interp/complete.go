@@ -73,10 +73,12 @@ func (s *Session) Complete(line string, pos int) (candidates []string, prefix st
 // members lists what base.X can be: exported names of a package, or the
 // methods and fields of a variable's value.
 func (s *Session) members(base string) []string {
-	if base == "gerl" {
+	if path := map[string]string{"gerl": GerlPath, "supervisor": SupervisorPath}[base]; path != "" {
 		var out []string
-		for n := range s.env.Exports()[GerlPath+"/gerl"] {
-			out = append(out, n)
+		for n := range s.env.Exports()[path+"/"+pathBase(path)] {
+			if unicode.IsUpper(rune(n[0])) {
+				out = append(out, n)
+			}
 		}
 		sort.Strings(out)
 		return out

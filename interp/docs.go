@@ -74,6 +74,35 @@ nothing came in time. Selective receive: gerl.ReceiveMatch(func(m any) bool {...
 			Detail: "The function must be known there: a loaded module's function (see nl) or a registered one.\nErrors (node down, no such function, a panic) are raised."},
 		"multicall": {Sig: `multicall("mod.Func", args...) ([]any, []Atom)`, Group: "nodes", Summary: "call a function on every node; results and the nodes that failed"},
 		"cast":      {Sig: `cast(node, "mod.Func", args...)`, Group: "nodes", Summary: "call a function on another node without waiting"},
+
+		"supervisor.Start": {Sig: "supervisor.Start(spec) (*Sup, error)", Group: "supervisors",
+			Summary: `start a supervisor and its children (after import "gerl/supervisor")`,
+			Detail: `sup, err := supervisor.Start(supervisor.Spec{
+    Strategy: supervisor.OneForOne, Intensity: 3, Period: time.Minute,
+    Children: []supervisor.Child{{ID: "w", Start: worker, Name: "w"}},
+})
+It returns once every child has started. See h("supervisor.Spec"), h("supervisor.Child") and
+h("supervisor.Sup"). Unlike StartLink, the supervisor survives the shell process's crashes.`},
+		"supervisor.StartLink": {Sig: "supervisor.StartLink(spec) (*Sup, error)", Group: "supervisors",
+			Summary: "supervisor.Start, linked to the calling process"},
+		"supervisor.At": {Sig: "supervisor.At(pid or name) *Sup", Group: "supervisors",
+			Summary: "a handle on a running supervisor, possibly on another node (Name{...})"},
+		"supervisor.Spec": {Sig: "supervisor.Spec{Name, Strategy, Intensity, Period, Children}", Group: "supervisors",
+			Summary: "what a supervisor does",
+			Detail: `Name registers the supervisor. Strategy: OneForOne (restart the child that exited),
+OneForAll (restart them all), RestForOne (it and those started after it). More than Intensity
+restarts within Period (default 1 in 5 s; NoRestarts allows none) and the supervisor gives up:
+it stops its children and exits with shutdown. Children start in order, stop in reverse.`},
+		"supervisor.Child": {Sig: "supervisor.Child{ID, Start | Fn+Args | Supervisor, Restart, Shutdown, Name}", Group: "supervisors",
+			Summary: "one child of a supervisor",
+			Detail: `Start is a func(*Proc); or Fn and Args, as spawn(fn, args...); or Supervisor, a *Spec, for a
+supervisor nested under this one (a supervision tree). Restart: Permanent (always restarted),
+Transient (after an abnormal exit), Temporary (never). Shutdown: how long it has to stop
+(default 5 s; BrutalKill, Infinity). Name registers each incarnation under that name.`},
+		"supervisor.Sup": {Sig: "sup.WhichChildren() / CountChildren() / TerminateChild(id) / ...", Group: "supervisors",
+			Summary: "what a supervisor handle can ask",
+			Detail: `WhichChildren, CountChildren, TerminateChild(id), RestartChild(id), DeleteChild(id),
+StartChild(child), Stop(timeout), Pid(), Sub(name or pid) for a nested supervisor.`},
 	}
 }
 
@@ -84,7 +113,7 @@ func helpText(docs map[string]Doc) string {
 		groups[d.Group] = append(groups[d.Group], name)
 	}
 	var b strings.Builder
-	for _, g := range []string{"processes", "messages", "nodes", "code", "shell"} {
+	for _, g := range []string{"processes", "messages", "supervisors", "nodes", "code", "shell"} {
 		names := groups[g]
 		if len(names) == 0 {
 			continue

@@ -3,6 +3,7 @@ package interp
 import (
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
 	"sort"
 	"sync"
@@ -203,19 +204,18 @@ func (e *Env) sessionList() []*Session {
 	return out
 }
 
+// addedBuiltins returns the built-ins other packages added.
+func (e *Env) addedBuiltins() map[string]Builtin {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return maps.Clone(e.builtins)
+}
+
 func (e *Env) addSession(s *Session) (map[string]Builtin, map[string]interp.Exports) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.sessions[s] = struct{}{}
-	b := make(map[string]Builtin, len(e.builtins))
-	for k, v := range e.builtins {
-		b[k] = v
-	}
-	p := make(map[string]interp.Exports, len(e.packages))
-	for k, v := range e.packages {
-		p[k] = v
-	}
-	return b, p
+	return maps.Clone(e.builtins), maps.Clone(e.packages)
 }
 
 func (e *Env) removeSession(s *Session) {

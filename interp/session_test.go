@@ -244,3 +244,35 @@ func TestSessionSmallFixes(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionHelpAndCompletion: h() documents built-ins, gerl API functions
+// and the supervisor package, given as names or as the functions
+// themselves, and Tab completes the members of gerl and supervisor.
+func TestSessionHelpAndCompletion(t *testing.T) {
+	ts := newTestShell(t)
+	ts.eval(`import "gerl/supervisor"`)
+	for _, c := range []struct{ in, printed string }{
+		{`h(spawn)`, "spawn(fn, args...) Pid"},
+		{`h(gerl.Spawn)`, "spawn(fn, args...) Pid"},
+		{`h("gerl.Spawn")`, "spawn(fn, args...) Pid"},
+		{`h(supervisor.Start)`, "supervisor.Start(spec) (*Sup, error)"},
+		{`h("supervisor.Child")`, "supervisor nested under this one"},
+		{`h(fmt.Println)`, "no documentation for that value"},
+		{`help()`, "Supervisors:"},
+	} {
+		ts.out.Reset()
+		ts.eval(c.in)
+		if out := ts.out.String(); !strings.Contains(out, c.printed) {
+			t.Errorf("%s printed %q, want it to contain %q", c.in, out, c.printed)
+		}
+	}
+	for _, c := range []struct{ line, want string }{
+		{"supervisor.St", "Start StartLink Strategy"},
+		{"gerl.Spaw", "Spawn SpawnLink SpawnMonitor SpawnOn"},
+	} {
+		got, _ := ts.s.Complete(c.line, len(c.line))
+		if strings.Join(got, " ") != c.want {
+			t.Errorf("Complete(%q) = %v, want %s", c.line, got, c.want)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gerl-dev/gerl/node"
@@ -384,6 +385,10 @@ func (d *Dist) dialConn(ctx context.Context, node term.Atom, id uint64) (*conn, 
 		return nil, fmt.Errorf("handshake: %w (%v)", ctx.Err(), err)
 	case errors.As(err, &ne) && ne.Timeout():
 		return nil, fmt.Errorf("handshake not done within %v: %w (%v)", d.cfg.HandshakeTimeout, context.DeadlineExceeded, err)
+	case d.cfg.TLS == nil && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)):
+		// A node that runs with TLS reads our hello as a broken TLS
+		// record and hangs up without a word.
+		return nil, fmt.Errorf("%s closed the connection during the handshake (if it runs with TLS, this node must too: -tls_cert, -tls_key and -tls_ca): %w", node, err)
 	}
 	return nil, err
 }

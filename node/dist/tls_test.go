@@ -105,3 +105,21 @@ func TestTLS(t *testing.T) {
 		t.Fatal("connected despite the wrong CA")
 	}
 }
+
+// TestTLSMismatch: a node with TLS and one without cannot connect, and
+// both directions say why.
+func TestTLSMismatch(t *testing.T) {
+	ca := newCA(t, "gerl test CA")
+	ns := tcpNodes(t, 2, func(c *Config) {
+		if c.Name == "a@localhost" {
+			c.TLS = &TLSConfig{Certificate: ca.issue(t, 20), CA: ca.pool}
+		}
+	})
+	a, b := ns[0], ns[1]
+	if err := a.PingErr(context.Background(), b.Name()); err == nil || !contains(err.Error(), "does it run without TLS?") {
+		t.Fatalf("TLS node to plain node: %v", err)
+	}
+	if err := b.PingErr(context.Background(), a.Name()); err == nil || !contains(err.Error(), "if it runs with TLS, this node must too") {
+		t.Fatalf("plain node to TLS node: %v", err)
+	}
+}

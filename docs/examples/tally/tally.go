@@ -1,16 +1,19 @@
 // Package tally is a small supervision tree: a service that adds up the
-// numbers it is sent, in two processes under one supervisor.
+// numbers it is sent, in two processes, each under a supervisor.
 //
 //   - "tally_total" holds the running total. It is simple enough never to
 //     crash, and it is where the state worth keeping lives.
 //   - "tally_parser" turns text such as "1 2 3" into numbers and adds them
 //     to the total. It is the risky part, and it does not defend itself:
-//     on text that is not numbers it crashes, and the supervisor starts a
-//     fresh one. The total survives, since it lives in the other process.
+//     on text that is not numbers it crashes, and its supervisor,
+//     "tally_parsers", starts a fresh one. The total survives, since it
+//     lives in another process.
 //
-// The supervisor restarts with rest_for_one: if the total exits, the
-// parser, started after it and holding its pid, is restarted too; if the
-// parser crashes, it restarts alone.
+// The top supervisor, "tally_sup", starts the total, then the parsers'
+// supervisor, and restarts with rest_for_one: if the total exits, the
+// parsers' subtree (started after it; the parser holds the total's pid) is
+// restarted too. If the parser crashes too often, its supervisor gives up,
+// and tally_sup restarts that subtree.
 package tally
 
 import (
@@ -25,20 +28,28 @@ import (
 // timeout bounds how long a request waits for its answer.
 const timeout = 2 * time.Second
 
-// Start starts the tree: the supervisor, registered as "tally_sup", and
-// its two children.
+// Start starts the tree: the supervisor "tally_sup", the total under it,
+// and the parsers' supervisor "tally_parsers" with the parser under it.
 func Start() *supervisor.Sup {
-	sup, err := supervisor.Start(supervisor.Spec{
-		Name:     "tally_sup",
-		Strategy: supervisor.RestForOne,
-		// More than 3 restarts in a minute, and the supervisor gives up:
-		// it stops its children and exits, reason shutdown.
+	// Qualified (tally.Parser): each restart starts the newest version.
+	parsers := supervisor.Spec{
+		Name:     "tally_parsers",
+		Strategy: supervisor.OneForOne,
+		// More than 3 restarts in a minute, and this supervisor gives up:
+		// it stops its child and exits, reason shutdown; tally_sup then
+		// restarts it, with a fresh parser.
 		Intensity: 3,
 		Period:    time.Minute,
-		// Qualified (tally.Total): each restart starts the newest version.
+		Children:  []supervisor.Child{{ID: "parser", Start: tally.Parser, Name: "tally_parser"}},
+	}
+	sup, err := supervisor.Start(supervisor.Spec{
+		Name:      "tally_sup",
+		Strategy:  supervisor.RestForOne,
+		Intensity: 3,
+		Period:    time.Minute,
 		Children: []supervisor.Child{
 			{ID: "total", Start: tally.Total, Name: "tally_total"},
-			{ID: "parser", Start: tally.Parser, Name: "tally_parser"},
+			{ID: "parsers", Supervisor: &parsers},
 		},
 	})
 	if err != nil {
@@ -92,7 +103,7 @@ func HandleTotal(req gerl.Request, total int) int {
 // Parser is the process that parses: it answers each text with the new
 // total. It finds the total's pid once, when it starts, and sends to that
 // pid: so it depends on that incarnation of the total, and must restart
-// when the total does (which rest_for_one does).
+// when the total does (which tally_sup's rest_for_one does).
 func Parser(p *gerl.Proc) {
 	total, ok := gerl.Whereis("tally_total")
 	if !ok {

@@ -284,17 +284,7 @@ func FuzzFixLoopClosures(f *testing.F) {
 			}
 			return
 		}
-		if strings.Count(out, "\n") != strings.Count(in, "\n") {
-			t.Fatalf("%q -> %q changed the number of lines", in, out)
-		}
-		if err := parsesAsSegments(out); err != nil {
-			t.Fatalf("%q -> %q, which does not parse: %v", in, out, err)
-		}
-		for i := 0; i <= len(out); i++ {
-			if o := m.Original(i); o < 0 || o > len(in) {
-				t.Fatalf("%q -> %q: Original(%d) = %d is outside the input", in, out, i, o)
-			}
-		}
+		checkRewritten(t, in, out, m)
 	})
 }
 

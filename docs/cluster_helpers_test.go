@@ -55,6 +55,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gerl-dev/gerl/internal/testkit"
 )
 
 // docHost is the host part the documents use in node names.
@@ -160,17 +162,6 @@ type docNode struct {
 	pending []string // reports printed and not yet matched
 }
 
-// freePort returns a TCP port nobody listens on, on loopback.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // shortHostname is the host part gerl gives -sname nodes.
 func shortHostname(t *testing.T) string {
 	t.Helper()
@@ -201,7 +192,7 @@ func runDocument(t *testing.T, path, dir string) {
 			t.Fatal(err)
 		}
 	}
-	c.env = testEnviron(home, freePort(t))
+	c.env = testEnviron(home, testkit.FreePort(t))
 	addrs, err := net.LookupHost(c.host)
 	if err != nil || len(addrs) == 0 {
 		t.Fatalf("this machine's host name %q does not resolve (%v): nodes named after it cannot connect", c.host, err)

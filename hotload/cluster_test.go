@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/interp"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/dist"
@@ -21,7 +22,7 @@ type clusterNode struct {
 // whose directory is its own.
 func startClusterNode(t *testing.T, net *dist.MemNetwork, name term.Atom, creation uint32) *clusterNode {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testkit.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	env := interp.NewEnv()
 	d, err := dist.Start(context.Background(), dist.Config{
@@ -59,7 +60,7 @@ func connect(t *testing.T, a *clusterNode, others ...*clusterNode) {
 			t.Fatalf("%s cannot reach %s", a.dist.Name(), o.dist.Name())
 		}
 	}
-	eventually(t, "full mesh", func() bool { return len(a.dist.Nodes()) == len(others) })
+	testkit.Eventually(t, waitTime, "full mesh", func() bool { return len(a.dist.Nodes()) == len(others) })
 }
 
 // nl on three nodes, then rpc shows the new version everywhere; a node
@@ -122,7 +123,7 @@ func TestNetLoad(t *testing.T) {
 
 	d := startClusterNode(t, net, "d@mem", 4)
 	connect(t, d, a, b, c)
-	eventually(t, "a sees d", func() bool { return len(a.dist.Nodes()) == 3 })
+	testkit.Eventually(t, waitTime, "a sees d", func() bool { return len(a.dist.Nodes()) == 3 })
 	res, err = a.srv.NetLoad(ctx, "counter")
 	if err != nil || len(res) != 4 {
 		t.Fatalf("nl with a new node: %+v %v", res, err)

@@ -1,7 +1,6 @@
 package hotload
 
 import (
-	"bytes"
 	"fmt"
 	"log/slog"
 	"os"
@@ -9,12 +8,12 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/interp"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
@@ -27,24 +26,6 @@ func TestMain(m *testing.M) {
 // waitTime bounds every wait; it is a deadline for failure, never a delay.
 const waitTime = 20 * time.Second
 
-// logBuffer is a concurrency-safe log sink.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(b)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // harness is a node with a code server, a module directory, and a process
 // attached for the test goroutine.
 type harness struct {
@@ -53,13 +34,13 @@ type harness struct {
 	node *node.Node
 	srv  *Server
 	dir  string
-	logs *logBuffer
+	logs *testkit.Buffer
 	me   *node.Proc
 }
 
 func newHarness(t testing.TB, tweak ...func(*Config)) *harness {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testkit.Buffer{}
 	env := interp.NewEnv()
 	n := node.New(node.Config{Name: "hot@host", OnGoroutine: env.OnGoroutine,
 		Logger: slog.New(slog.NewTextHandler(logs, nil))})
@@ -174,22 +155,10 @@ func (h *harness) down(ref term.Ref) term.Down {
 // process records its version when it starts running).
 func (h *harness) waitRunning(pid term.Pid, name string, v int) {
 	h.t.Helper()
-	eventually(h.t, fmt.Sprintf("%s runs %s version %d", pid, name, v), func() bool {
+	testkit.Eventually(h.t, waitTime, fmt.Sprintf("%s runs %s version %d", pid, name, v), func() bool {
 		got, ok := h.srv.RunningVersion(pid, name)
 		return ok && got == v
 	})
-}
-
-// eventually polls cond until it holds, failing after waitTime.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitTime)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, waitTime)
-		}
-		time.Sleep(time.Millisecond)
-	}
 }
 
 // counterSrc is the counter server module: version says what "version"

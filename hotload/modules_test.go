@@ -1,39 +1,19 @@
 package hotload
 
 import (
-	"bytes"
 	"errors"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node/term"
 )
-
-// syncBuffer collects module output.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // A module imports another by name; one on the code path is loaded first.
 // Its types, constants and functions are usable, and calls follow reloads.
 func TestModuleImportsModule(t *testing.T) {
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	h := newHarness(t, func(c *Config) { c.CodePath = []string{"lib"}; c.Stdout = out })
 	h.write("lib/shapes/types.go", `package shapes
 
@@ -218,11 +198,7 @@ func send(to any, m any) { gerl.Send(to, m) }
 	if m, ok := h.me.ReceiveTimeout(waitTime); !ok || m != "7seven" {
 		t.Fatalf("got %v, %v", m, ok)
 	}
-	deadline := time.Now().Add(waitTime)
-	for !strings.Contains(h.logs.String(), "goroutine crashed") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no crash report:\n%s", h.logs)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testkit.Eventually(t, waitTime, "the crash report", func() bool {
+		return strings.Contains(h.logs.String(), "goroutine crashed")
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/interp"
 )
 
@@ -11,13 +12,13 @@ import (
 type shell struct {
 	h   *harness
 	s   *interp.Session
-	out *syncBuffer
+	out *testkit.Buffer
 }
 
 // newShell starts a shell session with the code built-ins.
 func newShell(h *harness) *shell {
 	h.t.Helper()
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	s, err := interp.NewSession(interp.SessionConfig{Env: h.env, Stdout: out, Stderr: out})
 	if err != nil {
 		h.t.Fatal(err)

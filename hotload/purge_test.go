@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -80,7 +81,7 @@ func TestWhoRunsWhat(t *testing.T) {
 	h.request(pid, "inc")
 	// It replied from inside Handle; it leaves the module when Handle
 	// returns.
-	eventually(t, "the native loop leaves the module", func() bool {
+	testkit.Eventually(t, waitTime, "the native loop leaves the module", func() bool {
 		_, ok := h.srv.RunningVersion(pid, "counter")
 		return !ok
 	})

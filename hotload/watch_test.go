@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gerl-dev/gerl/hotload/hotloadtest"
+	"github.com/gerl-dev/gerl/internal/testkit"
 )
 
 // saveLikeEditor saves text to path as editors do (write a temporary file
@@ -34,7 +35,7 @@ func TestWatchReloadsOnSave(t *testing.T) {
 	pid, _ := h.spawn("counter.Loop", 0)
 
 	saveLikeEditor(t, counter, counterSrc("v2", 10))
-	eventually(t, "reload after an editor-style save", func() bool { return h.version("counter") == 2 })
+	testkit.Eventually(t, waitTime, "reload after an editor-style save", func() bool { return h.version("counter") == 2 })
 	if got := h.request(pid, "inc"); got != 10 {
 		t.Fatalf("server after the watched reload: inc = %v", got)
 	}
@@ -43,25 +44,25 @@ func TestWatchReloadsOnSave(t *testing.T) {
 	// comes after it, so once other has reloaded, counter's was handled.
 	saveLikeEditor(t, counter, counterSrc("v2", 10))
 	saveLikeEditor(t, other, "package other\n\nfunc V() int { return 2 }\n")
-	eventually(t, "other reloaded", func() bool { return h.version("other") == 2 })
+	testkit.Eventually(t, waitTime, "other reloaded", func() bool { return h.version("other") == 2 })
 	if v := h.version("counter"); v != 2 {
 		t.Fatalf("an unchanged save made version %d", v)
 	}
 
 	// A broken save is logged with its position and changes nothing.
 	saveLikeEditor(t, counter, strings.Replace(counterSrc("v3", 1), "n += 1", "n += \"one\"", 1))
-	eventually(t, "failed reload logged", func() bool { return strings.Contains(h.logs.String(), "counter.go:") })
+	testkit.Eventually(t, waitTime, "failed reload logged", func() bool { return strings.Contains(h.logs.String(), "counter.go:") })
 	if got := h.request(pid, "version"); got != "v2" {
 		t.Fatalf("after a broken save the server answers %v", got)
 	}
 	saveLikeEditor(t, counter, counterSrc("v3", 1))
-	eventually(t, "reload after the fix", func() bool { return h.version("counter") == 3 })
+	testkit.Eventually(t, waitTime, "reload after the fix", func() bool { return h.version("counter") == 3 })
 
 	// Modules loaded while watching are watched; watch(false) stops.
 	sub := h.write("sub/mod/a.go", "package mod\n\nfunc V() int { return 1 }\n")
 	h.load("sub/mod")
 	saveLikeEditor(t, sub, "package mod\n\nfunc V() int { return 2 }\n")
-	eventually(t, "directory module reloaded", func() bool { return h.version("mod") == 2 })
+	testkit.Eventually(t, waitTime, "directory module reloaded", func() bool { return h.version("mod") == 2 })
 	if was := h.srv.watch(false); !was || h.srv.Watching() {
 		t.Fatal("watch(false)")
 	}
@@ -96,11 +97,11 @@ func TestEndToEndRecipe(t *testing.T) {
 	sh.expect(`pid := spawn("counter.Loop", 0)`, "")
 	sh.expect(`call(pid, "inc")`, "1")
 	saveLikeEditor(t, path, hotloadtest.CounterModule(10))
-	eventually(t, "the reload's log line", func() bool {
+	testkit.Eventually(t, waitTime, "the reload's log line", func() bool {
 		return strings.Contains(h.logs.String(), "reloaded after a change") && strings.Contains(h.logs.String(), "version=2")
 	})
 	sh.expect(`call(pid, "inc")`, "11")
 	saveLikeEditor(t, path, hotloadtest.BrokenCounterModule())
-	eventually(t, "the failed reload's log line", func() bool { return strings.Contains(h.logs.String(), "counter.go:14:2") })
+	testkit.Eventually(t, waitTime, "the failed reload's log line", func() bool { return strings.Contains(h.logs.String(), "counter.go:14:2") })
 	sh.expect(`call(pid, "inc")`, "21")
 }

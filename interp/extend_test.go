@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node"
 )
 
@@ -17,7 +18,7 @@ func TestEnvExtensions(t *testing.T) {
 	n := node.New(node.Config{Name: "sh@host", OnGoroutine: env.OnGoroutine})
 	env.Attach(n)
 	env.AddBuiltin("before", Builtin{Fn: func() int { return 1 }, Doc: Doc{Sig: "before()", Group: "code"}})
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	s, err := NewSession(SessionConfig{Env: env, Stdout: out, Stderr: out})
 	if err != nil {
 		t.Fatal(err)

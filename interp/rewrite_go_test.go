@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node"
 )
 
@@ -124,7 +125,7 @@ func fmtAny(v []any) string {
 // prompt is a crash report, and the node and the shell go on.
 func TestSessionGoStatementPanic(t *testing.T) {
 	env := NewEnv()
-	var logs syncBuffer
+	var logs testkit.Buffer
 	n := node.New(node.Config{Name: "sh@host", OnGoroutine: env.OnGoroutine, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	env.Attach(n)
 	var out bytes.Buffer

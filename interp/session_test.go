@@ -1,46 +1,21 @@
 package interp
 
 import (
-	"bytes"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
-
-// syncBuffer is an output sink processes may write to concurrently.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *syncBuffer) Reset() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.Reset()
-}
 
 type testShell struct {
 	t   testing.TB
 	n   *node.Node
 	env *Env
 	s   *Session
-	out *syncBuffer
+	out *testkit.Buffer
 }
 
 func newTestShell(t testing.TB) *testShell {
@@ -48,7 +23,7 @@ func newTestShell(t testing.TB) *testShell {
 	env := NewEnv()
 	n := node.New(node.Config{Name: "sh@host", OnGoroutine: env.OnGoroutine})
 	env.Attach(n)
-	out := &syncBuffer{}
+	out := &testkit.Buffer{}
 	s, err := NewSession(SessionConfig{Env: env, Stdout: out, Stderr: out})
 	if err != nil {
 		t.Fatal(err)

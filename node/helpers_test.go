@@ -1,13 +1,12 @@
 package node
 
 import (
-	"bytes"
 	"log/slog"
 	"reflect"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node/term"
 )
 
@@ -15,29 +14,11 @@ import (
 // failure, never a delay: passing tests wait only for the events themselves.
 const waitTime = 10 * time.Second
 
-// logBuffer is a concurrency-safe log sink for asserting on crash reports.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(b)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // newTestNode returns a node that is stopped (and checked for leftover
 // processes) when the test ends, and a log of its crash reports.
-func newTestNode(t testing.TB) (*Node, *logBuffer) {
+func newTestNode(t testing.TB) (*Node, *testkit.Buffer) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testkit.Buffer{}
 	n := New(Config{Name: "test@host", Creation: 1, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	t.Cleanup(func() {
 		if err := n.StopTimeout(waitTime); err != nil {
@@ -112,18 +93,6 @@ func sameTerm(t testing.TB, got, want any) {
 	t.Helper()
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %s (%T), want %s (%T)", term.Format(got), got, term.Format(want), want)
-	}
-}
-
-// eventually polls cond until it holds, failing the test after waitTime.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitTime)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
 

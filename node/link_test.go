@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node/term"
 )
 
@@ -118,10 +119,10 @@ func TestSpawnLinkChainDiesTogether(t *testing.T) {
 		waitForever(p)
 	}
 	head, ref := me.SpawnMonitor(func(p *Proc) { build(p, length) })
-	eventually(t, "the chain is built", func() bool { return n.ProcessCount() == length+2 })
+	testkit.Eventually(t, waitTime, "the chain is built", func() bool { return n.ProcessCount() == length+2 })
 	me.Exit(head, term.A("cascade"))
 	sameTerm(t, expectDown(t, me, ref), term.A("cascade"))
-	eventually(t, "the chain is gone", func() bool { return n.ProcessCount() == 1 })
+	testkit.Eventually(t, waitTime, "the chain is gone", func() bool { return n.ProcessCount() == 1 })
 }
 
 func TestSpawnLinkIsAtomic(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node/term"
 )
 
@@ -81,7 +82,7 @@ func TestDemonitor(t *testing.T) {
 	// demonitor with flush removes a Down that already arrived.
 	pid2, ref2 := me.SpawnMonitor(func(p *Proc) {})
 	_ = pid2
-	eventually(t, "the Down arrived", func() bool { return me.MailboxLen() == 1 })
+	testkit.Eventually(t, waitTime, "the Down arrived", func() bool { return me.MailboxLen() == 1 })
 	if me.Demonitor(ref2, true) {
 		t.Fatal("demonitor after the Down reported an active monitor")
 	}

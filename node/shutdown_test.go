@@ -6,6 +6,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node/term"
 )
 
@@ -66,7 +67,7 @@ func TestIntrospection(t *testing.T) {
 	n.Register("demo", pid)
 	me.Send(pid, 1)
 	me.Send(pid, 2)
-	eventually(t, "the process waits in receive", func() bool {
+	testkit.Eventually(t, waitTime, "the process waits in receive", func() bool {
 		info, _ := n.Info(pid)
 		return info.Status == "waiting"
 	})

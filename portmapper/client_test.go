@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gerl-dev/gerl/internal/testkit"
 )
 
 func TestClient(t *testing.T) {
@@ -80,7 +82,7 @@ func TestClient(t *testing.T) {
 	if !errors.Is(old.Err(), ErrRegistrationClosed) {
 		t.Fatalf("closed registration: Err = %v", old.Err())
 	}
-	waitFor(t, 5*time.Second, "beta to be unregistered", func() bool { return !isRegistered(t, addr, "beta") })
+	testkit.Eventually(t, 5*time.Second, "beta to be unregistered", func() bool { return !isRegistered(t, addr, "beta") })
 
 	if ok, err := Kill(ctx, addr); !ok || err != nil {
 		t.Fatalf("Kill = %v, %v", ok, err)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gerl-dev/gerl/internal/testkit"
 )
 
 // TestHostileClients sends every kind of broken input. Each such client
@@ -168,14 +170,14 @@ func TestManyIdleConnections(t *testing.T) {
 		defer s.mu.Unlock()
 		return s.pending.Len()
 	}
-	waitFor(t, 5*time.Second, "the pending connections to be capped", func() bool { return pending() <= maxPending })
+	testkit.Eventually(t, 5*time.Second, "the pending connections to be capped", func() bool { return pending() <= maxPending })
 	// The first connections were evicted: the daemon closed them.
 	open[0].SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := open[0].Read(make([]byte, 1)); err == nil || isTimeout(err) {
 		t.Fatalf("oldest idle connection not closed: %v", err)
 	}
 	// The idle timeout closes the rest.
-	waitFor(t, idle+5*time.Second, "idle connections to time out", func() bool { return pending() == 0 })
+	testkit.Eventually(t, idle+5*time.Second, "idle connections to time out", func() bool { return pending() == 0 })
 	last := open[len(open)-1]
 	last.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := last.Read(make([]byte, 1)); err == nil || isTimeout(err) {
@@ -214,7 +216,7 @@ func TestResetBeforeReply(t *testing.T) {
 		}
 	}
 	// resetter's registration, if it happened, must go with its connection.
-	waitFor(t, 5*time.Second, "resetter to be unregistered", func() bool { return !isRegistered(t, addr, "resetter") })
+	testkit.Eventually(t, 5*time.Second, "resetter to be unregistered", func() bool { return !isRegistered(t, addr, "resetter") })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if _, names, err := Names(ctx, addr); err != nil || len(names) != 0 {
@@ -229,7 +231,7 @@ func TestRegistrationSendingData(t *testing.T) {
 	addr := addrOf(s)
 	c, _ := rawRegister(t, addr, alive2Body("chatty", 1, 6, 5, nil))
 	c.Write([]byte("junk"))
-	waitFor(t, 5*time.Second, "chatty to be unregistered", func() bool { return !isRegistered(t, addr, "chatty") })
+	testkit.Eventually(t, 5*time.Second, "chatty to be unregistered", func() bool { return !isRegistered(t, addr, "chatty") })
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := c.Read(make([]byte, 1)); err == nil || isTimeout(err) {
 		t.Fatalf("connection not closed: %v", err)

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gerl-dev/gerl/internal/testkit"
 )
 
 // These tests run the real gerl binary (built once by gerlBinary): the
@@ -116,12 +118,12 @@ func reapDaemons(t *testing.T, port int) {
 		for _, pid := range daemonPIDs(t, port) {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
-		waitFor(t, 10*time.Second, "the daemons to exit", func() bool { return len(daemonPIDs(t, port)) == 0 })
+		testkit.Eventually(t, 10*time.Second, "the daemons to exit", func() bool { return len(daemonPIDs(t, port)) == 0 })
 	})
 }
 
 func TestDaemonDetaches(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	reapDaemons(t, port)
 	env, state := gerlEnv(t)
 	p := strconv.Itoa(port)
@@ -176,12 +178,12 @@ func TestDaemonDetaches(t *testing.T) {
 		t.Fatalf("-kill with a node: exit %d, %q", code, stderr)
 	}
 	reg.Close()
-	waitFor(t, 5*time.Second, "cli to be unregistered", func() bool { return !isRegistered(t, LoopbackAddr(port), "cli") })
+	testkit.Eventually(t, 5*time.Second, "cli to be unregistered", func() bool { return !isRegistered(t, LoopbackAddr(port), "cli") })
 	code, stdout, _ = runGerl(t, env, "portmapper", "-kill", "-port", p)
 	if code != 0 || stdout != "Killed\n" {
 		t.Fatalf("-kill: exit %d, %q", code, stdout)
 	}
-	waitFor(t, 10*time.Second, "the daemon to exit", func() bool { return len(daemonPIDs(t, port)) == 0 })
+	testkit.Eventually(t, 10*time.Second, "the daemon to exit", func() bool { return len(daemonPIDs(t, port)) == 0 })
 	logText, _ := os.ReadFile(logPath)
 	for _, want := range []string{"msg=listening", "name=cli", "KILL granted"} {
 		if !bytes.Contains(logText, []byte(want)) {
@@ -200,7 +202,7 @@ func TestDaemonDetaches(t *testing.T) {
 // TestDaemonSimultaneousStarts starts several daemons on one port at the
 // same instant: every command succeeds, and exactly one daemon runs.
 func TestDaemonSimultaneousStarts(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	reapDaemons(t, port)
 	env, _ := gerlEnv(t, EnvPort+"="+strconv.Itoa(port)) // the port comes from the environment
 	const n = 4
@@ -228,12 +230,12 @@ func TestDaemonSimultaneousStarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Losers exit on their own after giving way.
-	waitFor(t, 10*time.Second, "one daemon to remain", func() bool { return len(daemonPIDs(t, port)) == 1 })
+	testkit.Eventually(t, 10*time.Second, "one daemon to remain", func() bool { return len(daemonPIDs(t, port)) == 1 })
 }
 
 func TestDaemonStartFailures(t *testing.T) {
 	t.Run("bad address", func(t *testing.T) {
-		port := freePort(t)
+		port := testkit.FreePort(t)
 		reapDaemons(t, port)
 		env, _ := gerlEnv(t)
 		code, _, stderr := runGerl(t, env, "portmapper", "-daemon", "-port", strconv.Itoa(port), "-address", "nonsense")
@@ -269,12 +271,12 @@ func TestDaemonStartFailures(t *testing.T) {
 // TestDaemonForegroundSignal: the foreground daemon stops cleanly on
 // SIGTERM.
 func TestDaemonForegroundSignal(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	reapDaemons(t, port)
 	env, _ := gerlEnv(t)
 	cmd := exec.Command(gerlBinary(t), "portmapper", "-port", strconv.Itoa(port))
 	cmd.Env = env
-	var logs logBuffer
+	var logs testkit.Buffer
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -285,7 +287,7 @@ func TestDaemonForegroundSignal(t *testing.T) {
 		cmd.Process.Kill()
 		<-exited
 	}()
-	waitFor(t, 10*time.Second, "the daemon to answer", func() bool {
+	testkit.Eventually(t, 10*time.Second, "the daemon to answer", func() bool {
 		_, _, err := Names(ctxT(t), LoopbackAddr(port))
 		return err == nil
 	})
@@ -305,7 +307,7 @@ func TestDaemonForegroundSignal(t *testing.T) {
 // host with no daemon. Both start one through the real binary; one daemon
 // wins the port, the other start gives way, and both nodes register.
 func TestAutoStartTwoNodesAtOnce(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	reapDaemons(t, port)
 	_, state := gerlEnv(t)
 	t.Setenv("XDG_STATE_HOME", state) // inherited by the daemons
@@ -336,21 +338,21 @@ func TestAutoStartTwoNodesAtOnce(t *testing.T) {
 	if err != nil || len(got) != 2 {
 		t.Fatalf("names %v, %v", got, err)
 	}
-	waitFor(t, 10*time.Second, "one daemon to remain", func() bool { return len(daemonPIDs(t, port)) == 1 })
+	testkit.Eventually(t, 10*time.Second, "one daemon to remain", func() bool { return len(daemonPIDs(t, port)) == 1 })
 }
 
 // TestKeeperRestartsKilledDaemon kills the daemon process: the Keeper
 // starts a new one through the binary and registers again.
 func TestKeeperRestartsKilledDaemon(t *testing.T) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	reapDaemons(t, port)
 	_, state := gerlEnv(t)
 	t.Setenv("XDG_STATE_HOME", state)
-	var logs logBuffer
+	var logs testkit.Buffer
 	again := make(chan uint32, 4)
 	k, err := Keep(ctxT(t), KeeperConfig{Port: port, StartDaemon: ExecStarter(gerlBinary(t), port),
 		Node:         NodeInfo{Name: "phoenix", Port: 6000, Type: NodeTypeNormal, Highest: 6, Lowest: 5},
-		OnReregister: func(c uint32) { again <- c }, Logger: logs.logger()})
+		OnReregister: func(c uint32) { again <- c }, Logger: debugLogger(&logs)})
 	if err != nil {
 		t.Fatal(err)
 	}

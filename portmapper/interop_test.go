@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gerl-dev/gerl/internal/testkit"
 )
 
 // Interoperability with real Erlang/OTP: its epmd client and daemon, and a
@@ -66,7 +68,7 @@ func TestErlangEpmdNamesListsGerlNodes(t *testing.T) {
 		t.Fatalf("epmd -kill with a live node: %v %q", err, out)
 	}
 	reg.Close()
-	waitFor(t, 5*time.Second, "gerlnode to be unregistered", func() bool { return !isRegistered(t, addrOf(s), "gerlnode") })
+	testkit.Eventually(t, 5*time.Second, "gerlnode to be unregistered", func() bool { return !isRegistered(t, addrOf(s), "gerlnode") })
 	out, err = exec.CommandContext(ctx, epmd, "-port", port, "-kill").CombinedOutput()
 	if err != nil || string(out) != "Killed\n" {
 		t.Fatalf("epmd -kill: %v %q", err, out)
@@ -131,7 +133,7 @@ func TestErlangNodeWithGerlDaemon(t *testing.T) {
 	}
 
 	var info NodeInfo
-	waitFor(t, 20*time.Second, "erlx to register with gerl's daemon", func() bool {
+	testkit.Eventually(t, 20*time.Second, "erlx to register with gerl's daemon", func() bool {
 		info, err = Lookup(ctxT(t), addr, "erlx")
 		return err == nil
 	})
@@ -148,16 +150,16 @@ func TestErlangNodeWithGerlDaemon(t *testing.T) {
 	}
 	cmd.Process.Kill()
 	<-exited
-	waitFor(t, 10*time.Second, "erlx to be unregistered", func() bool { return !isRegistered(t, addr, "erlx") })
+	testkit.Eventually(t, 10*time.Second, "erlx to be unregistered", func() bool { return !isRegistered(t, addr, "erlx") })
 }
 
 // TestGerlClientWithRealEpmd registers and looks up gerl nodes through a
 // real epmd daemon, as gerl does on a host where epmd already runs.
 func TestGerlClientWithRealEpmd(t *testing.T) {
 	epmd := needErlang(t, "epmd")["epmd"]
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	cmd := exec.Command(epmd, "-port", strconv.Itoa(port), "-relaxed_command_check")
-	var logs logBuffer
+	var logs testkit.Buffer
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -166,7 +168,7 @@ func TestGerlClientWithRealEpmd(t *testing.T) {
 	go func() { cmd.Wait(); close(exited) }()
 	defer func() { cmd.Process.Kill(); <-exited }()
 	addr := LoopbackAddr(port)
-	waitFor(t, 10*time.Second, "epmd to answer", func() bool {
+	testkit.Eventually(t, 10*time.Second, "epmd to answer", func() bool {
 		_, _, err := Names(ctxT(t), addr)
 		return err == nil
 	})

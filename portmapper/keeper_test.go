@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gerl-dev/gerl/internal/testkit"
 )
 
 // daemonPool starts in-process daemons on one port on demand, as
@@ -67,7 +69,7 @@ func TestEnsureDaemon(t *testing.T) {
 		}
 	})
 	t.Run("none answers: started", func(t *testing.T) {
-		p := newDaemonPool(t, freePort(t))
+		p := newDaemonPool(t, testkit.FreePort(t))
 		if err := EnsureDaemon(ctxT(t), p.port, p.start); err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +78,7 @@ func TestEnsureDaemon(t *testing.T) {
 		}
 	})
 	t.Run("none answers and none may start", func(t *testing.T) {
-		if err := EnsureDaemon(ctxT(t), freePort(t), nil); !errors.Is(err, ErrNoDaemon) {
+		if err := EnsureDaemon(ctxT(t), testkit.FreePort(t), nil); !errors.Is(err, ErrNoDaemon) {
 			t.Fatalf("err %v", err)
 		}
 	})
@@ -84,12 +86,12 @@ func TestEnsureDaemon(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		defer cancel()
 		boom := errors.New("boom")
-		if err := EnsureDaemon(ctx, freePort(t), func() error { return boom }); !errors.Is(err, boom) {
+		if err := EnsureDaemon(ctx, testkit.FreePort(t), func() error { return boom }); !errors.Is(err, boom) {
 			t.Fatalf("err %v", err)
 		}
 	})
 	t.Run("many starters at once: one daemon wins, every caller succeeds", func(t *testing.T) {
-		p := newDaemonPool(t, freePort(t))
+		p := newDaemonPool(t, testkit.FreePort(t))
 		const n = 8
 		errs := make(chan error, n)
 		var ready sync.WaitGroup
@@ -135,11 +137,11 @@ func TestKeepNameTaken(t *testing.T) {
 	if !errors.Is(k.Err(), ErrRegistrationClosed) || k.Registered() {
 		t.Fatalf("after Close: Err %v, Registered %v", k.Err(), k.Registered())
 	}
-	waitFor(t, 5*time.Second, "foo to be unregistered", func() bool { return !isRegistered(t, addrOf(s), "foo") })
+	testkit.Eventually(t, 5*time.Second, "foo to be unregistered", func() bool { return !isRegistered(t, addrOf(s), "foo") })
 }
 
 func TestKeepWithoutDaemon(t *testing.T) {
-	_, err := Keep(ctxT(t), KeeperConfig{Port: freePort(t), Node: NodeInfo{Name: "x", Highest: 6, Lowest: 5}})
+	_, err := Keep(ctxT(t), KeeperConfig{Port: testkit.FreePort(t), Node: NodeInfo{Name: "x", Highest: 6, Lowest: 5}})
 	if !errors.Is(err, ErrNoDaemon) {
 		t.Fatalf("Keep with no daemon and no starter: %v", err)
 	}
@@ -149,8 +151,8 @@ func TestKeepWithoutDaemon(t *testing.T) {
 // Keepers start a new one (only one wins) and register again, each with a
 // new creation, reported through OnReregister and the log.
 func TestKeeperReregisters(t *testing.T) {
-	p := newDaemonPool(t, freePort(t))
-	var logs logBuffer
+	p := newDaemonPool(t, testkit.FreePort(t))
+	var logs testkit.Buffer
 	type event struct {
 		node     string
 		creation uint32
@@ -165,7 +167,7 @@ func TestKeeperReregisters(t *testing.T) {
 			OnReregister: func(c uint32) { events <- event{name, c} },
 			MinBackoff:   10 * time.Millisecond,
 			MaxBackoff:   50 * time.Millisecond,
-			Logger:       logs.logger(),
+			Logger:       debugLogger(&logs),
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -213,7 +215,7 @@ func TestKeeperReregisters(t *testing.T) {
 // the daemon restarts; the Keeper keeps trying (logging why) and registers
 // once the name is free.
 func TestKeeperRetriesUntilTheNameIsFree(t *testing.T) {
-	p := newDaemonPool(t, freePort(t))
+	p := newDaemonPool(t, testkit.FreePort(t))
 	var (
 		mu       sync.Mutex
 		squatter *Registration
@@ -244,20 +246,20 @@ func TestKeeperRetriesUntilTheNameIsFree(t *testing.T) {
 	if err := p.start(); err != nil {
 		t.Fatal(err)
 	}
-	var logs logBuffer
+	var logs testkit.Buffer
 	reregistered := make(chan uint32, 1)
 	k, err := Keep(ctxT(t), KeeperConfig{
 		Port: p.port, Node: NodeInfo{Name: "contested", Highest: 6, Lowest: 5},
 		StartDaemon: restart, MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond,
 		OnReregister: func(c uint32) { reregistered <- c },
-		Logger:       logs.logger(),
+		Logger:       debugLogger(&logs),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer k.Close()
 	p.closeAll()
-	waitFor(t, 5*time.Second, "the keeper to report the taken name", func() bool {
+	testkit.Eventually(t, 5*time.Second, "the keeper to report the taken name", func() bool {
 		return strings.Contains(logs.String(), "a node named contested is already running on this host")
 	})
 	select {

@@ -1,7 +1,6 @@
 package portmapper
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -67,44 +66,6 @@ func gerlBinary(t *testing.T) string {
 	return binDir.path
 }
 
-// waitFor polls cond until it holds or timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-deadline.C:
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		case <-tick.C:
-		}
-	}
-}
-
-// logBuffer is a goroutine-safe log sink for tests that inspect the log.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *logBuffer) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
 // serveResult is the outcome of Serve, readable any number of times.
 type serveResult struct {
 	done chan struct{}
@@ -145,17 +106,6 @@ func startServer(t *testing.T, cfg Config) (*Server, *serveResult) {
 }
 
 func addrOf(s *Server) string { return s.Addr().String() }
-
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 // rawResult is what a raw client saw: the bytes before the daemon closed
 // the connection, and whether it closed it (false: still open at timeout).
@@ -247,3 +197,8 @@ func ctxT(t *testing.T) context.Context {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// debugLogger logs everything, debug included, to w.
+func debugLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gerl-dev/gerl/internal/testkit"
 )
 
 // TestRequests drives every request over real TCP with raw bytes, as an
@@ -62,7 +64,7 @@ func TestRequests(t *testing.T) {
 
 	// The registration lives exactly as long as its connection.
 	capx.Close()
-	waitFor(t, 5*time.Second, "capx to be unregistered", func() bool { return !isRegistered(t, addr, "capx") })
+	testkit.Eventually(t, 5*time.Second, "capx to be unregistered", func() bool { return !isRegistered(t, addr, "capx") })
 	if !isRegistered(t, addr, "gerlnode") {
 		t.Fatal("gerlnode lost its registration")
 	}
@@ -142,7 +144,7 @@ func TestCreationChangesWhenANameComesBack(t *testing.T) {
 		}
 		seen[cr] = true
 		c.Close()
-		waitFor(t, 5*time.Second, "unregistration", func() bool { return !isRegistered(t, addr, "again") })
+		testkit.Eventually(t, 5*time.Second, "unregistration", func() bool { return !isRegistered(t, addr, "again") })
 	}
 }
 
@@ -362,7 +364,7 @@ func TestCloseUnregistersAndIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer idle.Close()
-	waitFor(t, 5*time.Second, "the idle connection to be accepted", func() bool {
+	testkit.Eventually(t, 5*time.Second, "the idle connection to be accepted", func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.pending.Len() == 1

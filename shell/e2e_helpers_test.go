@@ -3,7 +3,6 @@ package shell
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gerl-dev/gerl/internal/testkit"
 )
 
 // These helpers drive the real gerl binary: piped, and in a real terminal
@@ -51,18 +52,6 @@ func requireTool(t *testing.T, name string) {
 	}
 }
 
-// freePort returns a loopback TCP port nobody listens on now, for a test's
-// own port mapper.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // testEnv is the environment of a gerl run in a test: its own HOME (for
 // history and cookie files) and its own port mapper port, and the port
 // mapper daemon it may start is killed at the end.
@@ -73,7 +62,7 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
-	e := &testEnv{home: t.TempDir(), pmPort: freePort(t)}
+	e := &testEnv{home: t.TempDir(), pmPort: testkit.FreePort(t)}
 	t.Cleanup(func() { e.killPortMapper(t) })
 	return e
 }

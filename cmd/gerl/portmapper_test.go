@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/portmapper"
 )
 
@@ -32,17 +32,6 @@ func pmRun(args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
-// pmFreePort returns a loopback port that was free a moment ago.
-func pmFreePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 func TestPortmapperClientCommands(t *testing.T) {
 	s := pmServer(t, true)
 	port := strconv.Itoa(s.Port())
@@ -55,7 +44,7 @@ func TestPortmapperClientCommands(t *testing.T) {
 		}
 		defer reg.Close()
 	}
-	dead := strconv.Itoa(pmFreePort(t))
+	dead := strconv.Itoa(testkit.FreePort(t))
 
 	tests := []struct {
 		name       string
@@ -115,7 +104,7 @@ func TestPortmapperKillCommand(t *testing.T) {
 		t.Fatalf("stop on a strict daemon: %d %q", code, stderr)
 	}
 	reg.Close()
-	waitUntil(t, "live to be unregistered", func() bool {
+	testkit.Eventually(t, 10*time.Second, "live to be unregistered", func() bool {
 		_, err := portmapper.Lookup(context.Background(), strict.Addr().String(), "live")
 		return errors.Is(err, portmapper.ErrNotRegistered)
 	})
@@ -133,7 +122,7 @@ func TestPortmapperKillCommand(t *testing.T) {
 // TestPortmapperForeground runs the daemon in this process, as
 // "gerl portmapper -port N" does, and stops it with a KILL request.
 func TestPortmapperForeground(t *testing.T) {
-	port := pmFreePort(t)
+	port := testkit.FreePort(t)
 	type result struct {
 		code           int
 		stdout, stderr string
@@ -144,7 +133,7 @@ func TestPortmapperForeground(t *testing.T) {
 		done <- result{code, stdout, stderr}
 	}()
 	addr := portmapper.LoopbackAddr(port)
-	waitUntil(t, "the foreground daemon to answer", func() bool {
+	testkit.Eventually(t, 10*time.Second, "the foreground daemon to answer", func() bool {
 		_, _, err := portmapper.Names(context.Background(), addr)
 		return err == nil
 	})
@@ -163,20 +152,5 @@ func TestPortmapperForeground(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the foreground daemon did not exit after KILL")
-	}
-}
-
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.NewTimer(10 * time.Second)
-	defer deadline.Stop()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-deadline.C:
-			t.Fatalf("timed out waiting for %s", what)
-		case <-tick.C:
-		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node/term"
 	"github.com/gerl-dev/gerl/portmapper"
 )
@@ -50,7 +51,7 @@ func TestCallersWaitForOneHandshake(t *testing.T) {
 			errs <- a.Node().Send(pid, i)
 		}()
 	}
-	eventually(t, "first dial", func() bool { return ct.dials.Load() == 1 })
+	testkit.Eventually(t, waitTime, "first dial", func() bool { return ct.dials.Load() == 1 })
 	close(ct.gate)
 	wg.Wait()
 	close(errs)
@@ -127,7 +128,7 @@ func TestWrongCookie(t *testing.T) {
 	if a.Ping(context.Background(), b.Name()) {
 		t.Fatal("pong with a wrong cookie")
 	}
-	eventually(t, "acceptor logs the rejection", func() bool {
+	testkit.Eventually(t, waitTime, "acceptor logs the rejection", func() bool {
 		return contains(b.logs.String(), "cookie mismatch") && contains(b.logs.String(), "peer=a@localhost")
 	})
 	if len(a.Nodes()) != 0 || len(b.Nodes()) != 0 {
@@ -199,7 +200,7 @@ func TestErlangNodeDialsUs(t *testing.T) {
 	if _, err := c.Read(make([]byte, 1)); err == nil {
 		t.Fatal("kept an Erlang dialer")
 	}
-	eventually(t, "log", func() bool { return contains(a.logs.String(), "an Erlang node tried to connect") })
+	testkit.Eventually(t, waitTime, "log", func() bool { return contains(a.logs.String(), "an Erlang node tried to connect") })
 }
 
 // handshaken connects to d as node name with d's cookie and returns the
@@ -239,7 +240,7 @@ func TestBadFramesCloseOnlyThatConnection(t *testing.T) {
 		}
 		_ = i
 	}
-	eventually(t, "logged", func() bool { return contains(b.logs.String(), "closing connection") })
+	testkit.Eventually(t, waitTime, "logged", func() bool { return contains(b.logs.String(), "closing connection") })
 	// b and its other connection are fine
 	p.Send(pid, term.T(p.Self(), 2))
 	recv(t, p, "after", func(m any) bool { return m == 2 })
@@ -288,8 +289,8 @@ func TestBackpressure(t *testing.T) {
 	pr := <-got
 	defer pr.c.Close()
 	var c *conn
-	eventually(t, "connection up", func() bool { c = a.mgr.up("b@mem"); return c != nil })
-	eventually(t, "a sender blocks", func() bool { _, blocked := c.q.stats(); return blocked > 0 })
+	testkit.Eventually(t, waitTime, "connection up", func() bool { c = a.mgr.up("b@mem"); return c != nil })
+	testkit.Eventually(t, waitTime, "a sender blocks", func() bool { _, blocked := c.q.stats(); return blocked > 0 })
 	select {
 	case err := <-sent:
 		t.Fatalf("all sent while the peer did not read: %v", err)

@@ -1,21 +1,21 @@
 package dist
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 	"github.com/gerl-dev/gerl/portmapper"
-	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
@@ -28,35 +28,17 @@ func TestMain(m *testing.M) {
 // waitTime bounds every wait; it is a deadline for failure, never a delay.
 const waitTime = 15 * time.Second
 
-// logBuffer is a concurrency-safe log sink.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(b)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // testNode is a started node with its log.
 type testNode struct {
 	*Dist
-	logs *logBuffer
+	logs *testkit.Buffer
 }
 
 // startNode starts a node on cfg (Name, Transport... filled by the caller)
 // and stops it when the test ends.
 func startNode(t testing.TB, cfg Config) *testNode {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testkit.Buffer{}
 	if cfg.Cookie == "" {
 		cfg.Cookie = "secret"
 	}
@@ -164,18 +146,6 @@ func echo(t testing.TB, d *Dist, name term.Atom) term.Pid {
 		}
 	}
 	return pid
-}
-
-// eventually polls cond until it holds, failing after waitTime.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitTime)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, waitTime)
-		}
-		time.Sleep(time.Millisecond)
-	}
 }
 
 func hasNode(nodes []term.Atom, n term.Atom) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node/term"
 )
 
@@ -16,7 +17,7 @@ func TestTransitiveMesh(t *testing.T) {
 			}
 		}
 		for _, n := range ns {
-			eventually(t, string(n.Name())+" sees everyone", func() bool { return len(n.Nodes()) == len(ns)-1 })
+			testkit.Eventually(t, waitTime, string(n.Name())+" sees everyone", func() bool { return len(n.Nodes()) == len(ns)-1 })
 		}
 		for _, n := range ns {
 			for _, m := range ns {
@@ -42,7 +43,7 @@ func TestHiddenNodes(t *testing.T) {
 	if err := c.ConnectContext(context.Background(), a.Name()); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "c meets b", func() bool { return hasNode(c.Nodes(), b.Name()) })
+	testkit.Eventually(t, waitTime, "c meets b", func() bool { return hasNode(c.Nodes(), b.Name()) })
 	if got := a.HiddenNodes(); len(got) != 1 || got[0] != d.Name() {
 		t.Fatalf("a's hidden nodes: %v", got)
 	}

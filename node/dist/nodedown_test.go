@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -64,9 +65,9 @@ func TestNodeUpDownAndNoConnection(t *testing.T) {
 		if nd.Node != b.Name() || nd.Reason != ReasonClosed {
 			t.Fatalf("nodedown %v", nd)
 		}
-		eventually(t, "b sees a down", func() bool { return !hasNode(b.Nodes(), a.Name()) })
+		testkit.Eventually(t, waitTime, "b sees a down", func() bool { return !hasNode(b.Nodes(), a.Name()) })
 		// the remote end of the link got noconnection too, and died of it
-		eventually(t, "remote linked process ends", func() bool { return !b.Node().Alive(remote) })
+		testkit.Eventually(t, waitTime, "remote linked process ends", func() bool { return !b.Node().Alive(remote) })
 		// sending again reconnects
 		fresh := echo(t, b.Dist, "")
 		if err := pa.Send(fresh, term.T(pa.Self(), "again")); err != nil {

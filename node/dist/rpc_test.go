@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -193,7 +194,7 @@ func TestRemoteSpawn(t *testing.T) {
 		if ex.From != child || ex.Reason != term.NoConnection {
 			t.Fatalf("exit %v", ex)
 		}
-		eventually(t, "child dies of noconnection", func() bool { return !b.Node().Alive(child) })
+		testkit.Eventually(t, waitTime, "child dies of noconnection", func() bool { return !b.Node().Alive(child) })
 		// local spawn by name
 		funcs(t, a.Dist)
 		pid, err = a.Spawn(ctx, a.Name(), "loop", p.Self())

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -109,7 +110,7 @@ func TestDynamicChildren(t *testing.T) {
 // clock moves a whole period at every reading, so retries never exhaust
 // the intensity.
 func TestRestartingChild(t *testing.T) {
-	setup := func(t *testing.T) (*node.Node, *node.Proc, *Sup, *logBuffer) {
+	setup := func(t *testing.T) (*node.Node, *node.Proc, *Sup, *testkit.Buffer) {
 		n, logs := newTestNode(t)
 		me := testProc(t, n)
 		clock := &fakeClock{}
@@ -143,7 +144,7 @@ func TestRestartingChild(t *testing.T) {
 		_, err := sup.RestartChild("a")
 		expectErr(t, "restart_child while restarting", err, ErrRestarting)
 		expectErr(t, "delete_child while restarting", sup.DeleteChild("a"), ErrRestarting)
-		if logs.lines("context=start_error", "child=a", "already_started") == nil {
+		if logs.Lines("context=start_error", "child=a", "already_started") == nil {
 			t.Fatalf("failed restart not reported:\n%s", logs)
 		}
 		if err := n.Unregister("na"); err != nil {
@@ -211,7 +212,7 @@ func TestWireFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	children(t, sup)
-	if logs.lines("unexpected message", "{unexpected,1}") == nil {
+	if logs.Lines("unexpected message", "{unexpected,1}") == nil {
 		t.Fatalf("unexpected message not logged:\n%s", logs)
 	}
 	if got := At(n, "wire").Pid(); got != sup.Pid() || At(n, "nobody").Pid() != (term.Pid{}) {

@@ -1,15 +1,13 @@
 package supervisor
 
 import (
-	"bytes"
 	"log/slog"
 	"reflect"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -19,44 +17,11 @@ import (
 // themselves (DOWN and EXIT messages, replies).
 const waitTime = 20 * time.Second
 
-// logBuffer is a concurrency-safe log sink for asserting on reports.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(b)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// lines returns the log lines containing every one of parts.
-func (l *logBuffer) lines(parts ...string) []string {
-	var out []string
-	for _, line := range strings.Split(l.String(), "\n") {
-		ok := line != ""
-		for _, p := range parts {
-			ok = ok && strings.Contains(line, p)
-		}
-		if ok {
-			out = append(out, line)
-		}
-	}
-	return out
-}
-
 // newTestNode returns a node that is stopped (and checked for leftover
 // processes) when the test ends, and the log of its reports.
-func newTestNode(t testing.TB) (*node.Node, *logBuffer) {
+func newTestNode(t testing.TB) (*node.Node, *testkit.Buffer) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testkit.Buffer{}
 	n := node.New(node.Config{Name: "sup@host", Creation: 1, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	t.Cleanup(func() {
 		if err := n.StopTimeout(waitTime); err != nil {

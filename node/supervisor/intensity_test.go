@@ -54,7 +54,7 @@ func TestIntensityExceededStopsSupervisor(t *testing.T) {
 		clock.advance(time.Second) // all within the period
 	}
 	crashUntilStopped(t, me, sup)
-	if len(logs.lines("context=shutdown", "reason=reached_max_restart_intensity", "child=a")) != 1 {
+	if len(logs.Lines("context=shutdown", "reason=reached_max_restart_intensity", "child=a")) != 1 {
 		t.Fatalf("no intensity report:\n%s", logs)
 	}
 	if _, err := sup.WhichChildren(); err == nil {
@@ -75,7 +75,7 @@ func TestIntensitySpreadOverPeriods(t *testing.T) {
 		crash(t, me, sup, "b", term.A("boom"))
 		clock.advance(period + time.Nanosecond)
 	}
-	if got := len(logs.lines("context=child_terminated")); got != 40 {
+	if got := len(logs.Lines("context=child_terminated")); got != 40 {
 		t.Fatalf("%d crashes reported, want 40", got)
 	}
 	for _, c := range children(t, sup) {

@@ -286,7 +286,7 @@ func TestStartFailures(t *testing.T) {
 			t.Fatalf("child left running: %+v", info)
 		}
 	}
-	if len(logs.lines("context=start_error", "child=c")) != 1 {
+	if len(logs.Lines("context=start_error", "child=c")) != 1 {
 		t.Fatalf("no start_error report:\n%s", logs)
 	}
 	if _, ok := n.Whereis("sup"); ok {

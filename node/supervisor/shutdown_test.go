@@ -32,7 +32,7 @@ func TestShutdownTimeoutThenKill(t *testing.T) {
 	}
 	sameTerm(t, recvMatch(t, me, isTag("ignoring")), term.T(term.A("ignoring"), term.Shutdown))
 	sameTerm(t, expectDown(t, me, ref), term.Killed)
-	if len(logs.lines("context=shutdown_error", "reason=killed", "child=stubborn")) != 1 {
+	if len(logs.Lines("context=shutdown_error", "reason=killed", "child=stubborn")) != 1 {
 		t.Fatalf("kill after timeout not reported:\n%s", logs)
 	}
 	if c := children(t, sup)[0]; !c.Pid.IsZero() || c.Restarting {
@@ -57,7 +57,7 @@ func TestBrutalKill(t *testing.T) {
 	if m, ok := me.ReceiveMatch(isTag("ignoring"), 0); ok {
 		t.Fatalf("brutal_kill sent a trappable signal first: %s", term.Format(m))
 	}
-	if logs.lines("shutdown_error") != nil {
+	if logs.Lines("shutdown_error") != nil {
 		t.Fatalf("brutal kill reported as an error:\n%s", logs)
 	}
 }
@@ -117,10 +117,10 @@ func TestShutdownInfinityKeepsOtherExits(t *testing.T) {
 	if kids[1].Pid.IsZero() || kids[1].Pid == other {
 		t.Errorf("other's crash was lost: %v", kids[1])
 	}
-	if len(logs.lines("context=child_terminated", "reason=boom", "child=other", "pid="+other.String())) != 1 {
+	if len(logs.Lines("context=child_terminated", "reason=boom", "child=other", "pid="+other.String())) != 1 {
 		t.Errorf("other's crash not reported as its own:\n%s", logs)
 	}
-	if logs.lines("child=slow", "supervisor report") != nil {
+	if logs.Lines("child=slow", "supervisor report") != nil {
 		t.Errorf("slow's orderly exit reported:\n%s", logs)
 	}
 }
@@ -156,10 +156,10 @@ func TestTerminateChildThatAlreadyDied(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameTerm(t, expectDown(t, me, supRef), term.Normal)
-	if len(logs.lines("context=shutdown_error", "reason=boom", "child=a")) != 1 {
+	if len(logs.Lines("context=shutdown_error", "reason=boom", "child=a")) != 1 {
 		t.Errorf("a's crash not reported at its termination:\n%s", logs)
 	}
-	if logs.lines("context=child_terminated") != nil {
+	if logs.Lines("context=child_terminated") != nil {
 		t.Errorf("a's EXIT handled as a crash too:\n%s", logs)
 	}
 }

@@ -132,12 +132,12 @@ func testStrategy(t *testing.T, strategy Strategy, restart Restart, ec exitCase)
 		}
 	}
 
-	reported := len(logs.lines("context=child_terminated", "child=b")) > 0
+	reported := len(logs.Lines("context=child_terminated", "child=b")) > 0
 	wantReport := restart == Permanent || !ec.normal
 	if reported != wantReport {
 		t.Errorf("child_terminated reported: %v, want %v; log:\n%s", reported, wantReport, logs)
 	}
-	if restarted && len(logs.lines("supervisor progress", "started=b")) != 2 {
+	if restarted && len(logs.Lines("supervisor progress", "started=b")) != 2 {
 		t.Errorf("restart of b not logged as a start:\n%s", logs)
 	}
 	if strings.Contains(logs.String(), "shutdown_error") {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gerl-dev/gerl/hotload"
+	"github.com/gerl-dev/gerl/hotload/hotloadtest"
 	"github.com/gerl-dev/gerl/interp"
 	"github.com/gerl-dev/gerl/node"
 )
@@ -15,43 +16,16 @@ import (
 // HotLoadReps is the hotload workload's number of timed repetitions.
 const HotLoadReps = 7
 
-// hotloadModule is the module the hotload workload loads: a counter server
-// of about 30 lines importing gerl, as in docs/hotload.md. STEP changes
-// between versions.
-const hotloadModule = `package counter
-
-import "gerl"
-
-func Loop(p *gerl.Proc, count int) {
-	for {
-		if req, ok := p.Receive().(gerl.Request); ok {
-			count = counter.Handle(req, count)
-		}
-	}
-}
-
-func Handle(req gerl.Request, count int) int {
-	op, _ := req.Request.(string)
-	switch op {
-	case "inc":
-		count += STEP
-		gerl.Reply(req, count)
-	case "get":
-		gerl.Reply(req, count)
-	}
-	return count
-}
-`
-
 // HotLoad is the hotload workload (gerl only): load_ms is the time c()
-// takes to load a small module into a node that has loaded none (a new
+// takes to load a small module (the counter server of docs/hotload.md,
+// hotloadtest.CounterModule) into a node that has loaded none (a new
 // code server: parse, type-check, compile in a fresh interpreter, commit),
 // reload_ms the time l() takes to load a changed version of it while a
 // process serves with it (the same steps, with the type checker's view of
 // the imported packages already built). reps timed repetitions after one
 // warm-up, each on a new node; medians reported.
 func HotLoad(reps int) Result {
-	res := Result{Name: "hotload", Params: map[string]any{"reps": reps, "module_lines": strings.Count(hotloadModule, "\n")}}
+	res := Result{Name: "hotload", Params: map[string]any{"reps": reps, "module_lines": strings.Count(hotloadtest.CounterModule(1), "\n")}}
 	dir, err := os.MkdirTemp("", "gerl-bench-hotload")
 	if err != nil {
 		return failed(res, err)
@@ -80,20 +54,16 @@ func HotLoad(reps int) Result {
 func hotloadOnce(dir string) (load, reload time.Duration, err error) {
 	file := filepath.Join(dir, "counter.go")
 	write := func(step int) error {
-		return os.WriteFile(file, []byte(strings.ReplaceAll(hotloadModule, "STEP", fmt.Sprint(step))), 0o644)
+		return os.WriteFile(file, []byte(hotloadtest.CounterModule(step)), 0o644)
 	}
 	if err := write(1); err != nil {
 		return 0, 0, err
 	}
-	env := interp.NewEnv()
-	nd := node.New(node.Config{OnGoroutine: env.OnGoroutine})
-	env.Attach(nd)
-	defer nd.StopTimeout(10 * time.Second)
-	srv, err := hotload.New(hotload.Config{Env: env, Dir: dir})
+	srv, nd, stop, err := newCodeServer(dir)
 	if err != nil {
 		return 0, 0, err
 	}
-	defer srv.Close()
+	defer stop()
 	me, err := nd.Attach("bench")
 	if err != nil {
 		return 0, 0, err
@@ -130,4 +100,21 @@ func hotloadOnce(dir string) (load, reload time.Duration, err error) {
 		return 0, 0, fmt.Errorf("after the reload the server answered %v, %v (want 11)", v, err)
 	}
 	return load, reload, nil
+}
+
+// newCodeServer starts a node without distribution and a code server for
+// it with dir on its code path; stop stops both.
+func newCodeServer(dir string) (srv *hotload.Server, nd *node.Node, stop func(), err error) {
+	env := interp.NewEnv()
+	nd = node.New(node.Config{OnGoroutine: env.OnGoroutine})
+	env.Attach(nd)
+	srv, err = hotload.New(hotload.Config{Env: env, Dir: dir})
+	if err != nil {
+		_ = nd.StopTimeout(10 * time.Second)
+		return nil, nil, nil, err
+	}
+	return srv, nd, func() {
+		srv.Close()
+		_ = nd.StopTimeout(10 * time.Second)
+	}, nil
 }

@@ -4,13 +4,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/gerl-dev/gerl/hotload"
-	"github.com/gerl-dev/gerl/interp"
-	"github.com/gerl-dev/gerl/node"
+	"github.com/gerl-dev/gerl/hotload/hotloadtest"
 )
 
 // TestHotLoadRuns runs the hotload workload once and checks its JSON line
@@ -41,50 +38,41 @@ func TestHotLoadRuns(t *testing.T) {
 // benchServer is a node with a code server and the hotload module loaded.
 func benchServer(b *testing.B) (*hotload.Server, string) {
 	b.Helper()
-	dir := b.TempDir()
-	file := filepath.Join(dir, "counter.go")
-	if err := os.WriteFile(file, []byte(strings.ReplaceAll(hotloadModule, "STEP", "1")), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	env := interp.NewEnv()
-	nd := node.New(node.Config{OnGoroutine: env.OnGoroutine})
-	env.Attach(nd)
-	srv, err := hotload.New(hotload.Config{Env: env, Dir: dir})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		srv.Close()
-		nd.StopTimeout(10 * time.Second)
-	})
+	srv, file, stop := loadableServer(b)
+	b.Cleanup(stop)
 	if _, err := srv.Load("counter"); err != nil {
 		b.Fatal(err)
 	}
 	return srv, file
 }
 
+// loadableServer is a node with a code server and the hotload module
+// written to its code path, not loaded yet.
+func loadableServer(b *testing.B) (*hotload.Server, string, func()) {
+	b.Helper()
+	dir := b.TempDir()
+	file := filepath.Join(dir, "counter.go")
+	if err := os.WriteFile(file, []byte(hotloadtest.CounterModule(1)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	srv, _, stop, err := newCodeServer(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return srv, file, stop
+}
+
 // BenchmarkHotLoad is the first load of the module into a new node.
 func BenchmarkHotLoad(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		dir := b.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "counter.go"), []byte(strings.ReplaceAll(hotloadModule, "STEP", "1")), 0o644); err != nil {
-			b.Fatal(err)
-		}
-		env := interp.NewEnv()
-		nd := node.New(node.Config{OnGoroutine: env.OnGoroutine})
-		env.Attach(nd)
-		srv, err := hotload.New(hotload.Config{Env: env, Dir: dir})
-		if err != nil {
-			b.Fatal(err)
-		}
+		srv, _, stop := loadableServer(b)
 		b.StartTimer()
 		if _, err := srv.Load("counter"); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()
-		srv.Close()
-		nd.StopTimeout(10 * time.Second)
+		stop()
 		b.StartTimer()
 	}
 }

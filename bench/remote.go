@@ -241,29 +241,41 @@ func pinByName(name string) (int, bool) {
 	return 0, false
 }
 
+// connectedPair starts peers a and b under pin, starts server (a peer
+// command) on b and connects a to b. The caller closes c; on an error,
+// connectedPair has closed it.
+func connectedPair(pc PeerCmd, pin int, server string) (c *cluster, a, b *peerProc, err error) {
+	if c, err = newCluster(pc); err != nil {
+		return nil, nil, nil, err
+	}
+	defer func() {
+		if err != nil {
+			c.close()
+			c = nil
+		}
+	}()
+	if a, err = c.start("a", pinCPU(pin, 0)); err != nil {
+		return
+	}
+	if b, err = c.start("b", pinCPU(pin, 1)); err != nil {
+		return
+	}
+	if err = b.call(10*time.Second, nil, server); err != nil {
+		return
+	}
+	err = a.call(30*time.Second, nil, "ping %s", b.name)
+	return
+}
+
 // RemotePingPong is workload 4: node A does warmup then reps x n timed round
 // trips of {ping, Self, I} to the registered name pong on node B.
 func RemotePingPong(pc PeerCmd, n, warmup, reps, pin int) Result {
 	res := Result{Name: "remote_pingpong", Params: map[string]any{"n": n, "warmup": warmup, "reps": reps, "pin": pinName(pin), "pin_arg": pin}}
-	c, err := newCluster(pc)
+	c, a, b, err := connectedPair(pc, pin, "pong_server")
 	if err != nil {
 		return failed(res, err)
 	}
 	defer c.close()
-	a, err := c.start("a", pinCPU(pin, 0))
-	if err != nil {
-		return failed(res, err)
-	}
-	b, err := c.start("b", pinCPU(pin, 1))
-	if err != nil {
-		return failed(res, err)
-	}
-	if err := b.call(10*time.Second, nil, "pong_server"); err != nil {
-		return failed(res, err)
-	}
-	if err := a.call(30*time.Second, nil, "ping %s", b.name); err != nil {
-		return failed(res, err)
-	}
 	for rep := 0; rep < reps; rep++ {
 		var s map[string]float64
 		w := 0
@@ -284,25 +296,11 @@ func RemotePingPong(pc PeerCmd, n, warmup, reps, pin int) Result {
 // repetition of warmN, then reps.
 func RemoteThroughput(pc PeerCmd, n, warmN, reps, pin int) Result {
 	res := Result{Name: "remote_throughput", Params: map[string]any{"n": n, "reps": reps, "pin": pinName(pin), "pin_arg": pin}}
-	c, err := newCluster(pc)
+	c, a, b, err := connectedPair(pc, pin, "sink_server")
 	if err != nil {
 		return failed(res, err)
 	}
 	defer c.close()
-	a, err := c.start("a", pinCPU(pin, 0))
-	if err != nil {
-		return failed(res, err)
-	}
-	b, err := c.start("b", pinCPU(pin, 1))
-	if err != nil {
-		return failed(res, err)
-	}
-	if err := b.call(10*time.Second, nil, "sink_server"); err != nil {
-		return failed(res, err)
-	}
-	if err := a.call(30*time.Second, nil, "ping %s", b.name); err != nil {
-		return failed(res, err)
-	}
 	for rep := -1; rep < reps; rep++ {
 		size := n
 		if rep < 0 {

@@ -20,18 +20,7 @@ type Pid struct {
 }
 
 // String prints the pid as <node.id.creation>, e.g. <foo@vm.42.0>.
-func (p Pid) String() string {
-	var b strings.Builder
-	b.Grow(len(p.Node) + 24)
-	b.WriteByte('<')
-	b.WriteString(string(p.Node))
-	b.WriteByte('.')
-	b.WriteString(strconv.FormatUint(p.ID, 10))
-	b.WriteByte('.')
-	b.WriteString(strconv.FormatUint(uint64(p.Creation), 10))
-	b.WriteByte('>')
-	return b.String()
-}
+func (p Pid) String() string { return identString("<", p.Node, p.ID, p.Creation) }
 
 // IsZero reports whether p is the zero Pid, which names no process.
 func (p Pid) IsZero() bool { return p == Pid{} }
@@ -45,15 +34,18 @@ type Ref struct {
 }
 
 // String prints the ref as #Ref<node.id.creation>.
-func (r Ref) String() string {
+func (r Ref) String() string { return identString("#Ref<", r.Node, r.ID, r.Creation) }
+
+// identString prints a pid or ref: prefix, node.id.creation, then ">".
+func identString(prefix string, node Atom, id uint64, creation uint32) string {
 	var b strings.Builder
-	b.Grow(len(r.Node) + 28)
-	b.WriteString("#Ref<")
-	b.WriteString(string(r.Node))
+	b.Grow(len(prefix) + len(node) + 24)
+	b.WriteString(prefix)
+	b.WriteString(string(node))
 	b.WriteByte('.')
-	b.WriteString(strconv.FormatUint(r.ID, 10))
+	b.WriteString(strconv.FormatUint(id, 10))
 	b.WriteByte('.')
-	b.WriteString(strconv.FormatUint(uint64(r.Creation), 10))
+	b.WriteString(strconv.FormatUint(uint64(creation), 10))
 	b.WriteByte('>')
 	return b.String()
 }

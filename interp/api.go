@@ -191,11 +191,8 @@ func (e *Env) needCluster(what string) Cluster {
 
 // atomArg accepts an Atom or a string where a node or name is expected.
 func atomArg(what string, v any) (term.Atom, error) {
-	switch x := v.(type) {
-	case term.Atom:
-		return x, nil
-	case string:
-		return term.Atom(x), nil
+	if a, ok := term.AtomOf(v); ok {
+		return a, nil
 	}
 	return "", fmt.Errorf("%s: %s is not a name (want an atom or a string)", what, term.Format(v))
 }
@@ -434,7 +431,7 @@ func callEntry(fn any, args []any) (func(*node.Proc) (any, error), error) {
 		return nil, fmt.Errorf("%s is not a function", term.Format(fn))
 	}
 	var out []reflect.Value
-	wrapped, err := node.Entry(reflect.MakeFunc(procFuncOf(fv.Type()), func(in []reflect.Value) []reflect.Value {
+	wrapped, err := node.EntryOnce(reflect.MakeFunc(procFuncOf(fv.Type()), func(in []reflect.Value) []reflect.Value {
 		if fv.Type().IsVariadic() {
 			out = fv.CallSlice(in)
 		} else {

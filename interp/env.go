@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -150,12 +151,7 @@ func (e *Env) Lookup(name string) (any, bool) {
 func (e *Env) FuncNames() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make([]string, 0, len(e.funcs))
-	for n := range e.funcs {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(e.funcs))
 }
 
 // AddBuiltin adds a shell built-in (such as c or l from hot loading) to
@@ -188,12 +184,7 @@ func (e *Env) AddPackage(importPath string, symbols map[string]reflect.Value) {
 func (e *Env) Packages() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make([]string, 0, len(e.packages))
-	for p := range e.packages {
-		out = append(out, p)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(e.packages))
 }
 
 func (e *Env) sessionList() []*Session {

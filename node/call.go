@@ -39,6 +39,9 @@ func (p *Proc) Call(to any, request any, timeout time.Duration) (any, error) {
 // CallContext is Call that also gives up when ctx is done, returning ctx's
 // error; the monitor is removed and a late reply dropped as for a timeout.
 func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout time.Duration) (any, error) {
+	if _, _, err := p.node.resolve(to); err != nil {
+		return nil, fmt.Errorf("call: %w", err) // as Send: an error, where Monitor would panic
+	}
 	ref := p.Monitor(to)
 	p.mu.Lock()
 	e := p.extLocked()
@@ -47,6 +50,16 @@ func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout tim
 	}
 	e.calls[ref] = struct{}{}
 	p.mu.Unlock()
+	// answers matches what ends the call: its Reply, or its monitor's Down.
+	answers := func(m any) bool {
+		switch x := m.(type) {
+		case term.Reply:
+			return x.Ref == ref
+		case term.Down:
+			return x.Ref == ref
+		}
+		return false
+	}
 	defer func() {
 		// Once ref is out of calls, no Reply for it can be enqueued; one
 		// that came before and was not taken goes now, with its Down.
@@ -57,29 +70,13 @@ func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout tim
 		p.mu.Unlock()
 		if p.Alive() {
 			p.Demonitor(ref, false)
-			p.removeMatching(func(m any) bool {
-				switch x := m.(type) {
-				case term.Reply:
-					return x.Ref == ref
-				case term.Down:
-					return x.Ref == ref
-				}
-				return false
-			}, nil)
+			p.removeMatching(answers, nil)
 		}
 	}()
 	if err := p.Send(to, term.Call{From: p.Self(), Ref: ref, Request: request}); err != nil {
 		return nil, fmt.Errorf("call to %s: %w", term.Format(to), err)
 	}
-	msg, ok, err := p.ReceiveContext(ctx, func(m any) bool {
-		switch x := m.(type) {
-		case term.Reply:
-			return x.Ref == ref
-		case term.Down:
-			return x.Ref == ref
-		}
-		return false
-	}, timeout)
+	msg, ok, err := p.ReceiveContext(ctx, answers, timeout)
 	if err != nil {
 		return nil, fmt.Errorf("call to %s: %w", term.Format(to), err)
 	}

@@ -2,6 +2,7 @@ package node
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,7 +34,9 @@ func TestCall(t *testing.T) {
 	n, _ := newTestNode(t)
 	me := testProc(t, n)
 	srv, _ := n.Spawn(server)
-	n.Register("calc", srv)
+	if err := n.Register("calc", srv); err != nil {
+		t.Fatal(err)
+	}
 
 	v, err := me.Call(srv, term.T(term.A("add"), 2, 3), time.Second*10)
 	if err != nil || v != 5 {
@@ -72,8 +75,14 @@ func TestCall(t *testing.T) {
 		t.Fatalf("call to dead server: %v", err)
 	}
 	_, err = me.Call("calc", 1, waitTime)
-	if err == nil {
-		t.Fatal("call to a name whose process died succeeded")
+	if !errors.Is(err, ErrNotRegistered) {
+		t.Fatalf("call to a name whose process died: %v, want ErrNotRegistered", err)
+	}
+	noMessage(t, me)
+
+	// Not a pid or a name: an error, as Send gives, not a panic.
+	if _, err := me.Call(42, 1, waitTime); err == nil || !strings.Contains(err.Error(), "not a pid or a name") {
+		t.Fatalf("call to 42: %v", err)
 	}
 	noMessage(t, me)
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node/term"
 )
 
@@ -115,14 +114,21 @@ func TestSpawnLinkChainDiesTogether(t *testing.T) {
 	build = func(p *Proc, left int) {
 		if left > 0 {
 			p.SpawnLink(func(c *Proc) { build(c, left-1) })
+		} else {
+			p.Send(me.Self(), "built") // the last link is in place
 		}
 		waitForever(p)
 	}
 	head, ref := me.SpawnMonitor(func(p *Proc) { build(p, length) })
-	testkit.Eventually(t, waitTime, "the chain is built", func() bool { return n.ProcessCount() == length+2 })
-	me.Exit(head, term.A("cascade"))
+	sameTerm(t, recv(t, me), "built")
+	if c := n.ProcessCount(); c != length+2 {
+		t.Fatalf("%d processes, want the chain of %d, its head and the test's", c, length)
+	}
+	me.Exit(head, term.A("cascade")) // the signals spread before it returns
+	if c := n.ProcessCount(); c != 1 {
+		t.Fatalf("%d processes after the head's exit, want only the test's", c)
+	}
 	sameTerm(t, expectDown(t, me, ref), term.A("cascade"))
-	testkit.Eventually(t, waitTime, "the chain is gone", func() bool { return n.ProcessCount() == 1 })
 }
 
 func TestSpawnLinkIsAtomic(t *testing.T) {

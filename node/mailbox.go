@@ -283,7 +283,7 @@ func (p *Proc) Drain() []any {
 func (p *Proc) removeMatching(match func(any) bool, took func(any)) {
 	p.checkAlive()
 	if !p.receiving.CompareAndSwap(false, true) {
-		panic(fmt.Sprintf("gerl: two goroutines receive on process %s at once; only the process itself may receive", p.Self()))
+		p.concurrentReceive()
 	}
 	defer p.receiving.Store(false)
 	p.mu.Lock()

@@ -203,22 +203,12 @@ func (n *Node) resolve(target any) (term.Pid, term.Name, error) {
 		return term.Pid{}, t, nil
 	case term.Tuple:
 		if len(t) == 2 {
-			name, ok1 := atomOf(t[0])
-			node, ok2 := atomOf(t[1])
+			name, ok1 := term.AtomOf(t[0])
+			node, ok2 := term.AtomOf(t[1])
 			if ok1 && ok2 {
 				return term.Pid{}, term.Name{Name: name, Node: node}, nil
 			}
 		}
 	}
 	return term.Pid{}, term.Name{}, fmt.Errorf("%s is not a pid or a name (want a Pid, a registered name, or Name{name, node})", term.Format(target))
-}
-
-func atomOf(v any) (term.Atom, bool) {
-	switch x := v.(type) {
-	case term.Atom:
-		return x, true
-	case string:
-		return term.Atom(x), true
-	}
-	return "", false
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node/term"
@@ -72,16 +71,13 @@ func TestDemonitor(t *testing.T) {
 	if !me.Demonitor(ref, false) {
 		t.Fatal("demonitor of an active monitor reported inactive")
 	}
-	_, watch := me.SpawnMonitor(func(p *Proc) {}) // a Down that must arrive
-	me.Send(pid, "stop")
-	expectDown(t, me, watch)
+	me.Exit(pid, term.Kill) // returns once pid is dead and its signals are out
 	_, canary := me.SpawnMonitor(func(p *Proc) {})
 	expectDown(t, me, canary)
 	noMessage(t, me)
 
 	// demonitor with flush removes a Down that already arrived.
-	pid2, ref2 := me.SpawnMonitor(func(p *Proc) {})
-	_ = pid2
+	_, ref2 := me.SpawnMonitor(func(p *Proc) {})
 	testkit.Eventually(t, waitTime, "the Down arrived", func() bool { return me.MailboxLen() == 1 })
 	if me.Demonitor(ref2, true) {
 		t.Fatal("demonitor after the Down reported an active monitor")
@@ -125,7 +121,6 @@ func TestDownOrderAfterMessages(t *testing.T) {
 		sameTerm(t, recv(t, me), i)
 	}
 	sameTerm(t, expectDown(t, me, ref), term.Normal)
-	_ = time.Second
 }
 
 func TestMonitorUnregisteredNameDownNamesTheNode(t *testing.T) {
@@ -145,12 +140,14 @@ func TestCallDropsLateReply(t *testing.T) {
 	srv, _ := n.Spawn(func(p *Proc) {
 		c := p.Receive().(term.Call)
 		cancel()               // the caller gives up...
-		p.Reply(c, "answer")   // ...and the reply comes right after
+		p.Receive()            // (once it has, the test says so)
+		p.Reply(c, "answer")   // ...and the reply comes after
 		p.Send(c.From, "done") // a marker after the reply
 	})
 	if _, err := me.CallContext(ctx, srv, "q", waitTime); !errors.Is(err, context.Canceled) {
 		t.Fatalf("call: %v", err)
 	}
+	me.Send(srv, "reply now")
 	sameTerm(t, recv(t, me), "done") // the reply never landed
 	noMessage(t, me)
 }

@@ -224,8 +224,8 @@ func (p *Proc) OnExit(fn func(reason any)) {
 	p.extLocked().onExit = fn
 }
 
-// Spawn starts fn as a process; see Node.Spawn. It panics with the node's
-// stop error only if the node is stopping, which also ends p.
+// Spawn starts fn as a process; see Node.Spawn. If the node is stopping,
+// p ends too (reason shutdown); any other failure to spawn panics.
 func (p *Proc) Spawn(fn func(*Proc)) term.Pid {
 	pid, _, err := p.node.SpawnOpt(p, SpawnOptions{}, fn)
 	p.mustSpawn(err)
@@ -277,20 +277,18 @@ func (n *Node) admit(p *Proc, goroutine bool) bool {
 
 // run is the body of a process goroutine.
 func (p *Proc) run(fn func(*Proc)) {
-	returned := false
-	defer func() { p.finish(recover(), returned) }()
+	defer func() { p.finish(recover()) }()
 	if h := p.node.onGo; h != nil {
 		h(p, true)
 		defer h(p, false)
 	}
 	fn(p)
-	returned = true
 }
 
 // finish decides the exit reason of a process whose function has ended:
 // normal on return, the panic wrapped as {panic, Value} on a panic, or the
 // reason it was given if it was killed or called Exit.
-func (p *Proc) finish(r any, returned bool) {
+func (p *Proc) finish(r any) {
 	defer p.node.wg.Done()
 	switch {
 	case r != nil:
@@ -306,11 +304,10 @@ func (p *Proc) finish(r any, returned bool) {
 				"reason", term.Format(reason), "stack", string(debug.Stack()))
 		}
 		p.terminate(reason)
-	case returned:
-		p.terminate(term.Normal)
 	default:
-		// runtime.Goexit: p.Exit or a kill already set the reason; a Goexit
-		// the process made itself (t.FailNow in a test) counts as normal.
+		// Returned; or runtime.Goexit, where p.Exit or a kill has already
+		// set the reason (terminate is then a no-op) and a Goexit the
+		// process made itself (t.FailNow in a test) counts as normal.
 		p.terminate(term.Normal)
 	}
 	p.mu.Lock()

@@ -3,19 +3,18 @@ package node
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node/term"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-	os.Exit(0)
 }
 
 func TestSendReceiveOrder(t *testing.T) {
@@ -94,7 +93,7 @@ func TestSelectiveReceiveKeepsOthersInOrder(t *testing.T) {
 	for _, want := range []any{1, 2, 3} {
 		sameTerm(t, recv(t, me), want)
 	}
-	if _, ok := me.ReceiveMatch(isString, 10*time.Millisecond); ok {
+	if _, ok := me.ReceiveMatch(isString, 0); ok { // every message was sent before
 		t.Fatal("matched a message that is not there")
 	}
 }
@@ -243,6 +242,14 @@ func TestKillWakesBlockedReceiveAndSleep(t *testing.T) {
 		defer func() { cleanedUp <- "sleep" }()
 		p.Sleep(time.Hour)
 	})
+	// Kill them only once both wait: the point is to wake a blocked
+	// Receive and Sleep, not to stop processes that have not run yet.
+	for _, pid := range []term.Pid{blocked, sleeping} {
+		testkit.Eventually(t, waitTime, pid.String()+" to wait", func() bool {
+			info, ok := n.Info(pid)
+			return ok && info.Status == "waiting"
+		})
+	}
 	me.Exit(blocked, term.Kill)
 	me.Exit(sleeping, term.Kill)
 	sameTerm(t, expectDown(t, me, r1), term.Killed)
@@ -330,23 +337,28 @@ func TestConcurrentReceiveIsRefused(t *testing.T) {
 	n, _ := newTestNode(t)
 	me := testProc(t, n)
 	panicked := make(chan any, 1)
-	started := make(chan struct{})
+	second := make(chan struct{})
 	pid, _ := n.Spawn(func(p *Proc) {
 		go func() {
-			<-started
+			<-second
 			defer func() { panicked <- recover() }()
 			p.Receive()
 		}()
-		close(started)
 		p.Receive()
 	})
-	r := <-panicked
-	if r == nil || !strings.Contains(fmt.Sprint(r), "two goroutines receive") {
-		// The helper goroutine may have won the race and be the receiver:
-		// then the process's own Receive panicked and it crashed instead.
-		if info, ok := n.Info(pid); ok && info.Status != "exited" {
-			t.Fatalf("no refusal of a second receiver: %v", r)
+	// The second receiver starts once the process waits in its own.
+	testkit.Eventually(t, waitTime, "the process to wait in receive", func() bool {
+		info, ok := n.Info(pid)
+		return ok && info.Status == "waiting"
+	})
+	close(second)
+	select {
+	case r := <-panicked:
+		if r == nil || !strings.Contains(fmt.Sprint(r), "two goroutines receive") {
+			t.Fatalf("second receiver: %v, want the refusal", r)
 		}
+	case <-time.After(waitTime):
+		t.Fatal("the second receiver was not refused")
 	}
 	me.Exit(pid, term.Kill)
 }
@@ -376,6 +388,29 @@ func TestEntryStartsSeveralProcesses(t *testing.T) {
 	got := map[any]bool{recv(t, me): true, recv(t, me): true}
 	if !got[a] || !got[b] {
 		t.Fatalf("each process must get its own handle: got %v for %v and %v", got, a, b)
+	}
+}
+
+// TestEntryCopiesArgumentsPerProcess: each process an entry starts gets
+// its own copy of the arguments, as they were when Entry was called; what
+// one process does to its copy, the next one does not see.
+func TestEntryCopiesArgumentsPerProcess(t *testing.T) {
+	n, _ := newTestNode(t)
+	me := testProc(t, n)
+	data := []int{1, 2, 3}
+	entry, err := Entry(func(p *Proc, d []int, to term.Pid) {
+		d[0]++
+		p.Send(to, d[0])
+	}, data, me.Self())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[0] = 100 // after Entry: not seen by the processes
+	for i := 0; i < 3; i++ {
+		n.Spawn(entry)
+		if got := recv(t, me); got != 2 {
+			t.Fatalf("process %d saw d[0] = %v, want 2 (its own copy of [1 2 3])", i+1, got)
+		}
 	}
 }
 

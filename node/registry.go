@@ -45,7 +45,7 @@ func (r *registry) release(name term.Atom, p *Proc) {
 // Register gives the live local process pid the name. It fails if the name
 // is taken, the process already has a name, or the process does not exist.
 func (n *Node) Register(name term.Atom, pid term.Pid) error {
-	if !term.ValidName(name) || name == term.Undefined {
+	if !term.Registrable(name) {
 		return fmt.Errorf("register %q: %w (names are 1-255 bytes, no NUL, not undefined)", name, ErrBadName)
 	}
 	p := n.lookup(pid)

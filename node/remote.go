@@ -109,12 +109,14 @@ func (n *Node) DeliverSendName(name term.Atom, msg any) {
 // DeliverLink links the remote process from with the local process to. If
 // to does not exist, from receives an exit signal with reason noproc.
 func (n *Node) DeliverLink(from, to term.Pid) {
+	// The node's table first: if to dies right after addLink, its exit
+	// finds the entry there and removes it.
+	n.links.addLink(to, from)
 	p := n.lookup(to)
 	if p == nil || !p.addLink(from) {
+		n.links.removeLink(to, from)
 		_ = n.remoteFor().Exit(to, from, term.NoProc, true)
-		return
 	}
-	n.links.addLink(to, from)
 }
 
 // DeliverUnlink removes the link between remote from and local to.
@@ -148,11 +150,12 @@ func (n *Node) DeliverMonitor(watcher term.Pid, target term.Pid, name term.Atom,
 	if p != nil {
 		target = p.Self()
 	}
-	if p == nil || !p.addMonitor(ref, watcher) {
-		_ = n.remoteFor().Down(watcher, ref, target, term.NoProc)
-		return
-	}
+	// The node's table first, as in DeliverLink.
 	n.links.addMonitorIn(watcher.Node, ref, target)
+	if p == nil || !p.addMonitor(ref, watcher) {
+		n.links.removeMonitorIn(watcher.Node, ref)
+		_ = n.remoteFor().Down(watcher, ref, target, term.NoProc)
+	}
 }
 
 // DeliverDemonitor cancels the monitor ref a remote watcher held.

@@ -16,16 +16,31 @@ var (
 // spawn(M, F, Args) passes arguments: fn is any Go function; if its first
 // parameter is a *Proc, the process's handle is passed there, and args fill
 // the other parameters in order (a variadic last parameter takes the rest).
-// Each argument is copied with term.Copy, so the process shares no memory
+// Each argument is copied with term.Copy, so a process shares no memory
 // with its spawner, and converted to its parameter's type when that loses
 // nothing (an untyped constant like 5 fits an int64 parameter). If fn's
 // last result is an error and it returns one, the process exits with
 // reason {error, Message}.
 //
+// The function Entry returns may start any number of processes (a
+// supervisor restarts a child with it): each gets its own copy of the
+// arguments, as they were when Entry was called.
+//
 // Passing values as arguments is also the reliable way to give each process
 // of a loop its own values: closures created in a loop share the loop's
 // variables in the interpreter.
 func Entry(fn any, args ...any) (func(*Proc), error) {
+	return entry(fn, args, true)
+}
+
+// EntryOnce is Entry for a function that starts one process: it gets the
+// copies of the arguments made here, without copying them again. Starting
+// a second process with it would share them.
+func EntryOnce(fn any, args ...any) (func(*Proc), error) {
+	return entry(fn, args, false)
+}
+
+func entry(fn any, args []any, reusable bool) (func(*Proc), error) {
 	fv := reflect.ValueOf(fn)
 	if fv.Kind() != reflect.Func || fv.IsNil() {
 		return nil, fmt.Errorf("spawn: %s is not a function", term.Format(fn))
@@ -43,7 +58,7 @@ func Entry(fn any, args ...any) (func(*Proc), error) {
 	case !ft.IsVariadic() && len(args) != params:
 		return nil, fmt.Errorf("spawn: %s wants %d arguments, got %d", ft, params, len(args))
 	}
-	in := make([]reflect.Value, first, first+len(args))
+	in := make([]reflect.Value, len(args))
 	for i, a := range args {
 		var pt reflect.Type
 		if ft.IsVariadic() && first+i >= ft.NumIn()-1 {
@@ -59,17 +74,21 @@ func Entry(fn any, args ...any) (func(*Proc), error) {
 		if err != nil {
 			return nil, fmt.Errorf("spawn: argument %d: %w", i+1, err)
 		}
-		in = append(in, v)
+		in[i] = v
 	}
 	returnsErr := ft.NumOut() > 0 && ft.Out(ft.NumOut()-1) == errorType
 	return func(p *Proc) {
-		args := in
+		call := make([]reflect.Value, 0, first+len(in))
 		if withProc {
-			// Each call gets its own argument slice: the same entry may
-			// start several processes.
-			args = append([]reflect.Value{reflect.ValueOf(p)}, in[1:]...)
+			call = append(call, reflect.ValueOf(p))
 		}
-		out := fv.Call(args)
+		for _, v := range in {
+			if reusable {
+				v = copyArg(v)
+			}
+			call = append(call, v)
+		}
+		out := fv.Call(call)
 		if returnsErr {
 			if err, _ := out[len(out)-1].Interface().(error); err != nil {
 				p.ExitSelf(term.Tuple{term.Atom("error"), err.Error()})
@@ -78,11 +97,33 @@ func Entry(fn any, args ...any) (func(*Proc), error) {
 	}, nil
 }
 
+// copyArg returns a private copy of an argument Entry has checked and
+// converted already, so it cannot fail.
+func copyArg(v reflect.Value) reflect.Value {
+	if !v.IsValid() || !v.CanInterface() || (isNilable(v.Kind()) && v.IsNil()) {
+		return v
+	}
+	c, err := term.Copy(v.Interface())
+	if err != nil {
+		panic(fmt.Sprintf("gerl: copying a checked spawn argument: %v", err))
+	}
+	out := reflect.New(v.Type()).Elem()
+	out.Set(reflect.ValueOf(c).Convert(v.Type()))
+	return out
+}
+
+func isNilable(k reflect.Kind) bool {
+	switch k {
+	case reflect.Interface, reflect.Slice, reflect.Map, reflect.Pointer, reflect.Func, reflect.Chan:
+		return true
+	}
+	return false
+}
+
 // convertArg makes v a value of type t, when that loses nothing.
 func convertArg(v any, t reflect.Type) (reflect.Value, error) {
 	if v == nil {
-		switch t.Kind() {
-		case reflect.Interface, reflect.Slice, reflect.Map, reflect.Pointer, reflect.Func, reflect.Chan:
+		if isNilable(t.Kind()) {
 			return reflect.Zero(t), nil
 		}
 		return reflect.Value{}, fmt.Errorf("cannot use nil as %s", t)
@@ -116,14 +157,14 @@ func isNumber(k reflect.Kind) bool {
 // SpawnFunc starts fn with args as a process (see Entry for how arguments
 // are passed), with the options of SpawnOpt. opts.Func defaults to fn's name.
 func (n *Node) SpawnFunc(parent *Proc, opts SpawnOptions, fn any, args ...any) (term.Pid, term.Ref, error) {
-	entry, err := Entry(fn, args...)
+	run, err := EntryOnce(fn, args...)
 	if err != nil {
 		return term.Pid{}, term.Ref{}, err
 	}
 	if opts.Func == "" {
 		opts.Func = FuncName(fn)
 	}
-	return n.SpawnOpt(parent, opts, entry)
+	return n.SpawnOpt(parent, opts, run)
 }
 
 // FuncName names fn as introspection and crash reports show it: its Go

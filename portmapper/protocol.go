@@ -233,15 +233,7 @@ func (r Request) AppendFrame(dst []byte) []byte {
 	dst = append(dst, 0, 0, r.Op)
 	switch r.Op {
 	case tagAlive2Req:
-		n := r.Node
-		dst = binary.BigEndian.AppendUint16(dst, uint16(n.Port))
-		dst = append(dst, n.Type, n.Protocol)
-		dst = binary.BigEndian.AppendUint16(dst, n.Highest)
-		dst = binary.BigEndian.AppendUint16(dst, n.Lowest)
-		dst = binary.BigEndian.AppendUint16(dst, uint16(len(n.Name)))
-		dst = append(dst, n.Name...)
-		dst = binary.BigEndian.AppendUint16(dst, uint16(len(n.Extra)))
-		dst = append(dst, n.Extra...)
+		dst = r.Node.appendFields(dst)
 	case tagPort2Req, tagStopReq:
 		dst = append(dst, r.Name...)
 	}
@@ -296,7 +288,13 @@ func appendPort2Resp(dst []byte, n *NodeInfo) []byte {
 	if n == nil {
 		return append(dst, tagPort2Resp, 1)
 	}
-	dst = append(dst, tagPort2Resp, 0)
+	return n.appendFields(append(dst, tagPort2Resp, 0))
+}
+
+// appendFields appends n as ALIVE2_REQ and PORT2_RESP both carry it: port,
+// node type, protocol, highest and lowest version, then name and extra,
+// each with a 2-byte length.
+func (n *NodeInfo) appendFields(dst []byte) []byte {
 	dst = binary.BigEndian.AppendUint16(dst, uint16(n.Port))
 	dst = append(dst, n.Type, n.Protocol)
 	dst = binary.BigEndian.AppendUint16(dst, n.Highest)

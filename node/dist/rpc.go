@@ -58,7 +58,7 @@ func prepareCall(fn any, args []any) (func(*node.Proc), *outcome, error) {
 		res.done = true
 		return nil
 	})
-	entry, err := node.Entry(wrapper.Interface(), args...)
+	entry, err := node.EntryOnce(wrapper.Interface(), args...)
 	if err != nil {
 		return nil, nil, err
 	}

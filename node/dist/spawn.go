@@ -172,7 +172,7 @@ func (d *Dist) serveSpawn(c *conn, m message) {
 		reply(statusNoFunc, nil, fmt.Sprintf("%s knows no function %q", d.name, m.fn))
 		return
 	}
-	entry, err := node.Entry(fn, m.args...)
+	entry, err := node.EntryOnce(fn, m.args...)
 	if err != nil {
 		reply(statusBadArgs, nil, err.Error())
 		return

@@ -42,7 +42,9 @@ func (s *Sup) Sub(target any) *Sup {
 }
 
 // Pid returns the supervisor's pid: the one it started with, or, for a
-// handle on a name of this node, the name's current owner (zero if none).
+// handle on a registered name (an Atom or string), the name's current
+// owner on this node (zero if none). A handle on a name of another node
+// gives the zero pid.
 func (s *Sup) Pid() term.Pid {
 	switch t := s.to.(type) {
 	case term.Pid:
@@ -78,14 +80,7 @@ type ChildInfo struct {
 // Restart}, plus supervisor for a nested supervisor, plus the name when it
 // has one.
 func (c ChildInfo) String() string {
-	var pid any = term.Undefined
-	switch {
-	case !c.Pid.IsZero():
-		pid = c.Pid
-	case c.Restarting:
-		pid = atomRestarting
-	}
-	t := term.T(c.ID, pid, term.Atom(c.Restart.String()))
+	t := term.T(c.ID, childTerm(c.Pid, c.Restarting), term.Atom(c.Restart.String()))
 	if c.Supervisor {
 		t = append(t, atomSupervisor)
 	}
@@ -130,19 +125,19 @@ func decodeChild(e any) (ChildInfo, bool) {
 	}
 	var info ChildInfo
 	var ok1, ok2 bool
-	info.ID, ok1 = atomOf(t[0])
+	info.ID, ok1 = term.AtomOf(t[0])
 	switch x := t[1].(type) {
 	case term.Pid:
 		info.Pid = x
 	case term.Atom:
 		info.Restarting = x == atomRestarting
 	}
-	r, _ := atomOf(t[2])
+	r, _ := term.AtomOf(t[2])
 	info.Restart, ok2 = parseRestart(r)
-	if name, _ := atomOf(t[3]); name != term.Undefined {
+	if name, _ := term.AtomOf(t[3]); name != term.Undefined {
 		info.Name = name
 	}
-	typ, _ := atomOf(t[4])
+	typ, _ := term.AtomOf(t[4])
 	info.Supervisor = typ == atomSupervisor
 	return info, ok1 && ok2 && (typ == atomSupervisor || typ == atomWorker)
 }
@@ -153,7 +148,10 @@ func (s *Sup) CountChildren() (Counts, error) {
 	if err != nil {
 		return Counts{}, err
 	}
-	list, _ := r.([]any)
+	list, ok := r.([]any)
+	if !ok {
+		return Counts{}, s.errorf("count_children", "unexpected reply %s", term.Format(r))
+	}
 	var c Counts
 	fields := map[term.Atom]*int{"specs": &c.Specs, "active": &c.Active, "supervisors": &c.Supervisors, "workers": &c.Workers}
 	for _, e := range list {
@@ -161,7 +159,7 @@ func (s *Sup) CountChildren() (Counts, error) {
 		if !ok || len(t) != 2 {
 			return Counts{}, s.errorf("count_children", "unexpected reply %s", term.Format(r))
 		}
-		k, _ := atomOf(t[0])
+		k, _ := term.AtomOf(t[0])
 		v, ok := intOf(t[1])
 		if f := fields[k]; f != nil && ok {
 			*f = v
@@ -285,6 +283,7 @@ func (s *Sup) client(what string, f func(p *node.Proc) error) (err error) {
 		return fmt.Errorf("supervisor %s: %s: %w", s, what, err)
 	}
 	defer func() {
+		_ = s.node.Exit(p.Self(), term.Kill) // first: also when f panics
 		if r := recover(); r != nil {
 			ee, ok := r.(*node.ExitError)
 			if !ok || ee.Pid != p.Self() {
@@ -292,7 +291,6 @@ func (s *Sup) client(what string, f func(p *node.Proc) error) (err error) {
 			}
 			err = ee
 		}
-		_ = s.node.Exit(p.Self(), term.Kill)
 		if err != nil {
 			err = fmt.Errorf("supervisor %s: %s: %w", s, what, err)
 		}

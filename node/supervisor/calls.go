@@ -39,7 +39,7 @@ func (s *supervisor) handleCall(c term.Call) bool {
 			}
 			break
 		}
-		id, ok := atomOf(req[1])
+		id, ok := term.AtomOf(req[1])
 		if !ok {
 			break
 		}
@@ -59,16 +59,22 @@ func (s *supervisor) handleCall(c term.Call) bool {
 	return true
 }
 
+// childTerm is a child's process as which_children shows it: its pid,
+// restarting while a failed restart waits to be retried, or undefined.
+func childTerm(pid term.Pid, restarting bool) any {
+	switch {
+	case !pid.IsZero():
+		return pid
+	case restarting:
+		return atomRestarting
+	}
+	return term.Undefined
+}
+
 func (s *supervisor) whichChildren() []any {
 	list := make([]any, 0, len(s.children))
 	for _, c := range s.children {
-		var pid any = term.Undefined
-		switch {
-		case !c.pid.IsZero():
-			pid = c.pid
-		case c.restarting:
-			pid = atomRestarting
-		}
+		pid := childTerm(c.pid, c.restarting)
 		var name any = term.Undefined
 		if n := c.regName(); n != "" {
 			name = n
@@ -111,14 +117,9 @@ func (s *supervisor) terminateChild(id term.Atom) any {
 // restartChild starts a child that is in the spec but not running. It does
 // not count against the restart intensity (nothing crashed).
 func (s *supervisor) restartChild(id term.Atom) any {
-	c := s.byID(id)
-	switch {
-	case c == nil:
-		return term.T(atomError, atomNotFound)
-	case c.restarting:
-		return term.T(atomError, atomRestarting)
-	case !c.pid.IsZero():
-		return term.T(atomError, atomRunning)
+	c, refusal := s.stoppedChild(id)
+	if refusal != nil {
+		return refusal
 	}
 	pid, reason := s.startChild(c)
 	if reason != nil {
@@ -129,17 +130,27 @@ func (s *supervisor) restartChild(id term.Atom) any {
 }
 
 func (s *supervisor) deleteChild(id term.Atom) any {
-	c := s.byID(id)
-	switch {
-	case c == nil:
-		return term.T(atomError, atomNotFound)
-	case c.restarting:
-		return term.T(atomError, atomRestarting)
-	case !c.pid.IsZero():
-		return term.T(atomError, atomRunning)
+	c, refusal := s.stoppedChild(id)
+	if refusal != nil {
+		return refusal
 	}
 	s.remove(c)
 	return term.OK
+}
+
+// stoppedChild returns the child id if it is in the spec and not running
+// (nor waiting to restart), or else the {error, Why} to answer.
+func (s *supervisor) stoppedChild(id term.Atom) (*child, any) {
+	c := s.byID(id)
+	switch {
+	case c == nil:
+		return nil, term.T(atomError, atomNotFound)
+	case c.restarting:
+		return nil, term.T(atomError, atomRestarting)
+	case !c.pid.IsZero():
+		return nil, term.T(atomError, atomRunning)
+	}
+	return c, nil
 }
 
 // startDynamic adds the child the caller left under ref and starts it,

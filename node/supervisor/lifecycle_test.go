@@ -100,7 +100,7 @@ func TestSupervisorExitReachesParent(t *testing.T) {
 	n, _ := newTestNode(t)
 	me := testProc(t, n)
 	got := make(chan *Sup, 1)
-	parent, parentRef := me.SpawnMonitor(func(p *node.Proc) {
+	_, parentRef := me.SpawnMonitor(func(p *node.Proc) {
 		sup, err := StartLink(p, abcSpec(term.Pid{}))
 		if err != nil {
 			panic(err)
@@ -115,7 +115,6 @@ func TestSupervisorExitReachesParent(t *testing.T) {
 	_ = me.Send(a, term.T(term.A("exit"), term.A("boom")))
 	sameTerm(t, expectDown(t, me, supRef), term.Shutdown)
 	sameTerm(t, expectDown(t, me, parentRef), term.Shutdown)
-	_ = parent
 }
 
 // TestStop: children terminated in reverse order, the supervisor exits

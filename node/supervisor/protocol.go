@@ -142,7 +142,7 @@ func replyError(reply any) error {
 		case what.Tag() == atomAlreadyStarted && len(what) == 2:
 			return fmt.Errorf("%w as %s", ErrAlreadyStarted, term.Format(what[1]))
 		case what.Tag() == atomFailedToStart && len(what) == 3:
-			id, _ := atomOf(what[1])
+			id, _ := term.AtomOf(what[1])
 			return &StartError{ID: id, Reason: what[2]}
 		}
 	}
@@ -165,16 +165,6 @@ func okAtom(reply any) error {
 		return nil
 	}
 	return replyError(reply)
-}
-
-func atomOf(v any) (term.Atom, bool) {
-	switch x := v.(type) {
-	case term.Atom:
-		return x, true
-	case string:
-		return term.Atom(x), true
-	}
-	return "", false
 }
 
 // isShutdownReason reports whether a child that exited with reason ended

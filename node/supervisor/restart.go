@@ -90,7 +90,7 @@ func (s *supervisor) restartGroup(group []*child) *child {
 // one: TerminateChild, DeleteChild or a restart of its group may have
 // settled it meanwhile.
 func (s *supervisor) tryAgain(id any) {
-	a, ok := atomOf(id)
+	a, ok := term.AtomOf(id)
 	if !ok {
 		return
 	}

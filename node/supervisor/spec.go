@@ -181,9 +181,7 @@ type config struct {
 // childSpec is a checked Child.
 type childSpec struct {
 	id       term.Atom
-	start    func(*node.Proc) // nil when fn is used
-	fn       any
-	args     []any // private copies, made when the spec was checked
+	start    func(*node.Proc) // Start, or node.Entry(Fn, Args...); nil for a nested supervisor
 	funcName string
 	restart  Restart
 	shutdown time.Duration // > 0, BrutalKill or Infinity
@@ -221,7 +219,7 @@ func (spec Spec) checkAt(depth int) (config, error) {
 		period:    spec.Period,
 		now:       spec.now,
 	}
-	if spec.Name != "" && !validName(spec.Name) {
+	if spec.Name != "" && !term.Registrable(spec.Name) {
 		return config{}, fmt.Errorf("%w: supervisor name %q: names are 1-255 bytes, no NUL, not undefined", ErrInvalidSpec, spec.Name)
 	}
 	if spec.Strategy > RestForOne {
@@ -310,21 +308,14 @@ func (c Child) checkAt(depth int) (childSpec, error) {
 	case c.Start != nil:
 		cs.funcName = node.FuncName(c.Start)
 	case c.Fn != nil:
-		// Entry checks fn and the arguments; each start calls it again on
-		// private copies of the arguments.
-		if _, err := node.Entry(c.Fn, c.Args...); err != nil {
+		// Entry checks fn and the arguments and copies them; each start
+		// gets its own copy of those.
+		start, err := node.Entry(c.Fn, c.Args...)
+		if err != nil {
 			return childSpec{}, fmt.Errorf("%w: %s: %v", ErrInvalidSpec, what, err)
 		}
-		cs.fn = c.Fn
+		cs.start = start
 		cs.funcName = node.FuncName(c.Fn)
-		cs.args = make([]any, len(c.Args))
-		for i, a := range c.Args {
-			cp, err := term.Copy(a)
-			if err != nil {
-				return childSpec{}, fmt.Errorf("%w: %s: argument %d: %v", ErrInvalidSpec, what, i+1, err)
-			}
-			cs.args[i] = cp
-		}
 	default:
 		return childSpec{}, fmt.Errorf("%w: %s: no start function (set Start, or Fn and Args, or Supervisor)", ErrInvalidSpec, what)
 	}
@@ -337,19 +328,10 @@ func (c Child) checkAt(depth int) (childSpec, error) {
 	case c.Shutdown < 0 && c.Shutdown != BrutalKill && c.Shutdown != Infinity:
 		return childSpec{}, fmt.Errorf("%w: %s: shutdown %v is negative (use BrutalKill or Infinity)", ErrInvalidSpec, what, c.Shutdown)
 	}
-	if c.Name != "" && !validName(c.Name) {
+	if c.Name != "" && !term.Registrable(c.Name) {
 		return childSpec{}, fmt.Errorf("%w: %s: name %q: names are 1-255 bytes, no NUL, not undefined", ErrInvalidSpec, what, c.Name)
 	}
 	return cs, nil
-}
-
-// entry returns a fresh process function for one incarnation of a worker
-// child (a nested supervisor's is made by supervisor.nestedChild).
-func (cs *childSpec) entry() (func(*node.Proc), error) {
-	if cs.start != nil {
-		return cs.start, nil
-	}
-	return node.Entry(cs.fn, cs.args...)
 }
 
 // shutdownTerm is the child's shutdown as OTP writes it: brutal_kill,
@@ -362,8 +344,4 @@ func (cs *childSpec) shutdownTerm() any {
 		return term.Atom("infinity")
 	}
 	return cs.shutdown.Milliseconds()
-}
-
-func validName(name term.Atom) bool {
-	return term.ValidName(name) && name != term.Undefined
 }

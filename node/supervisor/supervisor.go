@@ -221,10 +221,7 @@ func (s *supervisor) startChild(c *child) (term.Pid, any) {
 		ack = s.n.MakeRef()
 		fn = s.nestedChild(c.sup, ack)
 	} else {
-		var err error
-		if fn, err = c.entry(); err != nil { // checked with the spec, so not expected
-			return term.Pid{}, s.startFailed(c, term.T(atomError, err.Error()))
-		}
+		fn = c.start
 		if c.name != "" {
 			ack = s.n.MakeRef()
 			fn = registering(fn, c.name, s.p.Self(), ack)

@@ -157,7 +157,11 @@ func copyAny(v any, depth int) (any, error) {
 		return nil, tooDeep()
 	}
 	rv := reflect.ValueOf(v)
-	out, err := copyValue(rv, depth)
+	ct, err := Canonical(rv.Type())
+	if err != nil {
+		return nil, err
+	}
+	out, err := copyValue(rv, ct, depth)
 	if err != nil {
 		return nil, err
 	}
@@ -177,13 +181,11 @@ func copySlice[S ~[]any](x S, depth int) (any, error) {
 	return out, nil
 }
 
-// copyValue copies rv into a value of its canonical type.
-func copyValue(rv reflect.Value, depth int) (reflect.Value, error) {
+// copyValue copies rv into a value of ct, the canonical form of its type
+// (checked by the caller: the elements of a checked container need no
+// check of their own).
+func copyValue(rv reflect.Value, ct reflect.Type, depth int) (reflect.Value, error) {
 	t := rv.Type()
-	ct, err := Canonical(t)
-	if err != nil {
-		return reflect.Value{}, err
-	}
 	switch t.Kind() {
 	case reflect.Bool, reflect.String, reflect.Float32, reflect.Float64,
 		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
@@ -242,11 +244,11 @@ func copyValue(rv reflect.Value, depth int) (reflect.Value, error) {
 		for iter.Next() {
 			k, err := copyKey(iter.Key(), ct.Key())
 			if err != nil {
-				return reflect.Value{}, at(err, "[key "+sprint(iter.Key().Interface())+"]")
+				return reflect.Value{}, at(err, "[key "+Format(iter.Key().Interface())+"]")
 			}
-			e, err := copyValue(iter.Value(), depth+1)
+			e, err := copyValue(iter.Value(), ct.Elem(), depth+1)
 			if err != nil {
-				return reflect.Value{}, at(err, "["+sprint(iter.Key().Interface())+"]")
+				return reflect.Value{}, at(err, "["+Format(iter.Key().Interface())+"]")
 			}
 			out.SetMapIndex(k, e)
 		}
@@ -265,7 +267,7 @@ func copyElems(dst, src reflect.Value, depth int) error {
 		return nil
 	}
 	for i := 0; i < src.Len(); i++ {
-		e, err := copyValue(src.Index(i), depth+1)
+		e, err := copyValue(src.Index(i), dt, depth+1)
 		if err != nil {
 			return at(err, index(i))
 		}
@@ -304,15 +306,22 @@ var (
 	pidType   = reflect.TypeOf(Pid{})
 	refType   = reflect.TypeOf(Ref{})
 	tupleType = reflect.TypeOf(Tuple(nil))
+
+	nameType     = reflect.TypeFor[Name]()
+	downType     = reflect.TypeFor[Down]()
+	exitType     = reflect.TypeFor[Exit]()
+	nodeUpType   = reflect.TypeFor[NodeUp]()
+	nodeDownType = reflect.TypeFor[NodeDown]()
+	callType     = reflect.TypeFor[Call]()
+	replyType    = reflect.TypeFor[Reply]()
 )
 
-// ownTypes are gerl's named types: they keep their identity when sent.
+// isOwnType reports whether t is one of gerl's named types, which keep
+// their identity when sent.
 func isOwnType(t reflect.Type) bool {
 	switch t {
-	case atomType, pidType, refType, tupleType,
-		reflect.TypeOf(Name{}), reflect.TypeOf(Down{}), reflect.TypeOf(Exit{}),
-		reflect.TypeOf(NodeUp{}), reflect.TypeOf(NodeDown{}),
-		reflect.TypeOf(Call{}), reflect.TypeOf(Reply{}):
+	case atomType, pidType, refType, tupleType, nameType, downType, exitType,
+		nodeUpType, nodeDownType, callType, replyType:
 		return true
 	}
 	return false

@@ -20,8 +20,6 @@ func Format(v any) string {
 	return b.String()
 }
 
-func sprint(v any) string { return Format(v) }
-
 // FormatAtom renders an atom as erl does: bare when it is a lowercase name
 // of letters, digits, _ and @; single-quoted otherwise.
 func FormatAtom(a Atom) string {

@@ -47,6 +47,19 @@ func T(elems ...any) Tuple { return Tuple(elems) }
 // A converts a string to an Atom. It is the terse form of Atom(s).
 func A(s string) Atom { return Atom(s) }
 
+// AtomOf accepts an Atom, or a string as the atom of that name, where a
+// name is expected (a registered name, a node, a child id). ok is false
+// for any other value.
+func AtomOf(v any) (a Atom, ok bool) {
+	switch x := v.(type) {
+	case Atom:
+		return x, true
+	case string:
+		return Atom(x), true
+	}
+	return "", false
+}
+
 // Tag returns the first element of t when it is an atom, and "" otherwise.
 // It makes matching on tagged tuples short: t.Tag() == "ping".
 func (t Tuple) Tag() Atom {
@@ -143,7 +156,7 @@ func PanicReason(v any) Tuple {
 	if c, err := Copy(v); err == nil {
 		return Tuple{PanicTag, c}
 	}
-	return Tuple{PanicTag, sprint(v)}
+	return Tuple{PanicTag, Format(v)}
 }
 
 // IsNormal reports whether reason is the atom normal.
@@ -158,6 +171,10 @@ func validAtomName(name string) bool {
 	return name != "" && len(name) <= 255 && !strings.ContainsRune(name, 0)
 }
 
-// ValidName reports whether name can be registered or used as the name part
-// of a node: non-empty, at most 255 bytes, no NUL byte.
+// ValidName reports whether name can be used as the name part of a node
+// or as a child id: non-empty, at most 255 bytes, no NUL byte.
 func ValidName(name Atom) bool { return validAtomName(string(name)) }
+
+// Registrable reports whether a process can be registered as name: a
+// ValidName other than undefined (which whereis answers for "nobody").
+func Registrable(name Atom) bool { return ValidName(name) && name != Undefined }

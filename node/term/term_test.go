@@ -87,7 +87,10 @@ func TestCopyRejectsUnsendable(t *testing.T) {
 				t.Fatalf("error %v does not match ErrUnsendable", err)
 			}
 			var ue *UnsendableError
-			if !errors.As(err, &ue) || ue.Path != tc.path {
+			if !errors.As(err, &ue) {
+				t.Fatalf("error %q is not an *UnsendableError", err)
+			}
+			if ue.Path != tc.path {
 				t.Fatalf("error %q: path %q, want %q", err, ue.Path, tc.path)
 			}
 			if !strings.Contains(err.Error(), tc.contains) {

@@ -56,11 +56,20 @@ type Codec struct {
 	mu     sync.Mutex // protects following
 	descOf map[reflect.Type]string
 	typeOf map[string]reflect.Type
+	made   int // types built from descriptors peers sent (see maxMadeTypes)
 }
 
-// maxTypeCache bounds each descriptor cache, so a peer sending endless new
-// type descriptors cannot grow memory.
+// maxTypeCache bounds the cache of descriptors of local types.
 const maxTypeCache = 4096
+
+// maxMadeTypes bounds how many slice, array and map types the descriptors
+// peers send may make the codec build. Go keeps every type reflect builds
+// for the life of the process, so without a bound a peer sending endless
+// new descriptors ([1]int8, [2]int8, ...) would grow memory without end.
+// A message whose descriptor would pass it is refused (the connection
+// closes as on any malformed frame). Parsed descriptors are all cached, so
+// the cache is bounded by the same number.
+const maxMadeTypes = 4096
 
 // NewCodec returns a Codec.
 func NewCodec() *Codec {

@@ -2,9 +2,11 @@ package dist
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -275,14 +277,7 @@ func TestDecodeHostile(t *testing.T) {
 	for i := range good {
 		cases = append(cases, good[:i])
 	}
-	bad := func(desc string, val []byte) []byte {
-		e := newEncoder(c)
-		start := e.beginExt32(extTyped)
-		_ = e.enc.EncodeString(desc)
-		e.w.b = append(e.w.b, val...)
-		e.endExt(start)
-		return e.w.b
-	}
+	bad := func(desc string, val []byte) []byte { return typedFrame(c, desc, val) }
 	cases = append(cases,
 		bad("[1099511627775]int", []byte{0xdd, 0, 0, 0, 1, 1}),
 		bad("[100000000][100000000]int", []byte{0x91, 0x91, 1}),
@@ -338,6 +333,64 @@ func BenchmarkDecodePing(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := c.DecodeTerm(buf); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestTypeDescriptorBudget: a peer cannot make the codec build composite
+// types without end (reflect keeps them all); descriptors seen before
+// still work once the budget is spent.
+func TestTypeDescriptorBudget(t *testing.T) {
+	c := NewCodec()
+	for i := 1; i <= maxMadeTypes; i++ {
+		if _, err := c.parse(fmt.Sprintf("[%d]int8", i)); err != nil {
+			t.Fatalf("descriptor %d: %v", i, err)
+		}
+	}
+	if _, err := c.parse(fmt.Sprintf("[%d]int8", maxMadeTypes+1)); err == nil || !strings.Contains(err.Error(), "refusing new ones") {
+		t.Fatalf("one type past the budget: %v", err)
+	}
+	if _, err := c.parse("[1]int8"); err != nil {
+		t.Fatalf("a descriptor seen before: %v", err)
+	}
+	if _, err := c.parse("int64"); err != nil {
+		t.Fatalf("a basic type: %v", err)
+	}
+}
+
+// typedFrame encodes a typed value by hand: the descriptor desc, then the
+// raw bytes val as its value.
+func typedFrame(c *Codec, desc string, val []byte) []byte {
+	e := newEncoder(c)
+	start := e.beginExt32(extTyped)
+	_ = e.enc.EncodeString(desc)
+	e.w.b = append(e.w.b, val...)
+	e.endExt(start)
+	return e.w.b
+}
+
+// TestDecodeAllocatesOnlyWhatTheFrameHolds: a typed value that declares
+// more elements than its frame can hold is refused before its memory is
+// allocated.
+func TestDecodeAllocatesOnlyWhatTheFrameHolds(t *testing.T) {
+	c := NewCodec()
+	// Each frame is 1 MB: its header declares far more than that.
+	pad := make([]byte, 1<<20)
+	frames := map[string][]byte{
+		"an array of 60M bytes": typedFrame(c, "[60000000]int8", append([]byte{0x95, 1, 2, 3, 4, 5}, pad...)),
+		"60k arrays of 1000":    typedFrame(c, "[][1000]int8", append([]byte{0xdc, 0xea, 0x60, 0xdc, 0x03, 0xe8}, pad...)),
+		"a map of 60k entries":  typedFrame(c, "map[int64][1000]int8", append([]byte{0xde, 0xea, 0x60, 1}, pad...)),
+	}
+	for name, frame := range frames {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := c.DecodeTerm(frame)
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: %v, want ErrMalformed", name, err)
+		}
+		if d := after.TotalAlloc - before.TotalAlloc; d > 4<<20 {
+			t.Errorf("%s: a %d-byte frame allocated %d bytes before it was refused", name, len(frame), d)
 		}
 	}
 }

@@ -27,6 +27,7 @@ type decoder struct {
 	strs    map[string]string
 	pids    [2]cachedIdent // the last pids decoded, by their wire bytes
 	nextPid int
+	alloc   uint64 // bytes typed values may still take in this frame (see charge)
 }
 
 // cachedIdent remembers the wire bytes of a pid and the pid they decode
@@ -49,6 +50,7 @@ func (c *Codec) getDecoder(b []byte) *decoder {
 	d := c.decPool.Get().(*decoder)
 	d.rd.Reset(b)
 	d.buf = b
+	d.alloc = maxGoBytesPerWireByte*uint64(len(b)) + allocSlack
 	return d
 }
 
@@ -616,10 +618,15 @@ func (d *decoder) typedExt(want int8) (any, error) {
 	return v, nil
 }
 
-// maxGoBytesPerWireByte bounds the memory a fixed-size array may take per
-// byte of frame left: every element costs at least one byte on the wire,
-// and no canonical element type is larger than this.
-const maxGoBytesPerWireByte = 128
+// maxGoBytesPerWireByte bounds the memory the typed values (slices,
+// arrays, maps of Go types) of one frame may take, per byte of the frame:
+// every element costs at least one byte on the wire, and the largest
+// honest ratio, [N][M]any counted once for the outer array and once for
+// each inner one, is 32. allocSlack is added for small frames.
+const (
+	maxGoBytesPerWireByte = 64
+	allocSlack            = 64 << 10
+)
 
 // value decodes a value of canonical type t written by encoder.value.
 func (d *decoder) value(t reflect.Type, depth int) (reflect.Value, error) {
@@ -649,8 +656,21 @@ func (d *decoder) value(t reflect.Type, depth int) (reflect.Value, error) {
 	if err != nil {
 		return reflect.Value{}, err
 	}
-	if t.Kind() == reflect.Array && !d.fits(t.Size(), 1) {
-		return reflect.Value{}, d.bad("%s is too large for the %d bytes left", t, d.rd.Len())
+	if t.Kind() == reflect.Array {
+		// The length on the wire first: the array is allocated only for
+		// a frame that holds that many elements.
+		n, err := d.arrayLen()
+		if err != nil {
+			return reflect.Value{}, err
+		}
+		if n != t.Len() {
+			return reflect.Value{}, d.bad("array of %d elements for %s", n, t)
+		}
+		if !d.holds(n, t.Elem()) || !d.charge(t.Size(), 1) {
+			return reflect.Value{}, d.bad("%s is too large for a frame of %d bytes", t, len(d.buf))
+		}
+		out := reflect.New(t).Elem()
+		return out, d.elems(out, t.Elem(), depth)
 	}
 	out := reflect.New(t).Elem()
 	switch t.Kind() {
@@ -718,19 +738,10 @@ func (d *decoder) value(t reflect.Type, depth int) (reflect.Value, error) {
 		if err != nil {
 			return reflect.Value{}, err
 		}
-		if !d.fits(t.Elem().Size(), n) {
-			return reflect.Value{}, d.bad("%d elements of %s are too large for the %d bytes left", n, t.Elem(), d.rd.Len())
+		if !d.holds(n, t.Elem()) || !d.charge(t.Elem().Size(), n) {
+			return reflect.Value{}, d.bad("%d elements of %s are too large for a frame of %d bytes", n, t.Elem(), len(d.buf))
 		}
 		out = reflect.MakeSlice(t, n, n)
-		return out, d.elems(out, t.Elem(), depth)
-	case reflect.Array:
-		n, err := d.arrayLen()
-		if err != nil {
-			return reflect.Value{}, err
-		}
-		if n != t.Len() {
-			return reflect.Value{}, d.bad("array of %d elements for %s", n, t)
-		}
 		return out, d.elems(out, t.Elem(), depth)
 	case reflect.Map:
 		if c == msgpcode.Nil {
@@ -741,8 +752,8 @@ func (d *decoder) value(t reflect.Type, depth int) (reflect.Value, error) {
 		if err != nil {
 			return reflect.Value{}, err
 		}
-		if !d.fits(t.Key().Size()+t.Elem().Size(), n) {
-			return reflect.Value{}, d.bad("%d entries of %s are too large for the %d bytes left", n, t, d.rd.Len())
+		if !d.holds(n, t.Elem()) || !d.charge(t.Key().Size()+t.Elem().Size(), n) {
+			return reflect.Value{}, d.bad("%d entries of %s are too large for a frame of %d bytes", n, t, len(d.buf))
 		}
 		out = reflect.MakeMapWithSize(t, n)
 		for i := 0; i < n; i++ {
@@ -775,12 +786,31 @@ func (d *decoder) elems(out reflect.Value, et reflect.Type, depth int) error {
 	return nil
 }
 
-// fits reports whether n values of size bytes each may be allocated for
-// what is left of the frame (see maxGoBytesPerWireByte).
-func (d *decoder) fits(size uintptr, n int) bool {
-	limit := uint64(maxGoBytesPerWireByte) * uint64(d.rd.Len()+1)
+// holds reports whether the rest of the frame is long enough for n values
+// of type t, each taking at least minWire(t) bytes.
+func (d *decoder) holds(n int, t reflect.Type) bool {
+	return n == 0 || uint64(minWire(t)) <= uint64(d.rd.Len())/uint64(n)
+}
+
+// minWire is the fewest bytes a value of type t takes on the wire: one,
+// except for a fixed-size array, which holds all its elements.
+func minWire(t reflect.Type) uint64 {
+	if t.Kind() != reflect.Array {
+		return 1
+	}
+	return min(1+uint64(t.Len())*minWire(t.Elem()), 1<<40)
+}
+
+// charge takes n values of size bytes each from what typed values may
+// still allocate for this frame (see maxGoBytesPerWireByte), or reports
+// that they would pass it.
+func (d *decoder) charge(size uintptr, n int) bool {
 	if n == 0 || size == 0 {
 		return true
 	}
-	return uint64(size) <= limit/uint64(n)
+	if uint64(size) > d.alloc/uint64(n) {
+		return false
+	}
+	d.alloc -= uint64(size) * uint64(n)
+	return true
 }

@@ -43,8 +43,9 @@ func seedFrames() [][]byte {
 }
 
 // FuzzDecodeFrame feeds arbitrary payloads to the frame decoder: it must
-// never panic or allocate beyond the frame, and what it accepts must
-// re-encode.
+// never panic, and what it accepts must re-encode. (That it allocates
+// only in proportion to the frame, TestDecodeAllocatesOnlyWhatTheFrameHolds
+// checks.)
 func FuzzDecodeFrame(f *testing.F) {
 	for _, s := range seedFrames() {
 		f.Add(s)

@@ -96,25 +96,40 @@ func (c *Codec) parse(s string) (reflect.Type, error) {
 	if len(s) > maxDescLen {
 		return nil, fmt.Errorf("type descriptor of %d bytes", len(s))
 	}
-	p := descParser{s: s}
+	c.mu.Lock()
+	budget := maxMadeTypes - c.made
+	c.mu.Unlock()
+	p := descParser{s: s, budget: budget}
 	t, err := p.typ(0)
+	c.mu.Lock()
+	c.made += p.made // what was built is kept by reflect, used or not
+	if err == nil && p.pos == len(s) {
+		c.typeOf[s] = t
+	}
+	c.mu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("type descriptor %q: %w", s, err)
 	}
 	if p.pos != len(s) {
 		return nil, fmt.Errorf("type descriptor %q: junk at byte %d", s, p.pos)
 	}
-	c.mu.Lock()
-	if len(c.typeOf) < maxTypeCache {
-		c.typeOf[s] = t
-	}
-	c.mu.Unlock()
 	return t, nil
 }
 
 type descParser struct {
-	s   string
-	pos int
+	s      string
+	pos    int
+	budget int // how many more types it may build
+	made   int // how many it built
+}
+
+// make counts one more type built, or refuses it past the budget.
+func (p *descParser) make() error {
+	if p.made >= p.budget {
+		return fmt.Errorf("more than %d distinct composite types received: refusing new ones", maxMadeTypes)
+	}
+	p.made++
+	return nil
 }
 
 func (p *descParser) typ(depth int) (reflect.Type, error) {
@@ -127,6 +142,9 @@ func (p *descParser) typ(depth int) (reflect.Type, error) {
 		p.pos += 2
 		e, err := p.typ(depth + 1)
 		if err != nil {
+			return nil, err
+		}
+		if err := p.make(); err != nil {
 			return nil, err
 		}
 		return reflect.SliceOf(e), nil
@@ -147,6 +165,9 @@ func (p *descParser) typ(depth int) (reflect.Type, error) {
 		if e.Size() != 0 && uint64(n) > (1<<40)/uint64(e.Size()) {
 			return nil, fmt.Errorf("array [%d]%s too large", n, e)
 		}
+		if err := p.make(); err != nil {
+			return nil, err
+		}
 		return reflect.ArrayOf(n, e), nil
 	case strings.HasPrefix(rest, "map["):
 		p.pos += 4
@@ -163,6 +184,9 @@ func (p *descParser) typ(depth int) (reflect.Type, error) {
 		p.pos++
 		e, err := p.typ(depth + 1)
 		if err != nil {
+			return nil, err
+		}
+		if err := p.make(); err != nil {
 			return nil, err
 		}
 		return reflect.MapOf(k, e), nil

@@ -521,12 +521,15 @@ var (
 	replyType    = reflect.TypeFor[term.Reply]()
 )
 
-// ownTypes names gerl's own types in type descriptors.
-var ownTypes = map[string]reflect.Type{
-	"term.Atom": atomType, "term.Pid": pidType, "term.Ref": refType,
-	"term.Tuple": tupleType, "term.Name": nameType, "term.Down": downType,
-	"term.Exit": exitType, "term.NodeUp": nodeUpType, "term.NodeDown": nodeDownType,
-	"term.Call": callType, "term.Reply": replyType,
+// ownType returns the gerl type a descriptor names term.X (see writeDesc).
+func ownType(name string) (reflect.Type, bool) {
+	for _, t := range [...]reflect.Type{atomType, pidType, refType, tupleType, nameType, downType,
+		exitType, nodeUpType, nodeDownType, callType, replyType} {
+		if name == "term."+t.Name() {
+			return t, true
+		}
+	}
+	return nil, false
 }
 
 func isOwn(t reflect.Type) bool {

@@ -260,8 +260,13 @@ func TestCodecDeep(t *testing.T) {
 		v = term.Tuple{v}
 	}
 	checkRoundTrip(t, c, v)
-	v = []any{v, term.Tuple{term.Tuple{1}}}
-	checkRoundTrip(t, c, v) // too deep: same error as Copy
+	checkRoundTrip(t, c, term.Tuple{v}) // MaxDepth levels: still fine
+	tooDeep := term.Tuple{term.Tuple{v}}
+	_, cerr := term.Copy(tooDeep)
+	_, eerr := c.AppendTerm(nil, tooDeep)
+	if cerr == nil || eerr == nil || cerr.Error() != eerr.Error() {
+		t.Fatalf("one level past MaxDepth: Copy says %v, encode says %v; want the same error", cerr, eerr)
+	}
 }
 
 func TestDecodeHostile(t *testing.T) {

@@ -42,6 +42,8 @@ var ErrNodeDown = errors.New("node down")
 //
 // Senders encode frames on their own goroutine and push them on q, which
 // copies them into its buffer; the writer writes the whole buffer at once.
+// A message sent while the connection is idle is written by its sender
+// instead (see send).
 type conn struct {
 	d        *Dist
 	nc       net.Conn
@@ -105,14 +107,20 @@ func (c *conn) close(reason term.Atom) {
 // batching to the writer.
 func (c *conn) send(frame []byte, block bool) error {
 	if n := len(frame) - 4; n > c.d.cfg.MaxFrame {
-		// The peer would close the connection on it, taking every link and
-		// monitor across it down: refuse it here instead.
+		// A peer with the same MaxFrame (see Config) would close the
+		// connection on it, taking every link and monitor across it down:
+		// refuse it here instead.
 		c.d.codec.recycle(frame)
 		return fmt.Errorf("send to %s: %w: %d bytes, the limit is %d", c.peer.name, ErrFrameTooLarge, n, c.d.cfg.MaxFrame)
 	}
 	direct, err := c.q.push(frame, block)
 	if err != nil {
 		c.d.codec.recycle(frame)
+		if errors.Is(err, errPeerNotReading) {
+			c.d.log.Error("closing connection: signals and replies to it piled up past the limit", "peer", c.peer.name,
+				"limit", overflowFactor*c.d.cfg.SendQueueBytes)
+			c.close(ReasonClosed)
+		}
 		return fmt.Errorf("send to %s: %w", c.peer.name, err)
 	}
 	if direct {
@@ -266,7 +274,7 @@ func (c *conn) writer() {
 		case <-tick.C:
 			if !c.wrote.Swap(false) && c.q.busy() {
 				// a failed tick write shows up as a read error soon after
-				_, _ = c.nc.Write(tickFrame)
+				_, _ = c.nc.Write(make([]byte, 4)) // a tick: an empty frame
 				c.q.idle()
 			}
 		}
@@ -330,7 +338,9 @@ func (c *conn) dispatch(m message) error {
 		}
 		n.DeliverUnlink(m.from, m.to)
 	case opExit, opExit2:
-		if m.op == opExit {
+		// An exit signal comes from a process of the peer; one sent with
+		// exit/2 may also come from outside any process (the zero pid).
+		if m.op == opExit || !m.from.IsZero() {
 			if err := fromPeer(); err != nil {
 				return err
 			}
@@ -360,7 +370,7 @@ func (c *conn) dispatch(m message) error {
 	case opNodes:
 		c.d.learnNodes(c, m.nodes)
 	case opSpawnReq:
-		c.d.serveSpawn(c, m)
+		return c.d.serveSpawn(c, m)
 	case opSpawnReply, opRPCReply:
 		c.completeCall(m)
 	case opSpawnGo:
@@ -402,7 +412,8 @@ type sendQueue struct {
 }
 
 // A queue's buffers start at minQueueBuf bytes; one grown past twice the
-// queue's limit (a huge frame) is dropped after its batch, not kept.
+// queue's limit plus minQueueBuf (a huge frame) is dropped after its
+// batch, not kept.
 const minQueueBuf = 64 << 10
 
 func (q *sendQueue) init(limit int) {
@@ -413,6 +424,14 @@ func (q *sendQueue) init(limit int) {
 }
 
 var errConnClosed = errors.New("connection closed")
+
+// errPeerNotReading is returned by a signal's push when the queue holds
+// more than overflowFactor times its limit: signals and replies do not
+// wait, so a peer that asks for them and never reads would otherwise grow
+// the queue without end. The connection is closed.
+var errPeerNotReading = errors.New("the peer does not read what it is sent")
+
+const overflowFactor = 16
 
 // push queues a copy of frame, or reports (direct true) that the caller
 // should write it to the socket itself and then call directDone: when
@@ -431,6 +450,10 @@ func (q *sendQueue) push(frame []byte, block bool) (bool, error) {
 	if q.closed {
 		q.mu.Unlock()
 		return false, errConnClosed
+	}
+	if queued := len(q.buf) + q.writing; !block && queued > 0 && queued+len(frame) > overflowFactor*q.limit {
+		q.mu.Unlock()
+		return false, errPeerNotReading
 	}
 	if block && len(q.buf) == 0 && !q.writerBusy && !q.direct {
 		if now := time.Now(); now.Sub(q.lastDirect) > directGap {
@@ -522,10 +545,7 @@ func (q *sendQueue) close() {
 	q.buf = nil
 	q.mu.Unlock()
 	q.cond.Broadcast()
-	select {
-	case q.signal <- struct{}{}:
-	default:
-	}
+	q.wake()
 }
 
 // stats returns the queued bytes and the number of senders waiting: for

@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -12,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gerl-dev/gerl/internal/testkit"
+	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 	"github.com/gerl-dev/gerl/portmapper"
 )
@@ -176,8 +180,8 @@ func TestHandshakeTimeoutWithSilentPeer(t *testing.T) {
 	// a silent dialer: the acceptor gives up and closes
 	c := rawPeer(t, a.Dist)
 	c.SetReadDeadline(time.Now().Add(waitTime))
-	if _, err := c.Read(make([]byte, 1)); err == nil {
-		t.Fatal("acceptor kept a silent dialer")
+	if _, err := c.Read(make([]byte, 1)); !closedByPeer(err) {
+		t.Fatalf("acceptor kept a silent dialer: %v", err)
 	}
 }
 
@@ -197,8 +201,8 @@ func TestErlangNodeDialsUs(t *testing.T) {
 	msg := []byte{'N', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 'e', '@', 'h'}
 	c.Write(append(binary.BigEndian.AppendUint16(nil, uint16(len(msg))), msg...))
 	c.SetReadDeadline(time.Now().Add(waitTime))
-	if _, err := c.Read(make([]byte, 1)); err == nil {
-		t.Fatal("kept an Erlang dialer")
+	if _, err := c.Read(make([]byte, 1)); !closedByPeer(err) {
+		t.Fatalf("kept an Erlang dialer: %v", err)
 	}
 	testkit.Eventually(t, waitTime, "log", func() bool { return contains(a.logs.String(), "an Erlang node tried to connect") })
 }
@@ -223,25 +227,49 @@ func TestBadFramesCloseOnlyThatConnection(t *testing.T) {
 	p := proc(t, a.Dist)
 	p.Send(pid, term.T(p.Self(), 1))
 	recv(t, p, "before", func(m any) bool { return m == 1 })
+	if err := b.RegisterFunc("wait", func(p *node.Proc) { p.Receive() }); err != nil {
+		t.Fatal(err)
+	}
+	const evil = term.Atom("evil@localhost")
+	// An exit signal that claims to come from a third node's process.
+	forged, err := b.codec.encodeExit(false, term.Pid{Node: "third@localhost", ID: 1, Creation: 1}, pid, term.Kill)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two held spawns with the same id.
+	held, err := b.codec.encodeSpawnReq(7, term.Pid{Node: evil, ID: 1, Creation: 1}, "wait", nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i, frame := range [][]byte{
 		{0x7f, 0xff, 0xff, 0xff},                   // oversized: refused before allocating
 		{0, 0, 0, 5, 0xdd, 0xff, 0xff, 0xff, 0xff}, // array of 4G elements in 5 bytes
 		{0, 0, 0, 2, 0x91, 99},                     // unknown op
 		{0, 0, 0, 3, 0x92, opLink, 0xc0},           // wrong field type
 		{0, 0, 0, 1, 0xc1},                         // reserved code
+		forged,
+		append(append([]byte(nil), held...), held...),
 	} {
-		c, br := handshaken(t, b.Dist, term.Atom("evil@localhost"))
+		before := len(b.logs.Lines("closing connection"))
+		c, br := handshaken(t, b.Dist, evil)
 		c.Write(frame)
 		c.SetReadDeadline(time.Now().Add(waitTime))
 		for {
-			if _, err := readFrame(br, nil, 1<<20); err != nil {
-				break // closed by b
+			_, err := readFrame(br, nil, 1<<20)
+			if err == nil {
+				continue // a tick, or the answer to the first spawn
 			}
+			if !closedByPeer(err) {
+				t.Fatalf("frame %d: b kept the connection: %v", i, err)
+			}
+			break
 		}
-		_ = i
+		testkit.Eventually(t, waitTime, fmt.Sprintf("frame %d logged", i), func() bool {
+			return len(b.logs.Lines("closing connection")) > before
+		})
 	}
-	testkit.Eventually(t, waitTime, "logged", func() bool { return contains(b.logs.String(), "closing connection") })
-	// b and its other connection are fine
+	// b and its other connection are fine, and so is the process the
+	// forged exit signal named.
 	p.Send(pid, term.T(p.Self(), 2))
 	recv(t, p, "after", func(m any) bool { return m == 2 })
 }
@@ -286,7 +314,12 @@ func TestBackpressure(t *testing.T) {
 		}
 		sent <- nil
 	}()
-	pr := <-got
+	var pr peer
+	select {
+	case pr = <-got:
+	case <-time.After(waitTime):
+		t.Fatal("the fake peer's handshake did not complete")
+	}
 	defer pr.c.Close()
 	var c *conn
 	testkit.Eventually(t, waitTime, "connection up", func() bool { c = a.mgr.up("b@mem"); return c != nil })
@@ -339,4 +372,53 @@ func TestErlangNodeInPortMapper(t *testing.T) {
 	if err := a.PingErr(context.Background(), "nobody@localhost"); !errors.Is(err, ErrNoNode) {
 		t.Fatalf("unregistered: %v", err)
 	}
+}
+
+// addrConn is a net.Conn that says it comes from addr.
+type addrConn struct {
+	net.Conn
+	addr net.Addr
+}
+
+func (c addrConn) RemoteAddr() net.Addr { return c.addr }
+
+// TestHandshakeSlotsPerHost: one address may hold at most
+// maxHandshakesPerHost handshakes before the cookie is checked; others,
+// and loopback, still get slots; a finished handshake gives its slot back.
+func TestHandshakeSlotsPerHost(t *testing.T) {
+	d := &Dist{log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		handshakes: make(chan struct{}, maxHandshakes), hsByHost: map[string]int{}}
+	from := func(ip string) net.Conn {
+		return addrConn{addr: &net.TCPAddr{IP: net.ParseIP(ip), Port: 40000}}
+	}
+	var hosts []string
+	for i := 0; i < maxHandshakesPerHost; i++ {
+		host, ok := d.admitHandshake(from("192.0.2.7"))
+		if !ok {
+			t.Fatalf("handshake %d from one host refused", i+1)
+		}
+		hosts = append(hosts, host)
+	}
+	if _, ok := d.admitHandshake(from("192.0.2.7")); ok {
+		t.Fatal("one host got more than maxHandshakesPerHost slots")
+	}
+	if _, ok := d.admitHandshake(from("192.0.2.8")); !ok {
+		t.Fatal("another host was refused")
+	}
+	for i := 0; i < maxHandshakesPerHost+1; i++ {
+		if _, ok := d.admitHandshake(from("127.0.0.1")); !ok {
+			t.Fatalf("loopback handshake %d refused", i+1)
+		}
+	}
+	d.endHandshake(hosts[0])
+	if _, ok := d.admitHandshake(from("192.0.2.7")); !ok {
+		t.Fatal("a slot given back was not reused")
+	}
+}
+
+// closedByPeer reports whether a read failed because the other side
+// closed the connection, not because the read's deadline passed.
+func closedByPeer(err error) bool {
+	var ne net.Error
+	return err != nil && !(errors.As(err, &ne) && ne.Timeout())
 }

@@ -51,10 +51,9 @@ func (m *connMgr) init(d *Dist) {
 // up returns the connection to node if it is up.
 func (m *connMgr) up(node term.Atom) *conn {
 	m.mu.RLock()
-	e := m.entries[node]
-	m.mu.RUnlock()
-	if e != nil {
-		return e.c
+	defer m.mu.RUnlock()
+	if e := m.entries[node]; e != nil {
+		return e.c // written under mu (attemptDone)
 	}
 	return nil
 }
@@ -220,7 +219,7 @@ func (m *connMgr) connDown(c *conn, reason term.Atom) {
 
 // closeAll fails pending entries and closes every connection; later calls
 // to get fail with ErrClosed.
-func (m *connMgr) closeAll() []*conn {
+func (m *connMgr) closeAll() {
 	m.mu.Lock()
 	m.closed = true
 	var conns []*conn
@@ -235,7 +234,6 @@ func (m *connMgr) closeAll() []*conn {
 	for _, c := range conns {
 		c.close(ReasonShutdown)
 	}
-	return conns
 }
 
 // nodes returns the peers that are up, hidden or visible, sorted.

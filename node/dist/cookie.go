@@ -55,27 +55,40 @@ func LoadCookie(flagValue, home string) (string, error) {
 	return c, nil
 }
 
+// createCookie writes a new random cookie to path. The file appears whole
+// or not at all (written beside it, then linked into place without
+// replacing anything), so a node starting at the same instant reads
+// either no file or this cookie, never an empty file.
 func createCookie(path string) (string, error) {
 	const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	raw := make([]byte, 20)
-	if _, err := rand.Read(raw); err != nil {
-		return "", fmt.Errorf("%w: %v", ErrCookie, err)
+	raw := make([]byte, 0, 20)
+	for len(raw) < cap(raw) {
+		var b [32]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return "", fmt.Errorf("%w: %v", ErrCookie, err)
+		}
+		for _, x := range b {
+			// Only bytes below 234 (9*26), so that every letter is
+			// equally likely.
+			if x < 234 && len(raw) < cap(raw) {
+				raw = append(raw, letters[x%26])
+			}
+		}
 	}
-	for i, b := range raw {
-		raw[i] = letters[int(b)%len(letters)]
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o400)
-	if errors.Is(err, fs.ErrExist) {
-		return LoadCookie("", filepath.Dir(path)) // another node created it meanwhile
-	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), CookieFile+".*.tmp")
 	if err != nil {
 		return "", fmt.Errorf("%w: creating %s: %v", ErrCookie, path, err)
 	}
-	_, werr := f.Write(raw)
-	cerr := f.Close()
-	if werr != nil || cerr != nil {
-		os.Remove(path)
-		return "", fmt.Errorf("%w: writing %s: %v", ErrCookie, path, errors.Join(werr, cerr))
+	defer os.Remove(tmp.Name())
+	_, werr := tmp.Write(raw)
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr, os.Chmod(tmp.Name(), 0o400)); err != nil {
+		return "", fmt.Errorf("%w: writing %s: %v", ErrCookie, path, err)
+	}
+	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
+		return LoadCookie("", filepath.Dir(path)) // another node created it meanwhile
+	} else if err != nil {
+		return "", fmt.Errorf("%w: creating %s: %v", ErrCookie, path, err)
 	}
 	return string(raw), nil
 }

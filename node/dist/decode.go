@@ -278,12 +278,12 @@ func (d *decoder) raw(n int) (string, error) {
 	if n > d.rd.Len() {
 		return "", d.bad("string of %d bytes, %d remain", n, d.rd.Len())
 	}
-	if n > 64 {
-		b := make([]byte, n)
-		_ = d.dec.ReadFull(b)
-		return string(b), nil
-	}
 	off := d.pos()
+	if n > 64 {
+		s := string(d.buf[off : off+n])
+		d.skip(n)
+		return s, nil
+	}
 	b := d.buf[off : off+n]
 	d.skip(n)
 	if s, ok := d.strs[string(b)]; ok {

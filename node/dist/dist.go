@@ -23,6 +23,7 @@ const (
 	DefaultHandshakeTimeout = 7 * time.Second // Erlang's net_setuptime
 	DefaultSendQueueBytes   = 1 << 20         // Erlang's dist_buf_busy_limit
 	maxHandshakes           = 128             // concurrent incoming handshakes
+	maxHandshakesPerHost    = 16              // of them from one address (loopback excepted)
 )
 
 // Config configures a distributed node. Name and Cookie are required.
@@ -69,7 +70,11 @@ type Config struct {
 	TickTime time.Duration
 	// HandshakeTimeout bounds connection setup (dial, TLS, handshake).
 	HandshakeTimeout time.Duration
-	// MaxFrame is the largest frame accepted; 0 means DefaultMaxFrame.
+	// MaxFrame is the largest frame accepted, and sent: a larger message
+	// is refused with ErrFrameTooLarge. 0 means DefaultMaxFrame, which
+	// every gerl node uses. The handshake does not exchange it, so nodes
+	// given different values refuse each other's largest messages by
+	// closing the connection: give every node of a cluster the same.
 	MaxFrame int
 	// SendQueueBytes is the per-connection queue size above which senders
 	// block (backpressure); 0 means DefaultSendQueueBytes.
@@ -101,7 +106,9 @@ type Dist struct {
 	funcs funcTable
 
 	nextID     atomic.Uint64
-	handshakes chan struct{} // semaphore for incoming handshakes
+	handshakes chan struct{}  // semaphore for incoming handshakes
+	hsMu       sync.Mutex     // protects hsByHost
+	hsByHost   map[string]int // incoming handshakes in progress by remote address
 	wg         sync.WaitGroup
 	ctx        context.Context // cancelled by Close
 	cancel     context.CancelFunc
@@ -181,7 +188,7 @@ func Start(ctx context.Context, cfg Config) (*Dist, error) {
 	}
 	d := &Dist{
 		cfg: cfg, name: cfg.Name, log: log, codec: NewCodec(), tr: tr, ln: ln, reg: reg,
-		handshakes: make(chan struct{}, maxHandshakes),
+		handshakes: make(chan struct{}, maxHandshakes), hsByHost: map[string]int{},
 	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.funcs.init(cfg.Functions)
@@ -238,16 +245,61 @@ func (d *Dist) acceptLoop() {
 			}
 			continue
 		}
-		select {
-		case d.handshakes <- struct{}{}:
-		default:
-			d.log.Warn("too many handshakes in progress; dropping a connection", "remote", nc.RemoteAddr().String())
+		host, ok := d.admitHandshake(nc)
+		if !ok {
 			nc.Close()
 			continue
 		}
 		d.wg.Add(1)
-		go d.accept(nc)
+		go func() {
+			defer d.endHandshake(host)
+			d.accept(nc)
+		}()
 	}
+}
+
+// admitHandshake takes a slot for an incoming handshake: one of
+// maxHandshakes, and one of maxHandshakesPerHost for its remote address,
+// so that a host holding connections open without a word (before the
+// cookie is checked) cannot shut out every other. Loopback is exempt: a
+// local user can do worse, and local clusters connect all at once.
+func (d *Dist) admitHandshake(nc net.Conn) (host string, ok bool) {
+	remote := nc.RemoteAddr().String()
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		host = ""
+	}
+	d.hsMu.Lock()
+	defer d.hsMu.Unlock()
+	if host != "" && d.hsByHost[host] >= maxHandshakesPerHost {
+		d.log.Warn("too many handshakes in progress from one address; dropping a connection", "remote", remote)
+		return "", false
+	}
+	select {
+	case d.handshakes <- struct{}{}:
+	default:
+		d.log.Warn("too many handshakes in progress; dropping a connection", "remote", remote)
+		return "", false
+	}
+	if host != "" {
+		d.hsByHost[host]++
+	}
+	return host, true
+}
+
+// endHandshake gives back the slots admitHandshake took.
+func (d *Dist) endHandshake(host string) {
+	d.hsMu.Lock()
+	if host != "" {
+		if d.hsByHost[host]--; d.hsByHost[host] == 0 {
+			delete(d.hsByHost, host)
+		}
+	}
+	d.hsMu.Unlock()
+	<-d.handshakes
 }
 
 func (d *Dist) hsConfig() hsConfig {
@@ -261,7 +313,6 @@ func (d *Dist) hsConfig() hsConfig {
 // accept runs the acceptor's handshake on an incoming connection.
 func (d *Dist) accept(nc net.Conn) {
 	defer d.wg.Done()
-	defer func() { <-d.handshakes }()
 	remote := nc.RemoteAddr().String()
 	_ = nc.SetDeadline(time.Now().Add(d.cfg.HandshakeTimeout))
 	stop := context.AfterFunc(d.ctx, func() { nc.Close() })
@@ -284,7 +335,7 @@ func (d *Dist) accept(nc net.Conn) {
 	if err == nil {
 		c = newConn(d, nc, dr, br, peer, false)
 	}
-	if decided || err == nil {
+	if decided { // also when err is nil: the handshake asked decide
 		if d.mgr.attemptDone(peer.name, id, c, err) {
 			d.connUp(c)
 			return

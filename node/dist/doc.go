@@ -44,8 +44,8 @@
 // Every exported method is safe for concurrent use. Goroutines belong to
 // the Dist (accept loop, handshakes, dials, two per connection, mesh
 // connects), are counted in one WaitGroup, and end in Close, which
-// Node.Stop calls. Lock order: connMgr.mu, then a conn's pmu or its queue's
-// mu; none is held while calling into the node or the network.
+// Node.Stop calls. connMgr.mu is released before a connection, the node or
+// the network is called.
 //
 // The package never prints; it logs through Config.Logger (or the node's).
 package dist

@@ -191,8 +191,6 @@ func (c *Codec) encodeNodes(nodes []term.Atom) []byte {
 	return f.finish()
 }
 
-// tickFrame is the frame a side sends when it has sent nothing for a while.
-var tickFrame = []byte{0, 0, 0, 0}
 
 // message is a decoded control message. Fields unused by an op are zero.
 type message struct {

@@ -26,7 +26,8 @@ var (
 	ErrRemoteFailed = errors.New("the function failed")
 	// ErrBadResult: the function's result cannot be sent back.
 	ErrBadResult = errors.New("the result cannot be sent")
-	// ErrRefused: the node refused (it is stopping).
+	// ErrRefused: the node refused: it is stopping, or it does not serve
+	// rpc or remote spawn (its flags say so).
 	ErrRefused = errors.New("refused")
 )
 

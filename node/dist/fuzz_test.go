@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"io"
 	"testing"
 
@@ -137,8 +138,8 @@ func TestHandshakeOverPipe(t *testing.T) {
 		if tc.ok && (err != nil || aerr != nil || p.name != "a@h") {
 			t.Fatalf("good cookie: %v / %v", err, aerr)
 		}
-		if !tc.ok && (err == nil || aerr == nil) {
-			t.Fatalf("bad cookie accepted: %v / %v", err, aerr)
+		if !tc.ok && (!errors.Is(err, ErrAuth) || !errors.Is(aerr, ErrAuth)) {
+			t.Fatalf("bad cookie: %v / %v, want ErrAuth on both sides", err, aerr)
 		}
 	}
 }

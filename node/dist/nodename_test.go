@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -67,6 +68,40 @@ func TestLoadCookie(t *testing.T) {
 	}
 	if _, err := LoadCookie("", ""); !errors.Is(err, ErrCookie) {
 		t.Fatalf("no home: %v", err)
+	}
+	if strings.Trim(c1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		t.Fatalf("cookie %q is not uppercase letters", c1)
+	}
+}
+
+// TestCookieCreatedOnceByConcurrentStarts: nodes starting at the same
+// instant in a new home all read the one cookie that was created.
+func TestCookieCreatedOnceByConcurrentStarts(t *testing.T) {
+	for round := 0; round < 20; round++ {
+		home := t.TempDir()
+		const n = 8
+		got := make(chan string, n)
+		errs := make(chan error, n)
+		for i := 0; i < n; i++ {
+			go func() {
+				c, err := LoadCookie("", home)
+				got <- c
+				errs <- err
+			}()
+		}
+		first := <-got
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i < n; i++ {
+			if c, err := <-got, <-errs; err != nil || c != first {
+				t.Fatalf("round %d: %q, %v; another start got %q", round, c, err, first)
+			}
+		}
+		entries, _ := os.ReadDir(home)
+		if len(entries) != 1 {
+			t.Fatalf("round %d: %d files left in home, want the cookie only", round, len(entries))
+		}
 	}
 }
 

@@ -35,6 +35,7 @@ func funcs(t *testing.T, d *Dist) {
 	must(d.RegisterFunc("nothing", func() {}))
 	must(d.RegisterFunc("exit", func(p *node.Proc) int { p.ExitSelf(term.A("gone")); return 0 }))
 	must(d.RegisterFunc("ints", func(xs []int, m map[string][]int) int { return len(xs) + len(m["k"]) }))
+	must(d.RegisterFunc("tell", func(p *node.Proc, to term.Pid, what string) { p.Send(to, what) }))
 	must(d.RegisterFunc("loop", func(p *node.Proc, to term.Pid) {
 		for {
 			m := p.Receive()
@@ -104,9 +105,10 @@ func TestRPC(t *testing.T) {
 		}
 		// cast: no answer, but it runs
 		p := proc(t, a.Dist)
-		if err := a.Cast(b.Name(), "loop", p.Self()); err != nil {
+		if err := a.Cast(b.Name(), "tell", p.Self(), "cast ran"); err != nil {
 			t.Fatal(err)
 		}
+		recv(t, p, "the cast's message", func(m any) bool { return m == "cast ran" })
 		// multicall over a, b and a node that does not exist
 		res, bad := a.MultiCall(ctx, []term.Atom{a.Name(), b.Name(), term.Atom("ghost@" + hostOf(a.Name()))}, "add", 20, 1)
 		if len(res) != 2 || res[0].Value != int64(21) || res[1].Value != int64(21) || len(bad) != 1 {

@@ -138,3 +138,24 @@ func TestMessageLargerThanAFrame(t *testing.T) {
 		}
 	})
 }
+
+// TestSignalsCannotGrowTheQueueWithoutEnd: signals never wait for the
+// queue, but past overflowFactor times its limit they are refused (and the
+// connection closed by conn.send); an empty queue takes any one frame.
+func TestSignalsCannotGrowTheQueueWithoutEnd(t *testing.T) {
+	var q sendQueue
+	q.init(1000) // writerBusy until a writer starts: nothing drains
+	frame := make([]byte, 1000)
+	if _, err := q.push(make([]byte, 40*1000), false); err != nil {
+		t.Fatalf("a large frame into an empty queue: %v", err)
+	}
+	q.buf, q.writing = nil, 0
+	for i := 0; i < overflowFactor; i++ {
+		if _, err := q.push(frame, false); err != nil {
+			t.Fatalf("signal %d: %v", i+1, err)
+		}
+	}
+	if _, err := q.push(frame, false); !errors.Is(err, errPeerNotReading) {
+		t.Fatalf("signal past %d times the limit: %v", overflowFactor, err)
+	}
+}

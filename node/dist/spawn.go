@@ -162,20 +162,21 @@ func (c *Codec) encodeSpawnGo(id uint64, run bool) []byte {
 	return f.finish()
 }
 
-// serveSpawn answers a SPAWN_REQ on the connection's reader.
-func (d *Dist) serveSpawn(c *conn, m message) {
+// serveSpawn answers a SPAWN_REQ on the connection's reader. A request
+// that reuses the id of a spawn still held is a protocol error.
+func (d *Dist) serveSpawn(c *conn, m message) error {
 	reply := func(status uint64, pid *term.Pid, text string) {
 		_ = c.send(d.codec.encodeSpawnReply(m.id, status, pid, text), false)
 	}
 	fn, ok := d.funcs.lookup(m.fn)
 	if !ok {
 		reply(statusNoFunc, nil, fmt.Sprintf("%s knows no function %q", d.name, m.fn))
-		return
+		return nil
 	}
 	entry, err := node.EntryOnce(fn, m.args...)
 	if err != nil {
 		reply(statusBadArgs, nil, err.Error())
-		return
+		return nil
 	}
 	body := entry
 	if m.flags&spawnHold != 0 {
@@ -183,7 +184,11 @@ func (d *Dist) serveSpawn(c *conn, m message) {
 		c.pmu.Lock()
 		if c.down {
 			c.pmu.Unlock()
-			return
+			return nil
+		}
+		if _, dup := c.held[m.id]; dup {
+			c.pmu.Unlock()
+			return fmt.Errorf("%w: spawn request %d while one with that id is held", ErrMalformed, m.id)
 		}
 		c.held[m.id] = gate
 		c.pmu.Unlock()
@@ -200,7 +205,8 @@ func (d *Dist) serveSpawn(c *conn, m message) {
 		delete(c.held, m.id)
 		c.pmu.Unlock()
 		reply(statusRefused, nil, err.Error())
-		return
+		return nil
 	}
 	reply(statusOK, &pid, "")
+	return nil
 }

@@ -74,15 +74,21 @@ func writeDesc(b *strings.Builder, t reflect.Type) {
 	}
 }
 
-var basicTypes = map[string]reflect.Type{
-	"bool": reflect.TypeFor[bool](), "string": reflect.TypeFor[string](),
-	"int": reflect.TypeFor[int](), "int8": reflect.TypeFor[int8](),
-	"int16": reflect.TypeFor[int16](), "int32": reflect.TypeFor[int32](),
-	"int64": reflect.TypeFor[int64](), "uint": reflect.TypeFor[uint](),
-	"uint8": reflect.TypeFor[uint8](), "uint16": reflect.TypeFor[uint16](),
-	"uint32": reflect.TypeFor[uint32](), "uint64": reflect.TypeFor[uint64](),
-	"float32": reflect.TypeFor[float32](), "float64": reflect.TypeFor[float64](),
-	"any": anyType,
+// basicType returns the type a descriptor names with a single word: a
+// scalar kind, or any.
+func basicType(name string) (reflect.Type, bool) {
+	if name == "any" {
+		return anyType, true
+	}
+	for _, t := range [...]reflect.Type{reflect.TypeFor[bool](), reflect.TypeFor[string](),
+		reflect.TypeFor[int](), reflect.TypeFor[int8](), reflect.TypeFor[int16](), reflect.TypeFor[int32](),
+		reflect.TypeFor[int64](), reflect.TypeFor[uint](), reflect.TypeFor[uint8](), reflect.TypeFor[uint16](),
+		reflect.TypeFor[uint32](), reflect.TypeFor[uint64](), reflect.TypeFor[float32](), reflect.TypeFor[float64]()} {
+		if name == t.Name() {
+			return t, true
+		}
+	}
+	return nil, false
 }
 
 // parse returns the type a descriptor names.
@@ -196,11 +202,11 @@ func (p *descParser) typ(depth int) (reflect.Type, error) {
 		end = i
 	}
 	name := rest[:end]
-	if t, ok := basicTypes[name]; ok {
+	if t, ok := basicType(name); ok {
 		p.pos += end
 		return t, nil
 	}
-	if t, ok := ownTypes[name]; ok {
+	if t, ok := ownType(name); ok {
 		p.pos += end
 		return t, nil
 	}

@@ -191,7 +191,6 @@ func (c *Codec) encodeNodes(nodes []term.Atom) []byte {
 	return f.finish()
 }
 
-
 // message is a decoded control message. Fields unused by an op are zero.
 type message struct {
 	op      int

@@ -77,11 +77,17 @@ func BenchmarkHotLoad(b *testing.B) {
 	}
 }
 
-// BenchmarkHotReload reloads the module (a new version each time).
+// BenchmarkHotReload reloads the module, changed each time (the step
+// alternates), as the workload's reload_ms does.
 func BenchmarkHotReload(b *testing.B) {
-	srv, _ := benchServer(b)
+	srv, file := benchServer(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		if err := os.WriteFile(file, []byte(hotloadtest.CounterModule(2+i%2)), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
 		if _, err := srv.Reload("counter"); err != nil {
 			b.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/gerl-dev/gerl/internal/stats"
 	"github.com/gerl-dev/gerl/interp"
 	"github.com/gerl-dev/gerl/node"
 )
@@ -109,8 +110,8 @@ func EvalLatency(n int) Result {
 			}
 		}
 		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-		res.Figures[name+"_p50_us"] = us(percentile(ds, 50))
-		res.Figures[name+"_p99_us"] = us(percentile(ds, 99))
+		res.Figures[name+"_p50_us"] = us(stats.Percentile(ds, 50))
+		res.Figures[name+"_p99_us"] = us(stats.Percentile(ds, 99))
 	}
 	return res
 }

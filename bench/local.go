@@ -37,12 +37,8 @@ func LocalPingPong(n, reps int) Result {
 	res := Result{Name: "local_pingpong", Params: map[string]any{"n": n, "reps": reps}}
 	nd := node.New(node.Config{})
 	defer nd.StopTimeout(10 * time.Second)
-	me, err := nd.Attach("bench")
-	if err != nil {
-		return failed(res, err)
-	}
 	for rep := 0; rep <= reps; rep++ {
-		elapsed, err := pingPongOnce(nd, me, n)
+		elapsed, err := pingPongOnce(nd, n)
 		if err != nil {
 			return failed(res, err)
 		}
@@ -58,7 +54,7 @@ func LocalPingPong(n, reps int) Result {
 	return res
 }
 
-func pingPongOnce(nd *node.Node, me *node.Proc, n int) (time.Duration, error) {
+func pingPongOnce(nd *node.Node, n int) (time.Duration, error) {
 	ponger, _ := nd.Spawn(func(p *node.Proc) {
 		for {
 			m := p.Receive()
@@ -94,6 +90,9 @@ func pingPongOnce(nd *node.Node, me *node.Proc, n int) (time.Duration, error) {
 // {seq, I} each, as fast as they can, to one receiver that counts n.
 func LocalFanIn(senders, n, reps int) Result {
 	res := Result{Name: "local_fanin", Params: map[string]any{"senders": senders, "n": n, "reps": reps}}
+	if senders <= 0 || n%senders != 0 {
+		return failed(res, fmt.Errorf("local_fanin: %d messages do not split evenly over %d senders", n, senders))
+	}
 	nd := node.New(node.Config{})
 	defer nd.StopTimeout(10 * time.Second)
 	me, err := nd.Attach("bench")
@@ -116,13 +115,14 @@ func LocalFanIn(senders, n, reps int) Result {
 
 func fanInOnce(nd *node.Node, me *node.Proc, senders, n int) (time.Duration, error) {
 	coord := me.Self()
+	per := n / senders              // n is a multiple of senders (LocalFanIn checks)
+	done := make(chan time.Time, 1) // the receiver's end, on the monotonic clock
 	receiver, _ := nd.Spawn(func(p *node.Proc) {
-		for i := 0; i < n; i++ {
+		for i := 0; i < per*senders; i++ {
 			p.Receive()
 		}
-		p.Send(coord, term.Tuple{term.Atom("fanin_done"), time.Now().UnixNano()})
+		done <- time.Now()
 	})
-	per := n / senders
 	pids := make([]term.Pid, senders)
 	for s := range pids {
 		pids[s], _ = nd.Spawn(func(p *node.Proc) {
@@ -142,12 +142,12 @@ func fanInOnce(nd *node.Node, me *node.Proc, senders, n int) (time.Duration, err
 	for _, pid := range pids {
 		me.Send(pid, atomGo)
 	}
-	m, ok := me.ReceiveTimeout(2 * time.Minute)
-	if !ok {
+	select {
+	case t1 := <-done:
+		return t1.Sub(t0), nil
+	case <-time.After(2 * time.Minute):
 		return 0, fmt.Errorf("local_fanin: receiver did not finish")
 	}
-	t1 := time.Unix(0, m.(term.Tuple)[1].(int64))
-	return t1.Sub(t0), nil
 }
 
 // Spawn is workload 3: spawn n processes that block in receive; report
@@ -200,41 +200,45 @@ func spawnOnce(n int) (map[string]float64, error) {
 		pids = append(pids, pid)
 	}
 	spawnTime := time.Since(t0)
-	deadline := time.Now().Add(time.Minute)
-	for parked.Load() < int64(n) {
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("spawn: children did not all start")
-		}
-		time.Sleep(time.Millisecond)
+	if err := pollUntil("the children to start", func() bool {
+		return parked.Load() == int64(n) && nd.ProcessCount() == n+1
+	}); err != nil {
+		return nil, err
 	}
-	for nd.ProcessCount() != n+1 {
-		time.Sleep(time.Millisecond)
-	}
-	m1 := inUse()
-	pidList := uint64(cap(pids)) * uint64(unsafeSizeofPid)
-	bytesRaw := float64(m1-m0) / float64(n)
-	bytes := (float64(m1-m0) - float64(pidList)) / float64(n)
+	// pids was allocated before m0: the difference is the processes'.
+	bytes := float64(inUse()-m0) / float64(n)
 
 	k0 := time.Now()
 	for _, pid := range pids {
 		me.Exit(pid, term.Kill)
 	}
 	killCalls := time.Since(k0)
-	for nd.ProcessCount() != 1 {
-		time.Sleep(100 * time.Microsecond)
+	if err := pollUntil("the children to exit", func() bool { return nd.ProcessCount() == 1 }); err != nil {
+		return nil, err
 	}
 	killAll := time.Since(k0)
 	runtime.KeepAlive(pids)
 	return map[string]float64{
-		"us_per_spawn":       us(spawnTime) / float64(n),
-		"bytes_per_proc":     bytes,
-		"bytes_per_proc_raw": bytesRaw,
-		"kill_us_per_proc":   us(killCalls) / float64(n),
-		"kill_all_ms":        float64(killAll) / float64(time.Millisecond),
+		"us_per_spawn":     us(spawnTime) / float64(n),
+		"bytes_per_proc":   bytes,
+		"kill_us_per_proc": us(killCalls) / float64(n),
+		"kill_all_ms":      float64(killAll) / float64(time.Millisecond),
 	}, nil
 }
 
-const unsafeSizeofPid = 32 // term.Pid: a string header, a uint64 and a uint32, padded
+// pollUntil checks cond every 100 µs until it holds, for at most a minute:
+// the state it waits for (processes started or gone) announces itself to
+// no one.
+func pollUntil(what string, cond func() bool) error {
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: not within a minute", what)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	return nil
+}
 
 func failed(r Result, err error) Result {
 	r.Error = err.Error()

@@ -3,16 +3,7 @@ package bench
 import (
 	"encoding/json"
 	"testing"
-	"unsafe"
-
-	"github.com/gerl-dev/gerl/node/term"
 )
-
-func TestPidSize(t *testing.T) {
-	if got := unsafe.Sizeof(term.Pid{}); got != unsafeSizeofPid {
-		t.Fatalf("term.Pid is %d bytes; update unsafeSizeofPid", got)
-	}
-}
 
 // TestLocalWorkloadsRun runs each local workload at a tiny size and checks
 // its JSON line has the figures Erlang's harness reports.

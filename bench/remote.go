@@ -2,12 +2,14 @@ package bench
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,7 +22,8 @@ import (
 // from a peer command ("gerl bench peer", see PeerMain) and driven over
 // their standard input and output; the controller is not a node. Each
 // workload runs its own in-process port mapper on a free port, so runs
-// do not disturb (or depend on) the host's.
+// do not disturb (or depend on) the host's; node_start and shell_start,
+// which run the gerl command line, use the host's (see Main).
 
 // Workload 4-8 parameters, as in Erlang's harness.
 const (
@@ -427,33 +430,42 @@ func meshOnce(pc PeerCmd, k int, quiet time.Duration) (map[string]float64, error
 // argument is replaced by the run number, so names do not clash.
 func NodeStart(cmdline []string, env []string, runs int) Result {
 	res := Result{Name: "node_start", Params: map[string]any{"runs": runs, "cmd": strings.Join(cmdline, " ")}}
-	for i := 0; i <= runs; i++ {
-		args := make([]string, len(cmdline))
-		for j, a := range cmdline {
-			args[j] = strings.ReplaceAll(a, "{i}", strconv.Itoa(i))
-		}
-		cmd := exec.Command(args[0], args[1:]...)
-		cmd.Env = append(os.Environ(), env...)
-		t0 := time.Now()
-		out, err := cmd.CombinedOutput()
-		d := time.Since(t0)
-		if err != nil {
-			return failed(res, fmt.Errorf("%s: %w: %s", strings.Join(args, " "), err, out))
-		}
-		if i > 0 {
-			res.Samples = append(res.Samples, map[string]float64{"ms": ms(d)})
-		}
+	if runs < 1 {
+		return failed(res, fmt.Errorf("node_start: %d runs", runs))
 	}
 	var all []float64
-	for _, s := range res.Samples {
-		all = append(all, s["ms"])
+	for i := 0; i <= runs; i++ {
+		d, err := timeRun(cmdline, env, i)
+		if err != nil {
+			return failed(res, err)
+		}
+		if i > 0 {
+			res.Samples = append(res.Samples, map[string]float64{"ms": d})
+			all = append(all, d)
+		}
 	}
-	lo, hi := all[0], all[0]
-	for _, v := range all {
-		lo, hi = min(lo, v), max(hi, v)
-	}
-	res.Figures = map[string]float64{"median_ms": median(all), "min_ms": lo, "max_ms": hi}
+	res.Figures = map[string]float64{"median_ms": median(all), "min_ms": slices.Min(all), "max_ms": slices.Max(all)}
 	return res
+}
+
+// timeRun runs cmdline (run i, see NodeStart) to its end and returns how
+// long it took, in milliseconds. Its output is kept for the error only.
+func timeRun(cmdline []string, env []string, i int) (float64, error) {
+	args := make([]string, len(cmdline))
+	for j, a := range cmdline {
+		args[j] = strings.ReplaceAll(a, "{i}", strconv.Itoa(i))
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	t0 := time.Now()
+	err := cmd.Run()
+	d := time.Since(t0)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w: %s", strings.Join(args, " "), err, out.Bytes())
+	}
+	return ms(d), nil
 }
 
 // PeerNodeStart times the peer command itself starting a distributed node

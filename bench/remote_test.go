@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gerl-dev/gerl/internal/testkit"
 )
 
 // peerBin holds the peer binary built once for the remote workload tests.
@@ -74,9 +76,7 @@ func TestRemoteWorkloadsRun(t *testing.T) {
 }
 
 func TestRemotePinned(t *testing.T) {
-	if _, err := exec.LookPath("taskset"); err != nil {
-		t.Skip("taskset not found: the pinned variants cannot run here")
-	}
+	testkit.NeedTool(t, "taskset", "util-linux")
 	pc := testPeer(t)
 	checkResult(t, RemotePingPong(pc, 100, 10, 1, PinSplit), "rtt_p50_us")
 	checkResult(t, RemoteThroughput(pc, 1000, 100, 1, PinSame), "msgs_per_s")

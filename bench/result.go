@@ -96,20 +96,4 @@ func median(vs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// percentile is the nearest-rank percentile of sorted durations:
-// element ceil(p*N/100), 1-based, as Erlang's harness computes it.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(math.Ceil(p*float64(len(sorted))/100)) - 1
-	if i < 0 {
-		i = 0
-	}
-	if i >= len(sorted) {
-		i = len(sorted) - 1
-	}
-	return sorted[i]
-}
-
 func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }

@@ -1,14 +1,18 @@
 package bench
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/gerl-dev/gerl/portmapper"
 )
 
 // Config is what the workloads need from the command that runs them.
@@ -39,7 +43,8 @@ func pick(quick bool, full, small int) int {
 	return full
 }
 
-// Workloads returns every workload, in the order of WORKLOADS.md.
+// Workloads returns every workload: the local ones (1-3) and gerl's own,
+// then the remote ones (4-8), in the order of WORKLOADS.md within each.
 func Workloads() []Workload {
 	var remote []Workload
 	for _, w := range RemoteWorkloads() {
@@ -55,23 +60,36 @@ func Workloads() []Workload {
 
 // GerlNodeStart is workload 6 with the real command line: the wall time
 // of a distributed node that starts and halts at once, and the same
-// without distribution for reference (nodist_median_ms).
+// without distribution for reference (nodist_median_ms), the two
+// alternating run by run as in Erlang's harness. The nodes use the port
+// mapper on c.PortMapperPort, as erl uses the host's epmd.
 func GerlNodeStart(c Config, runs int) Result {
 	env := []string{fmt.Sprintf("GERL_PORTMAPPER_PORT=%d", c.PortMapperPort)}
-	dist := NodeStart([]string{c.Exe, "-sname", fmt.Sprintf("bns%d_{i}", os.Getpid()), "-setcookie", "benchcookie",
-		"-noshell", "-eval", "halt()"}, env, runs)
-	if dist.Error != "" {
-		return dist
+	distCmd := []string{c.Exe, "-sname", fmt.Sprintf("bns%d_{i}", os.Getpid()), "-setcookie", "benchcookie",
+		"-noshell", "-eval", "halt()"}
+	nodistCmd := []string{c.Exe, "-noshell", "-eval", "halt()"}
+	res := Result{Name: "node_start", Params: map[string]any{"runs": runs, "cmd": strings.Join(distCmd, " ")}}
+	if runs < 1 {
+		return failed(res, fmt.Errorf("node_start: %d runs", runs))
 	}
-	nodist := NodeStart([]string{c.Exe, "-noshell", "-eval", "halt()"}, env, runs)
-	if nodist.Error != "" {
-		return nodist
+	var dist, nodist []float64
+	for i := 0; i <= runs; i++ { // run 0 is the warm-up
+		d, err := timeRun(distCmd, env, i)
+		if err != nil {
+			return failed(res, err)
+		}
+		n, err := timeRun(nodistCmd, env, i)
+		if err != nil {
+			return failed(res, err)
+		}
+		if i > 0 {
+			dist, nodist = append(dist, d), append(nodist, n)
+			res.Samples = append(res.Samples, map[string]float64{"ms": d, "nodist_ms": n})
+		}
 	}
-	dist.Figures["nodist_median_ms"] = nodist.Figures["median_ms"]
-	for _, s := range nodist.Samples {
-		dist.Samples = append(dist.Samples, map[string]float64{"nodist_ms": s["ms"]})
-	}
-	return dist
+	res.Figures = map[string]float64{"median_ms": median(dist), "min_ms": slices.Min(dist), "max_ms": slices.Max(dist),
+		"nodist_median_ms": median(nodist)}
+	return res
 }
 
 func localWorkloads() []Workload {
@@ -166,6 +184,18 @@ func Main(args []string, cfg Config, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+	// node_start and shell_start run the gerl command line, whose first
+	// distributed node starts a port mapper on cfg.PortMapperPort if none
+	// answers there; as Erlang's harness does with epmd, one started by
+	// this run is stopped at its end (when no node is left registered).
+	pmAddr := portmapper.LoopbackAddr(cfg.PortMapperPort)
+	if !portMapperAnswers(pmAddr) {
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_, _ = portmapper.Kill(ctx, pmAddr)
+		}()
+	}
 	status := 0
 	enc := json.NewEncoder(stdout)
 	for _, w := range run {
@@ -181,4 +211,12 @@ func Main(args []string, cfg Config, stdout, stderr io.Writer) int {
 		}
 	}
 	return status
+}
+
+// portMapperAnswers reports whether a port mapper answers NAMES at addr.
+func portMapperAnswers(addr string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, _, err := portmapper.Names(ctx, addr)
+	return err == nil
 }

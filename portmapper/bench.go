@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gerl-dev/gerl/internal/stats"
 )
 
 // BenchConfig configures Bench.
@@ -25,21 +27,21 @@ type BenchConfig struct {
 	Names int
 }
 
-// BenchResult is what Bench measured. Its JSON form is the line "gerl
-// bench" prints for the portmapper workload.
+// BenchResult is what Bench measured: rates over the time each phase
+// really ran, and latencies by the nearest-rank percentile.
 type BenchResult struct {
-	Clients             int     `json:"clients"`
-	DurationS           float64 `json:"duration_s"`
-	Lookups             int64   `json:"lookups"`
-	LookupsPerSec       float64 `json:"lookups_per_s"`
-	LookupP50us         float64 `json:"lookup_p50_us"`
-	LookupP99us         float64 `json:"lookup_p99_us"`
-	Registrations       int64   `json:"registrations"`
-	RegistrationsPerSec float64 `json:"registrations_per_s"`
-	RegisterP50us       float64 `json:"register_p50_us"`
-	RegisterP99us       float64 `json:"register_p99_us"`
-	Errors              int64   `json:"errors"`
-	FirstError          string  `json:"first_error,omitempty"`
+	Clients             int
+	DurationS           float64 // each phase's configured duration
+	Lookups             int64
+	LookupsPerSec       float64
+	LookupP50us         float64
+	LookupP99us         float64
+	Registrations       int64
+	RegistrationsPerSec float64
+	RegisterP50us       float64
+	RegisterP99us       float64
+	Errors              int64
+	FirstError          string
 }
 
 // Bench measures the lookups (PORT_PLEASE2) and registrations (ALIVE2
@@ -82,16 +84,16 @@ func Bench(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
 		defer reg.Close()
 	}
 
-	lat := benchPhase(ctx, cfg, func(ctx context.Context, client, i int) error {
+	lat, took := benchPhase(ctx, cfg, func(ctx context.Context, client, i int) error {
 		_, err := Lookup(ctx, addr, names[(client+i)%len(names)])
 		return err
 	}, &errs)
 	res.Lookups = int64(len(lat))
-	res.LookupsPerSec = float64(len(lat)) / cfg.Duration.Seconds()
-	res.LookupP50us, res.LookupP99us = percentileUS(lat, 0.50), percentileUS(lat, 0.99)
+	res.LookupsPerSec = float64(len(lat)) / took.Seconds()
+	res.LookupP50us, res.LookupP99us = percentileUS(lat, 50), percentileUS(lat, 99)
 
 	run := time.Now().UnixNano()
-	lat = benchPhase(ctx, cfg, func(ctx context.Context, client, i int) error {
+	lat, took = benchPhase(ctx, cfg, func(ctx context.Context, client, i int) error {
 		reg, err := Register(ctx, addr, NodeInfo{Name: fmt.Sprintf("bench-%x-%d-%d", run, client, i),
 			Port: 20000, Type: NodeTypeNormal, Highest: 6, Lowest: 5})
 		if err != nil {
@@ -100,8 +102,8 @@ func Bench(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
 		return reg.Close()
 	}, &errs)
 	res.Registrations = int64(len(lat))
-	res.RegistrationsPerSec = float64(len(lat)) / cfg.Duration.Seconds()
-	res.RegisterP50us, res.RegisterP99us = percentileUS(lat, 0.50), percentileUS(lat, 0.99)
+	res.RegistrationsPerSec = float64(len(lat)) / took.Seconds()
+	res.RegisterP50us, res.RegisterP99us = percentileUS(lat, 50), percentileUS(lat, 99)
 
 	res.Errors = errs.n.Load()
 	if first := errs.first(); first != nil {
@@ -115,19 +117,18 @@ func Bench(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
 
 // benchErrors counts failed operations and keeps the first.
 type benchErrors struct {
-	n    atomic.Int64
-	once sync.Once
-	err  error
-	mu   sync.Mutex
+	n   atomic.Int64
+	mu  sync.Mutex // protects err
+	err error
 }
 
 func (e *benchErrors) add(err error) {
 	e.n.Add(1)
-	e.once.Do(func() {
-		e.mu.Lock()
+	e.mu.Lock()
+	if e.err == nil {
 		e.err = err
-		e.mu.Unlock()
-	})
+	}
+	e.mu.Unlock()
 }
 
 func (e *benchErrors) first() error {
@@ -136,10 +137,12 @@ func (e *benchErrors) first() error {
 	return e.err
 }
 
-// benchPhase runs op from cfg.Clients goroutines for cfg.Duration and
-// returns the latency of every successful call.
-func benchPhase(ctx context.Context, cfg BenchConfig, op func(ctx context.Context, client, i int) error, errs *benchErrors) []time.Duration {
-	end := time.Now().Add(cfg.Duration)
+// benchPhase runs op from cfg.Clients goroutines for cfg.Duration (less
+// if ctx ends first) and returns the latency of every successful call and
+// how long the phase ran.
+func benchPhase(ctx context.Context, cfg BenchConfig, op func(ctx context.Context, client, i int) error, errs *benchErrors) ([]time.Duration, time.Duration) {
+	start := time.Now()
+	end := start.Add(cfg.Duration)
 	ctx, cancel := context.WithDeadline(ctx, end)
 	defer cancel()
 	per := make([][]time.Duration, cfg.Clients)
@@ -149,7 +152,7 @@ func benchPhase(ctx context.Context, cfg BenchConfig, op func(ctx context.Contex
 		go func() {
 			defer wg.Done()
 			for i := 0; ctx.Err() == nil; i++ {
-				start := time.Now()
+				t0 := time.Now()
 				err := op(ctx, c, i)
 				if ctx.Err() != nil || !time.Now().Before(end) {
 					return // the phase ended during the call: do not count it
@@ -158,19 +161,17 @@ func benchPhase(ctx context.Context, cfg BenchConfig, op func(ctx context.Contex
 					errs.add(err)
 					continue
 				}
-				per[c] = append(per[c], time.Since(start))
+				per[c] = append(per[c], time.Since(t0))
 			}
 		}()
 	}
 	wg.Wait()
-	return slices.Concat(per...)
+	return slices.Concat(per...), min(time.Since(start), cfg.Duration)
 }
 
-// percentileUS returns the p-quantile of d in microseconds (0 when empty).
+// percentileUS returns the p-th percentile of d in microseconds (0 when
+// empty), by the rule of every gerl benchmark (stats.Percentile).
 func percentileUS(d []time.Duration, p float64) float64 {
-	if len(d) == 0 {
-		return 0
-	}
 	slices.Sort(d)
-	return float64(d[int(p*float64(len(d)-1))]) / float64(time.Microsecond)
+	return float64(stats.Percentile(d, p)) / float64(time.Microsecond)
 }

@@ -161,6 +161,15 @@ func TestRegistrationEndsWithTheDaemon(t *testing.T) {
 // (nil: never answers), to test the client against broken daemons.
 func fakeDaemon(t *testing.T, answer []byte) string {
 	t.Helper()
+	addr, _ := fakeDaemonRead(t, answer)
+	return addr
+}
+
+// fakeDaemonRead is fakeDaemon that also says, on read, each time it has
+// read a request.
+func fakeDaemonRead(t *testing.T, answer []byte) (addr string, read <-chan struct{}) {
+	t.Helper()
+	got := make(chan struct{}, 16)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -180,6 +189,10 @@ func fakeDaemon(t *testing.T, answer []byte) string {
 				defer wg.Done()
 				defer c.Close()
 				readRequest(c)
+				select {
+				case got <- struct{}{}:
+				default:
+				}
 				if answer == nil {
 					select {
 					case <-stop:
@@ -196,48 +209,51 @@ func fakeDaemon(t *testing.T, answer []byte) string {
 		close(stop)
 		wg.Wait()
 	})
-	return ln.Addr().String()
+	return ln.Addr().String(), got
 }
 
 func TestClientAgainstBrokenDaemons(t *testing.T) {
+	// want is the error each broken answer must give (nil for the silent
+	// daemon, which must give a deadline error instead).
 	tests := []struct {
 		name   string
 		answer []byte
+		want   error
 		call   func(ctx context.Context, addr string) error
 	}{
-		{"lookup, garbage", []byte("HTTP/1.1 400 Bad Request\r\n"), func(ctx context.Context, a string) error {
+		{"lookup, garbage", []byte("HTTP/1.1 400 Bad Request\r\n"), ErrMalformed, func(ctx context.Context, a string) error {
 			_, err := Lookup(ctx, a, "x")
 			return err
 		}},
-		{"lookup, truncated", []byte{tagPort2Resp, 0, 1}, func(ctx context.Context, a string) error {
+		{"lookup, truncated", []byte{tagPort2Resp, 0, 1}, io.ErrUnexpectedEOF, func(ctx context.Context, a string) error {
 			_, err := Lookup(ctx, a, "x")
 			return err
 		}},
-		{"names, short", []byte{0, 0}, func(ctx context.Context, a string) error {
+		{"names, short", []byte{0, 0}, ErrMalformed, func(ctx context.Context, a string) error {
 			_, _, err := Names(ctx, a)
 			return err
 		}},
-		{"names, bad line", []byte("\x00\x00\x11\x11hello\n"), func(ctx context.Context, a string) error {
+		{"names, bad line", []byte("\x00\x00\x11\x11hello\n"), ErrMalformed, func(ctx context.Context, a string) error {
 			_, _, err := Names(ctx, a)
 			return err
 		}},
-		{"names, bad port", []byte("\x00\x00\x11\x11name x at port 99999\n"), func(ctx context.Context, a string) error {
+		{"names, bad port", []byte("\x00\x00\x11\x11name x at port 99999\n"), ErrMalformed, func(ctx context.Context, a string) error {
 			_, _, err := Names(ctx, a)
 			return err
 		}},
-		{"register, garbage", []byte("nope"), func(ctx context.Context, a string) error {
+		{"register, garbage", []byte("nope"), ErrMalformed, func(ctx context.Context, a string) error {
 			_, err := Register(ctx, a, NodeInfo{Name: "x", Highest: 6})
 			return err
 		}},
-		{"kill, garbage", []byte("MAYBE"), func(ctx context.Context, a string) error {
+		{"kill, garbage", []byte("MAYBE"), ErrMalformed, func(ctx context.Context, a string) error {
 			_, err := Kill(ctx, a)
 			return err
 		}},
-		{"lookup, silent daemon", nil, func(ctx context.Context, a string) error {
+		{"lookup, silent daemon", nil, nil, func(ctx context.Context, a string) error {
 			_, err := Lookup(ctx, a, "x")
 			return err
 		}},
-		{"register, silent daemon", nil, func(ctx context.Context, a string) error {
+		{"register, silent daemon", nil, nil, func(ctx context.Context, a string) error {
 			_, err := Register(ctx, a, NodeInfo{Name: "x", Highest: 6})
 			return err
 		}},
@@ -253,8 +269,8 @@ func TestClientAgainstBrokenDaemons(t *testing.T) {
 			defer cancel()
 			start := time.Now()
 			err := tt.call(ctx, addr)
-			if err == nil {
-				t.Fatal("no error")
+			if tt.want != nil && !errors.Is(err, tt.want) {
+				t.Fatalf("%v, want %v", err, tt.want)
 			}
 			if tt.answer == nil && !errors.Is(err, context.DeadlineExceeded) && !isTimeout(err) {
 				t.Fatalf("silent daemon: %v, want a deadline error", err)
@@ -301,18 +317,23 @@ func TestNamesParsesEpmdOutput(t *testing.T) {
 
 // TestClientCancel: cancelling the context aborts a call in progress.
 func TestClientCancel(t *testing.T) {
-	addr := fakeDaemon(t, nil)
+	addr, read := fakeDaemonRead(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() {
 		_, err := Lookup(ctx, addr, "x")
 		errc <- err
 	}()
+	select { // cancel while the call waits for the answer
+	case <-read:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the request did not reach the daemon")
+	}
 	cancel()
 	select {
 	case err := <-errc:
-		if !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) && !isTimeout(err) {
-			t.Fatalf("cancelled Lookup: %v", err)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled Lookup: %v, want context.Canceled", err)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("cancel did not abort Lookup")

@@ -1,19 +1,18 @@
 package portmapper
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/gerl-dev/gerl/internal/detach"
 )
 
 // DefaultPort is EPMD's well-known port.
@@ -73,7 +72,7 @@ func PIDPath(port int) string {
 // openLog opens (appending) the log at path, creating its directory; when
 // that fails it falls back to a file in os.TempDir().
 func openLog(path string, port int) (*os.File, error) {
-	f, err := openAppend(path)
+	f, err := detach.OpenLog(path)
 	if err == nil {
 		return f, nil
 	}
@@ -81,17 +80,10 @@ func openLog(path string, port int) (*os.File, error) {
 	if fallback == path {
 		return nil, err
 	}
-	if f, ferr := openAppend(fallback); ferr == nil {
+	if f, ferr := detach.OpenLog(fallback); ferr == nil {
 		return f, nil
 	}
 	return nil, err
-}
-
-func openAppend(path string) (*os.File, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 }
 
 // DetachConfig describes a daemon to start in the background.
@@ -127,12 +119,6 @@ func Detach(cfg DetachConfig) (pid int, logPath string, err error) {
 	if probe(ctx, LoopbackAddr(cfg.Port)) == nil {
 		return 0, "", ErrAlreadyRunning
 	}
-	exe := cfg.Executable
-	if exe == "" {
-		if exe, err = os.Executable(); err != nil {
-			return 0, "", fmt.Errorf("find the gerl executable: %w", err)
-		}
-	}
 	if cfg.LogPath == "" {
 		cfg.LogPath = LogPath(cfg.Port)
 	}
@@ -142,68 +128,39 @@ func Detach(cfg DetachConfig) (pid int, logPath string, err error) {
 	}
 	defer logf.Close()
 	logPath = logf.Name()
-
-	rd, wr, err := os.Pipe()
+	pid, report, err := detach.Start(detach.Config{Executable: cfg.Executable, Args: cfg.Args, Env: envNotifyFD,
+		Log: logf, Timeout: cfg.Timeout})
 	if err != nil {
-		return 0, logPath, fmt.Errorf("readiness pipe: %w", err)
+		return 0, logPath, fmt.Errorf("the port mapper did not start: %w", err)
 	}
-	defer rd.Close()
-	cmd := exec.Command(exe, cfg.Args...)
-	cmd.Stdout, cmd.Stderr = logf, logf // stdin: /dev/null
-	cmd.ExtraFiles = []*os.File{wr}     // fd 3 in the child
-	cmd.Env = append(os.Environ(), envNotifyFD+"=3")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	err = cmd.Start()
-	wr.Close() // the child holds the only write end: EOF when it exits
-	if err != nil {
-		return 0, logPath, fmt.Errorf("start %s: %w", exe, err)
-	}
-	pid = cmd.Process.Pid
-
-	rd.SetReadDeadline(time.Now().Add(cfg.Timeout))
-	line, rerr := bufio.NewReader(io.LimitReader(rd, 4096)).ReadString('\n')
-	word, rest, _ := strings.Cut(strings.TrimSpace(line), " ")
-	switch {
-	case word == "ready":
-		cmd.Process.Release()
+	word, rest, _ := strings.Cut(report, " ")
+	switch word {
+	case "ready":
 		return pid, logPath, nil
-	case word == "inuse":
-		cmd.Wait() // it exits at once
+	case "inuse": // it exits at once
 		if EnsureDaemon(ctx, cfg.Port, nil) == nil {
 			return 0, logPath, ErrAlreadyRunning
 		}
 		return 0, logPath, fmt.Errorf("port %d is taken by something that is not a port mapper: %s", cfg.Port, rest)
-	case word == "error":
-		cmd.Wait()
+	case "error":
 		return 0, logPath, fmt.Errorf("the port mapper did not start: %s", rest)
-	case errors.Is(rerr, os.ErrDeadlineExceeded):
-		cmd.Process.Kill()
-		cmd.Wait()
-		return 0, logPath, fmt.Errorf("the port mapper did not report within %v (see %s)", cfg.Timeout, logPath)
-	default:
-		werr := cmd.Wait()
-		return 0, logPath, fmt.Errorf("the port mapper exited before listening (%v; see %s)", werr, logPath)
 	}
+	return 0, logPath, fmt.Errorf("the port mapper reported %q (see %s)", report, logPath)
 }
 
 // Readiness is the channel through which a daemon started by Detach reports
 // whether it listens.
-type Readiness struct{ f *os.File }
+type Readiness struct{ r *detach.Reporter }
 
 // DetachedReadiness returns the readiness channel passed by Detach, or nil
 // when this process was not started by Detach. It clears the variable so
 // that the report is made once.
 func DetachedReadiness() *Readiness {
-	v, ok := os.LookupEnv(envNotifyFD)
-	if !ok {
+	r := detach.FromEnv(envNotifyFD)
+	if r == nil {
 		return nil
 	}
-	os.Unsetenv(envNotifyFD)
-	fd, err := strconv.Atoi(v)
-	if err != nil || fd < 3 {
-		return nil
-	}
-	return &Readiness{f: os.NewFile(uintptr(fd), "readiness")}
+	return &Readiness{r: r}
 }
 
 // Report tells the parent the outcome of Server.Listen and closes the
@@ -213,18 +170,15 @@ func (r *Readiness) Report(listenErr error) {
 	if r == nil {
 		return
 	}
-	msg := "ready " + strconv.Itoa(os.Getpid())
 	switch {
 	case errors.Is(listenErr, ErrAddrInUse):
-		msg = "inuse " + oneLine(listenErr.Error())
+		r.r.Report("inuse " + listenErr.Error())
 	case listenErr != nil:
-		msg = "error " + oneLine(listenErr.Error())
+		r.r.Report("error " + listenErr.Error())
+	default:
+		r.r.Report("ready " + strconv.Itoa(os.Getpid()))
 	}
-	fmt.Fprintln(r.f, msg)
-	r.f.Close()
 }
-
-func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
 
 // WritePIDFile writes this process's id to PIDPath(port), for operators
 // and tests. The returned func removes it if it still holds this pid.

@@ -19,9 +19,13 @@ func FuzzClientResponses(f *testing.F) {
 	f.Add([]byte{tagPort2Resp, 0, 0x10, 0x92, 77, 0, 0, 6, 0, 5, 0xff, 0xff})
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if info, ok, err := readPort2Resp(bytes.NewReader(data)); err == nil && ok {
-			if len(info.Name) > len(data) || len(info.Extra) > len(data) {
-				t.Fatalf("PORT_PLEASE2 answer of %d bytes gave name %d and extra %d bytes", len(data), len(info.Name), len(info.Extra))
+		r := bytes.NewReader(data)
+		if info, ok, err := readPort2Resp(r); err == nil && ok {
+			// Accepted whole: the answer it read is exactly what
+			// encoding the fields again gives.
+			read := data[:len(data)-r.Len()]
+			if again := appendPort2Resp(nil, &info); !bytes.Equal(again, read) {
+				t.Fatalf("PORT_PLEASE2 answer %x read as %+v, which encodes as %x", read, info, again)
 			}
 		}
 		_, _, _ = readAlive2Resp(bytes.NewReader(data))

@@ -18,7 +18,7 @@ import (
 // idle timeout passes), and the daemon must go on serving a registered node
 // and its lookups.
 func TestHostileClients(t *testing.T) {
-	const idle = 300 * time.Millisecond
+	const idle = 2 * time.Second
 	s, _ := startServer(t, Config{IdleTimeout: idle, Relaxed: true})
 	addr := addrOf(s)
 	rawRegister(t, addr, alive2Body("victim", 4000, 6, 5, nil))
@@ -29,38 +29,42 @@ func TestHostileClients(t *testing.T) {
 		send []byte
 		// closeWrite half-closes after sending, as a client that gives up.
 		closeWrite bool
+		// waitsIdle: the request is incomplete, so only the idle timeout
+		// ends it; any other is closed at once.
+		waitsIdle bool
 	}{
-		{"empty connection, closed", nil, true},
-		{"empty connection, idle", nil, false},
-		{"one byte, closed", []byte{0}, true},
-		{"one byte, idle", []byte{0}, false},
-		{"zero length", lenPrefix(0), false},
-		{"length 3058 (one past the limit)", lenPrefix(MaxRequestLen + 1), false},
-		{"length 65535", lenPrefix(0xffff), false},
-		{"length 65535 followed by data", append(lenPrefix(0xffff), make([]byte, 4096)...), false},
-		{"partial request, closed", append(lenPrefix(100), "zabc"...), true},
-		{"partial request, idle", append(lenPrefix(100), "zabc"...), false},
-		{"unknown opcode 0", frame([]byte{0}), false},
-		{"unknown opcode 255", frame([]byte{255, 1, 2, 3}), false},
-		{"old ALIVE request", frame([]byte("a\x00\x10victim")), false},
-		{"old PORT request", frame([]byte("pvictim")), false},
-		{"NUL inside an ALIVE2 name", frame(alive2Body("vic\x00tim", 1, 6, 5, nil)), false},
-		{"NUL inside a PORT_PLEASE2 name", frame([]byte("zvic\x00tim")), false},
-		{"NUL inside a STOP name", frame([]byte("svic\x00tim")), false},
+		{"empty connection, closed", nil, true, false},
+		{"empty connection, idle", nil, false, true},
+		{"one byte, closed", []byte{0}, true, false},
+		{"one byte, idle", []byte{0}, false, true},
+		{"zero length", lenPrefix(0), false, false},
+		{"length 3058 (one past the limit)", lenPrefix(MaxRequestLen + 1), false, false},
+		{"length 65535", lenPrefix(0xffff), false, false},
+		{"length 65535 followed by data", append(lenPrefix(0xffff), make([]byte, 4096)...), false, false},
+		{"partial request, closed", append(lenPrefix(100), "zabc"...), true, false},
+		{"partial request, idle", append(lenPrefix(100), "zabc"...), false, true},
+		{"unknown opcode 0", frame([]byte{0}), false, false},
+		{"unknown opcode 255", frame([]byte{255, 1, 2, 3}), false, false},
+		{"old ALIVE request", frame([]byte("a\x00\x10victim")), false, false},
+		{"old PORT request", frame([]byte("pvictim")), false, false},
+		{"NUL inside an ALIVE2 name", frame(alive2Body("vic\x00tim", 1, 6, 5, nil)), false, false},
+		{"NUL inside a PORT_PLEASE2 name", frame([]byte("zvic\x00tim")), false, false},
+		{"NUL inside a STOP name", frame([]byte("svic\x00tim")), false, false},
 		{"ALIVE2 with its name length past the end", frame(func() []byte {
 			b := alive2Body("abc", 1, 6, 5, nil)
 			b[9], b[10] = 0xff, 0xff
 			return b
-		}()), false},
-		{"ALIVE2 cut short", frame(alive2Body("abc", 1, 6, 5, nil)[:12]), false},
-		{"PORT_PLEASE2 of an invalid name", frame([]byte("z\xff\xfe")), false},
-		{"PORT_PLEASE2 of a name too long", frame([]byte("z" + strings.Repeat("a", 256))), false},
-		{"STOP of the victim with a NUL", frame([]byte("svictim\x00")), false},
-		{"ALIVE2 followed by junk", append(frame(alive2Body("junky", 1, 6, 5, nil)), "junk"...), false},
-		{"PORT_PLEASE2 followed by another", append(frame([]byte("zvictim")), frame([]byte("zvictim"))...), false},
+		}()), false, false},
+		{"ALIVE2 cut short", frame(alive2Body("abc", 1, 6, 5, nil)[:12]), false, false},
+		{"PORT_PLEASE2 of an invalid name", frame([]byte("z\xff\xfe")), false, false},
+		{"PORT_PLEASE2 of a name too long", frame([]byte("z" + strings.Repeat("a", 256))), false, false},
+		{"STOP of the victim with a NUL", frame([]byte("svictim\x00")), false, false},
+		{"ALIVE2 followed by junk", append(frame(alive2Body("junky", 1, 6, 5, nil)), "junk"...), false, false},
+		{"PORT_PLEASE2 followed by another", append(frame([]byte("zvictim")), frame([]byte("zvictim"))...), false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // the idle ones take the idle timeout each
 			c, err := net.Dial("tcp", addr)
 			if err != nil {
 				t.Fatal(err)
@@ -85,6 +89,13 @@ func TestHostileClients(t *testing.T) {
 			}
 			if len(got) != 0 {
 				t.Fatalf("answered %q", got)
+			}
+			took := time.Since(start)
+			switch {
+			case tt.waitsIdle && took < idle-idle/10:
+				t.Fatalf("closed after %v, before the idle timeout of %v", took, idle)
+			case !tt.waitsIdle && took >= idle:
+				t.Fatalf("closed only by the idle timeout (%v), not at once", took)
 			}
 			if !isRegistered(t, addr, "victim") {
 				t.Fatal("the registered node was lost")
@@ -111,6 +122,7 @@ func TestRequestOneByteAtATime(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // the idle ones take the idle timeout each
 			c, err := net.Dial("tcp", addr)
 			if err != nil {
 				t.Fatal(err)

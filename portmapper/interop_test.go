@@ -18,22 +18,6 @@ import (
 // real node. CI installs erlang-base and sets GERL_REQUIRE_ALL, which turns
 // a missing Erlang into a failure; elsewhere these tests skip with a message.
 
-func needErlang(t *testing.T, tools ...string) map[string]string {
-	t.Helper()
-	paths := map[string]string{}
-	for _, tool := range tools {
-		p, err := exec.LookPath(tool)
-		if err != nil {
-			if os.Getenv("GERL_REQUIRE_ALL") != "" {
-				t.Fatalf("Erlang's %s is required (GERL_REQUIRE_ALL is set) but not installed: %v", tool, err)
-			}
-			t.Skipf("Erlang's %s is not installed (apt-get install erlang-base): %v", tool, err)
-		}
-		paths[tool] = p
-	}
-	return paths
-}
-
 // erlangEnv is the environment for Erlang programs of a test: the port
 // mapper at port, and a private HOME for the cookie file.
 func erlangEnv(t *testing.T, port int) []string {
@@ -50,7 +34,7 @@ func erlangEnv(t *testing.T, port int) []string {
 // daemon and lists the gerl nodes registered there; "epmd -kill" is refused
 // while they live.
 func TestErlangEpmdNamesListsGerlNodes(t *testing.T) {
-	epmd := needErlang(t, "epmd")["epmd"]
+	epmd := testkit.NeedTool(t, "epmd", "erlang-base")
 	s, _ := startServer(t, Config{})
 	port := strconv.Itoa(s.Port())
 	reg, err := Register(ctxT(t), addrOf(s), NodeInfo{Name: "gerlnode", Port: 45678, Type: NodeTypeNormal, Highest: 6, Lowest: 5, Extra: GerlExtra()})
@@ -85,7 +69,7 @@ func TestErlangEpmdNamesListsGerlNodes(t *testing.T) {
 // -names"), looks a gerl node up through it, and its registration ends with
 // the node.
 func TestErlangNodeWithGerlDaemon(t *testing.T) {
-	erl := needErlang(t, "erl")["erl"]
+	erl := testkit.NeedTool(t, "erl", "erlang-base")
 	s, _ := startServer(t, Config{})
 	addr := addrOf(s)
 	gerlNode, err := Register(ctxT(t), addr, NodeInfo{Name: "gerlpeer", Port: 45679, Type: NodeTypeNormal, Highest: 6, Lowest: 5, Extra: GerlExtra()})
@@ -156,7 +140,7 @@ func TestErlangNodeWithGerlDaemon(t *testing.T) {
 // TestGerlClientWithRealEpmd registers and looks up gerl nodes through a
 // real epmd daemon, as gerl does on a host where epmd already runs.
 func TestGerlClientWithRealEpmd(t *testing.T) {
-	epmd := needErlang(t, "epmd")["epmd"]
+	epmd := testkit.NeedTool(t, "epmd", "erlang-base")
 	port := testkit.FreePort(t)
 	cmd := exec.Command(epmd, "-port", strconv.Itoa(port), "-relaxed_command_check")
 	var logs testkit.Buffer

@@ -47,7 +47,7 @@ func (p *daemonPool) start() error {
 	return nil
 }
 
-// crash closes every daemon, as if the process died.
+// closeAll closes every daemon, as if the process died.
 func (p *daemonPool) closeAll() {
 	p.mu.Lock()
 	live, served := p.live, p.served

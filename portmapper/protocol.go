@@ -157,7 +157,8 @@ type Request struct {
 // ErrMalformed, and the daemon answers them by closing the connection.
 // A structurally sound ALIVE2 whose name is invalid parses without error:
 // the daemon refuses it with an error result, as epmd does. ParseRequest
-// never panics and allocates only slices of body.
+// never panics; it allocates only the copies of the fields it returns,
+// which body bounds.
 func ParseRequest(body []byte) (Request, error) {
 	if len(body) == 0 {
 		return Request{}, fmt.Errorf("%w: empty request", ErrMalformed)

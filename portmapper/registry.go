@@ -19,6 +19,9 @@ type registration struct {
 	seq  uint64 // registration order, for NAMES (newest first, like epmd)
 	id   uint64 // connection number, shown by DUMP in place of epmd's fd
 	conn net.Conn
+	// answered is closed once the ALIVE2 answer is written (or failed):
+	// STOP waits for it, so its notice never comes before that answer.
+	answered chan struct{}
 }
 
 // registry is the daemon's name table. All methods are safe for concurrent

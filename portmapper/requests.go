@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync"
 	"time"
 )
 
@@ -165,6 +166,7 @@ func (s *Server) stop(tc *trackedConn, name string) {
 		s.reply(tc, []byte("NOEXIST"))
 		return
 	}
+	<-r.answered
 	if r.info.IsGerl() {
 		r.conn.SetWriteDeadline(time.Now().Add(time.Second))
 		r.conn.Write([]byte(stopNotice))
@@ -183,7 +185,9 @@ func (s *Server) register(tc *trackedConn, info NodeInfo) bool {
 		s.reply(tc, appendAlive2Resp(nil, info.Highest, false, 0))
 		return false
 	}
-	r := &registration{info: info, id: tc.id, conn: tc}
+	r := &registration{info: info, id: tc.id, conn: tc, answered: make(chan struct{})}
+	answered := sync.OnceFunc(func() { close(r.answered) })
+	defer answered()
 	creation, ok := s.reg.register(r)
 	if !ok {
 		s.log.Warn("ALIVE2 refused: name taken or table full", "name", info.Name, "nodes", s.reg.count())
@@ -201,6 +205,7 @@ func (s *Server) register(tc *trackedConn, info NodeInfo) bool {
 	s.log.Info("registered", "name", info.Name, "port", info.Port, "creation", creation,
 		"type", info.Type, "highest", info.Highest, "lowest", info.Lowest, "gerl", info.IsGerl())
 	tc.SetDeadline(time.Time{})
+	answered()
 	s.holdRegistration(tc, r)
 	return true
 }

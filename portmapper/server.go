@@ -142,10 +142,13 @@ func listenAddrs(extra []string) (addrs []string, required []bool, err error) {
 		}
 	}
 	if wildcard {
-		for _, a := range given {
-			addrs, required = append(addrs, a), append(required, true)
+		// A wildcard covers every other address, and binding another one
+		// on the same port would collide with it: bind it alone. "::"
+		// takes IPv4 too (dual stack), so it wins over 0.0.0.0.
+		if slices.Contains(given, "::") {
+			return []string{"::"}, []bool{true}, nil
 		}
-		return addrs, required, nil
+		return []string{"0.0.0.0"}, []bool{true}, nil
 	}
 	addrs, required = []string{"127.0.0.1", "::1"}, []bool{true, false}
 	for _, a := range given {

@@ -326,10 +326,20 @@ func TestListen(t *testing.T) {
 			}
 		}
 	})
-	t.Run("wildcard replaces loopback", func(t *testing.T) {
-		addrs, _, err := listenAddrs([]string{"0.0.0.0"})
-		if err != nil || fmt.Sprint(addrs) != "[0.0.0.0]" {
-			t.Fatalf("listenAddrs = %v, %v", addrs, err)
+	t.Run("a wildcard is bound alone", func(t *testing.T) {
+		// Not listened on: tests stay on loopback. Binding a wildcard and
+		// another address on one port would collide.
+		for _, tc := range []struct{ in, want string }{
+			{"0.0.0.0", "[0.0.0.0]"},
+			{"0.0.0.0,127.0.0.2", "[0.0.0.0]"},
+			{"10.0.0.5,0.0.0.0", "[0.0.0.0]"},
+			{"0.0.0.0,::", "[::]"},
+			{"::1,::", "[::]"},
+		} {
+			addrs, required, err := listenAddrs(strings.Split(tc.in, ","))
+			if err != nil || fmt.Sprint(addrs) != tc.want || len(required) != 1 || !required[0] {
+				t.Errorf("listenAddrs(%s) = %v %v, %v; want %s, required", tc.in, addrs, required, err, tc.want)
+			}
 		}
 	})
 	t.Run("bad address", func(t *testing.T) {
@@ -369,10 +379,16 @@ func TestCloseUnregistersAndIsIdempotent(t *testing.T) {
 		defer s.mu.Unlock()
 		return s.pending.Len() == 1
 	})
+	if s.reg.count() != 1 {
+		t.Fatalf("%d nodes registered before Close, want 1", s.reg.count())
+	}
 	s.Close()
 	s.Close()
 	if err := <-served; !errors.Is(err, ErrServerClosed) {
 		t.Fatalf("Serve returned %v", err)
+	}
+	if n := s.reg.count(); n != 0 {
+		t.Fatalf("%d nodes still registered after Close", n)
 	}
 	for _, c := range []net.Conn{reg, idle} {
 		c.SetReadDeadline(time.Now().Add(5 * time.Second))

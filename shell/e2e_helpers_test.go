@@ -40,18 +40,6 @@ func TestMain(m *testing.M) {
 // never a delay for passing tests.
 const waitTime = 20 * time.Second
 
-// requireTool skips the test when a tool is missing, unless CI asked for
-// everything (GERL_REQUIRE_ALL=1), where a missing tool is a failure.
-func requireTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("GERL_REQUIRE_ALL") != "" {
-			t.Fatalf("%s is required (GERL_REQUIRE_ALL is set) but not installed", name)
-		}
-		t.Skipf("%s is not installed; skipping (install it to run this test)", name)
-	}
-}
-
 // testEnv is the environment of a gerl run in a test: its own HOME (for
 // history and cookie files) and its own port mapper port, and the port
 // mapper daemon it may start is killed at the end.
@@ -153,7 +141,7 @@ func (e *testEnv) startTmux(t *testing.T, args ...string) *tmuxTerm {
 // startTmuxEnv is startTmux with extra environment variables.
 func (e *testEnv) startTmuxEnv(t *testing.T, extraEnv []string, args ...string) *tmuxTerm {
 	t.Helper()
-	requireTool(t, "tmux")
+	testkit.NeedTool(t, "tmux", "tmux")
 	tm := &tmuxTerm{t: t, socket: fmt.Sprintf("gerl-test-%d-%d", os.Getpid(), time.Now().UnixNano()), name: "g"}
 	tm.status = filepath.Join(t.TempDir(), "status")
 	// The shell writes gerl's exit status to a file: tmux may be slow to

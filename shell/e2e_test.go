@@ -105,6 +105,12 @@ func TestCommandLine(t *testing.T) {
 	if code != 2 || !strings.Contains(errText, "-tls_ca") {
 		t.Errorf("TLS without a CA: code %d, stderr %q", code, errText)
 	}
+	for _, bg := range []string{"-noshell", "-detached"} {
+		_, errText, code = e.runPiped(t, "", "-remsh", "b@127.0.0.1", bg)
+		if code != 2 || !strings.Contains(errText, "cannot be combined") {
+			t.Errorf("-remsh with %s: code %d, stderr %q", bg, code, errText)
+		}
+	}
 	out, _, code = e.runPiped(t, "", "-version")
 	if code != 0 || !strings.HasPrefix(out, "gerl ") {
 		t.Errorf("-version: %d %q", code, out)

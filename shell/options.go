@@ -92,13 +92,13 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 	}
 	o.Eval, o.CodePath = eval, pa
 	o.TickTime = time.Duration(tick) * time.Second
+	if o.Detached {
+		o.NoShell = true // before check: -remsh cannot be combined with it
+	}
 	if err := o.check(distPort); err != nil {
 		fmt.Fprintf(stderr, "gerl: %v\n", err)
 		fs.Usage()
 		return o, ErrUsage
-	}
-	if o.Detached {
-		o.NoShell = true
 	}
 	return o, nil
 }

@@ -70,6 +70,17 @@ func TestNoShellAndDetached(t *testing.T) {
 		t.Fatalf("-detached: status %d, stdout %q, stderr %q", code, out, errText)
 	}
 	a.expect(`ping("bg@127.0.0.1")`, "pong") // -detached returns once the node is up
+	// A detached node that cannot start says why, and fails.
+	_, errText, code = e.runPiped(t, "", "-detached", "-name", "bg@127.0.0.1", "-setcookie", "dc")
+	if code != 1 || !strings.Contains(errText, "the detached node did not start") || !strings.Contains(errText, "already running") {
+		t.Fatalf("second -detached bg: status %d, stderr %q", code, errText)
+	}
+	// -detached=true is -detached (the node it starts must not detach again).
+	if out, errText, code := e.runPiped(t, "", "-detached=true", "-name", "bg2@127.0.0.1", "-setcookie", "dc"); code != 0 {
+		t.Fatalf("-detached=true: status %d, stdout %q, stderr %q", code, out, errText)
+	}
+	a.expect(`ping("bg2@127.0.0.1")`, "pong")
+	a.expect(`rpc("bg2@127.0.0.1", "gerl.halt")`, "")
 	a.expect(`rpc("bg@127.0.0.1", "gerl.halt")`, "")
 	deadline = time.Now().Add(waitTime)
 	for !strings.Contains(a.eval(`ping("bg@127.0.0.1")`), "pang") {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"github.com/gerl-dev/gerl/internal/detach"
 	"github.com/gerl-dev/gerl/interp"
 )
 
@@ -44,7 +45,7 @@ func Run(args []string, io Stdio) int {
 		return 0
 	}
 	if opts.Detached {
-		return detach(args, io)
+		return runDetached(args, io)
 	}
 	interactive := !opts.NoShell && isatty.IsTerminal(io.In.Fd())
 	sink := &logSink{}
@@ -54,15 +55,15 @@ func Run(args []string, io Stdio) int {
 	if err != nil {
 		exe = "gerl"
 	}
+	started := detach.FromEnv(detachReadyEnv) // nil unless gerl -detached started this node
 	sys, err := startSystem(opts, logger, exe, io.Out, io.Err)
 	if err != nil {
 		fmt.Fprintf(io.Err, "gerl: %v\n", err)
+		started.Report("error " + err.Error())
 		return 1
 	}
 	defer sys.Stop()
-	if readyFD := os.Getenv(detachReadyEnv); readyFD != "" {
-		signalDetachedReady(readyFD)
-	}
+	started.Report("ok")
 	switch {
 	case opts.Remsh != "":
 		return runRemsh(sys, opts, io, sink)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -67,9 +68,7 @@ func TestAcrossNetworkNamespaces(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to create network namespaces")
 	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("needs the ip command (iproute2) to create network namespaces")
-	}
+	testkit.NeedTool(t, "ip", "iproute2")
 	id := os.Getpid()
 	ns := fmt.Sprintf("gerltest%d", id)
 	va, vb := fmt.Sprintf("gta%d", id%100000), fmt.Sprintf("gtb%d", id%100000)

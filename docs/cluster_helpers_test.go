@@ -44,11 +44,9 @@ package docs
 // N counting from 1 after each start, so the text reads as a real session.
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -146,6 +144,7 @@ type cluster struct {
 	dir      string // the nodes' working directory
 	writable bool   // whether write directives may write in dir
 	home     string
+	pmPort   int
 	env      []string
 	host     string
 	hostAddr string // where the host name resolves: the nodes listen there
@@ -156,7 +155,7 @@ type cluster struct {
 // docNode is one gerl process and what the test knows of its output.
 type docNode struct {
 	name    string
-	s       *session
+	s       *testkit.Gerl
 	dead    bool
 	prompt  int      // the last prompt number the document showed
 	pending []string // reports printed and not yet matched
@@ -192,7 +191,8 @@ func runDocument(t *testing.T, path, dir string) {
 			t.Fatal(err)
 		}
 	}
-	c.env = testEnviron(home, testkit.FreePort(t))
+	c.pmPort = testkit.FreePort(t)
+	c.env = testkit.Environ(home, c.pmPort)
 	addrs, err := net.LookupHost(c.host)
 	if err != nil || len(addrs) == 0 {
 		t.Fatalf("this machine's host name %q does not resolve (%v): nodes named after it cannot connect", c.host, err)
@@ -243,15 +243,12 @@ func (c *cluster) directive(it scriptItem) {
 		n := &docNode{name: args[0], s: c.startGerl(gargs)}
 		c.nodes[args[0]] = n
 		// An empty input returns once the node has started and reads input.
-		if out := n.s.eval(t, ""); out != "" {
+		if out := n.s.Eval(""); out != "" {
 			t.Fatalf("%s: starting %s printed:\n%s", at, args[0], out)
 		}
 	case "kill":
 		n := c.live(at, args)
-		n.s.cmd.Process.Kill()
-		n.s.cmd.Wait()
-		n.s.stdin.Close()
-		n.s.out.Close()
+		n.s.Kill()
 		n.dead = true
 	case "write":
 		if len(args) != 1 {
@@ -283,64 +280,15 @@ func (c *cluster) live(at string, args []string) *docNode {
 	return n
 }
 
-// startGerl starts gerl in the cluster's directory, as startSession does in
-// the test's.
-func (c *cluster) startGerl(args []string) *session {
-	t := c.t
-	inR, inW, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(gerlBin, args...)
-	cmd.Env, cmd.Dir = c.env, c.dir
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, outW
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	inR.Close()
-	outW.Close()
-	s := &session{cmd: cmd, stdin: inW, out: outR}
-	t.Cleanup(func() {
-		if cmd.ProcessState != nil {
-			return // killed by a directive, and waited for
-		}
-		inW.Close() // end of input: piped gerl stops
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Errorf("gerl %s did not stop at the end of its input", strings.Join(args, " "))
-			cmd.Process.Kill()
-			<-done
-		}
-		outR.Close()
-	})
-	return s
+// startGerl starts gerl in the cluster's directory.
+func (c *cluster) startGerl(args []string) *testkit.Gerl {
+	return testkit.StartGerl(c.t, gerlBin, c.env, c.dir, args...)
 }
 
 // killPortMapper stops the cluster's port mapper (which gerl started as a
 // daemon), once its nodes have unregistered.
 func (c *cluster) killPortMapper() {
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		cmd := exec.Command(gerlBin, "portmapper", "-kill")
-		cmd.Env = c.env
-		out, err := cmd.CombinedOutput()
-		switch {
-		case err == nil, bytes.Contains(out, []byte("cannot connect")):
-			return
-		case time.Now().After(deadline):
-			c.t.Errorf("gerl portmapper -kill: %v\n%s", err, out)
-			return
-		}
-		// Refused: a node's registration is still being closed.
-		time.Sleep(20 * time.Millisecond)
-	}
+	testkit.KillPortMapper(c.t, gerlBin, c.env, c.home, c.pmPort)
 }
 
 // run types one step on its node and checks what it printed.
@@ -357,7 +305,7 @@ func (c *cluster) run(it scriptItem) {
 		t.Fatalf("%s: prompt %s> should be %s>", at, it.prompt, wantPrompt)
 	}
 	n.prompt++
-	got := n.s.eval(t, c.sub(st.input))
+	got := n.s.Eval(c.sub(st.input))
 	if showOutputs {
 		t.Logf("%s: %s> %s\n%s", at, it.prompt, st.input, got)
 	}
@@ -387,7 +335,7 @@ func (c *cluster) awaitReport(n *docNode, want, at string) {
 				at, n.name, want, strings.Join(n.pending, "\n"))
 		}
 		// An empty input: its output is whatever the node printed since.
-		out, reports := splitReports(n.s.eval(c.t, ""))
+		out, reports := splitReports(n.s.Eval(""))
 		if out != "" {
 			c.t.Fatalf("%s: %s printed while the test waited for a report:\n%s", at, n.name, out)
 		}
@@ -399,7 +347,7 @@ func (c *cluster) awaitReport(n *docNode, want, at string) {
 func (c *cluster) checkNoReports() {
 	for name, n := range c.nodes {
 		if !n.dead {
-			out, reports := splitReports(n.s.eval(c.t, ""))
+			out, reports := splitReports(n.s.Eval(""))
 			n.pending = append(n.pending, reports...)
 			if out != "" {
 				c.t.Errorf("%s printed after the document's last step:\n%s", name, out)

@@ -21,7 +21,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/gerl-dev/gerl/internal/testkit"
 )
 
 var gerlBin string
@@ -106,90 +107,6 @@ func transcripts(t *testing.T, path string) []step {
 	return steps
 }
 
-// session is a gerl process fed one input at a time, whose output (stdout
-// and stderr together) is read back after each input.
-type session struct {
-	cmd   *exec.Cmd
-	stdin *os.File
-	out   *os.File
-	buf   bytes.Buffer
-	n     int
-}
-
-func startSession(t *testing.T, env []string, args ...string) *session {
-	t.Helper()
-	inR, inW, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(gerlBin, args...)
-	cmd.Env = env
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, outW
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	inR.Close()
-	outW.Close()
-	s := &session{cmd: cmd, stdin: inW, out: outR}
-	t.Cleanup(func() {
-		inW.Close()
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		outR.Close()
-	})
-	return s
-}
-
-// eval sends one input and returns what it printed. The end of its output
-// is found by a marker input evaluated right after it.
-func (s *session) eval(t *testing.T, input string) string {
-	t.Helper()
-	s.n++
-	mark := fmt.Sprintf("__doc_mark_%d__", s.n)
-	fmt.Fprintf(s.stdin, "%s\nif true { fmt.Println(%q) }\n", input, mark)
-	deadline := time.Now().Add(30 * time.Second)
-	chunk := make([]byte, 4096)
-	for !strings.Contains(s.buf.String(), mark+"\n") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no output marker after input %q; output so far:\n%s", input, s.buf.String())
-		}
-		s.out.SetReadDeadline(time.Now().Add(time.Second))
-		n, err := s.out.Read(chunk)
-		s.buf.Write(chunk[:n])
-		if err != nil && !os.IsTimeout(err) {
-			t.Fatalf("reading gerl's output after %q: %v\n%s", input, err, s.buf.String())
-		}
-	}
-	all := s.buf.String()
-	i := strings.Index(all, mark+"\n")
-	out := all[:i]
-	s.buf.Reset()
-	s.buf.WriteString(all[i+len(mark)+1:])
-	return out
-}
-
-// testEnviron gives a gerl run its own HOME and port mapper port.
-func testEnviron(home string, pmPort int) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "HOME=") || strings.HasPrefix(kv, "GERL_PORTMAPPER_PORT=") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, "HOME="+home, fmt.Sprintf("GERL_PORTMAPPER_PORT=%d", pmPort))
-}
-
 // runSingleNode runs every transcript of a document in one session on a
 // node without distribution.
 func runSingleNode(t *testing.T, path string) {
@@ -197,9 +114,9 @@ func runSingleNode(t *testing.T, path string) {
 	if len(steps) == 0 {
 		t.Fatalf("%s has no gerl examples", path)
 	}
-	s := startSession(t, testEnviron(t.TempDir(), 1))
+	s := testkit.StartGerl(t, gerlBin, testkit.Environ(t.TempDir(), 1), "")
 	for _, st := range steps {
-		got := s.eval(t, st.input)
+		got := s.Eval(st.input)
 		if got != st.expect {
 			t.Errorf("%s:%d: %s\ngot:\n%s\nwant:\n%s", st.file, st.line, st.input, got, st.expect)
 		}

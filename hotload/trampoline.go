@@ -121,21 +121,21 @@ func (s *Server) lookup(name string) (any, bool) {
 	if !ok {
 		return nil, false
 	}
-	s.mu.RLock()
+	s.mu.RLock() // commit changes tramps and current under s.mu
 	m := s.mods[mod]
-	s.mu.RUnlock()
-	if m == nil {
-		return nil, false
+	var t *trampoline
+	var v *version
+	if m != nil {
+		t, v = m.tramps[fn], m.current.Load()
 	}
-	v := m.current.Load()
+	s.mu.RUnlock()
 	if v == nil {
 		return nil, false
 	}
 	f, ok := v.funcs[fn]
-	if !ok {
+	if !ok || t == nil {
 		return nil, false
 	}
-	t := m.tramps[fn]
 	return reflect.MakeFunc(f.Type(), func(in []reflect.Value) []reflect.Value {
 		if v.purged.Load() && t.typ == f.Type() {
 			return t.call(in)

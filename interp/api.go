@@ -42,7 +42,8 @@ func (e *Env) actor(fn string) actor {
 
 func (e *Env) self(fn string) *node.Proc { return e.actor(fn).proc }
 
-// ctxOf returns the context blocking calls of a shell evaluation watch.
+// context returns the context the blocking calls of a shell evaluation
+// watch (Background outside one).
 func (a actor) context() context.Context {
 	if a.ctx != nil {
 		return a.ctx
@@ -189,6 +190,16 @@ func (e *Env) needCluster(what string) Cluster {
 	return c
 }
 
+// callerContext is the context of the calling process's current input or
+// call, which Ctrl-C cancels; Background for a goroutine that is not a
+// process.
+func (e *Env) callerContext() context.Context {
+	if a, ok := e.gor.current(); ok {
+		return a.context()
+	}
+	return context.Background()
+}
+
 // atomArg accepts an Atom or a string where a node or name is expected.
 func atomArg(what string, v any) (term.Atom, error) {
 	if a, ok := term.AtomOf(v); ok {
@@ -302,10 +313,7 @@ func (e *Env) PingErr(nodeName any) error {
 	if c == nil {
 		return node.ErrNotDistributed
 	}
-	ctx := context.Background()
-	if a, ok := e.gor.current(); ok {
-		ctx = a.context()
-	}
+	ctx := e.callerContext()
 	err = c.Ping(ctx, n)
 	interrupted(ctx.Err())
 	return err
@@ -336,10 +344,7 @@ func (e *Env) Disconnect(nodeName any) bool {
 func (e *Env) RPC(nodeName any, fn string, args ...any) (any, error) {
 	n, err := atomArg("rpc", nodeName)
 	raise(err)
-	ctx := context.Background()
-	if a, ok := e.gor.current(); ok {
-		ctx = a.context()
-	}
+	ctx := e.callerContext()
 	if n == e.node.Name() && e.Cluster() == nil {
 		return e.localCall(fn, args)
 	}
@@ -359,10 +364,7 @@ func (e *Env) MultiCall(fn string, args ...any) ([]any, []term.Atom) {
 		}
 		return []any{v}, nil
 	}
-	ctx := context.Background()
-	if a, ok := e.gor.current(); ok {
-		ctx = a.context()
-	}
+	ctx := e.callerContext()
 	res, bad := c.MultiCall(ctx, nil, fn, args)
 	interrupted(ctx.Err())
 	return res, bad
@@ -386,10 +388,7 @@ func (e *Env) localCall(fn string, args []any) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rpc %s: %w", fn, err)
 	}
-	ctx := context.Background()
-	if a, ok := e.gor.current(); ok {
-		ctx = a.context()
-	}
+	ctx := e.callerContext()
 	done := make(chan callResult, 1)
 	_, _, err = e.node.SpawnOpt(nil, node.SpawnOptions{Func: "rpc " + fn}, func(p *node.Proc) {
 		finished := false

@@ -2,6 +2,7 @@ package interp
 
 import (
 	"fmt"
+	"path"
 	"reflect"
 	"runtime"
 	"sort"
@@ -379,7 +380,7 @@ func (s *Session) h(what any) term.Atom {
 		s.printf("no documentation for %s; help() lists the built-ins, h(\"gerl.Spawn\") documents the gerl API\n", shown)
 		return "error"
 	}
-	s.printf("%s", docText(name, d))
+	s.printf("%s", docText(d))
 	return term.OK
 }
 
@@ -403,10 +404,10 @@ func (s *Session) nameOf(fn any) string {
 			return name
 		}
 	}
-	for path, syms := range s.env.Exports() {
+	for p, syms := range s.env.Exports() {
 		for name, sym := range syms {
 			if sym.Kind() == reflect.Func && sym.Pointer() == v.Pointer() {
-				return path[strings.LastIndexByte(path, '/')+1:] + "." + name
+				return path.Base(p) + "." + name
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"path"
 	"reflect"
 	"sort"
 	"strings"
@@ -61,7 +62,7 @@ func (s *Session) Complete(line string, pos int) (candidates []string, prefix st
 		add(n)
 	}
 	for _, p := range s.env.Packages() {
-		add(pathBase(p))
+		add(path.Base(p))
 	}
 	for _, p := range StdlibPackages() {
 		add(p)
@@ -73,9 +74,9 @@ func (s *Session) Complete(line string, pos int) (candidates []string, prefix st
 // members lists what base.X can be: exported names of a package, or the
 // methods and fields of a variable's value.
 func (s *Session) members(base string) []string {
-	if path := map[string]string{"gerl": GerlPath, "supervisor": SupervisorPath}[base]; path != "" {
+	if pkg := map[string]string{"gerl": GerlPath, "supervisor": SupervisorPath}[base]; pkg != "" {
 		var out []string
-		for n := range s.env.Exports()[path+"/"+pathBase(path)] {
+		for n := range s.env.Exports()[pkg+"/"+path.Base(pkg)] {
 			if unicode.IsUpper(rune(n[0])) {
 				out = append(out, n)
 			}
@@ -84,16 +85,16 @@ func (s *Session) members(base string) []string {
 		return out
 	}
 	for _, p := range s.env.Packages() {
-		if pathBase(p) == base {
+		if path.Base(p) == base {
 			return s.env.packageSymbols(p)
 		}
 	}
 	if v, ok := s.Bindings()[base]; ok && v != nil {
 		return valueMembers(reflect.ValueOf(v))
 	}
-	if path, ok := s.stdPkgs[base]; ok {
+	if pkg, ok := s.stdPkgs[base]; ok {
 		var out []string
-		for n := range stdlib.Symbols[path+"/"+pathBase(path)] {
+		for n := range stdlib.Symbols[pkg+"/"+path.Base(pkg)] {
 			if n != "" && unicode.IsUpper(rune(n[0])) {
 				out = append(out, n)
 			}

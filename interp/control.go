@@ -15,7 +15,7 @@ import (
 // a goroutine of its own (so the shell could not know which goroutine is
 // the shell process) and stops every frame the interpreter ever created, so
 // closures defined before an interrupt silently return zero values forever
-// after (measured; shared/REFERENCE.md §5).
+// after (measured with yaegi v0.16.1).
 //
 // yaegi stops code by bumping Interpreter.id: a frame runs only while its id
 // equals the interpreter's; and by closing Interpreter.done, which

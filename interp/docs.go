@@ -130,7 +130,7 @@ func helpText(docs map[string]Doc) string {
 }
 
 // docText renders h(name).
-func docText(name string, d Doc) string {
+func docText(d Doc) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n    %s\n", d.Sig, d.Summary)
 	if d.Detail != "" {
@@ -138,6 +138,5 @@ func docText(name string, d Doc) string {
 			fmt.Fprintf(&b, "    %s\n", line)
 		}
 	}
-	_ = name
 	return b.String()
 }

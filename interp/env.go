@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"path"
 	"reflect"
 	"slices"
 	"sort"
@@ -170,7 +171,7 @@ func (e *Env) AddBuiltin(name string, b Builtin) {
 // session, present and future, and imports it into them under its name
 // (hot loading adds each module this way: counter.Inc(1) at the prompt).
 func (e *Env) AddPackage(importPath string, symbols map[string]reflect.Value) {
-	exports := interp.Exports{importPath + "/" + pathBase(importPath): symbols}
+	exports := interp.Exports{importPath + "/" + path.Base(importPath): symbols}
 	e.mu.Lock()
 	e.packages[importPath] = exports
 	sessions := e.sessionList()
@@ -213,15 +214,6 @@ func (e *Env) removeSession(s *Session) {
 	e.mu.Lock()
 	delete(e.sessions, s)
 	e.mu.Unlock()
-}
-
-func pathBase(p string) string {
-	for i := len(p) - 1; i >= 0; i-- {
-		if p[i] == '/' {
-			return p[i+1:]
-		}
-	}
-	return p
 }
 
 // packageSymbols returns the names a package added with AddPackage exports.

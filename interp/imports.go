@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -144,15 +145,15 @@ func importsOf(seg Segment) map[string]string {
 	}
 	out := map[string]string{}
 	for _, imp := range f.Imports {
-		path, err := strconv.Unquote(imp.Path.Value)
+		pkg, err := strconv.Unquote(imp.Path.Value)
 		if err != nil {
 			continue
 		}
-		name := pathBase(path)
+		name := path.Base(pkg)
 		if imp.Name != nil {
 			name = imp.Name.Name
 		}
-		out[name] = path
+		out[name] = pkg
 	}
 	return out
 }

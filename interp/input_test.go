@@ -415,7 +415,12 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	fixed, loopMap, err := FixLoopClosuresMap(plain)
+	looped, loopMap, err := FixLoopClosuresMap(plain)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fixed, goMap, err := RewriteGoMap(looped, "gerl.GoStatement", "gerl.GoStatementSpread")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -430,11 +435,11 @@ func Example() {
 	}
 	// Suppose yaegi reports "2:65: undefined: parent" for the second
 	// segment: find the place in what the user typed.
-	m := sendMap.Then(loopMap)
+	m := sendMap.Then(loopMap).Then(goMap)
 	line, col := LineCol(src, m.Original(segs[1].InputOffset(2, 65)))
 	fmt.Printf("%d:%d %q\n", line, col, strings.Split(src, "\n")[line-1][col-1:])
 	// Output:
 	// Decl "func double(n int) int { return n * 2 }\n"
-	// Stmts "for i := 0; i < 3; i++ {\n\t{ _gerlFn := func() func() { i := i; return func() { gerl.Send(parent, double(i)) } }(); go _gerlFn() }\n}"
+	// Stmts "for i := 0; i < 3; i++ {\n\t{ _gerlFn := func() func() { i := i; return func() { gerl.Send(parent, double(i)) } }(); go gerl.GoStatement(_gerlFn) }\n}"
 	// 3:14 "parent ! double(i) }()"
 }

@@ -131,3 +131,30 @@ func TestInterruptStopsProcessesOfTheInput(t *testing.T) {
 		t.Fatalf("older process: %s", got)
 	}
 }
+
+// TestInterruptBeforeTheInputRuns: a Ctrl-C pressed right after Enter,
+// while the input is still being prepared, interrupts it; it is not lost.
+func TestInterruptBeforeTheInputRuns(t *testing.T) {
+	ts := newTestShell(t)
+	reached, release := make(chan struct{}), make(chan struct{})
+	ts.s.mu.Lock()
+	ts.s.pending = append(ts.s.pending, func() { close(reached); <-release }) // runs first in Eval
+	ts.s.mu.Unlock()
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		_, err := ts.s.Eval("receive(20000)")
+		done <- err
+	}()
+	<-reached
+	ts.s.Interrupt()
+	close(release)
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "interrupted") {
+			t.Fatalf("Eval = %v, want interrupted", err)
+		}
+	case <-time.After(waitTime):
+		t.Fatalf("the Ctrl-C was lost: receive still waiting after %v", time.Since(start))
+	}
+}

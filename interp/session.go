@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"reflect"
 	"regexp"
 	"strings"
@@ -84,7 +85,7 @@ type Session struct {
 // NewSession starts a shell session on env's node: it attaches the shell
 // process and prepares the interpreter (about 5 ms, mostly loading the
 // standard library's symbols).
-func NewSession(cfg SessionConfig) (*Session, error) {
+func NewSession(cfg SessionConfig) (_ *Session, err error) {
 	if cfg.Env == nil || cfg.Env.node == nil {
 		return nil, errors.New("new session: an Env attached to a node is required")
 	}
@@ -129,6 +130,13 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 		return nil, fmt.Errorf("new session: %w", err)
 	}
 	s.proc = p
+	// A session that fails to start leaves nothing behind: no process, no
+	// place in the Env's sessions.
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
 	s.watch(p)
 	for _, syms := range []interp.Exports{stdlib.Symbols, unrestricted.Symbols, cfg.Env.Exports()} {
 		if err := s.yi.Use(syms); err != nil {
@@ -223,21 +231,21 @@ func (s *Session) useBuiltins(b map[string]Builtin) {
 	s.mu.Unlock()
 	s.later(func() {
 		s.extensions++
-		path := fmt.Sprintf("%s/ext%d", shellPath, s.extensions)
-		if s.yi.Use(interp.Exports{path + "/" + pathBase(path): syms}) == nil {
-			_, _ = s.evalSafe(`import . "` + path + `"`)
+		pkg := fmt.Sprintf("%s/ext%d", shellPath, s.extensions)
+		if s.yi.Use(interp.Exports{pkg + "/" + path.Base(pkg): syms}) == nil {
+			_, _ = s.evalSafe(`import . "` + pkg + `"`)
 		}
 		_ = s.yi.Use(interp.Exports{shellPath + "/shell": syms})
 	})
 }
 
 // usePackage makes a native package importable and imports it.
-func (s *Session) usePackage(path string, exports interp.Exports) {
+func (s *Session) usePackage(pkg string, exports interp.Exports) {
 	s.later(func() {
 		if err := s.yi.Use(exports); err != nil {
 			return
 		}
-		_, _ = s.evalSafe(fmt.Sprintf("import %q", path))
+		_, _ = s.evalSafe(fmt.Sprintf("import %q", pkg))
 	})
 }
 
@@ -339,6 +347,18 @@ func (e *EvalError) Error() string {
 func (s *Session) Eval(src string) (Outcome, error) {
 	s.evalMu.Lock()
 	defer s.evalMu.Unlock()
+	// The input can be interrupted from now on: a Ctrl-C that comes while
+	// it is still being prepared is not lost.
+	ctx, cancel := context.WithCancel(context.Background())
+	s.mu.Lock()
+	s.cancel = cancel
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.cancel = nil
+		s.mu.Unlock()
+		cancel()
+	}()
 	s.applyPending()
 	var out Outcome
 	out.Notices = s.renewProc()
@@ -352,17 +372,9 @@ func (s *Session) Eval(src string) (Outcome, error) {
 	s.mu.Lock()
 	s.n++
 	out.N = s.n
-	ctx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
 	proc := s.proc
 	s.captured, s.didSet = nil, false
 	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.cancel = nil
-		s.mu.Unlock()
-		cancel()
-	}()
 
 	done := make(chan error, 1)
 	go s.run(ctx, proc, prep, done)
@@ -566,8 +578,7 @@ func (s *Session) explain(seg Segment, err error) error {
 		if _, ok := termTypes()[name]; ok || name == bangFunc || name == captureFunc || name == goFunc || name == goSpreadFunc || name == shellAlias {
 			continue
 		}
-		f, shift := parseSegment(seg)
-		_ = f
+		_, shift := parseSegment(seg)
 		off := int(id.Pos()) - 1 - shift
 		line, col := LineCol(seg.Text, off)
 		return fmt.Errorf("%d:%d: undefined: %s", line, col+seg.yaegiShift()*boolInt(line == 1), name)

@@ -47,8 +47,9 @@ func (e *Env) wrapShellFunc(s *Session, fn any) any {
 		var self term.Pid
 		if a, ok := e.gor.current(); ok {
 			self = a.proc.Self()
+			sp := shellProc{s: s, input: s.Count()} // Session.mu, not under Env.mu
 			e.mu.Lock()
-			e.shellProcs[self] = shellProc{s: s, input: s.Count()}
+			e.shellProcs[self] = sp
 			e.mu.Unlock()
 			defer func() {
 				e.mu.Lock()
@@ -74,18 +75,7 @@ func (e *Env) wrapShellFunc(s *Session, fn any) any {
 // stopShellProcesses ends every process running s's interpreted code with
 // reason interrupted and returns their pids.
 func (e *Env) stopShellProcesses(s *Session) []term.Pid {
-	e.mu.Lock()
-	var victims []term.Pid
-	for pid, sp := range e.shellProcs {
-		if sp.s == s {
-			victims = append(victims, pid)
-		}
-	}
-	e.mu.Unlock()
-	for _, pid := range victims {
-		_ = e.node.Exit(pid, InterruptedReason)
-	}
-	return victims
+	return e.stopProcesses(func(sp shellProc) bool { return sp.s == s })
 }
 
 // stopInputProcesses ends, with reason interrupted, the processes of s
@@ -94,10 +84,16 @@ func (e *Env) stopShellProcesses(s *Session) []term.Pid {
 // yaegi: their next channel operation would give up and their function
 // return as if normally. Better say so than let them vanish.
 func (e *Env) stopInputProcesses(s *Session, n int) []term.Pid {
+	return e.stopProcesses(func(sp shellProc) bool { return sp.s == s && sp.input == n })
+}
+
+// stopProcesses ends, with reason interrupted, the shell processes which
+// returns true for, and returns them.
+func (e *Env) stopProcesses(which func(shellProc) bool) []term.Pid {
 	e.mu.Lock()
 	var victims []term.Pid
 	for pid, sp := range e.shellProcs {
-		if sp.s == s && sp.input == n {
+		if which(sp) {
 			victims = append(victims, pid)
 		}
 	}

@@ -56,43 +56,13 @@ func newTestEnv(t *testing.T) *testEnv {
 }
 
 // killPortMapper stops the port mapper a distributed node of the test may
-// have started. The daemon refuses KILL while nodes are registered, and a
-// node that just exited may not be unregistered yet: retry for a while,
-// then kill it by the pid file it writes.
+// have started.
 func (e *testEnv) killPortMapper(t *testing.T) {
-	pidFile := filepath.Join(e.home, ".local", "state", "gerl", fmt.Sprintf("portmapper-%d.pid", e.pmPort))
-	if _, err := os.Stat(pidFile); err != nil {
-		return // no daemon was started
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		cmd := exec.Command(gerlBin, "portmapper", "-kill")
-		cmd.Env = e.environ()
-		if out, err := cmd.CombinedOutput(); err == nil || strings.Contains(string(out), "cannot connect") {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if b, err := os.ReadFile(pidFile); err == nil {
-		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-			if p, err := os.FindProcess(pid); err == nil {
-				_ = p.Kill()
-			}
-		}
-	}
-	t.Logf("the port mapper on port %d refused KILL for 5 s; killed it by its pid", e.pmPort)
+	testkit.KillPortMapper(t, gerlBin, e.environ(), e.home, e.pmPort)
 }
 
 func (e *testEnv) environ() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "HOME=") || strings.HasPrefix(kv, "GERL_PORTMAPPER_PORT=") ||
-			strings.HasPrefix(kv, "NO_COLOR=") || strings.HasPrefix(kv, "TERM=") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, "HOME="+e.home, "GERL_PORTMAPPER_PORT="+strconv.Itoa(e.pmPort), "TERM=xterm-256color")
+	return testkit.Environ(e.home, e.pmPort, "TERM=xterm-256color")
 }
 
 // runPiped runs gerl with args and input on stdin.
@@ -235,9 +205,13 @@ func (tm *tmuxTerm) waitExit() int {
 			return code
 		}
 		if time.Now().After(deadline) {
-			// Ask Go for every goroutine's stack, to see what holds it up.
-			_ = exec.Command("pkill", "-QUIT", "-f", gerlBin).Run()
-			time.Sleep(500 * time.Millisecond)
+			// Ask this pane's gerl (the child of the pane's shell) for every
+			// goroutine's stack, to see what holds it up; the dump takes a
+			// moment to reach the pane (a failure path: no event to wait on).
+			if pane := strings.TrimSpace(tm.tmux("display-message", "-p", "-t", tm.name, "#{pane_pid}")); pane != "" {
+				_ = exec.Command("pkill", "-QUIT", "-P", pane).Run()
+				time.Sleep(500 * time.Millisecond)
+			}
 			tm.t.Fatalf("gerl did not exit; the screen shows:\n%s", tm.tmux("capture-pane", "-p", "-t", tm.name, "-S", "-3000"))
 		}
 		time.Sleep(20 * time.Millisecond)

@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,11 +126,16 @@ func TestTypingWhileProcessesPrint(t *testing.T) {
 	tm.line(`gate := go1`)
 	tm.waitFor("3>")
 	// Let the process print while a line is half typed: a second shell
-	// input cannot do it (it would end the line), so the process waits for
-	// a timer started now.
-	tm.line(`spawn(func() { sleep(300); gate <- true })`)
+	// input cannot do it (it would end the line), so a process waits for a
+	// file the test creates once the half line is on the screen.
+	now := filepath.Join(e.home, "print-now")
+	tm.line(fmt.Sprintf(`spawn(func() { for { if _, err := os.Stat(%q); err == nil { break }; sleep(5) }; gate <- true })`, now))
 	tm.waitFor("4>")
 	tm.send(`y := "still typing`)
+	tm.waitFor(`4> y := "still typing`)
+	if err := os.WriteFile(now, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tm.waitFor("output from a process")
 	screen := trimLines(tm.screen())
 	lines := strings.Split(strings.TrimRight(screen, "\n"), "\n")
@@ -154,11 +160,10 @@ func TestHistorySearch(t *testing.T) {
 	tm.line(`1 + 1`)
 	tm.waitFor("3>")
 	tm.send("C-r", "magicN")
-	tm.waitFor("magicNumber := 4242")
-	tm.send("Enter")
-	tm.send("Enter")
+	tm.send("Enter") // accept the line found, and run it
+	tm.waitFor("3> magicNumber := 4242\n4> ")
 	tm.line("magicNumber")
-	tm.waitFor("4242\n")
+	tm.waitFor("4> magicNumber\n4242\n5> ")
 	tm.send("C-d")
 	tm.waitExit()
 }

@@ -20,9 +20,9 @@ func TestRemoteShell(t *testing.T) {
 	tm.line("node()")
 	tm.waitFor("'b@127.0.0.1'")
 	tm.line(`fmt.Println("printed on b")`)
-	tm.waitFor("printed on b")
-	tm.line(`whereis("keeper") != nil`)
-	tm.waitFor("true")
+	tm.waitFor("\nprinted on b\n") // the output, not the echo of the input
+	tm.line(`whereis("keeper") != A("undefined")`)
+	tm.waitFor("!= A(\"undefined\")\ntrue\n")
 	tm.line("undefinedOnB")
 	tm.waitFor("* 1:1: undefined: undefinedOnB")
 	tm.line("q()")

@@ -167,7 +167,7 @@ func runNoShell(sys *system, opts Options, io Stdio) int {
 	case <-sys.halt:
 	case <-sigs:
 	}
-	if !ok && len(opts.Eval) > 0 {
+	if !ok { // an -eval failed
 		return 1
 	}
 	return 0

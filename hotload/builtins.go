@@ -1,7 +1,6 @@
 package hotload
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -108,7 +107,7 @@ func (s *Server) nl(name string, nodes ...any) Answer {
 			panic(fmt.Errorf("nl: %s is not a node name", term.Format(n)))
 		}
 	}
-	res, err := s.NetLoad(context.Background(), name, ns...)
+	res, err := s.NetLoad(s.env.CallerContext(), name, ns...) // Ctrl-C gives up
 	if err != nil {
 		return failed(err)
 	}

@@ -190,10 +190,10 @@ func (e *Env) needCluster(what string) Cluster {
 	return c
 }
 
-// callerContext is the context of the calling process's current input or
+// CallerContext is the context of the calling process's current input or
 // call, which Ctrl-C cancels; Background for a goroutine that is not a
-// process.
-func (e *Env) callerContext() context.Context {
+// process. Built-ins that wait on the network (hot loading's nl) use it.
+func (e *Env) CallerContext() context.Context {
 	if a, ok := e.gor.current(); ok {
 		return a.context()
 	}
@@ -313,7 +313,7 @@ func (e *Env) PingErr(nodeName any) error {
 	if c == nil {
 		return node.ErrNotDistributed
 	}
-	ctx := e.callerContext()
+	ctx := e.CallerContext()
 	err = c.Ping(ctx, n)
 	interrupted(ctx.Err())
 	return err
@@ -344,7 +344,7 @@ func (e *Env) Disconnect(nodeName any) bool {
 func (e *Env) RPC(nodeName any, fn string, args ...any) (any, error) {
 	n, err := atomArg("rpc", nodeName)
 	raise(err)
-	ctx := e.callerContext()
+	ctx := e.CallerContext()
 	if n == e.node.Name() && e.Cluster() == nil {
 		return e.localCall(fn, args)
 	}
@@ -364,7 +364,7 @@ func (e *Env) MultiCall(fn string, args ...any) ([]any, []term.Atom) {
 		}
 		return []any{v}, nil
 	}
-	ctx := e.callerContext()
+	ctx := e.CallerContext()
 	res, bad := c.MultiCall(ctx, nil, fn, args)
 	interrupted(ctx.Err())
 	return res, bad
@@ -388,7 +388,7 @@ func (e *Env) localCall(fn string, args []any) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rpc %s: %w", fn, err)
 	}
-	ctx := e.callerContext()
+	ctx := e.CallerContext()
 	done := make(chan callResult, 1)
 	_, _, err = e.node.SpawnOpt(nil, node.SpawnOptions{Func: "rpc " + fn}, func(p *node.Proc) {
 		finished := false

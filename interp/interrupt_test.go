@@ -126,6 +126,11 @@ func TestInterruptStopsProcessesOfTheInput(t *testing.T) {
 	if !isInterrupted(err) || !strings.Contains(err.Error(), "were stopped with it") {
 		t.Fatalf("err %v", err)
 	}
+	// The process the interrupted input started is gone, its monitor says
+	// why.
+	if got := ts.eval(`d, _ := gerl.ReceiveMatch(func(m any) bool { _, ok := m.(Down); return ok }, 5*time.Second); d.(Down).Reason`); got != "interrupted" {
+		t.Fatalf("the input's process ended with %s, want interrupted", got)
+	}
 	// A process started by an earlier input keeps working.
 	if got := ts.eval(`older ! 1; m, _ := gerl.ReceiveMatch(func(m any) bool { t, ok := m.(Tuple); return ok && t.Tag() == "older" }, 5*time.Second); m`); got != "{older,1}" {
 		t.Fatalf("older process: %s", got)

@@ -62,7 +62,7 @@ func TestPipedInput(t *testing.T) {
 		{
 			name:       "an unfinished input at the end is an error",
 			input:      "func f() {\n",
-			wantErrHas: []string{"*"},
+			wantErrHas: []string{"* 2:1: expected '}', found 'EOF'"},
 			wantCode:   1,
 		},
 	}

@@ -165,7 +165,7 @@ type hello struct {
 }
 
 func (h hello) marshal() []byte {
-	b := append([]byte(hsMagic), hsHello)
+	b := hsMsg(hsHello)
 	b = binary.BigEndian.AppendUint16(b, h.vmin)
 	b = binary.BigEndian.AppendUint16(b, h.vmax)
 	b = binary.BigEndian.AppendUint64(b, h.flags)
@@ -184,7 +184,7 @@ type challenge struct {
 }
 
 func (c challenge) marshal() []byte {
-	b := append([]byte(hsMagic), hsChallenge)
+	b := hsMsg(hsChallenge)
 	b = binary.BigEndian.AppendUint16(b, c.version)
 	b = binary.BigEndian.AppendUint64(b, c.flags)
 	b = binary.BigEndian.AppendUint32(b, c.creation)
@@ -252,6 +252,11 @@ func readHs(r *bufio.Reader) (byte, []byte, error) {
 	return b[4], b[5:], nil
 }
 
+// hsMsg is a handshake message: the magic, the tag, then body.
+func hsMsg(tag byte, body ...byte) []byte {
+	return append(append([]byte(hsMagic), tag), body...)
+}
+
 func writeHs(w io.Writer, body []byte) error {
 	frame := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(body)), uint32(len(body)))
 	_, err := w.Write(append(frame, body...))
@@ -262,7 +267,7 @@ func writeReject(w io.Writer, code byte, msg string) error {
 	if len(msg) > 1000 {
 		msg = msg[:1000]
 	}
-	b := append([]byte(hsMagic), hsReject, code)
+	b := hsMsg(hsReject, code)
 	return writeHs(w, appendStr16(b, msg))
 }
 
@@ -350,10 +355,9 @@ func dialHandshake(r *bufio.Reader, w io.Writer, cfg hsConfig, target term.Atom,
 		// stop before proving, so that the peer never installs it.
 		return hsPeer{}, errSuperseded
 	}
-	cb := append([]byte(hsMagic), hsChallenge)
-	cb = append(cb, body...)
+	cb := hsMsg(hsChallenge, body...)
 	proof := mac(cfg.cookie, dialerLabel, hb, cb)
-	if err := writeHs(w, append(append([]byte(hsMagic), hsProof), proof...)); err != nil {
+	if err := writeHs(w, hsMsg(hsProof, proof...)); err != nil {
 		return hsPeer{}, fmt.Errorf("sending proof: %w", err)
 	}
 	tag, body, err = readHs(r)
@@ -365,7 +369,7 @@ func dialHandshake(r *bufio.Reader, w io.Writer, cfg hsConfig, target term.Atom,
 		if stillWanted() {
 			answer = 1
 		}
-		if err := writeHs(w, []byte{'G', 'E', 'R', 'L', hsConfirm, answer}); err != nil {
+		if err := writeHs(w, hsMsg(hsConfirm, answer)); err != nil {
 			return hsPeer{}, fmt.Errorf("sending confirm: %w", err)
 		}
 		if tag, body, err = readHs(r); err != nil {
@@ -387,7 +391,7 @@ func dialHandshake(r *bufio.Reader, w io.Writer, cfg hsConfig, target term.Atom,
 	if !commit(peer) {
 		return peer, errSuperseded
 	}
-	if err := writeHs(w, []byte{'G', 'E', 'R', 'L', hsCommit}); err != nil {
+	if err := writeHs(w, hsMsg(hsCommit)); err != nil {
 		return peer, fmt.Errorf("sending commit: %w", err)
 	}
 	return peer, nil
@@ -434,8 +438,7 @@ func acceptHandshake(r *bufio.Reader, w io.Writer, cfg hsConfig, decide func(p h
 	if err != nil {
 		return peer, err
 	}
-	hb := append([]byte(hsMagic), hsHello)
-	hb = append(hb, body...)
+	hb := hsMsg(hsHello, body...)
 	cb := challenge{version, cfg.flags, cfg.creation, nonce, string(cfg.name)}.marshal()
 	if err := writeHs(w, cb); err != nil {
 		return peer, fmt.Errorf("sending challenge: %w", err)
@@ -455,7 +458,7 @@ func acceptHandshake(r *bufio.Reader, w io.Writer, cfg hsConfig, decide func(p h
 	peer.id = connID(hb, cb)
 	code, msg := decide(peer, false)
 	if code == decideAsk {
-		if err := writeHs(w, []byte{'G', 'E', 'R', 'L', hsAlive}); err != nil {
+		if err := writeHs(w, hsMsg(hsAlive)); err != nil {
 			return peer, fmt.Errorf("sending alive: %w", err)
 		}
 		tag, body, err := readHs(r)
@@ -473,7 +476,7 @@ func acceptHandshake(r *bufio.Reader, w io.Writer, cfg hsConfig, decide func(p h
 	if code != 0 {
 		return refuse(code, "%s", msg)
 	}
-	if err := writeHs(w, append(append([]byte(hsMagic), hsAccept), mac(cfg.cookie, acceptLabel, hb, cb, proof)...)); err != nil {
+	if err := writeHs(w, hsMsg(hsAccept, mac(cfg.cookie, acceptLabel, hb, cb, proof)...)); err != nil {
 		return peer, fmt.Errorf("sending accept: %w", err)
 	}
 	tag, body, err = readHs(r)

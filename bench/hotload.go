@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gerl-dev/gerl/eval"
 	"github.com/gerl-dev/gerl/hotload"
 	"github.com/gerl-dev/gerl/hotload/hotloadtest"
-	"github.com/gerl-dev/gerl/interp"
 	"github.com/gerl-dev/gerl/node"
 )
 
@@ -105,7 +105,7 @@ func hotloadOnce(dir string) (load, reload time.Duration, err error) {
 // newCodeServer starts a node without distribution and a code server for
 // it with dir on its code path; stop stops both.
 func newCodeServer(dir string) (srv *hotload.Server, nd *node.Node, stop func(), err error) {
-	env := interp.NewEnv()
+	env := eval.NewEnv()
 	nd = node.New(node.Config{OnGoroutine: env.OnGoroutine})
 	env.Attach(nd)
 	srv, err = hotload.New(hotload.Config{Env: env, Dir: dir})

@@ -6,18 +6,18 @@ import (
 	"sort"
 	"time"
 
+	"github.com/gerl-dev/gerl/eval"
 	"github.com/gerl-dev/gerl/internal/stats"
-	"github.com/gerl-dev/gerl/interp"
 	"github.com/gerl-dev/gerl/node"
 )
 
 // newShell starts a node and a shell session on it, as the gerl command
 // does, with output discarded.
-func newShell() (*interp.Session, *node.Node, error) {
-	env := interp.NewEnv()
+func newShell() (*eval.Session, *node.Node, error) {
+	env := eval.NewEnv()
 	n := node.New(node.Config{OnGoroutine: env.OnGoroutine})
 	env.Attach(n)
-	s, err := interp.NewSession(interp.SessionConfig{Env: env, Stdout: io.Discard, Stderr: io.Discard})
+	s, err := eval.NewSession(eval.SessionConfig{Env: env, Stdout: io.Discard, Stderr: io.Discard})
 	if err != nil {
 		n.StopTimeout(5 * time.Second)
 		return nil, nil, err
@@ -104,7 +104,7 @@ func EvalLatency(n int) Result {
 			if err != nil {
 				return failed(res, fmt.Errorf("eval_latency %s: %w", name, err))
 			}
-			_ = interp.FormatValue(o.Values)
+			_ = eval.FormatValue(o.Values)
 			if i >= n/10 { // the first tenth warms up
 				ds = append(ds, time.Since(t0))
 			}

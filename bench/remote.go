@@ -82,7 +82,7 @@ type peerProc struct {
 	done  chan struct{}
 }
 
-type cluster struct {
+type peerCluster struct {
 	pc    PeerCmd
 	pm    *portmapper.Server
 	tag   string
@@ -92,18 +92,18 @@ type cluster struct {
 }
 
 // newCluster starts a private port mapper for the peers of one workload.
-func newCluster(pc PeerCmd) (*cluster, error) {
+func newCluster(pc PeerCmd) (*peerCluster, error) {
 	s := portmapper.NewServer(portmapper.Config{})
 	if err := s.Listen(); err != nil {
 		return nil, fmt.Errorf("port mapper: %w", err)
 	}
 	go s.Serve()
-	return &cluster{pc: pc, pm: s, tag: fmt.Sprintf("eb%d", os.Getpid())}, nil
+	return &peerCluster{pc: pc, pm: s, tag: fmt.Sprintf("eb%d", os.Getpid())}, nil
 }
 
 // start starts a peer named <tag>_<role><seq>@127.0.0.1, pinned to cpu
 // when cpu is not empty, and waits until it is ready.
-func (c *cluster) start(role, cpu string) (*peerProc, error) {
+func (c *peerCluster) start(role, cpu string) (*peerProc, error) {
 	c.mu.Lock()
 	c.seq++
 	name := fmt.Sprintf("%s_%s%d@127.0.0.1", c.tag, role, c.seq)
@@ -209,7 +209,7 @@ func (p *peerProc) stop() {
 }
 
 // close stops every peer and the port mapper.
-func (c *cluster) close() {
+func (c *peerCluster) close() {
 	c.mu.Lock()
 	peers := c.peers
 	c.peers = nil
@@ -247,7 +247,7 @@ func pinByName(name string) (int, bool) {
 // connectedPair starts peers a and b under pin, starts server (a peer
 // command) on b and connects a to b. The caller closes c; on an error,
 // connectedPair has closed it.
-func connectedPair(pc PeerCmd, pin int, server string) (c *cluster, a, b *peerProc, err error) {
+func connectedPair(pc PeerCmd, pin int, server string) (c *peerCluster, a, b *peerProc, err error) {
 	if c, err = newCluster(pc); err != nil {
 		return nil, nil, nil, err
 	}

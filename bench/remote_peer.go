@@ -17,7 +17,7 @@ import (
 
 	"github.com/gerl-dev/gerl/internal/stats"
 	"github.com/gerl-dev/gerl/node"
-	"github.com/gerl-dev/gerl/node/dist"
+	"github.com/gerl-dev/gerl/node/cluster"
 	"github.com/gerl-dev/gerl/node/term"
 	"github.com/gerl-dev/gerl/portmapper"
 )
@@ -61,7 +61,7 @@ func peerMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	full, err := dist.NodeName(*sname, *name)
+	full, err := cluster.NodeName(*sname, *name)
 	if err != nil {
 		fmt.Fprintln(stderr, "gerl bench peer:", err)
 		return 2
@@ -85,7 +85,7 @@ func peerMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if exe, err := os.Executable(); err == nil {
 		start = portmapper.ExecStarter(exe, *pm)
 	}
-	d, err := dist.Start(context.Background(), dist.Config{
+	d, err := cluster.Start(context.Background(), cluster.Config{
 		Name: full, Cookie: *cookie, ListenIP: *listen, PortMapperPort: *pm, StartPortMapper: start,
 	})
 	if err != nil {
@@ -114,7 +114,7 @@ func peerMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 type peer struct {
-	d   *dist.Dist
+	d   *cluster.Dist
 	out *bufio.Writer
 }
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/gerl-dev/gerl/interp"
+	"github.com/gerl-dev/gerl/eval"
 	"github.com/gerl-dev/gerl/node/term"
 )
 
@@ -35,11 +35,11 @@ func (a Answer) String() string {
 	return b.String()
 }
 
-func (s *Server) builtins() map[string]interp.Builtin {
-	doc := func(sig, summary, detail string) interp.Doc {
-		return interp.Doc{Sig: sig, Summary: summary, Detail: detail, Group: "code"}
+func (s *Server) builtins() map[string]eval.Builtin {
+	doc := func(sig, summary, detail string) eval.Doc {
+		return eval.Doc{Sig: sig, Summary: summary, Detail: detail, Group: "code"}
 	}
-	return map[string]interp.Builtin{
+	return map[string]eval.Builtin{
 		"c": {Fn: s.c, Doc: doc(`c("counter") / c("dir/counter.go")`, "load a module: check it, compile it and make it current",
 			`The argument is a module name, looked up on the code path (-pa dirs, then the current
 directory: counter.go or counter/), or the path of a .go file or a module directory. A module

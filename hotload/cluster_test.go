@@ -5,35 +5,35 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/gerl-dev/gerl/eval"
 	"github.com/gerl-dev/gerl/internal/testkit"
-	"github.com/gerl-dev/gerl/interp"
 	"github.com/gerl-dev/gerl/node"
-	"github.com/gerl-dev/gerl/node/dist"
+	"github.com/gerl-dev/gerl/node/cluster"
 	"github.com/gerl-dev/gerl/node/term"
 )
 
 // clusterNode is a distributed node with a code server.
 type clusterNode struct {
 	*harness
-	dist *dist.Dist
+	dist *cluster.Dist
 }
 
 // startClusterNode starts node name on network net, with a code server
 // whose directory is its own.
-func startClusterNode(t *testing.T, net *dist.MemNetwork, name term.Atom, creation uint32) *clusterNode {
+func startClusterNode(t *testing.T, net *cluster.MemNetwork, name term.Atom, creation uint32) *clusterNode {
 	t.Helper()
 	logs := &testkit.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	env := interp.NewEnv()
-	d, err := dist.Start(context.Background(), dist.Config{
-		Name: name, Cookie: "secret", Transport: net.Transport(), Registrar: dist.NoRegistrar{}, Creation: creation,
+	env := eval.NewEnv()
+	d, err := cluster.Start(context.Background(), cluster.Config{
+		Name: name, Cookie: "secret", Transport: net.Transport(), Registrar: cluster.NoRegistrar{}, Creation: creation,
 		Node: node.Config{OnGoroutine: env.OnGoroutine, Logger: log}, Functions: env,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	env.Attach(d.Node())
-	env.SetCluster(interp.DistCluster(d))
+	env.SetCluster(eval.DistCluster(d))
 	dir := t.TempDir()
 	srv, err := New(Config{Env: env, Dir: dir, Logger: log})
 	if err != nil {
@@ -66,7 +66,7 @@ func connect(t *testing.T, a *clusterNode, others ...*clusterNode) {
 // nl on three nodes, then rpc shows the new version everywhere; a node
 // that joins later gets it with another nl, which leaves the others alone.
 func TestNetLoad(t *testing.T) {
-	net := dist.NewMemNetwork()
+	net := cluster.NewMemNetwork()
 	a := startClusterNode(t, net, "a@mem", 1)
 	b := startClusterNode(t, net, "b@mem", 2)
 	c := startClusterNode(t, net, "c@mem", 3)

@@ -6,9 +6,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/gerl-dev/gerl/eval"
 	"github.com/gerl-dev/gerl/hotload"
 	"github.com/gerl-dev/gerl/hotload/hotloadtest"
-	"github.com/gerl-dev/gerl/interp"
 	"github.com/gerl-dev/gerl/node"
 )
 
@@ -20,7 +20,7 @@ func Example() {
 	file := filepath.Join(dir, "counter.go")
 	os.WriteFile(file, []byte(hotloadtest.CounterModule(1)), 0o644)
 
-	env := interp.NewEnv()
+	env := eval.NewEnv()
 	n := node.New(node.Config{OnGoroutine: env.OnGoroutine})
 	env.Attach(n)
 	defer n.StopTimeout(5 * time.Second)

@@ -13,8 +13,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/gerl-dev/gerl/eval"
 	"github.com/gerl-dev/gerl/internal/testkit"
-	"github.com/gerl-dev/gerl/interp"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -30,7 +30,7 @@ const waitTime = 20 * time.Second
 // attached for the test goroutine.
 type harness struct {
 	t    testing.TB
-	env  *interp.Env
+	env  *eval.Env
 	node *node.Node
 	srv  *Server
 	dir  string
@@ -41,7 +41,7 @@ type harness struct {
 func newHarness(t testing.TB, tweak ...func(*Config)) *harness {
 	t.Helper()
 	logs := &testkit.Buffer{}
-	env := interp.NewEnv()
+	env := eval.NewEnv()
 	n := node.New(node.Config{Name: "hot@host", OnGoroutine: env.OnGoroutine,
 		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	env.Attach(n)

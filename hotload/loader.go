@@ -19,7 +19,7 @@ import (
 	"github.com/traefik/yaegi/stdlib"
 	"github.com/traefik/yaegi/stdlib/unrestricted"
 
-	"github.com/gerl-dev/gerl/interp"
+	"github.com/gerl-dev/gerl/eval"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -343,9 +343,9 @@ func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]refle
 // change the program's meaning, the file is compiled as it is and a
 // warning says where.
 func (s *Server) fixLoops(name, text string, display func(string) string) string {
-	out, _, err := interp.FixLoopClosures(text)
+	out, _, err := eval.FixLoopClosures(text)
 	if err != nil {
-		var se *interp.SourceError
+		var se *eval.SourceError
 		if errors.As(err, &se) {
 			s.log.Warn("hotload: closures created in this loop share its variables (the interpreter's semantics, not Go 1.22's)",
 				"at", Problem{display(name), se.Line, se.Col, se.Msg}.String())
@@ -361,11 +361,11 @@ const goAlias = "gerl_go_"
 
 // guardGo makes a module's go statements report a panic in the goroutine
 // they start instead of ending the node, as at the prompt (see
-// interp.RewriteGoMap): they call the gerl API's GoStatement, imported
+// eval.RewriteGoMap): they call the gerl API's GoStatement, imported
 // under a name of its own on the package clause's line, so lines do not
 // move. A file it cannot rewrite is returned as it is.
 func guardGo(text string) string {
-	out, _, err := interp.RewriteGoMap(text, goAlias+".GoStatement", goAlias+".GoStatementSpread")
+	out, _, err := eval.RewriteGoMap(text, goAlias+".GoStatement", goAlias+".GoStatementSpread")
 	if err != nil || out == text {
 		return text
 	}
@@ -375,7 +375,7 @@ func guardGo(text string) string {
 		return text
 	}
 	end := fset.Position(f.Name.End()).Offset
-	return out[:end] + "; import " + goAlias + ` "` + interp.GerlPath + `"` + out[end:]
+	return out[:end] + "; import " + goAlias + ` "` + eval.GerlPath + `"` + out[end:]
 }
 
 // compileError turns the interpreter's error into a LoadError: its

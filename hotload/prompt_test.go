@@ -4,14 +4,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gerl-dev/gerl/eval"
 	"github.com/gerl-dev/gerl/internal/testkit"
-	"github.com/gerl-dev/gerl/interp"
 )
 
 // shell is a session on a harness's node.
 type shell struct {
 	h   *harness
-	s   *interp.Session
+	s   *eval.Session
 	out *testkit.Buffer
 }
 
@@ -19,7 +19,7 @@ type shell struct {
 func newShell(h *harness) *shell {
 	h.t.Helper()
 	out := &testkit.Buffer{}
-	s, err := interp.NewSession(interp.SessionConfig{Env: h.env, Stdout: out, Stderr: out})
+	s, err := eval.NewSession(eval.SessionConfig{Env: h.env, Stdout: out, Stderr: out})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func newShell(h *harness) *shell {
 func (sh *shell) eval(src string) string {
 	o, err := sh.s.Eval(src)
 	if err != nil {
-		if ee, ok := err.(*interp.EvalError); ok && ee.Kind == interp.CompileError {
+		if ee, ok := err.(*eval.EvalError); ok && ee.Kind == eval.CompileError {
 			return "* " + err.Error()
 		}
 		return err.Error()
@@ -42,7 +42,7 @@ func (sh *shell) eval(src string) string {
 	}
 	parts := make([]string, len(o.Values))
 	for i, v := range o.Values {
-		parts[i] = interp.FormatValue(v)
+		parts[i] = eval.FormatValue(v)
 	}
 	return strings.Join(parts, ", ")
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/traefik/yaegi/stdlib"
 	"github.com/traefik/yaegi/stdlib/unrestricted"
 
-	"github.com/gerl-dev/gerl/interp"
+	"github.com/gerl-dev/gerl/eval"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -23,7 +23,7 @@ import (
 // Config configures a code server.
 type Config struct {
 	// Env is the node's Env, attached to its node. Required.
-	Env *interp.Env
+	Env *eval.Env
 	// CodePath lists the directories searched for modules by name (erl's
 	// -pa), in order, before Dir. Relative ones are taken from Dir.
 	CodePath []string
@@ -53,7 +53,7 @@ type Config struct {
 //
 // Goroutines: while watching, one watcher; Close ends it.
 type Server struct {
-	env        *interp.Env
+	env        *eval.Env
 	log        *slog.Logger
 	dir        string
 	debounce   time.Duration
@@ -177,7 +177,7 @@ func (s *Server) Close() {
 }
 
 // Lookup resolves "module.Func" to the function's trampoline (see
-// interp.FuncResolver): spawn, rpc and remote spawn by name enter the
+// eval.FuncResolver): spawn, rpc and remote spawn by name enter the
 // module's current version.
 func (s *Server) Lookup(name string) (any, bool) { return s.lookup(name) }
 

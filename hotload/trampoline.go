@@ -7,7 +7,7 @@ import (
 
 	yaegi "github.com/traefik/yaegi/interp"
 
-	"github.com/gerl-dev/gerl/interp"
+	"github.com/gerl-dev/gerl/eval"
 	"github.com/gerl-dev/gerl/node/term"
 )
 
@@ -179,7 +179,7 @@ func (s *Server) overrides(v *version) yaegi.Exports {
 	e := s.env
 	return yaegi.Exports{
 		"time/time": {"Sleep": reflect.ValueOf(e.Sleep)},
-		interp.GerlPath + "/gerl": {
+		eval.GerlPath + "/gerl": {
 			"Spawn": reflect.ValueOf(func(fn any, args ...any) term.Pid {
 				return e.Spawn(s.into(v, fn), args...)
 			}),

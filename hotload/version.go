@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/traefik/yaegi/interp"
+	yaegi "github.com/traefik/yaegi/interp"
 
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
@@ -60,7 +60,7 @@ type version struct {
 	mod    *module
 	n      int
 	src    *source
-	yi     *interp.Interpreter
+	yi     *yaegi.Interpreter
 	funcs  map[string]reflect.Value // exported functions
 	types  map[string]reflect.Type
 	consts map[string]reflect.Value

@@ -12,7 +12,7 @@ import (
 	"github.com/fatih/color"
 	"github.com/mattn/go-isatty"
 
-	"github.com/gerl-dev/gerl/interp"
+	"github.com/gerl-dev/gerl/eval"
 )
 
 // printer writes what the shell shows: results, errors, notices, received
@@ -63,7 +63,7 @@ func newPrinter(out, err io.Writer, colors bool) *printer {
 }
 
 // values prints an input's value(s), erl style.
-func (p *printer) values(o interp.Outcome) {
+func (p *printer) values(o eval.Outcome) {
 	for _, n := range o.Notices {
 		p.noticef("%s", n)
 	}
@@ -72,19 +72,19 @@ func (p *printer) values(o interp.Outcome) {
 	}
 	parts := make([]string, len(o.Values))
 	for i, v := range o.Values {
-		parts[i] = interp.FormatValue(v)
+		parts[i] = eval.FormatValue(v)
 	}
 	fmt.Fprintln(p.out, p.result.Sprint(strings.Join(parts, ", ")))
 }
 
 // failure prints an input's error: "* 1:5: undefined: x" for a compile
 // error, "** exception error: ..." for a panic, as erl does.
-func (p *printer) failure(o interp.Outcome, err error) {
+func (p *printer) failure(o eval.Outcome, err error) {
 	for _, n := range o.Notices {
 		p.noticef("%s", n)
 	}
 	text := err.Error()
-	if ee, ok := err.(*interp.EvalError); ok && ee.Kind == interp.CompileError {
+	if ee, ok := err.(*eval.EvalError); ok && ee.Kind == eval.CompileError {
 		text = "* " + text
 	}
 	fmt.Fprintln(p.err, p.errc.Sprint(text))

@@ -5,12 +5,12 @@ import (
 	"io"
 	"strings"
 
-	"github.com/gerl-dev/gerl/interp"
+	"github.com/gerl-dev/gerl/eval"
 )
 
 // inputReader cuts a stream into complete inputs, line by line, the way
 // the interactive prompt does: an input ends at the first line where it is
-// complete (interp.Incomplete).
+// complete (eval.Incomplete).
 type inputReader struct {
 	r   *bufio.Reader
 	buf strings.Builder
@@ -39,7 +39,7 @@ func (in *inputReader) next() (string, error) {
 			in.buf.Reset()
 			continue
 		}
-		if !interp.Incomplete(src) {
+		if !eval.Incomplete(src) {
 			in.buf.Reset()
 			return src, nil
 		}

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gerl-dev/gerl/interp"
+	"github.com/gerl-dev/gerl/eval"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -52,7 +52,7 @@ func serveShell(sys *system, p *node.Proc, client term.Pid) {
 	out := outWriter{p: p, client: client}
 	var quitMode int // 0 keep going, 1 q(), 2 halt()
 	var mu sync.Mutex
-	sess, err := interp.NewSession(interp.SessionConfig{
+	sess, err := eval.NewSession(eval.SessionConfig{
 		Env: sys.env, Stdout: out, Stderr: out, Name: "remote shell",
 		OnQuit: func(halt bool) {
 			mu.Lock()
@@ -85,7 +85,7 @@ func serveShell(sys *system, p *node.Proc, client term.Pid) {
 						// Whatever happens here must not take this node
 						// down: report it to the client instead.
 						if r := recover(); r != nil {
-							result = term.Tuple{0, []string{}, []string{}, int(interp.Exception), fmt.Sprintf("** exception error: %v", r), false}
+							result = term.Tuple{0, []string{}, []string{}, int(eval.Exception), fmt.Sprintf("** exception error: %v", r), false}
 						}
 						_ = p.Node().Send(self, term.Tuple{term.Atom("evaluated"), ref, result})
 					}()
@@ -148,16 +148,16 @@ func serveShell(sys *system, p *node.Proc, client term.Pid) {
 
 // encodeOutcome turns an evaluation's outcome into terms:
 // {N, Values, Notices, ErrKind, ErrText, HasValue}.
-func encodeOutcome(o interp.Outcome, err error) term.Tuple {
+func encodeOutcome(o eval.Outcome, err error) term.Tuple {
 	vals := make([]string, len(o.Values))
 	for i, v := range o.Values {
-		vals[i] = interp.FormatValue(v)
+		vals[i] = eval.FormatValue(v)
 	}
 	notices := append([]string{}, o.Notices...)
 	kind, text := 0, ""
 	if err != nil {
 		text = err.Error()
-		if ee, ok := err.(*interp.EvalError); ok {
+		if ee, ok := err.(*eval.EvalError); ok {
 			kind = int(ee.Kind)
 		}
 	}
@@ -321,13 +321,13 @@ func (r *remoteEvaluator) request(msg term.Tuple) (term.Tuple, bool) {
 }
 
 // Eval implements evaluator.
-func (r *remoteEvaluator) Eval(src string) (interp.Outcome, error) {
+func (r *remoteEvaluator) Eval(src string) (eval.Outcome, error) {
 	reply, ok := r.request(term.Tuple{term.Atom("eval"), src})
 	if !ok {
-		return interp.Outcome{}, &interp.EvalError{Kind: interp.ExitException, Msg: "the remote shell ended"}
+		return eval.Outcome{}, &eval.EvalError{Kind: eval.ExitException, Msg: "the remote shell ended"}
 	}
 	// {result, Ref, N, Values, Notices, ErrKind, ErrText, HasValue}
-	o := interp.Outcome{N: reply[2].(int), HasValue: reply[7].(bool)}
+	o := eval.Outcome{N: reply[2].(int), HasValue: reply[7].(bool)}
 	for _, v := range reply[3].([]string) {
 		o.Values = append(o.Values, rawText(v))
 	}
@@ -335,9 +335,9 @@ func (r *remoteEvaluator) Eval(src string) (interp.Outcome, error) {
 	r.mu.Lock()
 	r.count = o.N
 	r.mu.Unlock()
-	if kind := interp.ErrorKind(reply[5].(int)); kind != 0 {
+	if kind := eval.ErrorKind(reply[5].(int)); kind != 0 {
 		text := reply[6].(string)
-		if kind == interp.CompileError {
+		if kind == eval.CompileError {
 			text = "* " + text
 		}
 		return o, &remoteError{kind: kind, text: text}
@@ -373,7 +373,7 @@ func (t rawText) String() string { return string(t) }
 // remoteError is an EvalError that happened on the remote node, already
 // rendered there.
 type remoteError struct {
-	kind interp.ErrorKind
+	kind eval.ErrorKind
 	text string
 }
 

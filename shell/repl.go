@@ -10,13 +10,13 @@ import (
 
 	"github.com/ergochat/readline"
 
-	"github.com/gerl-dev/gerl/interp"
+	"github.com/gerl-dev/gerl/eval"
 )
 
 // evaluator is what a prompt evaluates its inputs with: a local session,
 // or a remote shell's session on another node.
 type evaluator interface {
-	Eval(src string) (interp.Outcome, error)
+	Eval(src string) (eval.Outcome, error)
 	Interrupt()
 	Count() int
 }
@@ -107,7 +107,7 @@ func (t *terminal) run(done <-chan struct{}) {
 			return
 		}
 		buf += line + "\n"
-		if interp.Incomplete(buf) {
+		if eval.Incomplete(buf) {
 			continue
 		}
 		src := buf
@@ -125,7 +125,7 @@ func (t *terminal) run(done <-chan struct{}) {
 // eval evaluates one input, turning Ctrl-C into an interrupt of it.
 func (t *terminal) eval(src string) {
 	type result struct {
-		o   interp.Outcome
+		o   eval.Outcome
 		err error
 	}
 	// Drop a Ctrl-C that arrived while the user was typing.

@@ -19,8 +19,8 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"github.com/gerl-dev/gerl/eval"
 	"github.com/gerl-dev/gerl/internal/detach"
-	"github.com/gerl-dev/gerl/interp"
 )
 
 // Stdio is where the shell reads and writes.
@@ -84,7 +84,7 @@ func (s *logSink) set(p *printer) { s.p.Store(p) }
 func (s *logSink) get() *printer  { return s.p.Load() }
 
 // runEvals evaluates the -eval inputs; it reports whether all succeeded.
-func runEvals(sess *interp.Session, opts Options, pr *printer) bool {
+func runEvals(sess *eval.Session, opts Options, pr *printer) bool {
 	ok := true
 	for _, src := range opts.Eval {
 		o, err := sess.Eval(src)
@@ -97,7 +97,7 @@ func runEvals(sess *interp.Session, opts Options, pr *printer) bool {
 }
 
 func runInteractive(sys *system, opts Options, io Stdio, sink *logSink) int {
-	var sess *interp.Session
+	var sess *eval.Session
 	hist := ""
 	if home, err := os.UserHomeDir(); err == nil {
 		hist = filepath.Join(home, ".gerl_history")
@@ -119,7 +119,7 @@ func runInteractive(sys *system, opts Options, io Stdio, sink *logSink) int {
 	sink.set(t.pr)
 	sys.out.set(t.pr.out)
 	sys.errOut.set(t.pr.err)
-	sess, err = interp.NewSession(interp.SessionConfig{
+	sess, err = eval.NewSession(eval.SessionConfig{
 		Env: sys.env, Stdout: t.pr.out, Stderr: t.pr.err, Messages: messageWriter{t.pr},
 		OnQuit: func(bool) { t.quit.Store(true) },
 	})
@@ -150,7 +150,7 @@ func runInteractive(sys *system, opts Options, io Stdio, sink *logSink) int {
 
 func runNoShell(sys *system, opts Options, io Stdio) int {
 	pr := newPrinter(io.Out, io.Err, opts.Color == "always")
-	sess, err := interp.NewSession(interp.SessionConfig{
+	sess, err := eval.NewSession(eval.SessionConfig{
 		Env: sys.env, Stdout: io.Out, Stderr: io.Err,
 		OnQuit: func(bool) { sys.Halt() },
 	})
@@ -180,7 +180,7 @@ func runPiped(sys *system, opts Options, stdio Stdio) int {
 	color := opts.Color == "always"
 	pr := newPrinter(stdio.Out, stdio.Err, color)
 	quit := atomic.Bool{}
-	sess, err := interp.NewSession(interp.SessionConfig{
+	sess, err := eval.NewSession(eval.SessionConfig{
 		Env: sys.env, Stdout: stdio.Out, Stderr: stdio.Err, Messages: messageWriter{pr},
 		OnQuit: func(bool) { quit.Store(true) },
 	})

@@ -10,19 +10,19 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gerl-dev/gerl/eval"
 	"github.com/gerl-dev/gerl/hotload"
-	"github.com/gerl-dev/gerl/interp"
 	"github.com/gerl-dev/gerl/node"
-	"github.com/gerl-dev/gerl/node/dist"
+	"github.com/gerl-dev/gerl/node/cluster"
 	"github.com/gerl-dev/gerl/portmapper"
 )
 
 // system is a running node with everything the shell needs: the node, its
 // distribution (if any), and the Env interpreted code reaches.
 type system struct {
-	env  *interp.Env
+	env  *eval.Env
 	node *node.Node
-	dist *dist.Dist      // nil without distribution
+	dist *cluster.Dist   // nil without distribution
 	code *hotload.Server // modules: c, l, nl...
 	// out and errOut are where module code prints; they follow the
 	// terminal once it exists.
@@ -37,7 +37,7 @@ type system struct {
 // startSystem starts the node the options describe, logging through log.
 // exe is the gerl executable, used to start the port mapper daemon.
 func startSystem(opts Options, log *slog.Logger, exe string, stdout, stderr io.Writer) (*system, error) {
-	env := interp.NewEnv()
+	env := eval.NewEnv()
 	sys := &system{env: env, stopped: make(chan struct{}), halt: make(chan struct{}),
 		out: newSwapWriter(stdout), errOut: newSwapWriter(stderr)}
 	nc := node.Config{Logger: log, OnGoroutine: env.OnGoroutine}
@@ -50,7 +50,7 @@ func startSystem(opts Options, log *slog.Logger, exe string, stdout, stderr io.W
 		}
 		sys.dist = d
 		sys.node = d.Node()
-		env.SetCluster(interp.DistCluster(d))
+		env.SetCluster(eval.DistCluster(d))
 	}
 	env.Attach(sys.node)
 	if err := env.RegisterFunc("gerl.halt", sys.Halt); err != nil {
@@ -61,7 +61,7 @@ func startSystem(opts Options, log *slog.Logger, exe string, stdout, stderr io.W
 	}
 	code, err := hotload.New(hotload.Config{
 		Env: env, CodePath: opts.CodePath, Watch: opts.Watch, Logger: log,
-		Stdout: sys.out, Stderr: interp.NewPanicTraceFilter(sys.errOut),
+		Stdout: sys.out, Stderr: eval.NewPanicTraceFilter(sys.errOut),
 	})
 	if err != nil {
 		sys.Stop()
@@ -71,13 +71,13 @@ func startSystem(opts Options, log *slog.Logger, exe string, stdout, stderr io.W
 	return sys, nil
 }
 
-func startDist(opts Options, nc node.Config, env *interp.Env, log *slog.Logger, exe string) (*dist.Dist, error) {
+func startDist(opts Options, nc node.Config, env *eval.Env, log *slog.Logger, exe string) (*cluster.Dist, error) {
 	sname, lname := opts.SName, opts.Name
 	hidden := opts.Hidden
 	if opts.Remsh != "" && sname == "" && lname == "" {
 		// A remote shell's own node: hidden, with a generated name on the
 		// same kind of host name as the node it talks to.
-		_, host, err := dist.SplitNodeName(opts.Remsh)
+		_, host, err := cluster.SplitNodeName(opts.Remsh)
 		if err != nil {
 			return nil, fmt.Errorf("-remsh: %w", err)
 		}
@@ -87,7 +87,7 @@ func startDist(opts Options, nc node.Config, env *interp.Env, log *slog.Logger, 
 			sname = base
 		default:
 			lname = base
-			if _, err := dist.NodeName("", base); err != nil {
+			if _, err := cluster.NodeName("", base); err != nil {
 				// No fully qualified name here: borrow the remote's host,
 				// right when it is this host (127.0.0.1); the connection
 				// is ours either way, the remote never dials back.
@@ -96,12 +96,12 @@ func startDist(opts Options, nc node.Config, env *interp.Env, log *slog.Logger, 
 		}
 		hidden = true
 	}
-	name, err := dist.NodeName(sname, lname)
+	name, err := cluster.NodeName(sname, lname)
 	if err != nil {
 		return nil, err
 	}
 	home, _ := os.UserHomeDir()
-	cookie, err := dist.LoadCookie(opts.Cookie, home)
+	cookie, err := cluster.LoadCookie(opts.Cookie, home)
 	if err != nil {
 		return nil, err
 	}
@@ -109,18 +109,18 @@ func startDist(opts Options, nc node.Config, env *interp.Env, log *slog.Logger, 
 	if err != nil {
 		return nil, err
 	}
-	cfg := dist.Config{
+	cfg := cluster.Config{
 		Name: name, Cookie: cookie, Hidden: hidden, Node: nc, Logger: log,
 		ListenIP: opts.DistAddress, PortMin: opts.DistPortMin, PortMax: opts.DistPortMax,
 		PortMapperPort: pmPort, StartPortMapper: portmapper.ExecStarter(exe, pmPort),
 		TickTime: opts.TickTime, Functions: env,
 	}
 	if opts.TLSCert != "" {
-		cfg.TLS = &dist.TLSConfig{CertFile: opts.TLSCert, KeyFile: opts.TLSKey, CAFile: opts.TLSCA}
+		cfg.TLS = &cluster.TLSConfig{CertFile: opts.TLSCert, KeyFile: opts.TLSKey, CAFile: opts.TLSCA}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return dist.Start(ctx, cfg)
+	return cluster.Start(ctx, cfg)
 }
 
 func isShortHost(host string) bool {

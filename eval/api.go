@@ -1,0 +1,478 @@
+package eval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/gerl-dev/gerl/node"
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+// The gerl API is what interpreted code imports as "gerl": the runtime's
+// types, and functions that act as the calling process (gerl.Self(),
+// gerl.Receive(), gerl.Spawn(f)...), as Erlang's built-in functions do. The
+// shell's erl-named built-ins (self(), spawn(), flush()...) are the same
+// functions under erl's names.
+//
+// Errors follow Erlang: where erl raises an exception (a bad argument, a
+// name already registered, a send to an unregistered local name), the
+// function panics with an error, which crashes the calling process (or
+// prints ** exception error at the prompt). Outcomes that are normal answers
+// are returned: Call and RPC return an error, Whereis a bool, Ping a bool.
+
+// ErrInterrupted is the panic value that ends a blocking call made by the
+// shell when the user presses Ctrl-C.
+var ErrInterrupted = errors.New("interrupted")
+
+// ErrNotProcess is raised when process-only functions run on a goroutine
+// that is not a gerl process (one started with go, not spawn).
+var ErrNotProcess = errors.New("the calling goroutine is not a gerl process (start it with spawn, not go)")
+
+// actor returns what the calling goroutine acts as, or raises.
+func (e *Env) actor(fn string) actor {
+	a, ok := e.gor.current()
+	if !ok {
+		panic(fmt.Errorf("%s: %w", fn, ErrNotProcess))
+	}
+	return a
+}
+
+func (e *Env) self(fn string) *node.Proc { return e.actor(fn).proc }
+
+// context returns the context the blocking calls of a shell evaluation
+// watch (Background outside one).
+func (a actor) context() context.Context {
+	if a.ctx != nil {
+		return a.ctx
+	}
+	return context.Background()
+}
+
+// interrupted raises ErrInterrupted if err says the shell's context ended.
+func interrupted(err error) {
+	if errors.Is(err, context.Canceled) {
+		panic(ErrInterrupted)
+	}
+}
+
+func raise(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+// Self returns the calling process's pid.
+func (e *Env) Self() term.Pid { return e.self("self").Self() }
+
+// Send sends msg to a pid or name (see node.Proc.Send) from the calling
+// process, or from no process when called elsewhere. It raises when the
+// message cannot be sent or a local name is not registered.
+func (e *Env) Send(to any, msg any) {
+	if a, ok := e.gor.current(); ok {
+		raise(a.proc.Send(to, msg))
+		return
+	}
+	raise(e.node.Send(to, msg))
+}
+
+// Bang is the function `to ! msg` is rewritten to: it sends and returns msg.
+func (e *Env) Bang(to any, msg any) any {
+	e.Send(to, msg)
+	return msg
+}
+
+// Receive returns the calling process's oldest message, waiting for one.
+func (e *Env) Receive() any {
+	a := e.actor("receive")
+	m, _, err := a.proc.ReceiveContext(a.context(), nil, node.Forever)
+	interrupted(err)
+	return m
+}
+
+// ReceiveTimeout returns the oldest message, or ok false after d.
+func (e *Env) ReceiveTimeout(d time.Duration) (any, bool) {
+	a := e.actor("receive")
+	m, ok, err := a.proc.ReceiveContext(a.context(), nil, d)
+	interrupted(err)
+	return m, ok
+}
+
+// ReceiveMatch returns the oldest message match accepts (selective
+// receive), or ok false after d (node.Forever waits as long as it takes).
+func (e *Env) ReceiveMatch(match func(any) bool, d time.Duration) (any, bool) {
+	a := e.actor("receive")
+	m, ok, err := a.proc.ReceiveContext(a.context(), match, d)
+	interrupted(err)
+	return m, ok
+}
+
+// Spawn starts a process running fn with args (fn is a function, or the
+// name of a module function such as "counter.Loop"; a function whose first
+// parameter is a *Proc gets the new process's handle there). Arguments are
+// copied; in a loop, pass the loop's values as arguments.
+func (e *Env) Spawn(fn any, args ...any) term.Pid {
+	pid, _ := e.spawn(nil, node.SpawnOptions{}, fn, args)
+	return pid
+}
+
+// SpawnLink is Spawn with a link to the calling process, set before the
+// new process runs.
+func (e *Env) SpawnLink(fn any, args ...any) term.Pid {
+	pid, _ := e.spawn(e.self("spawn_link"), node.SpawnOptions{Link: true}, fn, args)
+	return pid
+}
+
+// SpawnMonitor is Spawn with a monitor from the calling process, set before
+// the new process runs.
+func (e *Env) SpawnMonitor(fn any, args ...any) (term.Pid, term.Ref) {
+	return e.spawn(e.self("spawn_monitor"), node.SpawnOptions{Monitor: true}, fn, args)
+}
+
+func (e *Env) spawn(parent *node.Proc, opts node.SpawnOptions, fn any, args []any) (term.Pid, term.Ref) {
+	if name, ok := fn.(string); ok {
+		f, found := e.Lookup(name)
+		if !found {
+			panic(fmt.Errorf("spawn: no function named %q (load its module with c(), or register it)", name))
+		}
+		fn, opts.Func = f, name
+	} else if opts.Func == "" {
+		opts.Func = node.FuncName(fn)
+	}
+	if opts.Func == "fun" {
+		if s := e.owner(); s != nil {
+			fn = e.wrapShellFunc(s, fn)
+		}
+	}
+	pid, ref, err := e.node.SpawnFunc(parent, opts, fn, args...)
+	raise(err)
+	return pid, ref
+}
+
+// SpawnOn starts the function registered as fn on node with args.
+func (e *Env) SpawnOn(nodeName any, fn string, args ...any) term.Pid {
+	pid, _ := e.spawnOn("spawn_on", nodeName, fn, args, false, false)
+	return pid
+}
+
+func (e *Env) spawnOn(what string, nodeName any, fn string, args []any, link, monitor bool) (term.Pid, term.Ref) {
+	n, err := atomArg(what, nodeName)
+	raise(err)
+	if n == e.node.Name() {
+		opts := node.SpawnOptions{Link: link, Monitor: monitor}
+		var parent *node.Proc
+		if link || monitor {
+			parent = e.self(what)
+		}
+		return e.spawn(parent, opts, fn, args)
+	}
+	c := e.needCluster(what)
+	var parent *node.Proc
+	ctx := context.Background()
+	if a, ok := e.gor.current(); ok {
+		parent, ctx = a.proc, a.context()
+	} else if link || monitor {
+		e.self(what)
+	}
+	pid, ref, err := c.Spawn(ctx, parent, n, fn, args, link, monitor)
+	interrupted(err)
+	raise(err)
+	return pid, ref
+}
+
+func (e *Env) needCluster(what string) Cluster {
+	c := e.Cluster()
+	if c == nil {
+		panic(fmt.Errorf("%s: %w", what, node.ErrNotDistributed))
+	}
+	return c
+}
+
+// CallerContext is the context of the calling process's current input or
+// call, which Ctrl-C cancels; Background for a goroutine that is not a
+// process. Built-ins that wait on the network (hot loading's nl) use it.
+func (e *Env) CallerContext() context.Context {
+	if a, ok := e.gor.current(); ok {
+		return a.context()
+	}
+	return context.Background()
+}
+
+// atomArg accepts an Atom or a string where a node or name is expected.
+func atomArg(what string, v any) (term.Atom, error) {
+	if a, ok := term.AtomOf(v); ok {
+		return a, nil
+	}
+	return "", fmt.Errorf("%s: %s is not a name (want an atom or a string)", what, term.Format(v))
+}
+
+// Link links the calling process with pid.
+func (e *Env) Link(pid term.Pid) { raise(e.self("link").Link(pid)) }
+
+// Unlink removes the link between the calling process and pid.
+func (e *Env) Unlink(pid term.Pid) { e.self("unlink").Unlink(pid) }
+
+// Monitor makes the calling process monitor a pid or name.
+func (e *Env) Monitor(target any) term.Ref { return e.self("monitor").Monitor(target) }
+
+// Demonitor removes a monitor, flushing its Down if one arrived.
+func (e *Env) Demonitor(ref term.Ref) bool { return e.self("demonitor").Demonitor(ref, true) }
+
+// Exit sends an exit signal with reason to pid.
+func (e *Env) Exit(pid term.Pid, reason any) {
+	if a, ok := e.gor.current(); ok {
+		raise(a.proc.Exit(pid, reason))
+		return
+	}
+	raise(e.node.Exit(pid, reason))
+}
+
+// ExitSelf ends the calling process with reason.
+func (e *Env) ExitSelf(reason any) { e.self("exit").ExitSelf(reason) }
+
+// TrapExit sets whether the calling process traps exits; it returns the
+// previous setting.
+func (e *Env) TrapExit(on bool) bool { return e.self("trap_exit").TrapExit(on) }
+
+// Register gives pid the name.
+func (e *Env) Register(name any, pid term.Pid) {
+	n, err := atomArg("register", name)
+	raise(err)
+	raise(e.node.Register(n, pid))
+}
+
+// Unregister removes a registered name.
+func (e *Env) Unregister(name any) {
+	n, err := atomArg("unregister", name)
+	raise(err)
+	raise(e.node.Unregister(n))
+}
+
+// Whereis returns the pid registered as name.
+func (e *Env) Whereis(name any) (term.Pid, bool) {
+	n, err := atomArg("whereis", name)
+	raise(err)
+	return e.node.Whereis(n)
+}
+
+// Registered returns the registered names.
+func (e *Env) Registered() []term.Atom { return e.node.Registered() }
+
+// Call sends request to a process as a term.Call and waits up to timeout
+// for its Reply.
+func (e *Env) Call(to any, request any, timeout time.Duration) (any, error) {
+	a := e.actor("call")
+	v, err := a.proc.CallContext(a.context(), to, request, timeout)
+	interrupted(err)
+	return v, err
+}
+
+// Reply answers a Call.
+func (e *Env) Reply(call term.Call, value any) {
+	if a, ok := e.gor.current(); ok {
+		raise(a.proc.Reply(call, value))
+		return
+	}
+	raise(e.node.Send(call.From, term.Reply{Ref: call.Ref, Value: value}))
+}
+
+// Sleep pauses the calling process (or goroutine) for d.
+func (e *Env) Sleep(d time.Duration) {
+	a, ok := e.gor.current()
+	if !ok {
+		time.Sleep(d)
+		return
+	}
+	interrupted(a.proc.SleepContext(a.context(), d))
+}
+
+// NodeName returns this node's name.
+func (e *Env) NodeName() term.Atom { return e.node.Name() }
+
+// Nodes returns the visible connected nodes.
+func (e *Env) Nodes() []term.Atom {
+	if c := e.Cluster(); c != nil {
+		return c.Nodes()
+	}
+	return []term.Atom{}
+}
+
+// Ping connects to node if needed and reports whether it answered.
+func (e *Env) Ping(nodeName any) bool { return e.PingErr(nodeName) == nil }
+
+// PingErr is Ping that says why a node did not answer.
+func (e *Env) PingErr(nodeName any) error {
+	n, err := atomArg("ping", nodeName)
+	raise(err)
+	if n == e.node.Name() {
+		return nil
+	}
+	c := e.Cluster()
+	if c == nil {
+		return node.ErrNotDistributed
+	}
+	ctx := e.CallerContext()
+	err = c.Ping(ctx, n)
+	interrupted(ctx.Err())
+	return err
+}
+
+// MonitorNode subscribes the calling process to NodeDown of node (on) or
+// removes one subscription (off).
+func (e *Env) MonitorNode(nodeName any, on bool) {
+	n, err := atomArg("monitor_node", nodeName)
+	raise(err)
+	e.self("monitor_node").MonitorNode(n, on)
+}
+
+// Disconnect drops the connection to node.
+func (e *Env) Disconnect(nodeName any) bool {
+	n, err := atomArg("disconnect", nodeName)
+	raise(err)
+	c := e.Cluster()
+	if c == nil {
+		return false
+	}
+	return c.Disconnect(n) == nil
+}
+
+// RPC calls the function registered as fn on node with args and returns
+// its result, or an error: node unreachable, no such function, bad
+// arguments, or the function's panic.
+func (e *Env) RPC(nodeName any, fn string, args ...any) (any, error) {
+	n, err := atomArg("rpc", nodeName)
+	raise(err)
+	ctx := e.CallerContext()
+	if n == e.node.Name() && e.Cluster() == nil {
+		return e.localCall(fn, args)
+	}
+	v, err := e.needCluster("rpc").RPC(ctx, n, fn, args)
+	interrupted(err)
+	return v, err
+}
+
+// MultiCall calls fn on this node and every connected node; it returns the
+// results of the nodes that answered and the nodes that did not.
+func (e *Env) MultiCall(fn string, args ...any) ([]any, []term.Atom) {
+	c := e.Cluster()
+	if c == nil {
+		v, err := e.localCall(fn, args)
+		if err != nil {
+			return nil, []term.Atom{e.node.Name()}
+		}
+		return []any{v}, nil
+	}
+	ctx := e.CallerContext()
+	res, bad := c.MultiCall(ctx, nil, fn, args)
+	interrupted(ctx.Err())
+	return res, bad
+}
+
+// Cast calls fn on node without waiting.
+func (e *Env) Cast(nodeName any, fn string, args ...any) {
+	n, err := atomArg("cast", nodeName)
+	raise(err)
+	raise(e.needCluster("cast").Cast(n, fn, args))
+}
+
+// localCall runs a named function in a new process on this node and waits
+// for its result, as rpc does for this node when there is no cluster.
+func (e *Env) localCall(fn string, args []any) (any, error) {
+	f, ok := e.Lookup(fn)
+	if !ok {
+		return nil, fmt.Errorf("rpc %s on %s: no such function", fn, e.node.Name())
+	}
+	entry, err := callEntry(f, args)
+	if err != nil {
+		return nil, fmt.Errorf("rpc %s: %w", fn, err)
+	}
+	ctx := e.CallerContext()
+	done := make(chan callResult, 1)
+	_, _, err = e.node.SpawnOpt(nil, node.SpawnOptions{Func: "rpc " + fn}, func(p *node.Proc) {
+		finished := false
+		var res callResult
+		defer func() {
+			// Runs however the process ends: a return, a panic, or an
+			// exit (ExitSelf, a kill, a link), which skips the rest.
+			if r := recover(); r != nil {
+				res = callResult{err: fmt.Errorf("rpc %s: panic: %s", fn, term.Format(r))}
+			} else if !finished {
+				res = callResult{err: fmt.Errorf("rpc %s: its process exited: %s", fn, term.Format(p.ExitReason()))}
+			}
+			done <- res
+		}()
+		res.v, res.err = entry(p)
+		finished = true
+	})
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("rpc %s: %w", fn, ctx.Err())
+	}
+}
+
+type callResult struct {
+	v   any
+	err error
+}
+
+// callEntry prepares fn(args...) for a process like node.Entry, and returns
+// its result: the single result, a list of several, or the trailing error.
+func callEntry(fn any, args []any) (func(*node.Proc) (any, error), error) {
+	fv := reflect.ValueOf(fn)
+	if fv.Kind() != reflect.Func {
+		return nil, fmt.Errorf("%s is not a function", term.Format(fn))
+	}
+	var out []reflect.Value
+	wrapped, err := node.EntryOnce(reflect.MakeFunc(procFuncOf(fv.Type()), func(in []reflect.Value) []reflect.Value {
+		if fv.Type().IsVariadic() {
+			out = fv.CallSlice(in)
+		} else {
+			out = fv.Call(in)
+		}
+		return nil
+	}).Interface(), args...)
+	if err != nil {
+		return nil, err
+	}
+	return func(p *node.Proc) (any, error) {
+		wrapped(p)
+		return results(fv.Type(), out)
+	}, nil
+}
+
+// procFuncOf returns t with its results removed, so node.Entry accepts it.
+func procFuncOf(t reflect.Type) reflect.Type {
+	in := make([]reflect.Type, t.NumIn())
+	for i := range in {
+		in[i] = t.In(i)
+	}
+	return reflect.FuncOf(in, nil, t.IsVariadic())
+}
+
+// results turns a call's results into one value and an error.
+func results(t reflect.Type, out []reflect.Value) (any, error) {
+	if n := len(out); n > 0 && t.Out(n-1) == reflect.TypeFor[error]() {
+		if err, _ := out[n-1].Interface().(error); err != nil {
+			return nil, err
+		}
+		out = out[:n-1]
+	}
+	switch len(out) {
+	case 0:
+		return term.OK, nil
+	case 1:
+		return out[0].Interface(), nil
+	}
+	vs := make([]any, len(out))
+	for i, v := range out {
+		vs[i] = v.Interface()
+	}
+	return term.Tuple(vs), nil
+}

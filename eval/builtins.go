@@ -1,0 +1,502 @@
+package eval
+
+import (
+	"fmt"
+	"path"
+	"reflect"
+	"runtime"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gerl-dev/gerl/node"
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+// builtins returns the shell's built-ins, named as in erl, bound to s.
+// They are dot-imported, so they read as at the erl prompt: self(),
+// spawn(f), flush(), i().
+func (s *Session) builtins() map[string]reflect.Value {
+	e := s.env
+	b := termTypes()
+	for name, fn := range map[string]any{
+		bangFunc:        e.Bang,
+		captureFunc:     s.capture,
+		goFunc:          e.GoStatement,
+		goSpreadFunc:    e.GoStatementSpread,
+		"self":          e.Self,
+		"node":          s.nodeOf,
+		"nodes":         e.Nodes,
+		"ping":          s.ping,
+		"spawn":         s.spawn,
+		"spawn_link":    e.SpawnLink,
+		"spawn_monitor": e.SpawnMonitor,
+		"register":      s.register,
+		"unregister":    s.unregister,
+		"whereis":       s.whereis,
+		"registered":    e.Registered,
+		"regs":          s.regs,
+		"i":             s.i,
+		"link":          s.link,
+		"unlink":        s.unlink,
+		"monitor":       e.Monitor,
+		"demonitor":     e.Demonitor,
+		"exit":          s.exit,
+		"trap_exit":     e.TrapExit,
+		"process_flag":  s.processFlag,
+		"flush":         s.flush,
+		"receive":       s.receive,
+		"send":          e.Bang,
+		"call":          s.call,
+		"reply":         s.reply,
+		"sleep":         s.sleep,
+		"monitor_node":  s.monitorNode,
+		"disconnect":    e.Disconnect,
+		"rpc":           s.rpc,
+		"multicall":     e.MultiCall,
+		"cast":          s.cast,
+		"memory":        s.memory,
+		"pid":           s.pid,
+		"h":             s.h,
+		"help":          s.help,
+		"b":             s.b,
+		"v":             s.v,
+		"q":             s.q,
+		"halt":          s.halt,
+	} {
+		b[name] = reflect.ValueOf(fn)
+	}
+	return b
+}
+
+// nodeOf is erl's node() and node(X): this node's name, or the node of a
+// pid, ref or name.
+func (s *Session) nodeOf(x ...any) term.Atom {
+	if len(x) == 0 {
+		return s.env.NodeName()
+	}
+	switch v := x[0].(type) {
+	case term.Pid:
+		return v.Node
+	case term.Ref:
+		return v.Node
+	case term.Name:
+		return v.Node
+	case term.Atom, string:
+		return s.env.NodeName() // a local registered name
+	}
+	panic(fmt.Errorf("node: %s is not a pid, a ref or a name", term.Format(x[0])))
+}
+
+// isBuiltin reports whether name is one of the shell's built-ins.
+func (s *Session) isBuiltin(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.docs[name]
+	return ok
+}
+
+func (s *Session) printf(format string, args ...any) {
+	fmt.Fprintf(s.out, format, args...)
+}
+
+// spawn dispatches erl's forms: spawn(fn, args...), spawn("mod.Func",
+// args...), and spawn(node, "mod.Func", args...).
+func (s *Session) spawn(fn any, args ...any) term.Pid {
+	if n, ok := nodeLike(fn); ok && len(args) > 0 {
+		if name, ok := args[0].(string); ok {
+			return s.env.SpawnOn(n, name, args[1:]...)
+		}
+	}
+	return s.env.Spawn(fn, args...)
+}
+
+// nodeLike reports whether v names a node (an atom or string with an @).
+func nodeLike(v any) (term.Atom, bool) {
+	a, err := atomArg("spawn", v)
+	return a, err == nil && strings.Contains(string(a), "@")
+}
+
+// ping prints pong or pang, and for pang says why (erl is silent, which
+// leaves users guessing about cookies).
+func (s *Session) ping(n any) term.Atom {
+	if err := s.env.PingErr(n); err != nil {
+		s.printf("ping %s: %v\n", term.Format(n), err)
+		return "pang"
+	}
+	return "pong"
+}
+
+func (s *Session) register(name any, pid term.Pid) term.Atom {
+	s.env.Register(name, pid)
+	return "true"
+}
+
+func (s *Session) unregister(name any) term.Atom {
+	s.env.Unregister(name)
+	return "true"
+}
+
+// whereis returns the pid, or the atom undefined as erl does.
+func (s *Session) whereis(name any) any {
+	if pid, ok := s.env.Whereis(name); ok {
+		return pid
+	}
+	return term.Undefined
+}
+
+func (s *Session) link(pid term.Pid) term.Atom {
+	s.env.Link(pid)
+	return "true"
+}
+
+func (s *Session) unlink(pid term.Pid) term.Atom {
+	s.env.Unlink(pid)
+	return "true"
+}
+
+// exit is erl's exit/1 and exit/2.
+func (s *Session) exit(args ...any) term.Atom {
+	switch len(args) {
+	case 1:
+		s.env.ExitSelf(args[0])
+	case 2:
+		pid, ok := args[0].(term.Pid)
+		if !ok {
+			panic(fmt.Errorf("exit: %s is not a pid", term.Format(args[0])))
+		}
+		s.env.Exit(pid, args[1])
+		return "true"
+	}
+	panic(fmt.Errorf("exit: want exit(reason) or exit(pid, reason), got %d arguments", len(args)))
+}
+
+func (s *Session) processFlag(flag any, value bool) bool {
+	if f, _ := atomArg("process_flag", flag); f != "trap_exit" {
+		panic(fmt.Errorf("process_flag: only trap_exit is supported, not %s", term.Format(flag)))
+	}
+	return s.env.TrapExit(value)
+}
+
+// call is request/reply with erl's defaults: the timeout is milliseconds
+// (or a time.Duration), 5 seconds when not given; a failed call raises.
+func (s *Session) call(to any, request any, timeout ...any) any {
+	d := 5 * time.Second
+	if len(timeout) == 1 {
+		var err error
+		d, err = duration("call", timeout[0])
+		raise(err)
+	} else if len(timeout) > 1 {
+		panic(fmt.Errorf("call: want call(to, request) or call(to, request, timeout)"))
+	}
+	v, err := s.env.Call(to, request, d)
+	raise(err)
+	return v
+}
+
+func (s *Session) reply(req term.Call, value any) term.Atom {
+	s.env.Reply(req, value)
+	return term.OK
+}
+
+// receive is receive() or receive(timeout); the timeout is milliseconds (an
+// integer, as in erl's after clause) or a time.Duration. It returns the
+// atom timeout when nothing came in time.
+func (s *Session) receive(timeout ...any) any {
+	switch len(timeout) {
+	case 0:
+		return s.env.Receive()
+	case 1:
+		d, err := duration("receive", timeout[0])
+		raise(err)
+		if m, ok := s.env.ReceiveTimeout(d); ok {
+			return m
+		}
+		return term.Atom("timeout")
+	}
+	panic(fmt.Errorf("receive: want receive() or receive(timeout), got %d arguments", len(timeout)))
+}
+
+// duration reads milliseconds (an integer) or a time.Duration.
+func duration(what string, v any) (time.Duration, error) {
+	switch x := v.(type) {
+	case time.Duration:
+		return x, nil
+	case int:
+		return time.Duration(x) * time.Millisecond, nil
+	case int64:
+		return time.Duration(x) * time.Millisecond, nil
+	case float64:
+		return time.Duration(x * float64(time.Millisecond)), nil
+	case term.Atom:
+		if x == "infinity" {
+			return node.Forever, nil
+		}
+	}
+	return 0, fmt.Errorf("%s: %s is not a timeout (milliseconds, a time.Duration, or A(\"infinity\"))", what, term.Format(v))
+}
+
+func (s *Session) sleep(d any) term.Atom {
+	dur, err := duration("sleep", d)
+	raise(err)
+	s.env.Sleep(dur)
+	return term.OK
+}
+
+func (s *Session) monitorNode(n any, on bool) term.Atom {
+	s.env.MonitorNode(n, on)
+	return "true"
+}
+
+// rpc raises the call's error, as erl's rpc:call returns {badrpc, R}.
+func (s *Session) rpc(n any, fn string, args ...any) any {
+	v, err := s.env.RPC(n, fn, args...)
+	raise(err)
+	return v
+}
+
+func (s *Session) cast(n any, fn string, args ...any) term.Atom {
+	s.env.Cast(n, fn, args...)
+	return "true"
+}
+
+// flush prints and removes every message in the shell's mailbox.
+func (s *Session) flush() term.Atom {
+	for _, m := range s.env.self("flush").Drain() {
+		fmt.Fprintf(s.msgs, "Shell got %s\n", FormatValue(m))
+	}
+	return term.OK
+}
+
+// i prints the process table, or one process in detail.
+func (s *Session) i(pid ...term.Pid) term.Atom {
+	n := s.env.node
+	if len(pid) == 1 {
+		info, ok := n.Info(pid[0])
+		if !ok {
+			return term.Undefined
+		}
+		s.printf("pid: %s\nregistered_name: %s\ninitial_call: %s\nstatus: %s\nmessage_queue_len: %d\nlinks: %s\nmonitors: %d\nmonitoring: %d\ntrap_exit: %t\n",
+			info.Pid, term.FormatAtom(orUndefined(info.Name)), info.Func, info.Status, info.MailboxLen,
+			term.Format(info.Links), info.Monitors, info.Watching, info.TrapExit)
+		return term.OK
+	}
+	tw := tabwriter.NewWriter(s.out, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "Pid\tInitial Call\tMsgs\tRegistered\tStatus")
+	infos := n.Processes()
+	for _, info := range infos {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", info.Pid, info.Func, info.MailboxLen, info.Name, info.Status)
+	}
+	tw.Flush()
+	m := n.Memory()
+	s.printf("Total: %d processes, %d goroutines, %s in use\n", len(infos), m.Goroutines, bytesText(m.Heap+m.Stacks))
+	return term.OK
+}
+
+func orUndefined(a term.Atom) term.Atom {
+	if a == "" {
+		return term.Undefined
+	}
+	return a
+}
+
+// regs prints the registered processes.
+func (s *Session) regs() term.Atom {
+	n := s.env.node
+	tw := tabwriter.NewWriter(s.out, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "Name\tPid\tInitial Call\tMsgs")
+	for _, name := range n.Registered() {
+		pid, ok := n.Whereis(name)
+		if !ok {
+			continue
+		}
+		info, _ := n.Info(pid)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", term.FormatAtom(name), pid, info.Func, info.MailboxLen)
+	}
+	tw.Flush()
+	return term.OK
+}
+
+// memory returns the node's memory figures, as erl's memory() does, by
+// name: memory()["total"].
+func (s *Session) memory() map[string]uint64 {
+	m := s.env.node.Memory()
+	return map[string]uint64{
+		"total":      m.Total,
+		"heap":       m.Heap,
+		"stacks":     m.Stacks,
+		"processes":  uint64(m.Processes),
+		"goroutines": uint64(m.Goroutines),
+		"gc_cycles":  uint64(m.GCCycles),
+	}
+}
+
+func bytesText(b uint64) string {
+	switch {
+	case b >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
+	case b >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+	case b >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(b)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", b)
+}
+
+// pid parses "<foo@vm.42.0>", or takes a local id: pid(42).
+func (s *Session) pid(v any) term.Pid {
+	switch x := v.(type) {
+	case string:
+		p, err := term.ParsePid(x)
+		raise(err)
+		return p
+	case int:
+		n := s.env.node
+		return term.Pid{Node: n.Name(), ID: uint64(x), Creation: n.Creation()}
+	}
+	panic(fmt.Errorf("pid: want pid(\"<node.id.creation>\") or pid(id), got %s", term.Format(v)))
+}
+
+// h prints the documentation of a built-in or gerl API function, given by
+// name or as the function itself.
+func (s *Session) h(what any) term.Atom {
+	name, ok := what.(string)
+	if !ok {
+		name = s.nameOf(what)
+	}
+	name = strings.TrimSuffix(strings.TrimPrefix(name, "gerl."), "()")
+	s.mu.Lock()
+	d, found := s.docs[name]
+	if !found {
+		d, found = s.docs[apiToBuiltin(name)]
+	}
+	s.mu.Unlock()
+	if !found {
+		shown := name
+		if shown == "" {
+			shown = "that value"
+		}
+		s.printf("no documentation for %s; help() lists the built-ins, h(\"gerl.Spawn\") documents the gerl API\n", shown)
+		return "error"
+	}
+	s.printf("%s", docText(d))
+	return term.OK
+}
+
+// nameOf finds the built-in a function value is.
+func (s *Session) nameOf(fn any) string {
+	v := reflect.ValueOf(fn)
+	if v.Kind() != reflect.Func {
+		return ""
+	}
+	f := runtime.FuncForPC(v.Pointer())
+	if f == nil {
+		return ""
+	}
+	for name, b := range s.builtins() {
+		if b.Kind() == reflect.Func && b.Pointer() == v.Pointer() {
+			return name
+		}
+	}
+	for name, b := range s.env.addedBuiltins() {
+		if bv := reflect.ValueOf(b.Fn); bv.Kind() == reflect.Func && bv.Pointer() == v.Pointer() {
+			return name
+		}
+	}
+	for p, syms := range s.env.Exports() {
+		for name, sym := range syms {
+			if sym.Kind() == reflect.Func && sym.Pointer() == v.Pointer() {
+				return path.Base(p) + "." + name
+			}
+		}
+	}
+	return ""
+}
+
+// apiToBuiltin maps gerl API names to the built-in documenting them.
+func apiToBuiltin(name string) string {
+	switch name {
+	case "SendExit", "ExitSelf", "Kill":
+		return "exit"
+	case "ReceiveTimeout", "ReceiveMatch":
+		return "receive"
+	case "RPC":
+		return "rpc"
+	case "MultiCall":
+		return "multicall"
+	case "Node":
+		return "node"
+	}
+	var b strings.Builder
+	for i, r := range name {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (s *Session) help() term.Atom {
+	s.mu.Lock()
+	text := helpText(s.docs)
+	s.mu.Unlock()
+	s.printf("%s", text)
+	return term.OK
+}
+
+// b prints the shell's variables.
+func (s *Session) b() term.Atom {
+	globals := s.globals()
+	names := make([]string, 0, len(globals))
+	for name := range globals {
+		if !strings.HasPrefix(name, "_") {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v := globals[name]
+		text := "nil"
+		if v.IsValid() && v.CanInterface() {
+			text = FormatValue(v.Interface())
+		}
+		s.printf("%s = %s\n", name, text)
+	}
+	return term.OK
+}
+
+// v returns the value of input n; v(-1) is the previous input.
+func (s *Session) v(n int) any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n < 0 {
+		n = s.n + n
+	}
+	vals, ok := s.results[n]
+	if !ok {
+		panic(fmt.Errorf("v(%d): input %d has no value", n, n))
+	}
+	if len(vals) == 1 {
+		return vals[0]
+	}
+	return term.Tuple(vals)
+}
+
+func (s *Session) q() term.Atom {
+	if s.onQuit != nil {
+		s.onQuit(false)
+	}
+	return term.OK
+}
+
+func (s *Session) halt() term.Atom {
+	if s.onQuit != nil {
+		s.onQuit(true)
+	}
+	return term.OK
+}

@@ -1,0 +1,58 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gerl-dev/gerl/node"
+	"github.com/gerl-dev/gerl/node/cluster"
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+// DistCluster adapts the distribution layer to the Cluster the gerl API
+// uses: env.SetCluster(eval.DistCluster(d)).
+func DistCluster(d *cluster.Dist) Cluster { return distCluster{d} }
+
+type distCluster struct{ d *cluster.Dist }
+
+func (c distCluster) Nodes() []term.Atom       { return c.d.Nodes() }
+func (c distCluster) HiddenNodes() []term.Atom { return c.d.HiddenNodes() }
+
+func (c distCluster) Ping(ctx context.Context, n term.Atom) error { return c.d.PingErr(ctx, n) }
+
+func (c distCluster) Disconnect(n term.Atom) error {
+	if !c.d.Disconnect(n) {
+		return fmt.Errorf("disconnect %s: not connected", n)
+	}
+	return nil
+}
+
+func (c distCluster) RPC(ctx context.Context, n term.Atom, fn string, args []any) (any, error) {
+	return c.d.Call(ctx, n, fn, args...)
+}
+
+// MultiCall calls this node and every visible connected node when nodes is
+// nil. A node whose function failed answers {badrpc, Reason}, as in erl.
+func (c distCluster) MultiCall(ctx context.Context, nodes []term.Atom, fn string, args []any) ([]any, []term.Atom) {
+	if nodes == nil {
+		nodes = append([]term.Atom{c.d.Name()}, c.d.Nodes()...)
+	}
+	res, bad := c.d.MultiCall(ctx, nodes, fn, args...)
+	out := make([]any, 0, len(res))
+	for _, r := range res {
+		if r.Err != nil {
+			out = append(out, term.Tuple{term.Atom("badrpc"), r.Err.Error()})
+			continue
+		}
+		out = append(out, r.Value)
+	}
+	return out, bad
+}
+
+func (c distCluster) Cast(n term.Atom, fn string, args []any) error {
+	return c.d.Cast(n, fn, args...)
+}
+
+func (c distCluster) Spawn(ctx context.Context, parent *node.Proc, n term.Atom, fn string, args []any, link, monitor bool) (term.Pid, term.Ref, error) {
+	return c.d.SpawnOpt(ctx, parent, n, node.SpawnOptions{Link: link, Monitor: monitor}, fn, args...)
+}

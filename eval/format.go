@@ -1,0 +1,75 @@
+package eval
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+// FormatValue renders a value the shell prints: terms as erl prints them
+// ({ping,<foo@vm.1.0>,1}, "quoted strings", atoms bare), and other Go
+// values as Go prints them (structs with field names, functions as
+// #Fun<type>).
+func FormatValue(v any) string {
+	if v == nil {
+		return "nil"
+	}
+	switch x := v.(type) {
+	case error:
+		return fmt.Sprintf("error(%q)", term.ErrorText(x))
+	case reflect.Value:
+		if !x.IsValid() {
+			return "nil"
+		}
+		if !x.CanInterface() {
+			return x.String()
+		}
+		return FormatValue(x.Interface())
+	}
+	if s, ok := v.(fmt.Stringer); ok {
+		return stringText(s)
+	}
+	if _, err := term.Copy(v); err == nil {
+		return term.Format(v)
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array:
+		// Values that are not terms (supervisor.ChildInfo...) in a list
+		// still print as erl lists do.
+		parts := make([]string, rv.Len())
+		for i := range parts {
+			parts[i] = FormatValue(rv.Index(i).Interface())
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	case reflect.Func:
+		if rv.IsNil() {
+			return "nil"
+		}
+		return fmt.Sprintf("#Fun<%s>", rv.Type())
+	case reflect.Chan:
+		return fmt.Sprintf("#Chan<%s>", rv.Type())
+	case reflect.Struct:
+		return fmt.Sprintf("%+v", v)
+	case reflect.Pointer:
+		if rv.IsNil() {
+			return "nil"
+		}
+		if rv.Elem().Kind() == reflect.Struct {
+			return fmt.Sprintf("&%+v", rv.Elem().Interface())
+		}
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// stringText calls String, surviving a method that panics (a typed nil).
+func stringText(s fmt.Stringer) (text string) {
+	defer func() {
+		if r := recover(); r != nil {
+			text = fmt.Sprintf("%v", s)
+		}
+	}()
+	return s.String()
+}

@@ -1,0 +1,60 @@
+package eval
+
+import (
+	"context"
+	"sync"
+
+	"github.com/petermattis/goid"
+
+	"github.com/gerl-dev/gerl/node"
+)
+
+// Interpreted code calls gerl's API as plain functions (self(), receive(),
+// gerl.Spawn(...)); those must act as the process whose goroutine calls
+// them, as Erlang's BIFs do. The runtime tells us, through
+// node.Config.OnGoroutine, which goroutine runs which process; the shell
+// adds the goroutine that evaluates its input. A goroutine id costs a few
+// nanoseconds to read (github.com/petermattis/goid, kept current with Go's
+// runtime layout and checked against runtime.Stack by this package's tests).
+
+// actor is what a goroutine acts as: a process, and for the shell's
+// evaluating goroutine, the context that Ctrl-C cancels.
+type actor struct {
+	proc    *node.Proc
+	ctx     context.Context // nil for ordinary processes
+	session *Session        // the shell whose input this goroutine evaluates
+}
+
+// goroutines maps goroutine ids to the process they run.
+// Safe for concurrent use.
+type goroutines struct {
+	m sync.Map // int64 -> actor
+}
+
+// hook is installed as node.Config.OnGoroutine.
+func (g *goroutines) hook(p *node.Proc, running bool) {
+	if running {
+		g.m.Store(goid.Get(), actor{proc: p})
+	} else {
+		g.m.Delete(goid.Get())
+	}
+}
+
+// enter makes the calling goroutine act as s's shell process p, with ctx,
+// until leave.
+func (g *goroutines) enter(s *Session, p *node.Proc, ctx context.Context) int64 {
+	id := goid.Get()
+	g.m.Store(id, actor{proc: p, ctx: ctx, session: s})
+	return id
+}
+
+func (g *goroutines) leave(id int64) { g.m.Delete(id) }
+
+// current returns what the calling goroutine acts as.
+func (g *goroutines) current() (actor, bool) {
+	v, ok := g.m.Load(goid.Get())
+	if !ok {
+		return actor{}, false
+	}
+	return v.(actor), true
+}

@@ -1,0 +1,167 @@
+package eval
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/gerl-dev/gerl/internal/testkit"
+	"github.com/gerl-dev/gerl/node"
+)
+
+var goCases = []struct{ in, want string }{
+	{`go f(a, b)`, `go G(f, a, b)`},
+	{`go f()`, `go G(f)`},
+	{`go f(a, xs...)`, `go S(f, a, xs)`},
+	{`go obj.Method(1)`, `go G(obj.Method, 1)`},
+	{`go (f)(x)`, `go G((f), x)`},
+	{`go f[int](x)`, `go G(f[int], x)`},
+	{`go func() { panic("x") }()`, `go G(func() { panic("x") })`},
+	{`go func(n int) { use(n) }(i)`, `go G(func(n int) { use(n) }, i)`},
+	{`go close(ch)`, `go G(func() { close(ch) })`},
+	{`go panic("x")`, `go G(func() { panic("x") })`},
+	{"go f(\n\ta,\n)", "go G(f, \n\ta,\n)"},
+	{`func run() { for { go work() } }`, `func run() { for { go G(work) } }`},
+	{`go func() { go g() }()`, `go G(func() { go G(g) })`},
+	// untouched
+	{`x := 1; f(x)`, `x := 1; f(x)`},
+	{`s := "go f(x)" // go f(x)`, `s := "go f(x)" // go f(x)`},
+	{`defer f(x)`, `defer f(x)`},
+}
+
+func TestRewriteGo(t *testing.T) {
+	for _, c := range goCases {
+		got, _, err := RewriteGoMap(c.in, "G", "S")
+		if err != nil {
+			t.Errorf("%q: %v", c.in, err)
+			continue
+		}
+		if got != c.want {
+			t.Errorf("%q\n got %q\nwant %q", c.in, got, c.want)
+		}
+	}
+}
+
+func FuzzRewriteGo(f *testing.F) {
+	for _, c := range goCases {
+		f.Add(c.in)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		out, m, err := RewriteGoMap(in, "G", "S")
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "line ") {
+				t.Fatalf("error without a position: %v", err)
+			}
+			return
+		}
+		if !strings.Contains(in, "go") && out != in {
+			t.Fatalf("no go statement, yet %q -> %q", in, out)
+		}
+		checkRewritten(t, in, out, m)
+	})
+}
+
+func TestCallArgs(t *testing.T) {
+	var got []any
+	record := func(a int64, b float32, s string, p *int, e error) { got = []any{a, b, s, p, e} }
+	variadic := func(prefix string, xs ...uint8) { got = []any{prefix, xs} }
+	tests := []struct {
+		name    string
+		fn      any
+		args    []any
+		spread  bool
+		want    string // fmt of got, or the panic's text
+		panics  bool
+		wantErr string
+	}{
+		{name: "untyped constants converted", fn: record, args: []any{1, 2.5, "x", nil, nil}, want: "[1 2.5 x <nil> <nil>]"},
+		{name: "variadic", fn: variadic, args: []any{"p", 1, 2}, want: "[p [1 2]]"},
+		{name: "spread", fn: variadic, args: []any{"p", []uint8{3}}, spread: true, want: "[p [3]]"},
+		{name: "wrong kind", fn: record, args: []any{"1", 2.5, "x", nil, nil}, panics: true, wantErr: "argument 1: cannot use string as int64"},
+		{name: "too many", fn: func() {}, args: []any{1}, panics: true, wantErr: "too many arguments"},
+		{name: "not a function", fn: 42, panics: true, wantErr: "int is not a function"},
+		{name: "nil function", fn: (func())(nil), panics: true, wantErr: "the function is nil"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got = nil
+			var perr any
+			func() {
+				defer func() { perr = recover() }()
+				callArgs(tt.fn, tt.args, tt.spread)
+			}()
+			if tt.panics {
+				if perr == nil || !strings.Contains(perr.(error).Error(), tt.wantErr) {
+					t.Fatalf("panic %v, want one containing %q", perr, tt.wantErr)
+				}
+				return
+			}
+			if perr != nil {
+				t.Fatalf("panic: %v", perr)
+			}
+			if s := fmtAny(got); s != tt.want {
+				t.Fatalf("called with %s, want %s", s, tt.want)
+			}
+		})
+	}
+}
+
+func fmtAny(v []any) string {
+	var b strings.Builder
+	b.WriteString("[")
+	for i, x := range v {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		b.WriteString(fmt.Sprint(x))
+	}
+	b.WriteString("]")
+	return b.String()
+}
+
+// TestSessionGoStatementPanic: a panic in a goroutine started at the
+// prompt is a crash report, and the node and the shell go on.
+func TestSessionGoStatementPanic(t *testing.T) {
+	env := NewEnv()
+	var logs testkit.Buffer
+	n := node.New(node.Config{Name: "sh@host", OnGoroutine: env.OnGoroutine, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	env.Attach(n)
+	var out bytes.Buffer
+	s, err := NewSession(SessionConfig{Env: env, Stdout: &out, Stderr: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		s.Close()
+		if err := n.StopTimeout(waitTime); err != nil {
+			t.Error(err)
+		}
+	}()
+	for _, c := range []struct{ in, want string }{
+		{`me := self()`, ""},
+		{`go func() { defer func() { me ! A("deferred ran") }(); panic("in goroutine") }()`, ""},
+		{`receive(5000)`, "'deferred ran'"},
+		{`go func(n int64) { me ! n }(7)`, ""},
+		{`receive(5000)`, "7"},
+	} {
+		o, err := s.Eval(c.in)
+		if err != nil {
+			t.Fatalf("%s: %v", c.in, err)
+		}
+		got := ""
+		if o.HasValue {
+			got = FormatValue(o.Values[0])
+		}
+		if got != c.want {
+			t.Fatalf("%s => %q, want %q", c.in, got, c.want)
+		}
+	}
+	if o, err := s.Eval(`receive(0)`); err != nil || FormatValue(o.Values[0]) != "timeout" {
+		t.Fatalf("mailbox not empty: %v %v", o, err)
+	}
+	if !strings.Contains(logs.String(), "goroutine crashed") || !strings.Contains(logs.String(), `{panic,\"in goroutine\"}`) {
+		t.Fatalf("no crash report in the log:\n%s", logs.String())
+	}
+}

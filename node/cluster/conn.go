@@ -1,0 +1,561 @@
+package cluster
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+// Reasons a connection went down, as node monitors see them in
+// term.NodeDown.Reason.
+const (
+	ReasonClosed      term.Atom = "connection_closed"
+	ReasonTickTimeout term.Atom = "net_tick_timeout"
+	ReasonDisconnect  term.Atom = "disconnect"
+	ReasonProtocol    term.Atom = "protocol_error"
+	ReasonShutdown    term.Atom = "shutdown"
+)
+
+// ErrFrameTooLarge is matched when a message is larger than a frame may
+// be (Config.MaxFrame, 64 MiB by default).
+var ErrFrameTooLarge = errors.New("message too large")
+
+// ErrNodeDown is matched when the connection to a node went down while a
+// call, rpc or spawn was waiting for its answer.
+var ErrNodeDown = errors.New("node down")
+
+// conn is one authenticated connection to a peer.
+//
+// Goroutines: a reader and a writer, both started by start and both
+// counted in Dist.wg. The reader owns the teardown: whoever wants the
+// connection closed calls close(reason), which closes the socket; the
+// reader's read then fails and the reader tears down (stops the writer,
+// fails pending calls, releases held spawns, removes the connection from
+// the table and reports nodedown), then closes gone.
+//
+// Senders encode frames on their own goroutine and push them on q, which
+// copies them into its buffer; the writer writes the whole buffer at once.
+// A message sent while the connection is idle is written by its sender
+// instead (see send).
+type conn struct {
+	d        *Dist
+	nc       net.Conn
+	br       *bufio.Reader // over dr; the handshake read through it too
+	dr       *deadlineReader
+	peer     hsPeer
+	outgoing bool
+
+	q       sendQueue
+	gone    chan struct{} // closed when the teardown is complete
+	writerD chan struct{} // closed when the writer returned
+
+	closeOnce sync.Once
+	reason    atomic.Pointer[term.Atom]
+
+	bytesOut atomic.Uint64 // frame bytes handed to the socket (stats)
+	wrote    atomic.Bool   // something was written since the last tick check
+
+	pmu     sync.Mutex // protects following
+	pending map[uint64]chan message
+	held    map[uint64]chan bool
+	down    bool
+}
+
+func newConn(d *Dist, nc net.Conn, dr *deadlineReader, br *bufio.Reader, peer hsPeer, outgoing bool) *conn {
+	c := &conn{
+		d: d, nc: nc, dr: dr, br: br, peer: peer, outgoing: outgoing,
+		gone:    make(chan struct{}),
+		writerD: make(chan struct{}),
+		pending: make(map[uint64]chan message),
+		held:    make(map[uint64]chan bool),
+	}
+	c.q.init(d.cfg.SendQueueBytes)
+	return c
+}
+
+// start runs the reader and the writer.
+func (c *conn) start() {
+	c.d.wg.Add(2)
+	go c.writer()
+	go c.reader()
+}
+
+// close asks for the connection to go down with reason (the first reason
+// given wins). It does not wait; <-c.gone does.
+func (c *conn) close(reason term.Atom) {
+	c.closeOnce.Do(func() {
+		c.reason.Store(&reason)
+		c.nc.Close()
+	})
+}
+
+// send queues a frame. With block, the caller waits while the queue holds
+// more than its byte limit (backpressure on a slow peer); signals and
+// replies pass without blocking so that a reader never waits on a writer.
+//
+// A message sent while the connection is idle (nothing queued, nobody
+// writing, no direct write in the last directGap) is written to the socket
+// by the sender itself: one goroutine switch less for request/response
+// traffic. A sender that streams finds the queue busy and leaves the
+// batching to the writer.
+func (c *conn) send(frame []byte, block bool) error {
+	if n := len(frame) - 4; n > c.d.cfg.MaxFrame {
+		// A peer with the same MaxFrame (see Config) would close the
+		// connection on it, taking every link and monitor across it down:
+		// refuse it here instead.
+		c.d.codec.recycle(frame)
+		return fmt.Errorf("send to %s: %w: %d bytes, the limit is %d", c.peer.name, ErrFrameTooLarge, n, c.d.cfg.MaxFrame)
+	}
+	direct, err := c.q.push(frame, block)
+	if err != nil {
+		c.d.codec.recycle(frame)
+		if errors.Is(err, errPeerNotReading) {
+			c.d.log.Error("closing connection: signals and replies to it piled up past the limit", "peer", c.peer.name,
+				"limit", overflowFactor*c.d.cfg.SendQueueBytes)
+			c.close(ReasonClosed)
+		}
+		return fmt.Errorf("send to %s: %w", c.peer.name, err)
+	}
+	if direct {
+		_, err := c.nc.Write(frame)
+		c.bytesOut.Add(uint64(len(frame)))
+		c.wrote.Store(true)
+		c.q.directDone()
+		if err != nil {
+			c.d.log.Debug("write failed", "peer", c.peer.name, "err", err)
+			c.close(ReasonClosed)
+		}
+	}
+	// push copied a queued frame; a direct one is written: either way the
+	// frame's buffer is free again.
+	c.d.codec.recycle(frame)
+	return nil
+}
+
+// directGap is how long after a direct write the next message goes through
+// the writer instead, so that a streaming sender gets batched writes.
+const directGap = 10 * time.Microsecond
+
+// reader reads, validates and dispatches frames until the connection
+// fails, then tears it down.
+func (c *conn) reader() {
+	defer c.d.wg.Done()
+	reason := ReasonClosed
+	var buf []byte
+	r := c.br
+	c.dr.timeout.Store(int64(c.d.cfg.TickTime))
+loop:
+	for {
+		frame, err := readFrame(r, buf, c.d.cfg.MaxFrame)
+		if err != nil {
+			c.d.log.Debug("connection reader stopped", "peer", c.peer.name, "conn", fmt.Sprintf("%016x", c.peer.id), "err", err)
+			var ne net.Error
+			switch {
+			case errors.As(err, &ne) && ne.Timeout():
+				reason = ReasonTickTimeout
+				c.d.log.Warn("connection timed out: nothing received within the net tick time",
+					"peer", c.peer.name, "ticktime", c.d.cfg.TickTime)
+			case errors.Is(err, ErrMalformed):
+				reason = ReasonProtocol
+				c.d.log.Error("closing connection: bad frame", "peer", c.peer.name, "err", err)
+			}
+			break loop
+		}
+		if len(frame) == 0 {
+			continue // tick
+		}
+		buf = frame[:0]
+		if cap(buf) > 1<<20 {
+			buf = nil // do not keep a huge buffer for the connection's life
+		}
+		m, err := c.d.codec.decodeMessage(frame)
+		if err == nil {
+			err = c.dispatch(m)
+		}
+		if err != nil {
+			reason = ReasonProtocol
+			c.d.log.Error("closing connection: bad control message", "peer", c.peer.name, "err", err)
+			break loop
+		}
+		if r.Buffered() == 0 {
+			// Nothing more read yet: let the process this message woke
+			// run (and perhaps answer) before this goroutine goes back to
+			// the socket, which would most likely find it empty.
+			runtime.Gosched()
+		}
+	}
+	c.close(reason)
+	c.teardown()
+}
+
+// deadlineReader bounds every read by timeout, once the handshake is over
+// (the handshake sets its own deadline; timeout is 0 until then): a peer
+// silent for the tick time (not even ticks) is declared down.
+type deadlineReader struct {
+	nc      net.Conn
+	timeout atomic.Int64 // time.Duration; 0: leave the deadline alone
+	set     time.Time    // when the deadline was last moved (reader only)
+}
+
+// Read reads with a deadline of timeout from now. Moving a deadline costs
+// a timer update, so it is moved only once a sixteenth of the timeout has
+// passed since the last move: a silent peer is still noticed within
+// 1/16 more than the timeout.
+func (r *deadlineReader) Read(p []byte) (int, error) {
+	if t := time.Duration(r.timeout.Load()); t > 0 {
+		if now := time.Now(); now.Sub(r.set) > t/16 {
+			_ = r.nc.SetReadDeadline(now.Add(t))
+			r.set = now
+		}
+	}
+	return r.nc.Read(p)
+}
+
+// teardown runs on the reader once the socket is closed.
+func (c *conn) teardown() {
+	c.q.close()
+	<-c.writerD
+	c.pmu.Lock()
+	c.down = true
+	pending, held := c.pending, c.held
+	c.pending, c.held = nil, nil
+	c.pmu.Unlock()
+	for _, ch := range pending {
+		close(ch)
+	}
+	for _, gate := range held {
+		gate <- false
+	}
+	reason := *c.reason.Load()
+	c.d.mgr.connDown(c, reason)
+	close(c.gone)
+}
+
+// writer drains the send queue into the socket, flushing when the queue is
+// empty, and sends a tick when nothing was sent for a quarter of the tick
+// time.
+func (c *conn) writer() {
+	defer c.d.wg.Done()
+	defer close(c.writerD)
+	tick := time.NewTicker(c.d.cfg.TickTime / 4)
+	defer tick.Stop()
+	fail := func(err error) {
+		c.d.log.Debug("write failed", "peer", c.peer.name, "err", err)
+		c.close(ReasonClosed)
+	}
+	for {
+		batch, closed := c.q.take()
+		if closed {
+			return
+		}
+		if len(batch) > 0 {
+			// The queue holds whole frames back to back: one write each
+			// time the writer comes round, however many messages.
+			_, err := c.nc.Write(batch)
+			c.bytesOut.Add(uint64(len(batch)))
+			c.q.release(batch)
+			if err != nil {
+				fail(err)
+				return
+			}
+			c.wrote.Store(true)
+			continue
+		}
+		c.q.idle()
+		select {
+		case <-c.q.signal:
+		case <-tick.C:
+			if !c.wrote.Swap(false) && c.q.busy() {
+				// a failed tick write shows up as a read error soon after
+				_, _ = c.nc.Write(make([]byte, 4)) // a tick: an empty frame
+				c.q.idle()
+			}
+		}
+	}
+}
+
+// newCall registers a pending call (spawn or rpc) and returns its id and
+// the channel its reply arrives on; the channel is closed if the
+// connection goes down first.
+func (c *conn) newCall() (uint64, chan message, error) {
+	id := c.d.nextID.Add(1)
+	ch := make(chan message, 1)
+	c.pmu.Lock()
+	defer c.pmu.Unlock()
+	if c.down {
+		return 0, nil, fmt.Errorf("%s: %w", c.peer.name, ErrNodeDown)
+	}
+	c.pending[id] = ch
+	return id, ch, nil
+}
+
+func (c *conn) cancelCall(id uint64) {
+	c.pmu.Lock()
+	delete(c.pending, id)
+	c.pmu.Unlock()
+}
+
+func (c *conn) completeCall(m message) {
+	c.pmu.Lock()
+	ch := c.pending[m.id]
+	delete(c.pending, m.id)
+	c.pmu.Unlock()
+	if ch != nil {
+		ch <- m
+	}
+}
+
+// dispatch applies one control message from the peer. It runs on the
+// reader and never blocks on the network.
+func (c *conn) dispatch(m message) error {
+	n := c.d.node
+	fromPeer := func() error {
+		if m.from.Node != c.peer.name {
+			return fmt.Errorf("%w: control message %d from %s names a process of %s", ErrMalformed, m.op, c.peer.name, m.from.Node)
+		}
+		return nil
+	}
+	switch m.op {
+	case opSend:
+		n.DeliverSend(m.to, m.payload)
+	case opRegSend:
+		n.DeliverSendName(m.name, m.payload)
+	case opLink:
+		if err := fromPeer(); err != nil {
+			return err
+		}
+		n.DeliverLink(m.from, m.to)
+	case opUnlink:
+		if err := fromPeer(); err != nil {
+			return err
+		}
+		n.DeliverUnlink(m.from, m.to)
+	case opExit, opExit2:
+		// An exit signal comes from a process of the peer; one sent with
+		// exit/2 may also come from outside any process (the zero pid).
+		if m.op == opExit || !m.from.IsZero() {
+			if err := fromPeer(); err != nil {
+				return err
+			}
+		}
+		if n.IsLocal(m.to) {
+			n.DeliverExit(m.from, m.to, m.payload, m.op == opExit)
+		}
+	case opMonitor:
+		if err := fromPeer(); err != nil {
+			return err
+		}
+		n.DeliverMonitor(m.from, m.to, "", m.ref)
+	case opMonitorName:
+		if err := fromPeer(); err != nil {
+			return err
+		}
+		n.DeliverMonitor(m.from, term.Pid{}, m.name, m.ref)
+	case opDemonitor:
+		if err := fromPeer(); err != nil {
+			return err
+		}
+		n.DeliverDemonitor(m.from, m.ref)
+	case opDown:
+		if n.IsLocal(m.to) {
+			n.DeliverDown(m.to, m.ref, m.from, m.payload)
+		}
+	case opNodes:
+		c.d.learnNodes(c, m.nodes)
+	case opSpawnReq:
+		return c.d.serveSpawn(c, m)
+	case opSpawnReply, opRPCReply:
+		c.completeCall(m)
+	case opSpawnGo:
+		c.pmu.Lock()
+		gate := c.held[m.id]
+		delete(c.held, m.id)
+		c.pmu.Unlock()
+		if gate != nil {
+			gate <- m.run
+		}
+	case opRPCReq:
+		c.d.serveRPC(c, m)
+	}
+	return nil
+}
+
+// sendQueue is a connection's outgoing queue: a mutex, the queued frames
+// copied back to back into one buffer, and a one-slot signal channel that
+// wakes the writer. Its byte count includes the batch the writer is still
+// writing; a blocking push waits while the count is at or above the limit.
+type sendQueue struct {
+	mu      sync.Mutex // protects following
+	cond    sync.Cond
+	buf     []byte // queued frames
+	spare   []byte // the other buffer, while the writer writes one
+	writing int    // bytes of the batch being written
+	limit   int
+	closed  bool
+	blocked int // senders waiting for room (tests look at it)
+	// Who writes to the socket: the writer goroutine (writerBusy, from
+	// taking a batch until it has written it) or one sender writing its
+	// frame directly (direct). Never both, so frames are never interleaved
+	// or reordered.
+	writerBusy bool
+	direct     bool
+	lastDirect time.Time
+
+	signal chan struct{}
+}
+
+// A queue's buffers start at minQueueBuf bytes; one grown past twice the
+// queue's limit plus minQueueBuf (a huge frame) is dropped after its
+// batch, not kept.
+const minQueueBuf = 64 << 10
+
+func (q *sendQueue) init(limit int) {
+	q.cond.L = &q.mu
+	q.writerBusy = true // until the writer starts: the handshake may still be writing
+	q.limit = limit
+	q.signal = make(chan struct{}, 1)
+}
+
+var errConnClosed = errors.New("connection closed")
+
+// errPeerNotReading is returned by a signal's push when the queue holds
+// more than overflowFactor times its limit: signals and replies do not
+// wait, so a peer that asks for them and never reads would otherwise grow
+// the queue without end. The connection is closed.
+var errPeerNotReading = errors.New("the peer does not read what it is sent")
+
+const overflowFactor = 16
+
+// push queues a copy of frame, or reports (direct true) that the caller
+// should write it to the socket itself and then call directDone: when
+// nothing is queued or being written and the last direct write is older
+// than directGap. Only blocking pushes (messages) write directly: signals
+// must never wait on the socket.
+func (q *sendQueue) push(frame []byte, block bool) (bool, error) {
+	q.mu.Lock()
+	if block {
+		for len(q.buf)+q.writing >= q.limit && !q.closed {
+			q.blocked++
+			q.cond.Wait()
+			q.blocked--
+		}
+	}
+	if q.closed {
+		q.mu.Unlock()
+		return false, errConnClosed
+	}
+	if queued := len(q.buf) + q.writing; !block && queued > 0 && queued+len(frame) > overflowFactor*q.limit {
+		q.mu.Unlock()
+		return false, errPeerNotReading
+	}
+	if block && len(q.buf) == 0 && !q.writerBusy && !q.direct {
+		if now := time.Now(); now.Sub(q.lastDirect) > directGap {
+			q.direct, q.lastDirect = true, now
+			q.mu.Unlock()
+			return true, nil
+		}
+	}
+	wake := len(q.buf) == 0
+	if q.buf == nil {
+		q.buf = make([]byte, 0, max(minQueueBuf, len(frame)))
+	}
+	q.buf = append(q.buf, frame...)
+	q.mu.Unlock()
+	if wake {
+		q.wake()
+	}
+	return false, nil
+}
+
+func (q *sendQueue) wake() {
+	select {
+	case q.signal <- struct{}{}:
+	default:
+	}
+}
+
+// directDone ends a direct write and wakes the writer for what was queued
+// meanwhile.
+func (q *sendQueue) directDone() {
+	q.mu.Lock()
+	q.direct = false
+	pending := len(q.buf) > 0
+	q.mu.Unlock()
+	if pending {
+		q.wake()
+	}
+}
+
+// idle marks the writer idle (its last batch is written).
+func (q *sendQueue) idle() {
+	q.mu.Lock()
+	q.writerBusy = false
+	q.mu.Unlock()
+}
+
+// busy makes the writer the socket's writer if no direct write runs.
+func (q *sendQueue) busy() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.direct {
+		return false
+	}
+	q.writerBusy = true
+	return true
+}
+
+// take returns the queued frames as one batch.
+func (q *sendQueue) take() ([]byte, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return nil, true
+	}
+	if q.direct || len(q.buf) == 0 {
+		return nil, false // a direct writer wakes us when it is done
+	}
+	q.writerBusy = true
+	batch := q.buf
+	q.writing = len(batch)
+	q.buf, q.spare = q.spare[:0], nil
+	return batch, false
+}
+
+// release accounts the written batch and keeps its buffer for the next.
+func (q *sendQueue) release(batch []byte) {
+	q.mu.Lock()
+	q.writing = 0
+	if q.spare == nil && cap(batch) <= 2*q.limit+minQueueBuf {
+		q.spare = batch[:0]
+	}
+	q.mu.Unlock()
+	q.cond.Broadcast()
+}
+
+func (q *sendQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.buf = nil
+	q.mu.Unlock()
+	q.cond.Broadcast()
+	q.wake()
+}
+
+// stats returns the queued bytes and the number of senders waiting: for
+// room in the queue, or in a direct write the socket does not take.
+func (q *sendQueue) stats() (bytes, blocked int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	blocked = q.blocked
+	if q.direct {
+		blocked++
+	}
+	return len(q.buf) + q.writing, blocked
+}

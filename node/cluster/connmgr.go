@@ -1,0 +1,280 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+// ErrClosed is returned once the distribution layer has been closed.
+var ErrClosed = errors.New("distribution is closed")
+
+// connMgr is the one owner of the connection table, as Erlang's
+// net_kernel: per peer name an entry that is pending (a handshake is
+// running, callers wait on done) or up (conn set). Every transition goes
+// through it, and the simultaneous-connect rule lives in one place
+// (decideIncoming).
+//
+// A pending entry is owned by one handshake attempt (owner). Attempts that
+// lose ownership (their entry was taken over or removed) discard their
+// connection when they finish. owner 0 means the entry waits for the peer's
+// own dial, after our dial lost a simultaneous connect.
+//
+// Lock order: connMgr.mu is never held while calling the node, a
+// connection, or the network.
+type connMgr struct {
+	d *Dist
+
+	mu      sync.RWMutex // protects following
+	entries map[term.Atom]*entry
+	closed  bool
+}
+
+type entry struct {
+	owner    uint64 // attempt that owns a pending entry
+	outgoing bool   // the owner is our dial (false: the peer's)
+	lost     uint64 // our dial that lost a simultaneous connect, while owner is 0
+	c        *conn  // set when up
+	done     chan struct{}
+	err      error // why the pending entry failed; set before done is closed
+}
+
+func (m *connMgr) init(d *Dist) {
+	m.d = d
+	m.entries = make(map[term.Atom]*entry)
+}
+
+// up returns the connection to node if it is up.
+func (m *connMgr) up(node term.Atom) *conn {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if e := m.entries[node]; e != nil {
+		return e.c // written under mu (attemptDone)
+	}
+	return nil
+}
+
+// get returns the connection to node, connecting first if needed: the
+// first caller starts a dial, later callers wait for the same handshake.
+func (m *connMgr) get(ctx context.Context, node term.Atom) (*conn, error) {
+	if c := m.up(node); c != nil {
+		return c, nil
+	}
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil, ErrClosed
+	}
+	e := m.entries[node]
+	if e == nil {
+		e = &entry{owner: m.d.nextID.Add(1), outgoing: true, done: make(chan struct{})}
+		m.entries[node] = e
+		m.d.log.Debug("dialing", "peer", node, "attempt", e.owner)
+		m.d.wg.Add(1)
+		go m.d.dial(node, e.owner)
+	} else if e.c != nil {
+		m.mu.Unlock()
+		return e.c, nil
+	}
+	m.mu.Unlock()
+	select {
+	case <-e.done:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("connect to %s: %w", node, ctx.Err())
+	}
+	if e.err != nil {
+		return nil, e.err
+	}
+	return e.c, nil
+}
+
+// fail ends a pending entry with err, waking its waiters.
+func (m *connMgr) failLocked(node term.Atom, e *entry, err error) {
+	if m.entries[node] == e {
+		delete(m.entries, node)
+	}
+	e.err = err
+	close(e.done)
+}
+
+// attemptDone is called by the goroutine that ran handshake attempt id,
+// with its connection or its error. It reports whether the connection was
+// installed (the caller then starts it); otherwise the caller discards it.
+func (m *connMgr) attemptDone(node term.Atom, id uint64, c *conn, err error) bool {
+	m.mu.Lock()
+	e := m.entries[node]
+	if e == nil || e.owner != id || e.c != nil || m.closed {
+		m.mu.Unlock()
+		m.d.log.Debug("attempt superseded", "peer", node, "attempt", id, "err", err)
+		return false // superseded: the peer's connection won, or we closed
+	}
+	if err != nil {
+		if errors.Is(err, errSimultaneous) {
+			e.owner, e.lost = 0, id // wait for the peer's own dial (see awaitPeer)
+			m.mu.Unlock()
+			return false
+		}
+		m.failLocked(node, e, err)
+		m.mu.Unlock()
+		return false
+	}
+	e.c = c
+	close(e.done)
+	m.mu.Unlock()
+	return true
+}
+
+// awaitPeer waits, after our dial lost a simultaneous connect, for the
+// peer's connection to replace the pending entry; if it does not come, the
+// waiters fail with err.
+func (m *connMgr) awaitPeer(ctx context.Context, node term.Atom, id uint64, err error) {
+	m.mu.RLock()
+	e := m.entries[node]
+	waiting := e != nil && e.owner == 0 && e.c == nil && e.lost == id
+	m.mu.RUnlock()
+	if !waiting {
+		return // the peer's connection already took the entry
+	}
+	select {
+	case <-e.done:
+		return
+	case <-ctx.Done():
+	}
+	m.mu.Lock()
+	if m.entries[node] == e && e.owner == 0 && e.c == nil && e.lost == id {
+		m.failLocked(node, e, fmt.Errorf("connect to %s: both nodes dialed at once and its connection did not arrive: %w", node, err))
+	}
+	m.mu.Unlock()
+}
+
+// decideIncoming is the acceptor's decision, once the dialer peer has
+// proved it knows the cookie. It returns 0 to accept (attempt id then owns
+// the entry) or a reject code and message. When an old connection to the
+// peer is still up, the peer has evidently lost it: it is taken down (and
+// nodedown delivered) before the new one is accepted.
+//
+// When an old connection is up, the dialer is asked first (decideAsk): it
+// confirms only if its dial is still the one it wants, so a dial that lost
+// a simultaneous connect on its own side never replaces the survivor.
+func (m *connMgr) decideIncoming(peer hsPeer, id uint64, confirmed bool) (byte, string) {
+	for {
+		m.mu.Lock()
+		if m.closed {
+			m.mu.Unlock()
+			return RejectRefused, fmt.Sprintf("%s is shutting down", m.d.name)
+		}
+		e := m.entries[peer.name]
+		switch {
+		case e == nil:
+			m.entries[peer.name] = &entry{owner: id, done: make(chan struct{})}
+		case e.c != nil:
+			if !confirmed {
+				m.mu.Unlock()
+				return decideAsk, ""
+			}
+			old := e.c
+			m.mu.Unlock()
+			m.d.log.Info("replacing a connection the peer has lost", "peer", peer.name)
+			old.close(ReasonClosed)
+			<-old.gone
+			continue
+		case e.owner == 0:
+			e.owner, e.outgoing = id, false
+		case !e.outgoing:
+			m.mu.Unlock()
+			return RejectRefused, fmt.Sprintf("another connection from %s is being set up", peer.name)
+		case m.d.name < peer.name:
+			// Simultaneous connect: the dial of the node with the greater
+			// name survives. Ours loses; the peer rejects it.
+			e.owner, e.outgoing = id, false
+		default:
+			m.mu.Unlock()
+			return RejectSimultaneous, fmt.Sprintf("simultaneous connect: %s is dialing %s, and the connection of the greater name wins", m.d.name, peer.name)
+		}
+		m.mu.Unlock()
+		m.d.log.Debug("accepting", "peer", peer.name, "attempt", id, "conn", fmt.Sprintf("%016x", peer.id))
+		return 0, ""
+	}
+}
+
+// connDown removes c from the table if it is still the connection of its
+// peer, and reports nodedown.
+func (m *connMgr) connDown(c *conn, reason term.Atom) {
+	m.mu.Lock()
+	e := m.entries[c.peer.name]
+	installed := e != nil && e.c == c
+	if installed {
+		delete(m.entries, c.peer.name)
+	}
+	m.mu.Unlock()
+	if installed {
+		m.d.log.Info("node down", "peer", c.peer.name, "reason", string(reason))
+		m.d.node.NodeDown(c.peer.name, reason, c.peer.hidden())
+	}
+}
+
+// closeAll fails pending entries and closes every connection; later calls
+// to get fail with ErrClosed.
+func (m *connMgr) closeAll() {
+	m.mu.Lock()
+	m.closed = true
+	var conns []*conn
+	for node, e := range m.entries {
+		if e.c != nil {
+			conns = append(conns, e.c)
+		} else {
+			m.failLocked(node, e, ErrClosed)
+		}
+	}
+	m.mu.Unlock()
+	for _, c := range conns {
+		c.close(ReasonShutdown)
+	}
+}
+
+// nodes returns the peers that are up, hidden or visible, sorted.
+func (m *connMgr) nodes(hidden bool) []term.Atom {
+	m.mu.RLock()
+	var out []term.Atom
+	for node, e := range m.entries {
+		if e.c != nil && e.c.peer.hidden() == hidden {
+			out = append(out, node)
+		}
+	}
+	m.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// conns returns the connections that are up.
+func (m *connMgr) conns() []*conn {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make([]*conn, 0, len(m.entries))
+	for _, e := range m.entries {
+		if e.c != nil {
+			out = append(out, e.c)
+		}
+	}
+	return out
+}
+
+// known reports whether node is up or being connected.
+func (m *connMgr) known(node term.Atom) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.entries[node] != nil
+}
+
+// stillOwner reports whether dial attempt id still owns node's pending
+// entry: the answer to an acceptor's ALIVE.
+func (m *connMgr) stillOwner(node term.Atom, id uint64) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	e := m.entries[node]
+	return e != nil && e.owner == id && e.c == nil
+}

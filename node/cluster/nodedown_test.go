@@ -1,0 +1,203 @@
+package cluster
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/gerl-dev/gerl/internal/testkit"
+	"github.com/gerl-dev/gerl/node"
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+// linkedPair connects a and b and returns a trapping process on a linked
+// to a process on b, and a monitor a holds on that process.
+func linkedPair(t *testing.T, a, b *testNode) (pa *node.Proc, remote term.Pid, ref term.Ref) {
+	t.Helper()
+	remote = echo(t, b.Dist, "")
+	pa = proc(t, a.Dist)
+	pa.TrapExit(true)
+	if err := pa.Link(remote); err != nil {
+		t.Fatal(err)
+	}
+	ref = pa.Monitor(remote)
+	// a round trip makes sure the link and monitor are in place on b
+	pa.Send(remote, term.T(pa.Self(), "sync"))
+	recv(t, pa, "sync", func(m any) bool { return m == "sync" })
+	return pa, remote, ref
+}
+
+func expectNoConnection(t *testing.T, pa *node.Proc, remote term.Pid, ref term.Ref) {
+	t.Helper()
+	gotExit, gotDown := false, false
+	for !gotExit || !gotDown {
+		switch m := recv(t, pa, "noconnection", func(any) bool { return true }).(type) {
+		case term.Exit:
+			if m.From != remote || m.Reason != term.NoConnection {
+				t.Fatalf("exit %v", m)
+			}
+			gotExit = true
+		case term.Down:
+			if m.Ref != ref || m.Reason != term.NoConnection {
+				t.Fatalf("down %v", m)
+			}
+			gotDown = true
+		case term.NodeDown:
+		default:
+			t.Fatalf("unexpected %v", m)
+		}
+	}
+}
+
+func TestNodeUpDownAndNoConnection(t *testing.T) {
+	eachTransport(t, 2, nil, func(t *testing.T, ns []*testNode) {
+		a, b := ns[0], ns[1]
+		watch := proc(t, a.Dist)
+		watch.MonitorNodes(true)
+		pa, remote, ref := linkedPair(t, a, b)
+		if up := recv(t, watch, "nodeup", func(any) bool { return true }); up != (term.NodeUp{Node: b.Name()}) {
+			t.Fatalf("got %v", up)
+		}
+		// abrupt close of the socket, no goodbye: detected at once
+		a.mgr.up(b.Name()).nc.Close()
+		expectNoConnection(t, pa, remote, ref)
+		nd := recv(t, watch, "nodedown", func(any) bool { return true }).(term.NodeDown)
+		if nd.Node != b.Name() || nd.Reason != ReasonClosed {
+			t.Fatalf("nodedown %v", nd)
+		}
+		testkit.Eventually(t, waitTime, "b sees a down", func() bool { return !hasNode(b.Nodes(), a.Name()) })
+		// the remote end of the link got noconnection too, and died of it
+		testkit.Eventually(t, waitTime, "remote linked process ends", func() bool { return !b.Node().Alive(remote) })
+		// sending again reconnects
+		fresh := echo(t, b.Dist, "")
+		if err := pa.Send(fresh, term.T(pa.Self(), "again")); err != nil {
+			t.Fatal(err)
+		}
+		recv(t, pa, "again", func(m any) bool { return m == "again" })
+		recv(t, watch, "nodeup again", func(m any) bool { return m == term.NodeUp{Node: b.Name()} })
+	})
+}
+
+func TestStopWithoutGoodbye(t *testing.T) {
+	ns := tcpNodes(t, 3, nil)
+	a, b, c := ns[0], ns[1], ns[2]
+	pa, remote, ref := linkedPair(t, a, b)
+	pc := proc(t, c.Dist)
+	pc.MonitorNode(b.Name(), true)
+	// b stops: every connection it has closes with it
+	if err := b.Node().StopTimeout(waitTime); err != nil {
+		t.Fatal(err)
+	}
+	expectNoConnection(t, pa, remote, ref)
+	nd := recv(t, pc, "nodedown at c", func(any) bool { return true }).(term.NodeDown)
+	if nd.Node != b.Name() {
+		t.Fatalf("nodedown %v", nd)
+	}
+}
+
+func TestTickTimeout(t *testing.T) {
+	// b stops reading and writing: a sees nothing, not even ticks, and
+	// declares b down after the tick time.
+	ns := memNodes(t, 2, func(c *Config) { c.TickTime = 400 * time.Millisecond })
+	a, b := ns[0], ns[1]
+	pa, remote, ref := linkedPair(t, a, b)
+	watch := proc(t, a.Dist)
+	watch.MonitorNode(b.Name(), true)
+	// Freeze b's side: its connection's reader and writer are blocked on
+	// a pipe nobody serves once we swap in a silent conn.
+	cb := b.mgr.up(a.Name())
+	frozen := make(chan struct{})
+	t.Cleanup(func() { close(frozen) })
+	cb.q.mu.Lock() // b's writer cannot take frames, so it sends nothing...
+	go func() { <-frozen; cb.q.mu.Unlock() }()
+	expectNoConnection(t, pa, remote, ref)
+	nd := recv(t, watch, "nodedown", func(any) bool { return true }).(term.NodeDown)
+	if nd.Reason != ReasonTickTimeout {
+		t.Fatalf("nodedown reason %v", nd.Reason)
+	}
+}
+
+func TestIdleConnectionSurvivesTicks(t *testing.T) {
+	ns := memNodes(t, 2, func(c *Config) { c.TickTime = time.Second })
+	a, b := ns[0], ns[1]
+	watch := proc(t, a.Dist)
+	watch.MonitorNode(b.Name(), true)
+	// idle for several tick times: ticks keep it up
+	if m, ok := watch.ReceiveTimeout(3 * time.Second); ok {
+		t.Fatalf("idle connection: %v\n%s\n%s", m, a.logs, b.logs)
+	}
+	if !a.Ping(context.Background(), b.Name()) {
+		t.Fatal("pang")
+	}
+}
+
+func TestLinksAndMonitorsAcrossNodes(t *testing.T) {
+	eachTransport(t, 2, nil, func(t *testing.T, ns []*testNode) {
+		a, b := ns[0], ns[1]
+		pa := proc(t, a.Dist)
+		pa.TrapExit(true)
+		// a remote process dies: the link and the monitor fire with its reason
+		victim, _ := b.Node().Spawn(func(p *node.Proc) { p.Receive(); p.ExitSelf(term.A("boom")) })
+		pa.Link(victim)
+		ref := pa.Monitor(victim)
+		pa.Send(victim, "die")
+		for got := 0; got < 2; {
+			switch m := recv(t, pa, "exit and down", func(any) bool { return true }).(type) {
+			case term.Exit:
+				if m.Reason != term.A("boom") {
+					t.Fatalf("exit %v", m)
+				}
+				got++
+			case term.Down:
+				if m.Ref != ref || m.Reason != term.A("boom") {
+					t.Fatalf("down %v", m)
+				}
+				got++
+			}
+		}
+		// link to a remote pid that no longer exists: noproc
+		pa.Link(victim)
+		if m := recv(t, pa, "noproc", func(any) bool { return true }).(term.Exit); m.Reason != term.NoProc {
+			t.Fatalf("link to dead: %v", m)
+		}
+		// monitor a remote registered name, then demonitor
+		named := echo(t, b.Dist, "named")
+		ref = pa.Monitor(term.Name{Name: "named", Node: b.Name()})
+		pa.Demonitor(ref, true)
+		ref2 := pa.Monitor(term.Name{Name: "named", Node: b.Name()})
+		a.Ping(context.Background(), b.Name()) // the monitor is in place on b after this round trip
+		b.Node().Exit(named, term.Kill)
+		d := recv(t, pa, "down by name", func(any) bool { return true }).(term.Down)
+		if d.Ref != ref2 || d.Reason != term.Killed || d.Name != "named" || d.Pid != named {
+			t.Fatalf("down %+v", d)
+		}
+		// monitor an unknown remote name: noproc at once
+		ref3 := pa.Monitor(term.Name{Name: "nobody", Node: b.Name()})
+		if d := recv(t, pa, "noproc", func(any) bool { return true }).(term.Down); d.Ref != ref3 || d.Reason != term.NoProc {
+			t.Fatalf("down %v", d)
+		}
+		// a local process dies: the remote linked process gets the exit
+		pb := proc(t, b.Dist)
+		pb.TrapExit(true)
+		local, _ := a.Node().Spawn(func(p *node.Proc) { p.Receive(); p.ExitSelf(term.A("bye")) })
+		pb.Link(local)
+		pb.Send(local, term.T(pb.Self(), 0)) // wakes it after the link is in place
+		if m := recv(t, pb, "exit from a", func(m any) bool { _, ok := m.(term.Exit); return ok }).(term.Exit); m.Reason != term.A("bye") || m.From != local {
+			t.Fatalf("exit %v", m)
+		}
+		// demonitor across nodes: no Down after it, and b forgets it
+		alive := echo(t, b.Dist, "")
+		ref4 := pa.Monitor(alive)
+		a.Ping(context.Background(), b.Name())
+		if !pa.Demonitor(ref4, false) {
+			t.Fatal("demonitor: not active")
+		}
+		b.Node().Exit(alive, term.Kill)
+		if !a.Ping(context.Background(), b.Name()) {
+			t.Fatal("pang")
+		}
+		if m, ok := pa.ReceiveMatch(func(m any) bool { d, ok := m.(term.Down); return ok && d.Ref == ref4 }, 0); ok {
+			t.Fatalf("down after demonitor: %v", m)
+		}
+	})
+}

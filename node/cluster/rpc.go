@@ -1,0 +1,314 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+
+	"github.com/gerl-dev/gerl/node"
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+// Remote procedure calls (docs/protocol.md, "rpc"). A call names a function
+// the remote node resolves (RegisterFunc, Config.Functions) and carries its
+// arguments; the remote node runs it in a new process, with node.Entry's
+// semantics: arguments copied and converted to the parameter types, a
+// *node.Proc first parameter given the handle of that process. Results come
+// back as the call's value: none is nil, one is itself, several are a
+// term.Tuple. A function whose last result is an error that is not nil
+// fails the call with that error's text (ErrRemoteFailed); a panic fails it
+// with the panic's text (ErrRemotePanic). Pending calls fail with
+// ErrNodeDown when the connection drops, as net/rpc fails them.
+
+// pingFunc is answered by the connection itself, without a process.
+const pingFunc = "gerl.ping"
+
+// errorType is the type of error values.
+var errorType = reflect.TypeFor[error]()
+
+// outcome collects what the function returned.
+type outcome struct {
+	out  []reflect.Value
+	done bool
+}
+
+// prepareCall turns fn and args into a process function with node.Entry's
+// semantics that records fn's results in the returned outcome. It wraps fn
+// in a function of the same parameters and no results (reflect.MakeFunc),
+// so that Entry converts the arguments exactly as it does for spawn.
+func prepareCall(fn any, args []any) (func(*node.Proc), *outcome, error) {
+	fv := reflect.ValueOf(fn)
+	if fv.Kind() != reflect.Func || fv.IsNil() {
+		return nil, nil, fmt.Errorf("%s is not a function", term.Format(fn))
+	}
+	ft := fv.Type()
+	ins := make([]reflect.Type, ft.NumIn())
+	for i := range ins {
+		ins[i] = ft.In(i)
+	}
+	res := &outcome{}
+	wrapper := reflect.MakeFunc(reflect.FuncOf(ins, nil, ft.IsVariadic()), func(in []reflect.Value) []reflect.Value {
+		if ft.IsVariadic() {
+			res.out = fv.CallSlice(in)
+		} else {
+			res.out = fv.Call(in)
+		}
+		res.done = true
+		return nil
+	})
+	entry, err := node.EntryOnce(wrapper.Interface(), args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return entry, res, nil
+}
+
+// result turns a finished call into a status, a value and a message.
+func (o *outcome) result(p *node.Proc, recovered any) (uint64, any, string) {
+	switch {
+	case recovered != nil:
+		if err, ok := recovered.(error); ok {
+			return statusPanic, nil, err.Error()
+		}
+		return statusPanic, nil, term.Format(recovered)
+	case !o.done:
+		return statusFailed, nil, "the process running the call exited: " + term.Format(p.ExitReason())
+	}
+	out := o.out
+	if n := len(out); n > 0 && out[n-1].Type() == errorType {
+		if err, _ := out[n-1].Interface().(error); err != nil {
+			return statusFailed, nil, err.Error()
+		}
+		out = out[:n-1]
+	}
+	var v any
+	switch len(out) {
+	case 0:
+	case 1:
+		v = out[0].Interface()
+	default:
+		t := make(term.Tuple, len(out))
+		for i, o := range out {
+			t[i] = o.Interface()
+		}
+		v = t
+	}
+	c, err := term.Copy(v)
+	if err != nil {
+		return statusBadValue, nil, err.Error()
+	}
+	return statusOK, c, ""
+}
+
+// runCall runs function name with args in a new process and calls reply
+// with the outcome (from that process). It returns a status other than OK
+// when the call could not start.
+func (d *Dist) runCall(name string, args []any, reply func(status uint64, v any, text string)) (uint64, string) {
+	fn, ok := d.funcs.lookup(name)
+	if !ok {
+		return statusNoFunc, fmt.Sprintf("%s knows no function %q", d.name, name)
+	}
+	entry, res, err := prepareCall(fn, args)
+	if err != nil {
+		return statusBadArgs, err.Error()
+	}
+	_, _, err = d.node.SpawnOpt(nil, node.SpawnOptions{Func: "rpc " + name}, func(p *node.Proc) {
+		defer func() {
+			r := recover()
+			if r != nil {
+				d.log.Warn("rpc function panicked", "func", name, "panic", fmt.Sprint(r))
+			}
+			reply(res.result(p, r))
+		}()
+		entry(p)
+	})
+	if err != nil {
+		return statusRefused, err.Error()
+	}
+	return statusOK, ""
+}
+
+func (c *Codec) encodeRPCReply(id, status uint64, v any, text string) []byte {
+	f := c.newFrame(opRPCReply, 4)
+	f.uint(id)
+	f.uint(status)
+	if err := f.term(v, 0); err != nil {
+		f.abort()
+		f = c.newFrame(opRPCReply, 4)
+		f.uint(id)
+		f.uint(statusBadValue)
+		_ = f.enc.EncodeNil()
+		text = sendError(v, err).Error()
+	}
+	f.str(text)
+	return f.finish()
+}
+
+// serveRPC answers an RPC_REQ (on the connection's reader: it never
+// blocks; the function runs in its own process).
+func (d *Dist) serveRPC(c *conn, m message) {
+	reply := func(status uint64, v any, text string) {
+		if m.id != 0 {
+			_ = c.send(d.codec.encodeRPCReply(m.id, status, v, text), false)
+		} else if status != statusOK {
+			d.log.Info("cast failed", "func", m.fn, "from", string(c.peer.name), "err", text)
+		}
+	}
+	if m.fn == pingFunc {
+		reply(statusOK, term.Atom("pong"), "")
+		return
+	}
+	if status, text := d.runCall(m.fn, m.args, reply); status != statusOK {
+		reply(status, nil, text)
+	}
+}
+
+func (c *Codec) encodeRPCReq(id uint64, fn string, args []any) ([]byte, error) {
+	f := c.newFrame(opRPCReq, 3)
+	f.uint(id)
+	f.str(fn)
+	if err := f.termField(args); err != nil {
+		return nil, err
+	}
+	return f.finish(), nil
+}
+
+// Call runs function fn on node nd with args and returns its result (see
+// the rpc doc above for results and errors). ctx bounds the wait; a call
+// that gives up leaves the remote function running, as Erlang's rpc does.
+func (d *Dist) Call(ctx context.Context, nd term.Atom, fn string, args ...any) (any, error) {
+	if args == nil {
+		args = []any{}
+	}
+	if nd == d.name {
+		return d.callLocal(ctx, fn, args)
+	}
+	c, err := d.connect(ctx, nd)
+	if err != nil {
+		return nil, fmt.Errorf("rpc %s on %s: %w", fn, nd, err)
+	}
+	return d.callOn(ctx, c, fn, args)
+}
+
+func (d *Dist) callOn(ctx context.Context, c *conn, fn string, args []any) (any, error) {
+	if args == nil {
+		args = []any{}
+	}
+	if c.peer.flags&FlagRPC == 0 {
+		return nil, fmt.Errorf("rpc %s on %s: %w: the node does not serve rpc", fn, c.peer.name, ErrRefused)
+	}
+	id, ch, err := c.newCall()
+	if err != nil {
+		return nil, fmt.Errorf("rpc %s: %w", fn, err)
+	}
+	frame, err := d.codec.encodeRPCReq(id, fn, args)
+	if err != nil {
+		c.cancelCall(id)
+		return nil, fmt.Errorf("rpc %s on %s: arguments: %w", fn, c.peer.name, err)
+	}
+	if err := c.send(frame, true); err != nil {
+		c.cancelCall(id)
+		return nil, fmt.Errorf("rpc %s: %w: %w", fn, ErrNodeDown, err)
+	}
+	select {
+	case m, ok := <-ch:
+		if !ok {
+			return nil, fmt.Errorf("rpc %s on %s: %w (the connection closed before the reply)", fn, c.peer.name, ErrNodeDown)
+		}
+		if m.status != statusOK {
+			return nil, &RemoteError{Node: string(c.peer.name), Func: fn, Status: m.status, Message: m.text}
+		}
+		return m.payload, nil
+	case <-ctx.Done():
+		c.cancelCall(id)
+		return nil, fmt.Errorf("rpc %s on %s: %w", fn, c.peer.name, ctx.Err())
+	}
+}
+
+func (d *Dist) callLocal(ctx context.Context, fn string, args []any) (any, error) {
+	type answer struct {
+		status uint64
+		v      any
+		text   string
+	}
+	ch := make(chan answer, 1)
+	if status, text := d.runCall(fn, args, func(s uint64, v any, t string) { ch <- answer{s, v, t} }); status != statusOK {
+		return nil, &RemoteError{Node: string(d.name), Func: fn, Status: status, Message: text}
+	}
+	select {
+	case a := <-ch:
+		if a.status != statusOK {
+			return nil, &RemoteError{Node: string(d.name), Func: fn, Status: a.status, Message: a.text}
+		}
+		return a.v, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("rpc %s on %s: %w", fn, d.name, ctx.Err())
+	}
+}
+
+// Cast runs fn on nd without waiting for it or its result.
+func (d *Dist) Cast(nd term.Atom, fn string, args ...any) error {
+	if args == nil {
+		args = []any{}
+	}
+	if nd == d.name {
+		if status, text := d.runCall(fn, args, func(uint64, any, string) {}); status != statusOK {
+			return &RemoteError{Node: string(d.name), Func: fn, Status: status, Message: text}
+		}
+		return nil
+	}
+	c, err := d.connFor(nd)
+	if err != nil {
+		return fmt.Errorf("cast %s on %s: %w", fn, nd, err)
+	}
+	frame, err := d.codec.encodeRPCReq(0, fn, args)
+	if err != nil {
+		return fmt.Errorf("cast %s on %s: arguments: %w", fn, nd, err)
+	}
+	return c.send(frame, true)
+}
+
+// CallResult is one node's answer to MultiCall.
+type CallResult struct {
+	Node  term.Atom
+	Value any
+	Err   error // a *RemoteError: the node answered with a failure
+}
+
+// MultiCall calls fn on every node at once, as rpc:multicall: it returns
+// the answers of the nodes that answered (in the order of nodes, with Err
+// set for a function that failed there) and the nodes that could not be
+// reached or went down before answering.
+func (d *Dist) MultiCall(ctx context.Context, nodes []term.Atom, fn string, args ...any) ([]CallResult, []term.Atom) {
+	type answer struct {
+		v   any
+		err error
+	}
+	answers := make([]answer, len(nodes))
+	var wg sync.WaitGroup
+	for i, nd := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, err := d.Call(ctx, nd, fn, args...)
+			answers[i] = answer{v, err}
+		}()
+	}
+	wg.Wait()
+	var results []CallResult
+	var bad []term.Atom
+	for i, a := range answers {
+		var re *RemoteError
+		switch {
+		case a.err == nil:
+			results = append(results, CallResult{Node: nodes[i], Value: a.v})
+		case errors.As(a.err, &re):
+			results = append(results, CallResult{Node: nodes[i], Err: a.err})
+		default:
+			bad = append(bad, nodes[i])
+		}
+	}
+	return results, bad
+}

@@ -2,13 +2,19 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os/exec"
+	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/gerl-dev/gerl/internal/stats"
 	"github.com/gerl-dev/gerl/portmapper"
+	"github.com/gerl-dev/gerl/portmapper/daemon"
 )
 
 // PortMapper measures the port mapper daemon as a separate process: the
@@ -32,6 +38,9 @@ func PortMapper(exe string, clients int, d time.Duration, epmd bool) Result {
 		}
 		cmd = exec.Command(path, "-port", strconv.Itoa(port), "-address", "127.0.0.1")
 	} else {
+		if res, ok := needGerl(res, exe); !ok {
+			return res
+		}
 		cmd = exec.Command(exe, "portmapper", "-port", strconv.Itoa(port))
 	}
 	if err := cmd.Start(); err != nil {
@@ -52,7 +61,7 @@ func PortMapper(exe string, clients int, d time.Duration, epmd bool) Result {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	r, err := portmapper.Bench(context.Background(), portmapper.BenchConfig{Addr: addr, Clients: clients, Duration: d})
+	r, err := PortMapperLoad(context.Background(), PortMapperLoadConfig{Addr: addr, Clients: clients, Duration: d})
 	if err != nil {
 		return failed(res, err)
 	}
@@ -75,4 +84,168 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// PortMapperLoadConfig configures PortMapperLoad.
+type PortMapperLoadConfig struct {
+	// Addr is the daemon to measure; "" starts one in this process on a
+	// free loopback port for the duration of the run.
+	Addr string
+	// Clients is the number of concurrent clients, each a goroutine with its
+	// own connections; 0 means 200.
+	Clients int
+	// Duration of each phase (lookups, then registrations); 0 means 2 s.
+	Duration time.Duration
+	// Names is how many nodes are registered for the lookup phase; 0
+	// means 16.
+	Names int
+}
+
+// PortMapperLoadResult is what PortMapperLoad measured: rates over the time each phase
+// really ran, and latencies by the nearest-rank percentile.
+type PortMapperLoadResult struct {
+	Clients             int
+	DurationS           float64 // each phase's configured duration
+	Lookups             int64
+	LookupsPerSec       float64
+	LookupP50us         float64
+	LookupP99us         float64
+	Registrations       int64
+	RegistrationsPerSec float64
+	RegisterP50us       float64
+	RegisterP99us       float64
+	Errors              int64
+	FirstError          string
+}
+
+// PortMapperLoad measures the lookups (PORT_PLEASE2) and registrations (ALIVE2
+// followed by closing the connection) per second that a daemon sustains
+// with many concurrent clients on loopback. Each operation is a full
+// client call: connect, request, answer, close. It stops early when ctx
+// ends.
+func PortMapperLoad(ctx context.Context, cfg PortMapperLoadConfig) (PortMapperLoadResult, error) {
+	if cfg.Clients <= 0 {
+		cfg.Clients = 200
+	}
+	if cfg.Duration <= 0 {
+		cfg.Duration = 2 * time.Second
+	}
+	if cfg.Names <= 0 {
+		cfg.Names = 16
+	}
+	addr := cfg.Addr
+	if addr == "" {
+		s := daemon.NewServer(daemon.Config{MaxPending: 4 * cfg.Clients})
+		if err := s.Listen(); err != nil {
+			return PortMapperLoadResult{}, err
+		}
+		served := make(chan struct{})
+		go func() { s.Serve(); close(served) }()
+		defer func() { s.Close(); <-served }()
+		addr = s.Addr().String()
+	}
+	res := PortMapperLoadResult{Clients: cfg.Clients, DurationS: cfg.Duration.Seconds()}
+	var errs loadErrors
+
+	// Nodes to look up, registered for the whole lookup phase.
+	names := make([]string, cfg.Names)
+	for i := range names {
+		names[i] = fmt.Sprintf("bench-target-%d", i)
+		reg, err := portmapper.Register(ctx, addr, portmapper.NodeInfo{Name: names[i], Port: 10000 + i, Type: portmapper.NodeTypeNormal, Highest: 6, Lowest: 5})
+		if err != nil {
+			return res, fmt.Errorf("bench: register the lookup targets: %w", err)
+		}
+		defer reg.Close()
+	}
+
+	lat, took := loadPhase(ctx, cfg, func(ctx context.Context, client, i int) error {
+		_, err := portmapper.Lookup(ctx, addr, names[(client+i)%len(names)])
+		return err
+	}, &errs)
+	res.Lookups = int64(len(lat))
+	res.LookupsPerSec = float64(len(lat)) / took.Seconds()
+	res.LookupP50us, res.LookupP99us = percentileUS(lat, 50), percentileUS(lat, 99)
+
+	run := time.Now().UnixNano()
+	lat, took = loadPhase(ctx, cfg, func(ctx context.Context, client, i int) error {
+		reg, err := portmapper.Register(ctx, addr, portmapper.NodeInfo{Name: fmt.Sprintf("bench-%x-%d-%d", run, client, i),
+			Port: 20000, Type: portmapper.NodeTypeNormal, Highest: 6, Lowest: 5})
+		if err != nil {
+			return err
+		}
+		return reg.Close()
+	}, &errs)
+	res.Registrations = int64(len(lat))
+	res.RegistrationsPerSec = float64(len(lat)) / took.Seconds()
+	res.RegisterP50us, res.RegisterP99us = percentileUS(lat, 50), percentileUS(lat, 99)
+
+	res.Errors = errs.n.Load()
+	if first := errs.first(); first != nil {
+		res.FirstError = first.Error()
+	}
+	if res.Lookups == 0 || res.Registrations == 0 {
+		return res, fmt.Errorf("bench: no successful operation: %w", errors.Join(errs.first(), ctx.Err()))
+	}
+	return res, nil
+}
+
+// loadErrors counts failed operations and keeps the first.
+type loadErrors struct {
+	n   atomic.Int64
+	mu  sync.Mutex // protects err
+	err error
+}
+
+func (e *loadErrors) add(err error) {
+	e.n.Add(1)
+	e.mu.Lock()
+	if e.err == nil {
+		e.err = err
+	}
+	e.mu.Unlock()
+}
+
+func (e *loadErrors) first() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.err
+}
+
+// loadPhase runs op from cfg.Clients goroutines for cfg.Duration (less
+// if ctx ends first) and returns the latency of every successful call and
+// how long the phase ran.
+func loadPhase(ctx context.Context, cfg PortMapperLoadConfig, op func(ctx context.Context, client, i int) error, errs *loadErrors) ([]time.Duration, time.Duration) {
+	start := time.Now()
+	end := start.Add(cfg.Duration)
+	ctx, cancel := context.WithDeadline(ctx, end)
+	defer cancel()
+	per := make([][]time.Duration, cfg.Clients)
+	var wg sync.WaitGroup
+	for c := range cfg.Clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ctx.Err() == nil; i++ {
+				t0 := time.Now()
+				err := op(ctx, c, i)
+				if ctx.Err() != nil || !time.Now().Before(end) {
+					return // the phase ended during the call: do not count it
+				}
+				if err != nil {
+					errs.add(err)
+					continue
+				}
+				per[c] = append(per[c], time.Since(t0))
+			}
+		}()
+	}
+	wg.Wait()
+	return slices.Concat(per...), min(time.Since(start), cfg.Duration)
+}
+
+// percentileUS returns the p-th percentile of d in microseconds (0 when
+// empty), by the rule of every gerl benchmark (stats.Percentile).
+func percentileUS(d []time.Duration, p float64) float64 {
+	slices.Sort(d)
+	return float64(stats.Percentile(d, p)) / float64(time.Microsecond)
 }

@@ -15,11 +15,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gerl-dev/gerl/portmapper"
+	"github.com/gerl-dev/gerl/portmapper/daemon"
 )
 
 // Workloads 4-8 (WORKLOADS.md): nodes are separate OS processes, started
-// from a peer command ("gerl bench peer", see PeerMain) and driven over
+// from a peer command ("gerl-bench peer", see PeerMain) and driven over
 // their standard input and output; the controller is not a node. Each
 // workload runs its own in-process port mapper on a free port, so runs
 // do not disturb (or depend on) the host's; node_start and shell_start,
@@ -41,14 +41,11 @@ const (
 const peerCookie = "benchcookie"
 
 // PeerCmd is how to start a peer node: Path with Prefix before the peer's
-// own flags, e.g. {gerl, ["bench", "peer"]}.
+// own flags, e.g. {gerl-bench, ["peer"]}.
 type PeerCmd struct {
 	Path   string
 	Prefix []string
 }
-
-// GerlPeer is the peer command of a gerl binary.
-func GerlPeer(exe string) PeerCmd { return PeerCmd{Path: exe, Prefix: []string{"bench", "peer"}} }
 
 // Pin values of the remote workloads, as Erlang's pin parameter.
 const (
@@ -84,7 +81,7 @@ type peerProc struct {
 
 type peerCluster struct {
 	pc    PeerCmd
-	pm    *portmapper.Server
+	pm    *daemon.Server
 	tag   string
 	mu    sync.Mutex
 	peers []*peerProc
@@ -93,7 +90,7 @@ type peerCluster struct {
 
 // newCluster starts a private port mapper for the peers of one workload.
 func newCluster(pc PeerCmd) (*peerCluster, error) {
-	s := portmapper.NewServer(portmapper.Config{})
+	s := daemon.NewServer(daemon.Config{})
 	if err := s.Listen(); err != nil {
 		return nil, fmt.Errorf("port mapper: %w", err)
 	}
@@ -500,7 +497,7 @@ func RemoteWorkloads() []Workload {
 						continue
 					}
 				}
-				out = append(out, f(GerlPeer(c.Exe), pin))
+				out = append(out, f(c.Peer, pin))
 			}
 			return out
 		}
@@ -520,11 +517,11 @@ func RemoteWorkloads() []Workload {
 			}},
 		{"node_start", "start a distributed node that halts at once",
 			func(c Config) []Result {
-				return []Result{PeerNodeStart(GerlPeer(c.Exe), pick(c.Quick, NodeStartRuns, 2))}
+				return []Result{PeerNodeStart(c.Peer, pick(c.Quick, NodeStartRuns, 2))}
 			}},
 		{"first_contact", "ping a fresh node; reconnect after disconnect",
 			func(c Config) []Result {
-				return []Result{FirstContact(GerlPeer(c.Exe), pick(c.Quick, FirstContactTries, 2))}
+				return []Result{FirstContact(c.Peer, pick(c.Quick, FirstContactTries, 2))}
 			}},
 		{"mesh_form", "K=8 and K=16 nodes each connect to the first only",
 			func(c Config) []Result {
@@ -533,8 +530,8 @@ func RemoteWorkloads() []Workload {
 					quiet = 200 * time.Millisecond
 				}
 				return []Result{
-					MeshForm(GerlPeer(c.Exe), 8, pick(c.Quick, MeshFormReps, 1), quiet),
-					MeshForm(GerlPeer(c.Exe), 16, pick(c.Quick, MeshFormReps, 1), quiet),
+					MeshForm(c.Peer, 8, pick(c.Quick, MeshFormReps, 1), quiet),
+					MeshForm(c.Peer, 16, pick(c.Quick, MeshFormReps, 1), quiet),
 				}
 			}},
 	}

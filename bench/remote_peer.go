@@ -22,14 +22,15 @@ import (
 	"github.com/gerl-dev/gerl/portmapper"
 )
 
-// PeerMain is the entry point of "gerl bench peer": a bare distributed
+// PeerMain is the entry point of "gerl-bench peer": a bare distributed
 // node that a benchmark controller drives over standard input and output,
 // like Erlang's peer with connection => standard_io. The controller is not
 // connected to it by distribution. Flags:
 //
 //	-name N@H | -sname N   the node name (required)
 //	-setcookie C           the cookie (required)
-//	-portmapper PORT       the port mapper's port (default: GERL_PORTMAPPER_PORT or 4369)
+//	-portmapper PORT       the port mapper's port (default: GERL_PORTMAPPER_PORT or 4369);
+//	                       it must be running (the controller runs one)
 //	-listen IP             the address to listen on (default 127.0.0.1)
 //	-halt                  start, then stop at once (node_start's stand-in)
 //
@@ -50,7 +51,7 @@ func PeerMain(args []string) int {
 }
 
 func peerMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("gerl bench peer", flag.ContinueOnError)
+	fs := flag.NewFlagSet("gerl-bench peer", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	name := fs.String("name", "", "node name name@host")
 	sname := fs.String("sname", "", "short node name")
@@ -63,7 +64,7 @@ func peerMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	full, err := cluster.NodeName(*sname, *name)
 	if err != nil {
-		fmt.Fprintln(stderr, "gerl bench peer:", err)
+		fmt.Fprintln(stderr, "gerl-bench peer:", err)
 		return 2
 	}
 	if dir := os.Getenv("GERL_BENCH_CPUPROFILE"); dir != "" {
@@ -77,19 +78,16 @@ func peerMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if *pm == 0 {
 		if *pm, err = portmapper.PortFromEnv(); err != nil {
-			fmt.Fprintln(stderr, "gerl bench peer:", err)
+			fmt.Fprintln(stderr, "gerl-bench peer:", err)
 			return 2
 		}
 	}
-	var start func() error
-	if exe, err := os.Executable(); err == nil {
-		start = portmapper.ExecStarter(exe, *pm)
-	}
+	// No daemon is started: the controller runs one for its peers.
 	d, err := cluster.Start(context.Background(), cluster.Config{
-		Name: full, Cookie: *cookie, ListenIP: *listen, PortMapperPort: *pm, StartPortMapper: start,
+		Name: full, Cookie: *cookie, ListenIP: *listen, PortMapperPort: *pm,
 	})
 	if err != nil {
-		fmt.Fprintln(stderr, "gerl bench peer:", err)
+		fmt.Fprintln(stderr, "gerl-bench peer:", err)
 		return 1
 	}
 	defer d.Node().StopTimeout(5 * time.Second)

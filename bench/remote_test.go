@@ -13,7 +13,8 @@ import (
 	"github.com/gerl-dev/gerl/internal/testkit"
 )
 
-// peerBin holds the peer binary built once for the remote workload tests.
+// peerBin holds gerl-bench, built once for the remote workload tests, whose
+// "peer" command starts their nodes.
 var peerBin struct {
 	once      sync.Once
 	dir, path string
@@ -28,7 +29,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// testPeer builds bench/internal/peer (once) and returns its command.
+// testPeer builds cmd/gerl-bench (once) and returns its peer command.
 func testPeer(t *testing.T) PeerCmd {
 	t.Helper()
 	peerBin.once.Do(func() {
@@ -36,16 +37,16 @@ func testPeer(t *testing.T) PeerCmd {
 		if peerBin.err != nil {
 			return
 		}
-		peerBin.path = filepath.Join(peerBin.dir, "peer")
-		out, err := exec.Command("go", "build", "-o", peerBin.path, "github.com/gerl-dev/gerl/bench/internal/peer").CombinedOutput()
+		peerBin.path = filepath.Join(peerBin.dir, "gerl-bench")
+		out, err := exec.Command("go", "build", "-o", peerBin.path, "github.com/gerl-dev/gerl/cmd/gerl-bench").CombinedOutput()
 		if err != nil {
-			peerBin.err = fmt.Errorf("build peer: %v: %s", err, out)
+			peerBin.err = fmt.Errorf("build gerl-bench: %v: %s", err, out)
 		}
 	})
 	if peerBin.err != nil {
 		t.Fatal(peerBin.err)
 	}
-	return PeerCmd{Path: peerBin.path}
+	return PeerCmd{Path: peerBin.path, Prefix: []string{"peer"}}
 }
 
 func checkResult(t *testing.T, r Result, keys ...string) {

@@ -18,6 +18,9 @@ import (
 // use (distributed runs start it if needed).
 func ShellStart(exe string, runs int, portMapperPort int) Result {
 	res := Result{Name: "shell_start", Params: map[string]any{"runs": runs}}
+	if res, ok := needGerl(res, exe); !ok {
+		return res
+	}
 	res.Figures = map[string]float64{}
 	for _, variant := range []struct {
 		key  string

@@ -1,8 +1,10 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,8 +19,13 @@ import (
 
 // Config is what the workloads need from the command that runs them.
 type Config struct {
-	// Exe is the gerl binary, for workloads that start nodes or shells.
+	// Exe is the gerl binary, for the workloads that run the gerl command
+	// line (node_start, shell_start, portmapper); without it they report
+	// ErrNoGerl.
 	Exe string
+	// Peer starts the bare peer nodes of the remote workloads
+	// (PeerMain), e.g. {gerl-bench, ["peer"]}.
+	Peer PeerCmd
 	// PortMapperPort is the port mapper the started nodes use.
 	PortMapperPort int
 	// Quick shrinks every workload (fewer messages and repetitions), for a
@@ -34,6 +41,18 @@ type Workload struct {
 	Name string
 	Desc string
 	Run  func(Config) []Result
+}
+
+// ErrNoGerl is the error of a workload that runs the gerl binary when
+// Config.Exe is empty.
+var ErrNoGerl = errors.New("this workload runs the gerl binary: give it with -gerl PATH (gerl bench does)")
+
+// needGerl returns res failed with ErrNoGerl when exe is empty.
+func needGerl(res Result, exe string) (Result, bool) {
+	if exe == "" {
+		return failed(res, ErrNoGerl), false
+	}
+	return res, true
 }
 
 func pick(quick bool, full, small int) int {
@@ -69,6 +88,9 @@ func GerlNodeStart(c Config, runs int) Result {
 		"-noshell", "-eval", "halt()"}
 	nodistCmd := []string{c.Exe, "-noshell", "-eval", "halt()"}
 	res := Result{Name: "node_start", Params: map[string]any{"runs": runs, "cmd": strings.Join(distCmd, " ")}}
+	if res, ok := needGerl(res, c.Exe); !ok {
+		return res
+	}
 	if runs < 1 {
 		return failed(res, fmt.Errorf("node_start: %d runs", runs))
 	}
@@ -135,6 +157,7 @@ func Main(args []string, cfg Config, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("gerl bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.BoolVar(&cfg.Quick, "quick", false, "small sizes: check that the workloads run (figures not comparable)")
+	fs.StringVar(&cfg.Exe, "gerl", cfg.Exe, "the gerl `binary` whose command line node_start, shell_start and portmapper run")
 	list := fs.Bool("list", false, "list the workloads")
 	pins := fs.String("pin", "none,same_cpu,split_cpus", "the CPU placements of the remote workloads, comma-separated: none, same_cpu (both nodes on CPU 0), split_cpus (one node per CPU)")
 	fs.Usage = func() {
@@ -161,6 +184,7 @@ func Main(args []string, cfg Config, stdout, stderr io.Writer) int {
 		for _, w := range all {
 			fmt.Fprintf(stdout, "%-18s %s\n", w.Name, w.Desc)
 		}
+		fmt.Fprintf(stdout, "(gerl binary: %s)\n", cmp.Or(cfg.Exe, "none found; give -gerl PATH"))
 		return 0
 	}
 	run := all

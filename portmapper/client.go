@@ -20,7 +20,7 @@ import (
 const DefaultTimeout = 10 * time.Second
 
 // maxListingLen bounds a NAMES or DUMP answer read from a daemon: more than
-// DefaultMaxNodes names of the longest kind.
+// the 4096 names gerl's daemon holds at most, of the longest kind.
 const maxListingLen = 8 << 20
 
 // Sentinel errors of the client; test them with errors.Is.
@@ -29,9 +29,11 @@ var (
 	ErrNoDaemon = errors.New("no port mapper answers")
 	// ErrNotRegistered: the daemon knows no node by that name.
 	ErrNotRegistered = errors.New("name not registered")
-	// ErrNameTaken: another live node holds the name (a daemon also gives
-	// this answer when its table is full).
+	// ErrNameTaken: another live node holds the name.
 	ErrNameTaken = errors.New("name already registered")
+	// ErrTableFull: gerl's daemon holds as many registrations as it
+	// allows; the name itself may be free.
+	ErrTableFull = errors.New("the port mapper's table of nodes is full")
 	// ErrRefused: the daemon closed the connection without answering, as it
 	// does for a request it does not allow (a register, kill, stop or dump
 	// from another host, a stop without -relaxed_command_check).
@@ -126,7 +128,7 @@ func lookup(ctx context.Context, addr, name string) (NodeInfo, error) {
 		return NodeInfo{}, err
 	}
 	defer c.Close()
-	if _, err := c.Write(Request{Op: tagPort2Req, Name: name}.AppendFrame(nil)); err != nil {
+	if _, err := c.Write(Request{Op: OpPortPlease2, Name: name}.AppendFrame(nil)); err != nil {
 		return NodeInfo{}, errors.Join(finish(), err)
 	}
 	info, ok, err := readPort2Resp(bufio.NewReaderSize(c, 512))
@@ -147,7 +149,7 @@ func lookup(ctx context.Context, addr, name string) (NodeInfo, error) {
 // Names asks the daemon at addr for its port and the registered names
 // (NAMES), newest first for gerl's daemon and epmd alike.
 func Names(ctx context.Context, addr string) (daemonPort int, names []NameEntry, err error) {
-	b, err := exchange(ctx, addr, Request{Op: tagNamesReq}, maxListingLen)
+	b, err := exchange(ctx, addr, Request{Op: OpNames}, maxListingLen)
 	if err != nil {
 		return 0, nil, fmt.Errorf("names on %s: %w", addr, err)
 	}
@@ -188,7 +190,7 @@ func parseNames(b []byte) ([]NameEntry, error) {
 // Dump asks the daemon for its DUMP listing (local clients only): one line
 // per registration, as the daemon formats it, NULs removed.
 func Dump(ctx context.Context, addr string) (daemonPort int, lines []string, err error) {
-	b, err := exchange(ctx, addr, Request{Op: tagDumpReq}, maxListingLen)
+	b, err := exchange(ctx, addr, Request{Op: OpDump}, maxListingLen)
 	if err != nil {
 		return 0, nil, fmt.Errorf("dump on %s: %w", addr, err)
 	}
@@ -210,7 +212,7 @@ func Dump(ctx context.Context, addr string) (daemonPort int, lines []string, err
 // the daemon agreed ("OK") and false when it refused because nodes are
 // registered ("NO"); the error wraps ErrRefused when it did not answer.
 func Kill(ctx context.Context, addr string) (bool, error) {
-	b, err := exchange(ctx, addr, Request{Op: tagKillReq}, 16)
+	b, err := exchange(ctx, addr, Request{Op: OpKill}, 16)
 	if err != nil {
 		return false, fmt.Errorf("kill on %s: %w", addr, err)
 	}
@@ -233,7 +235,7 @@ func Stop(ctx context.Context, addr, name string) (bool, error) {
 	if err := ValidateName(name); err != nil {
 		return false, fmt.Errorf("stop %q: %w", name, err)
 	}
-	b, err := exchange(ctx, addr, Request{Op: tagStopReq, Name: name}, 16)
+	b, err := exchange(ctx, addr, Request{Op: OpStop, Name: name}, 16)
 	if err != nil {
 		return false, fmt.Errorf("stop %s on %s: %w", name, addr, err)
 	}
@@ -265,11 +267,12 @@ type Registration struct {
 }
 
 // Register registers info with the daemon at addr (ALIVE2) and returns the
-// live registration. A duplicate name gives an error wrapping ErrNameTaken.
+// live registration. A duplicate name gives an error wrapping ErrNameTaken,
+// a full daemon one wrapping ErrTableFull.
 // ctx bounds the exchange only; the registration lasts until Close or until
 // the daemon goes away.
 func Register(ctx context.Context, addr string, info NodeInfo) (*Registration, error) {
-	if err := info.validate(); err != nil {
+	if err := info.Validate(); err != nil {
 		return nil, fmt.Errorf("register: %w", err)
 	}
 	r, err := register(ctx, addr, info)
@@ -284,16 +287,19 @@ func register(ctx context.Context, addr string, info NodeInfo) (*Registration, e
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.Write(Request{Op: tagAlive2Req, Node: info}.AppendFrame(nil)); err != nil {
+	if _, err := c.Write(Request{Op: OpAlive2, Node: info}.AppendFrame(nil)); err != nil {
 		c.Close()
 		return nil, errors.Join(finish(), err)
 	}
 	// The daemon writes the answer and nothing more: read it unbuffered so
 	// that no byte meant for the watcher is swallowed.
-	ok, creation, err := readAlive2Resp(c)
+	result, creation, err := readAlive2Resp(c)
 	if ferr := finish(); ferr != nil {
 		c.Close()
 		return nil, ferr
+	}
+	if err == nil && result != Alive2OK {
+		err = refusal(result)
 	}
 	switch {
 	case errors.Is(err, io.EOF):
@@ -302,9 +308,6 @@ func register(ctx context.Context, addr string, info NodeInfo) (*Registration, e
 	case err != nil:
 		c.Close()
 		return nil, err
-	case !ok:
-		c.Close()
-		return nil, ErrNameTaken
 	}
 	c.SetDeadline(time.Time{})
 	info.Extra = bytes.Clone(info.Extra)
@@ -313,8 +316,20 @@ func register(ctx context.Context, addr string, info NodeInfo) (*Registration, e
 	return r, nil
 }
 
+// refusal is the error of an ALIVE2 answer with a result other than
+// Alive2OK.
+func refusal(result byte) error {
+	switch result {
+	case Alive2NameTaken:
+		return ErrNameTaken
+	case Alive2TableFull:
+		return ErrTableFull
+	}
+	return fmt.Errorf("the port mapper refused the registration with result %d, which gerl does not know", result)
+}
+
 // watch waits for the daemon's side to end. A daemon sends nothing on a
-// registration, except gerl's daemon, which sends stopNotice to a gerl node
+// registration, except gerl's daemon, which sends StopNotice to a gerl node
 // before closing it for a STOP request.
 func (r *Registration) watch() {
 	b, err := io.ReadAll(io.LimitReader(r.conn, 16))
@@ -323,7 +338,7 @@ func (r *Registration) watch() {
 		err = ErrRegistrationClosed
 	case err != nil:
 		err = fmt.Errorf("registration connection lost: %w", err)
-	case string(b) == stopNotice:
+	case string(b) == StopNotice:
 		err = ErrStopped
 	case len(b) > 0:
 		err = fmt.Errorf("%w: the port mapper sent %q on a registration", ErrMalformed, b)

@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/gerl-dev/gerl/portmapper"
+	"github.com/gerl-dev/gerl/portmapper/daemon"
 )
 
 // A node registers, another finds it, and the name goes with the
 // registration. (Here the daemon runs in the example's process, on a free
 // port; nodes use the host's daemon at portmapper.LoopbackAddr(port).)
 func Example() {
-	daemon := portmapper.NewServer(portmapper.Config{})
+	daemon := daemon.NewServer(daemon.Config{})
 	if err := daemon.Listen(); err != nil {
 		panic(err)
 	}
@@ -52,7 +53,7 @@ func Example() {
 // A node keeps its registration for its whole life with Keep, which
 // starts the daemon if none answers and registers again if it restarts.
 func ExampleKeep() {
-	daemon := portmapper.NewServer(portmapper.Config{})
+	daemon := daemon.NewServer(daemon.Config{})
 	if err := daemon.Listen(); err != nil {
 		panic(err)
 	}

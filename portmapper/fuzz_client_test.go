@@ -11,7 +11,7 @@ import (
 // accepted whole.
 func FuzzClientResponses(f *testing.F) {
 	info := NodeInfo{Name: "foo", Port: 4242, Type: NodeTypeNormal, Protocol: ProtocolTCP, Highest: 6, Lowest: 5, Extra: GerlExtra()}
-	f.Add(appendPort2Resp(nil, &info))
+	f.Add(AppendPort2Resp(nil, &info))
 	f.Add([]byte{tagPort2Resp, 1})
 	f.Add([]byte{tagAlive2XResp, 0, 0, 0, 0, 9})
 	f.Add([]byte{tagAlive2Resp, 0, 0, 3})
@@ -24,7 +24,7 @@ func FuzzClientResponses(f *testing.F) {
 			// Accepted whole: the answer it read is exactly what
 			// encoding the fields again gives.
 			read := data[:len(data)-r.Len()]
-			if again := appendPort2Resp(nil, &info); !bytes.Equal(again, read) {
+			if again := AppendPort2Resp(nil, &info); !bytes.Equal(again, read) {
 				t.Fatalf("PORT_PLEASE2 answer %x read as %+v, which encodes as %x", read, info, again)
 			}
 		}

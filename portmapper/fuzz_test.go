@@ -21,7 +21,7 @@ func FuzzParseRequest(f *testing.F) {
 	f.Add(frame(alive2Body("gerlnode", 4242, 6, 5, GerlExtra())))
 	f.Add(frame(alive2Body("old", 1, 5, 5, nil)))
 	f.Add(frame([]byte("zfoo\x00")))
-	f.Add(frame([]byte{tagDumpReq}))
+	f.Add(frame([]byte{OpDump}))
 	f.Add([]byte{})
 	f.Add([]byte{0})
 	f.Add([]byte{0, 0})
@@ -30,7 +30,7 @@ func FuzzParseRequest(f *testing.F) {
 	f.Add(frame(alive2Body("a\x00b", 1, 6, 5, nil)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r := bytes.NewReader(data)
-		body, err := readRequest(r)
+		body, err := ReadRequest(r)
 		if err != nil {
 			return
 		}
@@ -47,7 +47,7 @@ func FuzzParseRequest(f *testing.F) {
 			}
 			return
 		}
-		again, err := readRequest(bytes.NewReader(req.AppendFrame(nil)))
+		again, err := ReadRequest(bytes.NewReader(req.AppendFrame(nil)))
 		if err != nil {
 			t.Fatalf("re-encoded request unreadable: %v", err)
 		}
@@ -59,8 +59,8 @@ func FuzzParseRequest(f *testing.F) {
 			t.Fatalf("round trip changed the request:\n%+v\n%+v", req, req2)
 		}
 		// The answers built from a parsed request are well-formed.
-		if req.Op == tagAlive2Req && req.Node.validate() == nil {
-			info, ok, err := readPort2Resp(bytes.NewReader(appendPort2Resp(nil, &req.Node)))
+		if req.Op == OpAlive2 && req.Node.Validate() == nil {
+			info, ok, err := readPort2Resp(bytes.NewReader(AppendPort2Resp(nil, &req.Node)))
 			if err != nil || !ok || !reflect.DeepEqual(info, req.Node) {
 				t.Fatalf("PORT_PLEASE2 answer round trip: %+v %v %v", info, ok, err)
 			}

@@ -1,141 +1,19 @@
-package portmapper
+package portmapper_test
 
 import (
-	"bufio"
-	"context"
 	"errors"
-	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/gerl-dev/gerl/internal/testkit"
+	"github.com/gerl-dev/gerl/portmapper"
 )
 
-// Interoperability with real Erlang/OTP: its epmd client and daemon, and a
-// real node. CI installs erlang-base and sets GERL_REQUIRE_ALL, which turns
-// a missing Erlang into a failure; elsewhere these tests skip with a message.
-
-// erlangEnv is the environment for Erlang programs of a test: the port
-// mapper at port, and a private HOME for the cookie file.
-func erlangEnv(t *testing.T, port int) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ERL_EPMD_PORT=") && !strings.HasPrefix(kv, "HOME=") {
-			env = append(env, kv)
-		}
-	}
-	return append(env, "ERL_EPMD_PORT="+strconv.Itoa(port), "HOME="+t.TempDir())
-}
-
-// TestErlangEpmdNamesListsGerlNodes: Erlang's "epmd -names" talks to gerl's
-// daemon and lists the gerl nodes registered there; "epmd -kill" is refused
-// while they live.
-func TestErlangEpmdNamesListsGerlNodes(t *testing.T) {
-	epmd := testkit.NeedTool(t, "epmd", "erlang-base")
-	s, _ := startServer(t, Config{})
-	port := strconv.Itoa(s.Port())
-	reg, err := Register(ctxT(t), addrOf(s), NodeInfo{Name: "gerlnode", Port: 45678, Type: NodeTypeNormal, Highest: 6, Lowest: 5, Extra: GerlExtra()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Close()
-	ctx := ctxT(t)
-	out, err := exec.CommandContext(ctx, epmd, "-port", port, "-names").CombinedOutput()
-	if want := "epmd: up and running on port " + port + " with data:\nname gerlnode at port 45678\n"; err != nil || string(out) != want {
-		t.Fatalf("epmd -names: %v\n%q\nwant\n%q", err, out, want)
-	}
-	out, err = exec.CommandContext(ctx, epmd, "-port", port, "-kill").CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "Killing not allowed - living nodes in database.") {
-		t.Fatalf("epmd -kill with a live node: %v %q", err, out)
-	}
-	reg.Close()
-	testkit.Eventually(t, 5*time.Second, "gerlnode to be unregistered", func() bool { return !isRegistered(t, addrOf(s), "gerlnode") })
-	out, err = exec.CommandContext(ctx, epmd, "-port", port, "-kill").CombinedOutput()
-	if err != nil || string(out) != "Killed\n" {
-		t.Fatalf("epmd -kill: %v %q", err, out)
-	}
-	select {
-	case <-s.Done():
-	case <-time.After(5 * time.Second):
-		t.Fatal("epmd -kill did not stop gerl's daemon")
-	}
-}
-
-// TestErlangNodeWithGerlDaemon starts a real Erlang node against gerl's
-// daemon: it registers there (seen by Lookup and by "gerl portmapper
-// -names"), looks a gerl node up through it, and its registration ends with
-// the node.
-func TestErlangNodeWithGerlDaemon(t *testing.T) {
-	erl := testkit.NeedTool(t, "erl", "erlang-base")
-	s, _ := startServer(t, Config{})
-	addr := addrOf(s)
-	gerlNode, err := Register(ctxT(t), addr, NodeInfo{Name: "gerlpeer", Port: 45679, Type: NodeTypeNormal, Highest: 6, Lowest: 5, Extra: GerlExtra()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gerlNode.Close()
-
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, erl, "-sname", "erlx", "-start_epmd", "false", "-noinput",
-		"-eval", `io:format("lookup ~p~n", [erl_epmd:port_please("gerlpeer", {127,0,0,1})]).`)
-	cmd.Env = erlangEnv(t, s.Port())
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 64)
-	exited := make(chan struct{})
-	go func() {
-		defer close(exited)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			default: // nobody reads any more
-			}
-		}
-		cmd.Wait()
-	}()
-	defer func() { cmd.Process.Kill(); <-exited }()
-
-	// Erlang's lookup of the gerl node through gerl's daemon.
-	select {
-	case line := <-lines:
-		if line != "lookup {port,45679,6}" {
-			t.Fatalf("erl printed %q, want the gerl node's port and version", line)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("erl printed nothing")
-	}
-
-	var info NodeInfo
-	testkit.Eventually(t, 20*time.Second, "erlx to register with gerl's daemon", func() bool {
-		info, err = Lookup(ctxT(t), addr, "erlx")
-		return err == nil
-	})
-	if info.IsGerl() || info.Type != NodeTypeNormal || info.Highest < 6 || info.Lowest > 6 || len(info.Extra) != 0 || info.Port == 0 {
-		t.Fatalf("Erlang node registered as %+v", info)
-	}
-	if err := info.RequireGerl(); !errors.Is(err, ErrNotGerl) || !strings.Contains(err.Error(), "erlx is an Erlang node") {
-		t.Fatalf("RequireGerl: %v", err)
-	}
-	code, out, _ := runGerl(t, os.Environ(), "portmapper", "-names", "-port", strconv.Itoa(s.Port()))
-	if code != 0 || !strings.Contains(out, "name erlx at port "+strconv.Itoa(info.Port)+"\n") ||
-		!strings.Contains(out, "name gerlpeer at port 45679\n") {
-		t.Fatalf("gerl portmapper -names: exit %d\n%s", code, out)
-	}
-	cmd.Process.Kill()
-	<-exited
-	testkit.Eventually(t, 10*time.Second, "erlx to be unregistered", func() bool { return !isRegistered(t, addr, "erlx") })
-}
+// The client against Erlang/OTP's own daemon. CI installs erlang-base and
+// sets GERL_REQUIRE_ALL, which turns a missing epmd into a failure;
+// elsewhere the test skips with a message.
 
 // TestGerlClientWithRealEpmd registers and looks up gerl nodes through a
 // real epmd daemon, as gerl does on a host where epmd already runs.
@@ -151,19 +29,19 @@ func TestGerlClientWithRealEpmd(t *testing.T) {
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
 	defer func() { cmd.Process.Kill(); <-exited }()
-	addr := LoopbackAddr(port)
+	addr := portmapper.LoopbackAddr(port)
 	testkit.Eventually(t, 10*time.Second, "epmd to answer", func() bool {
-		_, _, err := Names(ctxT(t), addr)
+		_, _, err := portmapper.Names(ctxT(t), addr)
 		return err == nil
 	})
 	// A gerl node finds the running epmd and starts no daemon of its own.
-	if err := EnsureDaemon(ctxT(t), port, func() error { return errors.New("must not start") }); err != nil {
+	if err := portmapper.EnsureDaemon(ctxT(t), port, func() error { return errors.New("must not start") }); err != nil {
 		t.Fatal(err)
 	}
 
 	ctx := ctxT(t)
-	node := NodeInfo{Name: "gerlnode", Port: 45680, Type: NodeTypeNormal, Highest: 6, Lowest: 5, Extra: GerlExtra()}
-	reg, err := Register(ctx, addr, node)
+	node := portmapper.NodeInfo{Name: "gerlnode", Port: 45680, Type: portmapper.NodeTypeNormal, Highest: 6, Lowest: 5, Extra: portmapper.GerlExtra()}
+	reg, err := portmapper.Register(ctx, addr, node)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +49,7 @@ func TestGerlClientWithRealEpmd(t *testing.T) {
 	if reg.Creation() < 4 {
 		t.Fatalf("epmd gave creation %d", reg.Creation())
 	}
-	old, err := Register(ctx, addr, NodeInfo{Name: "oldnode", Port: 45681, Type: NodeTypeHidden, Highest: 5, Lowest: 5})
+	old, err := portmapper.Register(ctx, addr, portmapper.NodeInfo{Name: "oldnode", Port: 45681, Type: portmapper.NodeTypeHidden, Highest: 5, Lowest: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,38 +57,38 @@ func TestGerlClientWithRealEpmd(t *testing.T) {
 	if c := old.Creation(); c < 1 || c > 3 {
 		t.Fatalf("epmd gave a version 5 node creation %d", c)
 	}
-	got, err := Lookup(ctx, addr, "gerlnode")
+	got, err := portmapper.Lookup(ctx, addr, "gerlnode")
 	if err != nil || got.Port != 45680 || !got.IsGerl() || string(got.Extra) != "gerl/1" {
 		t.Fatalf("Lookup through epmd: %+v %v", got, err)
 	}
-	if _, err := Lookup(ctx, addr, "nobody"); !errors.Is(err, ErrNotRegistered) {
+	if _, err := portmapper.Lookup(ctx, addr, "nobody"); !errors.Is(err, portmapper.ErrNotRegistered) {
 		t.Fatalf("Lookup of an unknown name through epmd: %v", err)
 	}
-	if _, err := Register(ctx, addr, node); !errors.Is(err, ErrNameTaken) {
+	if _, err := portmapper.Register(ctx, addr, node); !errors.Is(err, portmapper.ErrNameTaken) {
 		t.Fatalf("duplicate through epmd: %v", err)
 	}
-	daemonPort, names, err := Names(ctx, addr)
-	if err != nil || daemonPort != port || len(names) != 2 || names[0] != (NameEntry{"oldnode", 45681}) || names[1] != (NameEntry{"gerlnode", 45680}) {
+	daemonPort, names, err := portmapper.Names(ctx, addr)
+	if err != nil || daemonPort != port || len(names) != 2 || names[0] != (portmapper.NameEntry{"oldnode", 45681}) || names[1] != (portmapper.NameEntry{"gerlnode", 45680}) {
 		t.Fatalf("Names through epmd: %d %v %v", daemonPort, names, err)
 	}
-	if _, lines, err := Dump(ctx, addr); err != nil || len(lines) != 2 {
+	if _, lines, err := portmapper.Dump(ctx, addr); err != nil || len(lines) != 2 {
 		t.Fatalf("Dump through epmd: %q %v", lines, err)
 	}
 
 	// epmd's STOP (relaxed) closes the registration; a Keeper would
 	// register again, since epmd sends no notice.
-	if ok, err := Stop(ctx, addr, "oldnode"); !ok || err != nil {
+	if ok, err := portmapper.Stop(ctx, addr, "oldnode"); !ok || err != nil {
 		t.Fatalf("Stop through epmd: %v %v", ok, err)
 	}
 	<-old.Done()
-	if err := old.Err(); err == nil || errors.Is(err, ErrStopped) || errors.Is(err, ErrRegistrationClosed) {
+	if err := old.Err(); err == nil || errors.Is(err, portmapper.ErrStopped) || errors.Is(err, portmapper.ErrRegistrationClosed) {
 		t.Fatalf("registration stopped by epmd: Err %v", err)
 	}
-	if ok, err := Stop(ctx, addr, "nobody"); ok || err != nil {
+	if ok, err := portmapper.Stop(ctx, addr, "nobody"); ok || err != nil {
 		t.Fatalf("Stop of an unknown name through epmd: %v %v", ok, err)
 	}
 	// Relaxed, epmd dies on KILL even with nodes; their registrations end.
-	if ok, err := Kill(ctx, addr); !ok || err != nil {
+	if ok, err := portmapper.Kill(ctx, addr); !ok || err != nil {
 		t.Fatalf("Kill through relaxed epmd: %v %v", ok, err)
 	}
 	select {

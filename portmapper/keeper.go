@@ -29,6 +29,18 @@ func (e *NameTakenError) Error() string {
 
 func (e *NameTakenError) Unwrap() error { return ErrNameTaken }
 
+// TableFullError is returned by Keep when the daemon refuses the node
+// because it holds as many registrations as it allows, which says nothing
+// about the name. It wraps ErrTableFull.
+type TableFullError struct{ Name string }
+
+func (e *TableFullError) Error() string {
+	return fmt.Sprintf("the port mapper is full: it holds as many nodes as it allows, so it cannot register %s "+
+		"(no node holds that name; gerl portmapper -names lists the registered nodes)", e.Name)
+}
+
+func (e *TableFullError) Unwrap() error { return ErrTableFull }
+
 // EnsureDaemon makes sure a port mapper answers on the loopback at port. If
 // one answers, it does nothing. Otherwise it calls start (which should start
 // a daemon, e.g. ExecStarter) and waits until a daemon answers or ctx ends
@@ -121,7 +133,9 @@ type Keeper struct {
 // Keep registers cfg.Node with the port mapper on the loopback at cfg.Port
 // and keeps it registered until Close. When another live node has the name
 // it returns a *NameTakenError ("a node named foo is already running on this
-// host"), which wraps ErrNameTaken. ctx bounds the first registration only.
+// host"), which wraps ErrNameTaken; when the daemon's table is full, a
+// *TableFullError, which wraps ErrTableFull. ctx bounds the first
+// registration only.
 func Keep(ctx context.Context, cfg KeeperConfig) (*Keeper, error) {
 	if cfg.Port == 0 {
 		cfg.Port = DefaultPort
@@ -139,7 +153,7 @@ func Keep(ctx context.Context, cfg KeeperConfig) (*Keeper, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if err := cfg.Node.validate(); err != nil {
+	if err := cfg.Node.Validate(); err != nil {
 		return nil, fmt.Errorf("register: %w", err)
 	}
 	k := &Keeper{
@@ -168,8 +182,11 @@ func (k *Keeper) registerOnce(ctx context.Context) (*Registration, error) {
 		}
 	}
 	reg, err := Register(ctx, k.addr, k.cfg.Node)
-	if errors.Is(err, ErrNameTaken) {
+	switch {
+	case errors.Is(err, ErrNameTaken):
 		return nil, &NameTakenError{Name: k.cfg.Node.Name}
+	case errors.Is(err, ErrTableFull):
+		return nil, &TableFullError{Name: k.cfg.Node.Name}
 	}
 	return reg, err
 }
@@ -227,8 +244,8 @@ func (k *Keeper) renew() *Registration {
 			return reg
 		}
 		level := slog.LevelWarn
-		if errors.Is(err, ErrNameTaken) {
-			level = slog.LevelError // another node took the name meanwhile
+		if errors.Is(err, ErrNameTaken) || errors.Is(err, ErrTableFull) {
+			level = slog.LevelError // another node took the name, or the table, meanwhile
 		}
 		k.log.Log(ctx, level, "registering again failed; retrying", "err", err, "attempt", attempt, "backoff", backoff)
 		// Jitter spreads the nodes of a host that all lost the daemon at once.

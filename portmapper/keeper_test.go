@@ -1,4 +1,4 @@
-package portmapper
+package portmapper_test
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gerl-dev/gerl/internal/testkit"
+	"github.com/gerl-dev/gerl/portmapper"
+	"github.com/gerl-dev/gerl/portmapper/daemon"
 )
 
 // daemonPool starts in-process daemons on one port on demand, as
@@ -20,7 +22,7 @@ type daemonPool struct {
 	port   int
 	starts atomic.Int32
 	mu     sync.Mutex
-	live   []*Server
+	live   []*daemon.Server
 	served []chan struct{}
 }
 
@@ -34,7 +36,7 @@ func newDaemonPool(t *testing.T, port int) *daemonPool {
 // daemon returns the ErrAddrInUse error, as a real second daemon would.
 func (p *daemonPool) start() error {
 	p.starts.Add(1)
-	s := NewServer(Config{Port: p.port})
+	s := daemon.NewServer(daemon.Config{Port: p.port})
 	if err := s.Listen(); err != nil {
 		return err
 	}
@@ -61,24 +63,24 @@ func (p *daemonPool) closeAll() {
 
 func TestEnsureDaemon(t *testing.T) {
 	t.Run("one answers: start is not called", func(t *testing.T) {
-		s, _ := startServer(t, Config{})
+		s, _ := startServer(t, daemon.Config{})
 		called := false
-		err := EnsureDaemon(ctxT(t), s.Port(), func() error { called = true; return nil })
+		err := portmapper.EnsureDaemon(ctxT(t), s.Port(), func() error { called = true; return nil })
 		if err != nil || called {
 			t.Fatalf("err %v, start called %v", err, called)
 		}
 	})
 	t.Run("none answers: started", func(t *testing.T) {
 		p := newDaemonPool(t, testkit.FreePort(t))
-		if err := EnsureDaemon(ctxT(t), p.port, p.start); err != nil {
+		if err := portmapper.EnsureDaemon(ctxT(t), p.port, p.start); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := Names(ctxT(t), LoopbackAddr(p.port)); err != nil {
+		if _, _, err := portmapper.Names(ctxT(t), portmapper.LoopbackAddr(p.port)); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("none answers and none may start", func(t *testing.T) {
-		if err := EnsureDaemon(ctxT(t), testkit.FreePort(t), nil); !errors.Is(err, ErrNoDaemon) {
+		if err := portmapper.EnsureDaemon(ctxT(t), testkit.FreePort(t), nil); !errors.Is(err, portmapper.ErrNoDaemon) {
 			t.Fatalf("err %v", err)
 		}
 	})
@@ -86,7 +88,7 @@ func TestEnsureDaemon(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		defer cancel()
 		boom := errors.New("boom")
-		if err := EnsureDaemon(ctx, testkit.FreePort(t), func() error { return boom }); !errors.Is(err, boom) {
+		if err := portmapper.EnsureDaemon(ctx, testkit.FreePort(t), func() error { return boom }); !errors.Is(err, boom) {
 			t.Fatalf("err %v", err)
 		}
 	})
@@ -100,7 +102,7 @@ func TestEnsureDaemon(t *testing.T) {
 			go func() {
 				ready.Done()
 				ready.Wait()
-				errs <- EnsureDaemon(ctxT(t), p.port, p.start)
+				errs <- portmapper.EnsureDaemon(ctxT(t), p.port, p.start)
 			}()
 		}
 		for range n {
@@ -117,32 +119,32 @@ func TestEnsureDaemon(t *testing.T) {
 }
 
 func TestKeepNameTaken(t *testing.T) {
-	s, _ := startServer(t, Config{})
-	node := NodeInfo{Name: "foo", Port: 1234, Type: NodeTypeNormal, Highest: 6, Lowest: 5}
-	k, err := Keep(ctxT(t), KeeperConfig{Port: s.Port(), Node: node})
+	s, _ := startServer(t, daemon.Config{})
+	node := portmapper.NodeInfo{Name: "foo", Port: 1234, Type: portmapper.NodeTypeNormal, Highest: 6, Lowest: 5}
+	k, err := portmapper.Keep(ctxT(t), portmapper.KeeperConfig{Port: s.Port(), Node: node})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer k.Close()
-	_, err = Keep(ctxT(t), KeeperConfig{Port: s.Port(), Node: node})
-	if !errors.Is(err, ErrNameTaken) || err.Error() != "a node named foo is already running on this host" {
+	_, err = portmapper.Keep(ctxT(t), portmapper.KeeperConfig{Port: s.Port(), Node: node})
+	if !errors.Is(err, portmapper.ErrNameTaken) || err.Error() != "a node named foo is already running on this host" {
 		t.Fatalf("second Keep: %v", err)
 	}
-	info, err := Lookup(ctxT(t), addrOf(s), "foo")
+	info, err := portmapper.Lookup(ctxT(t), addrOf(s), "foo")
 	if err != nil || !info.IsGerl() {
 		t.Fatalf("a kept node registers as a gerl node: %+v %v", info, err)
 	}
 	k.Close()
 	k.Close()
-	if !errors.Is(k.Err(), ErrRegistrationClosed) || k.Registered() {
+	if !errors.Is(k.Err(), portmapper.ErrRegistrationClosed) || k.Registered() {
 		t.Fatalf("after Close: Err %v, Registered %v", k.Err(), k.Registered())
 	}
 	testkit.Eventually(t, 5*time.Second, "foo to be unregistered", func() bool { return !isRegistered(t, addrOf(s), "foo") })
 }
 
 func TestKeepWithoutDaemon(t *testing.T) {
-	_, err := Keep(ctxT(t), KeeperConfig{Port: testkit.FreePort(t), Node: NodeInfo{Name: "x", Highest: 6, Lowest: 5}})
-	if !errors.Is(err, ErrNoDaemon) {
+	_, err := portmapper.Keep(ctxT(t), portmapper.KeeperConfig{Port: testkit.FreePort(t), Node: portmapper.NodeInfo{Name: "x", Highest: 6, Lowest: 5}})
+	if !errors.Is(err, portmapper.ErrNoDaemon) {
 		t.Fatalf("Keep with no daemon and no starter: %v", err)
 	}
 }
@@ -158,11 +160,11 @@ func TestKeeperReregisters(t *testing.T) {
 		creation uint32
 	}
 	events := make(chan event, 16)
-	var keepers []*Keeper
+	var keepers []*portmapper.Keeper
 	for _, name := range []string{"one", "two"} {
-		k, err := Keep(ctxT(t), KeeperConfig{
+		k, err := portmapper.Keep(ctxT(t), portmapper.KeeperConfig{
 			Port:         p.port,
-			Node:         NodeInfo{Name: name, Port: 4000, Type: NodeTypeNormal, Highest: 6, Lowest: 5},
+			Node:         portmapper.NodeInfo{Name: name, Port: 4000, Type: portmapper.NodeTypeNormal, Highest: 6, Lowest: 5},
 			StartDaemon:  p.start,
 			OnReregister: func(c uint32) { events <- event{name, c} },
 			MinBackoff:   10 * time.Millisecond,
@@ -195,7 +197,7 @@ func TestKeeperReregisters(t *testing.T) {
 			if k.Creation() != got[name] || got[name] == before[i] {
 				t.Fatalf("round %d: %s creation %d (event %d, before %d)", round, name, k.Creation(), got[name], before[i])
 			}
-			if !k.Registered() || !isRegistered(t, LoopbackAddr(p.port), name) {
+			if !k.Registered() || !isRegistered(t, portmapper.LoopbackAddr(p.port), name) {
 				t.Fatalf("round %d: %s not registered", round, name)
 			}
 		}
@@ -218,7 +220,7 @@ func TestKeeperRetriesUntilTheNameIsFree(t *testing.T) {
 	p := newDaemonPool(t, testkit.FreePort(t))
 	var (
 		mu       sync.Mutex
-		squatter *Registration
+		squatter *portmapper.Registration
 	)
 	defer func() {
 		mu.Lock()
@@ -235,7 +237,7 @@ func TestKeeperRetriesUntilTheNameIsFree(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		if squatter == nil {
-			r, err := Register(context.Background(), LoopbackAddr(p.port), NodeInfo{Name: "contested", Highest: 6, Lowest: 5})
+			r, err := portmapper.Register(context.Background(), portmapper.LoopbackAddr(p.port), portmapper.NodeInfo{Name: "contested", Highest: 6, Lowest: 5})
 			if err != nil {
 				return err
 			}
@@ -248,8 +250,8 @@ func TestKeeperRetriesUntilTheNameIsFree(t *testing.T) {
 	}
 	var logs testkit.Buffer
 	reregistered := make(chan uint32, 1)
-	k, err := Keep(ctxT(t), KeeperConfig{
-		Port: p.port, Node: NodeInfo{Name: "contested", Highest: 6, Lowest: 5},
+	k, err := portmapper.Keep(ctxT(t), portmapper.KeeperConfig{
+		Port: p.port, Node: portmapper.NodeInfo{Name: "contested", Highest: 6, Lowest: 5},
 		StartDaemon: restart, MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond,
 		OnReregister: func(c uint32) { reregistered <- c },
 		Logger:       debugLogger(&logs),
@@ -279,13 +281,13 @@ func TestKeeperRetriesUntilTheNameIsFree(t *testing.T) {
 
 // TestKeeperHonoursStop: a node removed by -stop is not registered again.
 func TestKeeperHonoursStop(t *testing.T) {
-	s, _ := startServer(t, Config{Relaxed: true})
-	k, err := Keep(ctxT(t), KeeperConfig{Port: s.Port(), Node: NodeInfo{Name: "stopme", Highest: 6, Lowest: 5}})
+	s, _ := startServer(t, daemon.Config{Relaxed: true})
+	k, err := portmapper.Keep(ctxT(t), portmapper.KeeperConfig{Port: s.Port(), Node: portmapper.NodeInfo{Name: "stopme", Highest: 6, Lowest: 5}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer k.Close()
-	if ok, err := Stop(ctxT(t), addrOf(s), "stopme"); !ok || err != nil {
+	if ok, err := portmapper.Stop(ctxT(t), addrOf(s), "stopme"); !ok || err != nil {
 		t.Fatalf("Stop: %v %v", ok, err)
 	}
 	select {
@@ -293,14 +295,14 @@ func TestKeeperHonoursStop(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("keeper still running after -stop")
 	}
-	if !errors.Is(k.Err(), ErrStopped) || k.Registered() || isRegistered(t, addrOf(s), "stopme") {
+	if !errors.Is(k.Err(), portmapper.ErrStopped) || k.Registered() || isRegistered(t, addrOf(s), "stopme") {
 		t.Fatalf("after -stop: Err %v, registered %v", k.Err(), k.Registered())
 	}
 }
 
 func TestKeepValidates(t *testing.T) {
-	for _, n := range []NodeInfo{{Name: ""}, {Name: "a\x00"}, {Name: "x", Port: 70000}, {Name: "x", Extra: make([]byte, MaxExtraLen+1)}} {
-		if _, err := Keep(ctxT(t), KeeperConfig{Port: 1, Node: n}); err == nil {
+	for _, n := range []portmapper.NodeInfo{{Name: ""}, {Name: "a\x00"}, {Name: "x", Port: 70000}, {Name: "x", Extra: make([]byte, portmapper.MaxExtraLen+1)}} {
+		if _, err := portmapper.Keep(ctxT(t), portmapper.KeeperConfig{Port: 1, Node: n}); err == nil {
 			t.Errorf("Keep(%+v) accepted", n)
 		}
 	}

@@ -1,36 +1,20 @@
 package portmapper
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"sync"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 )
 
-// binDir holds the gerl binary built by gerlBinary; TestMain removes it.
-var binDir struct {
-	once sync.Once
-	dir  string
-	path string
-	err  error
-}
+// The package's tests are in two packages: portmapper (the wire format,
+// and the client against fake daemons) and portmapper_test (the client and
+// the Keeper against the real daemon of portmapper/daemon, which imports
+// this package).
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binDir.dir != "" {
-		os.RemoveAll(binDir.dir)
-	}
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goroutine leak:", err)
@@ -38,167 +22,4 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
-}
-
-// gerlBinary builds cmd/gerl once per test run (go build into a temporary
-// directory) and returns its path.
-func gerlBinary(t *testing.T) string {
-	t.Helper()
-	binDir.once.Do(func() {
-		goTool, err := exec.LookPath("go")
-		if err != nil {
-			binDir.err = fmt.Errorf("go tool not found: %w", err)
-			return
-		}
-		binDir.dir, binDir.err = os.MkdirTemp("", "gerl-portmapper-test-")
-		if binDir.err != nil {
-			return
-		}
-		binDir.path = filepath.Join(binDir.dir, "gerl")
-		cmd := exec.Command(goTool, "build", "-o", binDir.path, "github.com/gerl-dev/gerl/cmd/gerl")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binDir.err = fmt.Errorf("go build cmd/gerl: %v\n%s", err, out)
-		}
-	})
-	if binDir.err != nil {
-		t.Fatal(binDir.err)
-	}
-	return binDir.path
-}
-
-// serveResult is the outcome of Serve, readable any number of times.
-type serveResult struct {
-	done chan struct{}
-	err  error
-}
-
-// wait returns Serve's error, or fails the test if Serve has not returned
-// within timeout.
-func (r *serveResult) wait(t *testing.T, timeout time.Duration) error {
-	t.Helper()
-	select {
-	case <-r.done:
-		return r.err
-	case <-time.After(timeout):
-		t.Fatalf("Serve did not return within %v", timeout)
-		return nil
-	}
-}
-
-// startServer starts a daemon on a free loopback port and closes it when
-// the test ends.
-func startServer(t *testing.T, cfg Config) (*Server, *serveResult) {
-	t.Helper()
-	s := NewServer(cfg)
-	if err := s.Listen(); err != nil {
-		t.Fatalf("Listen: %v", err)
-	}
-	res := &serveResult{done: make(chan struct{})}
-	go func() {
-		res.err = s.Serve()
-		close(res.done)
-	}()
-	t.Cleanup(func() {
-		s.Close()
-		<-res.done
-	})
-	return s, res
-}
-
-func addrOf(s *Server) string { return s.Addr().String() }
-
-// rawResult is what a raw client saw: the bytes before the daemon closed
-// the connection, and whether it closed it (false: still open at timeout).
-type rawResult struct {
-	answer []byte
-	closed bool
-}
-
-// rawExchange writes data (nil: nothing) and reads until the daemon closes
-// the connection or timeout passes.
-func rawExchange(t *testing.T, addr string, data []byte, timeout time.Duration) rawResult {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatalf("dial %s: %v", addr, err)
-	}
-	defer c.Close()
-	if len(data) > 0 {
-		if _, err := c.Write(data); err != nil {
-			t.Fatalf("write: %v", err)
-		}
-	}
-	c.SetReadDeadline(time.Now().Add(timeout))
-	b, err := io.ReadAll(c)
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return rawResult{answer: b, closed: false}
-	}
-	return rawResult{answer: b, closed: true}
-}
-
-// frame prefixes body with its 2-byte length.
-func frame(body []byte) []byte {
-	return append([]byte{byte(len(body) >> 8), byte(len(body))}, body...)
-}
-
-// alive2Body builds an ALIVE2 request body.
-func alive2Body(name string, port int, highest, lowest uint16, extra []byte) []byte {
-	r := Request{Op: tagAlive2Req, Node: NodeInfo{Name: name, Port: port, Type: NodeTypeNormal,
-		Highest: highest, Lowest: lowest, Extra: extra}}
-	return r.AppendFrame(nil)[2:]
-}
-
-// rawRegister registers with raw bytes and returns the open connection and
-// the answer. The connection is closed at cleanup.
-func rawRegister(t *testing.T, addr string, body []byte) (net.Conn, []byte) {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if _, err := c.Write(frame(body)); err != nil {
-		t.Fatal(err)
-	}
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	head := make([]byte, 2)
-	if _, err := io.ReadFull(c, head); err != nil {
-		t.Fatalf("reading ALIVE2 answer: %v", err)
-	}
-	n := 4
-	if head[0] == tagAlive2Resp {
-		n = 2
-	}
-	rest := make([]byte, n)
-	if _, err := io.ReadFull(c, rest); err != nil {
-		t.Fatalf("reading ALIVE2 answer: %v", err)
-	}
-	c.SetReadDeadline(time.Time{})
-	return c, append(head, rest...)
-}
-
-// isRegistered asks the daemon at addr whether name is registered.
-func isRegistered(t *testing.T, addr, name string) bool {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_, err := Lookup(ctx, addr, name)
-	if err != nil && !errors.Is(err, ErrNotRegistered) {
-		t.Fatalf("lookup %s: %v", name, err)
-	}
-	return err == nil
-}
-
-func ctxT(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }
-
-// debugLogger logs everything, debug included, to w.
-func debugLogger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

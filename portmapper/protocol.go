@@ -9,25 +9,42 @@ import (
 	"unicode/utf8"
 )
 
-// Request and response tags of the EPMD protocol (erts/epmd/src/epmd.h).
-// They are wire constants: never renumber them.
+// Requests of the EPMD protocol (erts/epmd/src/epmd.h): the first byte of
+// a request body, Request.Op. They are wire constants: never renumber them.
 const (
-	tagAlive2Req   = 120 // 'x'
-	tagAlive2Resp  = 121 // 'y': 16-bit creation, for nodes with Highest < 6
-	tagAlive2XResp = 118 // 'v': 32-bit creation, for nodes with Highest >= 6
-	tagPort2Req    = 122 // 'z'
-	tagPort2Resp   = 119 // 'w'
-	tagNamesReq    = 110 // 'n'
-	tagDumpReq     = 100 // 'd'
-	tagKillReq     = 107 // 'k'
-	tagStopReq     = 115 // 's'
+	OpAlive2      byte = 120 // 'x' ALIVE2_REQ: register a node
+	OpPortPlease2 byte = 122 // 'z' PORT_PLEASE2_REQ: look a name up
+	OpNames       byte = 110 // 'n' NAMES_REQ: list the names
+	OpDump        byte = 100 // 'd' DUMP_REQ: list the registrations (local peers)
+	OpKill        byte = 107 // 'k' KILL_REQ: stop the daemon (local peers)
+	OpStop        byte = 115 // 's' STOP_REQ: unregister a name (local peers, relaxed daemons)
 )
 
-// stopNotice is gerl's one extension to the protocol: before closing a
-// registration for a STOP request, gerl's daemon writes it to the connection
-// if the node registered as a gerl node (Erlang nodes get the plain close
-// epmd gives). It tells a gerl node's Keeper not to register again.
-const stopNotice = "STOPPED"
+// Answer tags, wire constants too.
+const (
+	tagAlive2Resp  = 121 // 'y': 16-bit creation, for nodes with Highest < 6
+	tagAlive2XResp = 118 // 'v': 32-bit creation, for nodes with Highest >= 6
+	tagPort2Resp   = 119 // 'w'
+)
+
+// Results of ALIVE2, the second byte of its answer. Erlang's client reads
+// any result but Alive2OK as a name clash (duplicate_name).
+const (
+	Alive2OK byte = 0
+	// Alive2NameTaken is epmd's one refusal: the name is held by a live
+	// node (or, never from a gerl client, which checks first, invalid).
+	Alive2NameTaken byte = 1
+	// Alive2TableFull is gerl's daemon's refusal when it holds as many
+	// registrations as it allows: not a name clash, so told apart.
+	Alive2TableFull byte = 2
+)
+
+// StopNotice is gerl's extension to the protocol for STOP: before closing
+// a registration for a STOP request, gerl's daemon writes it to the
+// connection if the node registered as a gerl node (Erlang nodes get the
+// plain close epmd gives). It tells a gerl node's Keeper not to register
+// again.
+const StopNotice = "STOPPED"
 
 // Limits, the same as the real daemon's so that both accept the same requests.
 const (
@@ -130,8 +147,10 @@ func ValidateName(name string) error {
 	return nil
 }
 
-// validate checks a registration: a valid name and a bounded Extra.
-func (n NodeInfo) validate() error {
+// Validate checks a registration as the daemon does before accepting it: a
+// valid name (ValidateName), a port that fits 16 bits and an Extra of at
+// most MaxExtraLen bytes.
+func (n NodeInfo) Validate() error {
 	if err := ValidateName(n.Name); err != nil {
 		return err
 	}
@@ -144,8 +163,8 @@ func (n NodeInfo) validate() error {
 	return nil
 }
 
-// Request is one parsed request. Op is one of the tag constants; Node is set
-// for ALIVE2, Name for PORT_PLEASE2 and STOP.
+// Request is one parsed request. Op is one of the Op constants; Node is set
+// for OpAlive2, Name for OpPortPlease2 and OpStop.
 type Request struct {
 	Op   byte
 	Node NodeInfo
@@ -168,11 +187,11 @@ func ParseRequest(body []byte) (Request, error) {
 	}
 	req := Request{Op: body[0]}
 	switch body[0] {
-	case tagAlive2Req:
+	case OpAlive2:
 		return parseAlive2(body)
-	case tagPort2Req, tagStopReq:
+	case OpPortPlease2, OpStop:
 		name := body[1:]
-		if req.Op == tagPort2Req && len(name) > 0 && name[len(name)-1] == 0 {
+		if req.Op == OpPortPlease2 && len(name) > 0 && name[len(name)-1] == 0 {
 			name = name[:len(name)-1] // old clients NUL-terminate the name
 		}
 		if len(name) == 0 {
@@ -183,7 +202,7 @@ func ParseRequest(body []byte) (Request, error) {
 		}
 		req.Name = string(name)
 		return req, nil
-	case tagNamesReq, tagDumpReq, tagKillReq:
+	case OpNames, OpDump, OpKill:
 		return req, nil // epmd ignores any bytes after the tag
 	default:
 		return Request{}, fmt.Errorf("%w: unknown request %d", ErrMalformed, body[0])
@@ -216,7 +235,7 @@ func parseAlive2(body []byte) (Request, error) {
 		return Request{}, fmt.Errorf("%w: ALIVE2 name contains NUL", ErrMalformed)
 	}
 	extraAt := 13 + nlen
-	return Request{Op: tagAlive2Req, Node: NodeInfo{
+	return Request{Op: OpAlive2, Node: NodeInfo{
 		Name:     string(name),
 		Port:     int(binary.BigEndian.Uint16(body[1:])),
 		Type:     body[3],
@@ -233,18 +252,21 @@ func (r Request) AppendFrame(dst []byte) []byte {
 	start := len(dst)
 	dst = append(dst, 0, 0, r.Op)
 	switch r.Op {
-	case tagAlive2Req:
+	case OpAlive2:
 		dst = r.Node.appendFields(dst)
-	case tagPort2Req, tagStopReq:
+	case OpPortPlease2, OpStop:
 		dst = append(dst, r.Name...)
 	}
 	binary.BigEndian.PutUint16(dst[start:], uint16(len(dst)-start-2))
 	return dst
 }
 
-// readRequest reads one length-prefixed request body from r. It checks the
-// length against MaxRequestLen before allocating, and rejects a zero length.
-func readRequest(r io.Reader) ([]byte, error) {
+// ReadRequest reads one length-prefixed request body from r, for
+// ParseRequest. It checks the length against MaxRequestLen before
+// allocating, and rejects a zero length; errors from a bad length or a
+// connection closed inside a request wrap ErrMalformed, and io.EOF means
+// the peer closed before sending anything.
+func ReadRequest(r io.Reader) ([]byte, error) {
 	var hdr [2]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
@@ -266,14 +288,13 @@ func readRequest(r io.Reader) ([]byte, error) {
 	return body, nil
 }
 
-// appendAlive2Resp appends the answer to ALIVE2: the 32-bit form
+// AppendAlive2Resp appends the answer to ALIVE2: the 32-bit form
 // (ALIVE2_X_RESP) for nodes whose Highest version is 6 or more, the 16-bit
-// form (ALIVE2_RESP) otherwise. A refusal carries result 1 and creation 99,
-// byte for byte what epmd sends.
-func appendAlive2Resp(dst []byte, highest uint16, ok bool, creation uint32) []byte {
-	result := byte(0)
-	if !ok {
-		result, creation = 1, 99
+// form (ALIVE2_RESP) otherwise. A refusal (any result but Alive2OK) carries
+// creation 99, byte for byte what epmd sends.
+func AppendAlive2Resp(dst []byte, highest uint16, result byte, creation uint32) []byte {
+	if result != Alive2OK {
+		creation = 99
 	}
 	if highest >= 6 {
 		dst = append(dst, tagAlive2XResp, result)
@@ -283,9 +304,9 @@ func appendAlive2Resp(dst []byte, highest uint16, ok bool, creation uint32) []by
 	return binary.BigEndian.AppendUint16(dst, uint16(creation))
 }
 
-// appendPort2Resp appends the answer to PORT_PLEASE2: the node's fields, or
+// AppendPort2Resp appends the answer to PORT_PLEASE2: the node's fields, or
 // just 119, 1 when the name is unknown (n == nil).
-func appendPort2Resp(dst []byte, n *NodeInfo) []byte {
+func AppendPort2Resp(dst []byte, n *NodeInfo) []byte {
 	if n == nil {
 		return append(dst, tagPort2Resp, 1)
 	}
@@ -355,27 +376,28 @@ func readLenPrefixed(r io.Reader, n uint16) ([]byte, error) {
 	return b, nil
 }
 
-// readAlive2Resp reads the answer to ALIVE2 in either form.
-func readAlive2Resp(r io.Reader) (ok bool, creation uint32, err error) {
+// readAlive2Resp reads the answer to ALIVE2 in either form: its result
+// (Alive2OK, or why the daemon refused) and the creation.
+func readAlive2Resp(r io.Reader) (result byte, creation uint32, err error) {
 	var head [2]byte
 	if _, err := io.ReadFull(r, head[:]); err != nil {
-		return false, 0, err
+		return 0, 0, err
 	}
 	switch head[0] {
 	case tagAlive2XResp:
 		var c [4]byte
 		if _, err := io.ReadFull(r, c[:]); err != nil {
-			return false, 0, err
+			return 0, 0, err
 		}
 		creation = binary.BigEndian.Uint32(c[:])
 	case tagAlive2Resp:
 		var c [2]byte
 		if _, err := io.ReadFull(r, c[:]); err != nil {
-			return false, 0, err
+			return 0, 0, err
 		}
 		creation = uint32(binary.BigEndian.Uint16(c[:]))
 	default:
-		return false, 0, fmt.Errorf("%w: ALIVE2 answer starts with %d", ErrMalformed, head[0])
+		return 0, 0, fmt.Errorf("%w: ALIVE2 answer starts with %d", ErrMalformed, head[0])
 	}
-	return head[1] == 0, creation, nil
+	return head[1], creation, nil
 }

@@ -39,19 +39,19 @@ func TestParseRequest(t *testing.T) {
 		want Request
 		err  error
 	}{
-		{"real alive2", unhex(t, realRequests["alive2 capx"])[2:], Request{Op: tagAlive2Req, Node: NodeInfo{
+		{"real alive2", unhex(t, realRequests["alive2 capx"])[2:], Request{Op: OpAlive2, Node: NodeInfo{
 			Name: "capx", Port: 0x90d1, Type: NodeTypeNormal, Protocol: 0, Highest: 6, Lowest: 5, Extra: []byte{}}}, nil},
-		{"real port2", unhex(t, realRequests["port2 zzz"])[2:], Request{Op: tagPort2Req, Name: "zzz"}, nil},
-		{"real names", unhex(t, realRequests["names"])[2:], Request{Op: tagNamesReq}, nil},
-		{"real kill", unhex(t, realRequests["kill"])[2:], Request{Op: tagKillReq}, nil},
-		{"real stop", unhex(t, realRequests["stop foo"])[2:], Request{Op: tagStopReq, Name: "foo"}, nil},
-		{"dump", []byte{tagDumpReq}, Request{Op: tagDumpReq}, nil},
-		{"names with trailing bytes", []byte("nXYZ"), Request{Op: tagNamesReq}, nil},
-		{"port2 NUL-terminated", []byte("zfoo\x00"), Request{Op: tagPort2Req, Name: "foo"}, nil},
+		{"real port2", unhex(t, realRequests["port2 zzz"])[2:], Request{Op: OpPortPlease2, Name: "zzz"}, nil},
+		{"real names", unhex(t, realRequests["names"])[2:], Request{Op: OpNames}, nil},
+		{"real kill", unhex(t, realRequests["kill"])[2:], Request{Op: OpKill}, nil},
+		{"real stop", unhex(t, realRequests["stop foo"])[2:], Request{Op: OpStop, Name: "foo"}, nil},
+		{"dump", []byte{OpDump}, Request{Op: OpDump}, nil},
+		{"names with trailing bytes", []byte("nXYZ"), Request{Op: OpNames}, nil},
+		{"port2 NUL-terminated", []byte("zfoo\x00"), Request{Op: OpPortPlease2, Name: "foo"}, nil},
 		{"alive2 with extra and trailing bytes", append(alive2Body("n", 1, 6, 5, []byte("gerl/1")), "junk"...),
-			Request{Op: tagAlive2Req, Node: NodeInfo{Name: "n", Port: 1, Type: NodeTypeNormal, Highest: 6, Lowest: 5, Extra: []byte("gerl/1")}}, nil},
+			Request{Op: OpAlive2, Node: NodeInfo{Name: "n", Port: 1, Type: NodeTypeNormal, Highest: 6, Lowest: 5, Extra: []byte("gerl/1")}}, nil},
 		{"alive2 with an invalid but well-formed name parses", alive2Body(long, 1, 6, 5, nil),
-			Request{Op: tagAlive2Req, Node: NodeInfo{Name: long, Port: 1, Type: NodeTypeNormal, Highest: 6, Lowest: 5, Extra: []byte{}}}, nil},
+			Request{Op: OpAlive2, Node: NodeInfo{Name: long, Port: 1, Type: NodeTypeNormal, Highest: 6, Lowest: 5, Extra: []byte{}}}, nil},
 
 		{"empty", nil, Request{}, ErrMalformed},
 		{"unknown opcode", []byte{1}, Request{}, ErrMalformed},
@@ -69,11 +69,11 @@ func TestParseRequest(t *testing.T) {
 			return b
 		}(), Request{}, ErrMalformed},
 		{"alive2 NUL in name", alive2Body("a\x00b", 1, 6, 5, nil), Request{}, ErrMalformed},
-		{"port2 without name", []byte{tagPort2Req}, Request{}, ErrMalformed},
-		{"port2 only NUL", []byte{tagPort2Req, 0}, Request{}, ErrMalformed},
+		{"port2 without name", []byte{OpPortPlease2}, Request{}, ErrMalformed},
+		{"port2 only NUL", []byte{OpPortPlease2, 0}, Request{}, ErrMalformed},
 		{"port2 NUL inside", []byte("zfo\x00o"), Request{}, ErrMalformed},
-		{"stop without name", []byte{tagStopReq}, Request{}, ErrMalformed},
-		{"too long", append([]byte{tagNamesReq}, make([]byte, MaxRequestLen)...), Request{}, ErrMalformed},
+		{"stop without name", []byte{OpStop}, Request{}, ErrMalformed},
+		{"too long", append([]byte{OpNames}, make([]byte, MaxRequestLen)...), Request{}, ErrMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,11 +95,11 @@ func TestAppendFrameMatchesErlang(t *testing.T) {
 		name string
 		req  Request
 	}{
-		{"alive2 capx", Request{Op: tagAlive2Req, Node: NodeInfo{Name: "capx", Port: 0x90d1, Type: NodeTypeNormal, Highest: 6, Lowest: 5}}},
-		{"port2 zzz", Request{Op: tagPort2Req, Name: "zzz"}},
-		{"names", Request{Op: tagNamesReq}},
-		{"kill", Request{Op: tagKillReq}},
-		{"stop foo", Request{Op: tagStopReq, Name: "foo"}},
+		{"alive2 capx", Request{Op: OpAlive2, Node: NodeInfo{Name: "capx", Port: 0x90d1, Type: NodeTypeNormal, Highest: 6, Lowest: 5}}},
+		{"port2 zzz", Request{Op: OpPortPlease2, Name: "zzz"}},
+		{"names", Request{Op: OpNames}},
+		{"kill", Request{Op: OpKill}},
+		{"stop foo", Request{Op: OpStop, Name: "foo"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,13 +129,13 @@ func TestReadRequest(t *testing.T) {
 		{"header only", bytes.NewReader(valid[:2]), nil, ErrMalformed},
 		{"whole", bytes.NewReader(valid), valid[2:], nil},
 		{"one byte at a time", iotest.OneByteReader(bytes.NewReader(valid)), valid[2:], nil},
-		{"largest allowed", bytes.NewReader(frame(append([]byte{tagNamesReq}, make([]byte, MaxRequestLen-1)...))),
-			append([]byte{tagNamesReq}, make([]byte, MaxRequestLen-1)...), nil},
+		{"largest allowed", bytes.NewReader(frame(append([]byte{OpNames}, make([]byte, MaxRequestLen-1)...))),
+			append([]byte{OpNames}, make([]byte, MaxRequestLen-1)...), nil},
 		{"read error", iotest.ErrReader(errors.New("boom")), nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := readRequest(tt.input)
+			got, err := ReadRequest(tt.input)
 			if tt.err == nil && tt.want == nil {
 				if err == nil {
 					t.Fatal("want an error")
@@ -161,12 +161,15 @@ func TestAnswersMatchEpmd(t *testing.T) {
 		got  []byte
 		want string
 	}{
-		{"alive2 x ok", appendAlive2Resp(nil, 6, true, 0x6b019081), "76006b019081"},
-		{"alive2 x refused", appendAlive2Resp(nil, 6, false, 12345), "760100000063"},
-		{"alive2 old ok", appendAlive2Resp(nil, 5, true, 2), "79000002"},
-		{"alive2 old refused", appendAlive2Resp(nil, 5, false, 7), "79010063"},
-		{"port2 found", appendPort2Resp(nil, &foo), "770015b34d00000600050003666f6f0000"},
-		{"port2 unknown", appendPort2Resp(nil, nil), "7701"},
+		{"alive2 x ok", AppendAlive2Resp(nil, 6, Alive2OK, 0x6b019081), "76006b019081"},
+		{"alive2 x refused", AppendAlive2Resp(nil, 6, Alive2NameTaken, 12345), "760100000063"},
+		{"alive2 old ok", AppendAlive2Resp(nil, 5, Alive2OK, 2), "79000002"},
+		{"alive2 old refused", AppendAlive2Resp(nil, 5, Alive2NameTaken, 7), "79010063"},
+		// Not epmd's (it has no limit to report), in epmd's shape.
+		{"alive2 x table full", AppendAlive2Resp(nil, 6, Alive2TableFull, 12345), "760200000063"},
+		{"alive2 old table full", AppendAlive2Resp(nil, 5, Alive2TableFull, 7), "79020063"},
+		{"port2 found", AppendPort2Resp(nil, &foo), "770015b34d00000600050003666f6f0000"},
+		{"port2 unknown", AppendPort2Resp(nil, nil), "7701"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,14 +182,14 @@ func TestAnswersMatchEpmd(t *testing.T) {
 
 func TestReadAnswers(t *testing.T) {
 	foo := NodeInfo{Name: "foo", Port: 5555, Type: NodeTypeHidden, Highest: 6, Lowest: 5, Extra: []byte("gerl/1")}
-	info, ok, err := readPort2Resp(iotest.OneByteReader(bytes.NewReader(appendPort2Resp(nil, &foo))))
+	info, ok, err := readPort2Resp(iotest.OneByteReader(bytes.NewReader(AppendPort2Resp(nil, &foo))))
 	if err != nil || !ok || !reflect.DeepEqual(info, foo) {
 		t.Fatalf("readPort2Resp = %+v, %v, %v", info, ok, err)
 	}
 	if _, ok, err := readPort2Resp(bytes.NewReader([]byte{tagPort2Resp, 1})); ok || err != nil {
 		t.Fatalf("unknown name: ok=%v err=%v", ok, err)
 	}
-	full := appendPort2Resp(nil, &foo)
+	full := AppendPort2Resp(nil, &foo)
 	for n := range len(full) {
 		if _, _, err := readPort2Resp(bytes.NewReader(full[:n])); err == nil {
 			t.Fatalf("truncated answer of %d bytes accepted", n)
@@ -197,12 +200,13 @@ func TestReadAnswers(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		in       string
-		ok       bool
+		result   byte
 		creation uint32
-	}{{"76006b019081", true, 0x6b019081}, {"760100000063", false, 99}, {"79000003", true, 3}} {
-		ok, c, err := readAlive2Resp(bytes.NewReader(unhex(t, tt.in)))
-		if err != nil || ok != tt.ok || c != tt.creation {
-			t.Fatalf("readAlive2Resp(%s) = %v, %d, %v", tt.in, ok, c, err)
+	}{{"76006b019081", Alive2OK, 0x6b019081}, {"760100000063", Alive2NameTaken, 99}, {"79000003", Alive2OK, 3},
+		{"760200000063", Alive2TableFull, 99}, {"79020063", Alive2TableFull, 99}} {
+		result, c, err := readAlive2Resp(bytes.NewReader(unhex(t, tt.in)))
+		if err != nil || result != tt.result || c != tt.creation {
+			t.Fatalf("readAlive2Resp(%s) = %d, %d, %v", tt.in, result, c, err)
 		}
 	}
 	for _, bad := range []string{"", "76", "7600", "760000", "7900", "ff000000"} {
@@ -275,4 +279,50 @@ func TestIsGerl(t *testing.T) {
 	if string(b) != "gerl/1" {
 		t.Fatal("GerlExtra returns shared memory")
 	}
+}
+
+// TestRefusals: each refusal of ALIVE2 is its own error, so that a full
+// daemon is never reported as a name clash.
+func TestRefusals(t *testing.T) {
+	tests := []struct {
+		result byte
+		want   error
+		not    error
+	}{
+		{Alive2NameTaken, ErrNameTaken, ErrTableFull},
+		{Alive2TableFull, ErrTableFull, ErrNameTaken},
+		{7, nil, nil},
+	}
+	for _, tt := range tests {
+		err := refusal(tt.result)
+		if err == nil || (tt.want != nil && !errors.Is(err, tt.want)) || (tt.not != nil && errors.Is(err, tt.not)) {
+			t.Errorf("refusal(%d) = %v, want %v", tt.result, err, tt.want)
+		}
+		if tt.want == nil && (errors.Is(err, ErrNameTaken) || errors.Is(err, ErrTableFull) || !strings.Contains(err.Error(), "result 7")) {
+			t.Errorf("refusal(%d) = %v, want an unknown result", tt.result, err)
+		}
+	}
+}
+
+func TestNamesParsesEpmdOutput(t *testing.T) {
+	got, err := parseNames([]byte("name old at port 5555\nname with space at port 1\n"))
+	want := []NameEntry{{"old", 5555}, {"with space", 1}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("parseNames = %v, %v", got, err)
+	}
+	if _, err := parseNames([]byte("name x at port 1")); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("unterminated line: %v", err)
+	}
+}
+
+// frame prefixes body with its 2-byte length.
+func frame(body []byte) []byte {
+	return append([]byte{byte(len(body) >> 8), byte(len(body))}, body...)
+}
+
+// alive2Body builds an ALIVE2 request body.
+func alive2Body(name string, port int, highest, lowest uint16, extra []byte) []byte {
+	r := Request{Op: OpAlive2, Node: NodeInfo{Name: name, Port: port, Type: NodeTypeNormal,
+		Highest: highest, Lowest: lowest, Extra: extra}}
+	return r.AppendFrame(nil)[2:]
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
-	"github.com/gerl-dev/gerl/portmapper"
+	"github.com/gerl-dev/gerl/portmapper/daemon"
 )
 
 func TestMain(m *testing.M) {
@@ -79,7 +79,7 @@ func memNodes(t testing.TB, n int, tweak func(*Config)) []*testNode {
 // portMapper starts an in-process port mapper on a free port.
 func portMapper(t testing.TB) int {
 	t.Helper()
-	s := portmapper.NewServer(portmapper.Config{})
+	s := daemon.NewServer(daemon.Config{})
 	if err := s.Listen(); err != nil {
 		t.Fatalf("port mapper: %v", err)
 	}

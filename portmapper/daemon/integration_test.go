@@ -1,4 +1,4 @@
-package portmapper
+package daemon
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gerl-dev/gerl/internal/testkit"
+	"github.com/gerl-dev/gerl/portmapper"
 )
 
 // These tests run the real gerl binary (built once by gerlBinary): the
@@ -27,7 +28,7 @@ import (
 func gerlEnv(t *testing.T, extra ...string) (env []string, stateDir string) {
 	stateDir = t.TempDir()
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, EnvPort+"=") && !strings.HasPrefix(kv, "XDG_STATE_HOME=") {
+		if !strings.HasPrefix(kv, portmapper.EnvPort+"=") && !strings.HasPrefix(kv, "XDG_STATE_HOME=") {
 			env = append(env, kv)
 		}
 	}
@@ -133,7 +134,7 @@ func TestDaemonDetaches(t *testing.T) {
 		t.Fatalf("gerl portmapper -daemon: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	// -daemon returns once the daemon listens: no waiting needed.
-	if _, _, err := Names(ctxT(t), LoopbackAddr(port)); err != nil {
+	if _, _, err := portmapper.Names(ctxT(t), portmapper.LoopbackAddr(port)); err != nil {
 		t.Fatalf("the daemon does not answer after -daemon returned: %v", err)
 	}
 	pids := daemonPIDs(t, port)
@@ -165,7 +166,7 @@ func TestDaemonDetaches(t *testing.T) {
 		t.Fatalf("daemon processes after a second -daemon: %v", got)
 	}
 
-	reg, err := Register(ctxT(t), LoopbackAddr(port), NodeInfo{Name: "cli", Port: 4321, Highest: 6, Lowest: 5})
+	reg, err := portmapper.Register(ctxT(t), portmapper.LoopbackAddr(port), portmapper.NodeInfo{Name: "cli", Port: 4321, Highest: 6, Lowest: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +179,7 @@ func TestDaemonDetaches(t *testing.T) {
 		t.Fatalf("-kill with a node: exit %d, %q", code, stderr)
 	}
 	reg.Close()
-	testkit.Eventually(t, 5*time.Second, "cli to be unregistered", func() bool { return !isRegistered(t, LoopbackAddr(port), "cli") })
+	testkit.Eventually(t, 5*time.Second, "cli to be unregistered", func() bool { return !isRegistered(t, portmapper.LoopbackAddr(port), "cli") })
 	code, stdout, _ = runGerl(t, env, "portmapper", "-kill", "-port", p)
 	if code != 0 || stdout != "Killed\n" {
 		t.Fatalf("-kill: exit %d, %q", code, stdout)
@@ -204,7 +205,7 @@ func TestDaemonDetaches(t *testing.T) {
 func TestDaemonSimultaneousStarts(t *testing.T) {
 	port := testkit.FreePort(t)
 	reapDaemons(t, port)
-	env, _ := gerlEnv(t, EnvPort+"="+strconv.Itoa(port)) // the port comes from the environment
+	env, _ := gerlEnv(t, portmapper.EnvPort+"="+strconv.Itoa(port)) // the port comes from the environment
 	const n = 4
 	type result struct {
 		code           int
@@ -226,7 +227,7 @@ func TestDaemonSimultaneousStarts(t *testing.T) {
 			t.Fatalf("a -daemon failed: %+v", r)
 		}
 	}
-	if _, _, err := Names(ctxT(t), LoopbackAddr(port)); err != nil {
+	if _, _, err := portmapper.Names(ctxT(t), portmapper.LoopbackAddr(port)); err != nil {
 		t.Fatal(err)
 	}
 	// Losers exit on their own after giving way.
@@ -288,7 +289,7 @@ func TestDaemonForegroundSignal(t *testing.T) {
 		<-exited
 	}()
 	testkit.Eventually(t, 10*time.Second, "the daemon to answer", func() bool {
-		_, _, err := Names(ctxT(t), LoopbackAddr(port))
+		_, _, err := portmapper.Names(ctxT(t), portmapper.LoopbackAddr(port))
 		return err == nil
 	})
 	cmd.Process.Signal(syscall.SIGTERM)
@@ -311,9 +312,9 @@ func TestAutoStartTwoNodesAtOnce(t *testing.T) {
 	reapDaemons(t, port)
 	_, state := gerlEnv(t)
 	t.Setenv("XDG_STATE_HOME", state) // inherited by the daemons
-	start := ExecStarter(gerlBinary(t), port)
+	start := portmapper.ExecStarter(gerlBinary(t), port)
 	names := []string{"left", "right"}
-	keepers := make([]*Keeper, len(names))
+	keepers := make([]*portmapper.Keeper, len(names))
 	errs := make([]error, len(names))
 	var wg, ready sync.WaitGroup
 	ready.Add(len(names))
@@ -323,8 +324,8 @@ func TestAutoStartTwoNodesAtOnce(t *testing.T) {
 			defer wg.Done()
 			ready.Done()
 			ready.Wait()
-			keepers[i], errs[i] = Keep(ctxT(t), KeeperConfig{Port: port, StartDaemon: start,
-				Node: NodeInfo{Name: name, Port: 5000 + i, Type: NodeTypeNormal, Highest: 6, Lowest: 5}})
+			keepers[i], errs[i] = portmapper.Keep(ctxT(t), portmapper.KeeperConfig{Port: port, StartDaemon: start,
+				Node: portmapper.NodeInfo{Name: name, Port: 5000 + i, Type: portmapper.NodeTypeNormal, Highest: 6, Lowest: 5}})
 		}()
 	}
 	wg.Wait()
@@ -334,7 +335,7 @@ func TestAutoStartTwoNodesAtOnce(t *testing.T) {
 		}
 		defer keepers[i].Close()
 	}
-	_, got, err := Names(ctxT(t), LoopbackAddr(port))
+	_, got, err := portmapper.Names(ctxT(t), portmapper.LoopbackAddr(port))
 	if err != nil || len(got) != 2 {
 		t.Fatalf("names %v, %v", got, err)
 	}
@@ -350,8 +351,8 @@ func TestKeeperRestartsKilledDaemon(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", state)
 	var logs testkit.Buffer
 	again := make(chan uint32, 4)
-	k, err := Keep(ctxT(t), KeeperConfig{Port: port, StartDaemon: ExecStarter(gerlBinary(t), port),
-		Node:         NodeInfo{Name: "phoenix", Port: 6000, Type: NodeTypeNormal, Highest: 6, Lowest: 5},
+	k, err := portmapper.Keep(ctxT(t), portmapper.KeeperConfig{Port: port, StartDaemon: portmapper.ExecStarter(gerlBinary(t), port),
+		Node:         portmapper.NodeInfo{Name: "phoenix", Port: 6000, Type: portmapper.NodeTypeNormal, Highest: 6, Lowest: 5},
 		OnReregister: func(c uint32) { again <- c }, Logger: debugLogger(&logs)})
 	if err != nil {
 		t.Fatal(err)
@@ -375,7 +376,7 @@ func TestKeeperRestartsKilledDaemon(t *testing.T) {
 	if len(now) != 1 || now[0] == first[0] {
 		t.Fatalf("daemons after the restart: %v (first %v)", now, first)
 	}
-	if !isRegistered(t, LoopbackAddr(port), "phoenix") {
+	if !isRegistered(t, portmapper.LoopbackAddr(port), "phoenix") {
 		t.Fatal("not registered with the new daemon")
 	}
 }
@@ -402,7 +403,7 @@ func TestDetachGivesWayToTheWinner(t *testing.T) {
 				return
 			}
 			if n > 0 {
-				if body, err := readRequest(c); err == nil && body[0] == tagNamesReq {
+				if body, err := portmapper.ReadRequest(c); err == nil && body[0] == portmapper.OpNames {
 					c.Write([]byte{0, 0, byte(port >> 8), byte(port)})
 				}
 			}
@@ -416,11 +417,37 @@ func TestDetachGivesWayToTheWinner(t *testing.T) {
 	if !errors.Is(err, ErrAlreadyRunning) || pid != 0 {
 		t.Fatalf("Detach = %d, %v; want ErrAlreadyRunning", pid, err)
 	}
+	// The daemon logs that it gives way before it reports: the line is
+	// there when Detach returns.
 	logText, _ := os.ReadFile(logPath)
 	if !bytes.Contains(logText, []byte("giving way")) {
 		t.Fatalf("the losing daemon's log:\n%s", logText)
 	}
-	if pids := daemonPIDs(t, port); len(pids) != 0 {
-		t.Fatalf("losing daemon still running: %v", pids)
+	// It exits right after reporting; nothing tells this test when.
+	testkit.Eventually(t, 10*time.Second, "the losing daemon to exit", func() bool { return len(daemonPIDs(t, port)) == 0 })
+}
+
+// TestFullPortMapperIsNotANameClash starts a node through the gerl binary
+// against a daemon whose table is full: the node says that the port
+// mapper is full, not that its name is taken (RELIABILITY.md, finding 6);
+// a taken name still says so.
+func TestFullPortMapperIsNotANameClash(t *testing.T) {
+	s, _ := startServer(t, Config{MaxNodes: 1})
+	reg, err := portmapper.Register(ctxT(t), addrOf(s), portmapper.NodeInfo{Name: "holder", Port: 1, Highest: 6, Lowest: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	env, _ := gerlEnv(t, portmapper.EnvPort+"="+strconv.Itoa(s.Port()))
+	for _, tt := range []struct {
+		name, want, never string
+	}{
+		{"b", "the port mapper is full: it holds as many nodes as it allows, so it cannot register b", "already running"},
+		{"holder", "a node named holder is already running on this host", "is full"},
+	} {
+		code, _, stderr := runGerl(t, env, "-sname", tt.name, "-setcookie", "c", "-noshell", "-eval", "halt()")
+		if code == 0 || !strings.Contains(stderr, tt.want) || strings.Contains(stderr, tt.never) {
+			t.Errorf("gerl -sname %s with a full port mapper: exit %d, stderr %q; want %q", tt.name, code, stderr, tt.want)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package portmapper
+package bench
 
 import (
 	"context"
@@ -9,23 +9,26 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gerl-dev/gerl/portmapper"
+	"github.com/gerl-dev/gerl/portmapper/daemon"
 )
 
 // benchClientsPerCPU sets b.SetParallelism: with GOMAXPROCS 2 this gives
 // 200 concurrent clients.
 const benchClientsPerCPU = 100
 
-// BenchmarkLookup: PORT_PLEASE2 calls per second (connect, ask, answer,
+// BenchmarkPortMapperLookup: PORT_PLEASE2 calls per second (connect, ask, answer,
 // close) from hundreds of concurrent clients on loopback, against gerl's
 // daemon and, for comparison with the same client on the same machine,
 // Erlang's epmd when it is installed.
 //
-//	go test -run XXX -bench . -benchtime 5s ./portmapper/
-func BenchmarkLookup(b *testing.B) {
+//	go test -run XXX -bench PortMapper -benchtime 5s ./bench/
+func BenchmarkPortMapperLookup(b *testing.B) {
 	for _, d := range benchDaemons {
 		b.Run(d.name, func(b *testing.B) {
 			addr := d.start(b)
-			reg, err := Register(context.Background(), addr, NodeInfo{Name: "target", Port: 4000, Highest: 6, Lowest: 5})
+			reg, err := portmapper.Register(context.Background(), addr, portmapper.NodeInfo{Name: "target", Port: 4000, Highest: 6, Lowest: 5})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -37,7 +40,7 @@ func BenchmarkLookup(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				ctx := context.Background()
 				for pb.Next() {
-					if _, err := Lookup(ctx, addr, "target"); err != nil {
+					if _, err := portmapper.Lookup(ctx, addr, "target"); err != nil {
 						failed.Add(1)
 					}
 				}
@@ -50,9 +53,9 @@ func BenchmarkLookup(b *testing.B) {
 	}
 }
 
-// BenchmarkRegister: registrations per second (connect, ALIVE2, answer,
+// BenchmarkPortMapperRegister: registrations per second (connect, ALIVE2, answer,
 // close, unregister) from hundreds of concurrent clients on loopback.
-func BenchmarkRegister(b *testing.B) {
+func BenchmarkPortMapperRegister(b *testing.B) {
 	for _, d := range benchDaemons {
 		b.Run(d.name, func(b *testing.B) {
 			addr := d.start(b)
@@ -63,7 +66,7 @@ func BenchmarkRegister(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				ctx := context.Background()
 				for pb.Next() {
-					reg, err := Register(ctx, addr, NodeInfo{Name: fmt.Sprintf("n%d", seq.Add(1)), Port: 4000, Highest: 6, Lowest: 5})
+					reg, err := portmapper.Register(ctx, addr, portmapper.NodeInfo{Name: fmt.Sprintf("n%d", seq.Add(1)), Port: 4000, Highest: 6, Lowest: 5})
 					if err != nil {
 						failed.Add(1)
 						continue
@@ -85,14 +88,14 @@ var benchDaemons = []struct {
 	start func(b *testing.B) string // returns the address
 }{
 	{"gerl", func(b *testing.B) string {
-		s := NewServer(Config{MaxPending: 8192})
+		s := daemon.NewServer(daemon.Config{MaxPending: 8192})
 		if err := s.Listen(); err != nil {
 			b.Fatal(err)
 		}
 		done := make(chan struct{})
 		go func() { s.Serve(); close(done) }()
 		b.Cleanup(func() { s.Close(); <-done })
-		return addrOf(s)
+		return s.Addr().String()
 	}},
 	{"epmd", func(b *testing.B) string {
 		epmd, err := exec.LookPath("epmd")
@@ -112,10 +115,10 @@ var benchDaemons = []struct {
 		exited := make(chan struct{})
 		go func() { cmd.Wait(); close(exited) }()
 		b.Cleanup(func() { cmd.Process.Kill(); <-exited })
-		addr := LoopbackAddr(port)
+		addr := portmapper.LoopbackAddr(port)
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			if _, _, err := Names(context.Background(), addr); err == nil {
+			if _, _, err := portmapper.Names(context.Background(), addr); err == nil {
 				return addr
 			} else if time.Now().After(deadline) {
 				b.Fatalf("epmd does not answer: %v", err)
@@ -129,10 +132,10 @@ var benchDaemons = []struct {
 	}},
 }
 
-// TestBench runs the function "gerl bench" calls, briefly, and checks that
-// it measured both phases without errors.
-func TestBench(t *testing.T) {
-	res, err := Bench(context.Background(), BenchConfig{Clients: 50, Duration: 200 * time.Millisecond, Names: 4})
+// TestPortMapperLoad runs the port mapper workload's load generator,
+// briefly, and checks that it measured both phases without errors.
+func TestPortMapperLoad(t *testing.T) {
+	res, err := PortMapperLoad(context.Background(), PortMapperLoadConfig{Clients: 50, Duration: 200 * time.Millisecond, Names: 4})
 	if err != nil {
 		t.Fatal(err)
 	}

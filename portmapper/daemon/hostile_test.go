@@ -1,4 +1,4 @@
-package portmapper
+package daemon
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gerl-dev/gerl/internal/testkit"
+	"github.com/gerl-dev/gerl/portmapper"
 )
 
 // TestHostileClients sends every kind of broken input. Each such client
@@ -38,7 +39,7 @@ func TestHostileClients(t *testing.T) {
 		{"one byte, closed", []byte{0}, true, false},
 		{"one byte, idle", []byte{0}, false, true},
 		{"zero length", lenPrefix(0), false, false},
-		{"length 3058 (one past the limit)", lenPrefix(MaxRequestLen + 1), false, false},
+		{"length 3058 (one past the limit)", lenPrefix(portmapper.MaxRequestLen + 1), false, false},
 		{"length 65535", lenPrefix(0xffff), false, false},
 		{"length 65535 followed by data", append(lenPrefix(0xffff), make([]byte, 4096)...), false, false},
 		{"partial request, closed", append(lenPrefix(100), "zabc"...), true, false},
@@ -211,9 +212,9 @@ func TestResetBeforeReply(t *testing.T) {
 	s, _ := startServer(t, Config{})
 	addr := addrOf(s)
 	requests := [][]byte{
-		frame([]byte{tagNamesReq}),
+		frame([]byte{portmapper.OpNames}),
 		frame([]byte("zanything")),
-		frame([]byte{tagDumpReq}),
+		frame([]byte{portmapper.OpDump}),
 		frame(alive2Body("resetter", 1, 6, 5, nil)),
 	}
 	for range 50 {
@@ -231,7 +232,7 @@ func TestResetBeforeReply(t *testing.T) {
 	testkit.Eventually(t, 5*time.Second, "resetter to be unregistered", func() bool { return !isRegistered(t, addr, "resetter") })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, names, err := Names(ctx, addr); err != nil || len(names) != 0 {
+	if _, names, err := portmapper.Names(ctx, addr); err != nil || len(names) != 0 {
 		t.Fatalf("names after resets: %v, %v", names, err)
 	}
 }

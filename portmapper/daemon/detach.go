@@ -1,4 +1,4 @@
-package portmapper
+package daemon
 
 import (
 	"bytes"
@@ -6,67 +6,36 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gerl-dev/gerl/internal/detach"
+	"github.com/gerl-dev/gerl/portmapper"
 )
-
-// DefaultPort is EPMD's well-known port.
-const DefaultPort = 4369
-
-// EnvPort names the environment variable that overrides DefaultPort for
-// the daemon, its client commands and every node, so that separate clusters
-// (and tests) can share a host.
-const EnvPort = "GERL_PORTMAPPER_PORT"
 
 // envNotifyFD names the environment variable through which Detach tells the
 // daemon process which file descriptor carries its readiness report.
 const envNotifyFD = "GERL_PORTMAPPER_NOTIFY_FD"
+
+// startWait bounds Detach's wait for the daemon when DetachConfig.Timeout
+// is 0.
+const startWait = 10 * time.Second
 
 // ErrAlreadyRunning is returned by Detach when a port mapper already
 // answers on the port, or another one won the race to it while this one
 // started: the caller "gives way quietly".
 var ErrAlreadyRunning = errors.New("a port mapper is already running")
 
-// PortFromEnv returns the port from GERL_PORTMAPPER_PORT, or DefaultPort
-// when it is unset or empty.
-func PortFromEnv() (int, error) {
-	v, ok := os.LookupEnv(EnvPort)
-	if !ok || strings.TrimSpace(v) == "" {
-		return DefaultPort, nil
-	}
-	p, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || p < 1 || p > 0xffff {
-		return 0, fmt.Errorf("%s=%q: want a TCP port number from 1 to 65535", EnvPort, v)
-	}
-	return p, nil
-}
-
-// StateDir returns the directory for the daemon's log and pid files:
-// $XDG_STATE_HOME/gerl, else $HOME/.local/state/gerl, else
-// os.TempDir()/gerl-<uid>. It does not create it.
-func StateDir() string {
-	if d := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
-		return filepath.Join(d, "gerl")
-	}
-	if h, err := os.UserHomeDir(); err == nil && filepath.IsAbs(h) {
-		return filepath.Join(h, ".local", "state", "gerl")
-	}
-	return filepath.Join(os.TempDir(), fmt.Sprintf("gerl-%d", os.Getuid()))
-}
-
 // LogPath returns where a detached daemon on port logs by default.
 func LogPath(port int) string {
-	return filepath.Join(StateDir(), fmt.Sprintf("portmapper-%d.log", port))
+	return filepath.Join(portmapper.StateDir(), fmt.Sprintf("portmapper-%d.log", port))
 }
 
 // PIDPath returns where a detached daemon on port writes its process id.
 func PIDPath(port int) string {
-	return filepath.Join(StateDir(), fmt.Sprintf("portmapper-%d.pid", port))
+	return filepath.Join(portmapper.StateDir(), fmt.Sprintf("portmapper-%d.pid", port))
 }
 
 // openLog opens (appending) the log at path, creating its directory; when
@@ -108,15 +77,15 @@ type DetachConfig struct {
 // /dev/null, standard output and error appended to the log file. It returns
 // once the daemon reports that it listens (with its pid), or
 // ErrAlreadyRunning when a port mapper already answers on the port or won
-// the race to it (the new process then exits quietly), or an error saying
-// why the daemon did not start.
+// the race to it (the new process then exits quietly, its log saying so),
+// or an error saying why the daemon did not start.
 func Detach(cfg DetachConfig) (pid int, logPath string, err error) {
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = daemonStartWait
+		cfg.Timeout = startWait
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeout)
 	defer cancel()
-	if probe(ctx, LoopbackAddr(cfg.Port)) == nil {
+	if portmapper.EnsureDaemon(ctx, cfg.Port, nil) == nil { // one answers
 		return 0, "", ErrAlreadyRunning
 	}
 	if cfg.LogPath == "" {
@@ -138,7 +107,7 @@ func Detach(cfg DetachConfig) (pid int, logPath string, err error) {
 	case "ready":
 		return pid, logPath, nil
 	case "inuse": // it exits at once
-		if EnsureDaemon(ctx, cfg.Port, nil) == nil {
+		if portmapper.EnsureDaemon(ctx, cfg.Port, nil) == nil {
 			return 0, logPath, ErrAlreadyRunning
 		}
 		return 0, logPath, fmt.Errorf("port %d is taken by something that is not a port mapper: %s", cfg.Port, rest)
@@ -165,7 +134,9 @@ func DetachedReadiness() *Readiness {
 
 // Report tells the parent the outcome of Server.Listen and closes the
 // channel: nil means listening; an error wrapping ErrAddrInUse means
-// another process holds the port.
+// another process holds the port. The parent's Detach returns as soon as
+// it reads the report, so whatever the daemon must have done by then (its
+// log line saying it gives way) comes before Report.
 func (r *Readiness) Report(listenErr error) {
 	if r == nil {
 		return
@@ -196,22 +167,4 @@ func WritePIDFile(port int) (remove func(), err error) {
 			os.Remove(path)
 		}
 	}, nil
-}
-
-// ExecStarter returns a start function for EnsureDaemon and
-// KeeperConfig.StartDaemon that runs "exe portmapper -daemon -port N" and
-// waits for it: that command returns once the detached daemon listens, or
-// at once when another daemon already answers. The error carries the
-// command's output.
-func ExecStarter(exe string, port int) func() error {
-	return func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), daemonStartWait+5*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, exe, "portmapper", "-daemon", "-port", strconv.Itoa(port))
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("%s portmapper -daemon -port %d: %w: %s", exe, port, err, bytes.TrimSpace(out))
-		}
-		return nil
-	}
 }

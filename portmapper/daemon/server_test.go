@@ -1,4 +1,4 @@
-package portmapper
+package daemon
 
 import (
 	"encoding/binary"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gerl-dev/gerl/internal/testkit"
+	"github.com/gerl-dev/gerl/portmapper"
 )
 
 // TestRequests drives every request over real TCP with raw bytes, as an
@@ -22,11 +23,11 @@ func TestRequests(t *testing.T) {
 	portPrefix := string(binary.BigEndian.AppendUint32(nil, uint32(port)))
 
 	// A real OTP 25 registration (port 0x90d1, name capx).
-	capx, answer := rawRegister(t, addr, unhex(t, realRequests["alive2 capx"])[2:])
+	capx, answer := rawRegister(t, addr, unhex(t, erlangRequests["alive2 capx"])[2:])
 	if answer[0] != tagAlive2XResp || answer[1] != 0 || binary.BigEndian.Uint32(answer[2:]) < 4 {
 		t.Fatalf("ALIVE2 answer %x", answer)
 	}
-	_, answer = rawRegister(t, addr, alive2Body("gerlnode", 4242, 6, 5, GerlExtra()))
+	_, answer = rawRegister(t, addr, alive2Body("gerlnode", 4242, 6, 5, portmapper.GerlExtra()))
 	if answer[0] != tagAlive2XResp || answer[1] != 0 {
 		t.Fatalf("ALIVE2 answer %x", answer)
 	}
@@ -43,12 +44,12 @@ func TestRequests(t *testing.T) {
 		{"port2 NUL-terminated name", frame([]byte("zcapx\x00")),
 			"\x77\x00\x90\xd1\x4d\x00\x00\x06\x00\x05\x00\x04capx\x00\x00"},
 		{"port2 unknown", frame([]byte("znope")), "\x77\x01"},
-		{"names, newest first", unhex(t, realRequests["names"]),
+		{"names, newest first", unhex(t, erlangRequests["names"]),
 			portPrefix + "name gerlnode at port 4242\nname capx at port 37073\n"},
-		{"dump", frame([]byte{tagDumpReq}),
+		{"dump", frame([]byte{portmapper.OpDump}),
 			portPrefix + "active name     <gerlnode> at port 4242, fd = 2\n\x00active name     <capx> at port 37073, fd = 1\n\x00"},
-		{"kill refused while nodes live", unhex(t, realRequests["kill"]), "NO"},
-		{"stop refused when not relaxed", unhex(t, realRequests["stop foo"]), ""},
+		{"kill refused while nodes live", unhex(t, erlangRequests["kill"]), "NO"},
+		{"stop refused when not relaxed", unhex(t, erlangRequests["stop foo"]), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,7 +116,7 @@ func TestDuplicateAndInvalidRegistrations(t *testing.T) {
 		{"name of 256 characters", alive2Body(strings.Repeat("a", 256), 1, 6, 5, nil), "760100000063"},
 		{"name not UTF-8", alive2Body("\xff\xfe", 1, 6, 5, nil), "760100000063"},
 		{"name with a newline", alive2Body("a\nb", 1, 6, 5, nil), "760100000063"},
-		{"extra of 1021 bytes", alive2Body("x", 1, 6, 5, make([]byte, MaxExtraLen+1)), "760100000063"},
+		{"extra of 1021 bytes", alive2Body("x", 1, 6, 5, make([]byte, portmapper.MaxExtraLen+1)), "760100000063"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,9 +127,57 @@ func TestDuplicateAndInvalidRegistrations(t *testing.T) {
 		})
 	}
 	// The longest legal name and extra are accepted.
-	_, answer := rawRegister(t, addr, alive2Body(strings.Repeat("é", MaxNameChars), 1, 6, 5, make([]byte, MaxExtraLen)))
+	_, answer := rawRegister(t, addr, alive2Body(strings.Repeat("é", portmapper.MaxNameChars), 1, 6, 5, make([]byte, portmapper.MaxExtraLen)))
 	if answer[1] != 0 {
 		t.Fatalf("longest name refused: %x", answer)
+	}
+}
+
+// TestFullTable: a daemon holding MaxNodes registrations refuses more with
+// its own result (2), not the name clash's (1), says so in its log once per
+// spell of fullness, and registers again once a slot is free.
+func TestFullTable(t *testing.T) {
+	var logs testkit.Buffer
+	s, _ := startServer(t, Config{MaxNodes: 2, Logger: debugLogger(&logs)})
+	addr := addrOf(s)
+	first, _ := rawRegister(t, addr, alive2Body("one", 1000, 6, 5, nil))
+	rawRegister(t, addr, alive2Body("two", 1001, 6, 5, nil))
+	tests := []struct {
+		name string
+		body []byte
+		want string
+	}{
+		{"a free name, version 6", alive2Body("three", 1002, 6, 5, nil), "760200000063"},
+		{"a free name, version 5", alive2Body("three", 1002, 5, 5, nil), "79020063"},
+		{"a free name again", alive2Body("four", 1003, 6, 5, nil), "760200000063"},
+		{"a taken name: the clash is the answer", alive2Body("one", 1004, 6, 5, nil), "760100000063"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := rawExchange(t, addr, frame(tt.body), 5*time.Second)
+			if hex.EncodeToString(got.answer) != tt.want || !got.closed {
+				t.Fatalf("answer %x closed=%v, want %s and a close", got.answer, got.closed, tt.want)
+			}
+		})
+	}
+	warnings := func() int {
+		return strings.Count(logs.String(), `level=WARN msg="ALIVE2 refused: the table of nodes is full"`)
+	}
+	if n := warnings(); n != 1 {
+		t.Fatalf("%d warnings for a full table, want 1:\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), `level=WARN msg="ALIVE2 refused: the name is taken" name=one`) {
+		t.Fatalf("no warning for the taken name:\n%s", logs.String())
+	}
+	first.Close()
+	testkit.Eventually(t, 5*time.Second, "one to be unregistered", func() bool { return !isRegistered(t, addr, "one") })
+	if _, answer := rawRegister(t, addr, alive2Body("three", 1002, 6, 5, nil)); answer[1] != 0 {
+		t.Fatalf("registration refused after a slot freed: %x", answer)
+	}
+	// Full again: a new spell, a new warning.
+	rawExchange(t, addr, frame(alive2Body("five", 1005, 6, 5, nil)), 5*time.Second)
+	if n := warnings(); n != 2 {
+		t.Fatalf("%d warnings after the table filled again, want 2:\n%s", n, logs.String())
 	}
 }
 
@@ -166,7 +215,7 @@ func TestKill(t *testing.T) {
 			if tt.register {
 				reg, _ = rawRegister(t, addrOf(s), alive2Body("live", 1000, 6, 5, nil))
 			}
-			got := rawExchange(t, addrOf(s), frame([]byte{tagKillReq}), 5*time.Second)
+			got := rawExchange(t, addrOf(s), frame([]byte{portmapper.OpKill}), 5*time.Second)
 			if string(got.answer) != tt.want || !got.closed {
 				t.Fatalf("answer %q closed=%v, want %q", got.answer, got.closed, tt.want)
 			}
@@ -196,14 +245,14 @@ func TestStop(t *testing.T) {
 	s, _ := startServer(t, Config{Relaxed: true})
 	addr := addrOf(s)
 	erl, _ := rawRegister(t, addr, alive2Body("erl", 1000, 6, 5, nil))
-	gerl, _ := rawRegister(t, addr, alive2Body("gerl", 1001, 6, 5, GerlExtra()))
+	gerl, _ := rawRegister(t, addr, alive2Body("gerl", 1001, 6, 5, portmapper.GerlExtra()))
 	tests := []struct {
 		name   string
 		conn   net.Conn
 		notice string // what the node reads before the close
 	}{
 		{"erl", erl, ""},
-		{"gerl", gerl, stopNotice},
+		{"gerl", gerl, portmapper.StopNotice},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -257,11 +306,11 @@ func TestNonLocalPeer(t *testing.T) {
 		answered bool
 	}{
 		{"alive2", frame(alive2Body("remote", 1, 6, 5, nil)), false},
-		{"dump", frame([]byte{tagDumpReq}), false},
-		{"kill", frame([]byte{tagKillReq}), false},
+		{"dump", frame([]byte{portmapper.OpDump}), false},
+		{"kill", frame([]byte{portmapper.OpKill}), false},
 		{"stop", frame([]byte("sremote")), false},
 		{"port2", frame([]byte("zremote")), true},
-		{"names", frame([]byte{tagNamesReq}), true},
+		{"names", frame([]byte{portmapper.OpNames}), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -321,7 +370,7 @@ func TestListen(t *testing.T) {
 		}
 		for _, h := range want {
 			a := net.JoinHostPort(h, itoa(s.Port()))
-			if _, _, err := Names(ctxT(t), a); err != nil {
+			if _, _, err := portmapper.Names(ctxT(t), a); err != nil {
 				t.Fatalf("names via %s: %v", a, err)
 			}
 		}

@@ -1,4 +1,4 @@
-package portmapper
+package daemon
 
 import (
 	"container/list"
@@ -6,6 +6,8 @@ import (
 	"net"
 	"slices"
 	"sync"
+
+	"github.com/gerl-dev/gerl/portmapper"
 )
 
 // maxRemembered is how many unregistered names the daemon remembers, so that
@@ -15,7 +17,7 @@ const maxRemembered = 1000
 // registration is one live name: the node's fields and the connection that
 // keeps it. The connection's goroutine owns conn; STOP may close it.
 type registration struct {
-	info NodeInfo
+	info portmapper.NodeInfo
 	seq  uint64 // registration order, for NAMES (newest first, like epmd)
 	id   uint64 // connection number, shown by DUMP in place of epmd's fd
 	conn net.Conn
@@ -67,17 +69,18 @@ func creationFor(counter uint32, highest uint16) uint32 {
 	return counter%3 + 1
 }
 
-// register adds r under its name. It returns false when the name is live or
+// register adds r under its name. It fails with portmapper.ErrNameTaken
+// when the name is live, and otherwise with portmapper.ErrTableFull when
 // the table is full. On success r.seq is set and the creation returned.
-func (g *registry) register(r *registration) (creation uint32, ok bool) {
+func (g *registry) register(r *registration) (creation uint32, err error) {
 	name := r.info.Name
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if _, taken := g.live[name]; taken {
-		return 0, false
+		return 0, portmapper.ErrNameTaken
 	}
 	if g.max > 0 && len(g.live) >= g.max {
-		return 0, false
+		return 0, portmapper.ErrTableFull
 	}
 	c, known := g.counter[name]
 	if !known {
@@ -94,7 +97,7 @@ func (g *registry) register(r *registration) (creation uint32, ok bool) {
 	g.seq++
 	r.seq = g.seq
 	g.live[name] = r
-	return creationFor(c, r.info.Highest), true
+	return creationFor(c, r.info.Highest), nil
 }
 
 // unregister removes r if it is still the live registration of its name (a
@@ -131,12 +134,12 @@ func (g *registry) remove(name string) *registration {
 
 // lookup returns the fields of a live name. The Extra slice is shared and
 // must not be modified.
-func (g *registry) lookup(name string) (NodeInfo, bool) {
+func (g *registry) lookup(name string) (portmapper.NodeInfo, bool) {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	r, ok := g.live[name]
 	if !ok {
-		return NodeInfo{}, false
+		return portmapper.NodeInfo{}, false
 	}
 	return r.info, true
 }

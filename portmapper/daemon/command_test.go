@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"bytes"
@@ -14,9 +14,9 @@ import (
 )
 
 // pmServer starts an in-process port mapper on a free loopback port.
-func pmServer(t *testing.T, relaxed bool) *portmapper.Server {
+func pmServer(t *testing.T, relaxed bool) *Server {
 	t.Helper()
-	s := portmapper.NewServer(portmapper.Config{Relaxed: relaxed})
+	s := NewServer(Config{Relaxed: relaxed})
 	if err := s.Listen(); err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func pmServer(t *testing.T, relaxed bool) *portmapper.Server {
 
 func pmRun(args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
-	code = portmapperCommand(args, &out, &errb)
+	code = Main(args, &out, &errb)
 	return code, out.String(), errb.String()
 }
 

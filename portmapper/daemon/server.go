@@ -1,4 +1,4 @@
-package portmapper
+package daemon
 
 import (
 	"container/list"
@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -72,6 +73,8 @@ type Server struct {
 	log     *slog.Logger
 	reg     *registry
 	isLocal func(remote, local net.Addr) bool // a field so tests can play a remote peer
+
+	fullLogged atomic.Bool // a refusal for a full table was logged at Warn since the last registration
 
 	stopping chan struct{} // closed when shutdown starts
 	stopOnce sync.Once

@@ -1,13 +1,17 @@
-package portmapper
+package daemon
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"sync"
 	"time"
+
+	"github.com/gerl-dev/gerl/portmapper"
 )
 
 // This file holds what the daemon does with one connection: read a
@@ -45,7 +49,7 @@ func (s *Server) serveConn(tc *trackedConn) {
 	tc.SetDeadline(time.Now().Add(s.cfg.IdleTimeout))
 	// A small buffer reads the usual request in one system call.
 	br := bufio.NewReaderSize(tc, 64)
-	body, err := readRequest(br)
+	body, err := portmapper.ReadRequest(br)
 	if err != nil {
 		if !errors.Is(err, io.EOF) {
 			s.log.Debug("closing connection without a request", "conn", tc.id, "peer", peer, "err", err)
@@ -58,38 +62,38 @@ func (s *Server) serveConn(tc *trackedConn) {
 		s.log.Debug("closing connection: bytes after the request", "conn", tc.id, "peer", peer, "extra", n)
 		return
 	}
-	req, err := ParseRequest(body)
+	req, err := portmapper.ParseRequest(body)
 	if err != nil {
 		s.log.Debug("closing connection after a malformed request", "conn", tc.id, "peer", peer, "err", err)
 		return
 	}
 	local := s.isLocal(tc.RemoteAddr(), tc.LocalAddr())
 	switch req.Op {
-	case tagAlive2Req:
+	case portmapper.OpAlive2:
 		if !local {
 			s.log.Warn("ALIVE2 from a non-local peer refused", "peer", peer, "name", req.Node.Name)
 			return
 		}
 		registered = s.register(tc, req.Node)
-	case tagPort2Req:
+	case portmapper.OpPortPlease2:
 		if answer := s.port2Answer(req.Name); answer != nil {
 			s.reply(tc, answer)
 		}
-	case tagNamesReq:
+	case portmapper.OpNames:
 		s.reply(tc, s.namesAnswer())
-	case tagDumpReq:
+	case portmapper.OpDump:
 		if !local {
 			s.log.Warn("DUMP from a non-local peer refused", "peer", peer)
 			return
 		}
 		s.reply(tc, s.dumpAnswer())
-	case tagKillReq:
+	case portmapper.OpKill:
 		if !local {
 			s.log.Warn("KILL from a non-local peer refused", "peer", peer)
 			return
 		}
 		s.kill(tc)
-	case tagStopReq:
+	case portmapper.OpStop:
 		if !local || !s.cfg.Relaxed {
 			s.log.Warn("STOP refused", "peer", peer, "name", req.Name, "local", local, "relaxed", s.cfg.Relaxed)
 			return
@@ -108,17 +112,17 @@ func (s *Server) reply(tc *trackedConn, b []byte) bool {
 }
 
 func (s *Server) port2Answer(name string) []byte {
-	if err := ValidateName(name); err != nil {
+	if err := portmapper.ValidateName(name); err != nil {
 		s.log.Debug("PORT_PLEASE2 for an invalid name", "err", err)
 		return nil // closed without an answer, as epmd does
 	}
 	info, ok := s.reg.lookup(name)
 	if !ok {
 		s.log.Debug("PORT_PLEASE2: unknown name", "name", name)
-		return appendPort2Resp(nil, nil)
+		return portmapper.AppendPort2Resp(nil, nil)
 	}
 	s.log.Debug("PORT_PLEASE2", "name", name, "port", info.Port)
-	return appendPort2Resp(nil, &info)
+	return portmapper.AppendPort2Resp(nil, &info)
 }
 
 func (s *Server) namesAnswer() []byte {
@@ -169,7 +173,7 @@ func (s *Server) stop(tc *trackedConn, name string) {
 	<-r.answered
 	if r.info.IsGerl() {
 		r.conn.SetWriteDeadline(time.Now().Add(time.Second))
-		r.conn.Write([]byte(stopNotice))
+		r.conn.Write([]byte(portmapper.StopNotice))
 	}
 	r.conn.Close()
 	s.log.Info("unregistered by STOP", "name", name)
@@ -179,26 +183,39 @@ func (s *Server) stop(tc *trackedConn, name string) {
 // register handles ALIVE2 from a local peer. It reports whether the
 // connection held a registration, in which case holdRegistration has
 // already untracked and closed it when register returns.
-func (s *Server) register(tc *trackedConn, info NodeInfo) bool {
-	if err := info.validate(); err != nil {
+func (s *Server) register(tc *trackedConn, info portmapper.NodeInfo) bool {
+	if err := info.Validate(); err != nil {
 		s.log.Warn("ALIVE2 refused", "err", err)
-		s.reply(tc, appendAlive2Resp(nil, info.Highest, false, 0))
+		s.reply(tc, portmapper.AppendAlive2Resp(nil, info.Highest, portmapper.Alive2NameTaken, 0))
 		return false
 	}
 	r := &registration{info: info, id: tc.id, conn: tc, answered: make(chan struct{})}
 	answered := sync.OnceFunc(func() { close(r.answered) })
 	defer answered()
-	creation, ok := s.reg.register(r)
-	if !ok {
-		s.log.Warn("ALIVE2 refused: name taken or table full", "name", info.Name, "nodes", s.reg.count())
-		s.reply(tc, appendAlive2Resp(nil, info.Highest, false, 0))
+	creation, err := s.reg.register(r)
+	switch {
+	case errors.Is(err, portmapper.ErrTableFull):
+		// Said once per spell of fullness: a flood of registrations
+		// against a full table must not flood the log.
+		level := slog.LevelDebug
+		if !s.fullLogged.Swap(true) {
+			level = slog.LevelWarn
+		}
+		s.log.Log(context.Background(), level, "ALIVE2 refused: the table of nodes is full",
+			"name", info.Name, "nodes", s.reg.count(), "max_nodes", s.cfg.MaxNodes)
+		s.reply(tc, portmapper.AppendAlive2Resp(nil, info.Highest, portmapper.Alive2TableFull, 0))
+		return false
+	case err != nil:
+		s.log.Warn("ALIVE2 refused: the name is taken", "name", info.Name)
+		s.reply(tc, portmapper.AppendAlive2Resp(nil, info.Highest, portmapper.Alive2NameTaken, 0))
 		return false
 	}
+	s.fullLogged.Store(false)
 	if !s.hold(tc) {
 		s.reg.unregister(r)
 		return false
 	}
-	if !s.reply(tc, appendAlive2Resp(nil, info.Highest, true, creation)) {
+	if !s.reply(tc, portmapper.AppendAlive2Resp(nil, info.Highest, portmapper.Alive2OK, creation)) {
 		s.reg.unregister(r)
 		return false
 	}

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -28,10 +28,11 @@ The port is 4369 unless -port or GERL_PORTMAPPER_PORT says otherwise.
 
 `
 
-// portmapperCommand runs "gerl portmapper": the daemon in the foreground,
-// detached with -daemon, or one of the client commands -names, -kill and
-// -stop. It returns the exit status.
-func portmapperCommand(args []string, stdout, stderr io.Writer) int {
+// Main runs the command "gerl portmapper" with args (those after the
+// verb): the daemon in the foreground until SIGINT, SIGTERM or a granted
+// KILL, detached with -daemon, or one of the client commands -names, -kill
+// and -stop. It writes to stdout and stderr and returns the exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("gerl portmapper", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -40,9 +41,9 @@ func portmapperCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	port := fs.Int("port", 0, "`port` to listen on or to ask (default $"+portmapper.EnvPort+", else 4369)")
 	address := fs.String("address", "", "comma-separated IP `addresses` to listen on besides loopback")
-	daemon := fs.Bool("daemon", false, "run detached in the background, logging to "+filepath.Join(portmapper.StateDir(), "portmapper-PORT.log"))
+	background := fs.Bool("daemon", false, "run detached in the background, logging to "+filepath.Join(portmapper.StateDir(), "portmapper-PORT.log"))
 	relaxed := fs.Bool("relaxed_command_check", false, "allow -kill while nodes are registered, and -stop")
-	packetTimeout := fs.Int("packet_timeout", int(portmapper.DefaultIdleTimeout/time.Second), "`seconds` a connection may stay idle before its request")
+	packetTimeout := fs.Int("packet_timeout", int(DefaultIdleTimeout/time.Second), "`seconds` a connection may stay idle before its request")
 	var debug bool
 	fs.BoolVar(&debug, "d", false, "debug logging")
 	fs.BoolVar(&debug, "debug", false, "debug logging")
@@ -141,14 +142,14 @@ func portmapperCommand(args []string, stdout, stderr io.Writer) int {
 	}
 
 	addresses := strings.FieldsFunc(*address, func(r rune) bool { return r == ',' || r == ' ' })
-	if *daemon {
+	if *background {
 		return detachPortmapper(*port, addresses, *relaxed, debug, *packetTimeout, stderr)
 	}
 	level := slog.LevelInfo
 	if debug {
 		level = slog.LevelDebug
 	}
-	return runPortmapper(portmapper.Config{
+	return runPortmapper(Config{
 		Port:        *port,
 		Addresses:   addresses,
 		Relaxed:     *relaxed,
@@ -172,9 +173,9 @@ func detachPortmapper(port int, addresses []string, relaxed, debug bool, packetT
 	if debug {
 		args = append(args, "-d")
 	}
-	pid, logPath, err := portmapper.Detach(portmapper.DetachConfig{Port: port, Args: args})
+	pid, logPath, err := Detach(DetachConfig{Port: port, Args: args})
 	switch {
-	case errors.Is(err, portmapper.ErrAlreadyRunning):
+	case errors.Is(err, ErrAlreadyRunning):
 		// Nodes start the daemon this way whenever they find none, so a
 		// running one is no news, unless it was asked for settings the
 		// running daemon may not have.
@@ -199,18 +200,21 @@ func detachPortmapper(port int, addresses []string, relaxed, debug bool, packetT
 // a granted KILL request. When started by -daemon it reports readiness to
 // its parent, writes a pid file, and gives way quietly (exit 0) if another
 // daemon holds the port.
-func runPortmapper(cfg portmapper.Config, stderr io.Writer) int {
+func runPortmapper(cfg Config, stderr io.Writer) int {
 	log := cfg.Logger
-	readiness := portmapper.DetachedReadiness()
-	srv := portmapper.NewServer(cfg)
+	readiness := DetachedReadiness()
+	srv := NewServer(cfg)
 	err := srv.Listen()
+	if errors.Is(err, ErrAddrInUse) && readiness != nil {
+		// Log before reporting: the parent returns (and may read the log)
+		// as soon as it has the report.
+		log.Info("another port mapper holds the port; giving way", "port", cfg.Port)
+		readiness.Report(err)
+		return 0
+	}
 	readiness.Report(err)
 	if err != nil {
-		if errors.Is(err, portmapper.ErrAddrInUse) {
-			if readiness != nil {
-				log.Info("another port mapper holds the port; giving way", "port", cfg.Port)
-				return 0
-			}
+		if errors.Is(err, ErrAddrInUse) {
 			fmt.Fprintf(stderr, "gerl portmapper: port %d is already in use (is a port mapper running? try gerl portmapper -names)\n", cfg.Port)
 			return 1
 		}
@@ -219,7 +223,7 @@ func runPortmapper(cfg portmapper.Config, stderr io.Writer) int {
 	}
 	if readiness != nil {
 		signal.Ignore(syscall.SIGHUP)
-		remove, err := portmapper.WritePIDFile(cfg.Port)
+		remove, err := WritePIDFile(cfg.Port)
 		if err != nil {
 			log.Warn("cannot write the pid file", "err", err)
 		}

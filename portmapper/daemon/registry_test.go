@@ -1,11 +1,14 @@
-package portmapper
+package daemon
 
 import (
+	"errors"
 	"testing"
+
+	"github.com/gerl-dev/gerl/portmapper"
 )
 
 func newReg(name string, highest uint16) *registration {
-	return &registration{info: NodeInfo{Name: name, Highest: highest, Lowest: 5}}
+	return &registration{info: portmapper.NodeInfo{Name: name, Highest: highest, Lowest: 5}}
 }
 
 func TestCreation(t *testing.T) {
@@ -26,9 +29,9 @@ func TestCreation(t *testing.T) {
 			g.seed = func() uint32 { return tt.seed }
 			for i, want := range tt.want {
 				r := newReg("foo", tt.highest)
-				got, ok := g.register(r)
-				if !ok || got != want {
-					t.Fatalf("registration %d: creation %d ok=%v, want %d", i, got, ok, want)
+				got, err := g.register(r)
+				if err != nil || got != want {
+					t.Fatalf("registration %d: creation %d, %v; want %d", i, got, err, want)
 				}
 				if tt.highest >= 6 && got < 4 {
 					t.Fatalf("creation %d < 4 for a version 6 node", got)
@@ -44,17 +47,21 @@ func TestCreation(t *testing.T) {
 func TestRegistryRules(t *testing.T) {
 	g := newRegistry(2)
 	a := newReg("a", 6)
-	if _, ok := g.register(a); !ok {
-		t.Fatal("first registration refused")
+	if _, err := g.register(a); err != nil {
+		t.Fatalf("first registration refused: %v", err)
 	}
-	if _, ok := g.register(newReg("a", 6)); ok {
-		t.Fatal("duplicate name accepted")
+	if _, err := g.register(newReg("a", 6)); !errors.Is(err, portmapper.ErrNameTaken) {
+		t.Fatalf("duplicate name: %v, want ErrNameTaken", err)
 	}
-	if _, ok := g.register(newReg("b", 6)); !ok {
-		t.Fatal("second name refused")
+	if _, err := g.register(newReg("b", 6)); err != nil {
+		t.Fatalf("second name refused: %v", err)
 	}
-	if _, ok := g.register(newReg("c", 6)); ok {
-		t.Fatal("registration beyond MaxNodes accepted")
+	if _, err := g.register(newReg("c", 6)); !errors.Is(err, portmapper.ErrTableFull) {
+		t.Fatalf("registration beyond MaxNodes: %v, want ErrTableFull", err)
+	}
+	// Full, and the name taken: the name is the reason given.
+	if _, err := g.register(newReg("b", 6)); !errors.Is(err, portmapper.ErrNameTaken) {
+		t.Fatalf("taken name in a full table: %v, want ErrNameTaken", err)
 	}
 	if got := g.snapshot(); len(got) != 2 || got[0].info.Name != "b" || got[1].info.Name != "a" {
 		t.Fatalf("snapshot not newest first: %+v", got)
@@ -74,8 +81,8 @@ func TestRegistryRules(t *testing.T) {
 	if _, ok := g.lookup("a"); ok {
 		t.Fatal("removed name still found")
 	}
-	if _, ok := g.register(newReg("c", 6)); !ok {
-		t.Fatal("registration refused after a slot freed")
+	if _, err := g.register(newReg("c", 6)); err != nil {
+		t.Fatalf("registration refused after a slot freed: %v", err)
 	}
 }
 

@@ -1,9 +1,3 @@
-// Package bench implements the benchmark workloads of gerl's performance
-// targets (shared/bench/WORKLOADS.md): each workload measures one thing the
-// same way the Erlang/OTP reference implementation does, and reports a
-// Result that prints as one JSON line in the same shape as Erlang's, so the
-// two can be compared line by line. The gerl bench command runs them; the
-// package's go test benchmarks run the local ones at smaller sizes.
 package bench
 
 import (

@@ -17,7 +17,7 @@ func TestConceptsDoc(t *testing.T) {
 
 // citedPath matches a repository path in backquotes: `node/mailbox.go`,
 // `node/dist/`, `docs/protocol.md`.
-var citedPath = regexp.MustCompile("`((?:cmd|docs|hotload|interp|node|portmapper|shell|bench)(?:/[A-Za-z0-9_.-]+)*(?:\\.go|\\.md|/))`")
+var citedPath = regexp.MustCompile("`((?:cmd|docs|eval|hotload|internal|node|portmapper|shell|bench)(?:/[A-Za-z0-9_.-]+)*(?:\\.go|\\.md|/))`")
 
 // TestArchitectureDocPaths checks that every file and directory
 // architecture.md cites exists, so the document cannot drift from the

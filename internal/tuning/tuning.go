@@ -1,8 +1,3 @@
-// Package tuning gives a gerl process the Go runtime settings gerl is
-// measured with (docs/performance.md): the gerl command, and the
-// benchmark command whose workloads run gerl's runtime in its own process
-// and in its peer nodes, call Apply first thing in main, so that both run
-// the same runtime.
 package tuning
 
 import (

@@ -91,8 +91,15 @@ func TestBenchRunsGerlBench(t *testing.T) {
 		t.Fatalf("gerl bench -quick node_start: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 
-	alone := build(t, "./cmd/gerl")
+	alone := t.TempDir() // gerl without gerl-bench
+	data, err := os.ReadFile(gerl)
+	if err != nil {
+		t.Fatal(err)
+	}
 	gerl = filepath.Join(alone, "gerl")
+	if err := os.WriteFile(gerl, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	code, stdout, stderr = runBench(t, gerl, outside, env, "-list")
 	if code != 1 || stdout != "" || !strings.Contains(stderr, "found neither beside "+gerl+" nor on PATH") ||
 		!strings.Contains(stderr, "go install ./cmd/gerl-bench") {

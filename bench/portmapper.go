@@ -135,13 +135,11 @@ func PortMapperLoad(ctx context.Context, cfg PortMapperLoadConfig) (PortMapperLo
 	}
 	addr := cfg.Addr
 	if addr == "" {
-		s := daemon.NewServer(daemon.Config{MaxPending: 4 * cfg.Clients})
-		if err := s.Listen(); err != nil {
+		s, err := daemon.Start(daemon.Config{MaxPending: 4 * cfg.Clients})
+		if err != nil {
 			return PortMapperLoadResult{}, err
 		}
-		served := make(chan struct{})
-		go func() { s.Serve(); close(served) }()
-		defer func() { s.Close(); <-served }()
+		defer s.Close()
 		addr = s.Addr().String()
 	}
 	res := PortMapperLoadResult{Clients: cfg.Clients, DurationS: cfg.Duration.Seconds()}

@@ -88,13 +88,11 @@ var benchDaemons = []struct {
 	start func(b *testing.B) string // returns the address
 }{
 	{"gerl", func(b *testing.B) string {
-		s := daemon.NewServer(daemon.Config{MaxPending: 8192})
-		if err := s.Listen(); err != nil {
+		s, err := daemon.Start(daemon.Config{MaxPending: 8192})
+		if err != nil {
 			b.Fatal(err)
 		}
-		done := make(chan struct{})
-		go func() { s.Serve(); close(done) }()
-		b.Cleanup(func() { s.Close(); <-done })
+		b.Cleanup(func() { s.Close() })
 		return s.Addr().String()
 	}},
 	{"epmd", func(b *testing.B) string {

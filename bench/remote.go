@@ -90,11 +90,10 @@ type peerCluster struct {
 
 // newCluster starts a private port mapper for the peers of one workload.
 func newCluster(pc PeerCmd) (*peerCluster, error) {
-	s := daemon.NewServer(daemon.Config{})
-	if err := s.Listen(); err != nil {
+	s, err := daemon.Start(daemon.Config{})
+	if err != nil {
 		return nil, fmt.Errorf("port mapper: %w", err)
 	}
-	go s.Serve()
 	return &peerCluster{pc: pc, pm: s, tag: fmt.Sprintf("eb%d", os.Getpid())}, nil
 }
 

@@ -13,7 +13,7 @@ import (
 )
 
 func TestClient(t *testing.T) {
-	s, served := startServer(t, daemon.Config{Relaxed: true})
+	s := startServer(t, daemon.Config{Relaxed: true})
 	addr := addrOf(s)
 	ctx := ctxT(t)
 
@@ -85,7 +85,7 @@ func TestClient(t *testing.T) {
 	if ok, err := portmapper.Kill(ctx, addr); !ok || err != nil {
 		t.Fatalf("Kill = %v, %v", ok, err)
 	}
-	if err := served.wait(t, 5*time.Second); !errors.Is(err, daemon.ErrKilled) {
+	if err := stopped(t, s); !errors.Is(err, daemon.ErrKilled) {
 		t.Fatalf("Serve after Kill: %v", err)
 	}
 	if _, _, err := portmapper.Names(ctx, addr); !errors.Is(err, portmapper.ErrNoDaemon) {
@@ -94,7 +94,7 @@ func TestClient(t *testing.T) {
 }
 
 func TestClientRefusals(t *testing.T) {
-	s, _ := startServer(t, daemon.Config{})
+	s := startServer(t, daemon.Config{})
 	addr := addrOf(s)
 	ctx := ctxT(t)
 	reg, err := portmapper.Register(ctx, addr, portmapper.NodeInfo{Name: "n", Port: 1, Highest: 6, Lowest: 5})
@@ -113,18 +113,12 @@ func TestClientRefusals(t *testing.T) {
 // TestRegistrationEndsWithTheDaemon: when the daemon goes away, Done is
 // closed and Err says why.
 func TestRegistrationEndsWithTheDaemon(t *testing.T) {
-	s := daemon.NewServer(daemon.Config{})
-	if err := s.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { s.Serve(); close(done) }()
+	s := startServer(t, daemon.Config{})
 	reg, err := portmapper.Register(ctxT(t), addrOf(s), portmapper.NodeInfo{Name: "n", Highest: 6, Lowest: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
-	<-done
 	select {
 	case <-reg.Done():
 	case <-time.After(5 * time.Second):
@@ -140,7 +134,7 @@ func TestRegistrationEndsWithTheDaemon(t *testing.T) {
 // free name with ErrTableFull, never ErrNameTaken, and Keep says so in
 // words; a taken name is still a clash.
 func TestFullDaemonIsNotANameClash(t *testing.T) {
-	s, _ := startServer(t, daemon.Config{MaxNodes: 1})
+	s := startServer(t, daemon.Config{MaxNodes: 1})
 	addr := addrOf(s)
 	held, err := portmapper.Register(ctxT(t), addr, portmapper.NodeInfo{Name: "a", Port: 1, Highest: 6, Lowest: 5})
 	if err != nil {

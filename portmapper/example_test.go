@@ -14,13 +14,12 @@ import (
 // registration. (Here the daemon runs in the example's process, on a free
 // port; nodes use the host's daemon at portmapper.LoopbackAddr(port).)
 func Example() {
-	daemon := daemon.NewServer(daemon.Config{})
-	if err := daemon.Listen(); err != nil {
+	pm, err := daemon.Start(daemon.Config{})
+	if err != nil {
 		panic(err)
 	}
-	go daemon.Serve()
-	defer daemon.Close()
-	addr := daemon.Addr().String()
+	defer pm.Close()
+	addr := pm.Addr().String()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 
@@ -53,16 +52,15 @@ func Example() {
 // A node keeps its registration for its whole life with Keep, which
 // starts the daemon if none answers and registers again if it restarts.
 func ExampleKeep() {
-	daemon := daemon.NewServer(daemon.Config{})
-	if err := daemon.Listen(); err != nil {
+	pm, err := daemon.Start(daemon.Config{})
+	if err != nil {
 		panic(err)
 	}
-	go daemon.Serve()
-	defer daemon.Close()
+	defer pm.Close()
 
 	node := portmapper.NodeInfo{Name: "bar", Port: 40200, Type: portmapper.NodeTypeNormal, Highest: 6, Lowest: 5}
 	k, err := portmapper.Keep(context.Background(), portmapper.KeeperConfig{
-		Port: daemon.Port(),
+		Port: pm.Port(),
 		Node: node,
 		// A real node passes portmapper.ExecStarter(os.Executable(), port).
 		StartDaemon:  nil,
@@ -73,7 +71,7 @@ func ExampleKeep() {
 	}
 	defer k.Close()
 
-	_, err = portmapper.Keep(context.Background(), portmapper.KeeperConfig{Port: daemon.Port(), Node: node})
+	_, err = portmapper.Keep(context.Background(), portmapper.KeeperConfig{Port: pm.Port(), Node: node})
 	fmt.Println(err)
 	// Output:
 	// a node named bar is already running on this host

@@ -13,43 +13,28 @@ import (
 	"github.com/gerl-dev/gerl/portmapper/daemon"
 )
 
-// serveResult is the outcome of Serve, readable any number of times.
-type serveResult struct {
-	done chan struct{}
-	err  error
-}
-
-// wait returns Serve's error, or fails the test if Serve has not returned
-// within timeout.
-func (r *serveResult) wait(t *testing.T, timeout time.Duration) error {
-	t.Helper()
-	select {
-	case <-r.done:
-		return r.err
-	case <-time.After(timeout):
-		t.Fatalf("Serve did not return within %v", timeout)
-		return nil
-	}
-}
-
 // startServer starts a daemon in this process on a free loopback port and
 // closes it when the test ends.
-func startServer(t *testing.T, cfg daemon.Config) (*daemon.Server, *serveResult) {
+func startServer(t *testing.T, cfg daemon.Config) *daemon.Server {
 	t.Helper()
-	s := daemon.NewServer(cfg)
-	if err := s.Listen(); err != nil {
-		t.Fatalf("Listen: %v", err)
+	s, err := daemon.Start(cfg)
+	if err != nil {
+		t.Fatalf("start the port mapper: %v", err)
 	}
-	res := &serveResult{done: make(chan struct{})}
-	go func() {
-		res.err = s.Serve()
-		close(res.done)
-	}()
-	t.Cleanup(func() {
-		s.Close()
-		<-res.done
-	})
-	return s, res
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// stopped waits for s to stop and returns why.
+func stopped(t *testing.T, s *daemon.Server) error {
+	t.Helper()
+	select {
+	case <-s.Done():
+		return s.Err()
+	case <-time.After(5 * time.Second):
+		t.Fatal("the port mapper did not stop within 5 s")
+		return nil
+	}
 }
 
 func addrOf(s *daemon.Server) string { return s.Addr().String() }

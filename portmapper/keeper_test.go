@@ -23,7 +23,6 @@ type daemonPool struct {
 	starts atomic.Int32
 	mu     sync.Mutex
 	live   []*daemon.Server
-	served []chan struct{}
 }
 
 func newDaemonPool(t *testing.T, port int) *daemonPool {
@@ -36,15 +35,12 @@ func newDaemonPool(t *testing.T, port int) *daemonPool {
 // daemon returns the ErrAddrInUse error, as a real second daemon would.
 func (p *daemonPool) start() error {
 	p.starts.Add(1)
-	s := daemon.NewServer(daemon.Config{Port: p.port})
-	if err := s.Listen(); err != nil {
+	s, err := daemon.Start(daemon.Config{Port: p.port})
+	if err != nil {
 		return err
 	}
-	done := make(chan struct{})
-	go func() { s.Serve(); close(done) }()
 	p.mu.Lock()
 	p.live = append(p.live, s)
-	p.served = append(p.served, done)
 	p.mu.Unlock()
 	return nil
 }
@@ -52,18 +48,17 @@ func (p *daemonPool) start() error {
 // closeAll closes every daemon, as if the process died.
 func (p *daemonPool) closeAll() {
 	p.mu.Lock()
-	live, served := p.live, p.served
-	p.live, p.served = nil, nil
+	live := p.live
+	p.live = nil
 	p.mu.Unlock()
-	for i, s := range live {
+	for _, s := range live {
 		s.Close()
-		<-served[i]
 	}
 }
 
 func TestEnsureDaemon(t *testing.T) {
 	t.Run("one answers: start is not called", func(t *testing.T) {
-		s, _ := startServer(t, daemon.Config{})
+		s := startServer(t, daemon.Config{})
 		called := false
 		err := portmapper.EnsureDaemon(ctxT(t), s.Port(), func() error { called = true; return nil })
 		if err != nil || called {
@@ -119,7 +114,7 @@ func TestEnsureDaemon(t *testing.T) {
 }
 
 func TestKeepNameTaken(t *testing.T) {
-	s, _ := startServer(t, daemon.Config{})
+	s := startServer(t, daemon.Config{})
 	node := portmapper.NodeInfo{Name: "foo", Port: 1234, Type: portmapper.NodeTypeNormal, Highest: 6, Lowest: 5}
 	k, err := portmapper.Keep(ctxT(t), portmapper.KeeperConfig{Port: s.Port(), Node: node})
 	if err != nil {
@@ -281,7 +276,7 @@ func TestKeeperRetriesUntilTheNameIsFree(t *testing.T) {
 
 // TestKeeperHonoursStop: a node removed by -stop is not registered again.
 func TestKeeperHonoursStop(t *testing.T) {
-	s, _ := startServer(t, daemon.Config{Relaxed: true})
+	s := startServer(t, daemon.Config{Relaxed: true})
 	k, err := portmapper.Keep(ctxT(t), portmapper.KeeperConfig{Port: s.Port(), Node: portmapper.NodeInfo{Name: "stopme", Highest: 6, Lowest: 5}})
 	if err != nil {
 		t.Fatal(err)

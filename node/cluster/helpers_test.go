@@ -79,11 +79,10 @@ func memNodes(t testing.TB, n int, tweak func(*Config)) []*testNode {
 // portMapper starts an in-process port mapper on a free port.
 func portMapper(t testing.TB) int {
 	t.Helper()
-	s := daemon.NewServer(daemon.Config{})
-	if err := s.Listen(); err != nil {
+	s, err := daemon.Start(daemon.Config{})
+	if err != nil {
 		t.Fatalf("port mapper: %v", err)
 	}
-	go s.Serve()
 	t.Cleanup(func() { s.Close() })
 	return s.Port()
 }

@@ -13,19 +13,6 @@ import (
 	"github.com/gerl-dev/gerl/portmapper"
 )
 
-// pmServer starts an in-process port mapper on a free loopback port.
-func pmServer(t *testing.T, relaxed bool) *Server {
-	t.Helper()
-	s := NewServer(Config{Relaxed: relaxed})
-	if err := s.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { s.Serve(); close(done) }()
-	t.Cleanup(func() { s.Close(); <-done })
-	return s
-}
-
 func pmRun(args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
 	code = Main(args, &out, &errb)
@@ -33,7 +20,7 @@ func pmRun(args ...string) (code int, stdout, stderr string) {
 }
 
 func TestPortmapperClientCommands(t *testing.T) {
-	s := pmServer(t, true)
+	s := startServer(t, Config{Relaxed: true})
 	port := strconv.Itoa(s.Port())
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -97,7 +84,7 @@ func TestPortmapperClientCommands(t *testing.T) {
 }
 
 func TestPortmapperKillCommand(t *testing.T) {
-	strict := pmServer(t, false)
+	strict := startServer(t, Config{})
 	reg, err := portmapper.Register(context.Background(), strict.Addr().String(), portmapper.NodeInfo{Name: "live", Highest: 6, Lowest: 5})
 	if err != nil {
 		t.Fatal(err)

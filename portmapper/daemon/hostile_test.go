@@ -20,7 +20,7 @@ import (
 // and its lookups.
 func TestHostileClients(t *testing.T) {
 	const idle = 2 * time.Second
-	s, _ := startServer(t, Config{IdleTimeout: idle, Relaxed: true})
+	s := startServer(t, Config{IdleTimeout: idle, Relaxed: true})
 	addr := addrOf(s)
 	rawRegister(t, addr, alive2Body("victim", 4000, 6, 5, nil))
 
@@ -111,7 +111,7 @@ func TestHostileClients(t *testing.T) {
 // TestRequestOneByteAtATime feeds valid requests in single bytes: the
 // daemon must assemble them and answer.
 func TestRequestOneByteAtATime(t *testing.T) {
-	s, _ := startServer(t, Config{})
+	s := startServer(t, Config{})
 	addr := addrOf(s)
 	tests := []struct {
 		name string
@@ -159,7 +159,7 @@ func TestManyIdleConnections(t *testing.T) {
 		maxPending = 500
 		idle       = 2 * time.Second
 	)
-	s, _ := startServer(t, Config{IdleTimeout: idle, MaxPending: maxPending})
+	s := startServer(t, Config{IdleTimeout: idle, MaxPending: maxPending})
 	addr := addrOf(s)
 	rawRegister(t, addr, alive2Body("busy", 4000, 6, 5, nil))
 	var open []net.Conn
@@ -209,7 +209,7 @@ func isTimeout(err error) bool {
 // TestResetBeforeReply has clients that reset the connection right after
 // their request, before the daemon answers.
 func TestResetBeforeReply(t *testing.T) {
-	s, _ := startServer(t, Config{})
+	s := startServer(t, Config{})
 	addr := addrOf(s)
 	requests := [][]byte{
 		frame([]byte{portmapper.OpNames}),
@@ -240,7 +240,7 @@ func TestResetBeforeReply(t *testing.T) {
 // TestRegistrationSendingData: a node that writes on its registration
 // connection breaks the protocol; it loses its registration, as with epmd.
 func TestRegistrationSendingData(t *testing.T) {
-	s, _ := startServer(t, Config{})
+	s := startServer(t, Config{})
 	addr := addrOf(s)
 	c, _ := rawRegister(t, addr, alive2Body("chatty", 1, 6, 5, nil))
 	c.Write([]byte("junk"))

@@ -432,7 +432,7 @@ func TestDetachGivesWayToTheWinner(t *testing.T) {
 // mapper is full, not that its name is taken (RELIABILITY.md, finding 6);
 // a taken name still says so.
 func TestFullPortMapperIsNotANameClash(t *testing.T) {
-	s, _ := startServer(t, Config{MaxNodes: 1})
+	s := startServer(t, Config{MaxNodes: 1})
 	reg, err := portmapper.Register(ctxT(t), addrOf(s), portmapper.NodeInfo{Name: "holder", Port: 1, Highest: 6, Lowest: 5})
 	if err != nil {
 		t.Fatal(err)

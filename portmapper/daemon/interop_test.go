@@ -36,7 +36,7 @@ func erlangEnv(t *testing.T, port int) []string {
 // while they live.
 func TestErlangEpmdNamesListsGerlNodes(t *testing.T) {
 	epmd := testkit.NeedTool(t, "epmd", "erlang-base")
-	s, _ := startServer(t, Config{})
+	s := startServer(t, Config{})
 	port := strconv.Itoa(s.Port())
 	reg, err := portmapper.Register(ctxT(t), addrOf(s), portmapper.NodeInfo{Name: "gerlnode", Port: 45678, Type: portmapper.NodeTypeNormal, Highest: 6, Lowest: 5, Extra: portmapper.GerlExtra()})
 	if err != nil {
@@ -71,7 +71,7 @@ func TestErlangEpmdNamesListsGerlNodes(t *testing.T) {
 // the node.
 func TestErlangNodeWithGerlDaemon(t *testing.T) {
 	erl := testkit.NeedTool(t, "erl", "erlang-base")
-	s, _ := startServer(t, Config{})
+	s := startServer(t, Config{})
 	addr := addrOf(s)
 	gerlNode, err := portmapper.Register(ctxT(t), addr, portmapper.NodeInfo{Name: "gerlpeer", Port: 45679, Type: portmapper.NodeTypeNormal, Highest: 6, Lowest: 5, Extra: portmapper.GerlExtra()})
 	if err != nil {

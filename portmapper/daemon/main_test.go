@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -28,24 +27,16 @@ const (
 	tagPort2Resp   = 119 // 'w': PORT2_RESP
 )
 
-// erlangRequests are requests as Erlang/OTP 25.2.3 sends them on loopback
-// (erl -sname capx, epmd -names, epmd -kill, epmd -stop foo), length
-// prefix included; portmapper's tests check that its client encodes them
-// the same.
-var erlangRequests = map[string]string{
-	"alive2 capx": "00117890d14d00000600050004636170780000",
-	"names":       "00016e",
-	"kill":        "00016b",
-	"stop foo":    "000473666f6f",
-}
-
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+// erlangRequests are requests as Erlang/OTP 25 sends them (erl -sname
+// capx, epmd -names, epmd -kill, epmd -stop foo), length prefix included:
+// portmapper's TestAppendFrameMatchesErlang checks that AppendFrame gives
+// the bytes captured from Erlang.
+var erlangRequests = map[string][]byte{
+	"alive2 capx": portmapper.Request{Op: portmapper.OpAlive2, Node: portmapper.NodeInfo{
+		Name: "capx", Port: 0x90d1, Type: portmapper.NodeTypeNormal, Highest: 6, Lowest: 5}}.AppendFrame(nil),
+	"names":    portmapper.Request{Op: portmapper.OpNames}.AppendFrame(nil),
+	"kill":     portmapper.Request{Op: portmapper.OpKill}.AppendFrame(nil),
+	"stop foo": portmapper.Request{Op: portmapper.OpStop, Name: "foo"}.AppendFrame(nil),
 }
 
 // binDir holds the gerl binary built by gerlBinary; TestMain removes it.
@@ -96,43 +87,28 @@ func gerlBinary(t *testing.T) string {
 	return binDir.path
 }
 
-// serveResult is the outcome of Serve, readable any number of times.
-type serveResult struct {
-	done chan struct{}
-	err  error
+// startServer starts a daemon in this process on a free loopback port and
+// closes it when the test ends.
+func startServer(t *testing.T, cfg Config) *Server {
+	t.Helper()
+	s, err := Start(cfg)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
-// wait returns Serve's error, or fails the test if Serve has not returned
-// within timeout.
-func (r *serveResult) wait(t *testing.T, timeout time.Duration) error {
+// stopped waits for s to stop and returns why.
+func stopped(t *testing.T, s *Server) error {
 	t.Helper()
 	select {
-	case <-r.done:
-		return r.err
-	case <-time.After(timeout):
-		t.Fatalf("Serve did not return within %v", timeout)
+	case <-s.Done():
+		return s.Err()
+	case <-time.After(5 * time.Second):
+		t.Fatal("the daemon did not stop within 5 s")
 		return nil
 	}
-}
-
-// startServer starts a daemon on a free loopback port and closes it when
-// the test ends.
-func startServer(t *testing.T, cfg Config) (*Server, *serveResult) {
-	t.Helper()
-	s := NewServer(cfg)
-	if err := s.Listen(); err != nil {
-		t.Fatalf("Listen: %v", err)
-	}
-	res := &serveResult{done: make(chan struct{})}
-	go func() {
-		res.err = s.Serve()
-		close(res.done)
-	}()
-	t.Cleanup(func() {
-		s.Close()
-		<-res.done
-	})
-	return s, res
 }
 
 func addrOf(s *Server) string { return s.Addr().String() }

@@ -266,9 +266,35 @@ func (s *Server) Serve() error {
 	return s.stopErr
 }
 
+// Start is Listen, then Serve on a goroutine of the server's own, for a
+// daemon that runs inside another program (tests, benchmarks): it returns
+// once the server listens. Close stops it and waits for that goroutine
+// too; Done and Err say when and why it stopped.
+func Start(cfg Config) (*Server, error) {
+	s := NewServer(cfg)
+	if err := s.Listen(); err != nil {
+		return nil, err
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		_ = s.Serve() // its result is Err's
+	}()
+	return s, nil
+}
+
 // Done returns a channel closed when the server starts shutting down
 // (Close, or a granted KILL).
 func (s *Server) Done() <-chan struct{} { return s.stopping }
+
+// Err returns nil until the server starts shutting down, then why:
+// ErrServerClosed after Close, ErrKilled after a granted KILL, or the
+// failure of a listener.
+func (s *Server) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopErr
+}
 
 // Close stops the daemon: it closes the listeners and every connection,
 // which unregisters every node, and waits for every goroutine. It is

@@ -17,13 +17,13 @@ import (
 // TestRequests drives every request over real TCP with raw bytes, as an
 // Erlang node or epmd's own client sends them, and checks the exact answer.
 func TestRequests(t *testing.T) {
-	s, _ := startServer(t, Config{})
+	s := startServer(t, Config{})
 	addr := addrOf(s)
 	port := s.Port()
 	portPrefix := string(binary.BigEndian.AppendUint32(nil, uint32(port)))
 
 	// A real OTP 25 registration (port 0x90d1, name capx).
-	capx, answer := rawRegister(t, addr, unhex(t, erlangRequests["alive2 capx"])[2:])
+	capx, answer := rawRegister(t, addr, erlangRequests["alive2 capx"][2:])
 	if answer[0] != tagAlive2XResp || answer[1] != 0 || binary.BigEndian.Uint32(answer[2:]) < 4 {
 		t.Fatalf("ALIVE2 answer %x", answer)
 	}
@@ -44,12 +44,12 @@ func TestRequests(t *testing.T) {
 		{"port2 NUL-terminated name", frame([]byte("zcapx\x00")),
 			"\x77\x00\x90\xd1\x4d\x00\x00\x06\x00\x05\x00\x04capx\x00\x00"},
 		{"port2 unknown", frame([]byte("znope")), "\x77\x01"},
-		{"names, newest first", unhex(t, erlangRequests["names"]),
+		{"names, newest first", erlangRequests["names"],
 			portPrefix + "name gerlnode at port 4242\nname capx at port 37073\n"},
 		{"dump", frame([]byte{portmapper.OpDump}),
 			portPrefix + "active name     <gerlnode> at port 4242, fd = 2\n\x00active name     <capx> at port 37073, fd = 1\n\x00"},
-		{"kill refused while nodes live", unhex(t, erlangRequests["kill"]), "NO"},
-		{"stop refused when not relaxed", unhex(t, erlangRequests["stop foo"]), ""},
+		{"kill refused while nodes live", erlangRequests["kill"], "NO"},
+		{"stop refused when not relaxed", erlangRequests["stop foo"], ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,7 +72,7 @@ func TestRequests(t *testing.T) {
 }
 
 func TestAlive2AnswerFormByVersion(t *testing.T) {
-	s, _ := startServer(t, Config{})
+	s := startServer(t, Config{})
 	tests := []struct {
 		name    string
 		highest uint16
@@ -103,7 +103,7 @@ func TestAlive2AnswerFormByVersion(t *testing.T) {
 }
 
 func TestDuplicateAndInvalidRegistrations(t *testing.T) {
-	s, _ := startServer(t, Config{})
+	s := startServer(t, Config{})
 	addr := addrOf(s)
 	rawRegister(t, addr, alive2Body("taken", 1000, 6, 5, nil))
 	tests := []struct {
@@ -138,7 +138,7 @@ func TestDuplicateAndInvalidRegistrations(t *testing.T) {
 // spell of fullness, and registers again once a slot is free.
 func TestFullTable(t *testing.T) {
 	var logs testkit.Buffer
-	s, _ := startServer(t, Config{MaxNodes: 2, Logger: debugLogger(&logs)})
+	s := startServer(t, Config{MaxNodes: 2, Logger: debugLogger(&logs)})
 	addr := addrOf(s)
 	first, _ := rawRegister(t, addr, alive2Body("one", 1000, 6, 5, nil))
 	rawRegister(t, addr, alive2Body("two", 1001, 6, 5, nil))
@@ -182,7 +182,7 @@ func TestFullTable(t *testing.T) {
 }
 
 func TestCreationChangesWhenANameComesBack(t *testing.T) {
-	s, _ := startServer(t, Config{})
+	s := startServer(t, Config{})
 	addr := addrOf(s)
 	seen := map[uint32]bool{}
 	for range 5 {
@@ -210,7 +210,7 @@ func TestKill(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, served := startServer(t, Config{Relaxed: tt.relaxed})
+			s := startServer(t, Config{Relaxed: tt.relaxed})
 			var reg net.Conn
 			if tt.register {
 				reg, _ = rawRegister(t, addrOf(s), alive2Body("live", 1000, 6, 5, nil))
@@ -225,7 +225,7 @@ func TestKill(t *testing.T) {
 				}
 				return
 			}
-			if err := served.wait(t, 5*time.Second); !errors.Is(err, ErrKilled) {
+			if err := stopped(t, s); !errors.Is(err, ErrKilled) {
 				t.Fatalf("Serve returned %v, want ErrKilled", err)
 			}
 			if reg != nil { // the registration connection was closed
@@ -242,7 +242,7 @@ func TestKill(t *testing.T) {
 }
 
 func TestStop(t *testing.T) {
-	s, _ := startServer(t, Config{Relaxed: true})
+	s := startServer(t, Config{Relaxed: true})
 	addr := addrOf(s)
 	erl, _ := rawRegister(t, addr, alive2Body("erl", 1000, 6, 5, nil))
 	gerl, _ := rawRegister(t, addr, alive2Body("gerl", 1001, 6, 5, portmapper.GerlExtra()))
@@ -349,7 +349,7 @@ func TestIsLocalPeer(t *testing.T) {
 
 func TestListen(t *testing.T) {
 	t.Run("loopback addresses share one port", func(t *testing.T) {
-		s, _ := startServer(t, Config{Addresses: []string{"127.0.0.2", "127.0.0.1"}})
+		s := startServer(t, Config{Addresses: []string{"127.0.0.2", "127.0.0.1"}})
 		addrs := s.Addrs()
 		var hosts []string
 		for _, a := range addrs {
@@ -397,7 +397,7 @@ func TestListen(t *testing.T) {
 		}
 	})
 	t.Run("port in use", func(t *testing.T) {
-		s, _ := startServer(t, Config{})
+		s := startServer(t, Config{})
 		err := NewServer(Config{Port: s.Port()}).Listen()
 		if !errors.Is(err, ErrAddrInUse) {
 			t.Fatalf("second daemon on port %d: %v, want ErrAddrInUse", s.Port(), err)

@@ -205,9 +205,18 @@ func runPortmapper(cfg Config, stderr io.Writer) int {
 	readiness := DetachedReadiness()
 	srv := NewServer(cfg)
 	err := srv.Listen()
+	// The parent's Detach returns as soon as it reads the report, and may
+	// then look at the pid file and the log: whatever they must say is done
+	// before Report.
+	if err == nil && readiness != nil {
+		signal.Ignore(syscall.SIGHUP)
+		remove, err := WritePIDFile(cfg.Port)
+		if err != nil {
+			log.Warn("cannot write the pid file", "err", err)
+		}
+		defer remove()
+	}
 	if errors.Is(err, ErrAddrInUse) && readiness != nil {
-		// Log before reporting: the parent returns (and may read the log)
-		// as soon as it has the report.
 		log.Info("another port mapper holds the port; giving way", "port", cfg.Port)
 		readiness.Report(err)
 		return 0
@@ -220,14 +229,6 @@ func runPortmapper(cfg Config, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "gerl portmapper: %v\n", err)
 		return 1
-	}
-	if readiness != nil {
-		signal.Ignore(syscall.SIGHUP)
-		remove, err := WritePIDFile(cfg.Port)
-		if err != nil {
-			log.Warn("cannot write the pid file", "err", err)
-		}
-		defer remove()
 	}
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)

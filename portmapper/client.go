@@ -32,7 +32,8 @@ var (
 	// ErrNameTaken: another live node holds the name.
 	ErrNameTaken = errors.New("name already registered")
 	// ErrTableFull: gerl's daemon holds as many registrations as it
-	// allows; the name itself may be free.
+	// allows. It is not a name clash: the daemon answers ErrNameTaken for
+	// a taken name even when full.
 	ErrTableFull = errors.New("the port mapper's table of nodes is full")
 	// ErrRefused: the daemon closed the connection without answering, as it
 	// does for a request it does not allow (a register, kill, stop or dump

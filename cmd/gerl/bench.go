@@ -2,12 +2,11 @@ package main
 
 import (
 	"bytes"
-	"errors"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
@@ -20,7 +19,7 @@ import (
 // way git runs its git-NAME commands, and tells it which gerl binary to
 // measure. From a development build run inside a checkout of gerl (go run
 // ./cmd/gerl bench), where no gerl-bench was built, it builds one from the
-// checkout first.
+// checkout into the user's cache directory first.
 
 // benchProgram is the program "gerl bench" runs.
 const benchProgram = "gerl-bench"
@@ -32,22 +31,29 @@ const envBenchGerl = "GERL_BENCH_GERL"
 // modulePath is gerl's module, whose checkout can build gerl-bench.
 const modulePath = "github.com/gerl-dev/gerl"
 
-// benchCommand runs "gerl bench ARGS" and returns the exit status; on the
-// usual path it does not return, gerl-bench taking over the process.
+// benchCommand runs "gerl bench ARGS": it does not return when it could
+// execute gerl-bench, which takes over the process; otherwise it says why
+// and returns the exit status.
 func benchCommand(args []string, stderr io.Writer) int {
 	gerl, err := os.Executable()
 	if err != nil {
 		fmt.Fprintf(stderr, "gerl bench: cannot find the gerl executable: %v\n", err)
 		return 1
 	}
-	env := append(os.Environ(), envBenchGerl+"="+gerl)
-	if prog, ok := findBench(gerl); ok {
-		err := syscall.Exec(prog, append([]string{prog}, args...), env)
+	prog, found := findBench(gerl)
+	if !found {
+		if root, dev := devCheckout(); dev {
+			if prog, err = buildBench(root, stderr); err != nil {
+				fmt.Fprintf(stderr, "gerl bench: %v\n", err)
+				return 1
+			}
+			found = true
+		}
+	}
+	if found {
+		err := syscall.Exec(prog, append([]string{prog}, args...), append(os.Environ(), envBenchGerl+"="+gerl))
 		fmt.Fprintf(stderr, "gerl bench: run %s: %v\n", prog, err)
 		return 1
-	}
-	if root, ok := devCheckout(); ok {
-		return buildAndRunBench(root, args, env, stderr)
 	}
 	fmt.Fprintf(stderr, `gerl bench: the benchmarks are a separate program, %[1]s, found neither beside %[2]s nor on PATH.
 Install it with
@@ -95,41 +101,22 @@ func devCheckout() (root string, ok bool) {
 	return dir, true
 }
 
-// buildAndRunBench builds gerl-bench from the checkout at root into a
-// temporary directory, runs it with args and env, and removes it. It
-// returns gerl-bench's exit status.
-func buildAndRunBench(root string, args, env []string, stderr io.Writer) int {
-	fmt.Fprintf(stderr, "gerl bench: %s is not installed; building it from the checkout at %s (go build ./cmd/%s)\n",
-		benchProgram, root, benchProgram)
-	dir, err := os.MkdirTemp("", "gerl-bench-")
+// buildBench builds gerl-bench from the checkout at root into the user's
+// cache directory (one binary per checkout, which go build relinks only
+// when the code changed) and returns its path.
+func buildBench(root string, stderr io.Writer) (string, error) {
+	cache, err := os.UserCacheDir()
 	if err != nil {
-		fmt.Fprintf(stderr, "gerl bench: %v\n", err)
-		return 1
+		return "", fmt.Errorf("no cache directory to build %s into: %w", benchProgram, err)
 	}
-	defer os.RemoveAll(dir)
-	prog := filepath.Join(dir, benchProgram)
+	sum := sha256.Sum256([]byte(root))
+	prog := filepath.Join(cache, "gerl", fmt.Sprintf("%s-%x", benchProgram, sum[:6]))
+	fmt.Fprintf(stderr, "gerl bench: %s is not installed; using one built from the checkout at %s (go build -o %s ./cmd/%s)\n",
+		benchProgram, root, prog, benchProgram)
 	build := exec.Command("go", "build", "-o", prog, "./cmd/"+benchProgram)
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(stderr, "gerl bench: go build ./cmd/%s: %v\n%s", benchProgram, err, bytes.TrimSpace(out))
-		return 1
+		return "", fmt.Errorf("go build ./cmd/%s: %w\n%s", benchProgram, err, bytes.TrimSpace(out))
 	}
-	cmd := exec.Command(prog, args...)
-	cmd.Env = env
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, stderr
-	// Ctrl-C reaches gerl-bench too (same process group); gerl waits for
-	// it to finish rather than leave it behind with the temporary binary.
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	err = cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		return max(ee.ExitCode(), 1)
-	case err != nil:
-		fmt.Fprintf(stderr, "gerl bench: run %s: %v\n", benchProgram, err)
-		return 1
-	}
-	return 0
+	return prog, nil
 }

@@ -417,17 +417,16 @@ func (e *encoder) typed(rv reflect.Value, depth int) error {
 }
 
 // native reports whether values of canonical type t encode without a type
-// descriptor (nil slices and maps aside).
+// descriptor (nil slices and maps aside): gerl's own types and the Go
+// types msgpack has a form for.
 func native(t reflect.Type) bool {
 	switch t {
-	case anyType, atomType, pidType, refType, tupleType, nameType, downType, exitType,
-		nodeUpType, nodeDownType, callType, replyType,
-		reflect.TypeFor[int](), reflect.TypeFor[string](), reflect.TypeFor[bool](),
+	case anyType, reflect.TypeFor[int](), reflect.TypeFor[string](), reflect.TypeFor[bool](),
 		reflect.TypeFor[float64](), reflect.TypeFor[float32](), reflect.TypeFor[[]byte](),
 		reflect.TypeFor[[]any](), reflect.TypeFor[map[string]any]():
 		return true
 	}
-	return false
+	return term.IsOwnType(t)
 }
 
 // value encodes rv as a value of canonical type t (rv's own type may be a
@@ -442,7 +441,7 @@ func (e *encoder) value(rv reflect.Value, t reflect.Type, depth int) error {
 		}
 		return e.term(rv.Interface(), depth+1)
 	}
-	if isOwn(t) {
+	if term.IsOwnType(t) {
 		if t == tupleType && rv.IsNil() {
 			return e.enc.EncodeNil() // Copy keeps a nil Tuple inside a typed container
 		}
@@ -507,36 +506,8 @@ func (e *encoder) elems(rv reflect.Value, et reflect.Type, depth int) error {
 }
 
 var (
-	anyType      = reflect.TypeFor[any]()
-	atomType     = reflect.TypeFor[term.Atom]()
-	pidType      = reflect.TypeFor[term.Pid]()
-	refType      = reflect.TypeFor[term.Ref]()
-	tupleType    = reflect.TypeFor[term.Tuple]()
-	nameType     = reflect.TypeFor[term.Name]()
-	downType     = reflect.TypeFor[term.Down]()
-	exitType     = reflect.TypeFor[term.Exit]()
-	nodeUpType   = reflect.TypeFor[term.NodeUp]()
-	nodeDownType = reflect.TypeFor[term.NodeDown]()
-	callType     = reflect.TypeFor[term.Call]()
-	replyType    = reflect.TypeFor[term.Reply]()
+	anyType   = reflect.TypeFor[any]()
+	pidType   = reflect.TypeFor[term.Pid]()
+	refType   = reflect.TypeFor[term.Ref]()
+	tupleType = reflect.TypeFor[term.Tuple]()
 )
-
-// ownType returns the gerl type a descriptor names term.X (see writeDesc).
-func ownType(name string) (reflect.Type, bool) {
-	for _, t := range [...]reflect.Type{atomType, pidType, refType, tupleType, nameType, downType,
-		exitType, nodeUpType, nodeDownType, callType, replyType} {
-		if name == "term."+t.Name() {
-			return t, true
-		}
-	}
-	return nil, false
-}
-
-func isOwn(t reflect.Type) bool {
-	switch t {
-	case atomType, pidType, refType, tupleType, nameType, downType, exitType,
-		nodeUpType, nodeDownType, callType, replyType:
-		return true
-	}
-	return false
-}

@@ -633,7 +633,7 @@ func (d *decoder) value(t reflect.Type, depth int) (reflect.Value, error) {
 	if depth > maxWireDepth {
 		return reflect.Value{}, d.bad("nested too deep")
 	}
-	if t == anyType || isOwn(t) {
+	if t == anyType || term.IsOwnType(t) {
 		v, err := d.term(depth + 1)
 		if err != nil {
 			return reflect.Value{}, err
@@ -761,7 +761,7 @@ func (d *decoder) value(t reflect.Type, depth int) (reflect.Value, error) {
 			if err != nil {
 				return reflect.Value{}, err
 			}
-			if t.Key() == anyType && !k.IsNil() && !isKeyType(k.Elem().Type()) {
+			if t.Key() == anyType && !k.IsNil() && !term.IsKeyType(k.Elem().Type()) {
 				return reflect.Value{}, d.bad("map key of type %s", k.Elem().Type())
 			}
 			v, err := d.value(t.Elem(), depth+1)

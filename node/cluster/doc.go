@@ -34,7 +34,7 @@
 // TCP; conn.go runs an established connection (one reader that dispatches
 // to the node's Deliver methods, one writer that batches); transport.go,
 // transport_mem.go and tls.go are the carriers (TCP, in-memory pipes for
-// tests, mutual TLS); frame.go, codec.go, decode.go, typedesc.go and
+// tests, mutual TLS); frame.go, codec.go, msgpack.go, terms.go, typed.go, typedesc.go and
 // validate.go are the wire format; remote.go implements node.Remote;
 // mesh.go, spawn.go and rpc.go the features on top; portmapper.go plugs
 // in the port mapper through the Resolver and Registrar interfaces.

@@ -43,9 +43,11 @@ func (p *Proc) removeLink(pid term.Pid) {
 // with a reason other than normal, the other receives an exit signal. If to
 // is a local process that does not exist, Link returns ErrNoProc (or, when
 // p traps exits, delivers Exit{to, noproc} and returns nil). For a remote
-// process the link is set up asynchronously, as in Erlang: if it does not
-// exist, p receives an exit signal with reason noproc; if its node cannot be
-// reached, Link behaves as for a missing local process.
+// process the link is set up asynchronously and Link does not wait, as in
+// Erlang: if the process does not exist, p receives an exit signal with
+// reason noproc; if its node cannot be reached, one with reason
+// noconnection (either ends p unless it traps exits). On a node without
+// distribution, linking to another node's process is an error.
 func (p *Proc) Link(to term.Pid) error {
 	p.checkAlive()
 	self := p.Self()
@@ -67,11 +69,16 @@ func (p *Proc) Link(to term.Pid) error {
 		}
 		n.links.addLink(self, to)
 		if err := n.remoteFor().Link(self, to); err != nil {
-			n.links.removeLink(self, to)
-			if lerr := p.linkFailed(to); lerr != nil {
-				return fmt.Errorf("link to %s: %w: %v", to, lerr, err)
+			if errors.Is(err, ErrNotDistributed) {
+				n.links.removeLink(self, to)
+				if lerr := p.linkFailed(to); lerr != nil {
+					return fmt.Errorf("link to %s: %w: %v", to, lerr, err)
+				}
+				return nil
 			}
-			return nil
+			// The node can never be reached (a bad name, distribution
+			// closed): the link fails as it would if the connection did.
+			n.propagate([]signal{{kind: sigLinkExit, from: to, to: self, reason: term.NoConnection}})
 		}
 	}
 	if !p.Alive() {

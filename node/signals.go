@@ -216,7 +216,7 @@ func (n *Node) exitFrom(from, to term.Pid, reason any) error {
 		return fmt.Errorf("exit %s: reason: %w", to, err)
 	}
 	if !n.IsLocal(to) && to.Node != n.name {
-		return n.remoteFor().Exit(from, to, c, false)
+		return n.remoteFor().Exit(from, to, c)
 	}
 	n.propagate([]signal{{kind: sigExit, from: from, to: to, reason: c}})
 	return nil
@@ -232,9 +232,9 @@ func (n *Node) sendRemoteSignal(s signal) {
 	switch s.kind {
 	case sigLinkExit:
 		n.links.removeLink(s.from, s.to)
-		_ = r.Exit(s.from, s.to, s.reason, true)
+		_ = r.LinkExit(s.from, s.to, s.reason)
 	case sigExit:
-		_ = r.Exit(s.from, s.to, s.reason, false)
+		_ = r.Exit(s.from, s.to, s.reason)
 	case sigDown:
 		n.links.removeMonitorIn(s.to.Node, s.ref)
 		_ = r.Down(s.to, s.ref, s.from, s.reason)

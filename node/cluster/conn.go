@@ -337,16 +337,23 @@ func (c *conn) dispatch(m message) error {
 			return err
 		}
 		n.DeliverUnlink(m.from, m.to)
-	case opExit, opExit2:
-		// An exit signal comes from a process of the peer; one sent with
-		// exit/2 may also come from outside any process (the zero pid).
-		if m.op == opExit || !m.from.IsZero() {
+	case opLinkExit:
+		if err := fromPeer(); err != nil {
+			return err
+		}
+		if n.IsLocal(m.to) {
+			n.DeliverLinkExit(m.from, m.to, m.payload)
+		}
+	case opExit:
+		// An explicit exit signal may also come from outside any process
+		// (the zero pid).
+		if !m.from.IsZero() {
 			if err := fromPeer(); err != nil {
 				return err
 			}
 		}
 		if n.IsLocal(m.to) {
-			n.DeliverExit(m.from, m.to, m.payload, m.op == opExit)
+			n.DeliverExit(m.from, m.to, m.payload)
 		}
 	case opMonitor:
 		if err := fromPeer(); err != nil {

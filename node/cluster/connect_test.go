@@ -232,7 +232,7 @@ func TestBadFramesCloseOnlyThatConnection(t *testing.T) {
 	}
 	const evil = term.Atom("evil@localhost")
 	// An exit signal that claims to come from a third node's process.
-	forged, err := b.codec.encodeExit(false, term.Pid{Node: "third@localhost", ID: 1, Creation: 1}, pid, term.Kill)
+	forged, err := b.codec.encodeExit(opExit, term.Pid{Node: "third@localhost", ID: 1, Creation: 1}, pid, term.Kill)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,28 +280,7 @@ func TestBackpressure(t *testing.T) {
 	// arrives, in order, once the peer reads again.
 	mem := NewMemNetwork()
 	a := startNode(t, Config{Name: "a@mem", Transport: mem.Transport(), SendQueueBytes: 4 << 10})
-	ln, err := mem.Transport().Listen("b@mem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	type peer struct {
-		c  net.Conn
-		br *bufio.Reader
-	}
-	got := make(chan peer, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		br := bufio.NewReader(c)
-		_, err = acceptHandshake(br, c, hsConfig{name: "b@mem", creation: 1, flags: defaultFlags, cookie: "secret"},
-			func(hsPeer, bool) (byte, string) { return 0, "" })
-		if err == nil {
-			got <- peer{c, br}
-		}
-	}()
+	got := fakePeer(t, mem, "b@mem")
 	const n = 3000
 	sent := make(chan error, 1)
 	to := term.Pid{Node: "b@mem", ID: 7, Creation: 1}
@@ -314,7 +293,7 @@ func TestBackpressure(t *testing.T) {
 		}
 		sent <- nil
 	}()
-	var pr peer
+	var pr rawPeerConn
 	select {
 	case pr = <-got:
 	case <-time.After(waitTime):

@@ -105,14 +105,16 @@ type Dist struct {
 	mgr   connMgr
 	funcs funcTable
 
-	nextID     atomic.Uint64
-	handshakes chan struct{}  // semaphore for incoming handshakes
-	hsMu       sync.Mutex     // protects hsByHost
-	hsByHost   map[string]int // incoming handshakes in progress by remote address
-	wg         sync.WaitGroup
-	ctx        context.Context // cancelled by Close
-	cancel     context.CancelFunc
-	closeOnce  sync.Once
+	nextID       atomic.Uint64
+	handshakes   chan struct{}  // semaphore for incoming handshakes
+	hsMu         sync.Mutex     // protects hsByHost
+	hsByHost     map[string]int // incoming handshakes in progress by remote address
+	guardMu      sync.Mutex     // protects following
+	replacements map[term.Atom]replaceLog
+	wg           sync.WaitGroup
+	ctx          context.Context // cancelled by Close
+	cancel       context.CancelFunc
+	closeOnce    sync.Once
 }
 
 // Start starts a distributed node: it listens, registers with the port
@@ -189,6 +191,7 @@ func Start(ctx context.Context, cfg Config) (*Dist, error) {
 	d := &Dist{
 		cfg: cfg, name: cfg.Name, log: log, codec: NewCodec(), tr: tr, ln: ln, reg: reg,
 		handshakes: make(chan struct{}, maxHandshakes), hsByHost: map[string]int{},
+		replacements: map[term.Atom]replaceLog{},
 	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.funcs.init(cfg.Functions)
@@ -361,10 +364,10 @@ func (d *Dist) accept(nc net.Conn) {
 	}
 }
 
-// dial connects to node for the pending entry owned by attempt id.
-func (d *Dist) dial(node term.Atom, id uint64) {
+// dial connects to node for the pending entry owned by attempt id, within
+// ctx (the handshake timeout; cancel ends it early, see connMgr.get).
+func (d *Dist) dial(ctx context.Context, cancel context.CancelFunc, node term.Atom, id uint64) {
 	defer d.wg.Done()
-	ctx, cancel := context.WithTimeout(d.ctx, d.cfg.HandshakeTimeout)
 	defer cancel()
 	c, err := d.dialConn(ctx, node, id)
 	if c != nil {
@@ -381,6 +384,8 @@ func (d *Dist) dial(node term.Atom, id uint64) {
 	case errors.Is(err, errSuperseded):
 		d.log.Debug("dial superseded", "peer", string(node), "attempt", id)
 		return
+	case errors.Is(err, context.Canceled) && d.ctx.Err() == nil:
+		d.log.Debug("dial cancelled", "peer", string(node), "attempt", id)
 	case errors.Is(err, errSimultaneous):
 	case errors.Is(err, ErrAuth):
 		d.log.Error("connection refused: authentication failed", "peer", string(node), "err", err)
@@ -453,16 +458,6 @@ func (d *Dist) connUp(c *conn) {
 	d.announce(c)
 }
 
-// connFor returns the connection to node, connecting on first use.
-func (d *Dist) connFor(nd term.Atom) (*conn, error) {
-	if c := d.mgr.up(nd); c != nil {
-		return c, nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), d.cfg.HandshakeTimeout+time.Second)
-	defer cancel()
-	return d.connect(ctx, nd)
-}
-
 // ConnectContext sets up the connection to nd if there is none, and
 // returns once it is up. Callers that arrive while a handshake with nd is
 // running wait for that one rather than dialing again.
@@ -471,13 +466,9 @@ func (d *Dist) ConnectContext(ctx context.Context, nd term.Atom) error {
 	return err
 }
 
+// connect returns the connection to nd, connecting first if needed; it
+// gives up when ctx is done.
 func (d *Dist) connect(ctx context.Context, nd term.Atom) (*conn, error) {
-	if nd == d.name {
-		return nil, fmt.Errorf("connect to %s: that is this node", nd)
-	}
-	if _, _, err := SplitNodeName(string(nd)); err != nil {
-		return nil, fmt.Errorf("connect: %w", err)
-	}
 	return d.mgr.get(ctx, nd)
 }
 

@@ -182,7 +182,9 @@ func (d *Dist) callLocal(ctx context.Context, fn string, args []any) (any, error
 	}
 }
 
-// Cast runs fn on nd without waiting for it or its result.
+// Cast runs fn on nd without waiting for it, its result, or the
+// connection: like a message, it is queued while the connection is set up
+// and dropped if it cannot be.
 func (d *Dist) Cast(nd term.Atom, fn string, args ...any) error {
 	if args == nil {
 		args = []any{}
@@ -193,15 +195,14 @@ func (d *Dist) Cast(nd term.Atom, fn string, args ...any) error {
 		}
 		return nil
 	}
-	c, err := d.connFor(nd)
-	if err != nil {
-		return fmt.Errorf("cast %s on %s: %w", fn, nd, err)
-	}
 	frame, err := d.codec.encodeRPCReq(0, fn, args)
 	if err != nil {
 		return fmt.Errorf("cast %s on %s: arguments: %w", fn, nd, err)
 	}
-	return c.send(frame, true)
+	if err := d.post(nd, &outgoing{frame: frame, op: opRPCReq, needs: FlagRPC}, true); err != nil {
+		return fmt.Errorf("cast %s on %s: %w", fn, nd, err)
+	}
+	return nil
 }
 
 // CallResult is one node's answer to MultiCall.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -96,23 +97,59 @@ func TestOrderingAndTypes(t *testing.T) {
 	})
 }
 
+// TestRemoteUnreachable: as in Erlang, a send to a node that cannot be
+// reached is no error (the message is dropped, with a warning that says
+// why); a link to a process there fails with an exit signal noconnection,
+// a monitor with a Down noconnection, monitor_node with a nodedown; ping
+// answers pang.
 func TestRemoteUnreachable(t *testing.T) {
 	ns := memNodes(t, 1, nil)
-	p := proc(t, ns[0].Dist)
+	a := ns[0]
+	p := proc(t, a.Dist)
+	p.TrapExit(true)
 	ghost := term.Pid{Node: "ghost@mem", ID: 1}
-	if err := p.Send(ghost, 1); !errors.Is(err, ErrNoNode) {
+	if err := p.Send(ghost, 1); err != nil {
 		t.Fatalf("send to unreachable: %v", err)
 	}
-	if err := p.Link(ghost); !errors.Is(err, node.ErrNoProc) {
+	if err := p.Link(ghost); err != nil {
 		t.Fatalf("link to unreachable: %v", err)
 	}
 	ref := p.Monitor(term.Name{Name: "x", Node: "ghost@mem"})
-	d := recv(t, p, "down", func(any) bool { return true }).(term.Down)
-	if d.Ref != ref || d.Reason != term.NoConnection {
-		t.Fatalf("down %v", d)
+	p.MonitorNode("ghost@mem", true)
+	gotExit, gotDown, gotNodeDown := false, false, false
+	for !gotExit || !gotDown || !gotNodeDown {
+		switch m := recv(t, p, "noconnection", func(any) bool { return true }).(type) {
+		case term.Exit:
+			if m.From != ghost || m.Reason != term.NoConnection {
+				t.Fatalf("exit %v", m)
+			}
+			gotExit = true
+		case term.Down:
+			if m.Ref != ref || m.Reason != term.NoConnection || m.Pid.Node != "ghost@mem" {
+				t.Fatalf("down %v", m)
+			}
+			gotDown = true
+		case term.NodeDown:
+			if m.Node != "ghost@mem" || m.Reason != term.NoConnection {
+				t.Fatalf("nodedown %v", m)
+			}
+			gotNodeDown = true
+		default:
+			t.Fatalf("unexpected %v", m)
+		}
 	}
-	if ns[0].Ping(context.Background(), "ghost@mem") {
+	if len(p.Links()) != 0 {
+		t.Fatalf("links left: %v", p.Links())
+	}
+	testkit.Eventually(t, waitTime, "the warning about the dropped message", func() bool {
+		return len(a.logs.Lines("messages dropped")) > 0 && contains(a.logs.String(), "ghost@mem")
+	})
+	if a.Ping(context.Background(), "ghost@mem") {
 		t.Fatal("ping ghost: pong")
+	}
+	// a name that is no node name is an error at once
+	if err := p.Send(term.Pid{Node: "no-at-sign", ID: 1}, 1); err == nil {
+		t.Fatal("send to a bad node name: no error")
 	}
 }
 

@@ -61,6 +61,7 @@ type conn struct {
 
 	bytesOut atomic.Uint64 // frame bytes handed to the socket (stats)
 	wrote    atomic.Bool   // something was written since the last tick check
+	wset     atomic.Int64  // when the write deadline was last moved (unix ns)
 
 	pmu     sync.Mutex // protects following
 	pending map[uint64]chan message
@@ -124,13 +125,12 @@ func (c *conn) send(frame []byte, block bool) error {
 		return fmt.Errorf("send to %s: %w", c.peer.name, err)
 	}
 	if direct {
-		_, err := c.nc.Write(frame)
+		err := c.write(frame)
 		c.bytesOut.Add(uint64(len(frame)))
 		c.wrote.Store(true)
 		c.q.directDone()
 		if err != nil {
-			c.d.log.Debug("write failed", "peer", c.peer.name, "err", err)
-			c.close(ReasonClosed)
+			c.writeFailed(err)
 		}
 	}
 	// push copied a queued frame; a direct one is written: either way the
@@ -246,10 +246,6 @@ func (c *conn) writer() {
 	defer close(c.writerD)
 	tick := time.NewTicker(c.d.cfg.TickTime / 4)
 	defer tick.Stop()
-	fail := func(err error) {
-		c.d.log.Debug("write failed", "peer", c.peer.name, "err", err)
-		c.close(ReasonClosed)
-	}
 	for {
 		batch, closed := c.q.take()
 		if closed {
@@ -258,11 +254,11 @@ func (c *conn) writer() {
 		if len(batch) > 0 {
 			// The queue holds whole frames back to back: one write each
 			// time the writer comes round, however many messages.
-			_, err := c.nc.Write(batch)
+			err := c.write(batch)
 			c.bytesOut.Add(uint64(len(batch)))
 			c.q.release(batch)
 			if err != nil {
-				fail(err)
+				c.writeFailed(err)
 				return
 			}
 			c.wrote.Store(true)
@@ -273,12 +269,57 @@ func (c *conn) writer() {
 		case <-c.q.signal:
 		case <-tick.C:
 			if !c.wrote.Swap(false) && c.q.busy() {
-				// a failed tick write shows up as a read error soon after
-				_, _ = c.nc.Write(make([]byte, 4)) // a tick: an empty frame
+				err := c.write(make([]byte, 4)) // a tick: an empty frame
 				c.q.idle()
+				if err != nil {
+					c.writeFailed(err)
+					return
+				}
 			}
 		}
 	}
+}
+
+// writeChunk is the most written to the socket under one deadline.
+const writeChunk = 64 << 10
+
+// write writes b to the socket. Every write has a deadline of the tick
+// time, as nats-server puts one on every flush: a peer that takes no bytes
+// for that long (stopped, or too slow to keep up) is cut as a slow
+// consumer instead of holding a writer (the writer goroutine, or a process
+// writing its message directly) forever; see writeFailed. A large batch
+// goes in chunks of writeChunk, each under its own deadline, so that a
+// slow peer that does take bytes is not cut. The deadline is moved at most
+// every sixteenth of the tick time, as the read deadline is. Writes are
+// never concurrent (the send queue lets one writer at a time).
+func (c *conn) write(b []byte) error {
+	t := c.d.cfg.TickTime
+	for len(b) > 0 {
+		n := min(len(b), writeChunk)
+		if now := time.Now(); now.Sub(time.Unix(0, c.wset.Load())) > t/16 {
+			_ = c.nc.SetWriteDeadline(now.Add(t))
+			c.wset.Store(now.UnixNano())
+		}
+		if _, err := c.nc.Write(b[:n]); err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// writeFailed closes the connection after a failed write: with reason
+// net_tick_timeout when the peer took nothing for the tick time.
+func (c *conn) writeFailed(err error) {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		c.d.log.Warn("connection timed out: the peer took nothing we sent within the net tick time (a slow consumer)",
+			"peer", c.peer.name, "ticktime", c.d.cfg.TickTime)
+		c.close(ReasonTickTimeout)
+		return
+	}
+	c.d.log.Debug("write failed", "peer", c.peer.name, "err", err)
+	c.close(ReasonClosed)
 }
 
 // newCall registers a pending call (spawn or rpc) and returns its id and

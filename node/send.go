@@ -11,9 +11,12 @@ import (
 // {Name, Node}). The receiver gets its own copy. Sending never blocks on the
 // receiver, and sending to a pid that has exited does nothing. Send returns
 // an error when msg cannot be sent (see package term), when a local name is
-// not registered, and when the target's node cannot be reached. A send to a
-// process on another node may block while the connection is set up or while
-// its send queue is full.
+// not registered, and when the target names no node that could ever be
+// reached (a node without distribution, a malformed node name). A send to
+// a process on another node never waits for the connection to be set up
+// (see Remote): a message to a node that cannot be reached, or whose
+// connection is lost, is dropped, as in Erlang. It may wait while the queue
+// to that node is over its limit (backpressure on a slow peer).
 func (p *Proc) Send(to any, msg any) error {
 	p.checkAlive()
 	return p.node.send(p.Self(), to, msg)

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -33,11 +34,14 @@ import (
 // are delivered in the order the calls were made. The receiving node
 // applies them through the Node's Deliver methods.
 type Remote interface {
-	// Send delivers msg to the remote pid to.
-	Send(from, to term.Pid, msg any) error
+	// Send delivers msg to the remote pid to. If it has to wait for room
+	// (backpressure), it gives up when ctx is done and returns ctx's
+	// error: msg is then not sent.
+	Send(ctx context.Context, from, to term.Pid, msg any) error
 	// SendName delivers msg to the process registered as to.Name on
-	// to.Node; the remote node drops it if the name is unknown.
-	SendName(from term.Pid, to term.Name, msg any) error
+	// to.Node; the remote node drops it if the name is unknown. ctx as
+	// for Send.
+	SendName(ctx context.Context, from term.Pid, to term.Name, msg any) error
 	// Link asks to's node to link to with from (DeliverLink there).
 	Link(from, to term.Pid) error
 	// Unlink asks to's node to remove the link (DeliverUnlink there).
@@ -91,13 +95,15 @@ type noRemote struct{}
 func (noRemote) fail(node term.Atom) error {
 	return fmt.Errorf("node %s: %w", term.FormatAtom(node), ErrNotDistributed)
 }
-func (r noRemote) Send(_, to term.Pid, _ any) error               { return r.fail(to.Node) }
-func (r noRemote) SendName(_ term.Pid, to term.Name, _ any) error { return r.fail(to.Node) }
-func (r noRemote) Link(_, to term.Pid) error                      { return r.fail(to.Node) }
-func (r noRemote) Unlink(_, to term.Pid) error                    { return r.fail(to.Node) }
-func (r noRemote) Exit(_, to term.Pid, _ any) error               { return r.fail(to.Node) }
-func (r noRemote) LinkExit(_, to term.Pid, _ any) error           { return r.fail(to.Node) }
-func (r noRemote) Monitor(_, t term.Pid, _ term.Ref) error        { return r.fail(t.Node) }
+func (r noRemote) Send(_ context.Context, _, to term.Pid, _ any) error { return r.fail(to.Node) }
+func (r noRemote) SendName(_ context.Context, _ term.Pid, to term.Name, _ any) error {
+	return r.fail(to.Node)
+}
+func (r noRemote) Link(_, to term.Pid) error               { return r.fail(to.Node) }
+func (r noRemote) Unlink(_, to term.Pid) error             { return r.fail(to.Node) }
+func (r noRemote) Exit(_, to term.Pid, _ any) error        { return r.fail(to.Node) }
+func (r noRemote) LinkExit(_, to term.Pid, _ any) error    { return r.fail(to.Node) }
+func (r noRemote) Monitor(_, t term.Pid, _ term.Ref) error { return r.fail(t.Node) }
 func (r noRemote) MonitorName(_ term.Pid, t term.Name, _ term.Ref) error {
 	return r.fail(t.Node)
 }

@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"bufio"
+	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -62,6 +64,7 @@ type conn struct {
 	bytesOut atomic.Uint64 // frame bytes handed to the socket (stats)
 	wrote    atomic.Bool   // something was written since the last tick check
 	wset     atomic.Int64  // when the write deadline was last moved (unix ns)
+	isTLS    bool
 
 	pmu     sync.Mutex // protects following
 	pending map[uint64]chan message
@@ -77,6 +80,7 @@ func newConn(d *Dist, nc net.Conn, dr *deadlineReader, br *bufio.Reader, peer hs
 		pending: make(map[uint64]chan message),
 		held:    make(map[uint64]chan bool),
 	}
+	_, c.isTLS = nc.(*tls.Conn)
 	c.q.init(d.cfg.SendQueueBytes)
 	return c
 }
@@ -98,15 +102,16 @@ func (c *conn) close(reason term.Atom) {
 }
 
 // send queues a frame. With block, the caller waits while the queue holds
-// more than its byte limit (backpressure on a slow peer); signals and
-// replies pass without blocking so that a reader never waits on a writer.
+// more than its byte limit (backpressure on a slow peer), or until ctx is
+// done (the frame is then not sent); signals and replies pass without
+// blocking so that a reader never waits on a writer.
 //
 // A message sent while the connection is idle (nothing queued, nobody
 // writing, no direct write in the last directGap) is written to the socket
 // by the sender itself: one goroutine switch less for request/response
 // traffic. A sender that streams finds the queue busy and leaves the
 // batching to the writer.
-func (c *conn) send(frame []byte, block bool) error {
+func (c *conn) send(ctx context.Context, frame []byte, block bool) error {
 	if n := len(frame) - 4; n > c.d.cfg.MaxFrame {
 		// A peer with the same MaxFrame (see Config) would close the
 		// connection on it, taking every link and monitor across it down:
@@ -114,7 +119,7 @@ func (c *conn) send(frame []byte, block bool) error {
 		c.d.codec.recycle(frame)
 		return fmt.Errorf("send to %s: %w: %d bytes, the limit is %d", c.peer.name, ErrFrameTooLarge, n, c.d.cfg.MaxFrame)
 	}
-	direct, err := c.q.push(frame, block)
+	direct, err := c.q.push(ctx, frame, block)
 	if err != nil {
 		c.d.codec.recycle(frame)
 		if errors.Is(err, errPeerNotReading) {
@@ -206,16 +211,32 @@ type deadlineReader struct {
 
 // Read reads with a deadline of timeout from now. Moving a deadline costs
 // a timer update, so it is moved only once a sixteenth of the timeout has
-// passed since the last move: a silent peer is still noticed within
-// 1/16 more than the timeout.
+// passed since the last move.
+//
+// When the deadline passes, the peer gets one more sixteenth of the
+// timeout before its silence counts: after this process was paused or
+// starved of CPU (a loaded machine, a long GC), the deadline's timer can
+// fire before the peer's tick is read, though the tick has arrived and
+// waits in the socket's buffer (Go reports an expired deadline without
+// reading). So a silent peer is declared down between the timeout and an
+// eighth more, and a healthy one not for a pause of this node's own.
 func (r *deadlineReader) Read(p []byte) (int, error) {
-	if t := time.Duration(r.timeout.Load()); t > 0 {
-		if now := time.Now(); now.Sub(r.set) > t/16 {
-			_ = r.nc.SetReadDeadline(now.Add(t))
-			r.set = now
-		}
+	t := time.Duration(r.timeout.Load())
+	if t <= 0 {
+		return r.nc.Read(p)
 	}
-	return r.nc.Read(p)
+	if now := time.Now(); now.Sub(r.set) > t/16 {
+		_ = r.nc.SetReadDeadline(now.Add(t))
+		r.set = now
+	}
+	n, err := r.nc.Read(p)
+	var ne net.Error
+	if n == 0 && errors.As(err, &ne) && ne.Timeout() {
+		_ = r.nc.SetReadDeadline(time.Now().Add(t / 16))
+		r.set = time.Time{} // the next read moves the deadline back to t
+		n, err = r.nc.Read(p)
+	}
+	return n, err
 }
 
 // teardown runs on the reader once the socket is closed.
@@ -300,10 +321,23 @@ func (c *conn) write(b []byte) error {
 			_ = c.nc.SetWriteDeadline(now.Add(t))
 			c.wset.Store(now.UnixNano())
 		}
-		if _, err := c.nc.Write(b[:n]); err != nil {
+		w, err := c.nc.Write(b[:n])
+		var ne net.Error
+		if err != nil && errors.As(err, &ne) && ne.Timeout() && !c.isTLS {
+			// One more sixteenth of the tick time, as deadlineReader
+			// gives a silent peer: a pause of this node's own can expire
+			// the deadline before the socket is tried again. (Not through
+			// TLS: its state is lost after a write that timed out.)
+			_ = c.nc.SetWriteDeadline(time.Now().Add(t / 16))
+			c.wset.Store(0)
+			var more int
+			more, err = c.nc.Write(b[w:n])
+			w += more
+		}
+		if err != nil {
 			return err
 		}
-		b = b[n:]
+		b = b[w:]
 	}
 	return nil
 }
@@ -486,13 +520,31 @@ const overflowFactor = 16
 // nothing is queued or being written and the last direct write is older
 // than directGap. Only blocking pushes (messages) write directly: signals
 // must never wait on the socket.
-func (q *sendQueue) push(frame []byte, block bool) (bool, error) {
+func (q *sendQueue) push(ctx context.Context, frame []byte, block bool) (bool, error) {
 	q.mu.Lock()
-	if block {
+	if block && len(q.buf)+q.writing >= q.limit {
+		var stop func() bool
 		for len(q.buf)+q.writing >= q.limit && !q.closed {
+			if err := ctx.Err(); err != nil {
+				q.mu.Unlock()
+				if stop != nil {
+					stop()
+				}
+				return false, err
+			}
+			if stop == nil && ctx.Done() != nil {
+				stop = context.AfterFunc(ctx, func() {
+					q.mu.Lock()
+					q.cond.Broadcast()
+					q.mu.Unlock()
+				})
+			}
 			q.blocked++
 			q.cond.Wait()
 			q.blocked--
+		}
+		if stop != nil {
+			stop() // does not wait for the func, which takes q.mu
 		}
 	}
 	if q.closed {

@@ -49,6 +49,7 @@ type entry struct {
 	outgoing bool   // the owner is our dial (false: the peer's)
 	lost     uint64 // our dial that lost a simultaneous connect, while owner is 0
 	c        *conn  // set when up
+	closing  bool   // c is down; its nodedown is being delivered (connDown)
 	done     chan struct{}
 	err      error // why the pending entry failed; set before done is closed
 
@@ -281,20 +282,29 @@ func (m *connMgr) decideIncoming(peer hsPeer, id uint64, confirmed bool) (byte, 
 	}
 }
 
-// connDown removes c from the table if it is still the connection of its
-// peer, and reports nodedown.
+// connDown reports nodedown for c and removes it from the table, if it is
+// still the connection of its peer. The entry stays, closing, while the
+// nodedown is delivered: what is sent to the node meanwhile is lost with
+// the connection (a link or monitor fires with noconnection) rather than
+// starting a new connection whose failure would be reported first.
 func (m *connMgr) connDown(c *conn, reason term.Atom) {
 	m.mu.Lock()
 	e := m.entries[c.peer.name]
 	installed := e != nil && e.c == c
 	if installed {
+		e.closing = true
+	}
+	m.mu.Unlock()
+	if !installed {
+		return
+	}
+	m.d.log.Info("node down", "peer", c.peer.name, "reason", string(reason))
+	m.d.node.NodeDown(c.peer.name, reason, c.peer.hidden())
+	m.mu.Lock()
+	if m.entries[c.peer.name] == e {
 		delete(m.entries, c.peer.name)
 	}
 	m.mu.Unlock()
-	if installed {
-		m.d.log.Info("node down", "peer", c.peer.name, "reason", string(reason))
-		m.d.node.NodeDown(c.peer.name, reason, c.peer.hidden())
-	}
 }
 
 // closeAll fails pending entries and closes every connection; later calls
@@ -325,7 +335,7 @@ func (m *connMgr) nodes(hidden bool) []term.Atom {
 	m.mu.RLock()
 	var out []term.Atom
 	for node, e := range m.entries {
-		if e.c != nil && e.c.peer.hidden() == hidden {
+		if e.c != nil && !e.closing && e.c.peer.hidden() == hidden {
 			out = append(out, node)
 		}
 	}
@@ -340,7 +350,7 @@ func (m *connMgr) conns() []*conn {
 	defer m.mu.RUnlock()
 	out := make([]*conn, 0, len(m.entries))
 	for _, e := range m.entries {
-		if e.c != nil {
+		if e.c != nil && !e.closing {
 			out = append(out, e.c)
 		}
 	}

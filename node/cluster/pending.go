@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -104,11 +105,12 @@ func (m *connMgr) enqueue(node term.Atom, o *outgoing, connect bool) (postResult
 // connection is set up (dialing first if connect and there is no entry),
 // dropped when there is no connection and connect is false (a signal about
 // a link or monitor that went with the connection). A message may wait for
-// room (see above). post returns an error only for a node that can never be
-// reached, a frame over the size limit, or a peer that does not serve what
-// o needs; a connection that fails or is lost reports o as pendingFailed
+// room (see above), until ctx is done. post returns an error only for a
+// node that can never be reached, a frame over the size limit, a peer that
+// does not serve what o needs, or ctx done while waiting (o is then not
+// sent); a connection that fails or is lost reports o as pendingFailed
 // does, never as an error.
-func (d *Dist) post(node term.Atom, o *outgoing, connect bool) error {
+func (d *Dist) post(ctx context.Context, node term.Atom, o *outgoing, connect bool) error {
 	if n := len(o.frame) - 4; n > d.cfg.MaxFrame {
 		// A peer with the same MaxFrame (see Config) would close the
 		// connection on it, taking every link and monitor across it down:
@@ -118,15 +120,20 @@ func (d *Dist) post(node term.Atom, o *outgoing, connect bool) error {
 	}
 	for {
 		if c := d.mgr.up(node); c != nil {
-			return d.sendOn(c, o)
+			return d.sendOn(ctx, c, o)
 		}
 		res, c, wait, err := d.mgr.enqueue(node, o, connect)
 		switch res {
 		case postUp:
-			return d.sendOn(c, o)
+			return d.sendOn(ctx, c, o)
 		case postWait:
-			<-wait
-			continue
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				d.codec.recycle(o.frame)
+				return fmt.Errorf("send to %s: %w", node, ctx.Err())
+			}
 		case postFull:
 			d.log.Error("signals for a node whose connection is being set up piled up past the limit; failing them", "peer", node,
 				"limit", overflowFactor*d.cfg.SendQueueBytes)
@@ -142,13 +149,13 @@ func (d *Dist) post(node term.Atom, o *outgoing, connect bool) error {
 // sendOn sends o on c. A connection that is closed or closing loses o
 // with everything else in flight: a message is dropped, a link or monitor
 // fires with noconnection.
-func (d *Dist) sendOn(c *conn, o *outgoing) error {
+func (d *Dist) sendOn(ctx context.Context, c *conn, o *outgoing) error {
 	if c.peer.flags&o.needs != o.needs {
 		d.codec.recycle(o.frame)
 		return fmt.Errorf("%s: %w: the node does not serve what this needs", c.peer.name, ErrRefused)
 	}
-	err := c.send(o.frame, o.message())
-	if err == nil || errors.Is(err, ErrFrameTooLarge) {
+	err := c.send(ctx, o.frame, o.message())
+	if err == nil || errors.Is(err, ErrFrameTooLarge) || ctx.Err() != nil {
 		return err
 	}
 	d.undeliverable(o)

@@ -85,7 +85,7 @@ func (c *Codec) encodeRPCReply(id, status uint64, v any, text string) []byte {
 func (d *Dist) serveRPC(c *conn, m message) {
 	reply := func(status uint64, v any, text string) {
 		if m.id != 0 {
-			_ = c.send(d.codec.encodeRPCReply(m.id, status, v, text), false)
+			_ = c.send(context.Background(), d.codec.encodeRPCReply(m.id, status, v, text), false)
 		} else if status != statusOK {
 			d.log.Info("cast failed", "func", m.fn, "from", string(c.peer.name), "err", text)
 		}
@@ -142,7 +142,7 @@ func (d *Dist) callOn(ctx context.Context, c *conn, fn string, args []any) (any,
 		c.cancelCall(id)
 		return nil, fmt.Errorf("rpc %s on %s: arguments: %w", fn, c.peer.name, err)
 	}
-	if err := c.send(frame, true); err != nil {
+	if err := c.send(ctx, frame, true); err != nil {
 		c.cancelCall(id)
 		return nil, fmt.Errorf("rpc %s: %w: %w", fn, ErrNodeDown, err)
 	}
@@ -199,7 +199,7 @@ func (d *Dist) Cast(nd term.Atom, fn string, args ...any) error {
 	if err != nil {
 		return fmt.Errorf("cast %s on %s: arguments: %w", fn, nd, err)
 	}
-	if err := d.post(nd, &outgoing{frame: frame, op: opRPCReq, needs: FlagRPC}, true); err != nil {
+	if err := d.post(context.Background(), nd, &outgoing{frame: frame, op: opRPCReq, needs: FlagRPC}, true); err != nil {
 		return fmt.Errorf("cast %s on %s: %w", fn, nd, err)
 	}
 	return nil

@@ -183,16 +183,16 @@ func TestSignalsCannotGrowTheQueueWithoutEnd(t *testing.T) {
 	var q sendQueue
 	q.init(1000) // writerBusy until a writer starts: nothing drains
 	frame := make([]byte, 1000)
-	if _, err := q.push(make([]byte, 40*1000), false); err != nil {
+	if _, err := q.push(context.Background(), make([]byte, 40*1000), false); err != nil {
 		t.Fatalf("a large frame into an empty queue: %v", err)
 	}
 	q.buf, q.writing = nil, 0
 	for i := 0; i < overflowFactor; i++ {
-		if _, err := q.push(frame, false); err != nil {
+		if _, err := q.push(context.Background(), frame, false); err != nil {
 			t.Fatalf("signal %d: %v", i+1, err)
 		}
 	}
-	if _, err := q.push(frame, false); !errors.Is(err, errPeerNotReading) {
+	if _, err := q.push(context.Background(), frame, false); !errors.Is(err, errPeerNotReading) {
 		t.Fatalf("signal past %d times the limit: %v", overflowFactor, err)
 	}
 }

@@ -209,6 +209,8 @@ func upgradeReader(br *bufio.Reader, r io.Reader) *bufio.Reader {
 // how many more there were. A flood of bad connections costs a few lines
 // of log, not one each, and nothing is hidden.
 type limitedLog struct {
+	window time.Duration // 0: logWindow
+
 	mu     sync.Mutex // protects following
 	until  time.Time  // end of the current window
 	more   int        // events after the first in this window
@@ -220,10 +222,14 @@ const logWindow = 10 * time.Second
 
 // log logs msg with args at level, or counts it (see limitedLog).
 func (l *limitedLog) log(log *slog.Logger, level slog.Level, msg string, args ...any) {
+	window := l.window
+	if window == 0 {
+		window = logWindow
+	}
 	now := time.Now()
 	l.mu.Lock()
 	if now.After(l.until) {
-		l.until = now.Add(logWindow)
+		l.until = now.Add(window)
 		l.mu.Unlock()
 		log.Log(context.Background(), level, msg, args...)
 		return
@@ -236,7 +242,7 @@ func (l *limitedLog) log(log *slog.Logger, level slog.Level, msg string, args ..
 			l.more, l.timer = 0, nil
 			l.mu.Unlock()
 			if n > 0 {
-				log.Log(context.Background(), level, msg+" (and more like it)", "more", n, "within", logWindow)
+				log.Log(context.Background(), level, msg+" (and more like it)", "more", n, "within", window)
 			}
 		})
 	}

@@ -244,3 +244,36 @@ func TestSendNeverRaisesWhenTheConnectionDrops(t *testing.T) {
 	}
 	expectNoConnection(t, watcher, far, ref)
 }
+
+// TestSendContextGivesUpWaitingForRoom: a send that waits for room in the
+// queue to a peer that does not read ends when its context does (the
+// shell's Ctrl-C), with the context's error.
+func TestSendContextGivesUpWaitingForRoom(t *testing.T) {
+	mem := NewMemNetwork()
+	a := startNode(t, Config{Name: "a@mem", Transport: mem.Transport(), SendQueueBytes: 4 << 10})
+	pr := fakePeer(t, mem, "b@mem")
+	far := term.Pid{Node: "b@mem", ID: 7, Creation: 1}
+	p := proc(t, a.Dist)
+	if err := p.Send(far, "first"); err != nil {
+		t.Fatal(err)
+	}
+	peer := <-pr
+	defer peer.c.Close()
+	var c *conn
+	testkit.Eventually(t, waitTime, "connection up", func() bool { c = a.mgr.up("b@mem"); return c != nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	result := make(chan error, 1)
+	go func() {
+		var err error
+		for i := 0; err == nil; i++ {
+			err = p.SendContext(ctx, far, term.T(i, make([]byte, 1<<10)))
+		}
+		result <- err
+	}()
+	testkit.Eventually(t, waitTime, "the sender waits", func() bool { _, blocked := c.q.stats(); return blocked > 0 })
+	cancel()
+	err := <-result
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v", err)
+	}
+}

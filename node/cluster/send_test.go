@@ -147,9 +147,17 @@ func TestRemoteUnreachable(t *testing.T) {
 	if a.Ping(context.Background(), "ghost@mem") {
 		t.Fatal("ping ghost: pong")
 	}
-	// a name that is no node name is an error at once
-	if err := p.Send(term.Pid{Node: "no-at-sign", ID: 1}, 1); err == nil {
+	// a name that is no node name is an error at once for a send; a link
+	// to a process there fails as for any unreachable node
+	bad := term.Pid{Node: "no-at-sign", ID: 1}
+	if err := p.Send(bad, 1); err == nil {
 		t.Fatal("send to a bad node name: no error")
+	}
+	if err := p.Link(bad); err != nil {
+		t.Fatalf("link to a bad node name: %v", err)
+	}
+	if m := recv(t, p, "noconnection", func(any) bool { return true }).(term.Exit); m.From != bad || m.Reason != term.NoConnection {
+		t.Fatalf("got %v", m)
 	}
 }
 

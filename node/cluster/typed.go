@@ -132,8 +132,6 @@ func (e *encoder) elems(rv reflect.Value, et reflect.Type, depth int) error {
 
 var (
 	anyType   = reflect.TypeFor[any]()
-	pidType   = reflect.TypeFor[term.Pid]()
-	refType   = reflect.TypeFor[term.Ref]()
 	tupleType = reflect.TypeFor[term.Tuple]()
 )
 

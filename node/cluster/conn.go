@@ -230,8 +230,7 @@ func (r *deadlineReader) Read(p []byte) (int, error) {
 		r.set = now
 	}
 	n, err := r.nc.Read(p)
-	var ne net.Error
-	if n == 0 && errors.As(err, &ne) && ne.Timeout() {
+	if n == 0 && err != nil && isTimeout(err) {
 		_ = r.nc.SetReadDeadline(time.Now().Add(t / 16))
 		r.set = time.Time{} // the next read moves the deadline back to t
 		n, err = r.nc.Read(p)
@@ -322,8 +321,7 @@ func (c *conn) write(b []byte) error {
 			c.wset.Store(now.UnixNano())
 		}
 		w, err := c.nc.Write(b[:n])
-		var ne net.Error
-		if err != nil && errors.As(err, &ne) && ne.Timeout() && !c.isTLS {
+		if err != nil && !c.isTLS && isTimeout(err) {
 			// One more sixteenth of the tick time, as deadlineReader
 			// gives a silent peer: a pause of this node's own can expire
 			// the deadline before the socket is tried again. (Not through
@@ -342,11 +340,17 @@ func (c *conn) write(b []byte) error {
 	return nil
 }
 
+// isTimeout reports whether err is a deadline passing. (Called only with
+// an error: the net.Error it looks for escapes to the heap.)
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
 // writeFailed closes the connection after a failed write: with reason
 // net_tick_timeout when the peer took nothing for the tick time.
 func (c *conn) writeFailed(err error) {
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+	if isTimeout(err) {
 		c.d.log.Warn("connection timed out: the peer took nothing we sent within the net tick time (a slow consumer)",
 			"peer", c.peer.name, "ticktime", c.d.cfg.TickTime)
 		c.close(ReasonTickTimeout)

@@ -50,6 +50,7 @@ type entry struct {
 	lost     uint64 // our dial that lost a simultaneous connect, while owner is 0
 	c        *conn  // set when up
 	closing  bool   // c is down; its nodedown is being delivered (connDown)
+	rewant   bool   // Connect was called while closing: dial again after
 	done     chan struct{}
 	err      error // why the pending entry failed; set before done is closed
 
@@ -143,13 +144,14 @@ func (m *connMgr) get(ctx context.Context, node term.Atom) (*conn, error) {
 // want starts connecting to node unless it is up or being connected, and
 // marks the attempt as wanted (Remote.Connect): it runs to its end.
 func (m *connMgr) want(node term.Atom) error {
-	if m.up(node) != nil {
-		return nil
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, err := m.startLocked(node)
-	if err == nil && e.c == nil {
+	switch {
+	case err != nil:
+	case e.closing:
+		e.rewant = true // the connection is going: connDown dials again
+	case e.c == nil:
 		e.wanted = true
 	}
 	return err
@@ -303,6 +305,11 @@ func (m *connMgr) connDown(c *conn, reason term.Atom) {
 	m.mu.Lock()
 	if m.entries[c.peer.name] == e {
 		delete(m.entries, c.peer.name)
+		if e.rewant {
+			if ne, err := m.startLocked(c.peer.name); err == nil {
+				ne.wanted = true
+			}
+		}
 	}
 	m.mu.Unlock()
 }

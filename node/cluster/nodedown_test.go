@@ -252,3 +252,28 @@ func TestSlowConsumerIsCut(t *testing.T) {
 		t.Fatalf("log:\n%s", a.logs)
 	}
 }
+
+// TestMonitorNodeWhileClosingDialsAgain: monitor_node asked while a
+// connection's nodedown is being delivered (its entry is closing) is not
+// lost: once the old connection is gone, the node dials again.
+func TestMonitorNodeWhileClosingDialsAgain(t *testing.T) {
+	ns := memNodes(t, 2, nil)
+	a, b := ns[0], ns[1]
+	watch := proc(t, a.Dist)
+	watch.MonitorNodes(true)
+	if err := a.PingErr(context.Background(), b.Name()); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, watch, "nodeup", func(m any) bool { return m == term.NodeUp{Node: b.Name()} })
+	c := a.mgr.up(b.Name())
+	// As connDown does first: the entry is closing.
+	a.mgr.mu.Lock()
+	a.mgr.entries[b.Name()].closing = true
+	a.mgr.mu.Unlock()
+	if err := a.Connect(b.Name()); err != nil { // what monitor_node calls
+		t.Fatal(err)
+	}
+	c.close(ReasonClosed)
+	recv(t, watch, "nodedown", func(m any) bool { _, ok := m.(term.NodeDown); return ok })
+	recv(t, watch, "nodeup again", func(m any) bool { return m == term.NodeUp{Node: b.Name()} })
+}

@@ -40,7 +40,8 @@
 // admits incoming handshakes under a flood and guard.go warns of a twin
 // displacing a peer; conn.go runs an established connection (one reader
 // that dispatches to the node's Deliver methods, one writer that batches,
-// writes under the tick time's deadline); transport.go, transport_mem.go
+// writes under the tick time's deadline) and queue.go its send queue
+// (backpressure); transport.go, transport_mem.go
 // and tls.go are the carriers (TCP, in-memory pipes for tests, mutual
 // TLS); frame.go (frames and control messages), codec.go (the Codec),
 // msgpack.go (msgpack primitives), terms.go (terms and gerl's own types),

@@ -108,6 +108,7 @@ type Dist struct {
 	refused   atomic.Uint64
 	// Logs of what unauthenticated connections do, at a bounded rate.
 	refusedLog, failedLog, erlangLog, tlsLog, authLog limitedLog
+	overflowLog, droppedLog                           limitedLog // queued for a connection that failed
 
 	guardMu      sync.Mutex // protects following
 	replacements map[term.Atom]replaceLog
@@ -227,7 +228,7 @@ func (d *Dist) Close() {
 		d.reg.Close()
 	})
 	d.wg.Wait()
-	for _, l := range []*limitedLog{&d.refusedLog, &d.failedLog, &d.erlangLog, &d.tlsLog, &d.authLog} {
+	for _, l := range []*limitedLog{&d.refusedLog, &d.failedLog, &d.erlangLog, &d.tlsLog, &d.authLog, &d.overflowLog, &d.droppedLog} {
 		l.close()
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -60,6 +61,7 @@ const (
 	postQueued  postResult = iota // queued on the pending entry
 	postUp                        // the connection is up: send on it
 	postWait                      // the pending queue is full: wait, then post again
+	postWaitFirst                 // the same, for the first time in this attempt
 	postDropped                   // no connection and none wanted: nothing to do
 	postFull                      // signals past the overflow: undeliverable
 )
@@ -88,8 +90,7 @@ func (m *connMgr) enqueue(node term.Atom, o *outgoing, connect bool) (postResult
 		if q.bytes >= limit {
 			if !q.warned {
 				q.warned = true
-				m.d.log.Warn("senders wait: more than the send queue's limit is queued for a node whose connection is being set up",
-					"peer", node, "limit", limit)
+				return postWaitFirst, nil, e.done, nil
 			}
 			return postWait, nil, e.done, nil
 		}
@@ -126,7 +127,11 @@ func (d *Dist) post(ctx context.Context, node term.Atom, o *outgoing, connect bo
 		switch res {
 		case postUp:
 			return d.sendOn(ctx, c, o)
-		case postWait:
+		case postWait, postWaitFirst:
+			if res == postWaitFirst {
+				d.log.Warn("senders wait: more than the send queue's limit is queued for a node whose connection is being set up",
+					"peer", node, "limit", d.cfg.SendQueueBytes)
+			}
 			select {
 			case <-wait:
 				continue
@@ -135,8 +140,8 @@ func (d *Dist) post(ctx context.Context, node term.Atom, o *outgoing, connect bo
 				return fmt.Errorf("send to %s: %w", node, ctx.Err())
 			}
 		case postFull:
-			d.log.Error("signals for a node whose connection is being set up piled up past the limit; failing them", "peer", node,
-				"limit", overflowFactor*d.cfg.SendQueueBytes)
+			d.overflowLog.log(d.log, slog.LevelError, "signals for a node whose connection is being set up piled up past the limit; failing them",
+				"peer", node, "limit", overflowFactor*d.cfg.SendQueueBytes)
 			d.codec.recycle(o.frame)
 			d.undeliverable(o)
 		case postDropped:
@@ -190,7 +195,8 @@ func (d *Dist) pendingFailed(node term.Atom, q pendingQueue, why error) {
 		d.undeliverable(o)
 	}
 	if dropped > 0 {
-		d.log.Warn("messages dropped: the connection could not be set up", "peer", string(node), "messages", dropped, "err", why)
+		d.droppedLog.log(d.log, slog.LevelWarn, "messages dropped: the connection could not be set up",
+			"peer", string(node), "messages", dropped, "err", why)
 	}
 	d.node.ConnectFailed(node, term.NoConnection)
 }

@@ -58,12 +58,12 @@ func (q *pendingQueue) empty() bool { return len(q.items) == 0 }
 type postResult int
 
 const (
-	postQueued  postResult = iota // queued on the pending entry
-	postUp                        // the connection is up: send on it
-	postWait                      // the pending queue is full: wait, then post again
-	postWaitFirst                 // the same, for the first time in this attempt
-	postDropped                   // no connection and none wanted: nothing to do
-	postFull                      // signals past the overflow: undeliverable
+	postQueued    postResult = iota // queued on the pending entry
+	postUp                          // the connection is up: send on it
+	postWait                        // the pending queue is full: wait, then post again
+	postWaitFirst                   // the same, for the first time in this attempt
+	postDropped                     // no connection and none wanted: nothing to do
+	postFull                        // signals past the overflow: undeliverable
 )
 
 // enqueue queues o on node's pending entry, creating it (and starting a

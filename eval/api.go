@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"time"
 
 	"github.com/gerl-dev/gerl/node"
@@ -378,101 +377,16 @@ func (e *Env) Cast(nodeName any, fn string, args ...any) {
 }
 
 // localCall runs a named function in a new process on this node and waits
-// for its result, as rpc does for this node when there is no cluster.
+// for its result, as rpc does for this node when there is no cluster
+// (node.Apply: the one implementation of running a function by name).
 func (e *Env) localCall(fn string, args []any) (any, error) {
 	f, ok := e.Lookup(fn)
 	if !ok {
 		return nil, fmt.Errorf("rpc %s on %s: no such function", fn, e.node.Name())
 	}
-	entry, err := callEntry(f, args)
+	v, err := e.node.Apply(e.CallerContext(), node.SpawnOptions{Func: "rpc " + fn}, f, args...)
 	if err != nil {
 		return nil, fmt.Errorf("rpc %s: %w", fn, err)
 	}
-	ctx := e.CallerContext()
-	done := make(chan callResult, 1)
-	_, _, err = e.node.SpawnOpt(nil, node.SpawnOptions{Func: "rpc " + fn}, func(p *node.Proc) {
-		finished := false
-		var res callResult
-		defer func() {
-			// Runs however the process ends: a return, a panic, or an
-			// exit (ExitSelf, a kill, a link), which skips the rest.
-			if r := recover(); r != nil {
-				res = callResult{err: fmt.Errorf("rpc %s: panic: %s", fn, term.Format(r))}
-			} else if !finished {
-				res = callResult{err: fmt.Errorf("rpc %s: its process exited: %s", fn, term.Format(p.ExitReason()))}
-			}
-			done <- res
-		}()
-		res.v, res.err = entry(p)
-		finished = true
-	})
-	if err != nil {
-		return nil, err
-	}
-	select {
-	case r := <-done:
-		return r.v, r.err
-	case <-ctx.Done():
-		return nil, fmt.Errorf("rpc %s: %w", fn, ctx.Err())
-	}
-}
-
-type callResult struct {
-	v   any
-	err error
-}
-
-// callEntry prepares fn(args...) for a process like node.Entry, and returns
-// its result: the single result, a list of several, or the trailing error.
-func callEntry(fn any, args []any) (func(*node.Proc) (any, error), error) {
-	fv := reflect.ValueOf(fn)
-	if fv.Kind() != reflect.Func {
-		return nil, fmt.Errorf("%s is not a function", term.Format(fn))
-	}
-	var out []reflect.Value
-	wrapped, err := node.EntryOnce(reflect.MakeFunc(procFuncOf(fv.Type()), func(in []reflect.Value) []reflect.Value {
-		if fv.Type().IsVariadic() {
-			out = fv.CallSlice(in)
-		} else {
-			out = fv.Call(in)
-		}
-		return nil
-	}).Interface(), args...)
-	if err != nil {
-		return nil, err
-	}
-	return func(p *node.Proc) (any, error) {
-		wrapped(p)
-		return results(fv.Type(), out)
-	}, nil
-}
-
-// procFuncOf returns t with its results removed, so node.Entry accepts it.
-func procFuncOf(t reflect.Type) reflect.Type {
-	in := make([]reflect.Type, t.NumIn())
-	for i := range in {
-		in[i] = t.In(i)
-	}
-	return reflect.FuncOf(in, nil, t.IsVariadic())
-}
-
-// results turns a call's results into one value and an error.
-func results(t reflect.Type, out []reflect.Value) (any, error) {
-	if n := len(out); n > 0 && t.Out(n-1) == reflect.TypeFor[error]() {
-		if err, _ := out[n-1].Interface().(error); err != nil {
-			return nil, err
-		}
-		out = out[:n-1]
-	}
-	switch len(out) {
-	case 0:
-		return term.OK, nil
-	case 1:
-		return out[0].Interface(), nil
-	}
-	vs := make([]any, len(out))
-	for i, v := range out {
-		vs[i] = v.Interface()
-	}
-	return term.Tuple(vs), nil
+	return v, nil
 }

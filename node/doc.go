@@ -32,7 +32,23 @@
 // Processes on other nodes are addressed the same way: a pid names its
 // node, and a term.Name{Name, Node} names a registered process anywhere. The
 // distribution layer plugs in through the Remote interface and the Deliver
-// methods; without it, other nodes are unreachable.
+// methods; without it, other nodes are unreachable. As in Erlang, nothing
+// a process does to another node waits for the connection: a link or
+// monitor across a connection that cannot be made or is lost fires with
+// reason noconnection.
+//
+// Invoke and Apply run a function in a process of its own and shape its
+// results as Erlang's rpc:call answers (ok, the value, or a tuple): the one
+// implementation behind rpc, on this node and for other nodes.
+//
+// # What the package owns, by file
+//
+// proc.go (processes, spawning), mailbox.go (the mailbox, receive),
+// send.go, signals.go (exit signals and their propagation), links.go,
+// monitor.go, registry.go, call.go (request/reply), spawnargs.go (Entry:
+// a Go function and arguments as a process), invoke.go, remote.go (the
+// Remote interface and the Deliver methods), nodedown.go (what a lost node
+// fires, node monitors), proctable.go, info.go, node.go (the Node, Stop).
 //
 // # Concurrency
 //
@@ -40,6 +56,8 @@
 // (Send, Exit, Link, Monitor...), is safe for concurrent use. The receive
 // methods of a Proc must be called by one goroutine at a time, normally the
 // process's own. Locks are never held across user code; lock order is
-// procTable.mu, registry.mu, Proc.mu, remoteLinks.mu (a goroutine holds at
-// most one Proc.mu).
+// Node.spawnMu, procTable.mu, registry.mu, Proc.mu, remoteLinks.mu (a
+// goroutine holds at most one Proc.mu), and nodeMonitors.mu alone. The
+// lock order of all packages is in docs/architecture.md ("Locks, and their
+// order").
 package node

@@ -115,6 +115,17 @@ func (n *Node) NodeDown(node term.Atom, reason any, hidden bool) {
 	n.monNode.deliver(n, node, term.NodeDown{Node: node, Reason: reason}, true, hidden)
 }
 
+// ConnectFailed is called by the distribution layer when a connection to
+// node could not be set up: MonitorNode(node) subscribers receive
+// term.NodeDown{node, reason} and their subscriptions end, as Erlang's
+// monitor_node reports an unreachable node; MonitorNodes subscribers, who
+// never saw the node up, hear nothing. Links and monitors that waited for
+// the connection are fired by the layer itself (DeliverLinkExit,
+// DeliverDown).
+func (n *Node) ConnectFailed(node term.Atom, reason any) {
+	n.monNode.deliver(n, node, term.NodeDown{Node: node, Reason: reason}, true, true)
+}
+
 // NodeUp is called by the distribution layer when a connection to node
 // comes up; processes that monitor all nodes receive term.NodeUp{node},
 // unless node is hidden.
@@ -172,7 +183,9 @@ func (m *nodeMonitors) removeProc(pid term.Pid) {
 // MonitorNode makes p receive term.NodeDown{node} when the connection to
 // node goes down (on, as Erlang's monitor_node(Node, true)), or removes one
 // such subscription (off). As in Erlang, monitoring a node that is not
-// connected tries to connect, and if that fails the NodeDown arrives at once.
+// connected starts connecting to it without waiting; if that fails the
+// NodeDown arrives (reason noconnection), at once when the node can never
+// be reached (a bad name, no distribution).
 func (p *Proc) MonitorNode(node term.Atom, on bool) {
 	p.checkAlive()
 	n := p.node

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -11,26 +12,46 @@ import (
 // distribution layer implements it and installs it with SetRemote; a node
 // without distribution uses one that reports every other node unreachable.
 //
-// Contract: every method may be called from any goroutine, concurrently. A
-// method may block while a connection to the target's node is set up
-// (connect on first use) or while that connection's send queue is full
-// (backpressure), and returns an error only when the node cannot be reached
-// or the value cannot be encoded. Signals from one local process to one
-// remote process must be delivered in the order the calls were made. The
-// receiving node applies them through the Node's Deliver methods.
+// Contract: every method may be called from any goroutine, concurrently,
+// and none waits for a connection to be set up. Towards a node that is not
+// connected, Send, SendName, Link, Exit, Monitor and MonitorName start
+// connecting (connect on first use) and what they send is queued; it goes
+// out, in order, once the connection is up. If the connection cannot be
+// set up, or is lost with signals still queued, queued messages are
+// dropped (as Erlang drops messages to a node it cannot reach) and the
+// links and monitors they carried fire with reason noconnection, through
+// the Deliver methods (DeliverLinkExit, DeliverDown). Unlink, LinkExit,
+// Demonitor and Down do not connect: without a connection, the link or
+// monitor they concern is already gone.
+//
+// A message send (Send, SendName) may wait while the queue to its node is
+// over its byte limit (backpressure, visible in the node's log); signals
+// never wait. A method returns an error only when the node can never be
+// reached (this node is not distributed, the name is not a node name, the
+// distribution layer is closed) or the value cannot be encoded; a
+// connection that fails or drops later is reported as above, never as an
+// error of the call. Signals from one local process to one remote process
+// are delivered in the order the calls were made. The receiving node
+// applies them through the Node's Deliver methods.
 type Remote interface {
-	// Send delivers msg to the remote pid to.
-	Send(from, to term.Pid, msg any) error
+	// Send delivers msg to the remote pid to. If it has to wait for room
+	// (backpressure), it gives up when ctx is done and returns ctx's
+	// error: msg is then not sent.
+	Send(ctx context.Context, from, to term.Pid, msg any) error
 	// SendName delivers msg to the process registered as to.Name on
-	// to.Node; the remote node drops it if the name is unknown.
-	SendName(from term.Pid, to term.Name, msg any) error
+	// to.Node; the remote node drops it if the name is unknown. ctx as
+	// for Send.
+	SendName(ctx context.Context, from term.Pid, to term.Name, msg any) error
 	// Link asks to's node to link to with from (DeliverLink there).
 	Link(from, to term.Pid) error
 	// Unlink asks to's node to remove the link (DeliverUnlink there).
 	Unlink(from, to term.Pid) error
-	// Exit sends an exit signal (DeliverExit there); link says whether it
-	// travels along a link (the sender died) or is an explicit exit.
-	Exit(from, to term.Pid, reason any, link bool) error
+	// Exit sends an exit signal from from to to, as erl's exit/2
+	// (DeliverExit there).
+	Exit(from, to term.Pid, reason any) error
+	// LinkExit sends the exit signal of from, which ended with reason,
+	// along its link to to (DeliverLinkExit there).
+	LinkExit(from, to term.Pid, reason any) error
 	// Monitor asks target's node to report target's exit to watcher
 	// under ref (DeliverMonitor there).
 	Monitor(watcher, target term.Pid, ref term.Ref) error
@@ -41,7 +62,9 @@ type Remote interface {
 	// Down tells a remote watcher that the local process target, which it
 	// monitored under ref, ended with reason (DeliverDown there).
 	Down(watcher term.Pid, ref term.Ref, target term.Pid, reason any) error
-	// Connect sets up the connection to node if there is none yet.
+	// Connect starts connecting to node unless it is connected or being
+	// connected, and returns without waiting; if the attempt fails, the
+	// layer calls ConnectFailed.
 	Connect(node term.Atom) error
 	// Close shuts the distribution layer down; the node calls it from Stop.
 	Close()
@@ -72,12 +95,15 @@ type noRemote struct{}
 func (noRemote) fail(node term.Atom) error {
 	return fmt.Errorf("node %s: %w", term.FormatAtom(node), ErrNotDistributed)
 }
-func (r noRemote) Send(_, to term.Pid, _ any) error               { return r.fail(to.Node) }
-func (r noRemote) SendName(_ term.Pid, to term.Name, _ any) error { return r.fail(to.Node) }
-func (r noRemote) Link(_, to term.Pid) error                      { return r.fail(to.Node) }
-func (r noRemote) Unlink(_, to term.Pid) error                    { return r.fail(to.Node) }
-func (r noRemote) Exit(_, to term.Pid, _ any, _ bool) error       { return r.fail(to.Node) }
-func (r noRemote) Monitor(_, t term.Pid, _ term.Ref) error        { return r.fail(t.Node) }
+func (r noRemote) Send(_ context.Context, _, to term.Pid, _ any) error { return r.fail(to.Node) }
+func (r noRemote) SendName(_ context.Context, _ term.Pid, to term.Name, _ any) error {
+	return r.fail(to.Node)
+}
+func (r noRemote) Link(_, to term.Pid) error               { return r.fail(to.Node) }
+func (r noRemote) Unlink(_, to term.Pid) error             { return r.fail(to.Node) }
+func (r noRemote) Exit(_, to term.Pid, _ any) error        { return r.fail(to.Node) }
+func (r noRemote) LinkExit(_, to term.Pid, _ any) error    { return r.fail(to.Node) }
+func (r noRemote) Monitor(_, t term.Pid, _ term.Ref) error { return r.fail(t.Node) }
 func (r noRemote) MonitorName(_ term.Pid, t term.Name, _ term.Ref) error {
 	return r.fail(t.Node)
 }
@@ -115,7 +141,7 @@ func (n *Node) DeliverLink(from, to term.Pid) {
 	p := n.lookup(to)
 	if p == nil || !p.addLink(from) {
 		n.links.removeLink(to, from)
-		_ = n.remoteFor().Exit(to, from, term.NoProc, true)
+		_ = n.remoteFor().LinkExit(to, from, term.NoProc)
 	}
 }
 
@@ -127,14 +153,19 @@ func (n *Node) DeliverUnlink(from, to term.Pid) {
 	}
 }
 
-// DeliverExit applies an exit signal from the remote process from to the
+// DeliverExit applies an explicit exit signal (erl's exit/2) from the
+// remote process from (the zero pid: from outside any process) to the
 // local process to.
-func (n *Node) DeliverExit(from, to term.Pid, reason any, link bool) {
-	kind := sigExit
-	if link {
-		kind = sigLinkExit
-	}
-	n.propagate([]signal{{kind: kind, from: from, to: to, reason: reason}})
+func (n *Node) DeliverExit(from, to term.Pid, reason any) {
+	n.propagate([]signal{{kind: sigExit, from: from, to: to, reason: reason}})
+}
+
+// DeliverLinkExit applies the exit signal of the remote process from,
+// which ended with reason (or could not be reached: noconnection), along
+// its link to the local process to. It does nothing unless the link is
+// still there; delivering it removes the link.
+func (n *Node) DeliverLinkExit(from, to term.Pid, reason any) {
+	n.propagate([]signal{{kind: sigLinkExit, from: from, to: to, reason: reason}})
 }
 
 // DeliverMonitor makes the remote watcher monitor the local target, given
@@ -168,7 +199,9 @@ func (n *Node) DeliverDemonitor(watcher term.Pid, ref term.Ref) {
 }
 
 // DeliverDown reports to the local watcher that the remote target it
-// monitored under ref ended with reason.
+// monitored under ref ended with reason (or could not be reached:
+// noconnection). It does nothing unless the monitor is still there;
+// delivering it removes the monitor.
 func (n *Node) DeliverDown(watcher term.Pid, ref term.Ref, target term.Pid, reason any) {
 	n.propagate([]signal{{kind: sigDown, from: target, to: watcher, ref: ref, reason: reason}})
 }

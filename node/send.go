@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/gerl-dev/gerl/node/term"
@@ -11,33 +12,44 @@ import (
 // {Name, Node}). The receiver gets its own copy. Sending never blocks on the
 // receiver, and sending to a pid that has exited does nothing. Send returns
 // an error when msg cannot be sent (see package term), when a local name is
-// not registered, and when the target's node cannot be reached. A send to a
-// process on another node may block while the connection is set up or while
-// its send queue is full.
+// not registered, and when the target names no node that could ever be
+// reached (a node without distribution, a malformed node name). A send to
+// a process on another node never waits for the connection to be set up
+// (see Remote): a message to a node that cannot be reached, or whose
+// connection is lost, is dropped, as in Erlang. It may wait while the queue
+// to that node is over its limit (backpressure on a slow peer).
 func (p *Proc) Send(to any, msg any) error {
 	p.checkAlive()
-	return p.node.send(p.Self(), to, msg)
+	return p.node.send(context.Background(), p.Self(), to, msg)
+}
+
+// SendContext is Send that gives up waiting for room in the queue to
+// another node when ctx is done (the shell's Ctrl-C), returning ctx's
+// error; the message is then not sent. Local sends never wait.
+func (p *Proc) SendContext(ctx context.Context, to any, msg any) error {
+	p.checkAlive()
+	return p.node.send(ctx, p.Self(), to, msg)
 }
 
 // Send sends msg from outside any process (the message has no sender); see
 // Proc.Send.
 func (n *Node) Send(to any, msg any) error {
-	return n.send(term.Pid{}, to, msg)
+	return n.send(context.Background(), term.Pid{}, to, msg)
 }
 
-func (n *Node) send(from term.Pid, to any, msg any) error {
+func (n *Node) send(ctx context.Context, from term.Pid, to any, msg any) error {
 	if pid, ok := to.(term.Pid); ok { // the common case, without resolve
-		return n.sendPid(from, pid, msg)
+		return n.sendPid(ctx, from, pid, msg)
 	}
 	pid, name, err := n.resolve(to)
 	if err != nil {
 		return fmt.Errorf("send: %w", err)
 	}
 	if name.Name == "" {
-		return n.sendPid(from, pid, msg)
+		return n.sendPid(ctx, from, pid, msg)
 	}
 	if name.Node != n.name {
-		return n.remoteFor().SendName(from, name, msg)
+		return n.remoteFor().SendName(ctx, from, name, msg)
 	}
 	c, err := term.Copy(msg)
 	if err != nil {
@@ -51,7 +63,7 @@ func (n *Node) send(from term.Pid, to any, msg any) error {
 	return nil
 }
 
-func (n *Node) sendPid(from, to term.Pid, msg any) error {
+func (n *Node) sendPid(ctx context.Context, from, to term.Pid, msg any) error {
 	if to.Node == n.name {
 		c, err := term.Copy(msg)
 		if err != nil {
@@ -68,5 +80,5 @@ func (n *Node) sendPid(from, to term.Pid, msg any) error {
 	if to.IsZero() {
 		return fmt.Errorf("send: the zero pid names no process")
 	}
-	return n.remoteFor().Send(from, to, msg)
+	return n.remoteFor().Send(ctx, from, to, msg)
 }

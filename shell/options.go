@@ -95,7 +95,13 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 	if o.Detached {
 		o.NoShell = true // before check: -remsh cannot be combined with it
 	}
-	if err := o.check(distPort); err != nil {
+	err := o.check(distPort)
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "setcookie" && o.Cookie == "" && err == nil {
+			err = errors.New("-setcookie needs a cookie; an empty one would leave every node open to anyone")
+		}
+	})
+	if err != nil {
 		fmt.Fprintf(stderr, "gerl: %v\n", err)
 		fs.Usage()
 		return o, ErrUsage

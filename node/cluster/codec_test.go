@@ -399,3 +399,27 @@ func TestDecodeAllocatesOnlyWhatTheFrameHolds(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryOwnTypeHasAWireForm: each of gerl's own types (term.OwnTypes,
+// the one list) travels as itself, alone, inside an any and inside a
+// typed container, and its type descriptor parses back to it. A type
+// added to the list without its codec fails here.
+func TestEveryOwnTypeHasAWireForm(t *testing.T) {
+	c := NewCodec()
+	for _, ot := range term.OwnTypes() {
+		t.Run(ot.Name(), func(t *testing.T) {
+			v := reflect.Zero(ot).Interface()
+			checkRoundTrip(t, c, v)
+			checkRoundTrip(t, c, []any{v})
+			slice := reflect.MakeSlice(reflect.SliceOf(ot), 1, 1).Interface()
+			checkRoundTrip(t, c, slice)
+			desc := c.desc(ot)
+			if got, err := c.parse(desc); err != nil || got != ot {
+				t.Fatalf("descriptor %q parses to %v, %v", desc, got, err)
+			}
+			if !native(ot) {
+				t.Fatalf("%s needs a type descriptor on its own", ot)
+			}
+		})
+	}
+}

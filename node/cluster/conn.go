@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"bufio"
+	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -61,6 +63,8 @@ type conn struct {
 
 	bytesOut atomic.Uint64 // frame bytes handed to the socket (stats)
 	wrote    atomic.Bool   // something was written since the last tick check
+	wset     atomic.Int64  // when the write deadline was last moved (unix ns)
+	isTLS    bool
 
 	pmu     sync.Mutex // protects following
 	pending map[uint64]chan message
@@ -76,6 +80,7 @@ func newConn(d *Dist, nc net.Conn, dr *deadlineReader, br *bufio.Reader, peer hs
 		pending: make(map[uint64]chan message),
 		held:    make(map[uint64]chan bool),
 	}
+	_, c.isTLS = nc.(*tls.Conn)
 	c.q.init(d.cfg.SendQueueBytes)
 	return c
 }
@@ -97,15 +102,16 @@ func (c *conn) close(reason term.Atom) {
 }
 
 // send queues a frame. With block, the caller waits while the queue holds
-// more than its byte limit (backpressure on a slow peer); signals and
-// replies pass without blocking so that a reader never waits on a writer.
+// more than its byte limit (backpressure on a slow peer), or until ctx is
+// done (the frame is then not sent); signals and replies pass without
+// blocking so that a reader never waits on a writer.
 //
 // A message sent while the connection is idle (nothing queued, nobody
 // writing, no direct write in the last directGap) is written to the socket
 // by the sender itself: one goroutine switch less for request/response
 // traffic. A sender that streams finds the queue busy and leaves the
 // batching to the writer.
-func (c *conn) send(frame []byte, block bool) error {
+func (c *conn) send(ctx context.Context, frame []byte, block bool) error {
 	if n := len(frame) - 4; n > c.d.cfg.MaxFrame {
 		// A peer with the same MaxFrame (see Config) would close the
 		// connection on it, taking every link and monitor across it down:
@@ -113,7 +119,7 @@ func (c *conn) send(frame []byte, block bool) error {
 		c.d.codec.recycle(frame)
 		return fmt.Errorf("send to %s: %w: %d bytes, the limit is %d", c.peer.name, ErrFrameTooLarge, n, c.d.cfg.MaxFrame)
 	}
-	direct, err := c.q.push(frame, block)
+	direct, err := c.q.push(ctx, frame, block)
 	if err != nil {
 		c.d.codec.recycle(frame)
 		if errors.Is(err, errPeerNotReading) {
@@ -124,13 +130,12 @@ func (c *conn) send(frame []byte, block bool) error {
 		return fmt.Errorf("send to %s: %w", c.peer.name, err)
 	}
 	if direct {
-		_, err := c.nc.Write(frame)
+		err := c.write(frame)
 		c.bytesOut.Add(uint64(len(frame)))
 		c.wrote.Store(true)
 		c.q.directDone()
 		if err != nil {
-			c.d.log.Debug("write failed", "peer", c.peer.name, "err", err)
-			c.close(ReasonClosed)
+			c.writeFailed(err)
 		}
 	}
 	// push copied a queued frame; a direct one is written: either way the
@@ -206,16 +211,31 @@ type deadlineReader struct {
 
 // Read reads with a deadline of timeout from now. Moving a deadline costs
 // a timer update, so it is moved only once a sixteenth of the timeout has
-// passed since the last move: a silent peer is still noticed within
-// 1/16 more than the timeout.
+// passed since the last move.
+//
+// When the deadline passes, the peer gets one more sixteenth of the
+// timeout before its silence counts: after this process was paused or
+// starved of CPU (a loaded machine, a long GC), the deadline's timer can
+// fire before the peer's tick is read, though the tick has arrived and
+// waits in the socket's buffer (Go reports an expired deadline without
+// reading). So a silent peer is declared down between the timeout and an
+// eighth more, and a healthy one not for a pause of this node's own.
 func (r *deadlineReader) Read(p []byte) (int, error) {
-	if t := time.Duration(r.timeout.Load()); t > 0 {
-		if now := time.Now(); now.Sub(r.set) > t/16 {
-			_ = r.nc.SetReadDeadline(now.Add(t))
-			r.set = now
-		}
+	t := time.Duration(r.timeout.Load())
+	if t <= 0 {
+		return r.nc.Read(p)
 	}
-	return r.nc.Read(p)
+	if now := time.Now(); now.Sub(r.set) > t/16 {
+		_ = r.nc.SetReadDeadline(now.Add(t))
+		r.set = now
+	}
+	n, err := r.nc.Read(p)
+	if n == 0 && err != nil && isTimeout(err) {
+		_ = r.nc.SetReadDeadline(time.Now().Add(t / 16))
+		r.set = time.Time{} // the next read moves the deadline back to t
+		n, err = r.nc.Read(p)
+	}
+	return n, err
 }
 
 // teardown runs on the reader once the socket is closed.
@@ -246,10 +266,6 @@ func (c *conn) writer() {
 	defer close(c.writerD)
 	tick := time.NewTicker(c.d.cfg.TickTime / 4)
 	defer tick.Stop()
-	fail := func(err error) {
-		c.d.log.Debug("write failed", "peer", c.peer.name, "err", err)
-		c.close(ReasonClosed)
-	}
 	for {
 		batch, closed := c.q.take()
 		if closed {
@@ -258,11 +274,11 @@ func (c *conn) writer() {
 		if len(batch) > 0 {
 			// The queue holds whole frames back to back: one write each
 			// time the writer comes round, however many messages.
-			_, err := c.nc.Write(batch)
+			err := c.write(batch)
 			c.bytesOut.Add(uint64(len(batch)))
 			c.q.release(batch)
 			if err != nil {
-				fail(err)
+				c.writeFailed(err)
 				return
 			}
 			c.wrote.Store(true)
@@ -273,12 +289,75 @@ func (c *conn) writer() {
 		case <-c.q.signal:
 		case <-tick.C:
 			if !c.wrote.Swap(false) && c.q.busy() {
-				// a failed tick write shows up as a read error soon after
-				_, _ = c.nc.Write(make([]byte, 4)) // a tick: an empty frame
+				err := c.write(make([]byte, 4)) // a tick: an empty frame
 				c.q.idle()
+				if err != nil {
+					c.writeFailed(err)
+					return
+				}
 			}
 		}
 	}
+}
+
+// writeChunk is the most written to the socket under one deadline.
+const writeChunk = 64 << 10
+
+// write writes b to the socket. Every write has a deadline of the tick
+// time, as nats-server puts one on every flush: a peer that takes no bytes
+// for that long (stopped, or too slow to keep up) is cut as a slow
+// consumer instead of holding a writer (the writer goroutine, or a process
+// writing its message directly) forever; see writeFailed. A large batch
+// goes in chunks of writeChunk, each under its own deadline, so that a
+// slow peer that does take bytes is not cut. The deadline is moved at most
+// every sixteenth of the tick time, as the read deadline is. Writes are
+// never concurrent (the send queue lets one writer at a time).
+func (c *conn) write(b []byte) error {
+	t := c.d.cfg.TickTime
+	for len(b) > 0 {
+		n := min(len(b), writeChunk)
+		if now := time.Now(); now.Sub(time.Unix(0, c.wset.Load())) > t/16 {
+			_ = c.nc.SetWriteDeadline(now.Add(t))
+			c.wset.Store(now.UnixNano())
+		}
+		w, err := c.nc.Write(b[:n])
+		if err != nil && !c.isTLS && isTimeout(err) {
+			// One more sixteenth of the tick time, as deadlineReader
+			// gives a silent peer: a pause of this node's own can expire
+			// the deadline before the socket is tried again. (Not through
+			// TLS: its state is lost after a write that timed out.)
+			_ = c.nc.SetWriteDeadline(time.Now().Add(t / 16))
+			c.wset.Store(0)
+			var more int
+			more, err = c.nc.Write(b[w:n])
+			w += more
+		}
+		if err != nil {
+			return err
+		}
+		b = b[w:]
+	}
+	return nil
+}
+
+// isTimeout reports whether err is a deadline passing. (Called only with
+// an error: the net.Error it looks for escapes to the heap.)
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// writeFailed closes the connection after a failed write: with reason
+// net_tick_timeout when the peer took nothing for the tick time.
+func (c *conn) writeFailed(err error) {
+	if isTimeout(err) {
+		c.d.log.Warn("connection timed out: the peer took nothing we sent within the net tick time (a slow consumer)",
+			"peer", c.peer.name, "ticktime", c.d.cfg.TickTime)
+		c.close(ReasonTickTimeout)
+		return
+	}
+	c.d.log.Debug("write failed", "peer", c.peer.name, "err", err)
+	c.close(ReasonClosed)
 }
 
 // newCall registers a pending call (spawn or rpc) and returns its id and
@@ -337,16 +416,23 @@ func (c *conn) dispatch(m message) error {
 			return err
 		}
 		n.DeliverUnlink(m.from, m.to)
-	case opExit, opExit2:
-		// An exit signal comes from a process of the peer; one sent with
-		// exit/2 may also come from outside any process (the zero pid).
-		if m.op == opExit || !m.from.IsZero() {
+	case opLinkExit:
+		if err := fromPeer(); err != nil {
+			return err
+		}
+		if n.IsLocal(m.to) {
+			n.DeliverLinkExit(m.from, m.to, m.payload)
+		}
+	case opExit:
+		// An explicit exit signal may also come from outside any process
+		// (the zero pid).
+		if !m.from.IsZero() {
 			if err := fromPeer(); err != nil {
 				return err
 			}
 		}
 		if n.IsLocal(m.to) {
-			n.DeliverExit(m.from, m.to, m.payload, m.op == opExit)
+			n.DeliverExit(m.from, m.to, m.payload)
 		}
 	case opMonitor:
 		if err := fromPeer(); err != nil {
@@ -385,177 +471,4 @@ func (c *conn) dispatch(m message) error {
 		c.d.serveRPC(c, m)
 	}
 	return nil
-}
-
-// sendQueue is a connection's outgoing queue: a mutex, the queued frames
-// copied back to back into one buffer, and a one-slot signal channel that
-// wakes the writer. Its byte count includes the batch the writer is still
-// writing; a blocking push waits while the count is at or above the limit.
-type sendQueue struct {
-	mu      sync.Mutex // protects following
-	cond    sync.Cond
-	buf     []byte // queued frames
-	spare   []byte // the other buffer, while the writer writes one
-	writing int    // bytes of the batch being written
-	limit   int
-	closed  bool
-	blocked int // senders waiting for room (tests look at it)
-	// Who writes to the socket: the writer goroutine (writerBusy, from
-	// taking a batch until it has written it) or one sender writing its
-	// frame directly (direct). Never both, so frames are never interleaved
-	// or reordered.
-	writerBusy bool
-	direct     bool
-	lastDirect time.Time
-
-	signal chan struct{}
-}
-
-// A queue's buffers start at minQueueBuf bytes; one grown past twice the
-// queue's limit plus minQueueBuf (a huge frame) is dropped after its
-// batch, not kept.
-const minQueueBuf = 64 << 10
-
-func (q *sendQueue) init(limit int) {
-	q.cond.L = &q.mu
-	q.writerBusy = true // until the writer starts: the handshake may still be writing
-	q.limit = limit
-	q.signal = make(chan struct{}, 1)
-}
-
-var errConnClosed = errors.New("connection closed")
-
-// errPeerNotReading is returned by a signal's push when the queue holds
-// more than overflowFactor times its limit: signals and replies do not
-// wait, so a peer that asks for them and never reads would otherwise grow
-// the queue without end. The connection is closed.
-var errPeerNotReading = errors.New("the peer does not read what it is sent")
-
-const overflowFactor = 16
-
-// push queues a copy of frame, or reports (direct true) that the caller
-// should write it to the socket itself and then call directDone: when
-// nothing is queued or being written and the last direct write is older
-// than directGap. Only blocking pushes (messages) write directly: signals
-// must never wait on the socket.
-func (q *sendQueue) push(frame []byte, block bool) (bool, error) {
-	q.mu.Lock()
-	if block {
-		for len(q.buf)+q.writing >= q.limit && !q.closed {
-			q.blocked++
-			q.cond.Wait()
-			q.blocked--
-		}
-	}
-	if q.closed {
-		q.mu.Unlock()
-		return false, errConnClosed
-	}
-	if queued := len(q.buf) + q.writing; !block && queued > 0 && queued+len(frame) > overflowFactor*q.limit {
-		q.mu.Unlock()
-		return false, errPeerNotReading
-	}
-	if block && len(q.buf) == 0 && !q.writerBusy && !q.direct {
-		if now := time.Now(); now.Sub(q.lastDirect) > directGap {
-			q.direct, q.lastDirect = true, now
-			q.mu.Unlock()
-			return true, nil
-		}
-	}
-	wake := len(q.buf) == 0
-	if q.buf == nil {
-		q.buf = make([]byte, 0, max(minQueueBuf, len(frame)))
-	}
-	q.buf = append(q.buf, frame...)
-	q.mu.Unlock()
-	if wake {
-		q.wake()
-	}
-	return false, nil
-}
-
-func (q *sendQueue) wake() {
-	select {
-	case q.signal <- struct{}{}:
-	default:
-	}
-}
-
-// directDone ends a direct write and wakes the writer for what was queued
-// meanwhile.
-func (q *sendQueue) directDone() {
-	q.mu.Lock()
-	q.direct = false
-	pending := len(q.buf) > 0
-	q.mu.Unlock()
-	if pending {
-		q.wake()
-	}
-}
-
-// idle marks the writer idle (its last batch is written).
-func (q *sendQueue) idle() {
-	q.mu.Lock()
-	q.writerBusy = false
-	q.mu.Unlock()
-}
-
-// busy makes the writer the socket's writer if no direct write runs.
-func (q *sendQueue) busy() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.direct {
-		return false
-	}
-	q.writerBusy = true
-	return true
-}
-
-// take returns the queued frames as one batch.
-func (q *sendQueue) take() ([]byte, bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.closed {
-		return nil, true
-	}
-	if q.direct || len(q.buf) == 0 {
-		return nil, false // a direct writer wakes us when it is done
-	}
-	q.writerBusy = true
-	batch := q.buf
-	q.writing = len(batch)
-	q.buf, q.spare = q.spare[:0], nil
-	return batch, false
-}
-
-// release accounts the written batch and keeps its buffer for the next.
-func (q *sendQueue) release(batch []byte) {
-	q.mu.Lock()
-	q.writing = 0
-	if q.spare == nil && cap(batch) <= 2*q.limit+minQueueBuf {
-		q.spare = batch[:0]
-	}
-	q.mu.Unlock()
-	q.cond.Broadcast()
-}
-
-func (q *sendQueue) close() {
-	q.mu.Lock()
-	q.closed = true
-	q.buf = nil
-	q.mu.Unlock()
-	q.cond.Broadcast()
-	q.wake()
-}
-
-// stats returns the queued bytes and the number of senders waiting: for
-// room in the queue, or in a direct write the socket does not take.
-func (q *sendQueue) stats() (bytes, blocked int) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	blocked = q.blocked
-	if q.direct {
-		blocked++
-	}
-	return len(q.buf) + q.writing, blocked
 }

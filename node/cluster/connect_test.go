@@ -6,8 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -132,8 +130,11 @@ func TestWrongCookie(t *testing.T) {
 	if a.Ping(context.Background(), b.Name()) {
 		t.Fatal("pong with a wrong cookie")
 	}
+	// The acceptor cannot tell a wrong cookie from a forged or replayed
+	// proof, and the name is only a claim: it says both.
 	testkit.Eventually(t, waitTime, "acceptor logs the rejection", func() bool {
-		return contains(b.logs.String(), "cookie mismatch") && contains(b.logs.String(), "peer=a@localhost")
+		return contains(b.logs.String(), "does not match this node's cookie (a node started with another cookie, or a forged or replayed handshake)") &&
+			contains(b.logs.String(), "claimed_name=a@localhost")
 	})
 	if len(a.Nodes()) != 0 || len(b.Nodes()) != 0 {
 		t.Fatal("connected with a wrong cookie")
@@ -232,7 +233,7 @@ func TestBadFramesCloseOnlyThatConnection(t *testing.T) {
 	}
 	const evil = term.Atom("evil@localhost")
 	// An exit signal that claims to come from a third node's process.
-	forged, err := b.codec.encodeExit(false, term.Pid{Node: "third@localhost", ID: 1, Creation: 1}, pid, term.Kill)
+	forged, err := b.codec.encodeExit(opExit, term.Pid{Node: "third@localhost", ID: 1, Creation: 1}, pid, term.Kill)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,28 +281,7 @@ func TestBackpressure(t *testing.T) {
 	// arrives, in order, once the peer reads again.
 	mem := NewMemNetwork()
 	a := startNode(t, Config{Name: "a@mem", Transport: mem.Transport(), SendQueueBytes: 4 << 10})
-	ln, err := mem.Transport().Listen("b@mem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	type peer struct {
-		c  net.Conn
-		br *bufio.Reader
-	}
-	got := make(chan peer, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		br := bufio.NewReader(c)
-		_, err = acceptHandshake(br, c, hsConfig{name: "b@mem", creation: 1, flags: defaultFlags, cookie: "secret"},
-			func(hsPeer, bool) (byte, string) { return 0, "" })
-		if err == nil {
-			got <- peer{c, br}
-		}
-	}()
+	got := fakePeer(t, mem, "b@mem")
 	const n = 3000
 	sent := make(chan error, 1)
 	to := term.Pid{Node: "b@mem", ID: 7, Creation: 1}
@@ -314,7 +294,7 @@ func TestBackpressure(t *testing.T) {
 		}
 		sent <- nil
 	}()
-	var pr peer
+	var pr rawPeerConn
 	select {
 	case pr = <-got:
 	case <-time.After(waitTime):
@@ -382,37 +362,104 @@ type addrConn struct {
 
 func (c addrConn) RemoteAddr() net.Addr { return c.addr }
 
-// TestHandshakeSlotsPerHost: one address may hold at most
-// maxHandshakesPerHost handshakes before the cookie is checked; others,
-// and loopback, still get slots; a finished handshake gives its slot back.
-func TestHandshakeSlotsPerHost(t *testing.T) {
-	d := &Dist{log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		handshakes: make(chan struct{}, maxHandshakes), hsByHost: map[string]int{}}
+// TestAdmission: the rules that keep a flood of unauthenticated
+// connections from locking real peers out (admit.go). An address at its
+// cap evicts its own oldest silent connection, or is refused if all of
+// its connections are under way; loopback has no per-address cap. When
+// all slots are taken a newcomer evicts a silent connection before any
+// under way, in each group the oldest of the address holding the most. A
+// finished handshake gives its slot back.
+func TestAdmission(t *testing.T) {
+	var pipes []net.Conn
+	t.Cleanup(func() {
+		for _, p := range pipes {
+			p.Close()
+		}
+	})
 	from := func(ip string) net.Conn {
-		return addrConn{addr: &net.TCPAddr{IP: net.ParseIP(ip), Port: 40000}}
+		c1, c2 := net.Pipe()
+		pipes = append(pipes, c1, c2)
+		return addrConn{Conn: c1, addr: &net.TCPAddr{IP: net.ParseIP(ip), Port: 40000}}
 	}
-	var hosts []string
+	admitTo := func(a *admission, ip string) *hsSlot {
+		t.Helper()
+		s, why := a.admit(from(ip))
+		if s == nil {
+			t.Fatalf("a connection from %s refused: %s", ip, why)
+		}
+		return s
+	}
+	evicted := func(slots []*hsSlot) (n int) {
+		for _, s := range slots {
+			if s.evicted.Load() {
+				n++
+			}
+		}
+		return n
+	}
+
+	// per address
+	var a admission
+	var fromA []*hsSlot
 	for i := 0; i < maxHandshakesPerHost; i++ {
-		host, ok := d.admitHandshake(from("192.0.2.7"))
-		if !ok {
-			t.Fatalf("handshake %d from one host refused", i+1)
-		}
-		hosts = append(hosts, host)
+		fromA = append(fromA, admitTo(&a, "192.0.2.7"))
 	}
-	if _, ok := d.admitHandshake(from("192.0.2.7")); ok {
-		t.Fatal("one host got more than maxHandshakesPerHost slots")
+	fromA = append(fromA, admitTo(&a, "192.0.2.7"))
+	if !fromA[0].evicted.Load() || evicted(fromA) != 1 {
+		t.Fatal("an address at its cap did not evict its oldest silent connection")
 	}
-	if _, ok := d.admitHandshake(from("192.0.2.8")); !ok {
-		t.Fatal("another host was refused")
+	for _, s := range fromA {
+		s.hello.Store(true)
 	}
-	for i := 0; i < maxHandshakesPerHost+1; i++ {
-		if _, ok := d.admitHandshake(from("127.0.0.1")); !ok {
-			t.Fatalf("loopback handshake %d refused", i+1)
-		}
+	if s, _ := a.admit(from("192.0.2.7")); s != nil {
+		t.Fatal("an address whose handshakes are all under way got one more")
 	}
-	d.endHandshake(hosts[0])
-	if _, ok := d.admitHandshake(from("192.0.2.7")); !ok {
-		t.Fatal("a slot given back was not reused")
+	admitTo(&a, "192.0.2.8")
+	var local []*hsSlot
+	for i := 0; i < 2*maxHandshakesPerHost; i++ {
+		local = append(local, admitTo(&a, "127.0.0.1"))
+	}
+	if evicted(local) != 0 {
+		t.Fatal("loopback connections evicted below the total cap")
+	}
+
+	// all slots taken
+	var b admission
+	var few, many []*hsSlot
+	for i := 0; i < 10; i++ {
+		few = append(few, admitTo(&b, "192.0.2.9"))
+	}
+	for b.live < maxHandshakes {
+		many = append(many, admitTo(&b, "127.0.0.1"))
+	}
+	admitTo(&b, "203.0.113.1")
+	if evicted(few) != 0 || !many[0].evicted.Load() || evicted(many) != 1 {
+		t.Fatal("a newcomer did not evict the oldest silent connection of the address holding the most")
+	}
+	for _, s := range append(few[1:], many...) {
+		s.hello.Store(true)
+	}
+	admitTo(&b, "203.0.113.2")
+	if !few[0].evicted.Load() || evicted(many) != 1 {
+		t.Fatal("a handshake under way was evicted while a silent connection remained")
+	}
+	admitTo(&b, "203.0.113.3") // the newcomers are silent: one of them goes
+	before := evicted(many)
+	for _, s := range b.slots {
+		s.hello.Store(true)
+	}
+	admitTo(&b, "203.0.113.4")
+	if evicted(many) != before+1 || !many[1].evicted.Load() {
+		t.Fatal("with every handshake under way, the oldest of the biggest address was not the one evicted")
+	}
+
+	// release
+	live := b.live
+	for _, s := range many[2:12] {
+		b.release(s)
+	}
+	if b.live != live-10 {
+		t.Fatalf("released 10 slots: %d live, was %d", b.live, live)
 	}
 }
 
@@ -421,4 +468,35 @@ func TestHandshakeSlotsPerHost(t *testing.T) {
 func closedByPeer(err error) bool {
 	var ne net.Error
 	return err != nil && !(errors.As(err, &ne) && ne.Timeout())
+}
+
+// TestTwinDisplacementIsWarned: a node that keeps being replaced by a new
+// connection under its name (an impostor with the cookie, or the same node
+// started twice) is reported with a warning, once per window, where a
+// single replacement (a peer that lost its connection) stays at info
+// (RELIABILITY.md 8).
+func TestTwinDisplacementIsWarned(t *testing.T) {
+	ns := tcpNodes(t, 2, nil)
+	a, b := ns[0], ns[1]
+	if err := b.PingErr(context.Background(), a.Name()); err != nil {
+		t.Fatal(err)
+	}
+	prev := a.mgr.up(b.Name())
+	for i := 1; i <= replaceWarnAt+1; i++ {
+		handshaken(t, a.Dist, b.Name()) // an impostor with b's name and the cookie
+		testkit.Eventually(t, waitTime, "the impostor's connection installed", func() bool {
+			c := a.mgr.up(b.Name())
+			return c != nil && c != prev
+		})
+		prev = a.mgr.up(b.Name())
+		if i < replaceWarnAt && len(a.logs.Lines("replaced again and again")) != 0 {
+			t.Fatalf("warned after %d replacements", i)
+		}
+	}
+	if n := len(a.logs.Lines("replacing a connection the peer has lost")); n != replaceWarnAt+1 {
+		t.Fatalf("%d replacements logged, want %d", n, replaceWarnAt+1)
+	}
+	if n := len(a.logs.Lines("replaced again and again")); n != 1 {
+		t.Fatalf("%d warnings, want 1:\n%s", n, a.logs)
+	}
 }

@@ -22,8 +22,6 @@ const (
 	DefaultTickTime         = 60 * time.Second
 	DefaultHandshakeTimeout = 7 * time.Second // Erlang's net_setuptime
 	DefaultSendQueueBytes   = 1 << 20         // Erlang's dist_buf_busy_limit
-	maxHandshakes           = 128             // concurrent incoming handshakes
-	maxHandshakesPerHost    = 16              // of them from one address (loopback excepted)
 )
 
 // Config configures a distributed node. Name and Cookie are required.
@@ -105,14 +103,19 @@ type Dist struct {
 	mgr   connMgr
 	funcs funcTable
 
-	nextID     atomic.Uint64
-	handshakes chan struct{}  // semaphore for incoming handshakes
-	hsMu       sync.Mutex     // protects hsByHost
-	hsByHost   map[string]int // incoming handshakes in progress by remote address
-	wg         sync.WaitGroup
-	ctx        context.Context // cancelled by Close
-	cancel     context.CancelFunc
-	closeOnce  sync.Once
+	nextID    atomic.Uint64
+	admission admission // incoming handshakes in progress (admit.go)
+	refused   atomic.Uint64
+	// Logs of what unauthenticated connections do, at a bounded rate.
+	refusedLog, failedLog, erlangLog, tlsLog, authLog limitedLog
+	overflowLog, droppedLog                           limitedLog // queued for a connection that failed
+
+	guardMu      sync.Mutex // protects following
+	replacements map[term.Atom]replaceLog
+	wg           sync.WaitGroup
+	ctx          context.Context // cancelled by Close
+	cancel       context.CancelFunc
+	closeOnce    sync.Once
 }
 
 // Start starts a distributed node: it listens, registers with the port
@@ -188,7 +191,7 @@ func Start(ctx context.Context, cfg Config) (*Dist, error) {
 	}
 	d := &Dist{
 		cfg: cfg, name: cfg.Name, log: log, codec: NewCodec(), tr: tr, ln: ln, reg: reg,
-		handshakes: make(chan struct{}, maxHandshakes), hsByHost: map[string]int{},
+		replacements: map[term.Atom]replaceLog{},
 	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.funcs.init(cfg.Functions)
@@ -225,6 +228,9 @@ func (d *Dist) Close() {
 		d.reg.Close()
 	})
 	d.wg.Wait()
+	for _, l := range []*limitedLog{&d.refusedLog, &d.failedLog, &d.erlangLog, &d.tlsLog, &d.authLog, &d.overflowLog, &d.droppedLog} {
+		l.close()
+	}
 }
 
 func (d *Dist) acceptLoop() {
@@ -245,61 +251,27 @@ func (d *Dist) acceptLoop() {
 			}
 			continue
 		}
-		host, ok := d.admitHandshake(nc)
-		if !ok {
-			nc.Close()
+		slot, why := d.admission.admit(nc)
+		if slot == nil {
+			d.refuse(nc, why)
 			continue
 		}
 		d.wg.Add(1)
 		go func() {
-			defer d.endHandshake(host)
-			d.accept(nc)
+			defer d.admission.release(slot)
+			d.accept(slot)
 		}()
 	}
 }
 
-// admitHandshake takes a slot for an incoming handshake: one of
-// maxHandshakes, and one of maxHandshakesPerHost for its remote address,
-// so that a host holding connections open without a word (before the
-// cookie is checked) cannot shut out every other. Loopback is exempt: a
-// local user can do worse, and local clusters connect all at once.
-func (d *Dist) admitHandshake(nc net.Conn) (host string, ok bool) {
-	remote := nc.RemoteAddr().String()
-	host, _, err := net.SplitHostPort(remote)
-	if err != nil {
-		host = remote
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		host = ""
-	}
-	d.hsMu.Lock()
-	defer d.hsMu.Unlock()
-	if host != "" && d.hsByHost[host] >= maxHandshakesPerHost {
-		d.log.Warn("too many handshakes in progress from one address; dropping a connection", "remote", remote)
-		return "", false
-	}
-	select {
-	case d.handshakes <- struct{}{}:
-	default:
-		d.log.Warn("too many handshakes in progress; dropping a connection", "remote", remote)
-		return "", false
-	}
-	if host != "" {
-		d.hsByHost[host]++
-	}
-	return host, true
-}
-
-// endHandshake gives back the slots admitHandshake took.
-func (d *Dist) endHandshake(host string) {
-	d.hsMu.Lock()
-	if host != "" {
-		if d.hsByHost[host]--; d.hsByHost[host] == 0 {
-			delete(d.hsByHost, host)
-		}
-	}
-	d.hsMu.Unlock()
-	<-d.handshakes
+// refuse closes an incoming connection that is not admitted, telling it
+// why where it can, and counts it.
+func (d *Dist) refuse(nc net.Conn, why string) {
+	tellBusy(nc, why)
+	nc.Close()
+	n := d.refused.Add(1)
+	d.refusedLog.log(d.log, slog.LevelWarn, "refused a connection before its handshake: "+why,
+		"remote", nc.RemoteAddr().String(), "refused_so_far", n)
 }
 
 func (d *Dist) hsConfig() hsConfig {
@@ -310,17 +282,26 @@ func (d *Dist) hsConfig() hsConfig {
 	return hsConfig{name: d.name, creation: d.node.Creation(), flags: flags, cookie: d.cfg.Cookie}
 }
 
-// accept runs the acceptor's handshake on an incoming connection.
-func (d *Dist) accept(nc net.Conn) {
+// accept runs the acceptor's handshake on an admitted connection. Until
+// the peer has proved it knows the cookie, what it claims (its name) is a
+// claim, and what goes wrong is logged at a bounded rate.
+func (d *Dist) accept(slot *hsSlot) {
 	defer d.wg.Done()
+	nc := slot.nc
 	remote := nc.RemoteAddr().String()
-	_ = nc.SetDeadline(time.Now().Add(d.cfg.HandshakeTimeout))
+	start := time.Now()
+	_ = nc.SetDeadline(start.Add(min(helloTimeout, d.cfg.HandshakeTimeout)))
 	stop := context.AfterFunc(d.ctx, func() { nc.Close() })
 	dr := &deadlineReader{nc: nc}
-	br := bufio.NewReaderSize(dr, 64<<10)
+	br := bufio.NewReaderSize(dr, hsBufSize)
 	id := d.nextID.Add(1)
 	decided := false
-	peer, err := acceptHandshake(br, nc, d.hsConfig(), func(p hsPeer, confirmed bool) (byte, string) {
+	cfg := d.hsConfig()
+	cfg.helloSeen = func() { slot.sawHello(start, d.cfg.HandshakeTimeout) }
+	peer, err := acceptHandshake(br, nc, cfg, func(p hsPeer, confirmed bool) (byte, string) {
+		if slot.evicted.Load() {
+			return RejectBusy, "busy: too many connections being set up; try again"
+		}
 		code, msg := d.mgr.decideIncoming(p, id, confirmed)
 		decided = code == 0
 		return code, msg
@@ -333,7 +314,7 @@ func (d *Dist) accept(nc net.Conn) {
 	}
 	var c *conn
 	if err == nil {
-		c = newConn(d, nc, dr, br, peer, false)
+		c = newConn(d, nc, dr, upgradeReader(br, dr), peer, false)
 	}
 	if decided { // also when err is nil: the handshake asked decide
 		if d.mgr.attemptDone(peer.name, id, c, err) {
@@ -341,30 +322,42 @@ func (d *Dist) accept(nc net.Conn) {
 			return
 		}
 	}
+	if err != nil && slot.evicted.Load() && !decided {
+		tellBusy(nc, "too many connections being set up")
+		nc.Close()
+		n := d.refused.Add(1)
+		d.refusedLog.log(d.log, slog.LevelWarn, "evicted a connection before its handshake: too many connections being set up",
+			"remote", remote, "refused_so_far", n)
+		return
+	}
 	nc.Close()
+	claimed := string(peer.name)
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrErlangPeer):
-		d.log.Warn("an Erlang node tried to connect; gerl speaks its own distribution protocol and cannot talk to it", "remote", remote)
+		d.erlangLog.log(d.log, slog.LevelWarn, "an Erlang node tried to connect; gerl speaks its own distribution protocol and cannot talk to it", "remote", remote)
 	case errors.Is(err, ErrAuth):
-		d.log.Warn("connection attempt rejected: cookie mismatch", "peer", string(peer.name), "remote", remote, "err", err)
+		// The name is only claimed: a replayed or forged handshake looks
+		// the same as a node started with another cookie.
+		d.authLog.log(d.log, slog.LevelWarn, "connection attempt rejected: its proof does not match this node's cookie (a node started with another cookie, or a forged or replayed handshake)",
+			"claimed_name", claimed, "remote", remote)
 	case errors.Is(err, errSimultaneous):
-		d.log.Debug("simultaneous connect resolved", "peer", string(peer.name))
+		d.log.Debug("simultaneous connect resolved", "peer", claimed)
 	case errors.Is(err, ErrTLSPeer):
-		d.log.Warn("a node tried to connect with TLS; this node runs without it (start every node with the same -tls_cert, -tls_key and -tls_ca, or none)", "remote", remote)
+		d.tlsLog.log(d.log, slog.LevelWarn, "a node tried to connect with TLS; this node runs without it (start every node with the same -tls_cert, -tls_key and -tls_ca, or none)", "remote", remote)
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		// The dialer gave up: most often a second connection to the same
 		// node that lost to the first (mesh and simultaneous connects).
-		d.log.Debug("incoming handshake closed by the peer", "peer", string(peer.name), "remote", remote)
+		d.log.Debug("incoming handshake closed by the peer", "peer", claimed, "remote", remote)
 	default:
-		d.log.Warn("incoming handshake failed", "peer", string(peer.name), "remote", remote, "err", err)
+		d.failedLog.log(d.log, slog.LevelWarn, "incoming handshake failed", "claimed_name", claimed, "remote", remote, "err", err)
 	}
 }
 
-// dial connects to node for the pending entry owned by attempt id.
-func (d *Dist) dial(node term.Atom, id uint64) {
+// dial connects to node for the pending entry owned by attempt id, within
+// ctx (the handshake timeout; cancel ends it early, see connMgr.get).
+func (d *Dist) dial(ctx context.Context, cancel context.CancelFunc, node term.Atom, id uint64) {
 	defer d.wg.Done()
-	ctx, cancel := context.WithTimeout(d.ctx, d.cfg.HandshakeTimeout)
 	defer cancel()
 	c, err := d.dialConn(ctx, node, id)
 	if c != nil {
@@ -381,6 +374,8 @@ func (d *Dist) dial(node term.Atom, id uint64) {
 	case errors.Is(err, errSuperseded):
 		d.log.Debug("dial superseded", "peer", string(node), "attempt", id)
 		return
+	case errors.Is(err, context.Canceled) && d.ctx.Err() == nil:
+		d.log.Debug("dial cancelled", "peer", string(node), "attempt", id)
 	case errors.Is(err, errSimultaneous):
 	case errors.Is(err, ErrAuth):
 		d.log.Error("connection refused: authentication failed", "peer", string(node), "err", err)
@@ -405,13 +400,13 @@ func (d *Dist) dialConn(ctx context.Context, node term.Atom, id uint64) (*conn, 
 	}
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
 	dr := &deadlineReader{nc: nc}
-	br := bufio.NewReaderSize(dr, 64<<10)
+	br := bufio.NewReaderSize(dr, hsBufSize)
 	var c *conn
 	_, err = dialHandshake(br, nc, d.hsConfig(), node,
 		func() bool { return d.mgr.stillOwner(node, id) },
 		func(peer hsPeer) bool {
 			_ = nc.SetDeadline(time.Time{})
-			c = newConn(d, nc, dr, br, peer, true)
+			c = newConn(d, nc, dr, upgradeReader(br, dr), peer, true)
 			if !d.mgr.attemptDone(node, id, c, nil) {
 				c = nil
 				return false
@@ -432,6 +427,10 @@ func (d *Dist) dialConn(ctx context.Context, node term.Atom, id uint64) (*conn, 
 	switch {
 	case errors.Is(err, ErrAuth), errors.Is(err, errSuperseded):
 		return nil, err
+	case refusedCertificate(err):
+		// With TLS 1.3 the server checks our certificate after our side
+		// of the TLS handshake is done: its refusal comes on the first read.
+		return nil, fmt.Errorf("TLS: the node refused this node's certificate (every node needs a certificate signed by the CA the others trust, -tls_ca): %w", err)
 	case ctx.Err() != nil:
 		return nil, fmt.Errorf("handshake: %w (%v)", ctx.Err(), err)
 	case errors.As(err, &ne) && ne.Timeout():
@@ -439,7 +438,7 @@ func (d *Dist) dialConn(ctx context.Context, node term.Atom, id uint64) (*conn, 
 	case d.cfg.TLS == nil && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)):
 		// A node that runs with TLS reads our hello as a broken TLS
 		// record and hangs up without a word.
-		return nil, fmt.Errorf("%s closed the connection during the handshake (if it runs with TLS, this node must too: -tls_cert, -tls_key and -tls_ca): %w", node, err)
+		return nil, fmt.Errorf("%s closed the connection during the handshake without a word (if it runs with TLS, this node must too: -tls_cert, -tls_key and -tls_ca): %w", node, err)
 	}
 	return nil, err
 }
@@ -453,16 +452,6 @@ func (d *Dist) connUp(c *conn) {
 	d.announce(c)
 }
 
-// connFor returns the connection to node, connecting on first use.
-func (d *Dist) connFor(nd term.Atom) (*conn, error) {
-	if c := d.mgr.up(nd); c != nil {
-		return c, nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), d.cfg.HandshakeTimeout+time.Second)
-	defer cancel()
-	return d.connect(ctx, nd)
-}
-
 // ConnectContext sets up the connection to nd if there is none, and
 // returns once it is up. Callers that arrive while a handshake with nd is
 // running wait for that one rather than dialing again.
@@ -471,13 +460,9 @@ func (d *Dist) ConnectContext(ctx context.Context, nd term.Atom) error {
 	return err
 }
 
+// connect returns the connection to nd, connecting first if needed; it
+// gives up when ctx is done.
 func (d *Dist) connect(ctx context.Context, nd term.Atom) (*conn, error) {
-	if nd == d.name {
-		return nil, fmt.Errorf("connect to %s: that is this node", nd)
-	}
-	if _, _, err := SplitNodeName(string(nd)); err != nil {
-		return nil, fmt.Errorf("connect: %w", err)
-	}
 	return d.mgr.get(ctx, nd)
 }
 

@@ -23,8 +23,8 @@ const (
 	opRegSend     = 2  // [2, from Pid, name str, msg]
 	opLink        = 3  // [3, from Pid, to Pid]
 	opUnlink      = 4  // [4, from Pid, to Pid]
-	opExit        = 5  // [5, from Pid, to Pid, reason] along a link
-	opExit2       = 6  // [6, from Pid, to Pid, reason] explicit exit
+	opLinkExit    = 5  // [5, from Pid, to Pid, reason] along a link: from died (Erlang's EXIT)
+	opExit        = 6  // [6, from Pid, to Pid, reason] explicit, erl's exit/2 (Erlang's EXIT2)
 	opMonitor     = 7  // [7, watcher Pid, target Pid, ref Ref]
 	opMonitorName = 8  // [8, watcher Pid, name str, ref Ref]
 	opDemonitor   = 9  // [9, watcher Pid, ref Ref]
@@ -133,12 +133,8 @@ func (c *Codec) encodePair(op int, from, to term.Pid) []byte {
 	return f.finish()
 }
 
-// encodeExit builds EXIT (link) and EXIT2 (explicit) frames.
-func (c *Codec) encodeExit(link bool, from, to term.Pid, reason any) ([]byte, error) {
-	op := opExit2
-	if link {
-		op = opExit
-	}
+// encodeExit builds LINK_EXIT (along a link) and EXIT (explicit) frames.
+func (c *Codec) encodeExit(op int, from, to term.Pid, reason any) ([]byte, error) {
 	f := c.newFrame(op, 3)
 	f.pidField(from)
 	f.pidField(to)
@@ -246,7 +242,7 @@ func (d *decoder) message() (m message, err error) {
 	}
 	str := func() (term.Atom, error) { s, err := d.str(); return term.Atom(s), err }
 	switch m.op {
-	case opSend, opExit, opExit2:
+	case opSend, opLinkExit, opExit:
 		if m.from, err = d.pidExt(); err != nil {
 			return
 		}
@@ -399,7 +395,7 @@ func fieldsOf(op int) int {
 	switch op {
 	case opLink, opUnlink, opDemonitor, opSpawnGo:
 		return 3
-	case opSend, opRegSend, opExit, opExit2, opMonitor, opMonitorName, opRPCReq:
+	case opSend, opRegSend, opLinkExit, opExit, opMonitor, opMonitorName, opRPCReq:
 		return 4
 	case opDown, opSpawnReply, opRPCReply:
 		return 5

@@ -93,6 +93,7 @@ const (
 	RejectVersion      byte = 3 // no common protocol version
 	RejectWrongNode    byte = 4 // the dialer asked for another node name
 	RejectRefused      byte = 5 // the acceptor refuses (stopping, same name, bad name)
+	RejectBusy         byte = 6 // the acceptor has too many connections being set up
 )
 
 const (
@@ -142,6 +143,9 @@ type hsConfig struct {
 	flags    uint64
 	cookie   string
 	rand     io.Reader // nil: crypto/rand
+	// helloSeen, if set, is called by the acceptor once a well-formed
+	// HELLO has arrived: the peer speaks gerl (admission uses it).
+	helloSeen func()
 }
 
 // hsPeer is what a handshake learned about the other side.
@@ -413,6 +417,9 @@ func acceptHandshake(r *bufio.Reader, w io.Writer, cfg hsConfig, decide func(p h
 	h := hello{vmin: hr.u16(), vmax: hr.u16(), flags: hr.u64(), creation: hr.u32(), nonce: hr.take(nonceLen), name: hr.str(), target: hr.str()}
 	if err := hr.end(); err != nil {
 		return hsPeer{}, err
+	}
+	if cfg.helloSeen != nil {
+		cfg.helloSeen()
 	}
 	peer := hsPeer{name: term.Atom(h.name), creation: h.creation, flags: h.flags}
 	refuse := func(code byte, format string, args ...any) (hsPeer, error) {

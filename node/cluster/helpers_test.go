@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"log/slog"
@@ -162,3 +163,40 @@ type nodeProc = node.Proc
 
 // pipePair returns the two ends of an in-memory connection.
 func pipePair() (net.Conn, net.Conn) { return net.Pipe() }
+
+// rawPeerConn is the far end of a connection to a node under test, after
+// the handshake: frames can be read and written on it directly.
+type rawPeerConn struct {
+	c  net.Conn
+	br *bufio.Reader
+}
+
+// fakePeer listens as name on mem and accepts one connection, whose
+// handshake it completes with the cookie "secret"; then it closes its
+// listener (later dials find no node). The connection arrives on the
+// returned channel; the caller closes it.
+func fakePeer(t testing.TB, mem *MemNetwork, name term.Atom) <-chan rawPeerConn {
+	t.Helper()
+	ln, err := mem.Transport().Listen(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	got := make(chan rawPeerConn, 1)
+	go func() {
+		c, err := ln.Accept()
+		ln.Close()
+		if err != nil {
+			return
+		}
+		br := bufio.NewReader(c)
+		_, err = acceptHandshake(br, c, hsConfig{name: name, creation: 1, flags: defaultFlags, cookie: "secret"},
+			func(hsPeer, bool) (byte, string) { return 0, "" })
+		if err != nil {
+			c.Close()
+			return
+		}
+		got <- rawPeerConn{c, br}
+	}()
+	return got
+}

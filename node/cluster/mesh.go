@@ -27,10 +27,10 @@ func (d *Dist) announce(c *conn) {
 		}
 		others = append(others, o.peer.name)
 		if o.peer.flags&FlagMesh != 0 {
-			_ = o.send(d.codec.encodeNodes([]term.Atom{c.peer.name}), false)
+			_ = o.send(context.Background(), d.codec.encodeNodes([]term.Atom{c.peer.name}), false)
 		}
 	}
-	_ = c.send(d.codec.encodeNodes(others), false)
+	_ = c.send(context.Background(), d.codec.encodeNodes(others), false)
 }
 
 // learnNodes connects to the nodes in a peer's NODES list that this node

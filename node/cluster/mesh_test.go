@@ -44,6 +44,9 @@ func TestHiddenNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	testkit.Eventually(t, waitTime, "c meets b", func() bool { return hasNode(c.Nodes(), b.Name()) })
+	// The dialer's side is up when ConnectContext returns; the acceptor's
+	// once the dialer's COMMIT has arrived.
+	testkit.Eventually(t, waitTime, "a lists d", func() bool { return len(a.HiddenNodes()) > 0 })
 	if got := a.HiddenNodes(); len(got) != 1 || got[0] != d.Name() {
 		t.Fatalf("a's hidden nodes: %v", got)
 	}

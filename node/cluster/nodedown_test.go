@@ -201,3 +201,79 @@ func TestLinksAndMonitorsAcrossNodes(t *testing.T) {
 		}
 	})
 }
+
+// TestSlowConsumerIsCut: a peer that completes the handshake, keeps
+// sending ticks (so reads never time out) but never reads what it is
+// sent is declared down, reason net_tick_timeout, once writes to it have
+// made no progress for the tick time; the process whose message was
+// stuck in the write or the queue returns, without an error.
+func TestSlowConsumerIsCut(t *testing.T) {
+	a := tcpNodes(t, 1, func(c *Config) { c.TickTime = time.Second })[0]
+	const peer = term.Atom("slow@localhost")
+	c, _ := handshaken(t, a.Dist, peer)
+	stopTicks := make(chan struct{})
+	defer close(stopTicks)
+	go func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stopTicks:
+				return
+			case <-tick.C:
+				if _, err := c.Write(make([]byte, 4)); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	watch := proc(t, a.Dist)
+	testkit.Eventually(t, waitTime, "connection up", func() bool { return a.mgr.up(peer) != nil })
+	watch.MonitorNode(peer, true)
+	sent := make(chan error, 1)
+	a.Node().Spawn(func(p *node.Proc) {
+		far := term.Pid{Node: peer, ID: 1, Creation: 1}
+		for a.mgr.up(peer) != nil {
+			if err := p.Send(far, make([]byte, 64<<10)); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- nil
+	})
+	nd := recv(t, watch, "nodedown", func(m any) bool { _, ok := m.(term.NodeDown); return ok }).(term.NodeDown)
+	if nd.Reason != ReasonTickTimeout {
+		t.Fatalf("nodedown %v", nd)
+	}
+	if err := <-sent; err != nil {
+		t.Fatalf("the sender got %v", err)
+	}
+	if !contains(a.logs.String(), "a slow consumer") {
+		t.Fatalf("log:\n%s", a.logs)
+	}
+}
+
+// TestMonitorNodeWhileClosingDialsAgain: monitor_node asked while a
+// connection's nodedown is being delivered (its entry is closing) is not
+// lost: once the old connection is gone, the node dials again.
+func TestMonitorNodeWhileClosingDialsAgain(t *testing.T) {
+	ns := memNodes(t, 2, nil)
+	a, b := ns[0], ns[1]
+	watch := proc(t, a.Dist)
+	watch.MonitorNodes(true)
+	if err := a.PingErr(context.Background(), b.Name()); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, watch, "nodeup", func(m any) bool { return m == term.NodeUp{Node: b.Name()} })
+	c := a.mgr.up(b.Name())
+	// As connDown does first: the entry is closing.
+	a.mgr.mu.Lock()
+	a.mgr.entries[b.Name()].closing = true
+	a.mgr.mu.Unlock()
+	if err := a.Connect(b.Name()); err != nil { // what monitor_node calls
+		t.Fatal(err)
+	}
+	c.close(ReasonClosed)
+	recv(t, watch, "nodedown", func(m any) bool { _, ok := m.(term.NodeDown); return ok })
+	recv(t, watch, "nodeup again", func(m any) bool { return m == term.NodeUp{Node: b.Name()} })
+}

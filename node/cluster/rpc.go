@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"sync"
 
 	"github.com/gerl-dev/gerl/node"
@@ -13,93 +12,32 @@ import (
 
 // Remote procedure calls (docs/protocol.md, "rpc"). A call names a function
 // the remote node resolves (RegisterFunc, Config.Functions) and carries its
-// arguments; the remote node runs it in a new process, with node.Entry's
-// semantics: arguments copied and converted to the parameter types, a
-// *node.Proc first parameter given the handle of that process. Results come
-// back as the call's value: none is nil, one is itself, several are a
-// term.Tuple. A function whose last result is an error that is not nil
-// fails the call with that error's text (ErrRemoteFailed); a panic fails it
-// with the panic's text (ErrRemotePanic). Pending calls fail with
+// arguments; the remote node runs it with node.Invoke, the one
+// implementation of running a function in a process of its own: arguments
+// copied and converted to the parameter types, a *node.Proc first
+// parameter given the handle of that process, and the results shaped as
+// Erlang's rpc:call answers: none is the atom ok, one is itself, several
+// are a term.Tuple. A function whose last result is an error that is not
+// nil fails the call with that error's text (ErrRemoteFailed); a panic
+// fails it with the panic's text (ErrRemotePanic). Pending calls fail with
 // ErrNodeDown when the connection drops, as net/rpc fails them.
 
 // pingFunc is answered by the connection itself, without a process.
 const pingFunc = "gerl.ping"
 
-// errorType is the type of error values.
-var errorType = reflect.TypeFor[error]()
-
-// outcome collects what the function returned.
-type outcome struct {
-	out  []reflect.Value
-	done bool
-}
-
-// prepareCall turns fn and args into a process function with node.Entry's
-// semantics that records fn's results in the returned outcome. It wraps fn
-// in a function of the same parameters and no results (reflect.MakeFunc),
-// so that Entry converts the arguments exactly as it does for spawn.
-func prepareCall(fn any, args []any) (func(*node.Proc), *outcome, error) {
-	fv := reflect.ValueOf(fn)
-	if fv.Kind() != reflect.Func || fv.IsNil() {
-		return nil, nil, fmt.Errorf("%s is not a function", term.Format(fn))
-	}
-	ft := fv.Type()
-	ins := make([]reflect.Type, ft.NumIn())
-	for i := range ins {
-		ins[i] = ft.In(i)
-	}
-	res := &outcome{}
-	wrapper := reflect.MakeFunc(reflect.FuncOf(ins, nil, ft.IsVariadic()), func(in []reflect.Value) []reflect.Value {
-		if ft.IsVariadic() {
-			res.out = fv.CallSlice(in)
-		} else {
-			res.out = fv.Call(in)
-		}
-		res.done = true
-		return nil
-	})
-	entry, err := node.EntryOnce(wrapper.Interface(), args...)
-	if err != nil {
-		return nil, nil, err
-	}
-	return entry, res, nil
-}
-
-// result turns a finished call into a status, a value and a message.
-func (o *outcome) result(p *node.Proc, recovered any) (uint64, any, string) {
+// outcomeReply turns an invoked function's outcome into a status, a value
+// and a message.
+func outcomeReply(o node.Outcome) (uint64, any, string) {
+	var ie *node.InvokeError
 	switch {
-	case recovered != nil:
-		if err, ok := recovered.(error); ok {
-			return statusPanic, nil, err.Error()
-		}
-		return statusPanic, nil, term.Format(recovered)
-	case !o.done:
-		return statusFailed, nil, "the process running the call exited: " + term.Format(p.ExitReason())
+	case o.Err == nil:
+		return statusOK, o.Value, ""
+	case errors.As(o.Err, &ie) && ie.Kind == node.ErrFuncPanicked:
+		return statusPanic, nil, ie.Detail()
+	case ie != nil:
+		return statusFailed, nil, ie.Error()
 	}
-	out := o.out
-	if n := len(out); n > 0 && out[n-1].Type() == errorType {
-		if err, _ := out[n-1].Interface().(error); err != nil {
-			return statusFailed, nil, err.Error()
-		}
-		out = out[:n-1]
-	}
-	var v any
-	switch len(out) {
-	case 0:
-	case 1:
-		v = out[0].Interface()
-	default:
-		t := make(term.Tuple, len(out))
-		for i, o := range out {
-			t[i] = o.Interface()
-		}
-		v = t
-	}
-	c, err := term.Copy(v)
-	if err != nil {
-		return statusBadValue, nil, err.Error()
-	}
-	return statusOK, c, ""
+	return statusBadValue, nil, o.Err.Error()
 }
 
 // runCall runs function name with args in a new process and calls reply
@@ -110,22 +48,18 @@ func (d *Dist) runCall(name string, args []any, reply func(status uint64, v any,
 	if !ok {
 		return statusNoFunc, fmt.Sprintf("%s knows no function %q", d.name, name)
 	}
-	entry, res, err := prepareCall(fn, args)
-	if err != nil {
-		return statusBadArgs, err.Error()
-	}
-	_, _, err = d.node.SpawnOpt(nil, node.SpawnOptions{Func: "rpc " + name}, func(p *node.Proc) {
-		defer func() {
-			r := recover()
-			if r != nil {
-				d.log.Warn("rpc function panicked", "func", name, "panic", fmt.Sprint(r))
-			}
-			reply(res.result(p, r))
-		}()
-		entry(p)
+	_, err := d.node.Invoke(node.SpawnOptions{Func: "rpc " + name}, fn, args, func(o node.Outcome) {
+		status, v, text := outcomeReply(o)
+		if status == statusPanic {
+			d.log.Warn("rpc function panicked", "func", name, "panic", text)
+		}
+		reply(status, v, text)
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, node.ErrStopped):
 		return statusRefused, err.Error()
+	case err != nil:
+		return statusBadArgs, err.Error()
 	}
 	return statusOK, ""
 }
@@ -151,7 +85,7 @@ func (c *Codec) encodeRPCReply(id, status uint64, v any, text string) []byte {
 func (d *Dist) serveRPC(c *conn, m message) {
 	reply := func(status uint64, v any, text string) {
 		if m.id != 0 {
-			_ = c.send(d.codec.encodeRPCReply(m.id, status, v, text), false)
+			_ = c.send(context.Background(), d.codec.encodeRPCReply(m.id, status, v, text), false)
 		} else if status != statusOK {
 			d.log.Info("cast failed", "func", m.fn, "from", string(c.peer.name), "err", text)
 		}
@@ -208,7 +142,7 @@ func (d *Dist) callOn(ctx context.Context, c *conn, fn string, args []any) (any,
 		c.cancelCall(id)
 		return nil, fmt.Errorf("rpc %s on %s: arguments: %w", fn, c.peer.name, err)
 	}
-	if err := c.send(frame, true); err != nil {
+	if err := c.send(ctx, frame, true); err != nil {
 		c.cancelCall(id)
 		return nil, fmt.Errorf("rpc %s: %w: %w", fn, ErrNodeDown, err)
 	}
@@ -248,7 +182,9 @@ func (d *Dist) callLocal(ctx context.Context, fn string, args []any) (any, error
 	}
 }
 
-// Cast runs fn on nd without waiting for it or its result.
+// Cast runs fn on nd without waiting for it, its result, or the
+// connection: like a message, it is queued while the connection is set up
+// and dropped if it cannot be.
 func (d *Dist) Cast(nd term.Atom, fn string, args ...any) error {
 	if args == nil {
 		args = []any{}
@@ -259,15 +195,14 @@ func (d *Dist) Cast(nd term.Atom, fn string, args ...any) error {
 		}
 		return nil
 	}
-	c, err := d.connFor(nd)
-	if err != nil {
-		return fmt.Errorf("cast %s on %s: %w", fn, nd, err)
-	}
 	frame, err := d.codec.encodeRPCReq(0, fn, args)
 	if err != nil {
 		return fmt.Errorf("cast %s on %s: arguments: %w", fn, nd, err)
 	}
-	return c.send(frame, true)
+	if err := d.post(context.Background(), nd, &outgoing{frame: frame, op: opRPCReq, needs: FlagRPC}, true); err != nil {
+		return fmt.Errorf("cast %s on %s: %w", fn, nd, err)
+	}
+	return nil
 }
 
 // CallResult is one node's answer to MultiCall.

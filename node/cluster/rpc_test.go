@@ -67,8 +67,12 @@ func TestRPC(t *testing.T) {
 		if v, err := call("self"); err != nil || v.(term.Pid).Node != b.Name() {
 			t.Fatalf("self: %v %v", v, err)
 		}
-		if v, err := call("nothing"); err != nil || v != nil {
+		// no results answers ok, as Erlang does, remotely and locally
+		if v, err := call("nothing"); err != nil || v != term.OK {
 			t.Fatalf("nothing: %v %v", v, err)
+		}
+		if v, err := a.Call(ctx, a.Name(), "nothing"); err != nil || v != term.OK {
+			t.Fatalf("local nothing: %v %v", v, err)
 		}
 		if v, err := call("ints", []int{1, 2}, map[string][]int{"k": {1}}); err != nil || v != 3 {
 			t.Fatalf("ints: %v %v", v, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -96,23 +97,67 @@ func TestOrderingAndTypes(t *testing.T) {
 	})
 }
 
+// TestRemoteUnreachable: as in Erlang, a send to a node that cannot be
+// reached is no error (the message is dropped, with a warning that says
+// why); a link to a process there fails with an exit signal noconnection,
+// a monitor with a Down noconnection, monitor_node with a nodedown; ping
+// answers pang.
 func TestRemoteUnreachable(t *testing.T) {
 	ns := memNodes(t, 1, nil)
-	p := proc(t, ns[0].Dist)
+	a := ns[0]
+	p := proc(t, a.Dist)
+	p.TrapExit(true)
 	ghost := term.Pid{Node: "ghost@mem", ID: 1}
-	if err := p.Send(ghost, 1); !errors.Is(err, ErrNoNode) {
+	if err := p.Send(ghost, 1); err != nil {
 		t.Fatalf("send to unreachable: %v", err)
 	}
-	if err := p.Link(ghost); !errors.Is(err, node.ErrNoProc) {
+	if err := p.Link(ghost); err != nil {
 		t.Fatalf("link to unreachable: %v", err)
 	}
 	ref := p.Monitor(term.Name{Name: "x", Node: "ghost@mem"})
-	d := recv(t, p, "down", func(any) bool { return true }).(term.Down)
-	if d.Ref != ref || d.Reason != term.NoConnection {
-		t.Fatalf("down %v", d)
+	p.MonitorNode("ghost@mem", true)
+	gotExit, gotDown, gotNodeDown := false, false, false
+	for !gotExit || !gotDown || !gotNodeDown {
+		switch m := recv(t, p, "noconnection", func(any) bool { return true }).(type) {
+		case term.Exit:
+			if m.From != ghost || m.Reason != term.NoConnection {
+				t.Fatalf("exit %v", m)
+			}
+			gotExit = true
+		case term.Down:
+			if m.Ref != ref || m.Reason != term.NoConnection || m.Pid.Node != "ghost@mem" {
+				t.Fatalf("down %v", m)
+			}
+			gotDown = true
+		case term.NodeDown:
+			if m.Node != "ghost@mem" || m.Reason != term.NoConnection {
+				t.Fatalf("nodedown %v", m)
+			}
+			gotNodeDown = true
+		default:
+			t.Fatalf("unexpected %v", m)
+		}
 	}
-	if ns[0].Ping(context.Background(), "ghost@mem") {
+	if len(p.Links()) != 0 {
+		t.Fatalf("links left: %v", p.Links())
+	}
+	testkit.Eventually(t, waitTime, "the warning about the dropped message", func() bool {
+		return len(a.logs.Lines("messages dropped")) > 0 && contains(a.logs.String(), "ghost@mem")
+	})
+	if a.Ping(context.Background(), "ghost@mem") {
 		t.Fatal("ping ghost: pong")
+	}
+	// a name that is no node name is an error at once for a send; a link
+	// to a process there fails as for any unreachable node
+	bad := term.Pid{Node: "no-at-sign", ID: 1}
+	if err := p.Send(bad, 1); err == nil {
+		t.Fatal("send to a bad node name: no error")
+	}
+	if err := p.Link(bad); err != nil {
+		t.Fatalf("link to a bad node name: %v", err)
+	}
+	if m := recv(t, p, "noconnection", func(any) bool { return true }).(term.Exit); m.From != bad || m.Reason != term.NoConnection {
+		t.Fatalf("got %v", m)
 	}
 }
 
@@ -146,16 +191,16 @@ func TestSignalsCannotGrowTheQueueWithoutEnd(t *testing.T) {
 	var q sendQueue
 	q.init(1000) // writerBusy until a writer starts: nothing drains
 	frame := make([]byte, 1000)
-	if _, err := q.push(make([]byte, 40*1000), false); err != nil {
+	if _, err := q.push(context.Background(), make([]byte, 40*1000), false); err != nil {
 		t.Fatalf("a large frame into an empty queue: %v", err)
 	}
 	q.buf, q.writing = nil, 0
 	for i := 0; i < overflowFactor; i++ {
-		if _, err := q.push(frame, false); err != nil {
+		if _, err := q.push(context.Background(), frame, false); err != nil {
 			t.Fatalf("signal %d: %v", i+1, err)
 		}
 	}
-	if _, err := q.push(frame, false); !errors.Is(err, errPeerNotReading) {
+	if _, err := q.push(context.Background(), frame, false); !errors.Is(err, errPeerNotReading) {
 		t.Fatalf("signal past %d times the limit: %v", overflowFactor, err)
 	}
 }

@@ -83,7 +83,7 @@ func (d *Dist) SpawnOpt(ctx context.Context, parent *node.Proc, nd term.Atom, op
 		c.cancelCall(id)
 		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: arguments: %w", fn, nd, err)
 	}
-	if err := c.send(frame, true); err != nil {
+	if err := c.send(ctx, frame, true); err != nil {
 		c.cancelCall(id)
 		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s: %w: %w", fn, ErrNodeDown, err)
 	}
@@ -97,7 +97,7 @@ func (d *Dist) SpawnOpt(ctx context.Context, parent *node.Proc, nd term.Atom, op
 	case <-ctx.Done():
 		c.cancelCall(id)
 		if hold {
-			_ = c.send(d.codec.encodeSpawnGo(id, false), false)
+			_ = c.send(context.Background(), d.codec.encodeSpawnGo(id, false), false)
 		}
 		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w", fn, nd, ctx.Err())
 	}
@@ -110,7 +110,7 @@ func (d *Dist) SpawnOpt(ctx context.Context, parent *node.Proc, nd term.Atom, op
 		// The child is held: link and monitor go out before SPAWN_GO on
 		// the same connection. The deferred GO also runs if parent is
 		// killed meanwhile (its exit then travels along the link).
-		defer func() { _ = c.send(d.codec.encodeSpawnGo(id, true), false) }()
+		defer func() { _ = c.send(context.Background(), d.codec.encodeSpawnGo(id, true), false) }()
 		if opts.Link {
 			if err := parent.Link(pid); err != nil {
 				return pid, ref, fmt.Errorf("spawn %s on %s: link: %w", fn, nd, err)
@@ -166,7 +166,7 @@ func (c *Codec) encodeSpawnGo(id uint64, run bool) []byte {
 // that reuses the id of a spawn still held is a protocol error.
 func (d *Dist) serveSpawn(c *conn, m message) error {
 	reply := func(status uint64, pid *term.Pid, text string) {
-		_ = c.send(d.codec.encodeSpawnReply(m.id, status, pid, text), false)
+		_ = c.send(context.Background(), d.codec.encodeSpawnReply(m.id, status, pid, text), false)
 	}
 	fn, ok := d.funcs.lookup(m.fn)
 	if !ok {

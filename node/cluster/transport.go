@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -105,8 +106,11 @@ func (t *TCPTransport) Dial(ctx context.Context, node term.Atom) (net.Conn, erro
 	tc := tls.Client(c, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		c.Close()
-		if errors.Is(err, io.EOF) {
+		switch {
+		case errors.Is(err, io.EOF):
 			return nil, fmt.Errorf("TLS handshake with %s at %s: the node closed the connection (does it run without TLS? start every node with -tls_cert, -tls_key and -tls_ca, or none): %w", node, addr, err)
+		case refusedCertificate(err):
+			return nil, fmt.Errorf("TLS handshake with %s at %s: the node refused this node's certificate (every node needs a certificate signed by the CA the others trust, -tls_ca): %w", node, addr, err)
 		}
 		return nil, fmt.Errorf("TLS handshake with %s at %s: %w", node, addr, err)
 	}
@@ -126,4 +130,19 @@ func (l *tlsListener) Accept() (net.Conn, error) {
 		return nil, err
 	}
 	return tls.Server(c, l.cfg), nil
+}
+
+// refusedCertificate reports whether a TLS handshake failed because the
+// server did not accept our certificate. The server says so with an alert
+// (certificate required, when Go's client found no certificate of a CA the
+// server named, so sent none; bad or unknown certificate otherwise), which
+// crypto/tls surfaces only as a "remote error" of an unexported type.
+func refusedCertificate(err error) bool {
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "remote error" {
+		return false
+	}
+	s := op.Err.Error()
+	return strings.Contains(s, "certificate required") || strings.Contains(s, "bad certificate") ||
+		strings.Contains(s, "unknown certificate authority")
 }

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/gerl-dev/gerl/node/term"
 )
 
 // Type descriptors name the canonical type of a Typed extension in Go
@@ -50,7 +52,7 @@ func writeDesc(b *strings.Builder, t reflect.Type) {
 		b.WriteString("any")
 		return
 	}
-	if isOwn(t) {
+	if term.IsOwnType(t) {
 		b.WriteString("term.")
 		b.WriteString(t.Name())
 		return
@@ -181,7 +183,7 @@ func (p *descParser) typ(depth int) (reflect.Type, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !isKeyType(k) {
+		if !term.IsKeyType(k) {
 			return nil, fmt.Errorf("%s cannot be a map key", k)
 		}
 		if p.pos >= len(p.s) || p.s[p.pos] != ']' {
@@ -213,16 +215,10 @@ func (p *descParser) typ(depth int) (reflect.Type, error) {
 	return nil, fmt.Errorf("unknown type %q", name)
 }
 
-// isKeyType reports whether t may be a map key (as term.Copy decides).
-func isKeyType(t reflect.Type) bool {
-	if t == anyType || t == pidType || t == refType {
-		return true
+// ownType returns the gerl type a descriptor names term.X (see writeDesc).
+func ownType(name string) (reflect.Type, bool) {
+	if short, ok := strings.CutPrefix(name, "term."); ok {
+		return term.OwnTypeNamed(short)
 	}
-	switch t.Kind() {
-	case reflect.Bool, reflect.String, reflect.Float32, reflect.Float64,
-		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return true
-	}
-	return false
+	return nil, false
 }

@@ -91,7 +91,10 @@
 // of arrival, and while it terminates or starts a child it waits for that
 // child only, leaving every other message queued. All functions and
 // methods of the package may be called from any goroutine, except
-// StartLink, which the parent's own goroutine calls.
+// StartLink, which the parent's own goroutine calls. The package takes no
+// lock of its own: a supervisor's state belongs to its process. The
+// runtime's lock order is in docs/architecture.md ("Locks, and their
+// order").
 //
 // # Not (yet) here
 //

@@ -288,7 +288,7 @@ func copyKey(k reflect.Value, kt reflect.Type) (reflect.Value, error) {
 	if err != nil {
 		return reflect.Value{}, err
 	}
-	if !isKeyType(ck) {
+	if !IsKeyType(ck) {
 		return reflect.Value{}, unsendable(k.Type().String(), "map keys must be bools, numbers, strings, atoms, pids or refs")
 	}
 	k = k.Convert(ck)
@@ -300,33 +300,6 @@ func copyKey(k reflect.Value, kt reflect.Type) (reflect.Value, error) {
 	return k, nil
 }
 
-var (
-	anyType   = reflect.TypeOf((*any)(nil)).Elem()
-	atomType  = reflect.TypeOf(Atom(""))
-	pidType   = reflect.TypeOf(Pid{})
-	refType   = reflect.TypeOf(Ref{})
-	tupleType = reflect.TypeOf(Tuple(nil))
-
-	nameType     = reflect.TypeFor[Name]()
-	downType     = reflect.TypeFor[Down]()
-	exitType     = reflect.TypeFor[Exit]()
-	nodeUpType   = reflect.TypeFor[NodeUp]()
-	nodeDownType = reflect.TypeFor[NodeDown]()
-	callType     = reflect.TypeFor[Call]()
-	replyType    = reflect.TypeFor[Reply]()
-)
-
-// isOwnType reports whether t is one of gerl's named types, which keep
-// their identity when sent.
-func isOwnType(t reflect.Type) bool {
-	switch t {
-	case atomType, pidType, refType, tupleType, nameType, downType, exitType,
-		nodeUpType, nodeDownType, callType, replyType:
-		return true
-	}
-	return false
-}
-
 func isScalarKind(k reflect.Kind) bool {
 	switch k {
 	case reflect.Bool, reflect.String, reflect.Float32, reflect.Float64,
@@ -335,10 +308,6 @@ func isScalarKind(k reflect.Kind) bool {
 		return true
 	}
 	return false
-}
-
-func isKeyType(t reflect.Type) bool {
-	return t == anyType || t == pidType || t == refType || isScalarKind(t.Kind())
 }
 
 // basicType returns the predeclared Go type of a scalar kind, or nil.
@@ -392,7 +361,7 @@ func canonical(t reflect.Type, depth int) (reflect.Type, error) {
 	if depth > MaxDepth {
 		return nil, unsendable(t.String(), "type nested deeper than MaxDepth (a recursive type?)")
 	}
-	if isOwnType(t) {
+	if IsOwnType(t) {
 		return t, nil
 	}
 	k := t.Kind()
@@ -428,7 +397,7 @@ func canonical(t reflect.Type, depth int) (reflect.Type, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !isKeyType(kt) {
+		if !IsKeyType(kt) {
 			return nil, unsendable(t.String(), "map keys must be bools, numbers, strings, atoms, pids or refs")
 		}
 		e, err := canonical(t.Elem(), depth+1)

@@ -81,8 +81,10 @@ func tooDeep() error {
 func copyAny(v any, depth int) (any, error) {
 	switch x := v.(type) {
 	case nil, bool, string, int, int64, float64, Atom, Pid, Ref, Name, NodeUp,
-		int8, int16, int32, uint, uint8, uint16, uint32, uint64, float32:
+		int8, int16, int32, uint, uint8, uint16, uint32, uint64, float32, BigInt, Opaque:
 		return v, nil
+	case BitString, ImproperList, Map:
+		return copyErlang(x, depth)
 	case Tuple:
 		if depth >= MaxDepth {
 			return nil, tooDeep()
@@ -186,6 +188,13 @@ func copySlice[S ~[]any](x S, depth int) (any, error) {
 // check of their own).
 func copyValue(rv reflect.Value, ct reflect.Type, depth int) (reflect.Value, error) {
 	t := rv.Type()
+	if t == mapType {
+		c, err := copyAny(rv.Interface(), depth)
+		if err != nil {
+			return reflect.Value{}, err
+		}
+		return reflect.ValueOf(c), nil
+	}
 	switch t.Kind() {
 	case reflect.Bool, reflect.String, reflect.Float32, reflect.Float64,
 		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
@@ -289,7 +298,7 @@ func copyKey(k reflect.Value, kt reflect.Type) (reflect.Value, error) {
 		return reflect.Value{}, err
 	}
 	if !isKeyType(ck) {
-		return reflect.Value{}, unsendable(k.Type().String(), "map keys must be bools, numbers, strings, atoms, pids or refs")
+		return reflect.Value{}, unsendable(k.Type().String(), "map keys must be bools, numbers, strings, atoms, pids or refs (use term.Map for other keys)")
 	}
 	k = k.Convert(ck)
 	if kt.Kind() == reflect.Interface {
@@ -307,6 +316,12 @@ var (
 	refType   = reflect.TypeOf(Ref{})
 	tupleType = reflect.TypeOf(Tuple(nil))
 
+	bigIntType    = reflect.TypeFor[BigInt]()
+	opaqueType    = reflect.TypeFor[Opaque]()
+	bitStringType = reflect.TypeFor[BitString]()
+	improperType  = reflect.TypeFor[ImproperList]()
+	mapType       = reflect.TypeFor[Map]()
+
 	nameType     = reflect.TypeFor[Name]()
 	downType     = reflect.TypeFor[Down]()
 	exitType     = reflect.TypeFor[Exit]()
@@ -321,7 +336,8 @@ var (
 func isOwnType(t reflect.Type) bool {
 	switch t {
 	case atomType, pidType, refType, tupleType, nameType, downType, exitType,
-		nodeUpType, nodeDownType, callType, replyType:
+		nodeUpType, nodeDownType, callType, replyType,
+		bigIntType, opaqueType, bitStringType, improperType, mapType:
 		return true
 	}
 	return false
@@ -338,7 +354,8 @@ func isScalarKind(k reflect.Kind) bool {
 }
 
 func isKeyType(t reflect.Type) bool {
-	return t == anyType || t == pidType || t == refType || isScalarKind(t.Kind())
+	return t == anyType || t == pidType || t == refType || t == bigIntType || t == opaqueType ||
+		isScalarKind(t.Kind())
 }
 
 // basicType returns the predeclared Go type of a scalar kind, or nil.

@@ -52,7 +52,14 @@ type Decoder struct {
 
 	b     []byte
 	pos   int
-	atoms map[string]term.Atom
+	atoms map[string]interned
+}
+
+// interned is a cached atom: the Atom, and the value it decodes to as a
+// term (true, false and nil are Go's; others the Atom), boxed once.
+type interned struct {
+	atom  term.Atom
+	value any
 }
 
 var decoders = sync.Pool{New: func() any { return new(Decoder) }}
@@ -232,18 +239,7 @@ func (d *Decoder) term(depth int) (any, error) {
 		return int(int32(n)), err
 	case tagSmallAtomUTF8, tagAtomUTF8, tagSmallAtom, tagAtom:
 		a, err := d.atomBody(tag)
-		if err != nil {
-			return nil, err
-		}
-		switch a {
-		case "true":
-			return true, nil
-		case "false":
-			return false, nil
-		case "nil":
-			return nil, nil
-		}
-		return a, nil
+		return a.value, err
 	case tagNewFloat:
 		b, err := d.take(8, "NEW_FLOAT_EXT")
 		if err != nil {
@@ -351,7 +347,7 @@ func (d *Decoder) finite(f float64) (any, error) {
 // atomBody decodes the body of an atom of the given tag: Latin-1 text for
 // ATOM_EXT and SMALL_ATOM_EXT, UTF-8 for the _UTF8 forms, at most 255
 // characters.
-func (d *Decoder) atomBody(tag byte) (term.Atom, error) {
+func (d *Decoder) atomBody(tag byte) (interned, error) {
 	var n int
 	var err error
 	if tag == tagSmallAtomUTF8 || tag == tagSmallAtom {
@@ -360,11 +356,11 @@ func (d *Decoder) atomBody(tag byte) (term.Atom, error) {
 		n, err = d.u16("atom length")
 	}
 	if err != nil {
-		return "", err
+		return interned{}, err
 	}
 	b, err := d.take(n, "atom")
 	if err != nil {
-		return "", err
+		return interned{}, err
 	}
 	latin1 := tag == tagAtom || tag == tagSmallAtom
 	if a, ok := d.atoms[string(b)]; ok && (!latin1 || isASCII(b)) {
@@ -373,21 +369,29 @@ func (d *Decoder) atomBody(tag byte) (term.Atom, error) {
 	var s string
 	if latin1 {
 		if n > maxAtomChars {
-			return "", d.bad("an atom of %d characters (at most %d)", n, maxAtomChars)
+			return interned{}, d.bad("an atom of %d characters (at most %d)", n, maxAtomChars)
 		}
 		s = latin1ToUTF8(b)
 	} else {
 		if !utf8.Valid(b) {
-			return "", d.bad("an atom that is not UTF-8")
+			return interned{}, d.bad("an atom that is not UTF-8")
 		}
 		if c := utf8.RuneCount(b); c > maxAtomChars {
-			return "", d.bad("an atom of %d characters (at most %d)", c, maxAtomChars)
+			return interned{}, d.bad("an atom of %d characters (at most %d)", c, maxAtomChars)
 		}
 		s = string(b)
 	}
-	a := term.Atom(s)
+	a := interned{atom: term.Atom(s), value: term.Atom(s)}
+	switch s {
+	case "true":
+		a.value = true
+	case "false":
+		a.value = false
+	case "nil":
+		a.value = nil
+	}
 	if d.atoms == nil {
-		d.atoms = make(map[string]term.Atom)
+		d.atoms = make(map[string]interned)
 	}
 	if len(d.atoms) < maxInterned && (!latin1 || isASCII(b)) {
 		d.atoms[s] = a
@@ -424,7 +428,8 @@ func (d *Decoder) atomTerm(what string) (term.Atom, error) {
 	switch tag := d.b[d.pos]; tag {
 	case tagSmallAtomUTF8, tagAtomUTF8, tagSmallAtom, tagAtom:
 		d.pos++
-		return d.atomBody(tag)
+		a, err := d.atomBody(tag)
+		return a.atom, err
 	default:
 		return "", d.bad("%s must be an atom, got tag %d", what, tag)
 	}
@@ -527,7 +532,8 @@ func (d *Decoder) bigInt(tag byte) (any, error) {
 }
 
 // mapBody decodes a MAP_EXT body: map[any]any when every key can be a Go
-// map key (binary keys become strings), a term.Map otherwise.
+// map key (binary keys become strings), a term.Map otherwise, with the
+// pairs in the order they were sent.
 func (d *Decoder) mapBody(depth int) (any, error) {
 	n, err := d.count("MAP_EXT", 2)
 	if err != nil {
@@ -536,7 +542,13 @@ func (d *Decoder) mapBody(depth int) (any, error) {
 	if depth >= term.MaxDepth {
 		return nil, d.tooDeep()
 	}
-	pairs := make(term.Map, n)
+	var small [8]term.Pair // most maps are small: no allocation for the pairs
+	var pairs []term.Pair
+	if n <= len(small) {
+		pairs = small[:n]
+	} else {
+		pairs = make([]term.Pair, n)
+	}
 	scalar := true
 	for i := range pairs {
 		k, err := d.term(depth + 1)
@@ -550,24 +562,29 @@ func (d *Decoder) mapBody(depth int) (any, error) {
 		pairs[i] = term.Pair{Key: k, Value: v}
 		scalar = scalar && scalarKey(k)
 	}
-	if !scalar {
-		return pairs, nil
-	}
-	m := make(map[any]any, n)
-	for _, p := range pairs {
-		k := p.Key
-		if b, ok := k.([]byte); ok {
-			k = string(b)
-		}
-		if _, dup := m[k]; dup {
-			if f, ok := k.(float64); ok && f == 0 {
-				return pairs, nil // 0.0 and -0.0, distinct keys since OTP 27, one in Go
+	if scalar {
+		m := make(map[any]any, n)
+		for _, p := range pairs {
+			k := p.Key
+			if b, ok := k.([]byte); ok {
+				k = string(b)
 			}
-			return nil, d.bad("map with the key %s twice", term.Format(p.Key))
+			if _, dup := m[k]; dup {
+				if f, ok := k.(float64); ok && f == 0 {
+					scalar = false // 0.0 and -0.0: distinct keys since OTP 27, one in Go
+					break
+				}
+				return nil, d.bad("map with the key %s twice", term.Format(p.Key))
+			}
+			m[k] = p.Value
 		}
-		m[k] = p.Value
+		if scalar {
+			return m, nil
+		}
 	}
-	return m, nil
+	out := make(term.Map, n)
+	copy(out, pairs)
+	return out, nil
 }
 
 // scalarKey reports whether a decoded key can be a Go map key.

@@ -35,7 +35,7 @@ func toErl(expr string, in, want any) golden { return golden{expr: expr, in: in,
 
 const agentNode = term.Atom("nonode@nohost")
 
-func ref(t *testing.T, node term.Atom, creation uint32, words ...uint32) term.Ref {
+func ref(t testing.TB, node term.Atom, creation uint32, words ...uint32) term.Ref {
 	t.Helper()
 	r, err := term.RefFromWords(node, creation, words)
 	if err != nil {
@@ -44,7 +44,7 @@ func ref(t *testing.T, node term.Atom, creation uint32, words ...uint32) term.Re
 	return r
 }
 
-func bigInt(t *testing.T, s string) term.BigInt {
+func bigInt(t testing.TB, s string) term.BigInt {
 	t.Helper()
 	b, err := term.ParseBigInt(s)
 	if err != nil {
@@ -63,7 +63,7 @@ func opaque(kind term.OpaqueKind, textPrefix string) func(t *testing.T, got any)
 	}
 }
 
-func goldenTable(t *testing.T) []golden {
+func goldenTable(t testing.TB) []golden {
 	localRef := ref(t, agentNode, 0, 133947, 2512125953, 3636896942)
 	localPid := term.Pid{Node: agentNode, ID: 42 | 7<<32}
 	z255 := strings.Repeat("z", 255)

@@ -30,7 +30,7 @@ const termMaxDepth = term.MaxDepth
 const (
 	extAtom     int8 = 1  // raw UTF-8 bytes of the name
 	extPid      int8 = 2  // str node, uint id, uint creation
-	extRef      int8 = 3  // str node, uint id, uint creation
+	extRef      int8 = 3  // str node, uint id, uint creation [, uint words, uint word 2..] (codec_erlang.go)
 	extTuple    int8 = 4  // array of terms
 	extName     int8 = 5  // str name, str node
 	extDown     int8 = 6  // Ref, Pid, str name, term reason
@@ -40,7 +40,13 @@ const (
 	extCall     int8 = 10 // Pid from, Ref, term request
 	extReply    int8 = 11 // Ref, term value
 	extTyped    int8 = 12 // str type, value encoded by that type
-	extLast          = extTyped
+	// Erlang's terms Go has no type for (codec_erlang.go).
+	extBigInt    int8 = 13 // raw: sign byte, little-endian magnitude
+	extBitString int8 = 14 // raw: tail bits byte, bytes
+	extImproper  int8 = 15 // array of elements, tail term
+	extPairMap   int8 = 16 // array of keys and values, alternating; empty payload: a nil term.Map
+	extOpaque    int8 = 17 // raw: the term's External Term Format encoding
+	extLast           = extOpaque
 )
 
 // Codec encodes and decodes terms. It caches type descriptors (bounded),
@@ -251,7 +257,13 @@ func (e *encoder) pid(p term.Pid) {
 	c.pid, c.raw = p, append(c.raw[:0], e.w.b[start:]...)
 	e.nextPid = (e.nextPid + 1) % len(e.pids)
 }
-func (e *encoder) ref(r term.Ref) { e.ident(extRef, r.Node, r.ID, r.Creation) }
+func (e *encoder) ref(r term.Ref) {
+	if r.NumWords() != 2 {
+		e.erlangRef(r)
+		return
+	}
+	e.ident(extRef, r.Node, r.ID, r.Creation)
+}
 
 func (e *encoder) atom(a term.Atom) {
 	_ = e.enc.EncodeExtHeader(extAtom, len(a))
@@ -386,6 +398,9 @@ func (e *encoder) term(v any, depth int) error {
 		e.endExt(start)
 		return nil
 	}
+	if done, err := e.erlangTerm(v, depth); done {
+		return err
+	}
 	return e.typed(reflect.ValueOf(v), depth)
 }
 
@@ -422,6 +437,7 @@ func native(t reflect.Type) bool {
 	switch t {
 	case anyType, atomType, pidType, refType, tupleType, nameType, downType, exitType,
 		nodeUpType, nodeDownType, callType, replyType,
+		bigIntType, bitStringType, improperType, pairMapType, opaqueType,
 		reflect.TypeFor[int](), reflect.TypeFor[string](), reflect.TypeFor[bool](),
 		reflect.TypeFor[float64](), reflect.TypeFor[float32](), reflect.TypeFor[[]byte](),
 		reflect.TypeFor[[]any](), reflect.TypeFor[map[string]any]():
@@ -519,12 +535,19 @@ var (
 	nodeDownType = reflect.TypeFor[term.NodeDown]()
 	callType     = reflect.TypeFor[term.Call]()
 	replyType    = reflect.TypeFor[term.Reply]()
+
+	bigIntType    = reflect.TypeFor[term.BigInt]()
+	bitStringType = reflect.TypeFor[term.BitString]()
+	improperType  = reflect.TypeFor[term.ImproperList]()
+	pairMapType   = reflect.TypeFor[term.Map]()
+	opaqueType    = reflect.TypeFor[term.Opaque]()
 )
 
 // ownType returns the gerl type a descriptor names term.X (see writeDesc).
 func ownType(name string) (reflect.Type, bool) {
 	for _, t := range [...]reflect.Type{atomType, pidType, refType, tupleType, nameType, downType,
-		exitType, nodeUpType, nodeDownType, callType, replyType} {
+		exitType, nodeUpType, nodeDownType, callType, replyType,
+		bigIntType, bitStringType, improperType, pairMapType, opaqueType} {
 		if name == "term."+t.Name() {
 			return t, true
 		}
@@ -535,7 +558,8 @@ func ownType(name string) (reflect.Type, bool) {
 func isOwn(t reflect.Type) bool {
 	switch t {
 	case atomType, pidType, refType, tupleType, nameType, downType, exitType,
-		nodeUpType, nodeDownType, callType, replyType:
+		nodeUpType, nodeDownType, callType, replyType,
+		bigIntType, bitStringType, improperType, pairMapType, opaqueType:
 		return true
 	}
 	return false

@@ -435,8 +435,12 @@ func (d *decoder) extBody(typ int8, n, depth int) (any, error) {
 	case extPid:
 		return d.pidBody(n)
 	case extRef:
+		start := d.pos()
 		node, id, cr, err := d.ident()
-		return term.Ref{Node: node, ID: id, Creation: cr}, err
+		if err != nil {
+			return nil, err
+		}
+		return d.refRest(node, id, cr, n-(d.pos()-start))
 	case extTuple:
 		n, err := d.arrayLen()
 		if err != nil {
@@ -523,6 +527,9 @@ func (d *decoder) extBody(typ int8, n, depth int) (any, error) {
 			return nil, err
 		}
 		return v.Interface(), nil
+	}
+	if v, ok, err := d.erlangExt(typ, n, depth); ok {
+		return v, err
 	}
 	return nil, d.bad("unknown extension type %d", typ)
 }

@@ -14,10 +14,12 @@ import (
 //	   | "uint" | "uint8" | "uint16" | "uint32" | "uint64" | "float32" | "float64"
 //	   | "term.Atom" | "term.Pid" | "term.Ref" | "term.Tuple" | "term.Name"
 //	   | "term.Down" | "term.Exit" | "term.NodeUp" | "term.NodeDown"
-//	   | "term.Call" | "term.Reply"
+//	   | "term.Call" | "term.Reply" | "term.BigInt" | "term.BitString"
+//	   | "term.ImproperList" | "term.Map" | "term.Opaque"
 //	   | "[]" T | "[" decimal "]" T | "map[" T "]" T
 //
-// A map's key type must be a scalar, term.Atom, term.Pid, term.Ref or any.
+// A map's key type must be a scalar, term.Atom, term.Pid, term.Ref,
+// term.BigInt, term.Opaque or any.
 
 // maxDescLen bounds a type descriptor.
 const maxDescLen = 4096
@@ -215,7 +217,7 @@ func (p *descParser) typ(depth int) (reflect.Type, error) {
 
 // isKeyType reports whether t may be a map key (as term.Copy decides).
 func isKeyType(t reflect.Type) bool {
-	if t == anyType || t == pidType || t == refType {
+	if t == anyType || t == pidType || t == refType || t == bigIntType || t == opaqueType {
 		return true
 	}
 	switch t.Kind() {

@@ -14,36 +14,36 @@ type Flags uint64
 // The distribution flags (erts/doc/guides/erl_dist_protocol.md,
 // "Distribution Flags"). Wire constants.
 const (
-	FlagPublished          Flags = 0x1        // the node is visible (in nodes()); without it, hidden
-	FlagAtomCache          Flags = 0x2        // obsolete
-	FlagExtendedReferences Flags = 0x4        // references of several words
-	FlagDistMonitor        Flags = 0x8        // monitors across nodes
-	FlagFunTags            Flags = 0x10       // funs have their own tag
-	FlagDistMonitorName    Flags = 0x20       // monitors of registered names
-	FlagHiddenAtomCache    Flags = 0x40       // obsolete
-	FlagNewFunTags         Flags = 0x80       // NEW_FUN_EXT
-	FlagExtendedPidsPorts  Flags = 0x100      // pids and ports of full size
-	FlagExportPtrTag       Flags = 0x200      // EXPORT_EXT
-	FlagBitBinaries        Flags = 0x400      // BIT_BINARY_EXT
-	FlagNewFloats          Flags = 0x800      // NEW_FLOAT_EXT
-	FlagUnicodeIO          Flags = 0x1000     // Unicode I/O
-	FlagDistHdrAtomCache   Flags = 0x2000     // the distribution header's atom cache
-	FlagSmallAtomTags      Flags = 0x4000     // SMALL_ATOM_EXT
-	FlagUTF8Atoms          Flags = 0x10000    // UTF-8 atoms
-	FlagMapTag             Flags = 0x20000    // MAP_EXT
-	FlagBigCreation        Flags = 0x40000    // 32-bit creation numbers
-	FlagSendSender         Flags = 0x80000    // SEND_SENDER control messages
-	FlagBigSeqtraceLabels  Flags = 0x100000   // any term as a sequential trace label
-	FlagExitPayload        Flags = 0x400000   // PAYLOAD_EXIT control messages
-	FlagFragments          Flags = 0x800000   // fragmented messages
-	FlagHandshake23        Flags = 0x1000000  // the version 6 handshake (OTP 23)
-	FlagUnlinkID           Flags = 0x2000000  // the new link protocol (UNLINK_ID)
-	FlagMandatory25Digest  Flags = 0x4000000  // stands for every flag OTP 25 makes mandatory
-	FlagSpawn              Flags = 1 << 32    // SPAWN_REQUEST: remote spawn and erpc
-	FlagNameMe             Flags = 1 << 33    // dynamic node names
-	FlagV4NC               Flags = 1 << 34    // 64-bit pids, ports and references of up to 5 words
-	FlagAlias              Flags = 1 << 35    // process aliases (ALIAS_SEND)
-	FlagAltactSig          Flags = 1 << 37    // alternative action signals (OTP 28)
+	FlagPublished          Flags = 0x1       // the node is visible (in nodes()); without it, hidden
+	FlagAtomCache          Flags = 0x2       // obsolete
+	FlagExtendedReferences Flags = 0x4       // references of several words
+	FlagDistMonitor        Flags = 0x8       // monitors across nodes
+	FlagFunTags            Flags = 0x10      // funs have their own tag
+	FlagDistMonitorName    Flags = 0x20      // monitors of registered names
+	FlagHiddenAtomCache    Flags = 0x40      // obsolete
+	FlagNewFunTags         Flags = 0x80      // NEW_FUN_EXT
+	FlagExtendedPidsPorts  Flags = 0x100     // pids and ports of full size
+	FlagExportPtrTag       Flags = 0x200     // EXPORT_EXT
+	FlagBitBinaries        Flags = 0x400     // BIT_BINARY_EXT
+	FlagNewFloats          Flags = 0x800     // NEW_FLOAT_EXT
+	FlagUnicodeIO          Flags = 0x1000    // Unicode I/O
+	FlagDistHdrAtomCache   Flags = 0x2000    // the distribution header's atom cache
+	FlagSmallAtomTags      Flags = 0x4000    // SMALL_ATOM_EXT
+	FlagUTF8Atoms          Flags = 0x10000   // UTF-8 atoms
+	FlagMapTag             Flags = 0x20000   // MAP_EXT
+	FlagBigCreation        Flags = 0x40000   // 32-bit creation numbers
+	FlagSendSender         Flags = 0x80000   // SEND_SENDER control messages
+	FlagBigSeqtraceLabels  Flags = 0x100000  // any term as a sequential trace label
+	FlagExitPayload        Flags = 0x400000  // PAYLOAD_EXIT control messages
+	FlagFragments          Flags = 0x800000  // fragmented messages
+	FlagHandshake23        Flags = 0x1000000 // the version 6 handshake (OTP 23)
+	FlagUnlinkID           Flags = 0x2000000 // the new link protocol (UNLINK_ID)
+	FlagMandatory25Digest  Flags = 0x4000000 // stands for every flag OTP 25 makes mandatory
+	FlagSpawn              Flags = 1 << 32   // SPAWN_REQUEST: remote spawn and erpc
+	FlagNameMe             Flags = 1 << 33   // dynamic node names
+	FlagV4NC               Flags = 1 << 34   // 64-bit pids, ports and references of up to 5 words
+	FlagAlias              Flags = 1 << 35   // process aliases (ALIAS_SEND)
+	FlagAltactSig          Flags = 1 << 37   // alternative action signals (OTP 28)
 )
 
 // Mandatory25 is the set of flags an OTP 25 node refuses a peer without

@@ -466,7 +466,7 @@ func (e *encoder) anyMap(m map[any]any, depth int) error {
 	e.b = binary.BigEndian.AppendUint32(e.b, uint32(len(m)))
 	for k, y := range m {
 		if !keyType(k) {
-			return &encodeError{why: "not a map key", reflect: true}
+			return &encodeError{typ: reflect.TypeOf(k).String(), why: "map keys must be bools, numbers, strings, atoms, pids or refs (use term.Map for other keys)", reflect: true}
 		}
 		if err := e.term(k, depth+1); err != nil {
 			return at(err, "[key "+term.Format(k)+"]")

@@ -45,7 +45,7 @@ func (e *encoder) value(rv reflect.Value, depth int) error {
 			return e.term(rv.Interface(), depth)
 		}
 		if _, err := term.Canonical(rv.Type()); err != nil {
-			return &encodeError{why: err.Error(), reflect: true}
+			return &encodeError{typ: rv.Type().String(), why: err.Error(), reflect: true}
 		}
 		if depth >= term.MaxDepth {
 			return tooDeep()
@@ -62,7 +62,7 @@ func (e *encoder) value(rv reflect.Value, depth int) error {
 		}
 		return e.mapValue(rv, depth)
 	}
-	return &encodeError{why: "unsupported type", reflect: true}
+	return &encodeError{typ: rv.Type().String(), why: "unsupported type", reflect: true}
 }
 
 // own reports whether t is one of gerl's term types, which the fast path
@@ -128,7 +128,7 @@ func (e *encoder) mapValue(rv reflect.Value, depth int) error {
 	for iter.Next() {
 		k := iter.Key()
 		if k.Kind() == reflect.Interface && !k.IsNil() && !keyType(k.Elem().Interface()) {
-			return &encodeError{why: "not a map key", reflect: true}
+			return &encodeError{typ: k.Elem().Type().String(), why: "map keys must be bools, numbers, strings, atoms, pids or refs (use term.Map for other keys)", reflect: true}
 		}
 		if err := e.value(k, depth+1); err != nil {
 			return at(err, "[key "+term.Format(k.Interface())+"]")

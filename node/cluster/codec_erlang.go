@@ -197,17 +197,14 @@ func (d *decoder) rawBytes(n int) ([]byte, error) {
 	return d.buf[off : off+n], nil
 }
 
-// terms decodes an array of terms.
+// terms decodes a term that must be an array.
 func (d *decoder) terms(depth int) ([]any, error) {
-	n, err := d.arrayLen()
+	if c, err := d.peek(); err != nil || !isArray(c) {
+		return nil, d.bad("want an array")
+	}
+	v, err := d.term(depth)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]any, n)
-	for i := range out {
-		if out[i], err = d.term(depth + 1); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return v.([]any), nil
 }

@@ -343,3 +343,24 @@ func TestEncodeRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestAllocationBound: the worst case the Decoder's doc states, a list of
+// empty lists, takes at most 48 bytes of Go values per input byte.
+func TestAllocationBound(t *testing.T) {
+	const n = 100000
+	in := append(b(131, 108, 0, 1, 0x86, 0xa0), bytes.Repeat([]byte{106}, n+1)...)
+	var d Decoder
+	if _, err := d.Decode(in); err != nil { // warm the decoder up
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	v, err := d.Decode(in)
+	runtime.ReadMemStats(&after)
+	if err != nil || len(v.([]any)) != n {
+		t.Fatalf("decode: %v", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 48*uint64(len(in)) {
+		t.Fatalf("%d input bytes allocated %d bytes (%.1f per byte)", len(in), grew, float64(grew)/float64(len(in)))
+	}
+}

@@ -28,7 +28,7 @@ const termMaxDepth = term.MaxDepth
 const (
 	extAtom     int8 = 1  // raw UTF-8 bytes of the name
 	extPid      int8 = 2  // str node, uint id, uint creation
-	extRef      int8 = 3  // str node, uint id, uint creation
+	extRef      int8 = 3  // str node, uint id, uint creation [, uint words, uint word 2..] (codec_erlang.go)
 	extTuple    int8 = 4  // array of terms
 	extName     int8 = 5  // str name, str node
 	extDown     int8 = 6  // Ref, Pid, str name, term reason
@@ -38,7 +38,13 @@ const (
 	extCall     int8 = 10 // Pid from, Ref, term request
 	extReply    int8 = 11 // Ref, term value
 	extTyped    int8 = 12 // str type, value encoded by that type
-	extLast          = extTyped
+	// Erlang's terms Go has no type for (codec_erlang.go).
+	extBigInt    int8 = 13 // raw: sign byte, little-endian magnitude
+	extBitString int8 = 14 // raw: tail bits byte, bytes
+	extImproper  int8 = 15 // array of elements, tail term
+	extPairMap   int8 = 16 // array of keys and values, alternating; empty payload: a nil term.Map
+	extOpaque    int8 = 17 // raw: the term's External Term Format encoding
+	extLast           = extOpaque
 )
 
 // Codec encodes and decodes terms. It caches type descriptors (bounded),

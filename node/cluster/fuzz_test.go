@@ -27,6 +27,7 @@ func seedFrames() [][]byte {
 	add(c.encodeSend(p, q, term.T(term.A("ping"), p, 1)))
 	add(c.encodeSend(p, q, term.T(1, make([]byte, 64))))
 	add(c.encodeSend(p, q, sample))
+	add(c.encodeSend(p, q, erlangSample))
 	add(c.encodeRegSend(p, "pong", map[int]string{1: "x"}))
 	add(c.encodePair(opLink, p, q), nil)
 	add(c.encodeExit(opLinkExit, p, q, term.NoConnection))

@@ -36,7 +36,13 @@ func (e *encoder) pid(p term.Pid) {
 	e.nextPid = (e.nextPid + 1) % len(e.pids)
 }
 
-func (e *encoder) ref(r term.Ref) { e.ident(extRef, r.Node, r.ID, r.Creation) }
+func (e *encoder) ref(r term.Ref) {
+	if r.NumWords() != 2 {
+		e.erlangRef(r)
+		return
+	}
+	e.ident(extRef, r.Node, r.ID, r.Creation)
+}
 
 func (e *encoder) atom(a term.Atom) {
 	_ = e.enc.EncodeExtHeader(extAtom, len(a))
@@ -171,6 +177,9 @@ func (e *encoder) term(v any, depth int) error {
 		e.endExt(start)
 		return nil
 	}
+	if done, err := e.erlangTerm(v, depth); done {
+		return err
+	}
 	return e.typed(reflect.ValueOf(v), depth)
 }
 
@@ -274,8 +283,12 @@ func (d *decoder) extBody(typ int8, n, depth int) (any, error) {
 	case extPid:
 		return d.pidBody(n)
 	case extRef:
+		start := d.pos()
 		node, id, cr, err := d.ident()
-		return term.Ref{Node: node, ID: id, Creation: cr}, err
+		if err != nil {
+			return nil, err
+		}
+		return d.refRest(node, id, cr, n-(d.pos()-start))
 	case extTuple:
 		n, err := d.arrayLen()
 		if err != nil {
@@ -362,6 +375,9 @@ func (d *decoder) extBody(typ int8, n, depth int) (any, error) {
 			return nil, err
 		}
 		return v.Interface(), nil
+	}
+	if v, ok, err := d.erlangExt(typ, n, depth); ok {
+		return v, err
 	}
 	return nil, d.bad("unknown extension type %d", typ)
 }

@@ -201,7 +201,7 @@ func (v *validator) ext(n, depth int) error {
 		return v.fail("extension of %d bytes, but only %d remain", n, v.remaining())
 	}
 	switch {
-	case typ == extAtom:
+	case typ == extAtom || typ == extBigInt || typ == extBitString || typ == extOpaque: // raw bytes
 		v.pos += n
 		return nil
 	case typ < extAtom || typ > extLast:

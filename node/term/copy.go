@@ -81,8 +81,10 @@ func tooDeep() error {
 func copyAny(v any, depth int) (any, error) {
 	switch x := v.(type) {
 	case nil, bool, string, int, int64, float64, Atom, Pid, Ref, Name, NodeUp,
-		int8, int16, int32, uint, uint8, uint16, uint32, uint64, float32:
+		int8, int16, int32, uint, uint8, uint16, uint32, uint64, float32, BigInt:
 		return v, nil
+	case BitString, ImproperList, Map, Opaque:
+		return copyErlang(x, depth)
 	case Tuple:
 		if depth >= MaxDepth {
 			return nil, tooDeep()
@@ -186,6 +188,13 @@ func copySlice[S ~[]any](x S, depth int) (any, error) {
 // check of their own).
 func copyValue(rv reflect.Value, ct reflect.Type, depth int) (reflect.Value, error) {
 	t := rv.Type()
+	if t == mapType {
+		c, err := copyAny(rv.Interface(), depth)
+		if err != nil {
+			return reflect.Value{}, err
+		}
+		return reflect.ValueOf(c), nil
+	}
 	switch t.Kind() {
 	case reflect.Bool, reflect.String, reflect.Float32, reflect.Float64,
 		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
@@ -289,7 +298,7 @@ func copyKey(k reflect.Value, kt reflect.Type) (reflect.Value, error) {
 		return reflect.Value{}, err
 	}
 	if !IsKeyType(ck) {
-		return reflect.Value{}, unsendable(k.Type().String(), "map keys must be bools, numbers, strings, atoms, pids or refs")
+		return reflect.Value{}, unsendable(k.Type().String(), "map keys must be bools, numbers, strings, atoms, pids, refs or BigInts (use term.Map for other keys)")
 	}
 	k = k.Convert(ck)
 	if kt.Kind() == reflect.Interface {
@@ -398,7 +407,7 @@ func canonical(t reflect.Type, depth int) (reflect.Type, error) {
 			return nil, err
 		}
 		if !IsKeyType(kt) {
-			return nil, unsendable(t.String(), "map keys must be bools, numbers, strings, atoms, pids or refs")
+			return nil, unsendable(t.String(), "map keys must be bools, numbers, strings, atoms, pids, refs or BigInts (use term.Map for other keys)")
 		}
 		e, err := canonical(t.Elem(), depth+1)
 		if err != nil {

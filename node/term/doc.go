@@ -11,11 +11,15 @@
 //     float32 and float64;
 //   - Atom, Pid, Ref, Name, Tuple and the runtime's message structs (Down,
 //     Exit, NodeUp, NodeDown, Call, Reply);
+//   - the forms of Erlang terms Go has no type for: BigInt (integers
+//     beyond int), BitString, ImproperList, Map (maps with composite keys)
+//     and Opaque (funs and ports);
 //   - slices, arrays and maps of the above, nested to any depth up to
 //     MaxDepth ([]byte is a binary);
 //   - values of interface type any holding any of the above.
 //
-// Map keys must be scalars: bools, numbers, strings, atoms, pids or refs.
+// Map keys must be scalars: bools, numbers, strings, atoms, pids, refs,
+// BigInts or Opaques; a term.Map takes keys of any kind.
 // Named types other than gerl's own are sent as their underlying type (a
 // time.Duration arrives as an int64). Pointers, channels, functions, structs
 // other than gerl's own, complex numbers and unsafe pointers cannot be sent:
@@ -25,8 +29,10 @@
 //
 // Copy returns a deep copy in canonical form; the runtime applies it to every
 // message, so a sender that mutates a slice or map after sending never
-// changes what was received. The distribution codec decodes to exactly the
-// same types, so a receiver cannot tell a local message from a remote one.
+// changes what was received. Between gerl nodes, the distribution codec
+// decodes to exactly the same types, so a receiver cannot tell a local
+// message from a remote one. Erlang nodes have their own term model: what
+// each side gets is in docs/terms.md, "Terms and Erlang".
 //
 // # Own types
 //

@@ -131,6 +131,20 @@ func writeTerm(b *strings.Builder, v any, depth int) {
 		writeTerm(b, Tuple{Atom("$gen_call"), Tuple{x.From, x.Ref}, x.Request}, depth)
 	case Reply:
 		writeTerm(b, Tuple{x.Ref, x.Value}, depth)
+	case BigInt:
+		b.WriteString(x.String())
+	case Opaque:
+		b.WriteString(x.String())
+	case BitString:
+		b.WriteString(x.String())
+	case ImproperList:
+		writeImproper(b, x, depth)
+	case Map:
+		entries := make([]mapEntry, len(x))
+		for i, p := range x {
+			entries[i] = formatEntry(p.Key, p.Value, depth)
+		}
+		writeEntries(b, entries)
 	case error:
 		b.WriteString(ErrorText(x))
 	default:
@@ -199,16 +213,27 @@ func writeReflect(b *strings.Builder, v any, depth int) {
 	}
 }
 
+// mapEntry is a map entry as printed.
+type mapEntry struct{ k, v string }
+
+func formatEntry(k, v any, depth int) mapEntry {
+	var kb, vb strings.Builder
+	writeTerm(&kb, k, depth+1)
+	writeTerm(&vb, v, depth+1)
+	return mapEntry{kb.String(), vb.String()}
+}
+
 func writeMap(b *strings.Builder, rv reflect.Value, depth int) {
-	type kv struct{ k, v string }
-	entries := make([]kv, 0, rv.Len())
+	entries := make([]mapEntry, 0, rv.Len())
 	iter := rv.MapRange()
 	for iter.Next() {
-		var kb, vb strings.Builder
-		writeTerm(&kb, iter.Key().Interface(), depth+1)
-		writeTerm(&vb, iter.Value().Interface(), depth+1)
-		entries = append(entries, kv{kb.String(), vb.String()})
+		entries = append(entries, formatEntry(iter.Key().Interface(), iter.Value().Interface(), depth))
 	}
+	writeEntries(b, entries)
+}
+
+// writeEntries prints a map's entries sorted by their keys' text.
+func writeEntries(b *strings.Builder, entries []mapEntry) {
 	sort.Slice(entries, func(i, j int) bool { return entries[i].k < entries[j].k })
 	b.WriteString("#{")
 	for i, e := range entries {
@@ -220,6 +245,20 @@ func writeMap(b *strings.Builder, rv reflect.Value, depth int) {
 		b.WriteString(e.v)
 	}
 	b.WriteByte('}')
+}
+
+// writeImproper prints an improper list as erl does: [a,b|c].
+func writeImproper(b *strings.Builder, l ImproperList, depth int) {
+	b.WriteByte('[')
+	for i, e := range l.Elems {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		writeTerm(b, e, depth+1)
+	}
+	b.WriteByte('|')
+	writeTerm(b, l.Tail, depth+1)
+	b.WriteByte(']')
 }
 
 // ErrorText returns err's message. A method that panics (a typed nil

@@ -12,6 +12,7 @@ import "reflect"
 var ownTypes = [...]reflect.Type{
 	atomType, pidType, refType, tupleType, nameType,
 	downType, exitType, nodeUpType, nodeDownType, callType, replyType,
+	bigIntType, opaqueType, bitStringType, improperType, mapType,
 }
 
 var (
@@ -28,6 +29,12 @@ var (
 	nodeDownType = reflect.TypeFor[NodeDown]()
 	callType     = reflect.TypeFor[Call]()
 	replyType    = reflect.TypeFor[Reply]()
+
+	bigIntType    = reflect.TypeFor[BigInt]()
+	opaqueType    = reflect.TypeFor[Opaque]()
+	bitStringType = reflect.TypeFor[BitString]()
+	improperType  = reflect.TypeFor[ImproperList]()
+	mapType       = reflect.TypeFor[Map]()
 )
 
 // OwnTypes returns gerl's own types (see above), in a new slice.
@@ -55,8 +62,9 @@ func OwnTypeNamed(name string) (reflect.Type, bool) {
 }
 
 // IsKeyType reports whether values of the canonical type t may be map keys
-// in a message: scalars, pids, refs (atoms are strings underneath), or any
-// holding one of them.
+// in a message: scalars, pids, refs, BigInts, Opaques (atoms are strings
+// underneath), or any holding one of them. A term.Map takes keys of any kind.
 func IsKeyType(t reflect.Type) bool {
-	return t == anyType || t == pidType || t == refType || isScalarKind(t.Kind())
+	return t == anyType || t == pidType || t == refType || t == bigIntType || t == opaqueType ||
+		isScalarKind(t.Kind())
 }

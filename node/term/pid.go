@@ -27,14 +27,27 @@ func (p Pid) IsZero() bool { return p == Pid{} }
 
 // Ref is a reference unique on its node's incarnation: monitors and calls
 // are identified by refs. Refs are comparable values and can be map keys.
+//
+// gerl's refs are two 32-bit words, ID. An Erlang node's refs have 1 to 5
+// words (3 usually): ID holds the first two, and the rest, with the count,
+// sits in fields only RefFromWords sets (see erlref.go). They are zero for
+// gerl's refs, so Ref{Node: n, ID: id, Creation: c} is a gerl ref.
 type Ref struct {
 	Node     Atom
 	ID       uint64
 	Creation uint32
+	ext      refWords
 }
 
-// String prints the ref as #Ref<node.id.creation>.
-func (r Ref) String() string { return identString("#Ref<", r.Node, r.ID, r.Creation) }
+// String prints the ref as #Ref<node.id.creation>; an Erlang ref of other
+// than two words prints its words most significant first, joined by
+// colons, as the id: #Ref<a@vm.3636896942:2512125953:133947.1796359012>.
+func (r Ref) String() string {
+	if r.ext.n == 0 {
+		return identString("#Ref<", r.Node, r.ID, r.Creation)
+	}
+	return r.erlangString()
+}
 
 // identString prints a pid or ref: prefix, node.id.creation, then ">".
 func identString(prefix string, node Atom, id uint64, creation uint32) string {
@@ -64,8 +77,12 @@ func ParsePid(s string) (Pid, error) {
 	return Pid{Node: node, ID: id, Creation: cr}, nil
 }
 
-// ParseRef parses the text a Ref prints as, "#Ref<foo@vm.7.0>".
+// ParseRef parses the text a Ref prints as, "#Ref<foo@vm.7.0>", or an
+// Erlang ref's "#Ref<a@vm.3636896942:2512125953:133947.1796359012>".
 func ParseRef(s string) (Ref, error) {
+	if r, ok, err := parseErlangRef(s); ok {
+		return r, err
+	}
 	node, id, cr, err := parseIdent(s, "#Ref<", ">")
 	if err != nil {
 		return Ref{}, fmt.Errorf("parse ref %q: %w (want #Ref<node.id.creation>)", s, err)

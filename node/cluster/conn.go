@@ -324,9 +324,9 @@ func (c *conn) dispatch(m message) error {
 	}
 	switch m.op {
 	case opSend:
-		n.DeliverSend(m.to, m.payload)
+		n.DeliverSend(m.from, m.to, m.payload)
 	case opRegSend:
-		n.DeliverSendName(m.name, m.payload)
+		n.DeliverSendName(m.from, m.name, m.payload)
 	case opLink:
 		if err := fromPeer(); err != nil {
 			return err

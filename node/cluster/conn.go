@@ -60,6 +60,7 @@ type conn struct {
 	reason    atomic.Pointer[term.Atom]
 
 	bytesOut atomic.Uint64 // frame bytes handed to the socket (stats)
+	traffic  traffic       // frames and bytes each way (stats.go)
 	wrote    atomic.Bool   // something was written since the last tick check
 
 	pmu     sync.Mutex // protects following
@@ -114,6 +115,9 @@ func (c *conn) send(frame []byte, block bool) error {
 		return fmt.Errorf("send to %s: %w: %d bytes, the limit is %d", c.peer.name, ErrFrameTooLarge, n, c.d.cfg.MaxFrame)
 	}
 	direct, err := c.q.push(frame, block)
+	if err == nil {
+		c.traffic.framesOut.Add(1)
+	}
 	if err != nil {
 		c.d.codec.recycle(frame)
 		if errors.Is(err, errPeerNotReading) {
@@ -168,6 +172,7 @@ loop:
 			}
 			break loop
 		}
+		c.traffic.received(len(frame))
 		if len(frame) == 0 {
 			continue // tick
 		}

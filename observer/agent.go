@@ -55,11 +55,12 @@ type Agent struct {
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 
-	mu       sync.Mutex // protects following
-	printers map[io.Writer]struct{}
-	streams  map[*stream]struct{}
-	recent   []Event // the last recentEvents events, for new pages
-	srv      *server
+	mu         sync.Mutex           // protects following
+	printers   map[io.Writer]uint64 // the AddPrinter call that added each
+	printerGen uint64
+	streams    map[*stream]struct{}
+	recent     []Event // the last recentEvents events, for new pages
+	srv        *server
 }
 
 // The functions other nodes call by rpc (registered on every node).
@@ -89,7 +90,7 @@ func Start(cfg Config) (*Agent, error) {
 		cfg: cfg, env: cfg.Env, node: n, dist: cfg.Dist, log: log,
 		hub: newHub(n.Name(), cfg.TraceRate), started: time.Now(),
 		remote: make(chan []Event, 16), done: make(chan struct{}),
-		printers: map[io.Writer]struct{}{}, streams: map[*stream]struct{}{},
+		printers: map[io.Writer]uint64{}, streams: map[*stream]struct{}{},
 	}
 	a.lastMem.Store(memSample{})
 	for name, fn := range map[string]any{

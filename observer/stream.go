@@ -81,7 +81,7 @@ type clusterWatch struct {
 }
 
 type sample struct {
-	at                                   time.Time
+	at                                     time.Time
 	framesIn, framesOut, bytesIn, bytesOut uint64
 }
 

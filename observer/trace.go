@@ -328,13 +328,22 @@ func (a *Agent) subscribe(sub term.Pid) {
 // FormatEvent does, one line each, in time order; RemovePrinter stops it.
 func (a *Agent) AddPrinter(w io.Writer) {
 	a.mu.Lock()
-	a.printers[w] = struct{}{}
+	a.printerGen++
+	a.printers[w] = a.printerGen
 	a.mu.Unlock()
 }
 
-// RemovePrinter stops printing trace events to w.
+// RemovePrinter stops printing trace events to w, once the events that
+// happened before the call are printed (the reorder window holds them).
 func (a *Agent) RemovePrinter(w io.Writer) {
 	a.mu.Lock()
-	delete(a.printers, w)
+	gen := a.printers[w]
 	a.mu.Unlock()
+	time.AfterFunc(2*reorderWindow+batchDelay, func() {
+		a.mu.Lock()
+		if g, ok := a.printers[w]; ok && g == gen {
+			delete(a.printers, w) // unless trace() added it again meanwhile
+		}
+		a.mu.Unlock()
+	})
 }

@@ -47,7 +47,6 @@ type Agent struct {
 	dist      *cluster.Dist
 	log       *slog.Logger
 	hub       *hub
-	collector term.Pid
 	started   time.Time
 	lastMem   atomic.Value // memSample
 	remote    chan []Event // batches of other nodes, from the collector
@@ -61,6 +60,9 @@ type Agent struct {
 	streams    map[*stream]struct{}
 	recent     []Event // the last recentEvents events, for new pages
 	srv        *server
+	// collector is the process that takes other nodes' events, started
+	// when first needed (a node nobody traces from has none).
+	collector term.Pid
 }
 
 // The functions other nodes call by rpc (registered on every node).
@@ -105,11 +107,6 @@ func Start(cfg Config) (*Agent, error) {
 			return nil, fmt.Errorf("start observer: %w", err)
 		}
 	}
-	pid, _, err := n.SpawnOpt(nil, node.SpawnOptions{Func: "observer collector"}, a.collect)
-	if err != nil {
-		return nil, fmt.Errorf("start observer: %w", err)
-	}
-	a.collector = pid
 	n.SetTracer(a.hub.trace)
 	a.wg.Add(1)
 	go a.traceLoop()
@@ -138,13 +135,33 @@ func (a *Agent) Close() {
 		if srv != nil {
 			srv.close()
 		}
-		_ = a.node.Exit(a.collector, term.Kill)
+		a.mu.Lock()
+		collector := a.collector
+		a.mu.Unlock()
+		if !collector.IsZero() {
+			_ = a.node.Exit(collector, term.Kill)
+		}
 	})
 	a.wg.Wait()
 }
 
 // AllowKill reports whether the page may kill processes.
 func (a *Agent) AllowKill() bool { return a.cfg.AllowKill }
+
+// collectorPid returns the collector process, starting it if needed.
+func (a *Agent) collectorPid() (term.Pid, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.collector.IsZero() && a.node.Alive(a.collector) {
+		return a.collector, nil
+	}
+	pid, _, err := a.node.SpawnOpt(nil, node.SpawnOptions{Func: "observer collector"}, a.collect)
+	if err != nil {
+		return term.Pid{}, fmt.Errorf("observer: %w", err)
+	}
+	a.collector = pid
+	return pid, nil
+}
 
 // rpcTimeout bounds one call for another node's data.
 const rpcTimeout = 5 * time.Second

@@ -173,7 +173,11 @@ func (c *clusterWatch) update(ctx context.Context) {
 			subbed := c.subbed[nd]
 			c.mu.Unlock()
 			if !subbed {
-				if _, err := a.rpc(ctx, nd, fnSubscribe, a.collector); err == nil {
+				collector, err := a.collectorPid()
+				if err == nil {
+					_, err = a.rpc(ctx, nd, fnSubscribe, collector)
+				}
+				if err == nil {
 					c.mu.Lock()
 					c.subbed[nd] = true
 					c.mu.Unlock()

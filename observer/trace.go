@@ -236,6 +236,10 @@ func (a *Agent) Trace(ctx context.Context, target any, on bool) ([]term.Atom, er
 	if err != nil {
 		return nil, err
 	}
+	collector, err := a.collectorPid()
+	if err != nil {
+		return nil, err
+	}
 	var done []term.Atom
 	var errs []error
 	for _, nd := range nodes {
@@ -243,7 +247,7 @@ func (a *Agent) Trace(ctx context.Context, target any, on bool) ([]term.Atom, er
 		if nd == a.node.Name() {
 			err = a.setTrace(what, on, term.Pid{})
 		} else {
-			_, err = a.rpc(ctx, nd, fnTrace, what, on, a.collector)
+			_, err = a.rpc(ctx, nd, fnTrace, what, on, collector)
 		}
 		if err != nil {
 			errs = append(errs, err)
@@ -321,7 +325,11 @@ func (a *Agent) setTrace(what any, on bool, subscriber term.Pid) error {
 
 // subscribe asks the collector to send this node's events to sub.
 func (a *Agent) subscribe(sub term.Pid) {
-	_ = a.node.Send(a.collector, term.T(tagSubscribe, sub))
+	collector, err := a.collectorPid()
+	if err != nil {
+		return
+	}
+	_ = a.node.Send(collector, term.T(tagSubscribe, sub))
 }
 
 // AddPrinter makes w receive every trace event this node gets, printed as

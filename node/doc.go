@@ -34,6 +34,13 @@
 // distribution layer plugs in through the Remote interface and the Deliver
 // methods; without it, other nodes are unreachable.
 //
+// # Tracing
+//
+// Trace and TraceAll make the node report what chosen processes do (each
+// message sent, each message delivered, the exit) to the Tracer given to
+// SetTracer; package observer prints and draws it. When nothing is traced,
+// sending and delivering check one atomic flag (trace.go).
+//
 // # Concurrency
 //
 // Every method of Node, and every Proc method that acts on another process

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -174,11 +173,4 @@ func (s *sse) await(t testing.TB, event, what string, ok func([]byte) bool) {
 			t.Fatalf("no %s event with %s within %v", event, what, waitTime)
 		}
 	}
-}
-
-func short(b []byte) string {
-	if len(b) > 2000 {
-		return string(b[:2000]) + "..."
-	}
-	return fmt.Sprint(string(b))
 }

@@ -37,10 +37,9 @@ const (
 // runs on the goroutines of traced processes: it takes the lock twice,
 // briefly, and formats the message; it never blocks.
 type hub struct {
-	node  string
-	rate  float64 // tokens a second, and the bucket's size
-	kick  chan struct{}
-	clock func() int64 // tests
+	node string
+	rate float64 // tokens a second, and the bucket's size
+	kick chan struct{}
 
 	mu      sync.Mutex // protects following
 	ring    []Event

@@ -163,9 +163,6 @@ func (a *Agent) collect(p *node.Proc) {
 	}
 }
 
-// printer is a shell that asked for trace output.
-type printer struct{ w io.Writer }
-
 func (a *Agent) hasPrinters() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -60,6 +60,7 @@ func newHub(nodeName term.Atom, rate int) *hub {
 // trace is installed as the node's node.Tracer.
 func (h *hub) trace(ev *node.TraceEvent) {
 	if !h.admit(ev.Time) {
+		h.wake() // the loop reports the count, even if nothing else comes
 		return
 	}
 	e := Event{T: ev.Time, Node: h.node, Pid: ev.Pid.String(), Kind: ev.Kind.String(), Msg: msgText(ev.Msg)}
@@ -75,16 +76,21 @@ func (h *hub) trace(ev *node.TraceEvent) {
 	if len(h.ring) >= ringSize {
 		h.dropped++
 		h.mu.Unlock()
-		return
+		return // the ring is full: the loop has been woken
 	}
 	h.ring = append(h.ring, e)
 	wake := len(h.ring) == 1
 	h.mu.Unlock()
 	if wake {
-		select {
-		case h.kick <- struct{}{}:
-		default:
-		}
+		h.wake()
+	}
+}
+
+// wake tells the trace loop there is something to drain.
+func (h *hub) wake() {
+	select {
+	case h.kick <- struct{}{}:
+	default:
 	}
 }
 

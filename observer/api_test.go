@@ -109,31 +109,13 @@ func TestDataAPI(t *testing.T) {
 
 	t.Run("a trace of a ping-pong across nodes", func(t *testing.T) {
 		const rounds = 3
-		me, err := a.node.Attach("test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		me.Untraceable()
-		pinger, err := a.node.Spawn(func(p *node.Proc) {
-			p.Receive() // go
-			for i := 0; i < rounds; i++ {
-				_ = p.Send(term.Name{Name: "pong", Node: "b@mem"}, term.T(term.Atom("ping"), p.Self()))
-				p.Receive()
-			}
-			_ = p.Send(me.Self(), "done")
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		me, pinger := startPinger(t, a, "b@mem", rounds)
 		for _, req := range []traceRequest{{Target: "pong", Node: "b@mem", On: true}, {Target: pinger.String(), On: true}} {
 			if code, body := post(t, base+"/api/trace", req, true); code != http.StatusOK {
 				t.Fatalf("trace %+v: %d %s", req, code, body)
 			}
 		}
-		_ = me.Send(pinger, "go")
-		if m, ok := me.ReceiveTimeout(waitTime); !ok || m != "done" {
-			t.Fatalf("the ping-pong did not end: %v", m)
-		}
+		playPingPong(t, me, pinger)
 		// Every event of the rounds reaches the page, from both nodes.
 		var evs []Event
 		testkit.Eventually(t, waitTime, "the rounds' events", func() bool {
@@ -171,7 +153,6 @@ func TestDataAPI(t *testing.T) {
 		if all, pids := b.node.Tracing(); all || len(pids) != 0 {
 			t.Fatalf("b still traces: %v %v", all, pids)
 		}
-		_ = a.node.Exit(me.Self(), term.Kill)
 	})
 
 	t.Run("nodedown", func(t *testing.T) {

@@ -13,7 +13,6 @@ import (
 	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/supervisor"
-	"github.com/gerl-dev/gerl/node/term"
 )
 
 // screenshotsEnv names a directory where TestPageInBrowser also writes its
@@ -134,23 +133,7 @@ func TestPageInBrowser(t *testing.T) {
 
 	// The ping-pong: a pinger on foo, traced from the page with pong.
 	const rounds = 2
-	me, err := foo.node.Attach("test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	me.Untraceable()
-	defer func() { _ = foo.node.Exit(me.Self(), term.Kill) }()
-	pinger, err := foo.node.Spawn(func(p *node.Proc) {
-		p.Receive()
-		for i := 0; i < rounds; i++ {
-			_ = p.Send(term.Name{Name: "pong", Node: "bar@mem"}, term.T(term.Atom("ping"), p.Self()))
-			p.Receive()
-		}
-		_ = p.Send(me.Self(), "done")
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	me, pinger := startPinger(t, foo, "bar@mem", rounds)
 	step("trace pong and the pinger from the page",
 		chromedp.Click(css(`button[data-tab="trace"]`)),
 		chromedp.SetValue(css(`#trace-target`), "pong"),
@@ -158,10 +141,7 @@ func TestPageInBrowser(t *testing.T) {
 	testkit.Eventually(t, waitTime, "pong traced", func() bool { _, b := bar.node.Tracing(); return len(b) == 1 })
 	step("trace the pinger", chromedp.SetValue(css(`#trace-target`), pinger.String()), chromedp.Click(css(`#trace-on`)))
 	testkit.Eventually(t, waitTime, "the pinger traced", func() bool { _, a := foo.node.Tracing(); return len(a) == 1 })
-	_ = me.Send(pinger, "go")
-	if m, ok := me.ReceiveTimeout(waitTime); !ok || m != "done" {
-		t.Fatalf("the ping-pong did not end: %v", m)
-	}
+	playPingPong(t, me, pinger)
 	pings := fmt.Sprintf(`#seq g.arrow.cross-node[data-from=%q][data-to=%q]`, pinger.String(), pong.String())
 	pongs := fmt.Sprintf(`#seq g.arrow.cross-node[data-from=%q][data-to=%q]`, pong.String(), pinger.String())
 	step("the ping-pong draws its arrows", void(chromedp.Poll[bool](fmt.Sprintf(

@@ -174,3 +174,37 @@ func (s *sse) await(t testing.TB, event, what string, ok func([]byte) bool) {
 		}
 	}
 }
+
+// startPinger spawns on n a process that, once sent "go", plays rounds
+// of ping-pong with the process registered as pong on peer, then tells
+// the returned (untraceable) test process "done".
+func startPinger(t testing.TB, n *testNode, peer term.Atom, rounds int) (me *node.Proc, pinger term.Pid) {
+	t.Helper()
+	me, err := n.node.Attach("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	me.Untraceable()
+	t.Cleanup(func() { _ = n.node.Exit(me.Self(), term.Kill) })
+	pinger, err = n.node.Spawn(func(p *node.Proc) {
+		p.Receive() // go
+		for i := 0; i < rounds; i++ {
+			_ = p.Send(term.Name{Name: "pong", Node: peer}, term.T(term.Atom("ping"), p.Self()))
+			p.Receive()
+		}
+		_ = p.Send(me.Self(), "done")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return me, pinger
+}
+
+// playPingPong starts the pinger and waits until it is done.
+func playPingPong(t testing.TB, me *node.Proc, pinger term.Pid) {
+	t.Helper()
+	_ = me.Send(pinger, "go")
+	if m, ok := me.ReceiveTimeout(waitTime); !ok || m != "done" {
+		t.Fatalf("the ping-pong did not end: %v", m)
+	}
+}

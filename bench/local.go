@@ -95,6 +95,14 @@ func LocalFanIn(senders, n, reps int) Result {
 	}
 	nd := node.New(node.Config{})
 	defer nd.StopTimeout(10 * time.Second)
+	if observing() {
+		stop, err := observe(nd, nil)
+		if err != nil {
+			return failed(res, err)
+		}
+		defer stop()
+		res.Params["observed"] = true
+	}
 	me, err := nd.Attach("bench")
 	if err != nil {
 		return failed(res, err)

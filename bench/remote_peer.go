@@ -94,6 +94,14 @@ func peerMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *halt {
 		return 0
 	}
+	if observing() {
+		stop, err := observe(d.Node(), d)
+		if err != nil {
+			fmt.Fprintln(stderr, "gerl bench peer:", err)
+			return 1
+		}
+		defer stop()
+	}
 	p := &peer{d: d, out: bufio.NewWriter(stdout)}
 	p.reply("ready %s", full)
 	in := bufio.NewScanner(stdin)

@@ -31,6 +31,11 @@ package docs
 //     run. The binding is kept for the whole document: the same pid in the
 //     text must be the same pid in gerl's output, and two different ones in
 //     the text two different ones in the output.
+//   - The observer's URL: http://127.0.0.1:8080/ in the document stands for
+//     the URL observer() prints, whatever its port.
+//   - Trace lines ("(<foo@vm.6.2>) << {pong,...}", printed after trace()) are
+//     printed when the traced processes act, not in step with the prompt:
+//     they are treated as reports of one line each.
 //   - Reports (=CRASH REPORT====, =ERROR REPORT====, ...) are printed by the
 //     node's logger when things happen, not in step with the prompt. A report
 //     the document shows in a step's output must have been printed by the end
@@ -312,6 +317,8 @@ func (c *cluster) run(it scriptItem) {
 	gotRest, reports := splitReports(got)
 	n.pending = append(n.pending, reports...)
 	wantRest, wantReports := splitReports(c.sub(st.expect))
+	gotRest = observerURLRE.ReplaceAllString(gotRest, observerURL)
+	wantRest = observerURLRE.ReplaceAllString(wantRest, observerURL)
 	for _, r := range wantReports {
 		c.awaitReport(n, r, at)
 	}
@@ -362,7 +369,12 @@ func (c *cluster) checkNoReports() {
 var (
 	reportRE = regexp.MustCompile(`^=([A-Z]+) REPORT==== (\d{2}-[A-Z][a-z]{2}-\d{4}::\d{2}:\d{2}:\d{2}) ===$`)
 	stackRE  = regexp.MustCompile(`^    `)
+	traceRE  = regexp.MustCompile(`^(\(<[^<>\s]+>\) |\*\*\* \d+ trace events dropped )`)
+	// observerURLRE matches the URL observer() prints on loopback.
+	observerURLRE = regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
 )
+
+const observerURL = "http://127.0.0.1:PORT/"
 
 // splitReports takes the reports out of an output. It returns the rest and
 // each report with its time stamp replaced by TIME, without the Go stack of
@@ -372,6 +384,10 @@ func splitReports(out string) (rest string, reports []string) {
 	lines := strings.SplitAfter(out, "\n")
 	for i := 0; i < len(lines); i++ {
 		line := strings.TrimSuffix(lines[i], "\n")
+		if traceRE.MatchString(line) {
+			reports = append(reports, line+"\n")
+			continue
+		}
 		m := reportRE.FindStringSubmatch(line)
 		if m == nil {
 			b.WriteString(lines[i])

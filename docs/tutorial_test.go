@@ -11,6 +11,12 @@ func TestTutorial(t *testing.T) {
 	runDocument(t, "tutorial.md", "")
 }
 
+// TestObserverDoc runs docs/observer.md's examples on two real nodes.
+func TestObserverDoc(t *testing.T) {
+	t.Parallel()
+	runDocument(t, "observer.md", "")
+}
+
 // TestReadmeDemo runs the 30-second demo of the README on two real nodes.
 func TestReadmeDemo(t *testing.T) {
 	t.Parallel()

@@ -113,7 +113,7 @@ func helpText(docs map[string]Doc) string {
 		groups[d.Group] = append(groups[d.Group], name)
 	}
 	var b strings.Builder
-	for _, g := range []string{"processes", "messages", "supervisors", "nodes", "code", "shell"} {
+	for _, g := range []string{"processes", "messages", "supervisors", "nodes", "code", "observing", "shell"} {
 		names := groups[g]
 		if len(names) == 0 {
 			continue

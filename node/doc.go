@@ -50,6 +50,13 @@
 // Remote interface and the Deliver methods), nodedown.go (what a lost node
 // fires, node monitors), proctable.go, info.go, node.go (the Node, Stop).
 //
+// # Tracing
+//
+// Trace and TraceAll make the node report what chosen processes do (each
+// message sent, each message delivered, the exit) to the Tracer given to
+// SetTracer; package observer prints and draws it. When nothing is traced,
+// sending and delivering check one atomic flag (trace.go).
+//
 // # Concurrency
 //
 // Every method of Node, and every Proc method that acts on another process

@@ -19,6 +19,10 @@ type ProcInfo struct {
 	Watching   int // monitors this process holds
 	TrapExit   bool
 	Attached   bool // driven by a foreign goroutine (the shell)
+	// Memory estimates the bytes the process holds in the runtime's
+	// structures and its mailbox's slots; not its goroutine's stack nor
+	// the contents of its messages (see memoryLocked).
+	Memory int
 }
 
 // Info returns a snapshot of the local process pid.
@@ -40,6 +44,7 @@ func (p *Proc) Info() ProcInfo {
 		MailboxLen: len(p.in) + int(p.outLen.Load()),
 		Status:     "running",
 		Attached:   p.attached,
+		Memory:     p.memoryLocked(),
 	}
 	switch {
 	case p.state.Load() != stateAlive:

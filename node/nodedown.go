@@ -161,7 +161,7 @@ func (m *nodeMonitors) deliver(n *Node, node term.Atom, ev any, down, hidden boo
 	}
 	m.mu.Unlock()
 	for _, pid := range to {
-		n.DeliverSend(pid, ev)
+		n.DeliverSend(term.Pid{}, pid, ev)
 	}
 }
 

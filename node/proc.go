@@ -63,6 +63,7 @@ type procExt struct {
 	name     term.Atom                // registered name
 	funcName string                   // what i() shows, if the spawner said
 	trapExit bool
+	untraced bool             // never traced (see Untraceable)
 	onExit   func(reason any) // see OnExit
 }
 

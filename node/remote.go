@@ -117,18 +117,19 @@ func (noRemote) Close()                                                   {}
 // order the frames arrived. Values passed in are fresh from the decoder and
 // are not copied again.
 
-// DeliverSend puts msg in the mailbox of the local process to.
-func (n *Node) DeliverSend(to term.Pid, msg any) {
+// DeliverSend puts msg, sent by from (the zero pid if no process sent
+// it), in the mailbox of the local process to.
+func (n *Node) DeliverSend(from, to term.Pid, msg any) {
 	if p := n.lookup(to); p != nil {
-		p.enqueue(msg)
+		p.deliver(from, msg)
 	}
 }
 
-// DeliverSendName puts msg in the mailbox of the process registered as
-// name; unknown names drop the message, as in Erlang.
-func (n *Node) DeliverSendName(name term.Atom, msg any) {
+// DeliverSendName puts msg, sent by from, in the mailbox of the process
+// registered as name; unknown names drop the message, as in Erlang.
+func (n *Node) DeliverSendName(from term.Pid, name term.Atom, msg any) {
 	if p := n.reg.whereis(name); p != nil {
-		p.enqueue(msg)
+		p.deliver(from, msg)
 	}
 }
 

@@ -38,6 +38,9 @@ func (n *Node) Send(to any, msg any) error {
 }
 
 func (n *Node) send(ctx context.Context, from term.Pid, to any, msg any) error {
+	if n.trace.on.Load() {
+		n.traceSend(from, to, msg)
+	}
 	if pid, ok := to.(term.Pid); ok { // the common case, without resolve
 		return n.sendPid(ctx, from, pid, msg)
 	}
@@ -59,7 +62,7 @@ func (n *Node) send(ctx context.Context, from term.Pid, to any, msg any) error {
 	if q == nil {
 		return fmt.Errorf("send to %s: %w", term.FormatAtom(name.Name), ErrNotRegistered)
 	}
-	q.enqueue(c)
+	q.deliver(from, c)
 	return nil
 }
 
@@ -73,7 +76,7 @@ func (n *Node) sendPid(ctx context.Context, from, to term.Pid, msg any) error {
 			return nil // a process of an earlier incarnation: gone
 		}
 		if q := n.procs.lookup(to.ID); q != nil {
-			q.enqueue(c)
+			q.deliver(from, c)
 		}
 		return nil
 	}

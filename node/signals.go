@@ -158,6 +158,7 @@ func (p *Proc) dieLocked(reason any) []signal {
 		n.dropWatch(self, ref, t)
 	}
 	n.monNode.removeProc(self)
+	n.traceExit(p, reason)
 	if onExit != nil {
 		go onExit(reason)
 	}

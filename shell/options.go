@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,10 @@ type Options struct {
 	TLSKey      string
 	TLSCA       string
 	Version     bool
+	// Observer is the address to serve the observer's page on (-observer
+	// host:port); ObserverAllowKill puts a kill button on it.
+	Observer          string
+	ObserverAllowKill bool
 }
 
 // Distributed reports whether the options start distribution.
@@ -73,6 +78,8 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 	fs.StringVar(&o.TLSKey, "tls_key", "", "the TLS private `key` file")
 	fs.StringVar(&o.TLSCA, "tls_ca", "", "the `CA` file that signs peers' certificates")
 	fs.BoolVar(&o.Version, "version", false, "print the version and exit")
+	fs.StringVar(&o.Observer, "observer", "", "serve the observer's web page on `host:port` (loopback, unless the URL's token is used)")
+	fs.BoolVar(&o.ObserverAllowKill, "observer_allow_kill", false, "let the observer's page kill processes (read-only otherwise)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: gerl [flags]           start a node with a shell\n")
 		fmt.Fprintf(stderr, "       gerl portmapper [...]  run or ask the host's port mapper (gerl portmapper -h)\n")
@@ -126,6 +133,11 @@ func (o *Options) check(distPort string) error {
 	}
 	if set := (o.TLSCert != "") || (o.TLSKey != "") || (o.TLSCA != ""); set && (o.TLSCert == "" || o.TLSKey == "" || o.TLSCA == "") {
 		return errors.New("TLS needs -tls_cert, -tls_key and -tls_ca together")
+	}
+	if o.Observer != "" {
+		if _, _, err := net.SplitHostPort(o.Observer); err != nil {
+			return fmt.Errorf("-observer must be host:port (127.0.0.1:8080), not %q", o.Observer)
+		}
 	}
 	if distPort != "" {
 		lo, hi, found := strings.Cut(distPort, "-")

@@ -14,6 +14,7 @@ import (
 	"github.com/gerl-dev/gerl/hotload"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/cluster"
+	"github.com/gerl-dev/gerl/observer"
 	"github.com/gerl-dev/gerl/portmapper"
 )
 
@@ -24,6 +25,7 @@ type system struct {
 	node *node.Node
 	dist *cluster.Dist   // nil without distribution
 	code *hotload.Server // modules: c, l, nl...
+	obs  *observer.Agent // observer(), trace(): the node's observer
 	// out and errOut are where module code prints; they follow the
 	// terminal once it exists.
 	out, errOut *swapWriter
@@ -68,6 +70,26 @@ func startSystem(opts Options, log *slog.Logger, exe string, stdout, stderr io.W
 		return nil, err
 	}
 	sys.code = code
+	obs, err := observer.Start(observer.Config{
+		Env: env, Dist: sys.dist, AllowKill: opts.ObserverAllowKill, Logger: log,
+		Cookie: func() (string, error) {
+			home, _ := os.UserHomeDir()
+			return cluster.LoadCookie(opts.Cookie, home)
+		},
+	})
+	if err != nil {
+		sys.Stop()
+		return nil, err
+	}
+	sys.obs = obs
+	if opts.Observer != "" {
+		url, err := obs.Serve(opts.Observer)
+		if err != nil {
+			sys.Stop()
+			return nil, err
+		}
+		fmt.Fprintf(stderr, "observer at %s\n", url)
+	}
 	return sys, nil
 }
 
@@ -144,6 +166,9 @@ func (s *system) Halt() {
 func (s *system) Stop() error {
 	var err error
 	s.stopOnce.Do(func() {
+		if s.obs != nil {
+			s.obs.Close()
+		}
 		if s.code != nil {
 			s.code.Close()
 		}

@@ -62,6 +62,7 @@ type conn struct {
 	reason    atomic.Pointer[term.Atom]
 
 	bytesOut atomic.Uint64 // frame bytes handed to the socket (stats)
+	traffic  traffic       // frames and bytes each way (stats.go)
 	wrote    atomic.Bool   // something was written since the last tick check
 	wset     atomic.Int64  // when the write deadline was last moved (unix ns)
 	isTLS    bool
@@ -120,6 +121,9 @@ func (c *conn) send(ctx context.Context, frame []byte, block bool) error {
 		return fmt.Errorf("send to %s: %w: %d bytes, the limit is %d", c.peer.name, ErrFrameTooLarge, n, c.d.cfg.MaxFrame)
 	}
 	direct, err := c.q.push(ctx, frame, block)
+	if err == nil {
+		c.traffic.framesOut.Add(1)
+	}
 	if err != nil {
 		c.d.codec.recycle(frame)
 		if errors.Is(err, errPeerNotReading) {
@@ -173,6 +177,7 @@ loop:
 			}
 			break loop
 		}
+		c.traffic.received(len(frame))
 		if len(frame) == 0 {
 			continue // tick
 		}
@@ -403,9 +408,9 @@ func (c *conn) dispatch(m message) error {
 	}
 	switch m.op {
 	case opSend:
-		n.DeliverSend(m.to, m.payload)
+		n.DeliverSend(m.from, m.to, m.payload)
 	case opRegSend:
-		n.DeliverSendName(m.name, m.payload)
+		n.DeliverSendName(m.from, m.name, m.payload)
 	case opLink:
 		if err := fromPeer(); err != nil {
 			return err

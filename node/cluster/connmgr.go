@@ -199,6 +199,7 @@ func (m *connMgr) attemptDone(node term.Atom, id uint64, c *conn, err error) boo
 	q := e.queue
 	e.queue = pendingQueue{}
 	unsent := c.q.pushQueued(&q, c.peer.flags)
+	c.traffic.framesOut.Add(uint64(len(q.items) - len(unsent)))
 	close(e.done)
 	m.mu.Unlock()
 	m.d.queueFlushed(node, q, unsent)

@@ -23,6 +23,9 @@ func (s *supervisor) handleCall(c term.Call) bool {
 		case reqCountChildren:
 			reply(s.countChildren())
 			return true
+		case reqDescribe:
+			reply(s.describe())
+			return true
 		case reqStop:
 			s.terminateList(s.children)
 			reply(term.OK)

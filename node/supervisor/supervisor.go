@@ -31,6 +31,7 @@ type child struct {
 	childSpec
 	pid        term.Pid
 	restarting bool
+	starts     int // incarnations started so far (describe.go)
 }
 
 // Start starts a supervisor with no parent on n and returns once its
@@ -247,6 +248,7 @@ func (s *supervisor) startChild(c *child) (term.Pid, any) {
 	}
 	s.log.Info("supervisor progress", "supervisor", s.String(), "started", term.FormatAtom(c.id), "pid", pid.String(),
 		"restart", c.restart.String(), "shutdown", term.Format(c.shutdownTerm()))
+	c.starts++
 	return pid, nil
 }
 

@@ -45,6 +45,7 @@ type Node struct {
 	remote  atomic.Pointer[remoteHolder]
 	links   remoteLinks
 	monNode nodeMonitors
+	ext     sync.Map // Extension's values, by key
 
 	wg       sync.WaitGroup // one per process goroutine
 	spawnMu  sync.RWMutex   // spawns hold it shared; Stop exclusive to set stopping

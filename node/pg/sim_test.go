@@ -40,8 +40,8 @@ type simNode struct {
 	mu      sync.RWMutex
 	m       *members
 	nextID  uint64
-	procs   map[term.Pid]bool           // live local processes
-	joins   map[term.Pid]map[any]int    // the truth: live processes' joins
+	procs   map[term.Pid]bool        // live local processes
+	joins   map[term.Pid]map[any]int // the truth: live processes' joins
 	replies []any
 }
 

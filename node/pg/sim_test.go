@@ -462,7 +462,7 @@ func fmtGroups(m map[any][]term.Pid) string {
 // message delivered, every node sees exactly the joins of the live
 // processes, and each node's own members are right at every step.
 func TestSimulatedConvergence(t *testing.T) {
-	seeds, steps := 300, 400
+	seeds, steps := 200, 300
 	if testing.Short() {
 		seeds = 60
 	}

@@ -42,7 +42,7 @@ const ServerName = term.Atom("gerl_global")
 // A name is owned by the node of its process, which monitors the process
 // and is the authority on its names; every node keeps a copy of every
 // owner's names. ResNode is the node that keeps the name's resolver (a Go
-// function cannot travel), or '' for the default rule.
+// function cannot travel), or ” for the default rule.
 const (
 	tagTrylock      = term.Atom("trylock")
 	tagLock         = term.Atom("lock")

@@ -32,7 +32,7 @@ type server struct {
 	log  *slog.Logger
 
 	peers     map[term.Atom]peer
-	connected map[term.Atom]bool // visible nodes connected, as node monitoring says
+	connected map[term.Atom]bool                // visible nodes connected, as node monitoring says
 	entries   map[term.Atom]map[term.Atom]entry // name -> owner node -> entry
 	byPid     map[term.Pid]map[term.Atom]bool   // pid -> its names
 	owned     map[term.Atom]term.Ref            // names this node owns -> monitor on the process

@@ -208,6 +208,10 @@ func (s *PGScope) Demonitor(ref term.Ref) bool {
 	return ok
 }
 
+// Sync waits until this node has heard everything the other nodes' scope
+// servers had done when it was called (pg is eventually consistent).
+func (s *PGScope) Sync() { raise(s.scope("Sync").Sync()) }
+
 // SendAll sends msg to every member of group, once each; it returns how
 // many.
 func (s *PGScope) SendAll(group any, msg any) int {

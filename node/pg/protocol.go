@@ -31,6 +31,7 @@ import (
 //	{monitor, Group}                   -> {Ref, [Pid]}
 //	monitor_scope                      -> {Ref, [{Group, [Pid]}]}
 //	{demonitor, Ref}                   -> true | false
+//	ping                               -> ok (from this node or a peer's Sync)
 //
 // and subscribers receive {Ref, join, Group, [Pid]} and {Ref, leave,
 // Group, [Pid]}.
@@ -42,6 +43,7 @@ const (
 	tagMonitor      = term.Atom("monitor")
 	tagMonitorScope = term.Atom("monitor_scope")
 	tagDemonitor    = term.Atom("demonitor")
+	tagPing         = term.Atom("ping")
 	atomNotJoined   = term.Atom("not_joined")
 	atomError       = term.Atom("error")
 )

@@ -3,6 +3,7 @@ package pg
 import (
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"sync"
 	"time"
 
@@ -310,6 +311,40 @@ func (s *Scope) Demonitor(ref term.Ref) (bool, error) {
 	}
 	b, _ := r.(bool)
 	return b, nil
+}
+
+// Nodes returns the nodes whose servers of the scope this one knows (has
+// synced with), sorted.
+func (s *Scope) Nodes() []term.Atom {
+	s.mu.RLock()
+	out := make([]term.Atom, 0, len(s.m.peers))
+	for p := range s.m.peers {
+		out = append(out, p.Node)
+	}
+	s.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// Sync waits until this node's view has everything the scope's servers on
+// the other nodes had done when Sync was called: it asks each of them, then
+// this node's server (a peer's messages to this node's server precede its
+// answer, and are in the server's mailbox before Sync's own request). pg
+// is eventually consistent; Sync is for reading another node's joins right
+// after they happened (tests, examples, a first publish). A peer that does
+// not answer (its node went down) is skipped.
+func (s *Scope) Sync() error {
+	s.mu.RLock()
+	peers := make([]term.Pid, 0, len(s.m.peers))
+	for p := range s.m.peers {
+		peers = append(peers, p)
+	}
+	s.mu.RUnlock()
+	for _, p := range peers {
+		_, _ = s.n.Call(p, tagPing, callTimeout)
+	}
+	_, err := s.request("sync", tagPing)
+	return err
 }
 
 // Sender is what sends for the Send methods: a process (so the messages

@@ -2,6 +2,7 @@ package pg_test
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -256,5 +257,28 @@ func TestScopes(t *testing.T) {
 	})
 	if got := scope(t, nodes[1]).Members("room"); len(got) != 0 {
 		t.Fatalf("the default scope has the chat scope's members: %v", got)
+	}
+}
+
+// TestSync: after Sync, a join made on another node before it is seen.
+func TestSync(t *testing.T) {
+	c := clustertest.New(t, clustertest.Options{Setup: withPG})
+	nodes := c.StartN("sync", 3)
+	for _, n := range nodes {
+		s := scope(t, n)
+		testkit.Eventually(t, clustertest.WaitTime, "peers known", func() bool { return len(s.Nodes()) == 2 })
+	}
+	for i := 0; i < 20; i++ {
+		p := clustertest.Spawn(t, nodes[1+i%2])
+		g := term.Atom(fmt.Sprintf("g%d", i))
+		if err := scope(t, nodes[1+i%2]).Join(g, p); err != nil {
+			t.Fatal(err)
+		}
+		if err := scope(t, nodes[0]).Sync(); err != nil {
+			t.Fatal(err)
+		}
+		if got := scope(t, nodes[0]).Members(g); !reflect.DeepEqual(got, []term.Pid{p}) {
+			t.Fatalf("round %d: members after Sync: %v", i, got)
+		}
 	}
 }

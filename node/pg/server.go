@@ -278,7 +278,7 @@ func (s *server) notify(changes []change) {
 // call answers the requests of this node's processes.
 func (s *server) call(c term.Call) {
 	t, _ := c.Request.(term.Tuple)
-	if a, ok := c.Request.(term.Atom); ok && a == tagMonitorScope {
+	if a, ok := c.Request.(term.Atom); ok && (a == tagMonitorScope || a == tagPing) {
 		t = term.T(a)
 	}
 	switch {
@@ -335,6 +335,8 @@ func (s *server) call(c term.Call) {
 		}
 		s.mu.RUnlock()
 		s.fx.reply(c, term.T(ref, syncList(all)))
+	case len(t) == 1 && t.Tag() == tagPing:
+		s.fx.reply(c, term.OK)
 	case len(t) == 2 && t.Tag() == tagDemonitor:
 		ref, ok := t[1].(term.Ref)
 		_, found := s.subs[ref]

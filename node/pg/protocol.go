@@ -31,7 +31,9 @@ import (
 //	{monitor, Group}                   -> {Ref, [Pid]}
 //	monitor_scope                      -> {Ref, [{Group, [Pid]}]}
 //	{demonitor, Ref}                   -> true | false
-//	ping                               -> ok (from this node or a peer's Sync)
+//	ping                               -> ok (Sync, on this node)
+//	{ping, Server}                     -> ok (Sync, from another node: first, if
+//	                                   Server is new here, a discover and a sync to it)
 //
 // and subscribers receive {Ref, join, Group, [Pid]} and {Ref, leave,
 // Group, [Pid]}.

@@ -36,9 +36,10 @@ type Options struct {
 // server: it reads this node's view under a lock. Joining, leaving and
 // subscribing are requests the server answers.
 type Scope struct {
-	n    *node.Node
-	name term.Atom
-	pid  term.Pid
+	n     *node.Node
+	name  term.Atom
+	pid   term.Pid
+	nodes func() []term.Atom // Options.Nodes
 
 	mu sync.RWMutex // guards m.views
 	m  *members
@@ -70,7 +71,7 @@ func Start(n *node.Node, scope term.Atom, opts Options) (*Scope, error) {
 	if s := tab.by[scope]; s != nil {
 		return nil, fmt.Errorf("pg: start scope %s: already running as %s", term.FormatAtom(scope), s.pid)
 	}
-	s := &Scope{n: n, name: scope, m: newMembers()}
+	s := &Scope{n: n, name: scope, m: newMembers(), nodes: opts.Nodes}
 	ready := make(chan error, 1)
 	pid, _, err := n.SpawnOpt(nil, node.SpawnOptions{Func: "pg scope " + string(scope)}, func(p *node.Proc) {
 		s.run(p, opts, ready, tab)
@@ -327,21 +328,24 @@ func (s *Scope) Nodes() []term.Atom {
 }
 
 // Sync waits until this node's view has everything the scope's servers on
-// the other nodes had done when Sync was called: it asks each of them, then
-// this node's server (a peer's messages to this node's server precede its
-// answer, and are in the server's mailbox before Sync's own request). pg
-// is eventually consistent; Sync is for reading another node's joins right
-// after they happened (tests, examples, a first publish). A peer that does
-// not answer (its node went down) is skipped.
+// the connected nodes had done when Sync was called, those it did not know
+// yet included. pg is eventually consistent; Sync is for reading another
+// node's joins right after they happened (tests, examples, a copy that
+// starts and looks for the others). It asks the scope's server on each
+// connected node (Options.Nodes; without it, the nodes it knows), which
+// answers after it has sent this node's server whatever it had to, then
+// this node's server, whose mailbox has those messages before Sync's
+// request. A node without the scope, or one that does not answer, is
+// skipped.
 func (s *Scope) Sync() error {
-	s.mu.RLock()
-	peers := make([]term.Pid, 0, len(s.m.peers))
-	for p := range s.m.peers {
-		peers = append(peers, p)
+	var nodes []term.Atom
+	if s.nodes != nil {
+		nodes = s.nodes()
+	} else {
+		nodes = s.Nodes()
 	}
-	s.mu.RUnlock()
-	for _, p := range peers {
-		_, _ = s.n.Call(p, tagPing, callTimeout)
+	for _, nd := range nodes {
+		_, _ = s.n.Call(term.Name{Name: s.name, Node: nd}, term.T(tagPing, s.pid), callTimeout)
 	}
 	_, err := s.request("sync", tagPing)
 	return err

@@ -264,10 +264,6 @@ func TestScopes(t *testing.T) {
 func TestSync(t *testing.T) {
 	c := clustertest.New(t, clustertest.Options{Setup: withPG})
 	nodes := c.StartN("sync", 3)
-	for _, n := range nodes {
-		s := scope(t, n)
-		testkit.Eventually(t, clustertest.WaitTime, "peers known", func() bool { return len(s.Nodes()) == 2 })
-	}
 	for i := 0; i < 20; i++ {
 		p := clustertest.Spawn(t, nodes[1+i%2])
 		g := term.Atom(fmt.Sprintf("g%d", i))
@@ -281,4 +277,32 @@ func TestSync(t *testing.T) {
 			t.Fatalf("round %d: members after Sync: %v", i, got)
 		}
 	}
+	// A node that has just connected: Sync finds its members too.
+	for i := 0; i < 5; i++ {
+		late := c.Start(fmt.Sprintf("late%d", i))
+		p := clustertest.Spawn(t, late)
+		scope(t, late).Join("late", p)
+		clustertest.Connect(t, late, nodes[0])
+		if err := scope(t, nodes[0]).Sync(); err != nil {
+			t.Fatal(err)
+		}
+		if got := scope(t, nodes[0]).Members("late"); !contains(got, p) {
+			t.Fatalf("a new node's member after Sync: %v", got)
+		}
+		if err := scope(t, late).Sync(); err != nil {
+			t.Fatal(err)
+		}
+		if got := scope(t, late).Nodes(); len(got) < 1 {
+			t.Fatalf("the new node knows no peer after Sync: %v", got)
+		}
+	}
+}
+
+func contains(pids []term.Pid, p term.Pid) bool {
+	for _, x := range pids {
+		if x == p {
+			return true
+		}
+	}
+	return false
 }

@@ -337,6 +337,14 @@ func (s *server) call(c term.Call) {
 		s.fx.reply(c, term.T(ref, syncList(all)))
 	case len(t) == 1 && t.Tag() == tagPing:
 		s.fx.reply(c, term.OK)
+	case len(t) == 2 && t.Tag() == tagPing:
+		// Another node's Sync: a peer this server does not know yet gets
+		// its discover and sync now, before the answer (see Scope.Sync).
+		if peer, ok := t[1].(term.Pid); ok && peer.Node != s.self.Node && s.addPeer(peer) {
+			s.fx.send(peer, term.T(tagDiscover, s.self))
+			s.fx.send(peer, term.T(tagSync, s.self, syncList(s.m.localGroups())))
+		}
+		s.fx.reply(c, term.OK)
 	case len(t) == 2 && t.Tag() == tagDemonitor:
 		ref, ok := t[1].(term.Ref)
 		_, found := s.subs[ref]

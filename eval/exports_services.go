@@ -112,6 +112,7 @@ func (e *Env) globalExports() map[string]reflect.Value {
 			return e.global("WhereisName").WhereisName(n)
 		}),
 		"RegisteredNames": reflect.ValueOf(func() []term.Atom { return e.global("RegisteredNames").RegisteredNames() }),
+		"Sync":            reflect.ValueOf(func() { raise(e.global("Sync").Sync()) }),
 		"Send": reflect.ValueOf(func(name any, msg any) term.Pid {
 			n, err := atomArg("global.Send", name)
 			raise(err)

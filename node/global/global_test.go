@@ -117,7 +117,18 @@ func TestNameGoesWithProcessAndNode(t *testing.T) {
 	svc(t, a).RegisterName("x", pa, nil)
 	svc(t, a).RegisterName("y", pb, nil)
 	a.Node().Exit(pa, term.Kill)
-	everywhere(t, nodes, "x", term.Pid{})
+	// On its node, at once; on the others, after a Sync at the latest.
+	if _, ok := svc(t, a).WhereisName("x"); ok {
+		t.Fatal("a local process that exited still has its name")
+	}
+	for _, n := range nodes {
+		if err := svc(t, n).Sync(); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := svc(t, n).WhereisName("x"); ok {
+			t.Fatalf("x still registered on %s after Sync", n.Name())
+		}
+	}
 	if err := b.Node().StopTimeout(clustertest.WaitTime); err != nil {
 		t.Fatal(err)
 	}

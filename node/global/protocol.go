@@ -25,6 +25,8 @@ const ServerName = term.Atom("gerl_global")
 //	                             has a name already); only W's commit is applied
 //	{resolve, Name, Pid1, Pid2} -> the pid to keep, or undefined: the
 //	                             resolver that node keeps for Name decides
+//	{ping, Server}            -> ok, for Sync; first, if Server is new here, a
+//	                             discover and a sync to it
 //
 // and these messages are sent without a reply:
 //
@@ -48,6 +50,7 @@ const (
 	tagLock         = term.Atom("lock")
 	tagCommit       = term.Atom("commit")
 	tagResolve      = term.Atom("resolve")
+	tagPing         = term.Atom("ping")
 	tagUnlock       = term.Atom("unlock")
 	tagDiscover     = term.Atom("discover")
 	tagSync         = term.Atom("sync")

@@ -433,6 +433,14 @@ func (s *server) call(c term.Call) {
 		s.commit(c, t)
 	case tagResolve:
 		s.resolveRequest(c, t)
+	case tagPing:
+		// Sync, from this node or another: a peer this server does not
+		// know yet gets its discover and sync first (see Service.Sync).
+		if peer, ok := tupleArg[term.Pid](t, 1, 2); ok && peer.Node != s.self.Node && s.addPeer(peer) {
+			s.send(peer, term.T(tagDiscover, s.self))
+			s.send(peer, term.T(tagSync, s.self, s.ownedList()))
+		}
+		_ = s.p.Reply(c, term.OK)
 	default:
 		s.badRequest(c)
 	}

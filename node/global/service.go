@@ -111,24 +111,49 @@ func (s *Service) Nodes() []term.Atom {
 }
 
 // WhereisName returns the process registered as name, as this node knows
-// it.
+// it: the names of this node's processes are exact (a process that has
+// exited has no name, even before the name server hears of it); those of
+// other nodes' are as recent as the last message from their node (Sync).
 func (s *Service) WhereisName(name term.Atom) (term.Pid, bool) {
 	s.mu.RLock()
 	pid, ok := s.names[name]
 	s.mu.RUnlock()
+	if ok && s.n.IsLocal(pid) && !s.n.Alive(pid) {
+		return term.Pid{}, false
+	}
 	return pid, ok
 }
 
-// RegisteredNames returns the registered names, sorted.
+// RegisteredNames returns the registered names, sorted (as WhereisName
+// sees them).
 func (s *Service) RegisteredNames() []term.Atom {
 	s.mu.RLock()
 	out := make([]term.Atom, 0, len(s.names))
-	for n := range s.names {
-		out = append(out, n)
+	for n, pid := range s.names {
+		if !s.n.IsLocal(pid) || s.n.Alive(pid) {
+			out = append(out, n)
+		}
 	}
 	s.mu.RUnlock()
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
+}
+
+// Sync waits until this node's copy of the names has everything the name
+// servers of the connected nodes had done when Sync was called, those it
+// did not know yet included (Erlang's global:sync). It asks each of them,
+// then this node's server (see pg's Sync for why that is enough). A node
+// that runs no name server, or does not answer, is skipped.
+func (s *Service) Sync() error {
+	for _, nd := range s.lockSet() {
+		if nd != s.n.Name() {
+			_, _ = s.n.Call(serverOf(nd), term.T(tagPing, s.pid), s.opts.CallTimeout)
+		}
+	}
+	if _, err := s.n.Call(s.pid, term.T(tagPing, s.pid), s.opts.CallTimeout); err != nil {
+		return fmt.Errorf("global: sync: %w", err)
+	}
+	return nil
 }
 
 // Sender sends a message: a process (node.Proc) or a node (no sender).

@@ -31,6 +31,9 @@ type Options struct {
 	TickTime time.Duration
 	// Cookie is the nodes' cookie; empty is "clustertest".
 	Cookie string
+	// ListenIP is the address the nodes listen on and are named after;
+	// empty is 127.0.0.1.
+	ListenIP string
 }
 
 // Cluster is the nodes of one test. Safe for concurrent use.
@@ -53,6 +56,9 @@ func New(t testing.TB, opts Options) *Cluster {
 	if opts.Cookie == "" {
 		opts.Cookie = "clustertest"
 	}
+	if opts.ListenIP == "" {
+		opts.ListenIP = "127.0.0.1"
+	}
 	return &Cluster{t: t, opts: opts, addrs: map[term.Atom]string{}}
 }
 
@@ -66,19 +72,27 @@ func (c *Cluster) Resolve(_ context.Context, name term.Atom) (string, error) {
 	return "", fmt.Errorf("%s: %w", name, cluster.ErrNoNode)
 }
 
-// Start starts a node named name@127.0.0.1 (or name, if it has an @), runs
+// AddNode tells the cluster's resolver where a node it did not start
+// listens (a node in another network namespace, another process).
+func (c *Cluster) AddNode(name term.Atom, addr string) {
+	c.mu.Lock()
+	c.addrs[name] = addr
+	c.mu.Unlock()
+}
+
+// Start starts a node named name@ListenIP (or name, if it has an @), runs
 // the cluster's Setup on it, and stops it when the test ends.
 func (c *Cluster) Start(name string) *Node {
 	t := c.t
 	t.Helper()
 	full := term.Atom(name)
 	if !containsAt(name) {
-		full = term.Atom(name + "@127.0.0.1")
+		full = term.Atom(name + "@" + c.opts.ListenIP)
 	}
 	logs := &testkit.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	d, err := cluster.Start(context.Background(), cluster.Config{
-		Name: full, Cookie: c.opts.Cookie, ListenIP: "127.0.0.1", Registrar: cluster.NoRegistrar{},
+		Name: full, Cookie: c.opts.Cookie, ListenIP: c.opts.ListenIP, Registrar: cluster.NoRegistrar{},
 		Resolver: c, Logger: log, Node: node.Config{Logger: log}, TickTime: c.opts.TickTime,
 		Creation: uint32(time.Now().UnixNano()),
 	})

@@ -3,6 +3,7 @@ package global_test
 import (
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
 	"sync"
 	"testing"
@@ -16,7 +17,12 @@ import (
 	"github.com/gerl-dev/gerl/node/term"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(netnsHelperEnv) != "" {
+		os.Exit(netnsHelperMain())
+	}
+	goleak.VerifyTestMain(m)
+}
 
 func withGlobal(t testing.TB, n *clustertest.Node) {
 	if _, err := global.Start(n.Node(), global.Options{Nodes: n.Nodes}); err != nil {

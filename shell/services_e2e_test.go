@@ -12,7 +12,13 @@ import (
 func TestGlobalAndPGAcrossProcesses(t *testing.T) {
 	e := newTestEnv(t)
 	args := func(name string) []string { return []string{"-name", name + "@127.0.0.1", "-setcookie", "svc"} }
-	a, b, c := e.startNode(t, args("a")...), e.startNode(t, args("b")...), e.startNode(t, args("c")...)
+	var nodes []*nodeProc
+	for _, name := range []string{"a", "b", "c"} {
+		n := e.startNode(t, args(name)...)
+		n.expect(`node()`, name) // it has started, and registered with the port mapper
+		nodes = append(nodes, n)
+	}
+	a, b, c := nodes[0], nodes[1], nodes[2]
 	a.expect(`ping("b@127.0.0.1")`, "pong")
 	a.expect(`ping("c@127.0.0.1")`, "pong")
 

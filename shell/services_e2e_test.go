@@ -3,6 +3,8 @@ package shell
 import (
 	"strings"
 	"testing"
+
+	"github.com/gerl-dev/gerl/internal/testkit"
 )
 
 // TestGlobalAndPGAcrossProcesses runs three real gerl nodes: a global name
@@ -21,6 +23,9 @@ func TestGlobalAndPGAcrossProcesses(t *testing.T) {
 	a, b, c := nodes[0], nodes[1], nodes[2]
 	a.expect(`ping("b@127.0.0.1")`, "pong")
 	a.expect(`ping("c@127.0.0.1")`, "pong")
+	for _, n := range nodes { // the mesh connects b and c
+		testkit.Eventually(t, waitTime, "a full mesh", func() bool { return strings.TrimSpace(n.eval(`len(nodes())`)) == "2" })
+	}
 
 	c.eval(`p := spawn(func() { receive() })`)
 	c.expect(`global.RegisterName("on_c", p)`, "true")

@@ -333,6 +333,12 @@ func (s *server) info(t term.Tuple) {
 			s.dropped("malformed drop", t)
 			return
 		}
+		if len(s.entries[name]) < 2 {
+			// A drop settles a conflict; without one it is stale (or
+			// hostile), and this node's name stays.
+			s.dropped("drop without a conflict", t)
+			return
+		}
 		s.disown(name, pid)
 	case tagUnlock:
 		name, ok1 := tupleArg[term.Atom](t, 1, 3)

@@ -337,3 +337,24 @@ func TestCallAcrossNodes(t *testing.T) {
 		t.Fatalf("get_state of another node's server: %v", err)
 	}
 }
+
+// failingV2 is a next version whose CodeChange refuses.
+type failingV2 struct{ v2 }
+
+func (c *failingV2) CodeChange(map[string]any) error { return errors.New("cannot convert") }
+
+func TestFailedCodeChangeKeepsTheOldVersion(t *testing.T) {
+	n := newNode(t)
+	pid, _ := server.Start(n.Node(), &counter{}, 3, server.Options{Upgrade: func() (server.Behaviour, error) { return &failingV2{}, nil }})
+	if err := sys.ChangeCode(n.Node(), pid, wait); err == nil || !strings.Contains(err.Error(), "cannot convert") {
+		t.Fatalf("change code: %v", err)
+	}
+	// The message form (what a module reload sends) logs the failure.
+	sys.NotifyCodeChange(n.Node(), pid)
+	if v, _ := server.Call(n.Node(), pid, "inc", wait); v != 4 {
+		t.Fatalf("after a failed code change: %v", v)
+	}
+	if !strings.Contains(n.Logs.String(), "cannot convert") {
+		t.Fatalf("the failure is not in the log:\n%s", n.Logs)
+	}
+}

@@ -501,3 +501,39 @@ func (e *Env) sysExports() map[string]reflect.Value {
 		}),
 	}
 }
+
+// serviceDocs documents the packages for h() and help().
+func serviceDocs() map[string]Doc {
+	return map[string]Doc{
+		"global.RegisterName": {Sig: "global.RegisterName(name, pid[, resolve]) bool", Group: "nodes",
+			Summary: "register pid under a name every node knows; false if it is taken (anywhere)",
+			Detail: `Registering takes the name's lock on every connected node: two registrations of one name
+never both succeed. The name goes when pid exits or its node goes down. resolve, a
+func(name Atom, pid1, pid2 Pid) Pid, decides a conflict after a partition (default: one is
+kept at random, the other exits with {global_name_conflict, Name}). erl: global:register_name.`},
+		"global.WhereisName":    {Sig: "global.WhereisName(name) (Pid, bool)", Group: "nodes", Summary: "the process registered as a global name, read on this node"},
+		"global.Send":           {Sig: "global.Send(name, msg) Pid", Group: "nodes", Summary: "send to the process registered as a global name; raises if there is none"},
+		"global.UnregisterName": {Sig: "global.UnregisterName(name)", Group: "nodes", Summary: "remove a global name, on every node"},
+		"global.Sync":           {Sig: "global.Sync()", Group: "nodes", Summary: "wait until this node has heard what the other nodes' name servers had done"},
+		"pg.Join": {Sig: "pg.Join(group, pids...)", Group: "nodes", Summary: "add processes of this node to a process group (once more each)",
+			Detail: `Every node sees every group's members (pg.GetMembers), eventually: pg.Sync() waits until this
+node has heard from the others. A member leaves with pg.Leave, when it exits, or when its node
+goes down. pg.Scope("chat") is another scope, started on each node with pg.StartScope("chat").
+erl: pg:join(Group, Pid).`},
+		"pg.GetMembers": {Sig: "pg.GetMembers(group) []Pid", Group: "nodes", Summary: "a group's members on every node, sorted (GetLocalMembers: this node's)"},
+		"pg.SendAll":    {Sig: "pg.SendAll(group, msg) int", Group: "nodes", Summary: "send to every member of a group (SendRandom, SendNearest: to one)"},
+		"pg.Monitor":    {Sig: "pg.Monitor(group) (Ref, []Pid)", Group: "nodes", Summary: "get {Ref, join|leave, Group, [Pid]} messages when a group changes"},
+		"server.Start": {Sig: "server.Start(value or server.Factory(...), args[, server.Options]) (Pid, error)", Group: "supervisors",
+			Summary: "start a server (gen_server): a type with Init, HandleCall and HandleCast methods",
+			Detail: `The value is the state. Init(args) runs in the new process before Start returns;
+HandleCall(req, from) answers server.Call (its reply, or server.NoReply and server.Reply later);
+HandleCast(msg) takes server.Cast; optional: HandleInfo(msg), Terminate(reason),
+CodeChange(old map[string]any). An error from a method stops the server (server.StopWith for a
+clean stop). server.Factory("mod.New") starts it from a module's factory: reloading the module
+upgrades it, keeping its state. Options: Name, GlobalName, TrapExit.`},
+		"server.Call":      {Sig: "server.Call(to, req, timeout) (any, error)", Group: "supervisors", Summary: "a request to a server, and its reply"},
+		"server.Child":     {Sig: "server.Child(id, server.Factory(...), args[, server.Options]) supervisor.Child", Group: "supervisors", Summary: "a supervisor's child that runs a server, with a fresh state at each restart"},
+		"sys.GetState":     {Sig: "sys.GetState(server) any", Group: "supervisors", Summary: "a copy of a running server's state"},
+		"sys.ReplaceState": {Sig: "sys.ReplaceState(server, func(state any) any) any", Group: "supervisors", Summary: "change a running server's state, between two of its messages"},
+	}
+}

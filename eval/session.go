@@ -116,6 +116,9 @@ func NewSession(cfg SessionConfig) (_ *Session, err error) {
 	for name, path := range gerlPackages() {
 		s.stdPkgs[name] = path // imported on first use, as standard packages
 	}
+	for name, d := range serviceDocs() {
+		s.docs[name] = d
+	}
 	if s.name == "" {
 		s.name = "shell"
 	}

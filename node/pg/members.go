@@ -299,11 +299,20 @@ func (m *members) localGroups() map[any][]term.Pid {
 }
 
 // groupLess orders groups for stable output: by type name, then by value
-// as printed.
+// (numbers as numbers, pids by pidLess, the rest as printed).
 func groupLess(a, b any) bool {
-	ta, tb := reflect.TypeOf(a).String(), reflect.TypeOf(b).String()
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
 	if ta != tb {
-		return ta < tb
+		return ta.String() < tb.String()
+	}
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	switch {
+	case va.CanInt():
+		return va.Int() < vb.Int()
+	case va.CanUint():
+		return va.Uint() < vb.Uint()
+	case va.CanFloat():
+		return va.Float() < vb.Float()
 	}
 	if pa, ok := a.(term.Pid); ok {
 		return pidLess(pa, b.(term.Pid))

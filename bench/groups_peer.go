@@ -90,8 +90,9 @@ func (p *peer) groupsCommand(f []string) (handled bool, err error) {
 			if err != nil {
 				return true, err
 			}
+			name := benchName(i)
 			t0 := time.Now()
-			if err := gp.g.RegisterName(benchName(i), pid, nil); err != nil {
+			if err := gp.g.RegisterName(name, pid, nil); err != nil {
 				return true, err
 			}
 			times = append(times, time.Since(t0))
@@ -107,11 +108,15 @@ func (p *peer) groupsCommand(f []string) (handled bool, err error) {
 		if err := need(); err != nil {
 			return true, err
 		}
+		names := make([]term.Atom, num(1)) // made before the clock starts, as Erlang's
+		for i := range names {
+			names[i] = benchName(i + 1)
+		}
 		found := 0
 		t0 := time.Now()
 		for r := 0; r < num(2); r++ {
-			for i := 1; i <= num(1); i++ {
-				if _, ok := gp.g.WhereisName(benchName(i)); ok {
+			for _, name := range names {
+				if _, ok := gp.g.WhereisName(name); ok {
 					found++
 				}
 			}
@@ -123,7 +128,7 @@ func (p *peer) groupsCommand(f []string) (handled bool, err error) {
 		}
 		t0 := time.Now()
 		for i := 1; i <= num(1); i++ {
-			if err := gp.g.UnregisterName(benchName(i)); err != nil {
+			if err := gp.g.UnregisterName(benchName(i)); err != nil { // a string and an atom: nothing next to a registration
 				return true, err
 			}
 		}

@@ -186,4 +186,3 @@ func containsAt(s string) bool {
 	}
 	return false
 }
-

@@ -198,14 +198,12 @@ func (s *server) down(d term.Down) {
 		left := s.m.localDown(d.Pid)
 		s.mu.Unlock()
 		changes := make([]change, 0, len(left))
-		groups := make([]any, 0, len(left))
 		for _, gc := range left {
 			pids := make([]term.Pid, gc.n)
 			for i := range pids {
 				pids[i] = d.Pid
 			}
 			changes = append(changes, change{group: gc.group, left: pids})
-			groups = append(groups, gc.group)
 		}
 		// One leave per group, each with the process as many times as it
 		// had joined that group.

@@ -41,9 +41,12 @@ func TestClone(t *testing.T) {
 		})
 	}
 	// Deep: changing the copy changes nothing of the original.
-	orig := &link{Name: "n", Tags: map[string][]int{"x": shared, "y": shared}}
+	orig := &link{Name: "n", Tags: map[string][]int{"x": shared, "y": shared}, fn: func() {}}
 	c, _ := Clone(orig)
 	cp := c.(*link)
+	if cp.fn == nil {
+		t.Fatal("an unexported field was not copied")
+	}
 	cp.Tags["x"][0] = 99
 	if orig.Tags["x"][0] != 1 {
 		t.Fatal("the copy shares a slice with the original")

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
@@ -125,48 +124,13 @@ func netnsHelperMain() int {
 	return 0
 }
 
-func run(t *testing.T, args ...string) {
-	t.Helper()
-	if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
-		t.Fatalf("%s: %v: %s", strings.Join(args, " "), err, out)
-	}
-}
-
 // TestPartitionAcrossNetworkNamespaces: both sides of a real partition
 // register one global name and join one group; when it heals, one process
 // keeps the name, the other exits with {global_name_conflict, Name}, both
 // nodes agree, and both see the same members.
 func TestPartitionAcrossNetworkNamespaces(t *testing.T) {
-	if os.Geteuid() != 0 {
-		if os.Getenv("GERL_REQUIRE_ALL") != "" {
-			t.Fatal("needs root to create network namespaces (GERL_REQUIRE_ALL is set)")
-		}
-		t.Skip("needs root to create network namespaces")
-	}
-	testkit.NeedTool(t, "ip", "iproute2")
-	id := os.Getpid()
-	ns := fmt.Sprintf("gerlglob%d", id)
-	va, vb := fmt.Sprintf("gga%d", id%100000), fmt.Sprintf("ggb%d", id%100000)
-	subnet := fmt.Sprintf("10.201.%d", id%250+1)
-	ipA, ipB := subnet+".1", subnet+".2"
-	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
-		if os.Getenv("GERL_REQUIRE_ALL") != "" {
-			t.Fatalf("cannot create a network namespace: %v: %s", err, out)
-		}
-		t.Skipf("cannot create a network namespace here: %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		exec.Command("ip", "link", "del", va).Run()
-		exec.Command("ip", "netns", "del", ns).Run()
-	})
-	run(t, "ip", "link", "add", va, "type", "veth", "peer", "name", vb)
-	run(t, "ip", "link", "set", vb, "netns", ns)
-	run(t, "ip", "addr", "add", ipA+"/24", "dev", va)
-	run(t, "ip", "link", "set", va, "up")
-	run(t, "ip", "netns", "exec", ns, "ip", "addr", "add", ipB+"/24", "dev", vb)
-	run(t, "ip", "netns", "exec", ns, "ip", "link", "set", vb, "up")
-	run(t, "ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up")
-
+	ns := testkit.NewNetns(t, "gglob", 201)
+	ipA, ipB, va := ns.HostIP, ns.NSIP, ns.Link
 	c := clustertest.New(t, clustertest.Options{ListenIP: ipA, TickTime: netnsTick, Cookie: "netns", Setup: func(t testing.TB, n *clustertest.Node) {
 		withGlobal(t, n)
 		if _, err := pg.Start(n.Node(), pg.DefaultScope, pg.Options{Nodes: n.Nodes}); err != nil {
@@ -176,7 +140,7 @@ func TestPartitionAcrossNetworkNamespaces(t *testing.T) {
 	a := c.Start("a")
 	nameB := term.Atom("b@" + ipB)
 
-	cmd := exec.Command("ip", "netns", "exec", ns, os.Args[0], "-test.run=XXX")
+	cmd := ns.Command(os.Args[0], "-test.run=XXX")
 	cmd.Env = append(os.Environ(), netnsHelperEnv+"="+ipB, fmt.Sprintf("GERL_GLOBAL_NETNS_PEER=%s=%s", a.Name(), a.Addr()))
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
@@ -219,7 +183,7 @@ func TestPartitionAcrossNetworkNamespaces(t *testing.T) {
 	me := clustertest.Proc(t, a)
 	me.TrapExit(true)
 	me.MonitorNode(nameB, true)
-	run(t, "ip", "link", "set", va, "down")
+	testkit.Run(t, "ip", "link", "set", va, "down")
 	clustertest.Recv(t, me, "nodedown", func(m any) bool { _, ok := m.(term.NodeDown); return ok })
 	if got := ask("wait_down"); got != "ok" {
 		t.Fatalf("wait_down: %s", got)
@@ -245,7 +209,7 @@ func TestPartitionAcrossNetworkNamespaces(t *testing.T) {
 	}
 
 	// Heal.
-	run(t, "ip", "link", "set", va, "up")
+	testkit.Run(t, "ip", "link", "set", va, "up")
 	heal()
 
 	// The conflict is decided: both nodes show one winner, the other

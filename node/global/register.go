@@ -116,25 +116,11 @@ func (s *Service) UnregisterName(name term.Atom) error {
 // registrar runs f in a short-lived process, W, which the name servers
 // see as the lock holder; ending W (also if f fails half way) makes them
 // release whatever it held.
-func (s *Service) registrar(what string, f func(w *node.Proc) error) (err error) {
-	w, err := s.n.Attach("global registrar")
-	if err != nil {
+func (s *Service) registrar(what string, f func(w *node.Proc) error) error {
+	if err := s.n.WithProcess("global registrar", f); err != nil {
 		return fmt.Errorf("global: %s: %w", what, err)
 	}
-	defer func() {
-		_ = s.n.Exit(w.Self(), term.Kill)
-		if r := recover(); r != nil {
-			ee, ok := r.(*node.ExitError)
-			if !ok || ee.Pid != w.Self() {
-				panic(r)
-			}
-			err = ee
-		}
-		if err != nil {
-			err = fmt.Errorf("global: %s: %w", what, err)
-		}
-	}()
-	return f(w)
+	return nil
 }
 
 // serverOf returns the name server of a node.

@@ -54,39 +54,28 @@ func Reply(s Sender, from From, value any) error {
 // and returns an error matching node.ErrTimeout if it is not, or a
 // *node.CallError if it had exited already (noproc) or exited with another
 // reason.
-func Stop(n *node.Node, to any, reason any, timeout time.Duration) (err error) {
-	p, err := n.Attach("server stop")
+func Stop(n *node.Node, to any, reason any, timeout time.Duration) error {
+	err := n.WithProcess("server stop", func(p *node.Proc) error {
+		ref := p.Monitor(to)
+		if err := p.Send(to, term.T(tagStop, reason, ref)); err != nil {
+			p.Demonitor(ref, true)
+			return err
+		}
+		m, ok := p.ReceiveMatch(func(m any) bool {
+			d, ok := m.(term.Down)
+			return ok && d.Ref == ref
+		}, timeout)
+		if !ok {
+			p.Demonitor(ref, true)
+			return fmt.Errorf("not stopped within %v: %w", timeout, node.ErrTimeout)
+		}
+		if d := m.(term.Down); !sameReason(d.Reason, reason) {
+			return &node.CallError{To: to, Reason: d.Reason}
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("server: stop %s: %w", term.Format(to), err)
-	}
-	defer func() {
-		_ = n.Exit(p.Self(), term.Kill)
-		if r := recover(); r != nil {
-			ee, ok := r.(*node.ExitError)
-			if !ok || ee.Pid != p.Self() {
-				panic(r)
-			}
-			err = ee
-		}
-		if err != nil {
-			err = fmt.Errorf("server: stop %s: %w", term.Format(to), err)
-		}
-	}()
-	ref := p.Monitor(to)
-	if err := p.Send(to, term.T(tagStop, reason, ref)); err != nil {
-		p.Demonitor(ref, true)
-		return err
-	}
-	m, ok := p.ReceiveMatch(func(m any) bool {
-		d, ok := m.(term.Down)
-		return ok && d.Ref == ref
-	}, timeout)
-	if !ok {
-		p.Demonitor(ref, true)
-		return fmt.Errorf("not stopped within %v: %w", timeout, node.ErrTimeout)
-	}
-	if d := m.(term.Down); !sameReason(d.Reason, reason) {
-		return &node.CallError{To: to, Reason: d.Reason}
 	}
 	return nil
 }

@@ -189,13 +189,22 @@ func TestConcurrentRegistration(t *testing.T) {
 }
 
 // synced waits until every node's name server has synced with all the
-// others (before that, their discovery messages may connect nodes a test
-// has just disconnected).
+// others, and has nothing left to tell them (a discovery message still on
+// its way would connect again nodes a test has just disconnected): two
+// rounds of Sync on every node, after which every message of the
+// discovery has been handled.
 func synced(t testing.TB, nodes []*clustertest.Node) {
 	t.Helper()
 	for _, n := range nodes {
 		s := svc(t, n)
 		testkit.Eventually(t, clustertest.WaitTime, "name servers synced", func() bool { return len(s.Nodes()) == len(nodes)-1 })
+	}
+	for round := 0; round < 2; round++ {
+		for _, n := range nodes {
+			if err := svc(t, n).Sync(); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }
 

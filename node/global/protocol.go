@@ -35,9 +35,10 @@ const ServerName = term.Atom("gerl_global")
 //	                          discover of your own if Server is new to you)
 //	{sync, Server, [{Name, Pid, ResNode}]}
 //	                          the names the sender's node owns (those of its
-//	                          processes): they replace what it said before
+//	                          processes), added to what it said before
 //	{registered, Name, Pid, ResNode}
-//	{unregistered, Name, Pid} the owner's news: a name of one of its processes
+//	{unregistered, Name, Pid} the owner's news: a name of one of its processes,
+//	                          sent to every connected node
 //	{drop, Name, Pid}         to the owner: a name conflict was decided
 //	                          against Pid; unregister it
 //

@@ -200,9 +200,25 @@ func (s *server) disown(name term.Atom, pid term.Pid) {
 	s.broadcast(term.T(tagUnregistered, name, e.pid))
 }
 
+// broadcast sends the news of a name this node owns to the name server of
+// every connected node, synced or not: a node that got the name from a
+// registrar's commit before the two servers synced must hear when it
+// goes. Each node hears an owner's news in the order the owner sent it.
 func (s *server) broadcast(msg any) {
-	for _, pr := range s.peers {
-		s.send(pr.pid, msg)
+	var nodes []term.Atom
+	if s.svc.opts.Nodes != nil {
+		nodes = s.svc.opts.Nodes()
+	} else {
+		for nd := range s.connected {
+			nodes = append(nodes, nd)
+		}
+	}
+	for _, nd := range nodes {
+		if pr, ok := s.peers[nd]; ok {
+			s.send(pr.pid, msg)
+		} else {
+			s.send(serverOf(nd), msg)
+		}
 	}
 }
 
@@ -305,7 +321,7 @@ func (s *server) info(t term.Tuple) {
 		if s.addPeer(pid) {
 			s.send(pid, term.T(tagSync, s.self, s.ownedList()))
 		}
-		s.replaceOwner(pid.Node, names)
+		s.addOwned(pid.Node, names)
 	case tagRegistered:
 		name, pid, res, ok := registeredArgs(t)
 		if !ok {
@@ -357,15 +373,13 @@ func (s *server) info(t term.Tuple) {
 	}
 }
 
-// replaceOwner makes names the registrations of owner.
-func (s *server) replaceOwner(owner term.Atom, names map[term.Atom]entry) {
-	for name, byOwner := range s.entries {
-		if _, ok := byOwner[owner]; ok {
-			if _, keep := names[name]; !keep {
-				s.del(name, owner, term.Pid{})
-			}
-		}
-	}
+// addOwned records what a sync says owner owns. A sync adds and never
+// removes: this node forgot all of owner's names when the connection to it
+// came up (forgetNode), and since then owner's news (registered,
+// unregistered) and its syncs arrive in the order it sent them; a sync
+// that left a name out because the name came after it (a registrar's
+// commit reaches this node before the owner's) must not remove it.
+func (s *server) addOwned(owner term.Atom, names map[term.Atom]entry) {
 	for name, e := range names {
 		if old, ok := s.entries[name][owner]; !ok || old != e {
 			s.put(name, owner, e)

@@ -120,8 +120,9 @@ func peerMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 type peer struct {
-	d   *cluster.Dist
-	out *bufio.Writer
+	d      *cluster.Dist
+	out    *bufio.Writer
+	groups *groupsPeer // global and pg, once started (groups_peer.go)
 }
 
 func (p *peer) reply(format string, args ...any) {
@@ -186,7 +187,10 @@ func (p *peer) command(f []string) {
 			p.ok(r)
 		}
 	default:
-		err = fmt.Errorf("unknown command %q", f[0])
+		var handled bool
+		if handled, err = p.groupsCommand(f); !handled {
+			err = fmt.Errorf("unknown command %q", f[0])
+		}
 	}
 	if err != nil {
 		p.reply("error %s", strings.ReplaceAll(err.Error(), "\n", " "))

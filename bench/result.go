@@ -13,6 +13,7 @@ import (
 // mean_rtt_us, msgs_per_s, ...), and every repetition's figures.
 type Result struct {
 	Name    string
+	Impl    string // "gerl" when empty; "erlang" for Erlang's side (erlang.go)
 	Params  map[string]any
 	Figures map[string]float64
 	Samples []map[string]float64
@@ -28,6 +29,10 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		"ts":         time.Now().UTC().Format(time.RFC3339),
 		"schedulers": runtime.GOMAXPROCS(0),
 		"go":         runtime.Version(),
+	}
+	if r.Impl != "" && r.Impl != "gerl" {
+		m["impl"] = r.Impl
+		delete(m, "go")
 	}
 	if r.Error != "" {
 		m["error"] = r.Error

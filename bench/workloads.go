@@ -74,7 +74,7 @@ func Workloads() []Workload {
 		}
 		remote = append(remote, w)
 	}
-	return append(localWorkloads(), remote...)
+	return append(append(localWorkloads(), remote...), groupsWorkloads()...)
 }
 
 // GerlNodeStart is workload 6 with the real command line: the wall time

@@ -74,7 +74,10 @@ func (s *Session) Complete(line string, pos int) (candidates []string, prefix st
 // members lists what base.X can be: exported names of a package, or the
 // methods and fields of a variable's value.
 func (s *Session) members(base string) []string {
-	if pkg := map[string]string{"gerl": GerlPath, "supervisor": SupervisorPath}[base]; pkg != "" {
+	if pkg := map[string]string{"gerl": GerlPath}[base]; pkg != "" || gerlPackages()[base] != "" {
+		if pkg == "" {
+			pkg = gerlPackages()[base]
+		}
 		var out []string
 		for n := range s.env.Exports()[pkg+"/"+path.Base(pkg)] {
 			if unicode.IsUpper(rune(n[0])) {

@@ -93,10 +93,14 @@ func (e *Env) Exports() map[string]map[string]reflect.Value {
 	} {
 		g[k] = v
 	}
-	return map[string]map[string]reflect.Value{
+	out := map[string]map[string]reflect.Value{
 		GerlPath + "/gerl":             g,
 		SupervisorPath + "/supervisor": e.supervisorExports(),
 	}
+	for k, v := range e.serviceExports() {
+		out[k] = v
+	}
+	return out
 }
 
 // supervisorExports exposes package supervisor, starting supervisors on

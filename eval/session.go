@@ -113,6 +113,12 @@ func NewSession(cfg SessionConfig) (_ *Session, err error) {
 		imported: map[string]string{"gerl": GerlPath},
 		stdPkgs:  stdlibPackages(),
 	}
+	for name, path := range gerlPackages() {
+		s.stdPkgs[name] = path // imported on first use, as standard packages
+	}
+	for name, d := range serviceDocs() {
+		s.docs[name] = d
+	}
 	if s.name == "" {
 		s.name = "shell"
 	}

@@ -448,5 +448,8 @@ func (s *Server) commit(v *version) Loaded {
 	if w != nil && v.src.path != "" {
 		w.add(v.src)
 	}
+	// Servers started from the module's factory take the new code, keeping
+	// their state (eval.Env.ModuleLoaded, package server).
+	s.env.ModuleLoaded(m.name)
 	return Loaded{Module: m.name, Version: v.n, Changed: true, Killed: killed}
 }

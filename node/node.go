@@ -46,6 +46,7 @@ type Node struct {
 	links   remoteLinks
 	monNode nodeMonitors
 	trace   traceState // see trace.go
+	ext     sync.Map   // Extension's values, by key
 
 	wg       sync.WaitGroup // one per process goroutine
 	spawnMu  sync.RWMutex   // spawns hold it shared; Stop exclusive to set stopping

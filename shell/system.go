@@ -55,6 +55,10 @@ func startSystem(opts Options, log *slog.Logger, exe string, stdout, stderr io.W
 		env.SetCluster(eval.DistCluster(d))
 	}
 	env.Attach(sys.node)
+	if err := startServices(sys); err != nil {
+		sys.Stop()
+		return nil, err
+	}
 	if err := env.RegisterFunc("gerl.halt", sys.Halt); err != nil {
 		return nil, err
 	}

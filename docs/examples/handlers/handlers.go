@@ -1,148 +1,66 @@
-// Package handlers is a registry of session handlers across a cluster.
+// Package handlers is a registry of session handlers across a cluster,
+// on global names (gerl/global).
 //
-// Each node keeps its own registry: a process registered as "handlers"
-// that maps session ids to the processes handling them on that node. A
-// process anywhere finds a session's handler with Find, which asks every
-// node's registry (multicall). The registry monitors every handler it
-// holds and forgets it when it exits, so it never answers with a process
-// that is gone.
+// A session's handler is a process, on whichever node the session came
+// in. Add registers it under the global name "session:ID", which every
+// node of the cluster knows: Find looks it up on the calling node, without
+// asking anyone. The name goes when the handler's process exits or its
+// node goes down, and global guarantees that a session has one handler in
+// the whole cluster: two nodes adding the same session at the same moment
+// cannot both succeed.
 //
-// Load it on every node (nl("handlers")) and start a registry on each
-// (multicall("handlers.Start")).
+// There is nothing to start: every gerl node runs global's name server.
+// Load the module where you call it (c, or nl for every node).
 package handlers
 
 import (
 	"sort"
-	"time"
+	"strings"
 
 	"gerl"
+	"gerl/global"
 )
 
-// timeout bounds how long a call to the registry waits.
-const timeout = 2 * time.Second
+// prefix keeps the sessions' names apart from other global names.
+const prefix = "session:"
 
-// Start starts this node's registry and returns its pid (the running
-// one, if this node has one already).
-func Start() gerl.Pid {
-	if pid, ok := gerl.Whereis("handlers"); ok {
-		return pid
-	}
-	pid := gerl.Spawn("handlers.Loop")
-	gerl.Register("handlers", pid)
-	return pid
-}
+func name(session string) gerl.Atom { return gerl.A(prefix + session) }
 
-// Add registers pid, a process of this node, as the handler of session.
-// It returns false, and changes nothing, if session has a handler here
-// already.
+// Add registers pid as the handler of session, for the whole cluster. It
+// returns false, and changes nothing, if the session has a handler
+// already (on any node), or if pid has another global name.
 func Add(session string, pid gerl.Pid) bool {
-	if pid.Node != gerl.Node() {
-		panic("handlers.Add: " + gerl.Format(pid) + " is not a process of this node")
-	}
-	return call(gerl.T(gerl.A("add"), session, pid)).(bool)
+	return global.RegisterName(name(session), pid)
 }
 
-// Remove forgets the handler of session on this node, if any.
+// Remove forgets the handler of session.
 func Remove(session string) {
-	call(gerl.T(gerl.A("remove"), session))
+	global.UnregisterName(name(session))
 }
 
-// Lookup returns the handler of session on this node, or the atom
+// Find returns the handler of session, wherever it runs, or the atom
 // undefined, as whereis does for names.
-func Lookup(session string) any {
-	return call(gerl.T(gerl.A("lookup"), session))
-}
-
-// Sessions returns the sessions that have a handler on this node, sorted.
-func Sessions() []string {
-	return call(gerl.T(gerl.A("sessions"))).([]string)
-}
-
-// Find returns the handler of session on any node, or the atom undefined:
-// it asks every connected node's registry, this node's included. A node
-// that does not answer is skipped.
 func Find(session string) any {
-	answers, _ := gerl.MultiCall("handlers.Lookup", session)
-	for _, a := range answers {
-		if pid, ok := a.(gerl.Pid); ok {
-			return pid
-		}
+	if pid, ok := global.WhereisName(name(session)); ok {
+		return pid
 	}
 	return gerl.A("undefined")
 }
 
-// call sends a request to this node's registry and returns its answer; it
-// raises, as the call built-in does, if the registry does not answer.
-func call(req gerl.Tuple) any {
-	v, err := gerl.Call("handlers", req, timeout)
-	if err != nil {
-		panic(err)
-	}
-	return v
+// Send sends msg to the handler of session and returns its pid; it raises
+// if the session has no handler.
+func Send(session string, msg any) gerl.Pid {
+	return global.Send(name(session), msg)
 }
 
-// Loop is the registry. Its state is two maps: the handler of each
-// session, and the session of each monitor. Each message goes through
-// handlers.Handle, so a reloaded module handles the next one.
-func Loop(p *gerl.Proc) {
-	pids := map[string]gerl.Pid{}
-	sessions := map[gerl.Ref]string{}
-	for {
-		handlers.Handle(p.Receive(), pids, sessions)
-	}
-}
-
-// Handle handles one message of the registry: a request ({add, Session,
-// Pid}, {remove, Session}, {lookup, Session}, {sessions}), or the Down of
-// a handler that exited.
-func Handle(msg any, pids map[string]gerl.Pid, sessions map[gerl.Ref]string) {
-	switch m := msg.(type) {
-	case gerl.Down:
-		// A handler exited: forget it. (Its Down arrives before any request
-		// sent after it exited, so no answer names it afterwards.)
-		if s, ok := sessions[m.Ref]; ok {
-			delete(sessions, m.Ref)
-			delete(pids, s)
-		}
-	case gerl.Request:
-		t, _ := m.Request.(gerl.Tuple)
-		if len(t) == 0 {
-			return
-		}
-		op, _ := t[0].(gerl.Atom)
-		switch op {
-		case "add":
-			s, pid := t[1].(string), t[2].(gerl.Pid)
-			if _, taken := pids[s]; taken {
-				gerl.Reply(m, false)
-				return
-			}
-			pids[s] = pid
-			sessions[gerl.Monitor(pid)] = s
-			gerl.Reply(m, true)
-		case "remove":
-			s := t[1].(string)
-			for ref, rs := range sessions {
-				if rs == s {
-					gerl.Demonitor(ref)
-					delete(sessions, ref)
-				}
-			}
-			delete(pids, s)
-			gerl.Reply(m, gerl.OK)
-		case "lookup":
-			if pid, ok := pids[t[1].(string)]; ok {
-				gerl.Reply(m, pid)
-				return
-			}
-			gerl.Reply(m, gerl.A("undefined"))
-		case "sessions":
-			list := []string{}
-			for s := range pids {
-				list = append(list, s)
-			}
-			sort.Strings(list)
-			gerl.Reply(m, list)
+// Sessions returns the sessions that have a handler, on any node, sorted.
+func Sessions() []string {
+	out := []string{}
+	for _, n := range global.RegisteredNames() {
+		if s, ok := strings.CutPrefix(string(n), prefix); ok {
+			out = append(out, s)
 		}
 	}
+	sort.Strings(out)
+	return out
 }

@@ -1,0 +1,28 @@
+package shell
+
+import (
+	"fmt"
+
+	"github.com/gerl-dev/gerl/node/global"
+	"github.com/gerl-dev/gerl/node/pg"
+	"github.com/gerl-dev/gerl/node/term"
+)
+
+// startServices starts the node's global name server and its default pg
+// scope, as an Erlang node starts global (and pg, with start_pg): they are
+// how the names and groups of global.* and pg.* reach the other nodes,
+// which find them by their registered names. A node without distribution
+// runs them too, so the same code works on one node.
+func startServices(s *system) error {
+	var nodes func() []term.Atom
+	if s.dist != nil {
+		nodes = s.dist.Nodes
+	}
+	if _, err := global.Start(s.node, global.Options{Nodes: nodes}); err != nil {
+		return fmt.Errorf("start the node: %w", err)
+	}
+	if _, err := pg.Start(s.node, pg.DefaultScope, pg.Options{Nodes: nodes}); err != nil {
+		return fmt.Errorf("start the node: %w", err)
+	}
+	return nil
+}

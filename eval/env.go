@@ -203,6 +203,13 @@ func (e *Env) addedBuiltins() map[string]Builtin {
 	return maps.Clone(e.builtins)
 }
 
+// addedPackages returns the packages other packages added.
+func (e *Env) addedPackages() map[string]yaegi.Exports {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return maps.Clone(e.packages)
+}
+
 func (e *Env) addSession(s *Session) (map[string]Builtin, map[string]yaegi.Exports) {
 	e.mu.Lock()
 	defer e.mu.Unlock()

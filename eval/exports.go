@@ -57,7 +57,6 @@ func (e *Env) Exports() map[string]map[string]reflect.Value {
 		"GoStatementSpread": reflect.ValueOf(e.GoStatementSpread),
 		"SpawnLink":         reflect.ValueOf(e.SpawnLink),
 		"SpawnMonitor":      reflect.ValueOf(e.SpawnMonitor),
-		"SpawnOn":           reflect.ValueOf(e.SpawnOn),
 		"Link":              reflect.ValueOf(e.Link),
 		"Unlink":            reflect.ValueOf(e.Unlink),
 		"Monitor":           reflect.ValueOf(e.Monitor),

@@ -21,8 +21,15 @@ type testShell struct {
 func newTestShell(t testing.TB) *testShell {
 	t.Helper()
 	env := NewEnv()
-	n := node.New(node.Config{Name: "sh@host", OnGoroutine: env.OnGoroutine})
-	env.Attach(n)
+	env.Attach(node.New(node.Config{Name: "sh@host", OnGoroutine: env.OnGoroutine}))
+	return newTestShellOn(t, env)
+}
+
+// newTestShellOn starts a session on env's node, and stops the node at
+// the end of the test.
+func newTestShellOn(t testing.TB, env *Env) *testShell {
+	t.Helper()
+	n := env.Node()
 	out := &testkit.Buffer{}
 	s, err := NewSession(SessionConfig{Env: env, Stdout: out, Stderr: out})
 	if err != nil {
@@ -243,7 +250,7 @@ func TestSessionHelpAndCompletion(t *testing.T) {
 	}
 	for _, c := range []struct{ line, want string }{
 		{"supervisor.St", "Start StartLink Strategy"},
-		{"gerl.Spaw", "Spawn SpawnLink SpawnMonitor SpawnOn"},
+		{"gerl.Spaw", "Spawn SpawnLink SpawnMonitor"},
 	} {
 		got, _ := ts.s.Complete(c.line, len(c.line))
 		if strings.Join(got, " ") != c.want {

@@ -72,6 +72,23 @@ func (e *Env) wrapShellFunc(s *Session, fn any) any {
 	}).Interface()
 }
 
+// shellCodeRunning reports whether a process running s's interpreted code
+// is running (not parked in a receive or a sleep). It looks at processes
+// (Node.Info) under Env.mu.
+func (e *Env) shellCodeRunning(s *Session) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for pid, sp := range e.shellProcs {
+		if sp.s != s {
+			continue
+		}
+		if info, ok := e.node.Info(pid); ok && info.Status == "running" {
+			return true
+		}
+	}
+	return false
+}
+
 // stopShellProcesses ends every process running s's interpreted code with
 // reason interrupted and returns their pids.
 func (e *Env) stopShellProcesses(s *Session) []term.Pid {

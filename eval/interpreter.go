@@ -1,0 +1,86 @@
+package eval
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+
+	yaegi "github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+	"github.com/traefik/yaegi/stdlib/unrestricted"
+)
+
+// shellPath is the package of the shell's built-ins, dot-imported, and
+// also imported as shellAlias so a shadowed built-in stays reachable.
+const (
+	shellPath  = "gerl/shell"
+	shellAlias = "__gerl_shell"
+)
+
+// newInterpreter builds the interpreter the session's inputs run in: the
+// standard library, the gerl API, the shell's built-ins (with those other
+// packages added, builtins) dot-imported, and the packages other packages
+// added; then it imports again what the prompt had imported. The caller
+// holds evalMu. The packages are imported through later, so the caller
+// applies the pending changes next.
+func (s *Session) newInterpreter(builtins map[string]Builtin, packages map[string]yaegi.Exports) error {
+	yi := yaegi.New(yaegi.Options{Stdout: s.out, Stderr: &panicTraceFilter{w: s.errw}, Unrestricted: true})
+	ctl, err := newRunControl(yi)
+	if err != nil {
+		return err
+	}
+	for _, syms := range []yaegi.Exports{stdlib.Symbols, unrestricted.Symbols, s.env.Exports()} {
+		if err := yi.Use(syms); err != nil {
+			return err
+		}
+	}
+	// time.Sleep at the prompt must yield to Ctrl-C, and in a process to a
+	// kill, like the sleep built-in.
+	if err := yi.Use(yaegi.Exports{"time/time": {"Sleep": reflect.ValueOf(s.env.timeSleep)}}); err != nil {
+		return err
+	}
+	// The built-ins other packages added go in before the dot import,
+	// which sees only the names present when it is evaluated.
+	shellSyms := s.builtins()
+	s.mu.Lock()
+	for name, b := range builtins {
+		shellSyms[name] = reflect.ValueOf(b.Fn)
+		s.docs[name] = b.Doc
+	}
+	s.mu.Unlock()
+	if err := yi.Use(yaegi.Exports{shellPath + "/shell": shellSyms}); err != nil {
+		return err
+	}
+	for _, src := range []string{`import "gerl"`, `import . "` + shellPath + `"`, `import ` + shellAlias + ` "` + shellPath + `"`} {
+		if _, err := yi.Eval(src); err != nil {
+			return fmt.Errorf("%s: %w", src, err)
+		}
+	}
+	s.yi, s.ctl = yi, ctl
+	// What the prompt imported before (only after an input was left
+	// behind: see abandon), in a stable order.
+	names := make([]string, 0, len(s.imported))
+	for name := range s.imported {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if name != "gerl" {
+			_, _ = s.evalSafe(fmt.Sprintf("import %s %q", name, s.imported[name]))
+		}
+	}
+	for path, exports := range packages {
+		s.usePackage(path, exports)
+	}
+	return nil
+}
+
+// evalSafe is yaegi's Eval with its panics turned into errors.
+func (s *Session) evalSafe(src string) (v reflect.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the interpreter failed on %q: %v", src, r)
+		}
+	}()
+	return s.yi.Eval(src)
+}

@@ -380,7 +380,7 @@ func (s *Session) nameOf(fn any) string {
 // apiToBuiltin maps gerl API names to the built-in documenting them.
 func apiToBuiltin(name string) string {
 	switch name {
-	case "SendExit", "ExitSelf", "Kill":
+	case "ExitSelf":
 		return "exit"
 	case "ReceiveTimeout", "ReceiveMatch":
 		return "receive"

@@ -257,7 +257,7 @@ func runtimeError(err error) error {
 		// and its runtime errors start with a position in its own wrapping
 		// of the input.
 		msg := strings.TrimSuffix(term.ErrorText(v), ": missing method ")
-		msg = runtimePos.ReplaceAllString(msg, "")
+		msg = gerlNames(runtimePos.ReplaceAllString(msg, ""))
 		return &EvalError{Kind: Exception, Msg: msg, Value: v}
 	case string:
 		return &EvalError{Kind: Exception, Msg: v, Value: v}

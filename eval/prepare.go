@@ -95,11 +95,12 @@ func (p *prepared) located(seg Segment, line, col int, msg string) error {
 	return &EvalError{Kind: CompileError, Msg: cleanMsg(msg), Line: l, Col: c}
 }
 
-// cleanMsg hides the rewrites' names from messages about the user's code.
+// cleanMsg hides the rewrites' names from messages about the user's code,
+// and says the gerl API's types by the names the user knows.
 func cleanMsg(msg string) string {
 	msg = strings.ReplaceAll(msg, bangFunc, "!")
 	msg = strings.ReplaceAll(msg, captureFunc+"(", "(")
-	return msg
+	return gerlNames(msg)
 }
 
 // captureLastExpr rewrites a statement list whose last statement is an

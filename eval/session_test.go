@@ -119,7 +119,7 @@ func TestSessionProcesses(t *testing.T) {
 		// links: the shell traps, and sees the EXIT
 		{`trap_exit(true)`, "false"},
 		{`l := spawn_link(func() { exit(A("oops")) })`, ""},
-		{`e := receive(5000).(Exit); e.From == l`, "true"},
+		{`e := receive(5000).(ExitSignal); e.From == l`, "true"},
 		{`e.Reason`, "oops"},
 		// request/reply
 		{`srv := spawn(func() { for { r := receive().(Request); reply(r, r.Request.(int) * 2) } })`, ""},

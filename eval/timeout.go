@@ -18,7 +18,11 @@ import (
 // timeoutArg reads a timeout given to the built-in what.
 func timeoutArg(what string, v any) (time.Duration, error) {
 	bad := func(why string) error {
-		return fmt.Errorf("%s: %s is not a timeout: %s", what, term.Format(v), why)
+		shown := term.Format(v)
+		if d, ok := v.(time.Duration); ok {
+			shown = d.String()
+		}
+		return fmt.Errorf("%s: %s is not a timeout: %s", what, shown, why)
 	}
 	const want = `want milliseconds (0 or more), a time.Duration, or A("infinity")`
 	var ms float64

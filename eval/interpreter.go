@@ -56,7 +56,11 @@ func (s *Session) newInterpreter(builtins map[string]Builtin, packages map[strin
 			return fmt.Errorf("%s: %w", src, err)
 		}
 	}
-	s.yi, s.ctl = yi, ctl
+	frame, err := newGlobalFrame(yi)
+	if err != nil {
+		return err
+	}
+	s.yi, s.ctl, s.frame = yi, ctl, frame
 	// What the prompt imported before (only after an input was left
 	// behind: see abandon), in a stable order.
 	names := make([]string, 0, len(s.imported))
@@ -75,12 +79,18 @@ func (s *Session) newInterpreter(builtins map[string]Builtin, packages map[strin
 	return nil
 }
 
-// evalSafe is yaegi's Eval with its panics turned into errors.
+// evalSafe is yaegi's Eval with its panics turned into errors, and the
+// global frame prepared between compiling and running (see globalFrame).
 func (s *Session) evalSafe(src string) (v reflect.Value, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("the interpreter failed on %q: %v", src, r)
 		}
 	}()
-	return s.yi.Eval(src)
+	prog, err := s.yi.Compile(src)
+	if err != nil {
+		return v, err
+	}
+	s.frame.prepare()
+	return s.yi.Execute(prog)
 }

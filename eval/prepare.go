@@ -38,11 +38,15 @@ func prepare(src string) (*prepared, error) {
 	if err != nil {
 		return nil, mappedErr(src, m1, err)
 	}
-	fixed, m3, err := RewriteGoMap(looped, goFunc, goSpreadFunc)
+	goed, m3, err := RewriteGoMap(looped, goFunc, goSpreadFunc)
 	if err != nil {
 		return nil, mappedErr(src, m1.Then(m2), err)
 	}
-	toSrc := m1.Then(m2).Then(m3)
+	fixed, m4, err := RewriteTopLiteralsMap(goed)
+	if err != nil {
+		return nil, mappedErr(src, m1.Then(m2).Then(m3), err)
+	}
+	toSrc := m1.Then(m2).Then(m3).Then(m4)
 	segs, err := Split(fixed)
 	if err != nil {
 		return nil, mappedErr(src, toSrc, err)

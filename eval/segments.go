@@ -20,12 +20,13 @@ type input struct {
 	ctx      context.Context
 	yi       *yaegi.Interpreter
 	ctl      *runControl
+	frame    *globalFrame
 	prep     *prepared
 	imported map[string]string // a copy of the session's, updated as segments run
 }
 
 func (s *Session) newInput(ctx context.Context, prep *prepared) *input {
-	return &input{s: s, ctx: ctx, yi: s.yi, ctl: s.ctl, prep: prep, imported: maps.Clone(s.imported)}
+	return &input{s: s, ctx: ctx, yi: s.yi, ctl: s.ctl, frame: s.frame, prep: prep, imported: maps.Clone(s.imported)}
 }
 
 // runSegments compiles and runs the segments in order: imports are
@@ -55,7 +56,7 @@ func (in *input) runSegments() error {
 		if err != nil {
 			return prep.compileError(seg, in.explain(seg, err))
 		}
-		_, err = in.yi.Execute(prog)
+		_, err = in.execute(prog)
 		if in.ctx.Err() != nil {
 			// Interrupted: a stopped interpreter returns from Execute as
 			// if the code had finished. Touch nothing more.
@@ -82,6 +83,13 @@ func (in *input) compile(src string) (prog *yaegi.Program, err error) {
 		}
 	}()
 	return in.yi.Compile(src)
+}
+
+// execute runs a compiled segment, once the global frame has room for it
+// (see globalFrame).
+func (in *input) execute(prog *yaegi.Program) (reflect.Value, error) {
+	in.frame.prepare()
+	return in.yi.Execute(prog)
 }
 
 // globals returns the interpreter's global variables (see
@@ -140,7 +148,7 @@ func (in *input) autoImport(seg Segment) error {
 		}
 		prog, err := in.compile(fmt.Sprintf("import %q", path))
 		if err == nil {
-			_, err = in.yi.Execute(prog)
+			_, err = in.execute(prog)
 		}
 		if err != nil {
 			return err

@@ -56,10 +56,12 @@ type Session struct {
 
 	evalMu   sync.Mutex  // one input at a time; guards the fields up to mu
 	stopping atomic.Bool // the interpreter's code is stopped (Ctrl-C)
-	// yi and ctl are the interpreter inputs run in and its run control.
-	// They change only when an input is left behind (see abandon).
-	yi  *yaegi.Interpreter
-	ctl *runControl
+	// yi is the interpreter inputs run in, ctl its run control and frame
+	// its global frame. They change only when an input is left behind (see
+	// abandon).
+	yi    *yaegi.Interpreter
+	ctl   *runControl
+	frame *globalFrame
 	// imported maps the package names imported at the prompt to their
 	// paths.
 	imported map[string]string

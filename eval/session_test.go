@@ -105,9 +105,11 @@ func TestSessionProcesses(t *testing.T) {
 		{`seen = map[int]bool{}; for k := 0; k < 10; k++ { seen[receive(5000).(int)] = true }; len(seen)`, "10"},
 		// receive with a timeout gives the atom timeout
 		{`receive(10)`, "timeout"},
-		// a crashing process does not disturb the shell
-		{`pid, ref := spawn_monitor(func() { panic("bad") })`, ""},
-		{`d := receive(5000).(Down); d.Ref == ref && d.Pid == pid`, "true"},
+		// a crashing process does not disturb the shell (the Down is
+		// received in the same input: a panic unwinding prompt code while
+		// the next input compiles is a race inside yaegi, see
+		// testkit.SkipYaegiRace)
+		{`pid, ref := spawn_monitor(func() { panic("bad") }); d := receive(5000).(Down); d.Ref == ref && d.Pid == pid`, "true"},
 		{`d.Reason`, `{panic,"bad"}`},
 		// registered names and ! to a name
 		{`echo := spawn(func() { for { m := receive().(Tuple); m[0].(Pid) ! m[1] } })`, ""},
@@ -199,8 +201,7 @@ func TestSessionSupervisor(t *testing.T) {
 		{`err`, "nil"},
 		{`func child() Pid { kids, _ := sup.WhichChildren(); return kids[0].Pid }`, ""},
 		{`first := child(); ref := monitor(first)`, ""},
-		{`first ! "crash"`, `"crash"`},
-		{`d := receive(5000).(Down); d.Reason`, `{panic,"bad input"}`},
+		{`first ! "crash"; d := receive(5000).(Down); d.Reason`, `{panic,"bad input"}`},
 		{`child() != first`, "true"},
 		{`sup.Stop(5*time.Second)`, "nil"},
 	} {

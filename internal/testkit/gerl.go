@@ -173,3 +173,17 @@ func KillPortMapper(t testing.TB, bin string, env []string, home string, pmPort 
 	t.Errorf("the port mapper on port %d refused KILL for 10 s (%s): a node outlived the test; killed it by its pid",
 		pmPort, bytes.TrimSpace(out))
 }
+
+// BuildGerl builds the gerl binary (pkg is the path of cmd/gerl from the
+// test's directory) into out, with the race detector when the test runs
+// with it.
+func BuildGerl(pkg, out string) error {
+	args := []string{"build", "-o", out}
+	if Race {
+		args = append(args, "-race")
+	}
+	if b, err := exec.Command("go", append(args, pkg)...).CombinedOutput(); err != nil {
+		return fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, b)
+	}
+	return nil
+}

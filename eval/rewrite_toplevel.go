@@ -1,0 +1,71 @@
+// Top-level function literals: yaegi gives a function literal that is
+// passed straight to a compiled function (spawn(func() {...}) at the
+// prompt) the frame it was evaluated in as its parent frame, and reads
+// that frame's channel-cancel field, without a lock, every time the
+// compiled side calls the function: a process starting, a callback. At the
+// top level of an input that frame is the interpreter's global frame, whose
+// field every later input rewrites (yaegi v0.16.1 interp/interp.go:132
+// reads what interp/run.go:113 writes): a data race between a process and
+// the next input. Rebound inside an immediately invoked function, the
+// literal gets that function's frame as its parent, which nothing writes
+// again:
+//
+//	spawn(func() { work() })  ->  spawn(func() func() { return func() { work() } }())
+//
+// The literal still sees the same variables: at the top level they are
+// globals, which every frame reaches through the global frame.
+
+package eval
+
+import (
+	"go/ast"
+)
+
+// RewriteTopLiteralsMap rebinds the function literals of src (plain Go:
+// shell input) that are passed as arguments at the top level, outside any
+// function, as the comment at the top of this file says. It returns the
+// map from offsets in the output back to src. Newlines are kept. Valid Go
+// without such a literal is returned unchanged; a syntax error is returned
+// as a *SourceError.
+func RewriteTopLiteralsMap(src string) (string, OffsetMap, error) {
+	units, err := parseUnits(src)
+	if err != nil {
+		return "", OffsetMap{}, err
+	}
+	var edits []edit
+	var first *SourceError
+	for i := range units {
+		u := &units[i]
+		for _, root := range u.nodes() {
+			ast.Inspect(root, func(n ast.Node) bool {
+				switch x := n.(type) {
+				case *ast.FuncLit, *ast.FuncDecl:
+					return false // inside a function: its own frame
+				case *ast.CallExpr:
+					for _, a := range x.Args {
+						lit, ok := ast.Unparen(a).(*ast.FuncLit)
+						if !ok {
+							continue
+						}
+						typ, serr := oneLine(src, u, lit.Type)
+						if serr != nil {
+							if first == nil {
+								first = serr
+							}
+							continue
+						}
+						start, end := u.off(lit.Pos()), u.off(lit.End())
+						edits = append(edits,
+							edit{off: start, ins: "func() " + typ + " { return ", anchor: start},
+							edit{off: end, ins: " }()", anchor: end})
+					}
+				}
+				return true
+			})
+		}
+	}
+	if first != nil {
+		return "", OffsetMap{}, first
+	}
+	return applyChecked(src, edits, "top-level closures")
+}

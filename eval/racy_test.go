@@ -12,21 +12,44 @@ import (
 // each of them. Those gerl avoids run under -race like every other test;
 // the one it cannot avoid is skipped there.
 
-// TestYaegiRacePanicWhileCompiling: a process whose prompt-defined code
-// panics while the next input compiles. The shell goes on, and the
-// process's monitor says why it died; under -race the test is skipped.
+// TestYaegiRacePanicWhileCompiling: processes whose prompt-defined code
+// panics while the next inputs compile. The shell goes on, and the
+// processes' monitors say why they died; under -race the test is skipped.
 func TestYaegiRacePanicWhileCompiling(t *testing.T) {
 	testkit.SkipYaegiRace(t)
 	ts := newTestShell(t)
-	ts.eval(`pids := []Pid{}`)
-	for i := 0; i < 5; i++ {
-		ts.eval(`p, _ := spawn_monitor(func() { panic("bad") }); pids = append(pids, p)`)
-		ts.eval(fmt.Sprintf("x%d := %d", i, i)) // compiled while p unwinds
+	ts.eval(`me := self()`)
+	// Goroutines that panic (goroutines, not processes: a process that
+	// dies synchronizes with the shell, which can hide the race from the
+	// detector), while the next inputs compile. At the top level, not in a
+	// loop: yaegi's scope of a loop's body is written once.
+	for i := 0; i < 20; i++ {
+		ts.eval(`go func() { panic("bad") }()`)
+		ts.eval(fmt.Sprintf("x%d := %d", i, i))
 	}
-	for i := 0; i < 5; i++ {
-		if got := ts.eval(`d := receive(5000).(Down); d.Reason`); got != `{panic,"bad"}` {
-			t.Fatalf("down %d: %s", i, got)
-		}
+	if got := ts.eval(`_, ref := spawn_monitor(func() { panic("bad") }); d := receive(5000).(Down); d.Ref == ref && gerl.Format(d.Reason) == "{panic,\"bad\"}"`); got != "true" {
+		t.Fatalf("a crash after: %s", got)
+	}
+}
+
+// TestYaegiRacePointerTypeWhileCompiling: goroutines keep calling a
+// closure that takes a *Proc while the next inputs compile *Proc again;
+// yaegi updates the one type descriptor both use. Under -race the test is
+// skipped.
+func TestYaegiRacePointerTypeWhileCompiling(t *testing.T) {
+	testkit.SkipYaegiRace(t)
+	ts := newTestShell(t)
+	ts.eval(`me := self()`)
+	ts.eval(`use := func(p *Proc, n int) int { return n + 1 }`)
+	ts.eval(`caller := spawn(func(p *Proc) { for n := 0; ; n++ { go use(p, n); if n == 1 { me ! A("calling") }; if _, ok := p.ReceiveTimeout(0); ok { me ! n; return }; time.Sleep(100 * time.Microsecond) } })`)
+	if got := ts.eval(`receive(5000)`); got != "calling" {
+		t.Fatalf("the caller: %s", got)
+	}
+	for i := 0; i < 20; i++ {
+		ts.eval(fmt.Sprintf(`var q%d *Proc`, i)) // compiles *Proc while the caller calls use
+	}
+	if got := ts.eval(`caller ! A("stop"); receive(5000).(int) > 1`); got != "true" {
+		t.Fatalf("the caller stopped with %s", got)
 	}
 }
 

@@ -12,19 +12,19 @@ import (
 )
 
 var goCases = []struct{ in, want string }{
-	{`go f(a, b)`, `go G(f, a, b)`},
-	{`go f()`, `go G(f)`},
-	{`go f(a, xs...)`, `go S(f, a, xs)`},
-	{`go obj.Method(1)`, `go G(obj.Method, 1)`},
-	{`go (f)(x)`, `go G((f), x)`},
-	{`go f[int](x)`, `go G(f[int], x)`},
-	{`go func() { panic("x") }()`, `go G(func() { panic("x") })`},
-	{`go func(n int) { use(n) }(i)`, `go G(func(n int) { use(n) }, i)`},
-	{`go close(ch)`, `go G(func() { close(ch) })`},
-	{`go panic("x")`, `go G(func() { panic("x") })`},
-	{"go f(\n\ta,\n)", "go G(f, \n\ta,\n)"},
-	{`func run() { for { go work() } }`, `func run() { for { go G(work) } }`},
-	{`go func() { go g() }()`, `go G(func() { go G(g) })`},
+	{`go f(a, b)`, `G(f, a, b)`},
+	{`go f()`, `G(f)`},
+	{`go f(a, xs...)`, `S(f, a, xs)`},
+	{`go obj.Method(1)`, `G(obj.Method, 1)`},
+	{`go (f)(x)`, `G((f), x)`},
+	{`go f[int](x)`, `G(f[int], x)`},
+	{`go func() { panic("x") }()`, `G(func() { panic("x") })`},
+	{`go func(n int) { use(n) }(i)`, `G(func(n int) { use(n) }, i)`},
+	{`go close(ch)`, `G(func() { close(ch) })`},
+	{`go panic("x")`, `G(func() { panic("x") })`},
+	{"go f(\n\ta,\n)", "G(f, \n\ta,\n)"},
+	{`func run() { for { go work() } }`, `func run() { for { G(work) } }`},
+	{`go func() { go g() }()`, `G(func() { G(g) })`},
 	// untouched
 	{`x := 1; f(x)`, `x := 1; f(x)`},
 	{`s := "go f(x)" // go f(x)`, `s := "go f(x)" // go f(x)`},
@@ -171,5 +171,17 @@ func TestSessionGoStatementPanic(t *testing.T) {
 		if err != nil || !o.HasValue || FormatValue(o.Values[0]) != c.want {
 			t.Fatalf("%s => %v %v, want %s", c.in, o.Values, err, c.want)
 		}
+	}
+}
+
+// TestSessionGoStatementArguments: each goroutine a loop starts gets the
+// arguments of its own iteration (yaegi shared them through the frame of
+// the loop, which overwrote them).
+func TestSessionGoStatementArguments(t *testing.T) {
+	ts := newTestShell(t)
+	ts.eval(`me := self()`)
+	ts.eval(`for i := 0; i < 50; i++ { go func(n int) { me ! n }(i) }`)
+	if got := ts.eval(`count := func() int { seen := map[int]bool{}; for k := 0; k < 50; k++ { seen[receive(5000).(int)] = true }; return len(seen) }; count()`); got != "50" {
+		t.Fatalf("50 goroutines got %s different arguments", got)
 	}
 }

@@ -47,6 +47,15 @@ func yaegiRace(test string) string {
 		// initScopePkg, from gta.go:14). The value written is always the
 		// same ("main"), but nothing orders the two.
 		return "interp/run.go:189 (panicFunc) reads what interp/scope.go:226 (initScopePkg) writes"
+	case "TestYaegiRacePointerTypeWhileCompiling": // eval
+		// Compiling a pointer type *T (nodeType2) takes T's one cached
+		// pointer type descriptor (ptrOf, interp/type.go:235) and writes its
+		// incomplete field (interp/type.go:430), with no lock; code already
+		// running reads that field each time it asks the descriptor for its
+		// reflect type (refType, interp/type.go:2065), as a closure taking a
+		// *Proc does on every call (interp/run.go:1909). Every shell user
+		// spawns func(p *Proc) {...} and types *Proc again.
+		return "interp/type.go:2065 (refType) reads what interp/type.go:430 (nodeType2) writes"
 	}
 	return ""
 }

@@ -339,10 +339,19 @@ func (e *Env) PingErr(nodeName any) error {
 
 // MonitorNode subscribes the calling process to NodeDown of node (on) or
 // removes one subscription (off).
+//
+// Subscribing connects to node first, as erl does; that wait gives up on
+// Ctrl-C.
 func (e *Env) MonitorNode(nodeName any, on bool) {
 	n, err := atomArg("monitor_node", nodeName)
 	raise(err)
-	e.self("monitor_node").MonitorNode(n, on)
+	p := e.self("monitor_node")
+	if c := e.Cluster(); on && c != nil && n != e.node.Name() {
+		ctx := e.CallerContext()
+		_ = c.Connect(ctx, n) // a failure is the NodeDown the subscription brings
+		interrupted(ctx.Err())
+	}
+	p.MonitorNode(n, on)
 }
 
 // Disconnect drops the connection to node.

@@ -20,6 +20,10 @@ func (c distCluster) HiddenNodes() []term.Atom { return c.d.HiddenNodes() }
 
 func (c distCluster) Ping(ctx context.Context, n term.Atom) error { return c.d.PingErr(ctx, n) }
 
+func (c distCluster) Connect(ctx context.Context, n term.Atom) error {
+	return c.d.ConnectContext(ctx, n)
+}
+
 func (c distCluster) Disconnect(n term.Atom) error {
 	if !c.d.Disconnect(n) {
 		return fmt.Errorf("disconnect %s: not connected", n)

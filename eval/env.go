@@ -27,6 +27,9 @@ type Cluster interface {
 	// Ping connects to node if needed; nil means it answered (pong), an
 	// error says why not (pang): unreachable, wrong cookie, not gerl...
 	Ping(ctx context.Context, node term.Atom) error
+	// Connect connects to node if needed, and returns once the connection
+	// is up, or why it cannot be.
+	Connect(ctx context.Context, node term.Atom) error
 	// Disconnect drops the connection to node.
 	Disconnect(node term.Atom) error
 	// RPC calls the function registered as fn on node with args.

@@ -162,6 +162,7 @@ func TestInterruptRemoteOperations(t *testing.T) {
 		`spawn_link("hole@localhost", "m.F", 1)`,
 		`spawn_monitor(A("hole@localhost"), "m.F")`,
 		`gerl.Ping("hole@localhost")`,
+		`monitor_node("hole@localhost", true)`,
 	} {
 		err := interruptAfter(t, ts, src)
 		if !isInterrupted(err) {

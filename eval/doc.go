@@ -7,17 +7,19 @@
 //     imports as "gerl" (api.go, exports.go) and the shell's erl-named
 //     built-ins (builtins.go, docs.go), acting as the calling process
 //     (goroutines.go maps goroutines to processes); the cluster view
-//     (cluster_dist.go); named functions; the built-ins and packages other
+//     (cluster.go); named functions; the built-ins and packages other
 //     packages add (hot loading's c, l, nl and its modules).
 //   - Session (session.go), one per prompt: a yaegi interpreter
-//     (interpreter.go) and the shell process (shellproc.go).
-//     EvalContext (evaluate.go) runs one input: it is rewritten (pid ! msg,
-//     closures in loops, go statements: prepare.go, rewrite_*.go), cut into
-//     segments (input.go) and run (segments.go) on a goroutine acting as the
-//     shell process; cancelling its context interrupts it (Ctrl-C), stopping
-//     and resuming the interpreter's code if it must (control.go,
-//     promptprocs.go). v(n) (history.go), completion (complete.go), the
-//     output of values (format.go).
+//     (interpreter.go, globalframe.go) and the shell process
+//     (processes.go). EvalContext (evaluate.go) runs one input: it is
+//     rewritten (pid ! msg, closures in loops, go statements, top-level
+//     closures: prepare.go, rewrite_*.go), cut into segments (input.go) and
+//     run (segments.go) on a goroutine acting as the shell process;
+//     cancelling its context interrupts it (Ctrl-C), stopping and resuming
+//     the interpreter's code if it must (control.go; processes.go for the
+//     processes running prompt code). Timeouts (timeout.go), v(n)
+//     (history.go), completion (complete.go), the printing of values
+//     (format.go).
 //
 // # Concurrency
 //

@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"time"
 
 	"github.com/gerl-dev/gerl/node"
@@ -25,35 +26,29 @@ func timeoutArg(what string, v any) (time.Duration, error) {
 		return fmt.Errorf("%s: %s is not a timeout: %s", what, shown, why)
 	}
 	const want = `want milliseconds (0 or more), a time.Duration, or A("infinity")`
-	var ms float64
-	switch x := v.(type) {
-	case time.Duration:
-		if x == node.Forever {
+	if d, ok := v.(time.Duration); ok {
+		switch {
+		case d == node.Forever:
 			return node.Forever, nil
-		}
-		if x < 0 {
+		case d < 0:
 			return 0, bad("it is negative; " + want)
 		}
-		return x, nil
-	case int:
-		ms = float64(x)
-	case int64:
-		ms = float64(x)
-	case int32:
-		ms = float64(x)
-	case uint:
-		ms = float64(x)
-	case uint64:
-		ms = float64(x)
-	case uint32:
-		ms = float64(x)
-	case float64:
-		ms = x
-	case term.Atom, string:
-		if a, _ := term.AtomOf(x); a == "infinity" {
+		return d, nil
+	}
+	if a, ok := term.AtomOf(v); ok {
+		if a == "infinity" {
 			return node.Forever, nil
 		}
 		return 0, bad(want)
+	}
+	var ms float64 // milliseconds, of any number type
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		ms = float64(rv.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		ms = float64(rv.Uint())
+	case reflect.Float32, reflect.Float64:
+		ms = rv.Float()
 	default:
 		return 0, bad(want)
 	}

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // TestCtrlCDuringSlowConnect: at the terminal, and in a remote shell,
@@ -25,13 +24,7 @@ func TestCtrlCDuringSlowConnect(t *testing.T) {
 		_ = hole.Wait()
 	})
 	a := e.startNode(t, "-name", "a@127.0.0.1", "-setcookie", "cc")
-	deadline := time.Now().Add(waitTime)
-	for !strings.Contains(a.eval(`ping("hole@127.0.0.1")`), "pong") { // it may still be starting
-		if time.Now().After(deadline) {
-			t.Fatal("the hole node never answered")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	a.waitPong("hole@127.0.0.1")
 	if err := hole.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}

@@ -288,13 +288,40 @@ func (e *Env) Registered() []term.Atom { return e.node.Registered() }
 
 // Call sends request to a process as a Request (term.Call in Go) and
 // waits up to timeout (Forever: as long as it takes; negative raises) for
-// its reply.
+// its reply. A process on a node not connected yet is connected to first;
+// Ctrl-C ends that wait too.
 func (e *Env) Call(to any, request any, timeout time.Duration) (any, error) {
 	checkTimeout("call", timeout)
 	a := e.actor("call")
-	v, err := a.proc.CallContext(a.context(), to, request, timeout)
+	ctx := a.context()
+	if n, ok := remoteNode(to, e.node.Name()); ok && a.ctx != nil {
+		if c := e.Cluster(); c != nil {
+			if err := c.Connect(ctx, n); err != nil {
+				interrupted(ctx.Err())
+				return nil, fmt.Errorf("call to %s: %w", term.Format(to), err)
+			}
+		}
+	}
+	v, err := a.proc.CallContext(ctx, to, request, timeout)
 	interrupted(err)
 	return v, err
+}
+
+// remoteNode returns the node of a pid or a name on another node than
+// self.
+func remoteNode(to any, self term.Atom) (term.Atom, bool) {
+	var n term.Atom
+	switch x := to.(type) {
+	case term.Pid:
+		n = x.Node
+	case term.Name:
+		n = x.Node
+	case term.Tuple:
+		if len(x) == 2 {
+			n, _ = term.AtomOf(x[1])
+		}
+	}
+	return n, n != "" && n != self
 }
 
 // Reply answers a Call.

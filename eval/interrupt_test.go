@@ -163,6 +163,8 @@ func TestInterruptRemoteOperations(t *testing.T) {
 		`spawn_monitor(A("hole@localhost"), "m.F")`,
 		`gerl.Ping("hole@localhost")`,
 		`monitor_node("hole@localhost", true)`,
+		`call(Name{"srv", "hole@localhost"}, 1)`,
+		`gerl.Call(T(A("srv"), A("hole@localhost")), 1, gerl.Forever)`,
 	} {
 		err := interruptAfter(t, ts, src)
 		if !isInterrupted(err) {

@@ -9,7 +9,8 @@ import (
 	yaegi "github.com/traefik/yaegi/interp"
 )
 
-// globalFrame keeps yaegi's global frame from moving under running code.
+// globalFrame keeps yaegi's global frame from moving under running code,
+// most of the time.
 //
 // yaegi keeps an interpreter's global variables, and the temporaries of
 // code run at the top level, in one slice, its global frame's data. Before
@@ -17,16 +18,20 @@ import (
 // allocating a new slice and replacing the old one (yaegi v0.16.1
 // interp/interp.go:479, resizeFrame), while code compiled earlier, in
 // processes and goroutines, reads and writes its slots with no lock
-// (interp/value.go:139 and others): a data race between every input that
-// declares something and every process that uses a global, which could
-// also lose a process's write to a global made during the copy.
+// (interp/value.go:139 and others): a data race between nearly every input
+// (most add a slot or two) and every process that uses a global, which
+// could also lose a process's write to a global made during the copy.
 //
-// So gerl gives the slice room in advance, and initializes the slots a
-// compilation adds itself, exactly as resizeFrame would (a fresh zero value
-// of each slot's type), before Execute: resizeFrame then finds the frame
-// big enough and leaves it alone, and the slice never moves while code
-// runs. Only when the room runs out is the slice replaced (doubled), as
-// yaegi would.
+// So gerl gives the slice room in advance, twice what is needed, and
+// initializes the slots a compilation adds itself, exactly as resizeFrame
+// would (a fresh zero value of each slot's type), before Execute:
+// resizeFrame then finds the frame big enough and leaves it alone. The
+// slice moves only when the room runs out, a few times in a session's life
+// (at 64 slots, 128, 256...: an input adds about three), instead of at
+// every input; those moves are still the race, named in
+// testkit.SkipYaegiRace. Room is not free: yaegi copies the whole global
+// frame into each closure created at the top level (frame.clone), so the
+// room is kept within twice what yaegi would allocate itself.
 //
 // It reaches yaegi's unexported fields through reflect offsets looked up by
 // name and checked by type, as runControl does: a yaegi whose layout
@@ -38,9 +43,9 @@ type globalFrame struct {
 	ready int              // slots initialized so far
 }
 
-// frameRoom is how many slots a session's global frame holds before it
-// must move: about a thousand inputs, at 24 bytes a slot.
-const frameRoom = 1 << 14
+// frameRoom is how many slots a global frame holds at least (24 bytes
+// each): about twenty inputs' worth.
+const frameRoom = 64
 
 func newGlobalFrame(i *yaegi.Interpreter) (*globalFrame, error) {
 	need := func(t reflect.Type, name string, want string) (reflect.StructField, error) {
@@ -98,13 +103,9 @@ func (g *globalFrame) prepare() {
 	defer g.mu.Unlock()
 	types := *g.types
 	if len(types) > len(*g.data) || len(*g.data) < frameRoom {
-		room := max(frameRoom, 2*len(*g.data))
-		for room < len(types) {
-			room *= 2
-		}
-		data := make([]reflect.Value, room)
+		data := make([]reflect.Value, max(frameRoom, 2*len(types)))
 		copy(data, *g.data)
-		*g.data = data
+		*g.data = data // moves: the race this type keeps rare
 	}
 	data := *g.data
 	for j := g.ready; j < len(types); j++ {

@@ -76,21 +76,36 @@ func TestNoRaceTopLevelLiteral(t *testing.T) {
 }
 
 // TestNoRaceGlobalFrame: a process reads and writes globals while inputs
-// declare new ones, which would make yaegi move the global frame under it;
-// eval gives the frame room in advance (globalframe.go).
+// declare new ones, which would make yaegi move the global frame under it
+// at every input; eval gives the frame room in advance (globalframe.go),
+// which these inputs stay within.
 func TestNoRaceGlobalFrame(t *testing.T) {
+	globalFrameCounter(t, 8)
+}
+
+// TestYaegiRaceGlobalFrameMove: the same, with enough inputs to fill the
+// room: the frame moves, under the process. Under -race the test is
+// skipped.
+func TestYaegiRaceGlobalFrameMove(t *testing.T) {
+	testkit.SkipYaegiRace(t)
+	globalFrameCounter(t, 60)
+}
+
+// globalFrameCounter runs a process that counts messages in a global
+// while n inputs each send it one and declare a variable.
+func globalFrameCounter(t *testing.T, n int) {
 	ts := newTestShell(t)
 	ts.eval(`me := self()`)
 	ts.eval(`count := 0`)
 	ts.eval(`double := func(x int) int { return 2 * x }`)
 	ts.eval(`counter := spawn(func() { for { m := receive(); if m == A("stop") { me ! count; return }; count = double(count + 1) / 2 } })`)
-	for i := 0; i < 50; i++ {
+	for i := 0; i < n; i++ {
 		ts.eval(fmt.Sprintf(`counter ! 1; v%d := []int{%d}`, i, i))
 	}
-	if got := ts.eval(`counter ! A("stop"); receive(5000)`); got != "50" {
-		t.Fatalf("the counter counted %s, want 50", got)
+	if got := ts.eval(`counter ! A("stop"); receive(5000)`); got != fmt.Sprint(n) {
+		t.Fatalf("the counter counted %s, want %d", got, n)
 	}
-	if got := ts.eval(`v49[0] + v0[0]`); got != "49" {
-		t.Fatalf("v49[0] + v0[0] = %s", got)
+	if got := ts.eval(fmt.Sprintf(`v%d[0] + v0[0]`, n-1)); got != fmt.Sprint(n-1) {
+		t.Fatalf("v%d[0] + v0[0] = %s", n-1, got)
 	}
 }

@@ -49,12 +49,13 @@ func yaegiRace(test string) string {
 		return "interp/run.go:189 (panicFunc) reads what interp/scope.go:226 (initScopePkg) writes"
 	case "TestYaegiRaceGlobalFrameMove": // eval
 		// When the room eval keeps in the global frame runs out (64 slots,
-		// then 128, 256...: an input adds about three), yaegi moves the
-		// frame, under processes reading globals: resizeFrame
-		// (interp/interp.go:486 and :490) against interp/value.go:139. A
-		// session's first twenty inputs or so never move it, and no other
-		// test fills it while processes run.
-		return "interp/interp.go:490 (resizeFrame) replaces the slice interp/value.go:139 reads, when eval's room runs out"
+		// then 128, 256...: an input adds about three), the frame moves
+		// (eval/globalframe.go's prepare does what yaegi's resizeFrame,
+		// interp/interp.go:490, would), under processes that read globals
+		// with no lock (interp/value.go:16 and :139). A session's first
+		// twenty inputs or so never move it, and no other test fills it
+		// while processes run.
+		return "the global frame moves (eval/globalframe.go, as interp/interp.go:490) under interp/value.go:16 and :139, when eval's room runs out"
 	case "TestYaegiRacePointerTypeWhileCompiling": // eval
 		// Compiling a pointer type *T (nodeType2) takes T's one cached
 		// pointer type descriptor (ptrOf, interp/type.go:235) and writes its

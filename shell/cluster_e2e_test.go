@@ -37,6 +37,7 @@ func TestKillANode(t *testing.T) {
 func TestWrongCookie(t *testing.T) {
 	e := newTestEnv(t)
 	b := e.startNode(t, "-name", "b@127.0.0.1", "-setcookie", "right")
+	b.expect("1 + 1", "2") // b reads input once it is registered with the port mapper
 	a := e.startNode(t, "-name", "a@127.0.0.1", "-setcookie", "wrong")
 	got := a.eval(`ping("b@127.0.0.1")`)
 	if !strings.Contains(got, "pang") || !strings.Contains(got, "cookie") {

@@ -29,8 +29,9 @@
 // (extend.go). Locks are taken in the order docs/architecture.md's table
 // "Locks, and their order" gives: Session.evalMu → Session.mu, and Env.mu →
 // Proc.mu. Interpreted code runs on process goroutines and on the goroutine
-// of the input; yaegi's own data races between a new input and code
-// already running are listed in racy_test.go.
+// of the input. The data races inside yaegi between a new input and code
+// already running, those gerl avoids (rewrite_toplevel.go, globalframe.go)
+// and those it cannot, are listed in internal/testkit/yaegirace.go.
 //
 // yaegi's package is imported as yaegi everywhere (its name, interp, was
 // this package's).

@@ -22,6 +22,7 @@ func (s *Session) builtins() map[string]reflect.Value {
 	for name, fn := range map[string]any{
 		bangFunc:        e.Bang,
 		captureFunc:     s.capture,
+		callFunc:        callNullary,
 		goFunc:          e.GoStatement,
 		goSpreadFunc:    e.GoStatementSpread,
 		"self":          e.Self,
@@ -67,6 +68,12 @@ func (s *Session) builtins() map[string]reflect.Value {
 		b[name] = reflect.ValueOf(fn)
 	}
 	return b
+}
+
+// callNullary calls f, a func() T, and returns its result: the helper of
+// the top-level literal rewrite (rewrite_toplevel.go).
+func callNullary(f any) any {
+	return reflect.ValueOf(f).Call(nil)[0].Interface()
 }
 
 // nodeOf is erl's node() and node(X): this node's name, or the node of a

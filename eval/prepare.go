@@ -16,6 +16,7 @@ import (
 const (
 	bangFunc    = "__gerl_bang"
 	captureFunc = "__gerl_result"
+	callFunc    = "__gerl_call"
 )
 
 // prepared is one input made ready for yaegi: sends and loop closures
@@ -42,7 +43,7 @@ func prepare(src string) (*prepared, error) {
 	if err != nil {
 		return nil, mappedErr(src, m1.Then(m2), err)
 	}
-	fixed, m4, err := RewriteTopLiteralsMap(goed)
+	fixed, m4, err := RewriteTopLiteralsMap(goed, callFunc)
 	if err != nil {
 		return nil, mappedErr(src, m1.Then(m2).Then(m3), err)
 	}
@@ -104,6 +105,7 @@ func (p *prepared) located(seg Segment, line, col int, msg string) error {
 func cleanMsg(msg string) string {
 	msg = strings.ReplaceAll(msg, bangFunc, "!")
 	msg = strings.ReplaceAll(msg, captureFunc+"(", "(")
+	msg = strings.ReplaceAll(msg, callFunc+"(", "(")
 	return gerlNames(msg)
 }
 

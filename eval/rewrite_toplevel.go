@@ -6,14 +6,20 @@
 // top level of an input that frame is the interpreter's global frame, whose
 // field every later input rewrites (yaegi v0.16.1 interp/interp.go:132
 // reads what interp/run.go:113 writes): a data race between a process and
-// the next input. Rebound inside an immediately invoked function, the
-// literal gets that function's frame as its parent, which nothing writes
-// again:
+// the next input.
 //
-//	spawn(func() { work() })  ->  spawn(func() func() { return func() { work() } }())
+// So such a literal is made inside a function that a compiled helper
+// calls, and handed back:
 //
-// The literal still sees the same variables: at the top level they are
-// globals, which every frame reaches through the global frame.
+//	spawn(func() { work() })  ->  spawn(call(func() func() { return func() { work() } }).(func()))
+//
+// The literal's parent frame is then that function's frame, which nothing
+// writes again. The literal still sees the same variables: at the top
+// level they are globals, which every frame reaches through the global
+// frame. (An immediately invoked function would do the same, but yaegi
+// evaluates a literal at the top level by copying the whole global frame,
+// which grows with every input, into the closure: a cost the helper,
+// called from compiled code, does not pay.)
 
 package eval
 
@@ -23,11 +29,12 @@ import (
 
 // RewriteTopLiteralsMap rebinds the function literals of src (plain Go:
 // shell input) that are passed as arguments at the top level, outside any
-// function, as the comment at the top of this file says. It returns the
-// map from offsets in the output back to src. Newlines are kept. Valid Go
-// without such a literal is returned unchanged; a syntax error is returned
-// as a *SourceError.
-func RewriteTopLiteralsMap(src string) (string, OffsetMap, error) {
+// function, through call, a compiled func(f any) any that calls f and
+// returns its result, as the comment at the top of this file says. It
+// returns the map from offsets in the output back to src. Newlines are
+// kept. Valid Go without such a literal is returned unchanged; a syntax
+// error is returned as a *SourceError.
+func RewriteTopLiteralsMap(src, call string) (string, OffsetMap, error) {
 	units, err := parseUnits(src)
 	if err != nil {
 		return "", OffsetMap{}, err
@@ -56,8 +63,8 @@ func RewriteTopLiteralsMap(src string) (string, OffsetMap, error) {
 						}
 						start, end := u.off(lit.Pos()), u.off(lit.End())
 						edits = append(edits,
-							edit{off: start, ins: "func() " + typ + " { return ", anchor: start},
-							edit{off: end, ins: " }()", anchor: end})
+							edit{off: start, ins: call + "(func() " + typ + " { return ", anchor: start},
+							edit{off: end, ins: " }).(" + typ + ")", anchor: end})
 					}
 				}
 				return true

@@ -22,16 +22,16 @@ import (
 // (most add a slot or two) and every process that uses a global, which
 // could also lose a process's write to a global made during the copy.
 //
-// So gerl gives the slice room in advance, twice what is needed, and
+// So gerl gives the slice room in advance, half again what is needed, and
 // initializes the slots a compilation adds itself, exactly as resizeFrame
 // would (a fresh zero value of each slot's type), before Execute:
 // resizeFrame then finds the frame big enough and leaves it alone. The
 // slice moves only when the room runs out, a few times in a session's life
-// (at 64 slots, 128, 256...: an input adds about three), instead of at
+// (at 64 slots, 96, 144...: an input adds about three), instead of at
 // every input; those moves are still the race, named in
 // testkit.SkipYaegiRace. Room is not free: yaegi copies the whole global
 // frame into each closure created at the top level (frame.clone), so the
-// room is kept within twice what yaegi would allocate itself.
+// room is kept within half again what yaegi would allocate itself.
 //
 // It reaches yaegi's unexported fields through reflect offsets looked up by
 // name and checked by type, as runControl does: a yaegi whose layout
@@ -103,7 +103,7 @@ func (g *globalFrame) prepare() {
 	defer g.mu.Unlock()
 	types := *g.types
 	if len(types) > len(*g.data) || len(*g.data) < frameRoom {
-		data := make([]reflect.Value, max(frameRoom, 2*len(types)))
+		data := make([]reflect.Value, max(frameRoom, len(types)+len(types)/2))
 		copy(data, *g.data)
 		*g.data = data // moves: the race this type keeps rare
 	}

@@ -49,7 +49,7 @@ func yaegiRace(test string) string {
 		return "interp/run.go:189 (panicFunc) reads what interp/scope.go:226 (initScopePkg) writes"
 	case "TestYaegiRaceGlobalFrameMove": // eval
 		// When the room eval keeps in the global frame runs out (64 slots,
-		// then 128, 256...: an input adds about three), the frame moves
+		// then 96, 144...: an input adds about three), the frame moves
 		// (eval/globalframe.go's prepare does what yaegi's resizeFrame,
 		// interp/interp.go:490, would), under processes that read globals
 		// with no lock (interp/value.go:16 and :139). A session's first

@@ -25,6 +25,7 @@ package eval
 
 import (
 	"go/ast"
+	"strings"
 )
 
 // RewriteTopLiteralsMap rebinds the function literals of src (plain Go:
@@ -32,9 +33,13 @@ import (
 // function, through call, a compiled func(f any) any that calls f and
 // returns its result, as the comment at the top of this file says. It
 // returns the map from offsets in the output back to src. Newlines are
-// kept. Valid Go without such a literal is returned unchanged; a syntax
-// error is returned as a *SourceError.
+// kept. Go without such a literal is returned unchanged (without the word
+// func, without even parsing it: prepare's earlier rewrites have); a
+// syntax error is returned as a *SourceError.
 func RewriteTopLiteralsMap(src, call string) (string, OffsetMap, error) {
+	if !strings.Contains(src, "func") {
+		return src, OffsetMap{}, nil // no literal: spare the parse
+	}
 	units, err := parseUnits(src)
 	if err != nil {
 		return "", OffsetMap{}, err

@@ -16,8 +16,8 @@ import "testing"
 //     without the lock) against interp/run.go:113 (every Execute writes
 //     the global frame's, under it): a function literal passed to a
 //     compiled function at the top level of an input (spawn(func() {...}))
-//     has the global frame as its parent. eval rebinds such a literal in an
-//     immediately invoked function (eval/rewrite_toplevel.go).
+//     has the global frame as its parent. eval makes such a literal inside
+//     a function that a compiled helper calls (eval/rewrite_toplevel.go).
 //   - interp/interp.go:486 and :490 (resizeFrame copies the global frame's
 //     slots into a new slice and replaces the old) against
 //     interp/value.go:139 and run.go:1711 (running code reads and writes

@@ -54,6 +54,10 @@ func RewriteTopLiteralsMap(src, call string) (string, OffsetMap, error) {
 				case *ast.FuncLit, *ast.FuncDecl:
 					return false // inside a function: its own frame
 				case *ast.CallExpr:
+					if e, ok := iife(src, u, x, call); ok {
+						edits = append(edits, e...)
+						return false
+					}
 					for _, a := range x.Args {
 						lit, ok := ast.Unparen(a).(*ast.FuncLit)
 						if !ok {
@@ -80,4 +84,24 @@ func RewriteTopLiteralsMap(src, call string) (string, OffsetMap, error) {
 		return "", OffsetMap{}, first
 	}
 	return applyChecked(src, edits, "top-level closures")
+}
+
+// iife rewrites an immediately invoked function of one result and no
+// parameters, func() T {...}(), into call(func() T {...}).(T): the loop
+// closure rewrite makes one per closure in a loop, and yaegi would copy
+// the global frame into each.
+func iife(src string, u *unit, c *ast.CallExpr, call string) ([]edit, bool) {
+	lit, ok := ast.Unparen(c.Fun).(*ast.FuncLit)
+	if !ok || len(c.Args) != 0 || lit.Type.Params.NumFields() != 0 || lit.Type.Results.NumFields() != 1 {
+		return nil, false
+	}
+	typ, serr := oneLine(src, u, lit.Type.Results.List[0].Type)
+	if serr != nil {
+		return nil, false
+	}
+	start, lparen, end := u.off(c.Pos()), u.off(c.Lparen), u.off(c.End())
+	return []edit{
+		{off: start, ins: call + "(", anchor: start},
+		{off: lparen, del: end - lparen, ins: ").(" + typ + ")", anchor: lparen},
+	}, true
 }

@@ -12,9 +12,15 @@ var topLiteralCases = []struct{ in, want string }{
 	{`sort.Slice(xs, func(i, j int) bool { return xs[i] < xs[j] })`, `sort.Slice(xs, C(func() func(i, j int) bool { return func(i, j int) bool { return xs[i] < xs[j] } }).(func(i, j int) bool))`},
 	{"spawn(func(\n\tn int,\n) {\n\tuse(n)\n}, 1)", "spawn(C(func() func ( n int , ) { return func(\n\tn int,\n) {\n\tuse(n)\n} }).(func ( n int , )), 1)"},
 	{`var pid = spawn(func() {})`, `var pid = spawn(C(func() func() { return func() {} }).(func()))`},
+	// immediately invoked functions of one result (the loop rewrite's)
+	{`spawn(func() func() { i := i; return func() { send(me, i) } }())`, `spawn(C(func() func() { i := i; return func() { send(me, i) } }).(func()))`},
+	{`n := func() (n int) { return 1 }()`, `n := C(func() (n int) { return 1 }).(int)`},
+	{`func() { x() }()`, `func() { x() }()`},
+	{`func(a int) int { return a }(1)`, `func(a int) int { return a }(1)`},
 	// untouched: not an argument, or inside a function
 	{`f := func() {}`, `f := func() {}`},
 	{`func() { spawn(func() {}) }()`, `func() { spawn(func() {}) }()`},
+	{`run := func() { spawn(func() {}) }`, `run := func() { spawn(func() {}) }`},
 	{`func run() { spawn(func() {}) }`, `func run() { spawn(func() {}) }`},
 	{`x := 1 + 2`, `x := 1 + 2`},
 }

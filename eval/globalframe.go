@@ -31,7 +31,8 @@ import (
 // every input; those moves are still the race, named in
 // testkit.SkipYaegiRace. Room is not free: yaegi copies the whole global
 // frame into each closure created at the top level (frame.clone), so the
-// room is kept within half again what yaegi would allocate itself.
+// room is kept within half again what yaegi would allocate itself, past
+// the first 64 slots (1.5 KB per such closure: the first twenty inputs).
 //
 // It reaches yaegi's unexported fields through reflect offsets looked up by
 // name and checked by type, as runControl does: a yaegi whose layout

@@ -44,10 +44,6 @@ type globalFrame struct {
 	ready int              // slots initialized so far
 }
 
-// frameRoom is how many slots a global frame holds at least (24 bytes
-// each): about twenty inputs' worth.
-const frameRoom = 64
-
 func newGlobalFrame(i *yaegi.Interpreter) (*globalFrame, error) {
 	need := func(t reflect.Type, name string, want string) (reflect.StructField, error) {
 		f, ok := t.FieldByName(name)

@@ -88,7 +88,7 @@ func TestNoRaceGlobalFrame(t *testing.T) {
 // skipped.
 func TestYaegiRaceGlobalFrameMove(t *testing.T) {
 	testkit.SkipYaegiRace(t)
-	globalFrameCounter(t, 60)
+	globalFrameCounter(t, frameRoom/2+10) // each input adds about four slots
 }
 
 // globalFrameCounter runs a process that counts messages in a global

@@ -52,9 +52,9 @@ func yaegiRace(test string) string {
 		// then 96, 144...: an input adds about three), the frame moves
 		// (eval/globalframe.go's prepare does what yaegi's resizeFrame,
 		// interp/interp.go:490, would), under processes that read globals
-		// with no lock (interp/value.go:16 and :139). A session's first
-		// twenty inputs or so never move it, and no other test fills it
-		// while processes run.
+		// with no lock (interp/value.go:16 and :139). Under the race
+		// detector the room starts at 4096 slots (eval/frameroom_race.go),
+		// which no other test fills, so no other test meets this race.
 		return "the global frame moves (eval/globalframe.go, as interp/interp.go:490) under interp/value.go:16 and :139, when eval's room runs out"
 	case "TestYaegiRacePointerTypeWhileCompiling": // eval
 		// Compiling a pointer type *T (nodeType2) takes T's one cached

@@ -285,7 +285,7 @@ func (e *Env) Whereis(name any) (term.Pid, bool) {
 // Registered returns the registered names.
 func (e *Env) Registered() []term.Atom { return e.node.Registered() }
 
-// Call sends request to a process as a Request (term.Call in Go) and
+// Call sends request to a process as a Request (term.Request in Go) and
 // waits up to timeout (Forever: as long as it takes; negative raises) for
 // its reply. A process on a node not connected yet is connected to first;
 // Ctrl-C ends that wait too.
@@ -324,7 +324,7 @@ func remoteNode(to any, self term.Atom) (term.Atom, bool) {
 }
 
 // Reply answers a Call.
-func (e *Env) Reply(call term.Call, value any) {
+func (e *Env) Reply(call term.Request, value any) {
 	if a, ok := e.gor.current(); ok {
 		raise(a.proc.Reply(call, value))
 		return

@@ -184,7 +184,7 @@ func (s *Session) call(to any, request any, timeout ...any) any {
 	return v
 }
 
-func (s *Session) reply(req term.Call, value any) term.Atom {
+func (s *Session) reply(req term.Request, value any) term.Atom {
 	s.env.Reply(req, value)
 	return term.OK
 }

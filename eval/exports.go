@@ -21,9 +21,9 @@ func typeOf[T any]() reflect.Value { return reflect.ValueOf((*T)(nil)) }
 
 // termTypes are the term types both the gerl package and the shell's
 // built-ins export, under the names the prompt and the docs use. Two are
-// named differently in Go's node/term: ExitSignal is term.Exit (the name
+// named differently in Go's node/term: ExitSignal is term.ExitSignal (the name
 // Exit is the function that sends one, as exit is at the prompt), and
-// Request is term.Call.
+// Request is term.Request.
 func termTypes() map[string]reflect.Value {
 	return map[string]reflect.Value{
 		"Atom":       typeOf[term.Atom](),
@@ -32,10 +32,10 @@ func termTypes() map[string]reflect.Value {
 		"Ref":        typeOf[term.Ref](),
 		"Name":       typeOf[term.Name](),
 		"Down":       typeOf[term.Down](),
-		"ExitSignal": typeOf[term.Exit](),
+		"ExitSignal": typeOf[term.ExitSignal](),
 		"NodeUp":     typeOf[term.NodeUp](),
 		"NodeDown":   typeOf[term.NodeDown](),
-		"Request":    typeOf[term.Call](),
+		"Request":    typeOf[term.Request](),
 		"Proc":       typeOf[node.Proc](),
 		"ProcInfo":   typeOf[node.ProcInfo](),
 		"A":          reflect.ValueOf(term.A),

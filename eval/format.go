@@ -67,11 +67,11 @@ func FormatValue(v any) string {
 
 // typeText is t as Go prints it, with the gerl API's types under the
 // names interpreted code knows them by: func(gerl.Request, int) int, not
-// func(term.Call, int) int.
+// func(term.Request, int) int.
 func typeText(t reflect.Type) string { return gerlNames(t.String()) }
 
 // gerlNames replaces in text the Go names of the types the gerl package
-// exports (term.Call, *node.Proc) with their gerl names (gerl.Request,
+// exports (term.Request, *node.Proc) with their gerl names (gerl.Request,
 // *gerl.Proc).
 func gerlNames(text string) string {
 	var olds []string

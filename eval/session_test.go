@@ -124,7 +124,7 @@ func TestSessionProcesses(t *testing.T) {
 		{`e := receive(5000).(ExitSignal); e.From == l`, "true"},
 		{`e.Reason`, "oops"},
 		// request/reply
-		{`srv := spawn(func() { for { r := receive().(Request); reply(r, r.Request.(int) * 2) } })`, ""},
+		{`srv := spawn(func() { for { r := receive().(Request); reply(r, r.Body.(int) * 2) } })`, ""},
 		{`call(srv, 21, 5000)`, "42"},
 		{`call(srv, 1)`, "2"},
 		// gerl API qualified

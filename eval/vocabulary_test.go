@@ -35,7 +35,7 @@ func TestTimeouts(t *testing.T) {
 	const negative = "it is negative; want milliseconds (0 or more), a time.Duration, or A(\"infinity\")"
 	evalCases(t, ts, []struct{ in, want string }{
 		{`me := self()`, ""},
-		{`srv := spawn(func() { for { r := receive().(Request); reply(r, r.Request) } })`, ""},
+		{`srv := spawn(func() { for { r := receive().(Request); reply(r, r.Body) } })`, ""},
 		// receive
 		{`receive(0)`, "timeout"},
 		{`receive(1.5)`, "timeout"},

@@ -143,7 +143,7 @@ func (e *encoder) term(v any, depth int) error {
 		}
 		e.endExt(start)
 		return nil
-	case term.Exit:
+	case term.ExitSignal:
 		start := e.beginExt32(extExit)
 		e.pid(x.From)
 		if err := e.term(x.Reason, depth+1); err != nil {
@@ -159,11 +159,11 @@ func (e *encoder) term(v any, depth int) error {
 		}
 		e.endExt(start)
 		return nil
-	case term.Call:
+	case term.Request:
 		start := e.beginExt32(extCall)
 		e.pid(x.From)
 		e.ref(x.Ref)
-		if err := e.term(x.Request, depth+1); err != nil {
+		if err := e.term(x.Body, depth+1); err != nil {
 			return err
 		}
 		e.endExt(start)
@@ -328,7 +328,7 @@ func (d *decoder) extBody(typ int8, n, depth int) (any, error) {
 		x.Reason, err = d.term(depth + 1)
 		return x, err
 	case extExit:
-		var x term.Exit
+		var x term.ExitSignal
 		var err error
 		if x.From, err = d.pidExt(); err != nil {
 			return nil, err
@@ -343,7 +343,7 @@ func (d *decoder) extBody(typ int8, n, depth int) (any, error) {
 		reason, err := d.term(depth + 1)
 		return term.NodeDown{Node: term.Atom(node), Reason: reason}, err
 	case extCall:
-		var x term.Call
+		var x term.Request
 		var err error
 		if x.From, err = d.pidExt(); err != nil {
 			return nil, err
@@ -351,7 +351,7 @@ func (d *decoder) extBody(typ int8, n, depth int) (any, error) {
 		if x.Ref, err = d.refExt(); err != nil {
 			return nil, err
 		}
-		x.Request, err = d.term(depth + 1)
+		x.Body, err = d.term(depth + 1)
 		return x, err
 	case extReply:
 		var x term.Reply

@@ -53,8 +53,8 @@ type Upgrader interface {
 }
 
 // From is a request's caller, as HandleCall receives it: reply to it with
-// Reply (it is the term.Call the caller sent).
-type From = term.Call
+// Reply (it is the term.Request the caller sent).
+type From = term.Request
 
 // noReply is NoReply's type.
 type noReply struct{}

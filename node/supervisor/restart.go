@@ -201,11 +201,11 @@ func (s *supervisor) shutdown(pid term.Pid, how time.Duration) any {
 func (s *supervisor) unlinkFlush(pid term.Pid, downReason any) any {
 	s.p.Unlink(pid)
 	m, ok := s.p.ReceiveMatch(func(m any) bool {
-		e, ok := m.(term.Exit)
+		e, ok := m.(term.ExitSignal)
 		return ok && e.From == pid
 	}, 0)
 	if ok {
-		return m.(term.Exit).Reason
+		return m.(term.ExitSignal).Reason
 	}
 	return downReason
 }

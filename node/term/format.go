@@ -117,7 +117,7 @@ func writeTerm(b *strings.Builder, v any, depth int) {
 			obj = Tuple{x.Name, x.Pid.Node}
 		}
 		writeTerm(b, Tuple{Atom("DOWN"), x.Ref, Atom("process"), obj, x.Reason}, depth)
-	case Exit:
+	case ExitSignal:
 		writeTerm(b, Tuple{Atom("EXIT"), x.From, x.Reason}, depth)
 	case NodeUp:
 		writeTerm(b, Tuple{Atom("nodeup"), x.Node}, depth)
@@ -127,8 +127,8 @@ func writeTerm(b *strings.Builder, v any, depth int) {
 		} else {
 			writeTerm(b, Tuple{Atom("nodedown"), x.Node, []any{Tuple{Atom("nodedown_reason"), x.Reason}}}, depth)
 		}
-	case Call:
-		writeTerm(b, Tuple{Atom("$gen_call"), Tuple{x.From, x.Ref}, x.Request}, depth)
+	case Request:
+		writeTerm(b, Tuple{Atom("$gen_call"), Tuple{x.From, x.Ref}, x.Body}, depth)
 	case Reply:
 		writeTerm(b, Tuple{x.Ref, x.Value}, depth)
 	case BigInt:

@@ -82,9 +82,9 @@ type Down struct {
 	Reason any
 }
 
-// Exit is the message a process that traps exits receives instead of being
-// ended by an exit signal: Erlang's {'EXIT', From, Reason}.
-type Exit struct {
+// ExitSignal is the message a process that traps exits receives instead of
+// being ended by an exit signal: Erlang's {'EXIT', From, Reason}.
+type ExitSignal struct {
 	From   Pid
 	Reason any
 }
@@ -101,15 +101,15 @@ type NodeDown struct {
 	Reason any
 }
 
-// Call is a request made with Proc.Call: the callee answers it with
-// Proc.Reply(call, value). It is Erlang's {'$gen_call', {From, Ref}, Request}.
-type Call struct {
-	From    Pid
-	Ref     Ref
-	Request any
+// Request is a request made with Proc.Call: the callee answers it with
+// Proc.Reply(req, value). It is Erlang's {'$gen_call', {From, Ref}, Body}.
+type Request struct {
+	From Pid
+	Ref  Ref
+	Body any
 }
 
-// Reply carries the answer to a Call back to the caller. The runtime only
+// Reply carries the answer to a Request back to the caller. The runtime only
 // delivers a Reply while its caller still waits for it, so a late reply never
 // lands in a mailbox.
 type Reply struct {

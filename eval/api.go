@@ -72,7 +72,11 @@ func (e *Env) Self() term.Pid { return e.self("self").Self() }
 // message cannot be sent or a local name is not registered.
 func (e *Env) Send(to any, msg any) {
 	if a, ok := e.gor.current(); ok {
-		raise(a.proc.Send(to, msg))
+		// The input's context: Ctrl-C ends a send that waits for room in
+		// the queue of a slow peer.
+		err := a.proc.SendContext(a.context(), to, msg)
+		interrupted(err)
+		raise(err)
 		return
 	}
 	raise(e.node.Send(to, msg))

@@ -149,3 +149,16 @@ func ValidName(name Atom) bool { return validAtomName(string(name)) }
 // Registrable reports whether a process can be registered as name: a
 // ValidName other than undefined (which whereis answers for "nobody").
 func Registrable(name Atom) bool { return ValidName(name) && name != Undefined }
+
+// IsShutdown reports whether an exit reason is a normal end in OTP's sense:
+// normal, shutdown, or {shutdown, Term}. Supervisors do not restart a
+// transient child that ended so, and servers do not report it as a crash.
+func IsShutdown(reason any) bool {
+	switch r := reason.(type) {
+	case Atom:
+		return r == Normal || r == Shutdown
+	case Tuple:
+		return len(r) == 2 && r.Tag() == Shutdown
+	}
+	return false
+}

@@ -42,13 +42,18 @@ func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout tim
 	if _, _, err := p.node.resolve(to); err != nil {
 		return nil, fmt.Errorf("call: %w", err) // as Send: an error, where Monitor would panic
 	}
+	// Erlang's receive optimization: the answer can only come after the
+	// monitor exists, so the receive below, and the clean-up after it, look
+	// only at messages that arrived after this mark. A call costs the same
+	// whatever waits in the caller's mailbox.
+	mark := p.mailboxMark()
 	ref := p.Monitor(to)
 	p.mu.Lock()
 	e := p.extLocked()
 	if e.calls == nil {
-		e.calls = make(map[term.Ref]struct{})
+		e.calls = make(map[term.Ref]int32)
 	}
-	e.calls[ref] = struct{}{}
+	e.calls[ref] = 0
 	p.mu.Unlock()
 	// answers matches what ends the call: its Reply, or its monitor's Down.
 	answers := func(m any) bool {
@@ -60,29 +65,44 @@ func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout tim
 		}
 		return false
 	}
+	var got any // the answer taken, if any
 	defer func() {
 		// Once ref is out of calls, no Reply for it can be enqueued; one
-		// that came before and was not taken goes now, with its Down.
+		// that came before and was not taken goes now, with a Down that
+		// the monitor delivered (Demonitor reports whether it could still
+		// stop it). Nothing is left to remove in the common case.
 		p.mu.Lock()
+		var replies int32
 		if p.ext != nil {
+			replies = p.ext.calls[ref]
 			delete(p.ext.calls, ref)
 		}
 		p.mu.Unlock()
-		if p.Alive() {
-			p.Demonitor(ref, false)
-			p.removeMatching(answers, nil)
+		if !p.Alive() {
+			return
+		}
+		downLeft := !p.Demonitor(ref, false)
+		switch got.(type) {
+		case term.Reply:
+			replies--
+		case term.Down:
+			downLeft = false
+		}
+		if replies > 0 || downLeft {
+			p.removeMatching(mark, answers, nil)
 		}
 	}()
 	if err := p.Send(to, term.Request{From: p.Self(), Ref: ref, Body: request}); err != nil {
 		return nil, fmt.Errorf("call to %s: %w", term.Format(to), err)
 	}
-	msg, ok, err := p.ReceiveContext(ctx, answers, timeout)
-	if err != nil {
-		return nil, fmt.Errorf("call to %s: %w", term.Format(to), err)
+	msg, ok, cancelled := p.receive(ctx, answers, timeout, mark)
+	if cancelled {
+		return nil, fmt.Errorf("call to %s: %w", term.Format(to), ctx.Err())
 	}
 	if !ok {
 		return nil, fmt.Errorf("call to %s: no reply within %v: %w", term.Format(to), timeout, ErrTimeout)
 	}
+	got = msg
 	switch x := msg.(type) {
 	case term.Reply:
 		return x.Value, nil

@@ -143,9 +143,10 @@ func (p *Proc) dieLocked(reason any) []signal {
 		watching, name = e.watching, e.name
 		e.links, e.monitors, e.watching, e.calls = nil, nil, nil, nil
 	}
-	wake := p.waiting
-	p.waiting = false
-	p.in = nil
+	wake := p.wakeLocked()
+	if b := p.box.Load(); b != nil {
+		b.in = nil
+	}
 	p.mu.Unlock()
 	p.signalWake(wake)
 

@@ -24,11 +24,12 @@ const (
 // Atoms are constants: boxing a constant in an interface costs nothing,
 // boxing a variable string allocates (see docs/terms.md).
 const (
-	atomPing = term.Atom("ping")
-	atomPong = term.Atom("pong")
-	atomSeq  = term.Atom("seq")
-	atomGo   = term.Atom("go")
-	atomStop = term.Atom("stop")
+	atomPing  = term.Atom("ping")
+	atomPong  = term.Atom("pong")
+	atomSeq   = term.Atom("seq")
+	atomGo    = term.Atom("go")
+	atomStop  = term.Atom("stop")
+	atomReady = term.Atom("ready")
 )
 
 // LocalPingPong is workload 1: two processes exchange n round trips of

@@ -149,6 +149,19 @@ func (c *peerCluster) start(role, cpu string) (*peerProc, error) {
 	return p, nil
 }
 
+// startAll starts k peers of role at once, unpinned.
+func (c *peerCluster) startAll(role string, k int) ([]*peerProc, error) {
+	peers := make([]*peerProc, k)
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	for i := range peers {
+		wg.Add(1)
+		go func() { defer wg.Done(); peers[i], errs[i] = c.start(role, "") }()
+	}
+	wg.Wait()
+	return peers, errors.Join(errs...)
+}
+
 func (p *peerProc) read(timeout time.Duration) (string, error) {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
@@ -380,17 +393,18 @@ func meshOnce(pc PeerCmd, k int, quiet time.Duration) (map[string]float64, error
 		return nil, err
 	}
 	defer c.close()
-	peers := make([]*peerProc, k)
-	errs := make([]error, k)
-	var wg sync.WaitGroup
-	for i := range peers {
-		wg.Add(1)
-		go func() { defer wg.Done(); peers[i], errs[i] = c.start("m", "") }()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	peers, err := c.startAll("m", k)
+	if err != nil {
 		return nil, err
 	}
+	return formMesh(peers, quiet)
+}
+
+// formMesh makes every peer but the first connect to the first at one
+// instant, and returns mesh_form's figures once each has seen all the
+// others and then quiet without a node event.
+func formMesh(peers []*peerProc, quiet time.Duration) (map[string]float64, error) {
+	k := len(peers)
 	start := time.Now().Add(300*time.Millisecond + time.Duration(k)*20*time.Millisecond)
 	for _, p := range peers {
 		if err := p.send("mesh %s %d %d %d", peers[0].name, k, start.UnixNano(), quiet.Milliseconds()); err != nil {

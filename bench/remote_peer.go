@@ -189,7 +189,9 @@ func (p *peer) command(f []string) {
 	default:
 		var handled bool
 		if handled, err = p.groupsCommand(f); !handled {
-			err = fmt.Errorf("unknown command %q", f[0])
+			if handled, err = p.scalingCommand(f); !handled {
+				err = fmt.Errorf("unknown command %q", f[0])
+			}
 		}
 	}
 	if err != nil {

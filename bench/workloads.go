@@ -74,7 +74,7 @@ func Workloads() []Workload {
 		}
 		remote = append(remote, w)
 	}
-	return append(append(localWorkloads(), remote...), groupsWorkloads()...)
+	return slices.Concat(localWorkloads(), remote, groupsWorkloads(), scalingWorkloads())
 }
 
 // GerlNodeStart is workload 6 with the real command line: the wall time

@@ -42,6 +42,10 @@ func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout tim
 	if _, _, err := p.node.resolve(to); err != nil {
 		return nil, fmt.Errorf("call: %w", err) // as Send: an error, where Monitor would panic
 	}
+	body, err := term.Copy(request)
+	if err != nil {
+		return nil, fmt.Errorf("call to %s: %w", term.Format(to), err)
+	}
 	// Erlang's receive optimization: the answer can only come after the
 	// monitor exists, so the receive below, and the clean-up after it, look
 	// only at messages that arrived after this mark. A call costs the same
@@ -50,52 +54,20 @@ func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout tim
 	ref := p.Monitor(to)
 	p.mu.Lock()
 	e := p.extLocked()
-	if e.calls == nil {
-		e.calls = make(map[term.Ref]int32)
-	}
-	e.calls[ref] = 0
-	p.mu.Unlock()
-	// answers matches what ends the call: its Reply, or its monitor's Down.
-	answers := func(m any) bool {
-		switch x := m.(type) {
-		case term.Reply:
-			return x.Ref == ref
-		case term.Down:
-			return x.Ref == ref
-		}
-		return false
-	}
-	var got any // the answer taken, if any
-	defer func() {
-		// Once ref is out of calls, no Reply for it can be enqueued; one
-		// that came before and was not taken goes now, with a Down that
-		// the monitor delivered (Demonitor reports whether it could still
-		// stop it). Nothing is left to remove in the common case.
-		p.mu.Lock()
-		var replies int32
-		if p.ext != nil {
-			replies = p.ext.calls[ref]
-			delete(p.ext.calls, ref)
-		}
+	if e.call.on {
 		p.mu.Unlock()
-		if !p.Alive() {
-			return
-		}
-		downLeft := !p.Demonitor(ref, false)
-		switch got.(type) {
-		case term.Reply:
-			replies--
-		case term.Down:
-			downLeft = false
-		}
-		if replies > 0 || downLeft {
-			p.removeMatching(mark, answers, nil)
-		}
-	}()
-	if err := p.Send(to, term.Request{From: p.Self(), Ref: ref, Body: request}); err != nil {
+		p.concurrentReceive() // a second goroutine calling as p: a misuse
+	}
+	e.call = pendingCall{ref: ref, on: true}
+	p.mu.Unlock()
+	var got any // the answer taken, if any
+	defer p.endCall(ref, mark, &got)
+	// The request is p's own fresh value (its body a copy): it is sent
+	// without another copy.
+	if err := p.node.send(ctx, p.Self(), to, term.Request{From: p.Self(), Ref: ref, Body: body}, true); err != nil {
 		return nil, fmt.Errorf("call to %s: %w", term.Format(to), err)
 	}
-	msg, ok, cancelled := p.receive(ctx, answers, timeout, mark)
+	msg, ok, cancelled := p.receive(ctx, answersTo(ref), timeout, mark)
 	if cancelled {
 		return nil, fmt.Errorf("call to %s: %w", term.Format(to), ctx.Err())
 	}
@@ -112,7 +84,73 @@ func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout tim
 	panic("unreachable")
 }
 
+// pendingCall is the Call a process waits in, if any (a process makes one
+// call at a time): its ref, and how many replies were enqueued for it.
+// Guarded by Proc.mu.
+type pendingCall struct {
+	ref     term.Ref
+	on      bool
+	replies int32
+}
+
+// awaitsLocked reports whether p waits for the reply to the call ref, and
+// counts one more reply if it does. Called with p.mu held.
+func (p *Proc) awaitsLocked(ref term.Ref) bool {
+	if p.ext == nil || !p.ext.call.on || p.ext.call.ref != ref {
+		return false
+	}
+	p.ext.call.replies++
+	return true
+}
+
+// answersTo matches what ends the call ref: its Reply, or its monitor's
+// Down.
+func answersTo(ref term.Ref) func(any) bool {
+	return func(m any) bool {
+		switch x := m.(type) {
+		case term.Reply:
+			return x.Ref == ref
+		case term.Down:
+			return x.Ref == ref
+		}
+		return false
+	}
+}
+
+// endCall ends the call ref, whose answer got is (nil if none came): once
+// the call is off, no Reply for it can be enqueued; one that came before
+// and was not taken goes now, with a Down that the monitor delivered
+// (Demonitor reports whether it could still stop it). Nothing is left to
+// remove in the common case, and what is looks only past mark.
+func (p *Proc) endCall(ref term.Ref, mark int, got *any) {
+	p.mu.Lock()
+	var replies int32
+	if p.ext != nil {
+		replies = p.ext.call.replies
+		p.ext.call = pendingCall{}
+	}
+	p.mu.Unlock()
+	if !p.Alive() {
+		return
+	}
+	downLeft := !p.Demonitor(ref, false)
+	switch (*got).(type) {
+	case term.Reply:
+		replies--
+	case term.Down:
+		downLeft = false
+	}
+	if replies > 0 || downLeft {
+		p.removeMatching(mark, answersTo(ref), nil)
+	}
+}
+
 // Reply answers a Call. It is a no-op if the caller stopped waiting.
 func (p *Proc) Reply(call term.Request, value any) error {
-	return p.Send(call.From, term.Reply{Ref: call.Ref, Value: value})
+	v, err := term.Copy(value)
+	if err != nil {
+		return fmt.Errorf("reply to %s: %w", call.From, err)
+	}
+	p.checkAlive()
+	return p.node.send(context.Background(), p.Self(), call.From, term.Reply{Ref: call.Ref, Value: v}, true)
 }

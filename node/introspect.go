@@ -101,7 +101,7 @@ func (p *Proc) memoryLocked() int {
 	}
 	if e := p.ext; e != nil {
 		const entry = 48 // a map entry with its share of buckets, roughly
-		b += int(unsafe.Sizeof(*e)) + entry*(len(e.links)+len(e.monitors)+len(e.watching)+len(e.calls))
+		b += int(unsafe.Sizeof(*e)) + entry*(len(e.links)+len(e.monitors)+len(e.watching))
 	}
 	return b
 }

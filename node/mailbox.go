@@ -66,15 +66,8 @@ func (p *Proc) enqueue(msg any) {
 // enqueueLocked appends msg with p.mu held and reports whether the receiver
 // must be woken (call signalWake after unlocking).
 func (p *Proc) enqueueLocked(msg any) bool {
-	if r, ok := msg.(term.Reply); ok {
-		if p.ext == nil {
-			return false
-		}
-		n, waiting := p.ext.calls[r.Ref]
-		if !waiting {
-			return false // the call timed out or its callee died: drop
-		}
-		p.ext.calls[r.Ref] = n + 1
+	if r, ok := msg.(term.Reply); ok && !p.awaitsLocked(r.Ref) {
+		return false // the call timed out or its callee died: drop
 	}
 	b := p.boxLocked()
 	b.in = append(b.in, msg)

@@ -57,7 +57,7 @@ type procExt struct {
 	links    map[term.Pid]struct{}    // linked processes, local or remote
 	monitors map[term.Ref]term.Pid    // monitors on this process: ref -> watcher
 	watching map[term.Ref]watchTarget // monitors this process holds
-	calls    map[term.Ref]int32       // calls waiting for a Reply: replies enqueued
+	call     pendingCall              // the Call p waits in (call.go)
 	name     term.Atom                // registered name
 	funcName string                   // what i() shows, if the spawner said
 	trapExit bool

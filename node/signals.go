@@ -141,7 +141,7 @@ func (p *Proc) dieLocked(reason any) []signal {
 			sigs = append(sigs, signal{kind: sigDown, from: self, to: watcher, ref: ref, reason: reason})
 		}
 		watching, name = e.watching, e.name
-		e.links, e.monitors, e.watching, e.calls = nil, nil, nil, nil
+		e.links, e.monitors, e.watching, e.call = nil, nil, nil, pendingCall{}
 	}
 	wake := p.wakeLocked()
 	if b := p.box.Load(); b != nil {

@@ -15,6 +15,8 @@
 -export([global_register/1, global_lookup/2, global_unregister/1,
          pg_watch/1, pg_wait/1, pg_join/1, pg_subscribe/2, pg_count/1,
          pg_expect/1, pg_publish/2]).
+%% Used by gerl_scaling.erl.
+-export([json/1, result/4, medians/1, median/1, call/4, stop_peers/1]).
 
 -define(CALL_TIMEOUT, 300000).
 

@@ -274,7 +274,7 @@ func (e *Env) Reply(call term.Call, value any) {
 		raise(a.proc.Reply(call, value))
 		return
 	}
-	raise(e.node.Send(call.From, term.Reply{Ref: call.Ref, Value: value}))
+	raise(e.node.Send(call.From, call.ReplyWith(value)))
 }
 
 // Sleep pauses the calling process (or goroutine) for d.

@@ -103,18 +103,30 @@ type NodeDown struct {
 
 // Call is a request made with Proc.Call: the callee answers it with
 // Proc.Reply(call, value). It is Erlang's {'$gen_call', {From, Ref}, Request}.
+//
+// Tag is set only for a call from an Erlang process whose tag is not a
+// plain ref: gen_server:call tags its requests [alias|Ref] (an
+// ImproperList), and waits for a reply carrying that tag back. Ref is then
+// the ref inside it. Reply (and ReplyWith) echo it unchanged.
 type Call struct {
 	From    Pid
 	Ref     Ref
 	Request any
+	Tag     any
 }
+
+// ReplyWith returns the Reply that answers c with value: what Proc.Reply
+// sends to c.From.
+func (c Call) ReplyWith(value any) Reply { return Reply{Ref: c.Ref, Value: value, Tag: c.Tag} }
 
 // Reply carries the answer to a Call back to the caller. The runtime only
 // delivers a Reply while its caller still waits for it, so a late reply never
-// lands in a mailbox.
+// lands in a mailbox. Tag is the Erlang caller's tag when its Call had one
+// (see Call); an Erlang process receives {Tag, Value}, else {Ref, Value}.
 type Reply struct {
 	Ref   Ref
 	Value any
+	Tag   any
 }
 
 // PanicReason returns the exit reason of a process that panicked with v:

@@ -302,21 +302,37 @@ func (p *erlProto) incoming(to term.Pid, msg any) any {
 		if !ok {
 			return msg
 		}
-		switch tag := from[1].(type) {
-		case term.Ref:
-			return term.Call{From: pid, Ref: tag, Request: t[2]}
-		case term.ImproperList:
-			// gen:call's [alias | Ref] (OTP 24 and later).
-			if ref, ok := tag.Tail.(term.Ref); ok && len(tag.Elems) == 1 {
-				return term.Call{From: pid, Ref: ref, Request: t[2], Tag: tag}
-			}
+		if ref, ok := from[1].(term.Ref); ok {
+			return term.Call{From: pid, Ref: ref, Request: t[2]}
 		}
+		// A tag of another shape: gen:call's [alias | Ref] (OTP 24 and
+		// later), gen_server:multi_call's {Ref, Node}... Ref is the ref
+		// inside it, if any; the reply echoes the tag itself.
+		return term.Call{From: pid, Ref: tagRef(from[1]), Request: t[2], Tag: from[1]}
 	case len(t) == 2 && !to.IsZero():
 		if ref, ok := t[0].(term.Ref); ok && p.d.node.AwaitsReply(to, ref) {
 			return term.Reply{Ref: ref, Value: t[1]}
 		}
 	}
 	return msg
+}
+
+// tagRef returns the ref in a call tag of gen's making ([alias | Ref],
+// {Ref, Node}), or the zero Ref.
+func tagRef(tag any) term.Ref {
+	switch x := tag.(type) {
+	case term.ImproperList:
+		if r, ok := x.Tail.(term.Ref); ok {
+			return r
+		}
+	case term.Tuple:
+		for _, e := range x {
+			if r, ok := e.(term.Ref); ok {
+				return r
+			}
+		}
+	}
+	return term.Ref{}
 }
 
 // down fails what waits for the peer: the connection is gone.

@@ -14,10 +14,14 @@ import (
 // it that way, and the nodes that join the Erlang cluster later (global's
 // new_nodes) reach it too. gerl does not wait for that: when a connection
 // to an Erlang node comes up, it asks that node for its nodes
-// (erlang:nodes/0) and connects to those it does not know, and it tells
-// its gerl peers about the Erlang node (NODES), so they connect to it as
-// well. Erlang nodes learn of the gerl nodes a gerl node knows only when
-// those connect to them.
+// (erlang:nodes/0) and connects to those it does not know, asks it to
+// connect to the Erlang nodes this node is connected to that it does not
+// know (net_kernel:connect_node/1: the two Erlang nodes then sync their
+// global names between themselves, as Erlang nodes do), and it tells its
+// gerl peers about the Erlang node (NODES), so they connect to it as
+// well. So each side gets the mesh it expects: Erlang nodes connected to
+// all the Erlang nodes, gerl nodes to everyone. (Erlang nodes started
+// with -connect_all false are connected all the same.)
 
 // erlMesh runs when the connection c to a visible Erlang node comes up.
 func (d *Dist) erlMesh(c *conn) {
@@ -41,11 +45,21 @@ func (d *Dist) erlMesh(c *conn) {
 		}
 		l, _ := v.([]any)
 		var nodes []term.Atom
+		has := map[term.Atom]bool{c.peer.name: true}
 		for _, x := range l {
 			if nd, ok := x.(term.Atom); ok {
 				nodes = append(nodes, nd)
+				has[nd] = true
 			}
 		}
 		d.connectAll(c.peer.name, nodes)
+		for _, o := range d.mgr.conns() {
+			if !o.peer.erlang || o.peer.hidden() || has[o.peer.name] {
+				continue
+			}
+			if _, err := d.erlApply(ctx, c, "net_kernel:connect_node", []any{o.peer.name}); err != nil {
+				d.log.Debug("could not ask an Erlang node to connect to another", "peer", string(c.peer.name), "other", string(o.peer.name), "err", err)
+			}
+		}
 	}()
 }

@@ -52,4 +52,3 @@ func TestPingAndNodes(t *testing.T) {
 		}
 	}
 }
-

@@ -64,6 +64,15 @@ func (p *erlProto) encode(m *message) ([]byte, error) {
 	buf := p.d.codec.frameBuf()
 	switch m.op {
 	case opSend:
+		if alias, ok := replyAlias(m.payload); ok && p.peerFlags&erldist.FlagAlias != 0 {
+			// The answer to a gen_server call goes to the caller's alias:
+			// erts drops it if the caller gave up (a timeout) meanwhile.
+			from, err := p.sender(m.from)
+			if err != nil {
+				return nil, err
+			}
+			return erlAliasSend(buf, from, alias, m.payload)
+		}
 		return erlSend(buf, m.to, m.payload)
 	case opRegSend:
 		from, err := p.sender(m.from)
@@ -315,6 +324,21 @@ func (p *erlProto) incoming(to term.Pid, msg any) any {
 		}
 	}
 	return msg
+}
+
+// replyAlias returns the alias a reply answers a gen:call through: the
+// Ref of its tag [alias | Ref].
+func replyAlias(msg any) (term.Ref, bool) {
+	r, ok := msg.(term.Reply)
+	if !ok {
+		return term.Ref{}, false
+	}
+	l, ok := r.Tag.(term.ImproperList)
+	if !ok || len(l.Elems) != 1 || l.Elems[0] != any(term.Atom("alias")) {
+		return term.Ref{}, false
+	}
+	alias, ok := l.Tail.(term.Ref)
+	return alias, ok
 }
 
 // tagRef returns the ref in a call tag of gen's making ([alias | Ref],

@@ -530,3 +530,18 @@ func erlSpawnReply(buf []byte, reqID term.Ref, to term.Pid, flags int, result an
 	}
 	return f.finish(), nil
 }
+
+// erlAliasSend builds ALIAS_SEND: msg to the process whose alias is alias.
+func erlAliasSend(buf []byte, from term.Pid, alias term.Ref, msg any) ([]byte, error) {
+	f := newErlFrame(buf, dopAliasSend, 3)
+	if err := f.pid(from); err != nil {
+		return nil, err
+	}
+	if err := f.ref(alias); err != nil {
+		return nil, err
+	}
+	if err := f.message(msg); err != nil {
+		return nil, err
+	}
+	return f.finish(), nil
+}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gerl-dev/gerl/eval"
 	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/cluster"
@@ -210,7 +211,8 @@ func (e *env) startGerl(t *testing.T, short string, funcs map[string]any, tweak 
 	cfg := cluster.Config{
 		Name: term.Atom(short + "@localhost"), Cookie: cookie, ListenIP: "127.0.0.1",
 		PortMapperPort: e.pm.Port(), TickTime: tick, Stdout: out,
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Functions: eval.NewEnv(), // the standard library by name: strings.ToUpper...
+		Logger:    slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	for _, f := range tweak {
 		f(&cfg)

@@ -104,16 +104,19 @@ func (d *Dist) ioRequest(p *node.Proc, m term.Tuple) {
 	case len(req) == 3 && req.Tag() == "put_chars", len(req) == 2 && req.Tag() == "put_chars":
 		d.ioWrite(req[len(req)-1])
 		reply(term.OK)
-	case len(req) == 5 && req.Tag() == "put_chars":
-		// Formatting is the requester's node's business: ask it, without
-		// holding this process up.
+	case (len(req) == 5 || len(req) == 4) && req.Tag() == "put_chars":
+		// {put_chars, Enc, M, F, A}, or {put_chars, M, F, A} from a node
+		// that converts requests to Latin-1: formatting is the
+		// requester's node's business; ask it, without holding this
+		// process up.
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
 			ctx, cancel := context.WithTimeout(d.ctx, 30*time.Second)
 			defer cancel()
-			args, _ := req[4].([]any)
-			fn := fmt.Sprintf("%s:%s", term.Format(req[2]), term.Format(req[3]))
+			n := len(req)
+			args, _ := req[n-1].([]any)
+			fn := fmt.Sprintf("%s:%s", term.Format(req[n-3]), term.Format(req[n-2]))
 			v, err := d.Call(ctx, from.Node, fn, args...)
 			if err != nil {
 				reply(term.T(term.Atom("error"), term.Atom("put_chars")))

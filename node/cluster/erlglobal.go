@@ -58,7 +58,7 @@ type globalServer struct {
 	d        *Dist
 	p        *node.Proc
 	self     term.Pid
-	known    map[term.Atom]bool // nodes synced with
+	known    map[term.Atom]bool // global's known nodes: synced with, or told of by one (resolved, new_nodes)
 	sessions map[term.Atom]*globalSession
 	locks    []*globalLock
 	nextTag  int
@@ -164,9 +164,12 @@ func (s *globalServer) castMsg(c term.Tuple) {
 	case c.Tag() == "new_nodes" && len(c) == 6:
 		s.syncOthers(c[4])
 	case c.Tag() == "in_sync" && len(c) == 3:
+		// The peer synced with this node through a third (its global
+		// learned of this one from that node): any sync of our own with
+		// it is over. The peer becomes known only through resolved or
+		// new_nodes, which tell this node to send in_sync back.
 		if nd, ok := c[1].(term.Atom); ok {
 			delete(s.sessions, nd)
-			s.known[nd] = true
 		}
 	}
 }

@@ -79,6 +79,7 @@ type erlNode struct {
 func (n *erlNode) run(code string) string {
 	n.t.Helper()
 	n.seq++
+	code = strings.ReplaceAll(code, "\n", " ") // one line
 	if _, err := fmt.Fprintf(n.stdin, "%d %s\n", n.seq, code); err != nil {
 		n.t.Fatal(err)
 	}

@@ -174,6 +174,9 @@ func (d *Dist) dialErlang(ctx context.Context, nc net.Conn, node term.Atom, id u
 	}
 	if err != nil {
 		nc.Close()
+		// erldist's errors say "connect to node: ...", as dial's wrapping
+		// does: say it once.
+		err = &trimmedError{err: err, text: strings.TrimPrefix(err.Error(), "connect to "+string(node)+": ")}
 		switch {
 		case errors.Is(err, erldist.ErrCookie):
 			return nil, &erlAuthError{err}
@@ -193,6 +196,15 @@ func (d *Dist) dialErlang(ctx context.Context, nc net.Conn, node term.Atom, id u
 	}
 	return c, nil
 }
+
+// trimmedError is err with another text.
+type trimmedError struct {
+	err  error
+	text string
+}
+
+func (e *trimmedError) Error() string { return e.text }
+func (e *trimmedError) Unwrap() error { return e.err }
 
 // erlAuthError is a cookie mismatch with an Erlang node: erldist's own
 // explanation, matching ErrAuth as gerl's does.

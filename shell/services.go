@@ -24,7 +24,7 @@ func startServices(s *system) error {
 	if _, err := global.Start(s.node, global.Options{Nodes: gerlNodes}); err != nil {
 		return fmt.Errorf("start the node: %w", err)
 	}
-	if _, err := pg.Start(s.node, pg.DefaultScope, pg.Options{Nodes: nodes}); err != nil {
+	if _, err := pg.Start(s.node, pg.DefaultScope, pg.Options{Nodes: nodes, SyncNodes: gerlNodes}); err != nil {
 		return fmt.Errorf("start the node: %w", err)
 	}
 	return nil

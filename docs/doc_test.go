@@ -16,7 +16,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -34,8 +33,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	gerlBin = filepath.Join(dir, "gerl")
-	if out, err := exec.Command("go", "build", "-o", gerlBin, "../cmd/gerl").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build gerl: %v\n%s", err, out)
+	if err := testkit.BuildGerl("../cmd/gerl", gerlBin); err != nil {
+		fmt.Fprintf(os.Stderr, "build gerl: %v\n", err)
 		os.Exit(1)
 	}
 	code := m.Run()

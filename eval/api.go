@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gerl-dev/gerl/node"
@@ -71,7 +72,11 @@ func (e *Env) Self() term.Pid { return e.self("self").Self() }
 // message cannot be sent or a local name is not registered.
 func (e *Env) Send(to any, msg any) {
 	if a, ok := e.gor.current(); ok {
-		raise(a.proc.Send(to, msg))
+		// The input's context: Ctrl-C ends a send that waits for room in
+		// the queue of a slow peer.
+		err := a.proc.SendContext(a.context(), to, msg)
+		interrupted(err)
+		raise(err)
 		return
 	}
 	raise(e.node.Send(to, msg))
@@ -91,8 +96,10 @@ func (e *Env) Receive() any {
 	return m
 }
 
-// ReceiveTimeout returns the oldest message, or ok false after d.
+// ReceiveTimeout returns the oldest message, or ok false after d (Forever
+// waits as long as it takes; a negative d raises).
 func (e *Env) ReceiveTimeout(d time.Duration) (any, bool) {
+	checkTimeout("receive", d)
 	a := e.actor("receive")
 	m, ok, err := a.proc.ReceiveContext(a.context(), nil, d)
 	interrupted(err)
@@ -100,41 +107,70 @@ func (e *Env) ReceiveTimeout(d time.Duration) (any, bool) {
 }
 
 // ReceiveMatch returns the oldest message match accepts (selective
-// receive), or ok false after d (node.Forever waits as long as it takes).
+// receive), or ok false after d (Forever waits as long as it takes; a
+// negative d raises).
 func (e *Env) ReceiveMatch(match func(any) bool, d time.Duration) (any, bool) {
+	checkTimeout("receive", d)
 	a := e.actor("receive")
 	m, ok, err := a.proc.ReceiveContext(a.context(), match, d)
 	interrupted(err)
 	return m, ok
 }
 
-// Spawn starts a process running fn with args (fn is a function, or the
-// name of a module function such as "counter.Loop"; a function whose first
-// parameter is a *Proc gets the new process's handle there). Arguments are
-// copied; in a loop, pass the loop's values as arguments.
+// Spawn starts a process, in one of erl's forms: Spawn(fn, args...), fn a
+// function or the name of a module function ("counter.Loop"), or
+// Spawn(node, "mod.Fun", args...) on another node (node an Atom or a
+// string with an @). A function whose first parameter is a *Proc gets the
+// new process's handle there. Arguments are copied; in a loop, pass the
+// loop's values as arguments.
 func (e *Env) Spawn(fn any, args ...any) term.Pid {
-	pid, _ := e.spawn(nil, node.SpawnOptions{}, fn, args)
+	pid, _ := e.spawnForm("spawn", node.SpawnOptions{}, fn, args)
 	return pid
 }
 
-// SpawnLink is Spawn with a link to the calling process, set before the
-// new process runs.
+// SpawnLink is Spawn, in the same forms, with a link to the calling
+// process, set before the new process runs.
 func (e *Env) SpawnLink(fn any, args ...any) term.Pid {
-	pid, _ := e.spawn(e.self("spawn_link"), node.SpawnOptions{Link: true}, fn, args)
+	pid, _ := e.spawnForm("spawn_link", node.SpawnOptions{Link: true}, fn, args)
 	return pid
 }
 
-// SpawnMonitor is Spawn with a monitor from the calling process, set before
-// the new process runs.
+// SpawnMonitor is Spawn, in the same forms, with a monitor from the
+// calling process, set before the new process runs.
 func (e *Env) SpawnMonitor(fn any, args ...any) (term.Pid, term.Ref) {
-	return e.spawn(e.self("spawn_monitor"), node.SpawnOptions{Monitor: true}, fn, args)
+	return e.spawnForm("spawn_monitor", node.SpawnOptions{Monitor: true}, fn, args)
 }
 
-func (e *Env) spawn(parent *node.Proc, opts node.SpawnOptions, fn any, args []any) (term.Pid, term.Ref) {
+// spawnForm tells Spawn's forms apart.
+func (e *Env) spawnForm(what string, opts node.SpawnOptions, fn any, args []any) (term.Pid, term.Ref) {
+	if n, ok := nodeLike(fn); ok {
+		if len(args) == 0 {
+			panic(fmt.Errorf("%s: %s is a node, not a function; want %s(node, \"mod.Fun\", args...)", what, term.Format(fn), what))
+		}
+		name, ok := args[0].(string)
+		if !ok {
+			panic(fmt.Errorf("%s: a function cannot travel to %s; load its module there (nl) and start it by name: %s(node, \"mod.Fun\", args...)", what, n, what))
+		}
+		return e.spawnOn(what, n, opts, name, args[1:])
+	}
+	var parent *node.Proc
+	if opts.Link || opts.Monitor {
+		parent = e.self(what)
+	}
+	return e.spawn(what, parent, opts, fn, args)
+}
+
+// nodeLike reports whether v names a node: an atom or string with an @.
+func nodeLike(v any) (term.Atom, bool) {
+	a, ok := term.AtomOf(v)
+	return a, ok && strings.Contains(string(a), "@")
+}
+
+func (e *Env) spawn(what string, parent *node.Proc, opts node.SpawnOptions, fn any, args []any) (term.Pid, term.Ref) {
 	if name, ok := fn.(string); ok {
 		f, found := e.Lookup(name)
 		if !found {
-			panic(fmt.Errorf("spawn: no function named %q (load its module with c(), or register it)", name))
+			panic(fmt.Errorf("%s: no function named %q (load its module with c(), or register it)", what, name))
 		}
 		fn, opts.Func = f, name
 	} else if opts.Func == "" {
@@ -150,22 +186,16 @@ func (e *Env) spawn(parent *node.Proc, opts node.SpawnOptions, fn any, args []an
 	return pid, ref
 }
 
-// SpawnOn starts the function registered as fn on node with args.
-func (e *Env) SpawnOn(nodeName any, fn string, args ...any) term.Pid {
-	pid, _ := e.spawnOn("spawn_on", nodeName, fn, args, false, false)
-	return pid
-}
-
-func (e *Env) spawnOn(what string, nodeName any, fn string, args []any, link, monitor bool) (term.Pid, term.Ref) {
-	n, err := atomArg(what, nodeName)
-	raise(err)
+// spawnOn starts the function named fn on node n; a remote spawn waits for
+// the node's answer, and gives up on Ctrl-C.
+func (e *Env) spawnOn(what string, n term.Atom, opts node.SpawnOptions, fn string, args []any) (term.Pid, term.Ref) {
+	link, monitor := opts.Link, opts.Monitor
 	if n == e.node.Name() {
-		opts := node.SpawnOptions{Link: link, Monitor: monitor}
 		var parent *node.Proc
 		if link || monitor {
 			parent = e.self(what)
 		}
-		return e.spawn(parent, opts, fn, args)
+		return e.spawn(what, parent, opts, fn, args)
 	}
 	c := e.needCluster(what)
 	var parent *node.Proc
@@ -259,32 +289,51 @@ func (e *Env) Whereis(name any) (term.Pid, bool) {
 // Registered returns the registered names.
 func (e *Env) Registered() []term.Atom { return e.node.Registered() }
 
-// Call sends request to a process as a term.Call and waits up to timeout
-// for its Reply.
+// Call sends request to a process as a Request (term.Request in Go) and
+// waits up to timeout (Forever: as long as it takes; negative raises) for
+// its reply. A process on a node not connected yet is connected to first;
+// Ctrl-C ends that wait too.
 func (e *Env) Call(to any, request any, timeout time.Duration) (any, error) {
+	checkTimeout("call", timeout)
 	a := e.actor("call")
-	v, err := a.proc.CallContext(a.context(), to, request, timeout)
+	ctx := a.context()
+	if n, ok := remoteNode(to, e.node.Name()); ok && a.ctx != nil {
+		if c := e.Cluster(); c != nil {
+			if err := c.Connect(ctx, n); err != nil {
+				interrupted(ctx.Err())
+				return nil, fmt.Errorf("call to %s: %w", term.Format(to), err)
+			}
+		}
+	}
+	v, err := a.proc.CallContext(ctx, to, request, timeout)
 	interrupted(err)
 	return v, err
 }
 
+// remoteNode returns the node of a pid or a name on another node than
+// self.
+func remoteNode(to any, self term.Atom) (term.Atom, bool) {
+	var n term.Atom
+	switch x := to.(type) {
+	case term.Pid:
+		n = x.Node
+	case term.Name:
+		n = x.Node
+	case term.Tuple:
+		if len(x) == 2 {
+			n, _ = term.AtomOf(x[1])
+		}
+	}
+	return n, n != "" && n != self
+}
+
 // Reply answers a Call.
-func (e *Env) Reply(call term.Call, value any) {
+func (e *Env) Reply(call term.Request, value any) {
 	if a, ok := e.gor.current(); ok {
 		raise(a.proc.Reply(call, value))
 		return
 	}
 	raise(e.node.Send(call.From, call.ReplyWith(value)))
-}
-
-// Sleep pauses the calling process (or goroutine) for d.
-func (e *Env) Sleep(d time.Duration) {
-	a, ok := e.gor.current()
-	if !ok {
-		time.Sleep(d)
-		return
-	}
-	interrupted(a.proc.SleepContext(a.context(), d))
 }
 
 // NodeName returns this node's name.
@@ -320,10 +369,19 @@ func (e *Env) PingErr(nodeName any) error {
 
 // MonitorNode subscribes the calling process to NodeDown of node (on) or
 // removes one subscription (off).
+//
+// Subscribing connects to node first, as erl does; that wait gives up on
+// Ctrl-C.
 func (e *Env) MonitorNode(nodeName any, on bool) {
 	n, err := atomArg("monitor_node", nodeName)
 	raise(err)
-	e.self("monitor_node").MonitorNode(n, on)
+	p := e.self("monitor_node")
+	if c := e.Cluster(); on && c != nil && n != e.node.Name() {
+		ctx := e.CallerContext()
+		_ = c.Connect(ctx, n) // a failure is the NodeDown the subscription brings
+		interrupted(ctx.Err())
+	}
+	p.MonitorNode(n, on)
 }
 
 // Disconnect drops the connection to node.

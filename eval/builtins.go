@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
 
@@ -23,13 +22,14 @@ func (s *Session) builtins() map[string]reflect.Value {
 	for name, fn := range map[string]any{
 		bangFunc:        e.Bang,
 		captureFunc:     s.capture,
+		callFunc:        callNullary,
 		goFunc:          e.GoStatement,
 		goSpreadFunc:    e.GoStatementSpread,
 		"self":          e.Self,
 		"node":          s.nodeOf,
 		"nodes":         e.Nodes,
 		"ping":          s.ping,
-		"spawn":         s.spawn,
+		"spawn":         e.Spawn,
 		"spawn_link":    e.SpawnLink,
 		"spawn_monitor": e.SpawnMonitor,
 		"register":      s.register,
@@ -70,6 +70,12 @@ func (s *Session) builtins() map[string]reflect.Value {
 	return b
 }
 
+// callNullary calls f, a func() T, and returns its result: the helper of
+// the top-level literal rewrite (rewrite_toplevel.go).
+func callNullary(f any) any {
+	return reflect.ValueOf(f).Call(nil)[0].Interface()
+}
+
 // nodeOf is erl's node() and node(X): this node's name, or the node of a
 // pid, ref or name.
 func (s *Session) nodeOf(x ...any) term.Atom {
@@ -99,23 +105,6 @@ func (s *Session) isBuiltin(name string) bool {
 
 func (s *Session) printf(format string, args ...any) {
 	fmt.Fprintf(s.out, format, args...)
-}
-
-// spawn dispatches erl's forms: spawn(fn, args...), spawn("mod.Func",
-// args...), and spawn(node, "mod.Func", args...).
-func (s *Session) spawn(fn any, args ...any) term.Pid {
-	if n, ok := nodeLike(fn); ok && len(args) > 0 {
-		if name, ok := args[0].(string); ok {
-			return s.env.SpawnOn(n, name, args[1:]...)
-		}
-	}
-	return s.env.Spawn(fn, args...)
-}
-
-// nodeLike reports whether v names a node (an atom or string with an @).
-func nodeLike(v any) (term.Atom, bool) {
-	a, err := atomArg("spawn", v)
-	return a, err == nil && strings.Contains(string(a), "@")
 }
 
 // ping prints pong or pang, and for pang says why (erl is silent, which
@@ -185,7 +174,7 @@ func (s *Session) call(to any, request any, timeout ...any) any {
 	d := 5 * time.Second
 	if len(timeout) == 1 {
 		var err error
-		d, err = duration("call", timeout[0])
+		d, err = timeoutArg("call", timeout[0])
 		raise(err)
 	} else if len(timeout) > 1 {
 		panic(fmt.Errorf("call: want call(to, request) or call(to, request, timeout)"))
@@ -195,7 +184,7 @@ func (s *Session) call(to any, request any, timeout ...any) any {
 	return v
 }
 
-func (s *Session) reply(req term.Call, value any) term.Atom {
+func (s *Session) reply(req term.Request, value any) term.Atom {
 	s.env.Reply(req, value)
 	return term.OK
 }
@@ -208,7 +197,7 @@ func (s *Session) receive(timeout ...any) any {
 	case 0:
 		return s.env.Receive()
 	case 1:
-		d, err := duration("receive", timeout[0])
+		d, err := timeoutArg("receive", timeout[0])
 		raise(err)
 		if m, ok := s.env.ReceiveTimeout(d); ok {
 			return m
@@ -218,27 +207,8 @@ func (s *Session) receive(timeout ...any) any {
 	panic(fmt.Errorf("receive: want receive() or receive(timeout), got %d arguments", len(timeout)))
 }
 
-// duration reads milliseconds (an integer) or a time.Duration.
-func duration(what string, v any) (time.Duration, error) {
-	switch x := v.(type) {
-	case time.Duration:
-		return x, nil
-	case int:
-		return time.Duration(x) * time.Millisecond, nil
-	case int64:
-		return time.Duration(x) * time.Millisecond, nil
-	case float64:
-		return time.Duration(x * float64(time.Millisecond)), nil
-	case term.Atom:
-		if x == "infinity" {
-			return node.Forever, nil
-		}
-	}
-	return 0, fmt.Errorf("%s: %s is not a timeout (milliseconds, a time.Duration, or A(\"infinity\"))", what, term.Format(v))
-}
-
 func (s *Session) sleep(d any) term.Atom {
-	dur, err := duration("sleep", d)
+	dur, err := timeoutArg("sleep", d)
 	raise(err)
 	s.env.Sleep(dur)
 	return term.OK
@@ -417,7 +387,7 @@ func (s *Session) nameOf(fn any) string {
 // apiToBuiltin maps gerl API names to the built-in documenting them.
 func apiToBuiltin(name string) string {
 	switch name {
-	case "SendExit", "ExitSelf", "Kill":
+	case "ExitSelf":
 		return "exit"
 	case "ReceiveTimeout", "ReceiveMatch":
 		return "receive"
@@ -468,23 +438,6 @@ func (s *Session) b() term.Atom {
 		s.printf("%s = %s\n", name, text)
 	}
 	return term.OK
-}
-
-// v returns the value of input n; v(-1) is the previous input.
-func (s *Session) v(n int) any {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if n < 0 {
-		n = s.n + n
-	}
-	vals, ok := s.results[n]
-	if !ok {
-		panic(fmt.Errorf("v(%d): input %d has no value", n, n))
-	}
-	if len(vals) == 1 {
-		return vals[0]
-	}
-	return term.Tuple(vals)
 }
 
 func (s *Session) q() term.Atom {

@@ -22,8 +22,9 @@ func builtinDocs() map[string]Doc {
 		"help": {Sig: "help()", Group: "shell", Summary: "list the built-ins"},
 		"h": {Sig: `h(name)`, Group: "shell", Summary: "show the documentation of a built-in or gerl API function",
 			Detail: `h("spawn"), h(spawn) and h("gerl.Spawn") all work.`},
-		"b":    {Sig: "b()", Group: "shell", Summary: "show the shell's variables and their values"},
-		"v":    {Sig: "v(n)", Group: "shell", Summary: "the value of input n (v(-1) is the previous one)"},
+		"b": {Sig: "b()", Group: "shell", Summary: "show the shell's variables and their values"},
+		"v": {Sig: "v(n)", Group: "shell", Summary: "the value of input n (v(-1) is the previous one)",
+			Detail: "The shell keeps the values of the last 20 inputs, as erl does; v(n) of an older one says it is gone."},
 		"q":    {Sig: "q()", Group: "shell", Summary: "stop this node and leave (in a remote shell: leave, the remote node keeps running)"},
 		"halt": {Sig: "halt()", Group: "shell", Summary: "stop this node at once and leave"},
 		"self": {Sig: "self() Pid", Group: "processes", Summary: "the pid of the calling process (the shell, at the prompt)",
@@ -33,11 +34,14 @@ func builtinDocs() map[string]Doc {
 parameter is a *Proc, the process's own handle is passed there; args fill the rest and are
 copied. spawn(node, "mod.Func", args...) starts a module function on another node.
 In a loop, pass the loop's values as arguments: spawn(func(p *Proc, i int) {...}, i).`},
-		"spawn_link":    {Sig: "spawn_link(fn, args...) Pid", Group: "processes", Summary: "spawn, linked to the caller before the new process runs"},
-		"spawn_monitor": {Sig: "spawn_monitor(fn, args...) (Pid, Ref)", Group: "processes", Summary: "spawn, monitored by the caller before the new process runs"},
+		"spawn_link": {Sig: "spawn_link(fn, args...) Pid", Group: "processes", Summary: "spawn, linked to the caller before the new process runs",
+			Detail: `The same forms as spawn: a function, "mod.Func" with args, or node, "mod.Func", args.`},
+		"spawn_monitor": {Sig: "spawn_monitor(fn, args...) (Pid, Ref)", Group: "processes", Summary: "spawn, monitored by the caller before the new process runs",
+			Detail: `The same forms as spawn: a function, "mod.Func" with args, or node, "mod.Func", args.`},
 		"exit": {Sig: "exit(reason) / exit(pid, reason)", Group: "processes", Summary: "end the caller with reason, or send pid an exit signal",
 			Detail: `exit(pid, A("kill")) kills pid whatever it does; other reasons end a process that does not
-trap exits (normal is ignored), or reach a trapping one as an Exit message.`},
+trap exits (normal is ignored), or reach a trapping one as an ExitSignal message.
+In Go: gerl.ExitSelf(reason) and gerl.Exit(pid, reason).`},
 		"link":         {Sig: "link(pid)", Group: "processes", Summary: "link the caller and pid: when one dies abnormally, so does the other"},
 		"unlink":       {Sig: "unlink(pid)", Group: "processes", Summary: "remove a link"},
 		"monitor":      {Sig: "monitor(pid or name) Ref", Group: "processes", Summary: "get a Down message when the process exits (noproc if it is gone)"},
@@ -52,16 +56,18 @@ trap exits (normal is ignored), or reach a trapping one as an Exit message.`},
 		"i":            {Sig: "i() / i(pid)", Group: "processes", Summary: "print the process table, or one process in detail"},
 		"memory":       {Sig: "memory() map", Group: "processes", Summary: "memory in use by the node, in bytes, and counts"},
 		"pid":          {Sig: `pid("<foo@vm.42.0>") Pid`, Group: "processes", Summary: "a pid from its text (or pid(42) for local id 42)"},
-		"sleep":        {Sig: "sleep(ms or duration)", Group: "processes", Summary: "pause the caller (Ctrl-C interrupts it at the prompt)"},
+		"sleep": {Sig: "sleep(timeout)", Group: "processes", Summary: "pause the caller (Ctrl-C interrupts it at the prompt)",
+			Detail: `The timeout is milliseconds, a time.Duration, or A("infinity") (until Ctrl-C, or a kill).`},
 		"send": {Sig: "send(to, msg) msg", Group: "messages", Summary: "send msg to a pid or name; `to ! msg` is the same",
 			Detail: `to is a pid, a registered name on this node ("pong" or A("pong")), or a name on another
 node: Name{"pong", "bar@vm"} or T(A("pong"), A("bar@vm")). The receiver gets its own copy.`},
 		"receive": {Sig: "receive() / receive(timeout) any", Group: "messages", Summary: "take the oldest message, waiting for one",
-			Detail: `With a timeout (milliseconds, or a time.Duration) it returns the atom timeout when
-nothing came in time. Selective receive: gerl.ReceiveMatch(func(m any) bool {...}, timeout).`},
+			Detail: `With a timeout (milliseconds, a time.Duration, or A("infinity")) it returns the atom
+timeout when nothing came in time. A negative timeout is an error.
+Selective receive: gerl.ReceiveMatch(func(m any) bool {...}, timeout).`},
 		"flush": {Sig: "flush()", Group: "messages", Summary: "print every message in the shell's mailbox and empty it"},
 		"call": {Sig: "call(to, request[, timeout]) any", Group: "messages", Summary: "request/reply (gen_server:call): waits (5 s by default) for the callee's reply(req, value)",
-			Detail: "The callee receives a Request and answers with reply(req, value). If it exits first, or the\ntimeout passes, call raises; a late reply is dropped. gerl.Call returns (value, error) instead."},
+			Detail: "The callee receives a Request and answers with reply(req, value). The timeout is milliseconds,\na time.Duration, or A(\"infinity\"). If the callee exits first, or the timeout passes, call raises;\na late reply is dropped. gerl.Call returns (value, error) instead."},
 		"reply":        {Sig: "reply(req, value)", Group: "messages", Summary: "answer a Request received by a server process"},
 		"A":            {Sig: `A("name") Atom`, Group: "messages", Summary: "an atom: A(\"ping\")"},
 		"T":            {Sig: "T(elems...) Tuple", Group: "messages", Summary: "a tuple: T(A(\"ping\"), self())"},

@@ -1,7 +1,6 @@
 package eval
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"path"
@@ -16,31 +15,6 @@ import (
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
-
-// Cluster is what the shell needs from the distribution layer. A node
-// started without distribution has none, and the node built-ins say so.
-// Every method is safe for concurrent use.
-type Cluster interface {
-	// Nodes returns the visible connected nodes; HiddenNodes the hidden ones.
-	Nodes() []term.Atom
-	HiddenNodes() []term.Atom
-	// Ping connects to node if needed; nil means it answered (pong), an
-	// error says why not (pang): unreachable, wrong cookie, not gerl...
-	Ping(ctx context.Context, node term.Atom) error
-	// Disconnect drops the connection to node.
-	Disconnect(node term.Atom) error
-	// RPC calls the function registered as fn on node with args.
-	RPC(ctx context.Context, node term.Atom, fn string, args []any) (any, error)
-	// MultiCall calls fn on every given node (all connected nodes and this
-	// one when nodes is nil) and returns the results and the nodes that
-	// failed.
-	MultiCall(ctx context.Context, nodes []term.Atom, fn string, args []any) (results []any, bad []term.Atom)
-	// Cast calls fn on node without waiting for the result.
-	Cast(node term.Atom, fn string, args []any) error
-	// Spawn starts the function registered as fn on node, linked to or
-	// monitored by parent when asked.
-	Spawn(ctx context.Context, parent *node.Proc, node term.Atom, fn string, args []any, link, monitor bool) (term.Pid, term.Ref, error)
-}
 
 // FuncResolver finds a function by name ("counter.Loop"), for spawning by
 // name and for rpc. Hot loading provides one for module functions.
@@ -67,7 +41,7 @@ type Env struct {
 	packages map[string]yaegi.Exports // import path -> symbols, for sessions
 	sessions map[*Session]struct{}
 	// shellProcs maps processes running code typed at a prompt to that
-	// prompt's session (see shellprocs.go).
+	// prompt's session (see processes.go).
 	shellProcs map[term.Pid]shellProc
 	// stdPkgs maps the standard packages' names to their import paths,
 	// for Lookup (made on first use).
@@ -208,6 +182,13 @@ func (e *Env) addedBuiltins() map[string]Builtin {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return maps.Clone(e.builtins)
+}
+
+// addedPackages returns the packages other packages added.
+func (e *Env) addedPackages() map[string]yaegi.Exports {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return maps.Clone(e.packages)
 }
 
 func (e *Env) addSession(s *Session) (map[string]Builtin, map[string]yaegi.Exports) {

@@ -20,24 +20,27 @@ const GerlPath = "gerl"
 func typeOf[T any]() reflect.Value { return reflect.ValueOf((*T)(nil)) }
 
 // termTypes are the term types both the gerl package and the shell's
-// built-ins export.
+// built-ins export, under the names the prompt and the docs use. Two are
+// named differently in Go's node/term: ExitSignal is term.ExitSignal (the name
+// Exit is the function that sends one, as exit is at the prompt), and
+// Request is term.Request.
 func termTypes() map[string]reflect.Value {
 	return map[string]reflect.Value{
-		"Atom":     typeOf[term.Atom](),
-		"Tuple":    typeOf[term.Tuple](),
-		"Pid":      typeOf[term.Pid](),
-		"Ref":      typeOf[term.Ref](),
-		"Name":     typeOf[term.Name](),
-		"Down":     typeOf[term.Down](),
-		"Exit":     typeOf[term.Exit](),
-		"NodeUp":   typeOf[term.NodeUp](),
-		"NodeDown": typeOf[term.NodeDown](),
-		"Request":  typeOf[term.Call](),
-		"Proc":     typeOf[node.Proc](),
-		"ProcInfo": typeOf[node.ProcInfo](),
-		"A":        reflect.ValueOf(term.A),
-		"T":        reflect.ValueOf(term.T),
-		"Forever":  reflect.ValueOf(node.Forever),
+		"Atom":       typeOf[term.Atom](),
+		"Tuple":      typeOf[term.Tuple](),
+		"Pid":        typeOf[term.Pid](),
+		"Ref":        typeOf[term.Ref](),
+		"Name":       typeOf[term.Name](),
+		"Down":       typeOf[term.Down](),
+		"ExitSignal": typeOf[term.ExitSignal](),
+		"NodeUp":     typeOf[term.NodeUp](),
+		"NodeDown":   typeOf[term.NodeDown](),
+		"Request":    typeOf[term.Request](),
+		"Proc":       typeOf[node.Proc](),
+		"ProcInfo":   typeOf[node.ProcInfo](),
+		"A":          reflect.ValueOf(term.A),
+		"T":          reflect.ValueOf(term.T),
+		"Forever":    reflect.ValueOf(node.Forever),
 	}
 }
 
@@ -57,13 +60,11 @@ func (e *Env) Exports() map[string]map[string]reflect.Value {
 		"GoStatementSpread": reflect.ValueOf(e.GoStatementSpread),
 		"SpawnLink":         reflect.ValueOf(e.SpawnLink),
 		"SpawnMonitor":      reflect.ValueOf(e.SpawnMonitor),
-		"SpawnOn":           reflect.ValueOf(e.SpawnOn),
 		"Link":              reflect.ValueOf(e.Link),
 		"Unlink":            reflect.ValueOf(e.Unlink),
 		"Monitor":           reflect.ValueOf(e.Monitor),
 		"Demonitor":         reflect.ValueOf(e.Demonitor),
-		"SendExit":          reflect.ValueOf(e.Exit),
-		"Kill":              reflect.ValueOf(func(pid term.Pid) { e.Exit(pid, term.Kill) }),
+		"Exit":              reflect.ValueOf(e.Exit),
 		"ExitSelf":          reflect.ValueOf(e.ExitSelf),
 		"TrapExit":          reflect.ValueOf(e.TrapExit),
 		"Register":          reflect.ValueOf(e.Register),
@@ -85,6 +86,7 @@ func (e *Env) Exports() map[string]map[string]reflect.Value {
 		"Format":            reflect.ValueOf(term.Format),
 		"ParsePid":          reflect.ValueOf(term.ParsePid),
 		"Normal":            reflect.ValueOf(term.Normal),
+		"Kill":              reflect.ValueOf(term.Kill),
 		"Killed":            reflect.ValueOf(term.Killed),
 		"Shutdown":          reflect.ValueOf(term.Shutdown),
 		"NoProc":            reflect.ValueOf(term.NoProc),

@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"reflect"
+	"sort"
 	"strings"
 
 	"github.com/gerl-dev/gerl/node/term"
@@ -48,7 +49,7 @@ func FormatValue(v any) string {
 		if rv.IsNil() {
 			return "nil"
 		}
-		return fmt.Sprintf("#Fun<%s>", rv.Type())
+		return fmt.Sprintf("#Fun<%s>", typeText(rv.Type()))
 	case reflect.Chan:
 		return fmt.Sprintf("#Chan<%s>", rv.Type())
 	case reflect.Struct:
@@ -62,6 +63,33 @@ func FormatValue(v any) string {
 		}
 	}
 	return fmt.Sprintf("%v", v)
+}
+
+// typeText is t as Go prints it, with the gerl API's types under the
+// names interpreted code knows them by: func(gerl.Request, int) int, not
+// func(term.Request, int) int.
+func typeText(t reflect.Type) string { return gerlNames(t.String()) }
+
+// gerlNames replaces in text the Go names of the types the gerl package
+// exports (term.Request, *node.Proc) with their gerl names (gerl.Request,
+// *gerl.Proc).
+func gerlNames(text string) string {
+	var olds []string
+	gerlName := map[string]string{}
+	for name, v := range termTypes() {
+		if v.Kind() == reflect.Pointer && v.IsNil() {
+			old := v.Type().Elem().String()
+			olds = append(olds, old)
+			gerlName[old] = "gerl." + name
+		}
+	}
+	// Longest first: node.ProcInfo before node.Proc.
+	sort.Slice(olds, func(i, j int) bool { return len(olds[i]) > len(olds[j]) })
+	pairs := make([]string, 0, 2*len(olds))
+	for _, old := range olds {
+		pairs = append(pairs, old, gerlName[old])
+	}
+	return strings.NewReplacer(pairs...).Replace(text)
 }
 
 // stringText calls String, surviving a method that panics (a typed nil).

@@ -16,17 +16,17 @@ const (
 	goSpreadFunc = "__gerl_go_spread"
 )
 
-// GoStatement is what a go statement of interpreted code becomes: it runs
-// in the goroutine the statement started and calls fn with args, which the
-// statement evaluated. A panic ends the goroutine with a crash report
-// instead of ending the node: a goroutine is not a process (no pid, no
-// mailbox, no links), but gerl will not let it take the node down. It is
-// not meant to be called directly; spawn processes instead.
-func (e *Env) GoStatement(fn any, args ...any) { e.goStatement(fn, args, false) }
+// GoStatement is what a go statement of interpreted code becomes: it
+// starts a goroutine that calls fn with args, which the statement
+// evaluated. A panic ends the goroutine with a crash report instead of
+// ending the node: a goroutine is not a process (no pid, no mailbox, no
+// links), but gerl will not let it take the node down. It is not meant to
+// be called directly; spawn processes instead.
+func (e *Env) GoStatement(fn any, args ...any) { go e.goStatement(fn, args, false) }
 
 // GoStatementSpread is GoStatement for a call whose last argument is
 // spread (f(a, xs...)): args ends with the slice.
-func (e *Env) GoStatementSpread(fn any, args ...any) { e.goStatement(fn, args, true) }
+func (e *Env) GoStatementSpread(fn any, args ...any) { go e.goStatement(fn, args, true) }
 
 func (e *Env) goStatement(fn any, args []any, spread bool) {
 	defer func() {

@@ -440,6 +440,6 @@ func Example() {
 	fmt.Printf("%d:%d %q\n", line, col, strings.Split(src, "\n")[line-1][col-1:])
 	// Output:
 	// Decl "func double(n int) int { return n * 2 }\n"
-	// Stmts "for i := 0; i < 3; i++ {\n\t{ _gerlFn := func() func() { i := i; return func() { gerl.Send(parent, double(i)) } }(); go gerl.GoStatement(_gerlFn) }\n}"
+	// Stmts "for i := 0; i < 3; i++ {\n\t{ _gerlFn := func() func() { i := i; return func() { gerl.Send(parent, double(i)) } }(); gerl.GoStatement(_gerlFn) }\n}"
 	// 3:14 "parent ! double(i) }()"
 }

@@ -16,6 +16,7 @@ import (
 const (
 	bangFunc    = "__gerl_bang"
 	captureFunc = "__gerl_result"
+	callFunc    = "__gerl_call"
 )
 
 // prepared is one input made ready for yaegi: sends and loop closures
@@ -38,11 +39,15 @@ func prepare(src string) (*prepared, error) {
 	if err != nil {
 		return nil, mappedErr(src, m1, err)
 	}
-	fixed, m3, err := RewriteGoMap(looped, goFunc, goSpreadFunc)
+	goed, m3, err := RewriteGoMap(looped, goFunc, goSpreadFunc)
 	if err != nil {
 		return nil, mappedErr(src, m1.Then(m2), err)
 	}
-	toSrc := m1.Then(m2).Then(m3)
+	fixed, m4, err := RewriteTopLiteralsMap(goed, callFunc)
+	if err != nil {
+		return nil, mappedErr(src, m1.Then(m2).Then(m3), err)
+	}
+	toSrc := m1.Then(m2).Then(m3).Then(m4)
 	segs, err := Split(fixed)
 	if err != nil {
 		return nil, mappedErr(src, toSrc, err)
@@ -95,11 +100,13 @@ func (p *prepared) located(seg Segment, line, col int, msg string) error {
 	return &EvalError{Kind: CompileError, Msg: cleanMsg(msg), Line: l, Col: c}
 }
 
-// cleanMsg hides the rewrites' names from messages about the user's code.
+// cleanMsg hides the rewrites' names from messages about the user's code,
+// and says the gerl API's types by the names the user knows.
 func cleanMsg(msg string) string {
 	msg = strings.ReplaceAll(msg, bangFunc, "!")
 	msg = strings.ReplaceAll(msg, captureFunc+"(", "(")
-	return msg
+	msg = strings.ReplaceAll(msg, callFunc+"(", "(")
+	return gerlNames(msg)
 }
 
 // captureLastExpr rewrites a statement list whose last statement is an

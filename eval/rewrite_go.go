@@ -1,21 +1,29 @@
 // Go statements: a goroutine that a go statement starts is not a process,
 // and yaegi runs it with nothing above it to recover a panic, so one panic
 // there would end the whole node. RewriteGoMap hands every go statement's
-// call to a compiled function that makes it under a recover:
+// call to a compiled function that starts the goroutine and makes the call
+// there under a recover:
 //
-//	go f(a, b)       ->  go fn(f, a, b)
-//	go f(a, xs...)   ->  go spread(f, a, xs)
-//	go close(ch)     ->  go fn(func() { close(ch) })
+//	go f(a, b)       ->  fn(f, a, b)
+//	go f(a, xs...)   ->  spread(f, a, xs)
+//	go close(ch)     ->  fn(func() { close(ch) })
 //
-// The go statement still evaluates the function and its arguments, in the
-// goroutine that runs it, as Go does; only a built-in's arguments (a
-// built-in cannot be a value) are evaluated in the new goroutine.
+// The function and its arguments are still evaluated in the goroutine that
+// runs the statement, as Go does; only a built-in's arguments (a built-in
+// cannot be a value) are evaluated in the new goroutine. The rewritten
+// statement is a plain call, not go fn(...): yaegi v0.16.1 does not copy
+// the arguments of a go statement calling a compiled function
+// (interp/run.go:1563), so the new goroutine would read them from the
+// frame of the code that started it, which overwrites them (the next
+// iteration of a loop), a data race that gives goroutines each other's
+// arguments.
 
 package eval
 
 import (
 	"go/ast"
 	"go/token"
+	"strings"
 )
 
 // isBuiltin reports whether name is a built-in function a go statement
@@ -30,8 +38,8 @@ func isBuiltin(name string) bool {
 }
 
 // RewriteGoMap rewrites the go statements of src (plain Go: shell input or
-// a whole file) to call fn, or spread for a call with a final "...", in
-// the new goroutine; see the comment at the top of this file. It returns
+// a whole file) into calls of fn, or spread for a call with a final "...",
+// which start the goroutine; see the comment at the top of this file. It returns
 // the map from offsets in the output back to src. Newlines are kept. Valid
 // Go without a go statement is returned unchanged; a syntax error is
 // returned as a *SourceError.
@@ -48,11 +56,22 @@ func RewriteGoMap(src, fn, spread string) (string, OffsetMap, error) {
 			if !ok {
 				return true
 			}
+			edits = append(edits, dropGo(src, u, g))
 			edits = append(edits, goEdits(u, g.Call, fn, spread)...)
 			return true
 		})
 	}
 	return applyChecked(src, edits, "go statements")
+}
+
+// dropGo removes the go keyword of g, and the blanks after it on its line.
+func dropGo(src string, u *unit, g *ast.GoStmt) edit {
+	start, call := u.off(g.Go), u.off(g.Call.Pos())
+	end := start + len("go")
+	if gap := src[end:call]; strings.Trim(gap, " \t") == "" {
+		end = call
+	}
+	return edit{off: start, del: end - start, anchor: start}
 }
 
 // goEdits rewrites one go statement's call.

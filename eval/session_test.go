@@ -21,8 +21,15 @@ type testShell struct {
 func newTestShell(t testing.TB) *testShell {
 	t.Helper()
 	env := NewEnv()
-	n := node.New(node.Config{Name: "sh@host", OnGoroutine: env.OnGoroutine})
-	env.Attach(n)
+	env.Attach(node.New(node.Config{Name: "sh@host", OnGoroutine: env.OnGoroutine}))
+	return newTestShellOn(t, env)
+}
+
+// newTestShellOn starts a session on env's node, and stops the node at
+// the end of the test.
+func newTestShellOn(t testing.TB, env *Env) *testShell {
+	t.Helper()
+	n := env.Node()
 	out := &testkit.Buffer{}
 	s, err := NewSession(SessionConfig{Env: env, Stdout: out, Stderr: out})
 	if err != nil {
@@ -98,9 +105,11 @@ func TestSessionProcesses(t *testing.T) {
 		{`seen = map[int]bool{}; for k := 0; k < 10; k++ { seen[receive(5000).(int)] = true }; len(seen)`, "10"},
 		// receive with a timeout gives the atom timeout
 		{`receive(10)`, "timeout"},
-		// a crashing process does not disturb the shell
-		{`pid, ref := spawn_monitor(func() { panic("bad") })`, ""},
-		{`d := receive(5000).(Down); d.Ref == ref && d.Pid == pid`, "true"},
+		// a crashing process does not disturb the shell (the Down is
+		// received in the same input: a panic unwinding prompt code while
+		// the next input compiles is a race inside yaegi, see
+		// testkit.SkipYaegiRace)
+		{`pid, ref := spawn_monitor(func() { panic("bad") }); d := receive(5000).(Down); d.Ref == ref && d.Pid == pid`, "true"},
 		{`d.Reason`, `{panic,"bad"}`},
 		// registered names and ! to a name
 		{`echo := spawn(func() { for { m := receive().(Tuple); m[0].(Pid) ! m[1] } })`, ""},
@@ -112,10 +121,10 @@ func TestSessionProcesses(t *testing.T) {
 		// links: the shell traps, and sees the EXIT
 		{`trap_exit(true)`, "false"},
 		{`l := spawn_link(func() { exit(A("oops")) })`, ""},
-		{`e := receive(5000).(Exit); e.From == l`, "true"},
+		{`e := receive(5000).(ExitSignal); e.From == l`, "true"},
 		{`e.Reason`, "oops"},
 		// request/reply
-		{`srv := spawn(func() { for { r := receive().(Request); reply(r, r.Request.(int) * 2) } })`, ""},
+		{`srv := spawn(func() { for { r := receive().(Request); reply(r, r.Body.(int) * 2) } })`, ""},
 		{`call(srv, 21, 5000)`, "42"},
 		{`call(srv, 1)`, "2"},
 		// gerl API qualified
@@ -192,8 +201,7 @@ func TestSessionSupervisor(t *testing.T) {
 		{`err`, "nil"},
 		{`func child() Pid { kids, _ := sup.WhichChildren(); return kids[0].Pid }`, ""},
 		{`first := child(); ref := monitor(first)`, ""},
-		{`first ! "crash"`, `"crash"`},
-		{`d := receive(5000).(Down); d.Reason`, `{panic,"bad input"}`},
+		{`first ! "crash"; d := receive(5000).(Down); d.Reason`, `{panic,"bad input"}`},
 		{`child() != first`, "true"},
 		{`sup.Stop(5*time.Second)`, "nil"},
 	} {
@@ -243,7 +251,7 @@ func TestSessionHelpAndCompletion(t *testing.T) {
 	}
 	for _, c := range []struct{ line, want string }{
 		{"supervisor.St", "Start StartLink Strategy"},
-		{"gerl.Spaw", "Spawn SpawnLink SpawnMonitor SpawnOn"},
+		{"gerl.Spaw", "Spawn SpawnLink SpawnMonitor"},
 	} {
 		got, _ := ts.s.Complete(c.line, len(c.line))
 		if strings.Join(got, " ") != c.want {

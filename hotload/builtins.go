@@ -107,7 +107,11 @@ func (s *Server) nl(name string, nodes ...any) Answer {
 			panic(fmt.Errorf("nl: %s is not a node name", term.Format(n)))
 		}
 	}
-	res, err := s.NetLoad(s.env.CallerContext(), name, ns...) // Ctrl-C gives up
+	ctx := s.env.CallerContext() // Ctrl-C gives up
+	res, err := s.NetLoad(ctx, name, ns...)
+	if ctx.Err() != nil {
+		panic(eval.ErrInterrupted)
+	}
 	if err != nil {
 		return failed(err)
 	}

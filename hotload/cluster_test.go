@@ -2,8 +2,11 @@ package hotload
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/gerl-dev/gerl/eval"
 	"github.com/gerl-dev/gerl/internal/testkit"
@@ -154,4 +157,47 @@ func TestNetLoad(t *testing.T) {
 	if ans.String() != want {
 		t.Fatalf("nl answer:\n%s\nwant:\n%s", ans, want)
 	}
+}
+
+// TestNetLoadInterrupted: Ctrl-C at the prompt ends an nl waiting for a
+// node that does not answer, and what the prompt defined before still
+// works.
+func TestNetLoadInterrupted(t *testing.T) {
+	net := cluster.NewMemNetwork()
+	a := startClusterNode(t, net, "a@mem", 1)
+	b := startClusterNode(t, net, "b@mem", 2)
+	connect(t, a, b)
+	release := make(chan struct{})
+	defer close(release)
+	// b's code server hangs: its load never answers.
+	if err := b.env.RegisterFunc(LoadFunc, func(string, map[string]string, string) (term.Tuple, error) {
+		<-release
+		return nil, errors.New("released")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	a.write("counter.go", counterSrc("v1", 1))
+	sh := newShell(a.harness)
+	sh.expect(`double := func(x int) int { return 2 * x }`, "")
+	started := make(chan struct{}, 1)
+	a.env.AddBuiltin("__started", eval.Builtin{Fn: func() { started <- struct{}{} }})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := sh.s.EvalContext(ctx, `__started(); nl("counter")`)
+		done <- err
+	}()
+	<-started
+	cancel()
+	select {
+	case err := <-done:
+		var ee *eval.EvalError
+		if !errors.As(err, &ee) || ee.Kind != eval.Interrupted || strings.Contains(err.Error(), "stopped") {
+			t.Fatalf("nl: %v, want it interrupted, without stopping the interpreter", err)
+		}
+	case <-time.After(waitTime):
+		t.Fatal("nl was not interrupted")
+	}
+	sh.expect(`double(21)`, "42")
+	sh.expect(`counter.Version()`, `"v1"`) // loaded here before it was sent
 }

@@ -42,5 +42,15 @@
 // server evaluates in it only while preparing, on the loading goroutine;
 // afterwards only the version's functions are called, from any number of
 // processes. While watching, the server owns one goroutine, the watcher
-// (watch.go), which Close ends.
+// (watch.go), which Close ends. Locks are taken in the order of
+// docs/architecture.md's table "Locks, and their order": Server.loadMu →
+// Server.mu → procCode.mu; a commit releases Server.mu before it kills
+// purged processes and before it calls into eval (Env.AddPackage).
+//
+// The files: server.go (the Server, its module table), loader.go (prepare
+// and commit), source.go and check.go (parsing, rewriting, type-checking a
+// module), codepath.go (finding it), version.go (versions, and which
+// process runs which), trampoline.go (the functions the prompt and other
+// modules call), netload.go (nl), watch.go, builtins.go (c, l, nl...),
+// errors.go.
 package hotload

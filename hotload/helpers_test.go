@@ -198,7 +198,7 @@ func Stuck(p *gerl.Proc) {
 func Handle(req gerl.Request, n int) int { return handle(req, n) }
 
 func handle(req gerl.Request, n int) int {
-	op, _ := req.Request.(string)
+	op, _ := req.Body.(string)
 	switch op {
 	case "inc":
 		n += STEP

@@ -41,8 +41,8 @@ func TestElixir(t *testing.T) {
 	_, err := g.Node().Spawn(func(p *node.Proc) {
 		_ = p.Register("gsrv")
 		for {
-			if c, ok := p.Receive().(term.Call); ok {
-				_ = p.Reply(c, term.T(term.Atom("ok"), c.Request))
+			if c, ok := p.Receive().(term.Request); ok {
+				_ = p.Reply(c, term.T(term.Atom("ok"), c.Body))
 			}
 		}
 	})

@@ -108,7 +108,7 @@ func TestErlangNodeKilled(t *testing.T) {
 		sort.Strings(got)
 		want := []string{
 			format(term.Down{Ref: ref, Pid: ep, Reason: term.NoConnection}),
-			format(term.Exit{From: ep, Reason: term.NoConnection}),
+			format(term.ExitSignal{From: ep, Reason: term.NoConnection}),
 			"{nodedown,a@localhost}",
 		}
 		sort.Strings(want)

@@ -136,7 +136,7 @@ func TestRPCToErlang(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m := recv(t, p); !reflect.DeepEqual(m, term.Exit{From: pid, Reason: term.Atom("bye")}) {
+		if m := recv(t, p); !reflect.DeepEqual(m, term.ExitSignal{From: pid, Reason: term.Atom("bye")}) {
 			t.Errorf("spawn_link: %s", format(m))
 		}
 		pid, ref, err := g.SpawnMonitor(ctx, p, a.name, "erlang:exit", term.Atom("bye"))
@@ -170,23 +170,23 @@ func TestRPCToErlang(t *testing.T) {
 }
 
 // TestGenServer: Erlang's gen_server:call reaches a gerl process as a
-// term.Call, whose Reply Erlang's caller gets; a reply after the caller's
+// term.Request, whose Reply Erlang's caller gets; a reply after the caller's
 // timeout is dropped (it goes to the caller's alias); gerl's Call reaches
 // an Erlang gen_server.
 func TestGenServer(t *testing.T) {
 	e := setup(t)
 	a := e.startErl(t, "a")
 	g := e.startGerl(t, "g", nil)
-	calls := make(chan term.Call, 10)
+	calls := make(chan term.Request, 10)
 	_, err := g.Node().Spawn(func(p *node.Proc) {
 		_ = p.Register("gsrv")
 		for {
-			if c, ok := p.Receive().(term.Call); ok {
-				if c.Request == any(term.Atom("slow")) {
+			if c, ok := p.Receive().(term.Request); ok {
+				if c.Body == any(term.Atom("slow")) {
 					calls <- c // answered by the test, late
 					continue
 				}
-				_ = p.Reply(c, term.T(term.Atom("ok"), c.Request))
+				_ = p.Reply(c, term.T(term.Atom("ok"), c.Body))
 			}
 		}
 	})

@@ -53,7 +53,7 @@ import "gerl"
 func Loop(p *gerl.Proc, count int) {
 	for {
 		if req, ok := p.Receive().(gerl.Request); ok {
-			op, _ := req.Request.(gerl.Atom)
+			op, _ := req.Body.(gerl.Atom)
 			switch op {
 			case "inc":
 				count++

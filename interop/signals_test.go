@@ -165,7 +165,7 @@ func TestLinksAndMonitorsFromErlang(t *testing.T) {
 		got = append(got, recv(t, me))
 		return nil
 	})
-	if !reflect.DeepEqual(got[0], term.Exit{From: got[0].(term.Exit).From, Reason: term.Atom("please")}) || got[0].(term.Exit).From.Node != a.name {
+	if !reflect.DeepEqual(got[0], term.ExitSignal{From: got[0].(term.ExitSignal).From, Reason: term.Atom("please")}) || got[0].(term.ExitSignal).From.Node != a.name {
 		t.Fatalf("trapped exit/2: %s", format(got[0]))
 	}
 	testkit.Eventually(t, waitTime, "the killed process to be gone", func() bool { return !g.Node().Alive(k) })
@@ -194,7 +194,7 @@ func TestLinksAndMonitorsFromGerl(t *testing.T) {
 		r2 := p.Monitor(term.Name{Name: "evictim", Node: a.name})
 		_ = p.Send(ep, term.T(term.Atom("die"), term.T(term.Atom("custom"), 2)))
 		reason := term.T(term.Atom("custom"), 2)
-		if m := recv(t, p); !reflect.DeepEqual(m, term.Exit{From: ep, Reason: reason}) {
+		if m := recv(t, p); !reflect.DeepEqual(m, term.ExitSignal{From: ep, Reason: reason}) {
 			t.Errorf("exit: %s", format(m))
 		}
 		downs := []any{recv(t, p), recv(t, p)}
@@ -211,7 +211,7 @@ func TestLinksAndMonitorsFromGerl(t *testing.T) {
 		// noproc: a pid of a process that exited, a name nobody has
 		_ = p.Link(ep)
 		r3 := p.Monitor(term.Name{Name: "nobody", Node: a.name})
-		if m := recv(t, p); !reflect.DeepEqual(m, term.Exit{From: ep, Reason: term.NoProc}) {
+		if m := recv(t, p); !reflect.DeepEqual(m, term.ExitSignal{From: ep, Reason: term.NoProc}) {
 			t.Errorf("link noproc: %s", format(m))
 		}
 		if m := recv(t, p); !reflect.DeepEqual(m, term.Down{Ref: r3, Pid: term.Pid{Node: a.name}, Name: "nobody", Reason: term.NoProc}) {

@@ -27,7 +27,7 @@ func (e *CallError) Error() string {
 }
 
 // Call sends request to a process (pid or name, as for Send) as a
-// term.Call and waits up to timeout (Forever waits as long as it takes) for
+// term.Request and waits up to timeout (Forever waits as long as it takes) for
 // the callee's Reply. It is built on a monitor, as gen_server:call is: if
 // the callee exits first, Call returns a *CallError with the exit reason; if
 // the timeout passes, an error matching ErrTimeout. Either way the monitor
@@ -73,7 +73,7 @@ func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout tim
 			p.removeMatching(answers, nil)
 		}
 	}()
-	if err := p.Send(to, term.Call{From: p.Self(), Ref: ref, Request: request}); err != nil {
+	if err := p.Send(to, term.Request{From: p.Self(), Ref: ref, Body: request}); err != nil {
 		return nil, fmt.Errorf("call to %s: %w", term.Format(to), err)
 	}
 	msg, ok, err := p.ReceiveContext(ctx, answers, timeout)
@@ -93,6 +93,6 @@ func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout tim
 }
 
 // Reply answers a Call. It is a no-op if the caller stopped waiting.
-func (p *Proc) Reply(call term.Call, value any) error {
+func (p *Proc) Reply(call term.Request, value any) error {
 	return p.Send(call.From, call.ReplyWith(value))
 }

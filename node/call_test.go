@@ -13,11 +13,11 @@ import (
 // crash.
 func server(p *Proc) {
 	for {
-		c, ok := p.Receive().(term.Call)
+		c, ok := p.Receive().(term.Request)
 		if !ok {
 			continue
 		}
-		req := c.Request.(term.Tuple)
+		req := c.Body.(term.Tuple)
 		switch req.Tag() {
 		case "add":
 			p.Reply(c, req[1].(int)+req[2].(int))

@@ -23,7 +23,7 @@
 // (reason {panic, Value}, logged with its stack; the node carries on), when
 // it calls ExitSelf, or when it receives an exit signal it does not trap.
 // Links propagate abnormal exits both ways; TrapExit turns exit signals into
-// term.Exit messages; monitors deliver a term.Down with the reason (noproc
+// term.ExitSignal messages; monitors deliver a term.Down with the reason (noproc
 // for a process that was already gone). SpawnLink and SpawnMonitor set the
 // link or monitor up before the child runs. Call is request/reply on top of
 // a monitor, as gen_server:call; package supervisor restarts crashed

@@ -75,10 +75,10 @@ func expectDown(t testing.TB, p *Proc, ref term.Ref) any {
 func expectExit(t testing.TB, p *Proc, from term.Pid) any {
 	t.Helper()
 	m := recvMatch(t, p, func(m any) bool {
-		e, ok := m.(term.Exit)
+		e, ok := m.(term.ExitSignal)
 		return ok && e.From == from
 	})
-	return m.(term.Exit).Reason
+	return m.(term.ExitSignal).Reason
 }
 
 // noMessage asserts the mailbox is empty right now.

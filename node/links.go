@@ -97,7 +97,7 @@ func (p *Proc) linkFailed(to term.Pid) error {
 		delete(p.ext.links, to)
 	}
 	if p.ext != nil && p.ext.trapExit {
-		wake := p.enqueueLocked(term.Exit{From: to, Reason: term.NoProc})
+		wake := p.enqueueLocked(term.ExitSignal{From: to, Reason: term.NoProc})
 		p.mu.Unlock()
 		p.signalWake(wake)
 		return nil

@@ -138,7 +138,7 @@ func TestCallDropsLateReply(t *testing.T) {
 	me := testProc(t, n)
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, _ := n.Spawn(func(p *Proc) {
-		c := p.Receive().(term.Call)
+		c := p.Receive().(term.Request)
 		cancel()               // the caller gives up...
 		p.Receive()            // (once it has, the test says so)
 		p.Reply(c, "answer")   // ...and the reply comes after

@@ -191,7 +191,7 @@ func TestExitSignals(t *testing.T) {
 				p.TrapExit(tc.trap)
 				close(ready)
 				m := p.Receive() // an Exit message, or a request to report
-				if e, ok := m.(term.Exit); ok {
+				if e, ok := m.(term.ExitSignal); ok {
 					m = p.Receive()
 					p.Send(m, e)
 					return
@@ -207,7 +207,7 @@ func TestExitSignals(t *testing.T) {
 			me.Send(target, me.Self())
 			got := recv(t, me)
 			if tc.message {
-				e, ok := got.(term.Exit)
+				e, ok := got.(term.ExitSignal)
 				if !ok || e.From != me.Self() {
 					t.Fatalf("got %s, want an Exit from %s", term.Format(got), me.Self())
 				}

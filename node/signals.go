@@ -94,7 +94,7 @@ func (p *Proc) receiveExit(s signal) []signal {
 		return p.dieLocked(term.Killed)
 	}
 	if p.ext != nil && p.ext.trapExit {
-		wake := p.enqueueLocked(term.Exit{From: s.from, Reason: reason})
+		wake := p.enqueueLocked(term.ExitSignal{From: s.from, Reason: reason})
 		p.mu.Unlock()
 		p.signalWake(wake)
 		return nil

@@ -27,7 +27,7 @@ func TestKillANode(t *testing.T) {
 
 	a.expect(`gerl.ReceiveMatch(func(m any) bool { _, ok := m.(NodeDown); return ok }, 10*time.Second)`, "{nodedown,'b@127.0.0.1'")
 	a.expect(`d, _ := gerl.ReceiveMatch(func(m any) bool { _, ok := m.(Down); return ok }, 10*time.Second); d.(Down).Reason`, "noconnection")
-	a.expect(`e, _ := gerl.ReceiveMatch(func(m any) bool { _, ok := m.(Exit); return ok }, 10*time.Second); e.(Exit).From == w && e.(Exit).Reason == A("noconnection")`, "true")
+	a.expect(`e, _ := gerl.ReceiveMatch(func(m any) bool { _, ok := m.(ExitSignal); return ok }, 10*time.Second); e.(ExitSignal).From == w && e.(ExitSignal).Reason == A("noconnection")`, "true")
 	a.expect(`nodes()`, "[]")
 	a.expect(`ping("b@127.0.0.1")`, "pang")
 }

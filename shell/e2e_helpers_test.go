@@ -26,9 +26,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	gerlBin = filepath.Join(dir, "gerl")
-	out, err := exec.Command("go", "build", "-o", gerlBin, "../cmd/gerl").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "build gerl: %v\n%s", err, out)
+	if err := testkit.BuildGerl("../cmd/gerl", gerlBin); err != nil {
+		fmt.Fprintf(os.Stderr, "build gerl: %v\n", err)
 		os.Exit(1)
 	}
 	code := m.Run()

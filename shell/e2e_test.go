@@ -144,8 +144,8 @@ func TestTerminal(t *testing.T) {
 	tm.waitFor("** exception error: boom")
 	tm.waitFor("6> ")
 
-	tm.line("receive()")
-	tm.waitFor("receive()\n")
+	tm.line(`fmt.Println("receiving"); receive()`) // see TestCtrlCDuringSlowConnect
+	tm.waitFor("\nreceiving\n")
 	tm.send("C-c")
 	tm.waitFor("** interrupted")
 	tm.waitFor("7> ")

@@ -54,13 +54,7 @@ func TestNoShellAndDetached(t *testing.T) {
 	e := newTestEnv(t)
 	n := e.startNode(t, "-name", "quiet@127.0.0.1", "-setcookie", "dc", "-noshell", "-eval", `register("x", spawn(func() { receive() }))`)
 	a := e.startNode(t, "-name", "a@127.0.0.1", "-setcookie", "dc")
-	deadline := time.Now().Add(waitTime)
-	for !strings.Contains(a.eval(`ping("quiet@127.0.0.1")`), "pong") { // it may still be starting
-		if time.Now().After(deadline) {
-			t.Fatal("the -noshell node never answered")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	a.waitPong("quiet@127.0.0.1")
 	a.eval(`rpc("quiet@127.0.0.1", "gerl.halt")`) // the node may stop before it answers
 	if code := n.waitExit(); code != 0 {
 		t.Fatalf("-noshell node: exit status %d", code)
@@ -84,7 +78,7 @@ func TestNoShellAndDetached(t *testing.T) {
 	a.eval(`rpc("bg2@127.0.0.1", "gerl.halt")`)
 	a.eval(`rpc("bg@127.0.0.1", "gerl.halt")`) // that they stop, the pings below show
 	for _, bg := range []string{"bg@127.0.0.1", "bg2@127.0.0.1"} {
-		deadline = time.Now().Add(waitTime)
+		deadline := time.Now().Add(waitTime)
 		for !strings.Contains(a.eval(fmt.Sprintf("ping(%q)", bg)), "pang") { // nothing announces the stop here
 			if time.Now().After(deadline) {
 				t.Fatalf("the detached node %s did not stop", bg)

@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,10 +15,10 @@ import (
 )
 
 // evaluator is what a prompt evaluates its inputs with: a local session,
-// or a remote shell's session on another node.
+// or a remote shell's session on another node. Cancelling the context
+// interrupts the input (Ctrl-C).
 type evaluator interface {
-	Eval(src string) (eval.Outcome, error)
-	Interrupt()
+	EvalContext(ctx context.Context, src string) (eval.Outcome, error)
 	Count() int
 }
 
@@ -29,8 +30,9 @@ type terminal struct {
 	ev       evaluator
 	nodeName string // in the prompt, "" for a node without distribution
 	quit     atomic.Bool
-	// interrupts carries SIGINT while an input is evaluated (outside
-	// ReadLine the terminal is not raw, so Ctrl-C is a signal).
+	// interrupts carries SIGINT: outside ReadLine the terminal is not
+	// raw, so Ctrl-C is a signal, which interrupts the input being
+	// evaluated (and never ends gerl).
 	interrupts chan os.Signal
 }
 
@@ -122,34 +124,32 @@ func (t *terminal) run(done <-chan struct{}) {
 	}
 }
 
-// eval evaluates one input, turning Ctrl-C into an interrupt of it.
+// eval evaluates one input, with a context that Ctrl-C cancels. A Ctrl-C
+// pressed after Enter but before the evaluation started is for this
+// input; those pressed while it ended are dropped with it.
 func (t *terminal) eval(src string) {
-	type result struct {
-		o   eval.Outcome
-		err error
-	}
-	// Drop a Ctrl-C that arrived while the user was typing.
-	select {
-	case <-t.interrupts:
-	default:
-	}
-	done := make(chan result, 1)
+	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		o, err := t.ev.Eval(src)
-		done <- result{o, err}
+		select {
+		case <-t.interrupts:
+			cancel()
+		case <-ctx.Done():
+		}
 	}()
+	o, err := t.ev.EvalContext(ctx, src)
+	cancel()
+drain:
 	for {
 		select {
-		case r := <-done:
-			if r.err != nil {
-				t.pr.failure(r.o, r.err)
-			} else {
-				t.pr.values(r.o)
-			}
-			return
 		case <-t.interrupts:
-			t.ev.Interrupt()
+		default:
+			break drain
 		}
+	}
+	if err != nil {
+		t.pr.failure(o, err)
+	} else {
+		t.pr.values(o)
 	}
 }
 

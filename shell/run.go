@@ -1,8 +1,3 @@
-// Package shell is gerl's command line: it starts a node as the flags say
-// and runs the prompt on it — interactive on a terminal (line editing,
-// history, completion, colors), or reading inputs from a pipe — or runs the
-// node with no shell (-noshell, -detached), or opens a shell on another
-// node (-remsh).
 package shell
 
 import (

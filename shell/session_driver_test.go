@@ -1,8 +1,10 @@
 package shell
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gerl-dev/gerl/internal/testkit"
 )
@@ -42,4 +44,18 @@ func (np *nodeProc) kill() { np.Kill() }
 func (np *nodeProc) waitExit() int {
 	np.t.Helper()
 	return np.Wait(waitTime)
+}
+
+// waitPong pings node from np until it answers pong: a node started in
+// the background may still be starting, and nothing announces that it is
+// up.
+func (np *nodeProc) waitPong(node string) {
+	np.t.Helper()
+	deadline := time.Now().Add(waitTime)
+	for !strings.Contains(np.eval(fmt.Sprintf("ping(%q)", node)), "pong") {
+		if time.Now().After(deadline) {
+			np.t.Fatalf("%s never answered", node)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

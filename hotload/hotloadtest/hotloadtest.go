@@ -56,7 +56,7 @@ func Loop(p *gerl.Proc, count int) {
 
 // Handle answers one request and returns the new count.
 func Handle(req gerl.Request, count int) int {
-	op, _ := req.Request.(string)
+	op, _ := req.Body.(string)
 	switch op {
 	case "inc":
 		count += STEP

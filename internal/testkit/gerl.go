@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -84,7 +85,7 @@ func (g *Gerl) ReadUntil(mark, what string, timeout time.Duration) string {
 	chunk := make([]byte, 4096)
 	for !strings.Contains(g.buf.String(), mark) {
 		if time.Now().After(deadline) {
-			g.t.Fatalf("no output after %q within %v; output so far:\n%s", what, timeout, g.buf.String())
+			g.t.Fatalf("no output after %q within %v; output so far, then the goroutines of the gerl that hung:\n%s", what, timeout, g.stacks())
 		}
 		g.out.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
 		n, err := g.out.Read(chunk)
@@ -98,6 +99,25 @@ func (g *Gerl) ReadUntil(mark, what string, timeout time.Duration) string {
 	g.buf.Reset()
 	g.buf.WriteString(all[i+len(mark):])
 	return all[:i]
+}
+
+// stacks asks the gerl for its goroutines' stacks (SIGQUIT: the Go
+// runtime prints them and exits) and returns its output with them: a
+// failure path, which waits for the dump to arrive (at most 5 s), no
+// event to wait on.
+func (g *Gerl) stacks() string {
+	_ = g.cmd.Process.Signal(syscall.SIGQUIT)
+	chunk := make([]byte, 64<<10)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		g.out.SetReadDeadline(deadline)
+		n, err := g.out.Read(chunk)
+		g.buf.Write(chunk[:n])
+		if err != nil {
+			break
+		}
+	}
+	return g.buf.String()
 }
 
 // Kill sends SIGKILL and waits for the process to end.
@@ -172,4 +192,22 @@ func KillPortMapper(t testing.TB, bin string, env []string, home string, pmPort 
 	}
 	t.Errorf("the port mapper on port %d refused KILL for 10 s (%s): a node outlived the test; killed it by its pid",
 		pmPort, bytes.TrimSpace(out))
+}
+
+// BuildGerl builds the gerl binary (pkg is the path of cmd/gerl from the
+// test's directory) into out, as users get it. With GERL_RACE_GERL=1 (and
+// a test run under -race) it builds it with the race detector too; that
+// is not the default because a function declared at a prompt and running
+// in a process while the next input executes meets a race inside yaegi
+// (interp/interp.go:132 against interp/run.go:113, see yaegirace.go) that
+// gerl cannot avoid, and which such a binary prints into the transcript.
+func BuildGerl(pkg, out string) error {
+	args := []string{"build", "-o", out}
+	if Race && os.Getenv("GERL_RACE_GERL") == "1" {
+		args = append(args, "-race")
+	}
+	if b, err := exec.Command("go", append(args, pkg)...).CombinedOutput(); err != nil {
+		return fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, b)
+	}
+	return nil
 }

@@ -34,7 +34,7 @@ var erlangSample = func() []any {
 		r1, r3, r5, fun, port,
 		map[any]any{huge: 1, fun: port, r3: term.Map{}}, map[term.BigInt]string{huge: "x"},
 		[]term.BigInt{huge}, []term.Opaque{fun}, []term.BitString{{Bytes: []byte{1}, TailBits: 7}},
-		term.Call{From: term.Pid{Node: "e@h", ID: 1}, Ref: r3, Request: term.Improper(huge, fun)},
+		term.Request{From: term.Pid{Node: "e@h", ID: 1}, Ref: r3, Body: term.Improper(huge, fun)},
 	}
 }()
 

@@ -32,8 +32,8 @@ var sample = []any{
 	term.Name{Name: "pong", Node: "b@h"}, term.NodeUp{Node: "n@h"},
 	term.NodeDown{Node: "n@h", Reason: term.A("net_tick_timeout")},
 	term.Down{Ref: term.Ref{Node: "a", ID: 1}, Pid: term.Pid{Node: "b", ID: 2}, Name: "reg", Reason: term.T(term.A("panic"), "boom")},
-	term.Exit{From: term.Pid{Node: "b", ID: 2}, Reason: term.NoConnection},
-	term.Call{From: term.Pid{Node: "b", ID: 2}, Ref: term.Ref{Node: "b", ID: 9}, Request: []int{1}},
+	term.ExitSignal{From: term.Pid{Node: "b", ID: 2}, Reason: term.NoConnection},
+	term.Request{From: term.Pid{Node: "b", ID: 2}, Ref: term.Ref{Node: "b", ID: 9}, Body: []int{1}},
 	term.Reply{Ref: term.Ref{Node: "b", ID: 9}, Value: map[int]string{1: "one"}},
 	[]int{1, 2, 3}, []int(nil), [2]int{4, 5}, [0]string{}, map[string][]int{"a": {1}, "b": nil},
 	map[any]any{1: "a", "k": 2.5, term.Atom("x"): nil, term.Pid{Node: "p", ID: 1}: []any{}},
@@ -230,7 +230,7 @@ func randTerm(r *rand.Rand, depth int) any {
 	case 19:
 		return map[any]any{r.IntN(100): randTerm(r, depth-1), randString(r): term.Atom("v")}
 	case 20:
-		return term.Call{From: term.Pid{Node: "f", ID: 1}, Ref: term.Ref{Node: "f", ID: 2}, Request: randTerm(r, depth-1)}
+		return term.Request{From: term.Pid{Node: "f", ID: 1}, Ref: term.Ref{Node: "f", ID: 2}, Body: randTerm(r, depth-1)}
 	default:
 		return []any(nil)
 	}

@@ -293,7 +293,7 @@ func (p *erlProto) signal(frame []byte) {
 
 // incoming turns a message from an Erlang process into what a gerl
 // receiver expects: a gen_server call, {'$gen_call', {Pid, Tag}, Request},
-// becomes a term.Call (which Proc.Reply answers with the tag Erlang
+// becomes a term.Request (which Proc.Reply answers with the tag Erlang
 // waits for), and {Ref, Value} sent to a process waiting for the reply to
 // its call under Ref becomes that call's term.Reply.
 func (p *erlProto) incoming(to term.Pid, msg any) any {
@@ -312,12 +312,12 @@ func (p *erlProto) incoming(to term.Pid, msg any) any {
 			return msg
 		}
 		if ref, ok := from[1].(term.Ref); ok {
-			return term.Call{From: pid, Ref: ref, Request: t[2]}
+			return term.Request{From: pid, Ref: ref, Body: t[2]}
 		}
 		// A tag of another shape: gen:call's [alias | Ref] (OTP 24 and
 		// later), gen_server:multi_call's {Ref, Node}... Ref is the ref
 		// inside it, if any; the reply echoes the tag itself.
-		return term.Call{From: pid, Ref: tagRef(from[1]), Request: t[2], Tag: from[1]}
+		return term.Request{From: pid, Ref: tagRef(from[1]), Body: t[2], Tag: from[1]}
 	case len(t) == 2 && !to.IsZero():
 		if ref, ok := t[0].(term.Ref); ok && p.d.node.AwaitsReply(to, ref) {
 			return term.Reply{Ref: ref, Value: t[1]}

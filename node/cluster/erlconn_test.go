@@ -171,7 +171,7 @@ func TestErlLinkProtocol(t *testing.T) {
 	f.expect(erlMsg{op: dopLink})
 	f.send(erlUnlinkID(nil, dopUnlinkIDAck, un.unlinkID, r, p.Self()))
 	f.send(erlExit(nil, dopExit, r, p.Self(), term.Atom("bye")))
-	if m := recv(t, p, "exit", func(m any) bool { _, ok := m.(term.Exit); return ok }); !reflect.DeepEqual(m, term.Exit{From: r, Reason: term.Atom("bye")}) {
+	if m := recv(t, p, "exit", func(m any) bool { _, ok := m.(term.ExitSignal); return ok }); !reflect.DeepEqual(m, term.ExitSignal{From: r, Reason: term.Atom("bye")}) {
 		t.Fatalf("exit: %v", m)
 	}
 

@@ -107,7 +107,7 @@ func (s *globalServer) handle(msg any) {
 		delete(s.known, m.Node)
 	case term.Down:
 		s.lockHolderDown(m)
-	case term.Call:
+	case term.Request:
 		s.call(m)
 	case term.Tuple:
 		if len(m) == 2 && m.Tag() == "$gen_cast" {
@@ -294,8 +294,8 @@ func (s *globalServer) info(m term.Tuple) {
 
 // call answers the calls of the other nodes' global (gen_server:call and
 // multi_call).
-func (s *globalServer) call(c term.Call) {
-	req, _ := c.Request.(term.Tuple)
+func (s *globalServer) call(c term.Request) {
+	req, _ := c.Body.(term.Tuple)
 	var reply any
 	switch {
 	case len(req) == 2 && req.Tag() == "set_lock":
@@ -306,9 +306,9 @@ func (s *globalServer) call(c term.Call) {
 		reply = term.Atom("yes")
 	case len(req) == 2 && req.Tag() == "unregister":
 		reply = term.OK
-	case c.Request == any(term.Atom("get_known")), c.Request == any(term.Atom("get_synced")):
+	case c.Body == any(term.Atom("get_known")), c.Body == any(term.Atom("get_synced")):
 		reply = []any{}
-	case c.Request == any(term.Atom("get_protocol_version")):
+	case c.Body == any(term.Atom("get_protocol_version")):
 		reply = globalVsn
 	default:
 		return // as global, which logs and does not answer

@@ -76,8 +76,8 @@ func (d *Dist) spawnService(name term.Atom, fn func(p *node.Proc)) (term.Pid, er
 func (d *Dist) netKernel(p *node.Proc) {
 	for {
 		switch m := p.Receive().(type) {
-		case term.Call:
-			if t, ok := m.Request.(term.Tuple); ok && len(t) == 2 && t.Tag() == "is_auth" {
+		case term.Request:
+			if t, ok := m.Body.(term.Tuple); ok && len(t) == 2 && t.Tag() == "is_auth" {
 				_ = p.Reply(m, term.Atom("yes"))
 			}
 		case term.Tuple:
@@ -189,8 +189,8 @@ func (d *Dist) rex(p *node.Proc) {
 					d.rexRun(c, nil)
 				}
 			}
-		case term.Call:
-			if c, ok := m.Request.(term.Tuple); ok && len(c) == 5 && (c.Tag() == "call" || c.Tag() == "block_call") {
+		case term.Request:
+			if c, ok := m.Body.(term.Tuple); ok && len(c) == 5 && (c.Tag() == "call" || c.Tag() == "block_call") {
 				d.rexRun(c, &m)
 			}
 		}
@@ -199,7 +199,7 @@ func (d *Dist) rex(p *node.Proc) {
 
 // rexRun runs {call, M, F, A, GL} in a process of its own and, for a call,
 // answers it as rpc:call does: the value, or {badrpc, Reason}.
-func (d *Dist) rexRun(c term.Tuple, call *term.Call) {
+func (d *Dist) rexRun(c term.Tuple, call *term.Request) {
 	mod, ok1 := c[1].(term.Atom)
 	fun, ok2 := c[2].(term.Atom)
 	args, ok3 := c[3].([]any)

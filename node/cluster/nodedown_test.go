@@ -32,7 +32,7 @@ func expectNoConnection(t *testing.T, pa *node.Proc, remote term.Pid, ref term.R
 	gotExit, gotDown := false, false
 	for !gotExit || !gotDown {
 		switch m := recv(t, pa, "noconnection", func(any) bool { return true }).(type) {
-		case term.Exit:
+		case term.ExitSignal:
 			if m.From != remote || m.Reason != term.NoConnection {
 				t.Fatalf("exit %v", m)
 			}
@@ -143,7 +143,7 @@ func TestLinksAndMonitorsAcrossNodes(t *testing.T) {
 		pa.Send(victim, "die")
 		for got := 0; got < 2; {
 			switch m := recv(t, pa, "exit and down", func(any) bool { return true }).(type) {
-			case term.Exit:
+			case term.ExitSignal:
 				if m.Reason != term.A("boom") {
 					t.Fatalf("exit %v", m)
 				}
@@ -157,7 +157,7 @@ func TestLinksAndMonitorsAcrossNodes(t *testing.T) {
 		}
 		// link to a remote pid that no longer exists: noproc
 		pa.Link(victim)
-		if m := recv(t, pa, "noproc", func(any) bool { return true }).(term.Exit); m.Reason != term.NoProc {
+		if m := recv(t, pa, "noproc", func(any) bool { return true }).(term.ExitSignal); m.Reason != term.NoProc {
 			t.Fatalf("link to dead: %v", m)
 		}
 		// monitor a remote registered name, then demonitor
@@ -182,7 +182,7 @@ func TestLinksAndMonitorsAcrossNodes(t *testing.T) {
 		local, _ := a.Node().Spawn(func(p *node.Proc) { p.Receive(); p.ExitSelf(term.A("bye")) })
 		pb.Link(local)
 		pb.Send(local, term.T(pb.Self(), 0)) // wakes it after the link is in place
-		if m := recv(t, pb, "exit from a", func(m any) bool { _, ok := m.(term.Exit); return ok }).(term.Exit); m.Reason != term.A("bye") || m.From != local {
+		if m := recv(t, pb, "exit from a", func(m any) bool { _, ok := m.(term.ExitSignal); return ok }).(term.ExitSignal); m.Reason != term.A("bye") || m.From != local {
 			t.Fatalf("exit %v", m)
 		}
 		// demonitor across nodes: no Down after it, and b forgets it

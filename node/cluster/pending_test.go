@@ -86,7 +86,10 @@ func TestSendsDoNotWaitForTheHandshake(t *testing.T) {
 	if err := b.Node().Exit(target, term.A("bye")); err != nil {
 		t.Fatal(err)
 	}
-	recv(t, pa, "the link's exit", func(m any) bool { e, ok := m.(term.Exit); return ok && e.From == target && e.Reason == term.A("bye") })
+	recv(t, pa, "the link's exit", func(m any) bool {
+		e, ok := m.(term.ExitSignal)
+		return ok && e.From == target && e.Reason == term.A("bye")
+	})
 	recv(t, pa, "the monitor's down", func(m any) bool { d, ok := m.(term.Down); return ok && d.Ref == ref && d.Reason == term.A("bye") })
 }
 
@@ -109,7 +112,7 @@ func TestSendToAnUnreachableNodeReturnsAtOnce(t *testing.T) {
 	case <-time.After(waitTime):
 		t.Fatal("a send to an unreachable node waited")
 	}
-	m := recv(t, p, "noconnection", func(m any) bool { _, ok := m.(term.Exit); return ok }).(term.Exit)
+	m := recv(t, p, "noconnection", func(m any) bool { _, ok := m.(term.ExitSignal); return ok }).(term.ExitSignal)
 	if m.From != far || m.Reason != term.NoConnection {
 		t.Fatalf("got %v", m)
 	}

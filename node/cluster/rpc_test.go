@@ -170,7 +170,7 @@ func TestRemoteSpawn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ex := recv(t, p, "exit", func(m any) bool { _, ok := m.(term.Exit); return ok }).(term.Exit)
+		ex := recv(t, p, "exit", func(m any) bool { _, ok := m.(term.ExitSignal); return ok }).(term.ExitSignal)
 		if ex.From != child || !sameTerm(ex.Reason, term.T(term.PanicTag, "instant")) {
 			t.Fatalf("exit %v", ex)
 		}
@@ -196,7 +196,7 @@ func TestRemoteSpawn(t *testing.T) {
 			t.Fatal(err)
 		}
 		a.Disconnect(b.Name())
-		ex = recv(t, p, "noconnection", func(m any) bool { _, ok := m.(term.Exit); return ok }).(term.Exit)
+		ex = recv(t, p, "noconnection", func(m any) bool { _, ok := m.(term.ExitSignal); return ok }).(term.ExitSignal)
 		if ex.From != child || ex.Reason != term.NoConnection {
 			t.Fatalf("exit %v", ex)
 		}

@@ -119,7 +119,7 @@ func TestRemoteUnreachable(t *testing.T) {
 	gotExit, gotDown, gotNodeDown := false, false, false
 	for !gotExit || !gotDown || !gotNodeDown {
 		switch m := recv(t, p, "noconnection", func(any) bool { return true }).(type) {
-		case term.Exit:
+		case term.ExitSignal:
 			if m.From != ghost || m.Reason != term.NoConnection {
 				t.Fatalf("exit %v", m)
 			}
@@ -156,7 +156,7 @@ func TestRemoteUnreachable(t *testing.T) {
 	if err := p.Link(bad); err != nil {
 		t.Fatalf("link to a bad node name: %v", err)
 	}
-	if m := recv(t, p, "noconnection", func(any) bool { return true }).(term.Exit); m.From != bad || m.Reason != term.NoConnection {
+	if m := recv(t, p, "noconnection", func(any) bool { return true }).(term.ExitSignal); m.From != bad || m.Reason != term.NoConnection {
 		t.Fatalf("got %v", m)
 	}
 }

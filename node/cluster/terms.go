@@ -143,7 +143,7 @@ func (e *encoder) term(v any, depth int) error {
 		}
 		e.endExt(start)
 		return nil
-	case term.Exit:
+	case term.ExitSignal:
 		start := e.beginExt32(extExit)
 		e.pid(x.From)
 		if err := e.term(x.Reason, depth+1); err != nil {
@@ -159,11 +159,11 @@ func (e *encoder) term(v any, depth int) error {
 		}
 		e.endExt(start)
 		return nil
-	case term.Call:
+	case term.Request:
 		start := e.beginExt32(extCall)
 		e.pid(x.From)
 		e.ref(x.Ref)
-		if err := e.term(x.Request, depth+1); err != nil {
+		if err := e.term(x.Body, depth+1); err != nil {
 			return err
 		}
 		if x.Tag != nil {
@@ -338,7 +338,7 @@ func (d *decoder) extBody(typ int8, n, depth int) (any, error) {
 		x.Reason, err = d.term(depth + 1)
 		return x, err
 	case extExit:
-		var x term.Exit
+		var x term.ExitSignal
 		var err error
 		if x.From, err = d.pidExt(); err != nil {
 			return nil, err
@@ -354,7 +354,7 @@ func (d *decoder) extBody(typ int8, n, depth int) (any, error) {
 		return term.NodeDown{Node: term.Atom(node), Reason: reason}, err
 	case extCall:
 		start := d.pos()
-		var x term.Call
+		var x term.Request
 		var err error
 		if x.From, err = d.pidExt(); err != nil {
 			return nil, err
@@ -362,7 +362,7 @@ func (d *decoder) extBody(typ int8, n, depth int) (any, error) {
 		if x.Ref, err = d.refExt(); err != nil {
 			return nil, err
 		}
-		if x.Request, err = d.term(depth + 1); err != nil {
+		if x.Body, err = d.term(depth + 1); err != nil {
 			return nil, err
 		}
 		x.Tag, err = d.optionalTag(start, n, depth)
@@ -517,7 +517,7 @@ func (d *decoder) typedExt(want int8) (any, error) {
 }
 
 // optionalTag decodes the Erlang caller's tag that may end a Call or Reply
-// extension of n bytes that started at start (see term.Call); nil when
+// extension of n bytes that started at start (see term.Request); nil when
 // the extension has no more bytes.
 func (d *decoder) optionalTag(start, n, depth int) (any, error) {
 	if d.pos()-start >= n {

@@ -15,8 +15,8 @@ import (
 //	T := "any" | "bool" | "string" | "int" | "int8" | "int16" | "int32" | "int64"
 //	   | "uint" | "uint8" | "uint16" | "uint32" | "uint64" | "float32" | "float64"
 //	   | "term.Atom" | "term.Pid" | "term.Ref" | "term.Tuple" | "term.Name"
-//	   | "term.Down" | "term.Exit" | "term.NodeUp" | "term.NodeDown"
-//	   | "term.Call" | "term.Reply"
+//	   | "term.Down" | "term.ExitSignal" | "term.NodeUp" | "term.NodeDown"
+//	   | "term.Request" | "term.Reply"
 //	   | "[]" T | "[" decimal "]" T | "map[" T "]" T
 //
 // A map's key type must be a scalar, term.Atom, term.Pid, term.Ref or any.

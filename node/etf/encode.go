@@ -182,7 +182,7 @@ func (e *encoder) term(v any, depth int) error {
 			return at(err, ".Pid")
 		}
 		return at(e.term(x.Reason, depth+1), ".Reason")
-	case term.Exit:
+	case term.ExitSignal:
 		e.tupleHeader(3)
 		e.atomUnchecked("EXIT")
 		if err := e.pid(x.From); err != nil {
@@ -213,7 +213,7 @@ func (e *encoder) term(v any, depth int) error {
 			}
 			e.b = append(e.b, tagNil)
 		}
-	case term.Call:
+	case term.Request:
 		e.tupleHeader(3)
 		e.atomUnchecked("$gen_call")
 		e.tupleHeader(2)
@@ -223,7 +223,7 @@ func (e *encoder) term(v any, depth int) error {
 		if err := e.tag(x.Ref, x.Tag, depth); err != nil {
 			return err
 		}
-		return at(e.term(x.Request, depth+1), ".Request")
+		return at(e.term(x.Body, depth+1), ".Body")
 	case term.Reply:
 		e.tupleHeader(2)
 		if err := e.tag(x.Ref, x.Tag, depth); err != nil {

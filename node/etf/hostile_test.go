@@ -314,7 +314,7 @@ func TestEncodeRefuses(t *testing.T) {
 		{"improper list with a list tail", "msg", "cannot be a list", term.Improper([]string{"x"}, 1)},
 		{"bad opaque", "msg[0].Value", "not the encoding of a port or fun", term.Map{{Key: 1, Value: term.MakeOpaque(term.OpaqueFun, "x", []byte{97, 1})}}},
 		{"down reason", "msg.Reason", "NaN", term.Down{Reason: math.NaN()}},
-		{"call request", "msg.Request[0]", "NaN", term.Call{Request: []any{math.NaN()}}},
+		{"call request", "msg.Body[0]", "NaN", term.Request{Body: []any{math.NaN()}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -26,7 +26,7 @@ func FuzzServerMessages(f *testing.F) {
 		term.T(term.Atom("unlock"), term.Atom("mine"), p),
 		term.T(term.Atom("$resolved"), term.Atom("mine"), p, p, p, true),
 		term.T(term.Atom("sync"), peer, []any{term.T("", 3)}),
-		term.Call{From: p, Request: term.T(term.Atom("commit"), term.Atom("mine"), p, term.Atom("unregister"))},
+		term.Request{From: p, Body: term.T(term.Atom("commit"), term.Atom("mine"), p, term.Atom("unregister"))},
 		[]any{nil, 1.5},
 	} {
 		b, err := c.AppendTerm(nil, seed)
@@ -57,7 +57,7 @@ func FuzzServerMessages(f *testing.F) {
 			}
 		}
 		for _, m := range msgs {
-			if _, call := m.(term.Call); call {
+			if _, call := m.(term.Request); call {
 				continue // requests are the node's API (a registrar's)
 			}
 			_ = n.Send(g.Pid(), m)

@@ -107,7 +107,7 @@ func netnsHelperMain() int {
 				if !ok {
 					break
 				}
-				if e, ok := m.(term.Exit); ok {
+				if e, ok := m.(term.ExitSignal); ok {
 					exits = append(exits, term.T(e.From, e.Reason))
 				}
 			}
@@ -232,7 +232,7 @@ func TestPartitionAcrossNetworkNamespaces(t *testing.T) {
 	}
 	reason := term.Format(term.T(term.Atom("global_name_conflict"), term.Atom("leader")))
 	if loser == pa {
-		e := clustertest.Recv(t, me, "the loser's exit", func(m any) bool { x, ok := m.(term.Exit); return ok && x.From == pa }).(term.Exit)
+		e := clustertest.Recv(t, me, "the loser's exit", func(m any) bool { x, ok := m.(term.ExitSignal); return ok && x.From == pa }).(term.ExitSignal)
 		if term.Format(e.Reason) != reason {
 			t.Fatalf("the loser exited with %s", term.Format(e.Reason))
 		}

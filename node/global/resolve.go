@@ -150,7 +150,7 @@ func (s *server) resolved(t term.Tuple) {
 
 // resolveRequest runs the resolver this node keeps for a name, for the
 // node deciding a conflict.
-func (s *server) resolveRequest(c term.Call, t term.Tuple) {
+func (s *server) resolveRequest(c term.Request, t term.Tuple) {
 	name, ok1 := tupleArg[term.Atom](t, 1, 4)
 	p1, ok2 := tupleArg[term.Pid](t, 2, 4)
 	p2, ok3 := tupleArg[term.Pid](t, 3, 4)

@@ -21,8 +21,8 @@ type peer struct {
 // lock is one name's lock on this node.
 type lock struct {
 	holder term.Pid
-	ref    term.Ref    // the monitor on the holder
-	queue  []term.Call // {lock, ...} requests waiting, in order
+	ref    term.Ref       // the monitor on the holder
+	queue  []term.Request // {lock, ...} requests waiting, in order
 }
 
 type server struct {
@@ -60,7 +60,7 @@ func (s *server) dropped(why string, msg any) {
 
 func (s *server) handle(msg any) {
 	switch m := msg.(type) {
-	case term.Call:
+	case term.Request:
 		s.call(m)
 	case term.Down:
 		s.down(m)
@@ -427,8 +427,8 @@ func (s *server) down(d term.Down) {
 
 // --- requests ---
 
-func (s *server) call(c term.Call) {
-	t, _ := c.Request.(term.Tuple)
+func (s *server) call(c term.Request) {
+	t, _ := c.Body.(term.Tuple)
 	switch t.Tag() {
 	case tagTrylock, tagLock:
 		name, ok1 := tupleArg[term.Atom](t, 1, 4)
@@ -466,14 +466,14 @@ func (s *server) call(c term.Call) {
 	}
 }
 
-func (s *server) badRequest(c term.Call) {
-	_ = s.p.Reply(c, term.T(term.Atom("error"), term.T(term.Atom("bad_request"), c.Request)))
+func (s *server) badRequest(c term.Request) {
+	_ = s.p.Reply(c, term.T(term.Atom("error"), term.T(term.Atom("bad_request"), c.Body)))
 }
 
 // grant gives name's lock to the request c: its registrar holds it until
 // it unlocks or exits.
-func (s *server) grant(name term.Atom, l *lock, c term.Call) {
-	t := c.Request.(term.Tuple)
+func (s *server) grant(name term.Atom, l *lock, c term.Request) {
+	t := c.Body.(term.Tuple)
 	w, pid := t[2].(term.Pid), t[3].(term.Pid)
 	l.holder = w
 	l.ref = s.p.Monitor(w)
@@ -499,7 +499,7 @@ func (s *server) release(name term.Atom) {
 }
 
 // commit applies a registrar's change, if the registrar holds the lock.
-func (s *server) commit(c term.Call, t term.Tuple) {
+func (s *server) commit(c term.Request, t term.Tuple) {
 	name, ok1 := tupleArg[term.Atom](t, 1, 4)
 	w, ok2 := tupleArg[term.Pid](t, 2, 4)
 	if !ok1 || !ok2 {

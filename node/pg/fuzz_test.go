@@ -50,7 +50,7 @@ func FuzzPeerMessages(f *testing.F) {
 			}
 		}
 		for _, m := range msgs {
-			if _, call := m.(term.Call); call {
+			if _, call := m.(term.Request); call {
 				// Requests (a join, a leave) are this node's API, which a
 				// caller with the cookie may use: they change the truth.
 				continue

@@ -110,7 +110,7 @@ func Of(n *node.Node, scope term.Atom) (*Scope, error) {
 type procEffects struct{ p *node.Proc }
 
 func (e procEffects) send(to any, msg any) { _ = e.p.Send(to, msg) }
-func (e procEffects) reply(c term.Call, v any) {
+func (e procEffects) reply(c term.Request, v any) {
 	_ = e.p.Reply(c, v)
 }
 func (e procEffects) monitor(pid term.Pid) term.Ref { return e.p.Monitor(pid) }

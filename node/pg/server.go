@@ -14,7 +14,7 @@ import (
 // effects are what the scope server does besides changing its state.
 type effects interface {
 	send(to any, msg any)
-	reply(call term.Call, value any)
+	reply(call term.Request, value any)
 	monitor(pid term.Pid) term.Ref
 	demonitor(ref term.Ref)
 	newRef() term.Ref
@@ -69,7 +69,7 @@ func (s *server) discoverAll(nodes []term.Atom) {
 // handle handles one message.
 func (s *server) handle(msg any) {
 	switch m := msg.(type) {
-	case term.Call:
+	case term.Request:
 		s.call(m)
 	case term.Down:
 		s.down(m)
@@ -285,9 +285,9 @@ func (s *server) notify(changes []change) {
 }
 
 // call answers the requests of this node's processes.
-func (s *server) call(c term.Call) {
-	t, _ := c.Request.(term.Tuple)
-	if a, ok := c.Request.(term.Atom); ok && (a == tagMonitorScope || a == tagPing) {
+func (s *server) call(c term.Request) {
+	t, _ := c.Body.(term.Tuple)
+	if a, ok := c.Body.(term.Atom); ok && (a == tagMonitorScope || a == tagPing) {
 		t = term.T(a)
 	}
 	switch {
@@ -362,7 +362,7 @@ func (s *server) call(c term.Call) {
 		}
 		s.fx.reply(c, ok && found)
 	default:
-		s.fx.reply(c, term.T(atomError, term.T(term.Atom("bad_request"), c.Request)))
+		s.fx.reply(c, term.T(atomError, term.T(term.Atom("bad_request"), c.Body)))
 	}
 }
 

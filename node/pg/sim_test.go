@@ -88,7 +88,7 @@ func (f simFx) send(to any, msg any) {
 	c.chans[f.i][j] = append(c.chans[f.i][j], simMsg{pid, msg})
 }
 
-func (f simFx) reply(_ term.Call, v any) {
+func (f simFx) reply(_ term.Request, v any) {
 	n := f.c.nodes[f.i]
 	n.replies = append(n.replies, v)
 }
@@ -251,7 +251,7 @@ func (c *simCluster) crash(i int) {
 func (c *simCluster) call(i int, req any) any {
 	n := c.nodes[i]
 	n.replies = nil
-	n.srv.handle(term.Call{From: term.Pid{Node: n.name, ID: 999999, Creation: n.gen}, Request: req})
+	n.srv.handle(term.Request{From: term.Pid{Node: n.name, ID: 999999, Creation: n.gen}, Body: req})
 	if len(n.replies) != 1 {
 		c.t.Fatalf("request %s: %d replies", term.Format(req), len(n.replies))
 	}

@@ -53,8 +53,8 @@ type Upgrader interface {
 }
 
 // From is a request's caller, as HandleCall receives it: reply to it with
-// Reply (it is the term.Call the caller sent).
-type From = term.Call
+// Reply (it is the term.Request the caller sent).
+type From = term.Request
 
 // noReply is NoReply's type.
 type noReply struct{}
@@ -115,16 +115,4 @@ func (e *StartError) Unwrap() error {
 		return ErrAlreadyStarted
 	}
 	return nil
-}
-
-// isCleanStop reports whether a reason is a normal stop: normal, shutdown
-// or {shutdown, _}.
-func isCleanStop(reason any) bool {
-	switch r := reason.(type) {
-	case term.Atom:
-		return r == term.Normal || r == term.Shutdown
-	case term.Tuple:
-		return len(r) == 2 && r.Tag() == term.Shutdown
-	}
-	return false
 }

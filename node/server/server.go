@@ -184,14 +184,14 @@ func (s *state) loop() {
 // handle handles one message; an error stops the server.
 func (s *state) handle(msg any) error {
 	switch m := msg.(type) {
-	case term.Call:
+	case term.Request:
 		if sys.Handle(s.p, m, s) {
 			return nil
 		}
 		var reply any
 		err := s.guard(func() error {
 			var err error
-			reply, err = s.b.HandleCall(m.Request, m)
+			reply, err = s.b.HandleCall(m.Body, m)
 			return err
 		})
 		if reply != NoReply && (err == nil || isStop(err)) {
@@ -210,7 +210,7 @@ func (s *state) handle(msg any) error {
 			}
 			return nil
 		}
-	case term.Exit:
+	case term.ExitSignal:
 		if s.opts.TrapExit && m.From == s.parent && !s.parent.IsZero() {
 			s.stop(m.Reason)
 		}
@@ -252,7 +252,7 @@ func (s *state) guard(f func() error) error {
 // stop terminates the server and exits its process with reason.
 func (s *state) stop(reason any) {
 	s.terminate(reason)
-	if !isCleanStop(reason) {
+	if !term.IsShutdown(reason) {
 		s.p.Node().Logger().Error("server terminating", "server", s.name,
 			"last message", term.Format(s.current), "reason", term.Format(reason))
 	}

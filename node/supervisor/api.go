@@ -217,7 +217,7 @@ func (s *Sup) Stop(timeout time.Duration) error {
 		ref := p.Monitor(s.to)
 		// The reply is dropped (only Call waits for replies): the DOWN is
 		// the answer, and comes once the supervisor is really gone.
-		if err := p.Send(s.to, term.Call{From: p.Self(), Ref: ref, Request: reqStop}); err != nil {
+		if err := p.Send(s.to, term.Request{From: p.Self(), Ref: ref, Body: reqStop}); err != nil {
 			p.Demonitor(ref, true)
 			return err
 		}

@@ -12,9 +12,9 @@ import (
 
 // handleCall answers one request. It returns false when the supervisor
 // must stop (the children are terminated by then).
-func (s *supervisor) handleCall(c term.Call) bool {
+func (s *supervisor) handleCall(c term.Request) bool {
 	reply := func(v any) { _ = s.p.Reply(c, v) }
-	switch req := c.Request.(type) {
+	switch req := c.Body.(type) {
 	case term.Atom:
 		switch req {
 		case reqWhichChildren:
@@ -58,7 +58,7 @@ func (s *supervisor) handleCall(c term.Call) bool {
 			return true
 		}
 	}
-	reply(term.T(atomError, term.T(atomBadRequest, c.Request)))
+	reply(term.T(atomError, term.T(atomBadRequest, c.Body)))
 	return true
 }
 

@@ -6,8 +6,8 @@
 //
 //	worker := func(p *node.Proc) {
 //		for {
-//			c := p.Receive().(term.Call)
-//			p.Reply(c, 2*c.Request.(int)) // anything but an int: crash
+//			c := p.Receive().(term.Request)
+//			p.Reply(c, 2*c.Body.(int)) // anything but an int: crash
 //		}
 //	}
 //	sup, err := supervisor.Start(n, supervisor.Spec{

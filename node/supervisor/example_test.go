@@ -19,8 +19,8 @@ func Example() {
 	// its input: anything but an int makes it crash.
 	doubler := func(p *node.Proc) {
 		for {
-			if c, ok := p.Receive().(term.Call); ok {
-				p.Reply(c, 2*c.Request.(int))
+			if c, ok := p.Receive().(term.Request); ok {
+				p.Reply(c, 2*c.Body.(int))
 			}
 		}
 	}

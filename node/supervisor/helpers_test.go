@@ -134,7 +134,7 @@ func worker(p *node.Proc, id term.Atom, events term.Pid) {
 	}
 	for {
 		switch m := p.Receive().(type) {
-		case term.Exit:
+		case term.ExitSignal:
 			_ = p.Send(events, term.T(term.A("stopping"), id))
 			p.ExitSelf(m.Reason)
 		case term.Tuple:
@@ -153,7 +153,7 @@ func worker(p *node.Proc, id term.Atom, events term.Pid) {
 func stubborn(p *node.Proc, events term.Pid) {
 	trapping(p, events)
 	for {
-		if e, ok := p.Receive().(term.Exit); ok {
+		if e, ok := p.Receive().(term.ExitSignal); ok {
 			_ = p.Send(events, term.T(term.A("ignoring"), e.Reason))
 		}
 	}

@@ -301,7 +301,7 @@ func TestStartFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range me.Drain() {
-		if e, ok := m.(term.Exit); ok && !term.IsNormal(e.Reason) {
+		if e, ok := m.(term.ExitSignal); ok && !term.IsNormal(e.Reason) {
 			t.Fatalf("parent got %s", term.Format(e))
 		}
 	}

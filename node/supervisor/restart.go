@@ -39,7 +39,7 @@ func (s *supervisor) childExited(pid term.Pid, reason any) {
 	switch {
 	case c.restart == Permanent:
 		s.report("child_terminated", reason, c, pid, "restart")
-	case isShutdownReason(reason):
+	case term.IsShutdown(reason):
 		s.forget(c)
 		return
 	case c.restart == Transient:
@@ -201,11 +201,11 @@ func (s *supervisor) shutdown(pid term.Pid, how time.Duration) any {
 func (s *supervisor) unlinkFlush(pid term.Pid, downReason any) any {
 	s.p.Unlink(pid)
 	m, ok := s.p.ReceiveMatch(func(m any) bool {
-		e, ok := m.(term.Exit)
+		e, ok := m.(term.ExitSignal)
 		return ok && e.From == pid
 	}, 0)
 	if ok {
-		return m.(term.Exit).Reason
+		return m.(term.ExitSignal).Reason
 	}
 	return downReason
 }
@@ -223,5 +223,5 @@ func terminatedAsAsked(reason any, c *child) bool {
 	if a, ok := reason.(term.Atom); ok && a == asked {
 		return true
 	}
-	return c.restart != Permanent && isShutdownReason(reason)
+	return c.restart != Permanent && term.IsShutdown(reason)
 }

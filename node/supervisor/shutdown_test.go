@@ -67,7 +67,7 @@ func TestBrutalKill(t *testing.T) {
 func slowToStop(p *node.Proc, events term.Pid) {
 	trapping(p, events)
 	for {
-		if e, ok := p.Receive().(term.Exit); ok {
+		if e, ok := p.Receive().(term.ExitSignal); ok {
 			_ = p.Send(events, term.T(term.A("asked"), e.Reason))
 			p.ReceiveMatch(isTag("go"), node.Forever)
 			p.ExitSelf(e.Reason)

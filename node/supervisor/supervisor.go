@@ -169,13 +169,13 @@ func (s *supervisor) run(p *node.Proc, ready func(error)) {
 func (s *supervisor) loop() {
 	for {
 		switch m := s.p.Receive().(type) {
-		case term.Exit:
+		case term.ExitSignal:
 			if !s.parent.IsZero() && m.From == s.parent {
 				s.terminateList(s.children)
 				s.p.ExitSelf(m.Reason)
 			}
 			s.childExited(m.From, m.Reason)
-		case term.Call:
+		case term.Request:
 			if !s.handleCall(m) {
 				return
 			}
@@ -237,12 +237,12 @@ func (s *supervisor) startChild(c *child) (term.Pid, any) {
 			switch x := m.(type) {
 			case term.Tuple:
 				return len(x) == 2 && x.Tag() == tagStarted && x[1] == ack
-			case term.Exit:
+			case term.ExitSignal:
 				return x.From == pid
 			}
 			return false
 		}, node.Forever)
-		if e, ok := m.(term.Exit); ok {
+		if e, ok := m.(term.ExitSignal); ok {
 			return term.Pid{}, s.startFailed(c, e.Reason)
 		}
 	}

@@ -13,7 +13,7 @@
 // the server.
 //
 // A special process answers with Handle, called from its receive loop on
-// every term.Call it receives; Handle reports whether the call was a
+// every term.Request it receives; Handle reports whether the call was a
 // system request.
 //
 // # Concurrency
@@ -32,7 +32,7 @@ import (
 	"github.com/gerl-dev/gerl/node/term"
 )
 
-// Tag marks system requests: term.Call requests {'$gerl_system', Op, Ref}
+// Tag marks system requests: term.Request requests {'$gerl_system', Op, Ref}
 // and the message {'$gerl_system', code_change}.
 const Tag = term.Atom("$gerl_system")
 
@@ -174,8 +174,8 @@ func IsCodeChange(msg any) bool {
 
 // Handle answers c if it is a system request, acting on sp in the calling
 // process (sp's), and reports whether it was one.
-func Handle(p *node.Proc, c term.Call, sp Special) bool {
-	t, ok := c.Request.(term.Tuple)
+func Handle(p *node.Proc, c term.Request, sp Special) bool {
+	t, ok := c.Body.(term.Tuple)
 	if !ok || len(t) != 3 || t.Tag() != Tag {
 		return false
 	}

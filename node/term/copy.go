@@ -126,7 +126,7 @@ func copyAny(v any, depth int) (any, error) {
 		}
 		x.Reason = r
 		return x, nil
-	case Exit:
+	case ExitSignal:
 		r, err := copyAny(x.Reason, depth+1)
 		if err != nil {
 			return nil, at(err, ".Reason")
@@ -140,12 +140,12 @@ func copyAny(v any, depth int) (any, error) {
 		}
 		x.Reason = r
 		return x, nil
-	case Call:
-		r, err := copyAny(x.Request, depth+1)
+	case Request:
+		r, err := copyAny(x.Body, depth+1)
 		if err != nil {
-			return nil, at(err, ".Request")
+			return nil, at(err, ".Body")
 		}
-		x.Request = r
+		x.Body = r
 		if x.Tag != nil {
 			if x.Tag, err = copyAny(x.Tag, depth+1); err != nil {
 				return nil, at(err, ".Tag")

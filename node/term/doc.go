@@ -10,7 +10,7 @@
 //   - nil, bool, string, every signed and unsigned integer type (not uintptr),
 //     float32 and float64;
 //   - Atom, Pid, Ref, Name, Tuple and the runtime's message structs (Down,
-//     Exit, NodeUp, NodeDown, Call, Reply);
+//     ExitSignal, NodeUp, NodeDown, Request, Reply);
 //   - the forms of Erlang terms Go has no type for: BigInt (integers
 //     beyond int), BitString, ImproperList, Map (maps with composite keys)
 //     and Opaque (funs and ports);

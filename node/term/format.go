@@ -117,7 +117,7 @@ func writeTerm(b *strings.Builder, v any, depth int) {
 			obj = Tuple{x.Name, x.Pid.Node}
 		}
 		writeTerm(b, Tuple{Atom("DOWN"), x.Ref, Atom("process"), obj, x.Reason}, depth)
-	case Exit:
+	case ExitSignal:
 		writeTerm(b, Tuple{Atom("EXIT"), x.From, x.Reason}, depth)
 	case NodeUp:
 		writeTerm(b, Tuple{Atom("nodeup"), x.Node}, depth)
@@ -127,12 +127,12 @@ func writeTerm(b *strings.Builder, v any, depth int) {
 		} else {
 			writeTerm(b, Tuple{Atom("nodedown"), x.Node, []any{Tuple{Atom("nodedown_reason"), x.Reason}}}, depth)
 		}
-	case Call:
+	case Request:
 		var tag any = x.Ref
 		if x.Tag != nil {
 			tag = x.Tag
 		}
-		writeTerm(b, Tuple{Atom("$gen_call"), Tuple{x.From, tag}, x.Request}, depth)
+		writeTerm(b, Tuple{Atom("$gen_call"), Tuple{x.From, tag}, x.Body}, depth)
 	case Reply:
 		var tag any = x.Ref
 		if x.Tag != nil {

@@ -24,10 +24,10 @@ var (
 
 	nameType     = reflect.TypeFor[Name]()
 	downType     = reflect.TypeFor[Down]()
-	exitType     = reflect.TypeFor[Exit]()
+	exitType     = reflect.TypeFor[ExitSignal]()
 	nodeUpType   = reflect.TypeFor[NodeUp]()
 	nodeDownType = reflect.TypeFor[NodeDown]()
-	callType     = reflect.TypeFor[Call]()
+	callType     = reflect.TypeFor[Request]()
 	replyType    = reflect.TypeFor[Reply]()
 
 	bigIntType    = reflect.TypeFor[BigInt]()

@@ -39,8 +39,8 @@ func TestCopyKeepsTypesAndValues(t *testing.T) {
 		{"named scalar becomes underlying", time.Second, int64(time.Second)},
 		{"named slice becomes unnamed", ints{1, 2}, []int{1, 2}},
 		{"down", Down{Ref: Ref{ID: 1}, Pid: pid, Reason: T(PanicTag, "boom")}, Down{Ref: Ref{ID: 1}, Pid: pid, Reason: Tuple{PanicTag, "boom"}}},
-		{"call", Call{From: pid, Request: []any{1}}, Call{From: pid, Request: []any{1}}},
-		{"slice of own structs", []Exit{{From: pid, Reason: Normal}}, []Exit{{From: pid, Reason: Normal}}},
+		{"call", Request{From: pid, Body: []any{1}}, Request{From: pid, Body: []any{1}}},
+		{"slice of own structs", []ExitSignal{{From: pid, Reason: Normal}}, []ExitSignal{{From: pid, Reason: Normal}}},
 		{"name", Name{Name: "pong", Node: "bar@vm"}, Name{Name: "pong", Node: "bar@vm"}},
 	}
 	for _, tc := range tests {
@@ -127,7 +127,7 @@ func TestFormat(t *testing.T) {
 		{[]byte{}, "<<>>"},
 		{map[string]int{"b": 2, "a": 1}, `#{"a" => 1,"b" => 2}`},
 		{Down{Ref: Ref{Node: "foo@vm", ID: 7}, Pid: pid, Reason: Normal}, "{'DOWN',#Ref<foo@vm.7.0>,process,<foo@vm.42.0>,normal}"},
-		{Exit{From: pid, Reason: T(PanicTag, "boom")}, `{'EXIT',<foo@vm.42.0>,{panic,"boom"}}`},
+		{ExitSignal{From: pid, Reason: T(PanicTag, "boom")}, `{'EXIT',<foo@vm.42.0>,{panic,"boom"}}`},
 		{NodeUp{Node: "bar@vm"}, "{nodeup,bar@vm}"},
 		{NodeDown{Node: "bar@vm"}, "{nodedown,bar@vm}"},
 		{Name{Name: "pong", Node: "bar@vm"}, "{pong,bar@vm}"},

@@ -65,8 +65,15 @@ func Topics() []any {
 // (gerl/server) whose Init subscribes it and whose HandleInfo, which gets
 // the messages that are neither calls nor casts, records the events.
 type Collector struct {
-	topic  string
-	events []any
+	topic   string
+	events  []any
+	waiting []waiter // Events callers waiting for more events
+}
+
+// waiter is a caller of Events, answered once the collector holds n events.
+type waiter struct {
+	n    int
+	from server.From
 }
 
 // Collect starts a collector of topic on this node and returns its pid.
@@ -78,9 +85,12 @@ func Collect(topic string) gerl.Pid {
 	return pid
 }
 
-// Events returns what the collector pid has received, oldest first.
-func Events(pid gerl.Pid) []any {
-	v, err := server.Call(pid, gerl.A("events"), 2*time.Second)
+// Events returns what the collector pid has received, oldest first, once
+// it has received at least n events (waiting up to 5 s): an event
+// published elsewhere is on its way as a message, and may not be there
+// yet when this is called.
+func Events(pid gerl.Pid, n int) []any {
+	v, err := server.Call(pid, gerl.T(gerl.A("events"), n), 5*time.Second)
 	if err != nil {
 		panic(err)
 	}
@@ -95,10 +105,19 @@ func (c *Collector) Init(args any) error {
 	return nil
 }
 
-// HandleCall answers events.
+// HandleCall answers {events, N}: at once if it holds N events, or
+// later (server.NoReply now, server.Reply when the Nth comes).
 func (c *Collector) HandleCall(req any, from server.From) (any, error) {
-	return c.events, nil
+	n := req.(gerl.Tuple)[1].(int)
+	if len(c.events) >= n {
+		return c.snapshot(), nil
+	}
+	c.waiting = append(c.waiting, waiter{n: n, from: from})
+	return server.NoReply, nil
 }
+
+// snapshot is a copy of the events, which the reply hands to the caller.
+func (c *Collector) snapshot() []any { return append([]any{}, c.events...) }
 
 // HandleCast: a collector takes no casts.
 func (c *Collector) HandleCast(msg any) error { return nil }
@@ -108,14 +127,23 @@ func (c *Collector) HandleInfo(msg any) error {
 	if t, ok := msg.(gerl.Tuple); ok && t.Tag() == "event" {
 		c.events = append(c.events, t[2])
 	}
+	still := c.waiting[:0]
+	for _, w := range c.waiting {
+		if len(c.events) >= w.n {
+			server.Reply(w.from, c.snapshot())
+		} else {
+			still = append(still, w)
+		}
+	}
+	c.waiting = still
 	return nil
 }
 
 // Fragile starts a subscriber of topic with a bug: it expects every
-// message to be a string, and crashes on anything else.
+// message to be a string, and crashes on anything else. It is subscribed
+// when Fragile returns (joined by the caller, on its behalf).
 func Fragile(topic string) gerl.Pid {
-	return gerl.Spawn(func() {
-		Subscribe(topic)
+	pid := gerl.Spawn(func() {
 		for {
 			ev := gerl.Receive().(gerl.Tuple)
 			if _, ok := ev[2].(string); !ok {
@@ -123,4 +151,6 @@ func Fragile(topic string) gerl.Pid {
 			}
 		}
 	})
+	bus().Join(topic, pid)
+	return pid
 }

@@ -93,7 +93,7 @@ func Total(p *gerl.Proc) {
 
 // HandleTotal answers one request to the total and returns the new total.
 func HandleTotal(req gerl.Request, total int) int {
-	if t, ok := req.Request.(gerl.Tuple); ok && len(t) == 2 && t[0] == gerl.A("add") {
+	if t, ok := req.Body.(gerl.Tuple); ok && len(t) == 2 && t[0] == gerl.A("add") {
 		total += t[1].(int)
 	}
 	gerl.Reply(req, total)
@@ -120,7 +120,7 @@ func Parser(p *gerl.Proc) {
 // on anything but numbers: let it crash.
 func HandleText(req gerl.Request, total gerl.Pid) {
 	sum := 0
-	for _, word := range strings.Fields(req.Request.(string)) {
+	for _, word := range strings.Fields(req.Body.(string)) {
 		n, err := strconv.Atoi(word)
 		if err != nil {
 			panic(err)

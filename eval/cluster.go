@@ -9,6 +9,34 @@ import (
 	"github.com/gerl-dev/gerl/node/term"
 )
 
+// Cluster is what the shell needs from the distribution layer. A node
+// started without distribution has none, and the node built-ins say so.
+// Every method is safe for concurrent use.
+type Cluster interface {
+	// Nodes returns the visible connected nodes; HiddenNodes the hidden ones.
+	Nodes() []term.Atom
+	HiddenNodes() []term.Atom
+	// Ping connects to node if needed; nil means it answered (pong), an
+	// error says why not (pang): unreachable, wrong cookie, not gerl...
+	Ping(ctx context.Context, node term.Atom) error
+	// Connect connects to node if needed, and returns once the connection
+	// is up, or why it cannot be.
+	Connect(ctx context.Context, node term.Atom) error
+	// Disconnect drops the connection to node.
+	Disconnect(node term.Atom) error
+	// RPC calls the function registered as fn on node with args.
+	RPC(ctx context.Context, node term.Atom, fn string, args []any) (any, error)
+	// MultiCall calls fn on every given node (all connected nodes and this
+	// one when nodes is nil) and returns the results and the nodes that
+	// failed.
+	MultiCall(ctx context.Context, nodes []term.Atom, fn string, args []any) (results []any, bad []term.Atom)
+	// Cast calls fn on node without waiting for the result.
+	Cast(node term.Atom, fn string, args []any) error
+	// Spawn starts the function registered as fn on node, linked to or
+	// monitored by parent when asked.
+	Spawn(ctx context.Context, parent *node.Proc, node term.Atom, fn string, args []any, link, monitor bool) (term.Pid, term.Ref, error)
+}
+
 // DistCluster adapts the distribution layer to the Cluster the gerl API
 // uses: env.SetCluster(eval.DistCluster(d)).
 func DistCluster(d *cluster.Dist) Cluster { return distCluster{d} }
@@ -19,6 +47,10 @@ func (c distCluster) Nodes() []term.Atom       { return c.d.Nodes() }
 func (c distCluster) HiddenNodes() []term.Atom { return c.d.HiddenNodes() }
 
 func (c distCluster) Ping(ctx context.Context, n term.Atom) error { return c.d.PingErr(ctx, n) }
+
+func (c distCluster) Connect(ctx context.Context, n term.Atom) error {
+	return c.d.ConnectContext(ctx, n)
+}
 
 func (c distCluster) Disconnect(n term.Atom) error {
 	if !c.d.Disconnect(n) {

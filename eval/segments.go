@@ -1,0 +1,189 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"reflect"
+	"strings"
+
+	yaegi "github.com/traefik/yaegi/interp"
+)
+
+// input is one input being run: its segments, the interpreter it runs in
+// and what it imports. The goroutine that runs it (Session.run) touches no
+// other state of the session, so that an input left behind (abandon) cannot
+// race with the inputs after it; the session takes imported back when the
+// input returns.
+type input struct {
+	s        *Session
+	ctx      context.Context
+	yi       *yaegi.Interpreter
+	ctl      *runControl
+	frame    *globalFrame
+	prep     *prepared
+	imported map[string]string // a copy of the session's, updated as segments run
+}
+
+func (s *Session) newInput(ctx context.Context, prep *prepared) *input {
+	return &input{s: s, ctx: ctx, yi: s.yi, ctl: s.ctl, frame: s.frame, prep: prep, imported: maps.Clone(s.imported)}
+}
+
+// runSegments compiles and runs the segments in order: imports are
+// deduplicated and standard packages imported when used, and the last
+// expression's value captured.
+func (in *input) runSegments() error {
+	prep := in.prep
+	for i, seg := range prep.segments {
+		text, skip := in.dropReimports(seg)
+		if skip {
+			continue
+		}
+		if err := in.autoImport(seg); err != nil {
+			return prep.compileError(seg, err)
+		}
+		last := i == len(prep.segments)-1
+		var prog *yaegi.Program
+		var err error
+		if last && seg.Kind == Stmts {
+			if capture, ok := captureLastExpr(text); ok {
+				prog, err = in.compile(capture)
+			}
+		}
+		if prog == nil {
+			prog, err = in.compile(text)
+		}
+		if err != nil {
+			return prep.compileError(seg, in.explain(seg, err))
+		}
+		_, err = in.execute(prog)
+		if in.ctx.Err() != nil {
+			// Interrupted: a stopped interpreter returns from Execute as
+			// if the code had finished. Touch nothing more.
+			return &EvalError{Kind: Interrupted, Value: ErrInterrupted}
+		}
+		if err != nil {
+			return runtimeError(err)
+		}
+		if seg.Kind == Decl {
+			for name, path := range importsOf(seg) {
+				in.imported[name] = path
+			}
+		}
+	}
+	return nil
+}
+
+// compile compiles src, turning a panic inside yaegi's compiler (some
+// inputs cause one) into an error.
+func (in *input) compile(src string) (prog *yaegi.Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			prog, err = nil, fmt.Errorf("the interpreter failed to compile this input: %v", r)
+		}
+	}()
+	return in.yi.Compile(src)
+}
+
+// execute runs a compiled segment, once the global frame has room for it
+// (see globalFrame).
+func (in *input) execute(prog *yaegi.Program) (reflect.Value, error) {
+	in.frame.prepare()
+	return in.yi.Execute(prog)
+}
+
+// globals returns the interpreter's global variables (see
+// Session.globals).
+func (in *input) globals() (g map[string]reflect.Value) {
+	defer func() {
+		if recover() != nil {
+			g = map[string]reflect.Value{}
+		}
+	}()
+	return in.yi.Globals()
+}
+
+// dropReimports removes from an import segment the imports the prompt
+// already has, so importing a package twice is not an error. It reports
+// skip when nothing is left.
+func (in *input) dropReimports(seg Segment) (string, bool) {
+	if seg.Kind != Decl {
+		return seg.Text, false
+	}
+	imps := importsOf(seg)
+	if len(imps) == 0 {
+		return seg.Text, false
+	}
+	var fresh []string
+	for name, path := range imps {
+		if in.imported[name] != path {
+			fresh = append(fresh, fmt.Sprintf("%s %q", name, path))
+		}
+	}
+	if len(fresh) == len(imps) {
+		return seg.Text, false
+	}
+	if len(fresh) == 0 {
+		return "", true
+	}
+	return "import (\n" + strings.Join(fresh, "\n") + "\n)", false
+}
+
+// autoImport imports the standard packages seg uses without importing.
+func (in *input) autoImport(seg Segment) error {
+	var globals map[string]reflect.Value
+	for _, name := range selectorBases(seg) {
+		if _, ok := in.imported[name]; ok {
+			continue
+		}
+		path, ok := in.s.stdPkgs[name]
+		if !ok {
+			continue
+		}
+		if globals == nil {
+			globals = in.globals()
+		}
+		if _, shadowed := globals[name]; shadowed {
+			continue
+		}
+		prog, err := in.compile(fmt.Sprintf("import %q", path))
+		if err == nil {
+			_, err = in.execute(prog)
+		}
+		if err != nil {
+			return err
+		}
+		in.imported[name] = path
+	}
+	return nil
+}
+
+// explain replaces yaegi's "constant definition loop", which it reports
+// for a global assigned from an undefined name, with "undefined: name".
+func (in *input) explain(seg Segment, err error) error {
+	if !strings.Contains(err.Error(), "constant definition loop") {
+		return err
+	}
+	globals := in.globals()
+	for _, id := range unresolved(seg) {
+		name := id.Name
+		if _, ok := globals[name]; ok || isUniverse(name) || in.s.isBuiltin(name) || in.imported[name] != "" {
+			continue
+		}
+		if _, ok := termTypes()[name]; ok || name == bangFunc || name == captureFunc || name == callFunc || name == goFunc || name == goSpreadFunc || name == shellAlias {
+			continue
+		}
+		_, shift := parseSegment(seg)
+		off := int(id.Pos()) - 1 - shift
+		line, col := LineCol(seg.Text, off)
+		return fmt.Errorf("%d:%d: undefined: %s", line, col+seg.yaegiShift()*boolInt(line == 1), name)
+	}
+	return err
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -39,8 +39,21 @@ func (p *Proc) Call(to any, request any, timeout time.Duration) (any, error) {
 // CallContext is Call that also gives up when ctx is done, returning ctx's
 // error; the monitor is removed and a late reply dropped as for a timeout.
 func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout time.Duration) (any, error) {
-	if _, _, err := p.node.resolve(to); err != nil {
+	_, name, err := p.node.resolve(to)
+	if err != nil {
 		return nil, fmt.Errorf("call: %w", err) // as Send: an error, where Monitor would panic
+	}
+	callee := to
+	if name.Name != "" && name.Node == p.node.name {
+		// As gen_server:call: a local name is looked up once, and the
+		// process found is the one monitored and sent to (a process
+		// registered under the name a moment later gets no request whose
+		// answer nobody reads); none: ErrNotRegistered, as Send says.
+		pid, ok := p.node.Whereis(name.Name)
+		if !ok {
+			return nil, fmt.Errorf("call to %s: %w", term.Format(to), ErrNotRegistered)
+		}
+		callee = pid
 	}
 	body, err := term.Copy(request)
 	if err != nil {
@@ -51,7 +64,7 @@ func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout tim
 	// only at messages that arrived after this mark. A call costs the same
 	// whatever waits in the caller's mailbox.
 	mark := p.mailboxMark()
-	ref := p.Monitor(to)
+	ref := p.Monitor(callee)
 	p.mu.Lock()
 	e := p.extLocked()
 	if e.call.on {
@@ -64,7 +77,7 @@ func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout tim
 	defer p.endCall(ref, mark, &got)
 	// The request is p's own fresh value (its body a copy): it is sent
 	// without another copy.
-	if err := p.node.send(ctx, p.Self(), to, term.Request{From: p.Self(), Ref: ref, Body: body}, true); err != nil {
+	if err := p.node.send(ctx, p.Self(), callee, term.Request{From: p.Self(), Ref: ref, Body: body}, true); err != nil {
 		return nil, fmt.Errorf("call to %s: %w", term.Format(to), err)
 	}
 	msg, ok, cancelled := p.receive(ctx, answersTo(ref), timeout, mark)
@@ -93,10 +106,16 @@ type pendingCall struct {
 	replies int32
 }
 
+// callingLocked reports whether p waits for the reply to the call ref.
+// Called with p.mu held.
+func (p *Proc) callingLocked(ref term.Ref) bool {
+	return p.ext != nil && p.ext.call.on && p.ext.call.ref == ref
+}
+
 // awaitsLocked reports whether p waits for the reply to the call ref, and
 // counts one more reply if it does. Called with p.mu held.
 func (p *Proc) awaitsLocked(ref term.Ref) bool {
-	if p.ext == nil || !p.ext.call.on || p.ext.call.ref != ref {
+	if !p.callingLocked(ref) {
 		return false
 	}
 	p.ext.call.replies++
@@ -147,10 +166,12 @@ func (p *Proc) endCall(ref term.Ref, mark int, got *any) {
 
 // Reply answers a Call. It is a no-op if the caller stopped waiting.
 func (p *Proc) Reply(call term.Request, value any) error {
-	v, err := term.Copy(value)
+	// The reply is a copy made here (its tag too, if an Erlang caller
+	// gave one): it is sent without another.
+	r, err := term.Copy(call.ReplyWith(value))
 	if err != nil {
 		return fmt.Errorf("reply to %s: %w", call.From, err)
 	}
 	p.checkAlive()
-	return p.node.send(context.Background(), p.Self(), call.From, term.Reply{Ref: call.Ref, Value: v}, true)
+	return p.node.send(context.Background(), p.Self(), call.From, r, true)
 }

@@ -103,18 +103,31 @@ type NodeDown struct {
 
 // Request is a request made with Proc.Call: the callee answers it with
 // Proc.Reply(req, value). It is Erlang's {'$gen_call', {From, Ref}, Body}.
+//
+// Tag is set only for a request from an Erlang process whose tag is not a
+// plain ref: gen_server:call tags its requests [alias|Ref] (an
+// ImproperList), and waits for a reply carrying that tag back. Ref is then
+// the ref inside it. Reply (and ReplyWith) echo it unchanged.
 type Request struct {
 	From Pid
 	Ref  Ref
 	Body any
+	Tag  any
 }
+
+// ReplyWith returns the Reply that answers r with value: what Proc.Reply
+// sends to r.From.
+func (r Request) ReplyWith(value any) Reply { return Reply{Ref: r.Ref, Value: value, Tag: r.Tag} }
 
 // Reply carries the answer to a Request back to the caller. The runtime only
 // delivers a Reply while its caller still waits for it, so a late reply never
-// lands in a mailbox.
+// lands in a mailbox. Tag is the Erlang caller's tag when its Request had
+// one (see Request); an Erlang process receives {Tag, Value}, else {Ref,
+// Value}.
 type Reply struct {
 	Ref   Ref
 	Value any
+	Tag   any
 }
 
 // PanicReason returns the exit reason of a process that panicked with v:

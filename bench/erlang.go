@@ -65,15 +65,17 @@ func Erlang(workload string, params map[string]int) []Result {
 	if err != nil {
 		return []Result{failed(res, err)}
 	}
+	erlcArgs := []string{"-o", dir}
 	for _, name := range srcs {
 		b, _ := erlangSources.ReadFile(name)
 		src := filepath.Join(dir, filepath.Base(name))
 		if err := os.WriteFile(src, b, 0o644); err != nil {
 			return []Result{failed(res, err)}
 		}
-		if out, err := exec.Command(erlc, "-o", dir, src).CombinedOutput(); err != nil {
-			return []Result{failed(res, fmt.Errorf("erlc: %v: %s", err, out))}
-		}
+		erlcArgs = append(erlcArgs, src)
+	}
+	if out, err := exec.Command(erlc, erlcArgs...).CombinedOutput(); err != nil { // one erlc for all: it starts a VM
+		return []Result{failed(res, fmt.Errorf("erlc: %v: %s", err, out))}
 	}
 	module, flags := erlangModule(workload)
 	args := append(flags, "-noshell", "-pa", dir, "-run", module, "main", workload)

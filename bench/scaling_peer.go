@@ -144,7 +144,9 @@ func (p *peer) fanServer() error {
 					ok := true
 					for seq := 1; seq <= per; seq++ {
 						t, _ := q.Receive().(term.Tuple)
-						if len(t) != 2 || t[0] != seq || len(t[1].([]byte)) != fanoutPayloadBytes {
+						if len(t) != 2 || t[0] != seq {
+							ok = false
+						} else if b, _ := t[1].([]byte); len(b) != fanoutPayloadBytes {
 							ok = false
 						}
 					}

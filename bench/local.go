@@ -16,6 +16,7 @@ const (
 	PingPongReps = 7
 	FanInSenders = 4
 	FanInN       = 1_000_000
+	InterpFanInN = 200_000 // interp_fanin: workload 2 interpreted, smaller
 	FanInReps    = 7
 	SpawnN       = 100_000
 	SpawnReps    = 5

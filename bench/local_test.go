@@ -57,7 +57,7 @@ func BenchmarkSpawn(b *testing.B) {
 }
 
 func TestInterpWorkloadsRun(t *testing.T) {
-	for _, r := range []Result{InterpPingPong(200, 1), EvalLatency(10)} {
+	for _, r := range []Result{InterpPingPong(200, 1), InterpFanIn(4, 400, 1), EvalLatency(10)} {
 		if r.Error != "" {
 			t.Fatalf("%s: %s", r.Name, r.Error)
 		}

@@ -128,6 +128,9 @@ func localWorkloads() []Workload {
 		{"interp_pingpong", "workload 1 as interpreted closures from the shell", func(c Config) []Result {
 			return []Result{InterpPingPong(pick(c.Quick, PingPongN, 2000), pick(c.Quick, PingPongReps, 1))}
 		}},
+		{"interp_fanin", "workload 2 as interpreted closures from the shell (200k messages)", func(c Config) []Result {
+			return []Result{InterpFanIn(FanInSenders, pick(c.Quick, InterpFanInN, 8000), pick(c.Quick, FanInReps, 1))}
+		}},
 		{"eval_latency", "a shell input to its printed result", func(c Config) []Result {
 			return []Result{EvalLatency(pick(c.Quick, 1000, 20))}
 		}},

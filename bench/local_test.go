@@ -71,3 +71,11 @@ func TestInterpWorkloadsRun(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkInterpPingPong(b *testing.B) {
+	r := InterpPingPong(max(b.N, 100), 1)
+	if r.Error != "" {
+		b.Fatal(r.Error)
+	}
+	b.ReportMetric(r.Figures["mean_rtt_us"]*1000, "ns/roundtrip")
+}

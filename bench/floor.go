@@ -18,23 +18,25 @@ import (
 //	go_floor    two goroutines handing an int back and forth through
 //	            channels (under local_pingpong: chan_rtt_us); a bare
 //	            goroutine parked on a channel receive (under spawn:
-//	            goroutine_bytes, us_per_goroutine), after one pass that
-//	            warms the runtime up, as spawn's figures are warm
+//	            goroutine_bytes, us_per_goroutine) in a fresh OS process,
+//	            cold and warm, as million and the peers' spawn_idle
 //	tcp_floor   a 16-byte ping-pong over a loopback TCP connection between
 //	            two OS processes (gerl bench peers) with no gerl node in
 //	            them, one round trip at a time (under remote_pingpong,
 //	            with its CPU placements): rtt_p50_us, rtt_p99_us
 const (
 	FloorPingPongN   = 200_000
-	FloorGoroutines  = 100_000
+	FloorGoroutines  = 1_000_000
 	TCPFloorN        = 20_000
 	TCPFloorWarmup   = 2_000
 	tcpFloorFrameLen = 16
 )
 
-// GoFloor measures Go's own round trip through channels and the cost of
-// a parked goroutine.
-func GoFloor(n, goroutines int) Result {
+// GoFloor measures Go's own round trip through channels, and the cost of
+// a parked goroutine in a fresh OS process (a peer): cold (the first
+// goroutines of a program) and warm (a second pass), as million measures
+// gerl's processes.
+func GoFloor(pc PeerCmd, n, goroutines int) Result {
 	res := Result{Name: "go_floor", Params: map[string]any{"n": n, "goroutines": goroutines}}
 	ping, pong := make(chan int), make(chan int)
 	go func() {
@@ -55,16 +57,41 @@ func GoFloor(n, goroutines int) Result {
 	}
 	rtt := time.Since(t0)
 	close(ping)
-	var fig map[string]float64
-	for range 2 { // the first pass warms up
-		var err error
-		if fig, err = parkedGoroutines(goroutines); err != nil {
-			return failed(res, err)
-		}
+	c, err := newCluster(pc)
+	if err != nil {
+		return failed(res, err)
+	}
+	defer c.close()
+	p, err := c.start("f", "")
+	if err != nil {
+		return failed(res, err)
+	}
+	fig := map[string]float64{}
+	if err := p.call(5*time.Minute, &fig, "goroutines %d", goroutines); err != nil {
+		return failed(res, err)
 	}
 	fig["chan_rtt_us"] = us(rtt) / float64(n)
 	res.Figures = fig
 	return res
+}
+
+// goroutinesTwice is go_floor's peer side: parkedGoroutines twice, the
+// second pass's figures as warm_*.
+func goroutinesTwice(n int) (map[string]float64, error) {
+	if n <= 0 {
+		return nil, fmt.Errorf("goroutines: n = %d", n)
+	}
+	out := map[string]float64{}
+	for _, prefix := range []string{"", "warm_"} {
+		r, err := parkedGoroutines(n)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range r {
+			out[prefix+k] = v
+		}
+	}
+	return out, nil
 }
 
 // parkedGoroutines starts n goroutines that each wait on a channel, as an
@@ -136,6 +163,8 @@ func TCPFloor(pc PeerCmd, n, warmup, reps, pin int) Result {
 
 // floorCommand runs the peer's side of tcp_floor:
 //
+//	goroutines N           N parked goroutines, twice: ok {figures, the
+//	                       second pass's as warm_*}
 //	tcp_echo               listen on loopback, echo the frames of each
 //	                       connection: ok {"port"}
 //	tcp_ping PORT N WARM   connect, send warm then n frames one at a time:
@@ -146,6 +175,15 @@ func (p *peer) floorCommand(f []string) (handled bool, err error) {
 		var port int
 		if port, err = tcpEcho(); err == nil {
 			p.ok(map[string]float64{"port": float64(port)})
+		}
+	case "goroutines":
+		var n int
+		if len(f) == 2 {
+			n, _ = strconv.Atoi(f[1])
+		}
+		var r map[string]float64
+		if r, err = goroutinesTwice(n); err == nil {
+			p.ok(r)
 		}
 	case "tcp_ping":
 		if len(f) != 4 {

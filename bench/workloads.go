@@ -125,8 +125,8 @@ func localWorkloads() []Workload {
 		{"spawn", "100k processes blocked in receive", func(c Config) []Result {
 			return []Result{Spawn(pick(c.Quick, SpawnN, 2000), pick(c.Quick, SpawnReps, 1))}
 		}},
-		{"go_floor", "Go's floors under local_pingpong and spawn: a channel round trip, a parked goroutine", func(c Config) []Result {
-			return []Result{GoFloor(pick(c.Quick, FloorPingPongN, 2000), pick(c.Quick, FloorGoroutines, 2000))}
+		{"go_floor", "Go's floors under local_pingpong and million: a channel round trip, 1M parked goroutines in a fresh process", func(c Config) []Result {
+			return []Result{GoFloor(c.Peer, pick(c.Quick, FloorPingPongN, 2000), pick(c.Quick, FloorGoroutines, 2000))}
 		}},
 		{"interp_pingpong", "workload 1 as interpreted closures from the shell", func(c Config) []Result {
 			return []Result{InterpPingPong(pick(c.Quick, PingPongN, 2000), pick(c.Quick, PingPongReps, 1))}

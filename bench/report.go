@@ -29,7 +29,7 @@ import (
 func ignoredParam(k string) bool {
 	switch k {
 	case "reps", "otp", "process_limit", "pin_arg", "calls", "quiet_ms", "observed",
-		"node_schedulers", "a", "b": // Erlang's harness: its nodes' names
+		"node_schedulers", "a", "b", "erlang_log": // Erlang's side: its nodes' names, its log
 		return true
 	}
 	return strings.HasPrefix(k, "warmup")

@@ -166,9 +166,13 @@ func (p *Proc) endCall(ref term.Ref, mark int, got *any) {
 
 // Reply answers a Call. It is a no-op if the caller stopped waiting.
 func (p *Proc) Reply(call term.Request, value any) error {
-	// The reply is a copy made here (its tag too, if an Erlang caller
-	// gave one): it is sent without another.
-	r, err := term.Copy(call.ReplyWith(value))
+	// The reply is made here around a copy of value (and of the tag, if
+	// an Erlang caller gave one): it is sent without another.
+	r := call.ReplyWith(nil)
+	var err error
+	if r.Value, err = term.Copy(value); err == nil && r.Tag != nil {
+		r.Tag, err = term.Copy(r.Tag)
+	}
 	if err != nil {
 		return fmt.Errorf("reply to %s: %w", call.From, err)
 	}

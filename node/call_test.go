@@ -159,3 +159,25 @@ func BenchmarkCallBacklog(b *testing.B) {
 		})
 	}
 }
+
+// TestReplyUnsendable checks that a reply that cannot be sent is an error
+// for the server, and that the caller, still waiting, gets nothing of it.
+func TestReplyUnsendable(t *testing.T) {
+	n, _ := newTestNode(t)
+	me := testProc(t, n)
+	errs := make(chan error, 1)
+	srv, _ := n.Spawn(func(p *Proc) {
+		c := p.Receive().(term.Request)
+		errs <- p.Reply(c, make(chan int))
+		p.Reply(c, "sendable")
+	})
+	v, err := me.Call(srv, "q", waitTime)
+	if err != nil || v != "sendable" {
+		t.Fatalf("call = %v, %v", v, err)
+	}
+	err = <-errs
+	if !errors.Is(err, term.ErrUnsendable) || !strings.Contains(err.Error(), "reply to") {
+		t.Fatalf("reply of a channel: %v", err)
+	}
+	noMessage(t, me)
+}

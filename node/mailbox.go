@@ -110,14 +110,14 @@ const Forever time.Duration = -1
 
 // Receive blocks until a message arrives and returns the oldest one.
 func (p *Proc) Receive() any {
-	m, _, _ := p.receive(nil, nil, Forever, 0)
+	m, _, _ := p.receive(context.Background(), nil, Forever, 0)
 	return m
 }
 
 // ReceiveTimeout returns the oldest message, waiting at most d for one to
 // arrive. ok is false if none came in time. d == 0 polls; Forever waits.
 func (p *Proc) ReceiveTimeout(d time.Duration) (msg any, ok bool) {
-	m, ok, _ := p.receive(nil, nil, d, 0)
+	m, ok, _ := p.receive(context.Background(), nil, d, 0)
 	return m, ok
 }
 
@@ -126,7 +126,7 @@ func (p *Proc) ReceiveTimeout(d time.Duration) (msg any, ok bool) {
 // waiting at most d (Forever waits as long as it takes). match runs on the
 // receiving goroutine and must not receive itself.
 func (p *Proc) ReceiveMatch(match func(any) bool, d time.Duration) (msg any, ok bool) {
-	m, ok, _ := p.receive(nil, match, d, 0)
+	m, ok, _ := p.receive(context.Background(), match, d, 0)
 	return m, ok
 }
 

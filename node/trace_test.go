@@ -83,7 +83,7 @@ func TestTraceAllAndUntraceable(t *testing.T) {
 	n.TraceAll(true)
 	other, _ := n.Spawn(func(p *Proc) {
 		for {
-			p.Receive() // until killed: a process that returned after "x" could exit normally first
+			p.Receive() // until killed: the trace must end in "exit killed"
 		}
 	})
 	_ = me.Send(other, "x")       // traced: other receives

@@ -122,7 +122,7 @@ type Dist struct {
 	refused   atomic.Uint64
 	// Logs of what unauthenticated connections do, at a bounded rate.
 	refusedLog, failedLog, tlsLog, authLog limitedLog
-	overflowLog, droppedLog                           limitedLog // queued for a connection that failed
+	overflowLog, droppedLog                limitedLog // queued for a connection that failed
 
 	// Erlang's side (erl*.go): the processes Erlang nodes expect, started
 	// with the first Erlang connection; the system pid (net_kernel's);

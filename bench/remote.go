@@ -376,8 +376,13 @@ func FirstContact(pc PeerCmd, tries int) Result {
 // quiet is how long each agent keeps watching after that (Erlang: 1.5 s).
 func MeshForm(pc PeerCmd, k, reps int, quiet time.Duration) Result {
 	res := Result{Name: "mesh_form", Params: map[string]any{"k": k, "reps": reps}}
-	for rep := 0; rep < reps; rep++ {
-		s, err := meshOnce(pc, k, quiet)
+	return repeated(res, reps, func() (map[string]float64, error) { return meshOnce(pc, k, quiet, false) })
+}
+
+// repeated runs once reps times, the samples and their medians in res.
+func repeated(res Result, reps int, once func() (map[string]float64, error)) Result {
+	for range reps {
+		s, err := once()
 		if err != nil {
 			return failed(res, err)
 		}
@@ -387,7 +392,9 @@ func MeshForm(pc PeerCmd, k, reps int, quiet time.Duration) Result {
 	return res
 }
 
-func meshOnce(pc PeerCmd, k int, quiet time.Duration) (map[string]float64, error) {
+// meshOnce forms a mesh of k fresh peers; with down, it then halts one
+// and times the nodedowns (mesh_scale).
+func meshOnce(pc PeerCmd, k int, quiet time.Duration, down bool) (map[string]float64, error) {
 	c, err := newCluster(pc)
 	if err != nil {
 		return nil, err
@@ -397,7 +404,11 @@ func meshOnce(pc PeerCmd, k int, quiet time.Duration) (map[string]float64, error
 	if err != nil {
 		return nil, err
 	}
-	return formMesh(peers, quiet)
+	s, err := formMesh(peers, quiet)
+	if err != nil || !down {
+		return s, err
+	}
+	return haltAndWatch(peers, s)
 }
 
 // formMesh makes every peer but the first connect to the first at one

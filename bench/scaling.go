@@ -213,31 +213,13 @@ func RemoteFanout(pc PeerCmd, senders, total, reps int) Result {
 // each of the others has its nodedown.
 func MeshScale(pc PeerCmd, k, reps int, quiet time.Duration) Result {
 	res := Result{Name: "mesh_scale", Params: map[string]any{"k": k, "reps": reps}}
-	for range reps {
-		s, err := meshScaleOnce(pc, k, quiet)
-		if err != nil {
-			return failed(res, err)
-		}
-		res.Samples = append(res.Samples, s)
-	}
-	res.Figures = medians(res.Samples)
-	return res
+	return repeated(res, reps, func() (map[string]float64, error) { return meshOnce(pc, k, quiet, true) })
 }
 
-func meshScaleOnce(pc PeerCmd, k int, quiet time.Duration) (map[string]float64, error) {
-	c, err := newCluster(pc)
-	if err != nil {
-		return nil, err
-	}
-	defer c.close()
-	peers, err := c.startAll("m", k)
-	if err != nil {
-		return nil, err
-	}
-	s, err := formMesh(peers, quiet)
-	if err != nil {
-		return nil, err
-	}
+// haltAndWatch halts the last of a mesh's peers at once and adds to s the
+// ms until every other peer has its nodedown.
+func haltAndWatch(peers []*peerProc, s map[string]float64) (map[string]float64, error) {
+	k := len(peers)
 	victim, watchers := peers[k-1], peers[:k-1]
 	for _, p := range watchers {
 		if err := p.call(30*time.Second, nil, "watch_down %s", victim.name); err != nil {

@@ -31,22 +31,7 @@
 -define(CALL_TIMEOUT, 300000).
 -define(PAYLOAD, <<0:512>>). % 64 bytes
 
-main([Workload | Args]) ->
-    Params = maps:from_list([parse_kv(A) || A <- Args]),
-    Name = list_to_atom(Workload),
-    Line = try
-               run(Name, Params)
-           catch
-               Class:Reason:Stack ->
-                   #{name => Name, impl => erlang, params => Params,
-                     error => iolist_to_binary(io_lib:format("~p:~p ~p", [Class, Reason, Stack]))}
-           end,
-    io:put_chars([gerl_groups:json(Line), "\n"]),
-    halt(0).
-
-parse_kv(S) ->
-    [K, V] = string:split(S, "="),
-    {list_to_atom(K), list_to_integer(V)}.
+main(Args) -> gerl_groups:main_with(fun run/2, Args).
 
 %% --- workloads ---
 

@@ -2,7 +2,11 @@
 # bench/quiet-run.sh: the side-by-side run behind docs/performance.md, for a
 # quiet machine. From the project root:
 #
-#   bench/quiet-run.sh [ROUNDS]        # default 3 rounds; about 1 h 30 on 2 cores
+#   bench/quiet-run.sh [ROUNDS]        # default 3 rounds; over an hour on 2 cores
+#
+# QUICK=1 checks that everything runs (gerl bench -quick, the peers harness
+# --quick; Erlang's harness as always): the figures are then not comparable.
+# OUT=DIR writes there instead of docs/performance-data/quiet-DATE.
 #
 # Each round runs, one after the other:
 #   1. Erlang/OTP's harness (../shared/bench/erlang/run_all.sh): workloads 1-8;
@@ -25,7 +29,11 @@ ROUNDS=${1:-3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SHARED=${GERL_SHARED:-$ROOT/../shared}
 [ -d "$SHARED/bench/erlang" ] || SHARED=/work/shared
-OUT=$ROOT/docs/performance-data/quiet-$(date -u +%Y-%m-%d)
+OUT=${OUT:-$ROOT/docs/performance-data/quiet-$(date -u +%Y-%m-%d)}
+GERL_QUICK=() PEERS_QUICK=()
+if [ -n "${QUICK:-}" ]; then
+    GERL_QUICK=(-quick) PEERS_QUICK=(--quick)
+fi
 TMP=$(mktemp -d -t gerl-quiet-run.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 mkdir -p "$OUT"
@@ -50,9 +58,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
     echo "== round $r of $ROUNDS: Erlang/OTP" >&2
     (cd "$TMP/erlang" && EB_RESULTS="$OUT/erlang.jsonl" ./run_all.sh)
     echo "== round $r of $ROUNDS: gerl bench" >&2
-    "$TMP/bin/gerl" bench >>"$OUT/gerl.jsonl"
+    "$TMP/bin/gerl" bench "${GERL_QUICK[@]}" >>"$OUT/gerl.jsonl"
     echo "== round $r of $ROUNDS: peers (gerl vs ergo)" >&2
-    (cd "$TMP/peers" && GERL_SRC=$ROOT ./run.sh -r 1 -o "$OUT/peers.jsonl")
+    (cd "$TMP/peers" && GERL_SRC=$ROOT ./run.sh -r 1 "${PEERS_QUICK[@]}" -o "$OUT/peers.jsonl")
 done
 echo "end: $(date -u +%FT%TZ), load: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
 

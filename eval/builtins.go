@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"math"
 	"path"
 	"reflect"
 	"runtime"
@@ -25,6 +26,8 @@ func (s *Session) builtins() map[string]reflect.Value {
 		callFunc:        callNullary,
 		goFunc:          e.GoStatement,
 		goSpreadFunc:    e.GoStatementSpread,
+		guardEnterFunc:  e.guardEnter,
+		guardTickFunc:   e.guardTick,
 		"self":          e.Self,
 		"node":          s.nodeOf,
 		"nodes":         e.Nodes,
@@ -161,11 +164,35 @@ func (s *Session) exit(args ...any) term.Atom {
 	panic(fmt.Errorf("exit: want exit(reason) or exit(pid, reason), got %d arguments", len(args)))
 }
 
-func (s *Session) processFlag(flag any, value bool) bool {
-	if f, _ := atomArg("process_flag", flag); f != "trap_exit" {
-		panic(fmt.Errorf("process_flag: only trap_exit is supported, not %s", term.Format(flag)))
+// processFlag is erl's process_flag(Flag, Value): it sets a flag of the
+// calling process and returns its previous value.
+func (s *Session) processFlag(flag any, value any) any {
+	f, _ := atomArg("process_flag", flag)
+	switch f {
+	case "trap_exit":
+		on, ok := value.(bool)
+		if !ok {
+			panic(fmt.Errorf("process_flag: trap_exit takes true or false, not %s", term.Format(value)))
+		}
+		return s.env.TrapExit(on)
+	case "max_stack":
+		return s.env.setProcMaxStack(intArg("process_flag(max_stack)", value))
 	}
-	return s.env.TrapExit(value)
+	panic(fmt.Errorf("process_flag: %s is not a flag gerl knows; trap_exit and max_stack are", term.Format(flag)))
+}
+
+// intArg reads an integer argument of any Go integer type.
+func intArg(what string, v any) int64 {
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return rv.Int()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if rv.Uint() > math.MaxInt64 {
+			panic(fmt.Errorf("%s: %d is too large", what, rv.Uint()))
+		}
+		return int64(rv.Uint())
+	}
+	panic(fmt.Errorf("%s: want an integer, got %s", what, term.Format(v)))
 }
 
 // call is request/reply with erl's defaults: the timeout is milliseconds

@@ -291,7 +291,7 @@ func (s *Server) loadImports(p *parsed, loading map[string]bool) (map[string]map
 func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]reflect.Value, display func(string) string) (err error) {
 	fsys := fstest.MapFS{}
 	for name, text := range p.texts {
-		fsys["src/"+p.name+"/"+name] = &fstest.MapFile{Data: []byte(guardGo(s.fixLoops(name, text, display)))}
+		fsys["src/"+p.name+"/"+name] = &fstest.MapFile{Data: []byte(guardGo(s.fixLoops(name, guardChecks(p.name, text), display)))}
 	}
 	yi := yaegi.New(yaegi.Options{GoPath: ".", SourcecodeFilesystem: fsys, Stdout: s.stdout, Stderr: s.stderr, Unrestricted: true})
 	uses := []yaegi.Exports{stdlib.Symbols, unrestricted.Symbols, s.env.Exports(), s.overrides(v)}

@@ -25,7 +25,10 @@ import (
 // the next time it calls into the runtime: a blocked Receive returns at once
 // and the goroutine ends (runtime.Goexit, so deferred calls run). Go cannot
 // preempt a goroutine, so a process stuck in a loop that never calls the
-// runtime keeps running as a zombie; for everyone else it is already dead.
+// runtime keeps running until it does; for everyone else it is already
+// dead. Node.Exiting counts such goroutines, and Check is the call that
+// ends them: the interpreter makes it at function entries and loop
+// back-edges of interpreted code, so interpreted processes always stop.
 type Proc struct {
 	node  *Node
 	id    uint64
@@ -110,6 +113,14 @@ func (e *ExitError) Error() string {
 	return fmt.Sprintf("process %s exited: %s", e.Pid, term.Format(e.Reason))
 }
 
+// Check ends the calling goroutine if p has exited, as every runtime call
+// does: runtime.Goexit for a spawned process (deferred calls run), a panic
+// with *ExitError for an attached one. It costs one atomic load. The
+// interpreter calls it when Node.Exiting says some process has exited
+// while its goroutine runs on, from the checks it compiles into loops and
+// function entries. It must be called on p's own goroutine.
+func (p *Proc) Check() { p.checkAlive() }
+
 // checkAlive unwinds the calling process if it has exited.
 func (p *Proc) checkAlive() {
 	if p.state.Load() != stateAlive {
@@ -178,6 +189,7 @@ func (n *Node) SpawnOpt(parent *Proc, opts SpawnOptions, fn func(*Proc)) (term.P
 	if opts.Link && !parent.addLink(child) {
 		// The parent was killed while spawning: the child never runs.
 		p.terminate(term.NoProc)
+		n.exiting.Add(-1) // its goroutine never starts
 		n.wg.Done()
 		parent.unwind()
 	}
@@ -291,6 +303,7 @@ func (p *Proc) run(fn func(*Proc)) {
 // reason it was given if it was killed or called Exit.
 func (p *Proc) finish(r any) {
 	defer p.node.wg.Done()
+	defer p.node.exiting.Add(-1) // counted when it died (dieLocked)
 	switch {
 	case r != nil:
 		if ee, ok := r.(*ExitError); ok && ee.Pid == p.Self() {

@@ -126,6 +126,9 @@ func (p *Proc) dieLocked(reason any) []signal {
 		return nil
 	}
 	p.state.Store(stateDead)
+	if !p.attached {
+		p.node.exiting.Add(1) // until its goroutine ends (finish)
+	}
 	p.reason = reason
 	self := p.Self()
 	var sigs []signal

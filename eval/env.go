@@ -44,6 +44,9 @@ type Env struct {
 	// shellProcs maps processes running code typed at a prompt to that
 	// prompt's session (see processes.go).
 	shellProcs map[term.Pid]shellProc
+	// stdPkgs maps the standard packages' names to their import paths,
+	// for Lookup (made on first use).
+	stdPkgs func() map[string]string
 }
 
 type clusterBox struct{ c Cluster }
@@ -62,6 +65,7 @@ func NewEnv() *Env {
 		packages:   make(map[string]yaegi.Exports),
 		sessions:   make(map[*Session]struct{}),
 		shellProcs: make(map[term.Pid]shellProc),
+		stdPkgs:    sync.OnceValue(stdlibPackages),
 	}
 	e.guard.init()
 	return e
@@ -109,8 +113,9 @@ func (e *Env) RegisterFunc(name string, fn any) error {
 }
 
 // Lookup finds a function by name: RegisterFunc's names first, then the
-// resolver's (module functions). Env is itself a FuncResolver, which the
-// distribution layer uses for rpc and remote spawn.
+// resolver's (module functions), then the standard library's
+// ("strings.ToUpper", see stdfuncs.go). Env is itself a FuncResolver,
+// which the distribution layer uses for rpc and remote spawn.
 func (e *Env) Lookup(name string) (any, bool) {
 	e.mu.Lock()
 	fn, ok := e.funcs[name]
@@ -120,9 +125,11 @@ func (e *Env) Lookup(name string) (any, bool) {
 		return fn, true
 	}
 	if r != nil {
-		return r.Lookup(name)
+		if fn, ok := r.Lookup(name); ok {
+			return fn, true
+		}
 	}
-	return nil, false
+	return stdlibFunc(e.stdPkgs(), name)
 }
 
 // FuncNames returns the names RegisterFunc registered, sorted.

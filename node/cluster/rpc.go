@@ -44,7 +44,7 @@ func outcomeReply(o node.Outcome) (uint64, any, string) {
 // with the outcome (from that process). It returns a status other than OK
 // when the call could not start.
 func (d *Dist) runCall(name string, args []any, reply func(status uint64, v any, text string)) (uint64, string) {
-	fn, ok := d.funcs.lookup(name)
+	fn, ok := d.lookupFunc(name)
 	if !ok {
 		return statusNoFunc, fmt.Sprintf("%s knows no function %q", d.name, name)
 	}
@@ -123,6 +123,9 @@ func (d *Dist) Call(ctx context.Context, nd term.Atom, fn string, args ...any) (
 	if err != nil {
 		return nil, fmt.Errorf("rpc %s on %s: %w", fn, nd, err)
 	}
+	if c.erl() != nil {
+		return d.erlApply(ctx, c, fn, args)
+	}
 	return d.callOn(ctx, c, fn, args)
 }
 
@@ -195,7 +198,15 @@ func (d *Dist) Cast(nd term.Atom, fn string, args ...any) error {
 		}
 		return nil
 	}
-	frame, err := d.codec.encodeRPCReq(0, fn, args)
+	m := message{op: opRPCReq, fn: fn, args: args}
+	if c := d.mgr.up(nd); c != nil && c.erl() != nil {
+		frame, err := c.erl().encode(&m)
+		if err != nil {
+			return fmt.Errorf("cast %s on %s: %w", fn, nd, err)
+		}
+		return d.sendOn(context.Background(), c, &outgoing{frame: frame, op: opRPCReq, native: true})
+	}
+	frame, err := d.codec.encodeMessage(&m)
 	if err != nil {
 		return fmt.Errorf("cast %s on %s: arguments: %w", fn, nd, err)
 	}

@@ -52,7 +52,7 @@ func (d *Dist) SpawnOpt(ctx context.Context, parent *node.Proc, nd term.Atom, op
 		opts.Func = fn
 	}
 	if nd == d.name {
-		f, ok := d.funcs.lookup(fn)
+		f, ok := d.lookupFunc(fn)
 		if !ok {
 			return term.Pid{}, term.Ref{}, &RemoteError{Node: string(nd), Func: fn, Status: statusNoFunc, Message: fmt.Sprintf("%s knows no function %q", nd, fn)}
 		}
@@ -65,6 +65,9 @@ func (d *Dist) SpawnOpt(ctx context.Context, parent *node.Proc, nd term.Atom, op
 	c, err := d.connect(ctx, nd)
 	if err != nil {
 		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w", fn, nd, err)
+	}
+	if c.erl() != nil {
+		return d.erlSpawn(ctx, c, parent, fn, args, opts)
 	}
 	if c.peer.flags&FlagSpawn == 0 {
 		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w: the node does not serve remote spawn", fn, nd, ErrRefused)
@@ -168,7 +171,7 @@ func (d *Dist) serveSpawn(c *conn, m message) error {
 	reply := func(status uint64, pid *term.Pid, text string) {
 		_ = c.send(context.Background(), d.codec.encodeSpawnReply(m.id, status, pid, text), false)
 	}
-	fn, ok := d.funcs.lookup(m.fn)
+	fn, ok := d.lookupFunc(m.fn)
 	if !ok {
 		reply(statusNoFunc, nil, fmt.Sprintf("%s knows no function %q", d.name, m.fn))
 		return nil

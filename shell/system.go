@@ -40,6 +40,11 @@ type system struct {
 // exe is the gerl executable, used to start the port mapper daemon.
 func startSystem(opts Options, log *slog.Logger, exe string, stdout, stderr io.Writer) (*system, error) {
 	env := eval.NewEnv()
+	if opts.MaxStack != 0 {
+		if err := env.SetMaxStack(opts.MaxStack); err != nil {
+			return nil, err
+		}
+	}
 	sys := &system{env: env, stopped: make(chan struct{}), halt: make(chan struct{}),
 		out: newSwapWriter(stdout), errOut: newSwapWriter(stderr)}
 	nc := node.Config{Logger: log, OnGoroutine: env.OnGoroutine}

@@ -93,7 +93,7 @@ func cpuShare(t *testing.T, pid int) float64 {
 	}
 	const window = 200 * time.Millisecond
 	before, start := ticks(), time.Now()
-	time.Sleep(window) // a measurement window, not a synchronization
+	time.Sleep(window)                    // a measurement window, not a synchronization
 	used := float64(ticks()-before) / 100 // USER_HZ is 100 on Linux
 	return used / time.Since(start).Seconds()
 }

@@ -138,14 +138,26 @@ func (s *Session) whereis(name any) any {
 	return term.Undefined
 }
 
-func (s *Session) link(pid term.Pid) term.Atom {
-	s.env.Link(pid)
+func (s *Session) link(pid any) term.Atom {
+	s.env.Link(pidArg("link", pid))
 	return "true"
 }
 
-func (s *Session) unlink(pid term.Pid) term.Atom {
-	s.env.Unlink(pid)
+func (s *Session) unlink(pid any) term.Atom {
+	s.env.Unlink(pidArg("unlink", pid))
 	return "true"
+}
+
+// pidArg is a built-in's pid argument, which may come from another
+// built-in as any (whereis).
+func pidArg(what string, v any) term.Pid {
+	if pid, ok := v.(term.Pid); ok {
+		return pid
+	}
+	if v == term.Undefined {
+		panic(fmt.Errorf("%s: undefined is not a pid (whereis found no process by that name?)", what))
+	}
+	panic(fmt.Errorf("%s: %s is not a pid", what, term.Format(v)))
 }
 
 // exit is erl's exit/1 and exit/2.
@@ -154,11 +166,7 @@ func (s *Session) exit(args ...any) term.Atom {
 	case 1:
 		s.env.ExitSelf(args[0])
 	case 2:
-		pid, ok := args[0].(term.Pid)
-		if !ok {
-			panic(fmt.Errorf("exit: %s is not a pid", term.Format(args[0])))
-		}
-		s.env.Exit(pid, args[1])
+		s.env.Exit(pidArg("exit", args[0]), args[1])
 		return "true"
 	}
 	panic(fmt.Errorf("exit: want exit(reason) or exit(pid, reason), got %d arguments", len(args)))
@@ -267,10 +275,16 @@ func (s *Session) flush() term.Atom {
 }
 
 // i prints the process table, or one process in detail.
-func (s *Session) i(pid ...term.Pid) term.Atom {
+func (s *Session) i(pid ...any) term.Atom {
 	n := s.env.node
+	if len(pid) > 1 {
+		panic(fmt.Errorf("i: want i() or i(pid), got %d arguments", len(pid)))
+	}
 	if len(pid) == 1 {
-		info, ok := n.Info(pid[0])
+		if pid[0] == term.Undefined {
+			return term.Undefined // erl's i(undefined): no such process
+		}
+		info, ok := n.Info(pidArg("i", pid[0]))
 		if !ok {
 			return term.Undefined
 		}

@@ -275,10 +275,10 @@ func runtimeError(err error) error {
 		// and its runtime errors start with a position in its own wrapping
 		// of the input.
 		msg := strings.TrimSuffix(term.ErrorText(v), ": missing method ")
-		msg = gerlNames(runtimePos.ReplaceAllString(msg, ""))
+		msg = gerlNames(term.PanicText(runtimePos.ReplaceAllString(msg, "")))
 		return &EvalError{Kind: Exception, Msg: msg, Value: v}
 	case string:
-		return &EvalError{Kind: Exception, Msg: v, Value: v}
+		return &EvalError{Kind: Exception, Msg: gerlNames(term.PanicText(v)), Value: v}
 	}
 	return &EvalError{Kind: Exception, Msg: term.Format(p.Value), Value: p.Value}
 }

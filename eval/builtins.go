@@ -185,8 +185,14 @@ func (s *Session) processFlag(flag any, value any) any {
 		return s.env.TrapExit(on)
 	case "max_stack":
 		return s.env.setProcMaxStack(intArg("process_flag(max_stack)", value))
+	case "max_mailbox":
+		n := intArg("process_flag(max_mailbox)", value)
+		if n < 0 || n > math.MaxInt32 {
+			panic(fmt.Errorf("process_flag(max_mailbox): %d is not a number of messages (0 for no limit)", n))
+		}
+		return s.env.self("process_flag").SetMaxMailbox(int(n))
 	}
-	panic(fmt.Errorf("process_flag: %s is not a flag gerl knows; trap_exit and max_stack are", term.Format(flag)))
+	panic(fmt.Errorf("process_flag: %s is not a flag gerl knows; trap_exit, max_stack and max_mailbox are", term.Format(flag)))
 }
 
 // intArg reads an integer argument of any Go integer type.

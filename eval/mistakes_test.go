@@ -49,6 +49,8 @@ var mistakes = []struct{ in, want string }{
 	{`_, ref := spawn_monitor(func() { var m map[int]int; m[1] = 1 }); receive(10000).(Down).Reason`, "assignment to entry in nil map"},
 	{`_, ref := spawn_monitor(func() { var s []int; _ = s[2] }); receive(10000).(Down).Reason`, "index out of range"},
 	{`_, ref := spawn_monitor(func() { receive(1000).(string) }); ref2 := ref; ref2; 1`, "1"},
+	// floods
+	{`me := self(); fp, _ := spawn_monitor(func() { process_flag(A("max_mailbox"), 10); me ! A("ready"); sleep(A("infinity")) }); receive(10000); for i := 0; i < 20; i++ { fp ! i }; receive(10000).(Down).Reason`, "{max_mailbox,10}"},
 	// huge allocations
 	{`make([]byte, 1<<62)`, "too large"},
 	{`n := -1; make([]int, n)`, "negative"},

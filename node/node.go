@@ -50,6 +50,7 @@ type Node struct {
 
 	wg       sync.WaitGroup // one per process goroutine
 	exiting  atomic.Int64   // spawned processes dead whose goroutine has not ended
+	freeing  atomic.Bool    // releaseMemory is running
 	spawnMu  sync.RWMutex   // spawns hold it shared; Stop exclusive to set stopping
 	stopping atomic.Bool
 	stopOnce sync.Once

@@ -49,6 +49,7 @@ type Proc struct {
 	out     []any
 	outHead int32
 	outLen  atomic.Int32 // len(out)-outHead, for introspection
+	bigDrop bool         // its death dropped a big mailbox (set by dieLocked under mu)
 }
 
 const (
@@ -59,15 +60,16 @@ const (
 // procExt holds what most processes never need, allocated on first use.
 // Guarded by Proc.mu.
 type procExt struct {
-	links    map[term.Pid]struct{}    // linked processes, local or remote
-	monitors map[term.Ref]term.Pid    // monitors on this process: ref -> watcher
-	watching map[term.Ref]watchTarget // monitors this process holds
-	calls    map[term.Ref]struct{}    // calls waiting for a Reply
-	name     term.Atom                // registered name
-	funcName string                   // what i() shows, if the spawner said
-	trapExit bool
-	untraced bool             // never traced (see Untraceable)
-	onExit   func(reason any) // see OnExit
+	links      map[term.Pid]struct{}    // linked processes, local or remote
+	monitors   map[term.Ref]term.Pid    // monitors on this process: ref -> watcher
+	watching   map[term.Ref]watchTarget // monitors this process holds
+	calls      map[term.Ref]struct{}    // calls waiting for a Reply
+	name       term.Atom                // registered name
+	funcName   string                   // what i() shows, if the spawner said
+	trapExit   bool
+	untraced   bool             // never traced (see Untraceable)
+	onExit     func(reason any) // see OnExit
+	maxMailbox int              // messages; 0: no limit (see SetMaxMailbox)
 }
 
 type watchTarget struct {
@@ -325,8 +327,12 @@ func (p *Proc) finish(r any) {
 		p.terminate(term.Normal)
 	}
 	p.mu.Lock()
+	big := p.bigMailboxLocked() || p.bigDrop
 	p.out, p.outHead = nil, 0
 	p.mu.Unlock()
+	if big {
+		p.node.releaseMemory()
+	}
 }
 
 // FuncName returns what introspection shows as the process's function.

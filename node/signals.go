@@ -148,6 +148,8 @@ func (p *Proc) dieLocked(reason any) []signal {
 	}
 	wake := p.waiting
 	p.waiting = false
+	big := p.bigMailboxLocked()
+	p.bigDrop = big
 	p.in = nil
 	p.mu.Unlock()
 	p.signalWake(wake)
@@ -164,6 +166,9 @@ func (p *Proc) dieLocked(reason any) []signal {
 	n.traceExit(p, reason)
 	if onExit != nil {
 		go onExit(reason)
+	}
+	if big && p.attached {
+		n.releaseMemory() // spawned processes: when their goroutine ends
 	}
 	return sigs
 }

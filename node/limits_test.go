@@ -3,7 +3,9 @@ package node
 import (
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node/term"
@@ -83,4 +85,39 @@ func TestFloodedMailboxFreedAtDeath(t *testing.T) {
 		runtime.ReadMemStats(&m)
 		return m.HeapAlloc < before.HeapAlloc+msgs*size/4
 	})
+}
+
+// Past the node's memory limit, the process with the largest mailbox is
+// killed with {max_memory, Limit}; the node and the sender carry on.
+func TestNodeMemoryLimit(t *testing.T) {
+	n := New(Config{Name: "mem@host"})
+	defer n.StopTimeout(waitTime)
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	limit := m.HeapAlloc + 32<<20
+	n.WatchMemory(limit, 5*time.Millisecond)
+	pid, err := n.Spawn(func(p *Proc) { p.ReceiveMatch(func(any) bool { return false }, Forever) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender, err := n.Attach("sender")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Exit(sender.Self(), term.Kill)
+	ref := sender.Monitor(pid)
+	for n.Alive(pid) {
+		if err := sender.Send(pid, make([]byte, 1024)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, _ := sender.ReceiveMatch(func(m any) bool { d, ok := m.(term.Down); return ok && d.Ref == ref }, waitTime)
+	if got := term.Format(d.(term.Down).Reason); !strings.HasPrefix(got, "{max_memory,") {
+		t.Errorf("reason %s, want {max_memory, Limit}", got)
+	}
+	if !sender.Alive() {
+		t.Error("the sender died too")
+	}
 }

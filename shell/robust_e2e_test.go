@@ -97,3 +97,34 @@ func cpuShare(t *testing.T, pid int) float64 {
 	used := float64(ticks()-before) / 100 // USER_HZ is 100 on Linux
 	return used / time.Since(start).Seconds()
 }
+
+// TestRemoteShellEnds: Ctrl-D and q() end -remsh cleanly, and a killed
+// node ends it with a one-line message, never a Go panic.
+func TestRemoteShellEnds(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.startNode(t, "-name", "eb@127.0.0.1", "-setcookie", "ec")
+	b.expect("1", "1")
+	for _, end := range []string{"C-d", "q()"} {
+		tm := e.startTmux(t, "-remsh", "eb@127.0.0.1", "-setcookie", "ec")
+		tm.waitFor("(eb@127.0.0.1)1>")
+		if end == "C-d" {
+			tm.send("C-d")
+		} else {
+			tm.line(end)
+		}
+		if code := tm.waitExit(); code != 0 {
+			t.Errorf("%s in a remote shell: exit status %d\n%s", end, code, tm.screen())
+		}
+		if s := tm.screen(); strings.Contains(s, "panic") || strings.Contains(s, "goroutine ") {
+			t.Errorf("%s in a remote shell printed a Go panic:\n%s", end, s)
+		}
+		b.expect("2 + 2", "4")
+	}
+	tm := e.startTmux(t, "-remsh", "eb@127.0.0.1", "-setcookie", "ec")
+	tm.waitFor("(eb@127.0.0.1)1>")
+	b.kill()
+	tm.waitExit()
+	if s := tm.screen(); strings.Contains(s, "panic") || strings.Contains(s, "goroutine ") || !strings.Contains(s, "remote shell on eb@127.0.0.1 ended") {
+		t.Errorf("a killed node printed in its remote shell:\n%s", s)
+	}
+}

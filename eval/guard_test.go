@@ -115,3 +115,28 @@ func TestStopWithBusyProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// RELIABILITY 2: a loop typed at the prompt that spawns processes (or
+// makes closures) leaves no memory behind once they ended; it kept about
+// 2 KB per closure for the session's life.
+func TestPromptLoopKeepsNoMemory(t *testing.T) {
+	ts := newTestShell(t)
+	const n = 50000
+	for _, loop := range []string{
+		`for i := 0; i < 50000; i++ { spawn(func() {}) }`,
+		`for i := 0; i < 50000; i++ { f := func() int { return i }; _ = f }`,
+	} {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		if got := ts.eval(loop); got != "" {
+			t.Fatalf("%s: %s", loop, got)
+		}
+		testkit.Eventually(t, waitTime, "the processes to end", func() bool { return ts.n.ProcessCount() == 1 })
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		if kept := (int64(after.HeapAlloc) - int64(before.HeapAlloc)) / n; kept > 500 {
+			t.Errorf("%s kept %d bytes per iteration", loop, kept)
+		}
+	}
+}

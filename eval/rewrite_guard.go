@@ -80,6 +80,9 @@ func RewriteGuardsMap(src string, g GuardNames) (string, OffsetMap, error) {
 		if u.kind == Stmts {
 			for _, s := range u.body().List {
 				w.walk(s, top)
+				if g.Top != "" {
+					w.wrapLoop(s)
+				}
 			}
 		} else {
 			for _, d := range u.file.Decls {
@@ -200,6 +203,43 @@ func (w *guardWalker) finish(fn *guardFunc) {
 		off := w.u.off(fn.body.Lbrace) + 1
 		w.edits = append(w.edits, edit{off: off, ins: strings.Join(entry, " "), anchor: off})
 	}
+}
+
+// wrapLoop runs a loop written at the prompt that creates closures in a
+// function literal of its own: for ... { spawn(func() {...}) } becomes
+// func() { for ... { spawn(func() {...}) } }(). At the top level, yaegi
+// keeps each closure's value in a slot of the session's global frame and
+// gives the next closure a copy of that frame, so every closure the loop
+// made stays reachable from the last one for as long as the session lives
+// (RELIABILITY 2: 2 KB per spawn, never returned). Inside a function, the
+// chain dies with the function's frame. A loop declares nothing visible
+// after it, so the wrap changes nothing else; a loop with a goto is left
+// alone.
+func (w *guardWalker) wrapLoop(s ast.Stmt) {
+	inner := s
+	if l, ok := s.(*ast.LabeledStmt); ok {
+		inner = l.Stmt
+	}
+	switch inner.(type) {
+	case *ast.ForStmt, *ast.RangeStmt:
+	default:
+		return
+	}
+	lits, gotos := false, false
+	ast.Inspect(s, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.FuncLit:
+			lits = true
+		case *ast.BranchStmt:
+			gotos = gotos || x.Tok == token.GOTO
+		}
+		return true
+	})
+	if !lits || gotos {
+		return
+	}
+	start, end := w.u.off(s.Pos()), w.u.off(s.End())
+	w.edits = append(w.edits, edit{off: start, ins: "func() { ", anchor: start}, edit{off: end, ins: " }()", anchor: end})
 }
 
 // litName names a function literal for the reports: the variable or field

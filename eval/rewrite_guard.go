@@ -207,12 +207,13 @@ func (w *guardWalker) finish(fn *guardFunc) {
 
 // wrapLoop runs a loop written at the prompt that creates closures in a
 // function literal of its own: for ... { spawn(func() {...}) } becomes
-// func() { for ... { spawn(func() {...}) } }(). At the top level, yaegi
+// { func() { for ... { spawn(func() {...}) } }() }. At the top level, yaegi
 // keeps each closure's value in a slot of the session's global frame and
 // gives the next closure a copy of that frame, so every closure the loop
 // made stays reachable from the last one for as long as the session lives
 // (RELIABILITY 2: 2 KB per spawn, never returned). Inside a function, the
-// chain dies with the function's frame. A loop declares nothing visible
+// chain dies with the function's frame. The call is put in a block so that
+// it is a statement, not an expression the shell would show the value of. A loop declares nothing visible
 // after it, so the wrap changes nothing else; a loop with a goto is left
 // alone.
 func (w *guardWalker) wrapLoop(s ast.Stmt) {
@@ -239,7 +240,7 @@ func (w *guardWalker) wrapLoop(s ast.Stmt) {
 		return
 	}
 	start, end := w.u.off(s.Pos()), w.u.off(s.End())
-	w.edits = append(w.edits, edit{off: start, ins: "func() { ", anchor: start}, edit{off: end, ins: " }()", anchor: end})
+	w.edits = append(w.edits, edit{off: start, ins: "{ func() { ", anchor: start}, edit{off: end, ins: " }() }", anchor: end})
 }
 
 // litName names a function literal for the reports: the variable or field

@@ -40,8 +40,8 @@ var guardCases = []struct{ in, want string }{
 	{`for { k++ }`, `for {top++; if top > 127 { top = 0; T() }; k++ }`},
 	{`p := spawn(func() { for { k++ } })`, `p := spawn(func() {var n int; for {` + tickText + ` k++ } })`},
 	// a loop at the prompt that makes closures runs in a function of its own
-	{`for i := 0; i < 3; i++ { spawn(func() { g() }) }`, `func() { for i := 0; i < 3; i++ {top++; if top > 127 { top = 0; T() }; spawn(func() {E("fun at line 1"); g() }) } }()`},
-	{`L: for { go func() {}() }`, `func() { L: for {top++; if top > 127 { top = 0; T() }; go func() {}() } }()`},
+	{`for i := 0; i < 3; i++ { spawn(func() { g() }) }`, `{ func() { for i := 0; i < 3; i++ {top++; if top > 127 { top = 0; T() }; spawn(func() {E("fun at line 1"); g() }) } }() }`},
+	{`L: for { go func() {}() }`, `{ func() { L: for {top++; if top > 127 { top = 0; T() }; go func() {}() } }() }`},
 	// nested literals are functions of their own
 	{`func f() { go func() { for {} }() }`, `func f() {E("f"); go func() {var n int; for {` + tickText + `} }() }`},
 	// untouched

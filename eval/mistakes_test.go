@@ -66,6 +66,10 @@ var internals = regexp.MustCompile(`reflect[.:]|runtime[.:]|goroutine \d|\.go:\d
 
 func TestStudentMistakes(t *testing.T) {
 	ts := newTestShell(t)
+	// A 4 MiB stack limit: the recursions end fast, even under -race.
+	if err := ts.env.SetMaxStack(4 << 20); err != nil {
+		t.Fatal(err)
+	}
 	show := os.Getenv("SHOW_MISTAKES") != ""
 	for _, c := range mistakes {
 		got := ts.eval(c.in)

@@ -39,6 +39,5 @@ var panicRewrites = []struct {
 	{regexp.MustCompile(`^reflect\.MakeSlice: len > cap$`), "make: the length is larger than the capacity"},
 	{regexp.MustCompile(`^reflect\.\w+: (.*)$`), "$1"},
 	{regexp.MustCompile(`^runtime: allocation size out of range$`), "make: the size asked for is too large to allocate"},
-	{regexp.MustCompile(`^runtime error: integer divide by zero$`), "integer divide by zero"},
 	{regexp.MustCompile(`^reflect: (?:cannot use|Call using) (?:interface \{\}|any) as type (\S+)(?: in Call)?$`), "a built-in was given a value of the wrong type: want $1"},
 }

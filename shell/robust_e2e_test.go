@@ -18,6 +18,14 @@ const recModule = `package rec
 
 // Down never stops calling itself.
 func Down(n int) int { return Down(n+1) + 1 }
+
+// Spin never returns and calls nothing.
+func Spin() int {
+	k := 0
+	for {
+		k++
+	}
+}
 `
 
 // TestRunawayCodeThroughTheBinary: a recursion without a base case at the
@@ -62,9 +70,9 @@ func TestRunawayCodeThroughTheBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := strings.TrimSpace(b.eval(`runtime.NumGoroutine()`))
-	b.expect(`bp := spawn(func() { k := 0; for { k++ } }); bq := spawn(func() { for { _ = strings.Repeat("x", 8) } })`, "")
+	b.expect(`bp := spawn(func() { k := 0; for { k++ } }); bq := spawn(func() { for { _ = strings.Repeat("x", 8) } }); bm := spawn(func() { rec.Spin() })`, "")
 	testkit.Eventually(t, waitTime, "the busy processes to use CPU", func() bool { return cpuShare(t, pid) > 0.5 })
-	b.expect(`exit(bp, A("kill")); exit(bq, A("kill"))`, "true")
+	b.expect(`exit(bp, A("kill")); exit(bq, A("kill")); exit(bm, A("kill"))`, "true")
 	testkit.Eventually(t, waitTime, "the killed processes' goroutines to end", func() bool {
 		return strings.TrimSpace(b.eval(`runtime.NumGoroutine()`)) == base
 	})

@@ -1,11 +1,6 @@
 package hotload
 
-import (
-	"go/parser"
-	"go/token"
-
-	"github.com/gerl-dev/gerl/eval"
-)
+import "github.com/gerl-dev/gerl/eval"
 
 // guardAlias is the name a module file imports the interpreter's checks
 // under (see guardChecks).
@@ -28,11 +23,5 @@ func guardChecks(module, text string) string {
 	if err != nil || out == text {
 		return text
 	}
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "", out, parser.PackageClauseOnly)
-	if err != nil {
-		return text
-	}
-	end := fset.Position(f.Name.End()).Offset
-	return out[:end] + "; import " + guardAlias + ` "` + eval.GuardPath + `"` + out[end:]
+	return importOnPackageLine(text, out, guardAlias, eval.GuardPath)
 }

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"math"
 	"path"
 	"reflect"
 	"runtime"
@@ -25,6 +26,8 @@ func (s *Session) builtins() map[string]reflect.Value {
 		callFunc:        callNullary,
 		goFunc:          e.GoStatement,
 		goSpreadFunc:    e.GoStatementSpread,
+		guardEnterFunc:  e.guardEnter,
+		guardTickFunc:   e.guardTick,
 		"self":          e.Self,
 		"node":          s.nodeOf,
 		"nodes":         e.Nodes,
@@ -135,14 +138,26 @@ func (s *Session) whereis(name any) any {
 	return term.Undefined
 }
 
-func (s *Session) link(pid term.Pid) term.Atom {
-	s.env.Link(pid)
+func (s *Session) link(pid any) term.Atom {
+	s.env.Link(pidArg("link", pid))
 	return "true"
 }
 
-func (s *Session) unlink(pid term.Pid) term.Atom {
-	s.env.Unlink(pid)
+func (s *Session) unlink(pid any) term.Atom {
+	s.env.Unlink(pidArg("unlink", pid))
 	return "true"
+}
+
+// pidArg is a built-in's pid argument, which may come from another
+// built-in as any (whereis).
+func pidArg(what string, v any) term.Pid {
+	if pid, ok := v.(term.Pid); ok {
+		return pid
+	}
+	if v == term.Undefined {
+		panic(fmt.Errorf("%s: undefined is not a pid (whereis found no process by that name?)", what))
+	}
+	panic(fmt.Errorf("%s: %s is not a pid", what, term.Format(v)))
 }
 
 // exit is erl's exit/1 and exit/2.
@@ -151,21 +166,47 @@ func (s *Session) exit(args ...any) term.Atom {
 	case 1:
 		s.env.ExitSelf(args[0])
 	case 2:
-		pid, ok := args[0].(term.Pid)
-		if !ok {
-			panic(fmt.Errorf("exit: %s is not a pid", term.Format(args[0])))
-		}
-		s.env.Exit(pid, args[1])
+		s.env.Exit(pidArg("exit", args[0]), args[1])
 		return "true"
 	}
 	panic(fmt.Errorf("exit: want exit(reason) or exit(pid, reason), got %d arguments", len(args)))
 }
 
-func (s *Session) processFlag(flag any, value bool) bool {
-	if f, _ := atomArg("process_flag", flag); f != "trap_exit" {
-		panic(fmt.Errorf("process_flag: only trap_exit is supported, not %s", term.Format(flag)))
+// processFlag is erl's process_flag(Flag, Value): it sets a flag of the
+// calling process and returns its previous value.
+func (s *Session) processFlag(flag any, value any) any {
+	f, _ := atomArg("process_flag", flag)
+	switch f {
+	case "trap_exit":
+		on, ok := value.(bool)
+		if !ok {
+			panic(fmt.Errorf("process_flag: trap_exit takes true or false, not %s", term.Format(value)))
+		}
+		return s.env.TrapExit(on)
+	case "max_stack":
+		return s.env.setProcMaxStack(intArg("process_flag(max_stack)", value))
+	case "max_mailbox":
+		n := intArg("process_flag(max_mailbox)", value)
+		if n < 0 || n > math.MaxInt32 {
+			panic(fmt.Errorf("process_flag(max_mailbox): %d is not a number of messages (0 for no limit)", n))
+		}
+		return s.env.self("process_flag").SetMaxMailbox(int(n))
 	}
-	return s.env.TrapExit(value)
+	panic(fmt.Errorf("process_flag: %s is not a flag gerl knows; trap_exit, max_stack and max_mailbox are", term.Format(flag)))
+}
+
+// intArg reads an integer argument of any Go integer type.
+func intArg(what string, v any) int64 {
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return rv.Int()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if rv.Uint() > math.MaxInt64 {
+			panic(fmt.Errorf("%s: %d is too large", what, rv.Uint()))
+		}
+		return int64(rv.Uint())
+	}
+	panic(fmt.Errorf("%s: want an integer, got %s", what, term.Format(v)))
 }
 
 // call is request/reply with erl's defaults: the timeout is milliseconds
@@ -240,10 +281,16 @@ func (s *Session) flush() term.Atom {
 }
 
 // i prints the process table, or one process in detail.
-func (s *Session) i(pid ...term.Pid) term.Atom {
+func (s *Session) i(pid ...any) term.Atom {
 	n := s.env.node
+	if len(pid) > 1 {
+		panic(fmt.Errorf("i: want i() or i(pid), got %d arguments", len(pid)))
+	}
 	if len(pid) == 1 {
-		info, ok := n.Info(pid[0])
+		if pid[0] == term.Undefined {
+			return term.Undefined // erl's i(undefined): no such process
+		}
+		info, ok := n.Info(pidArg("i", pid[0]))
 		if !ok {
 			return term.Undefined
 		}

@@ -32,6 +32,7 @@ type FuncResolver interface {
 type Env struct {
 	node    *node.Node
 	gor     goroutines
+	guard   guard
 	cluster atomic.Pointer[clusterBox]
 
 	mu       sync.Mutex
@@ -58,7 +59,7 @@ type Builtin struct {
 
 // NewEnv returns an Env not yet attached to a node.
 func NewEnv() *Env {
-	return &Env{
+	e := &Env{
 		funcs:      make(map[string]any),
 		builtins:   make(map[string]Builtin),
 		packages:   make(map[string]yaegi.Exports),
@@ -66,6 +67,8 @@ func NewEnv() *Env {
 		shellProcs: make(map[term.Pid]shellProc),
 		stdPkgs:    sync.OnceValue(stdlibPackages),
 	}
+	e.guard.init()
+	return e
 }
 
 // OnGoroutine is the node.Config.OnGoroutine hook the node must be built

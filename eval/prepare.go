@@ -31,11 +31,16 @@ type prepared struct {
 // prepare rewrites and splits src. Errors are *EvalError (CompileError)
 // located in src.
 func prepare(src string) (*prepared, error) {
-	sent, m1, err := RewriteSendMap(src, bangFunc)
+	sent, m0, err := RewriteSendMap(src, bangFunc)
 	if err != nil {
 		return nil, sourceErr(src, err)
 	}
-	looped, m2, err := FixLoopClosuresMap(sent)
+	guarded, mg, err := RewriteGuardsMap(sent, promptGuards())
+	if err != nil {
+		return nil, mappedErr(src, m0, err)
+	}
+	m1 := m0.Then(mg)
+	looped, m2, err := FixLoopClosuresMap(guarded)
 	if err != nil {
 		return nil, mappedErr(src, m1, err)
 	}
@@ -106,6 +111,7 @@ func cleanMsg(msg string) string {
 	msg = strings.ReplaceAll(msg, bangFunc, "!")
 	msg = strings.ReplaceAll(msg, captureFunc+"(", "(")
 	msg = strings.ReplaceAll(msg, callFunc+"(", "(")
+	msg = hideGuards(msg)
 	return gerlNames(msg)
 }
 

@@ -126,6 +126,9 @@ func (p *Proc) dieLocked(reason any) []signal {
 		return nil
 	}
 	p.state.Store(stateDead)
+	if !p.attached {
+		p.node.exiting.Add(1) // until its goroutine ends (finish)
+	}
 	p.reason = reason
 	self := p.Self()
 	var sigs []signal
@@ -144,6 +147,8 @@ func (p *Proc) dieLocked(reason any) []signal {
 		e.links, e.monitors, e.watching, e.call = nil, nil, nil, pendingCall{}
 	}
 	wake := p.wakeLocked()
+	big := p.bigMailboxLocked()
+	p.bigDrop = big
 	if b := p.box.Load(); b != nil {
 		b.in = nil
 	}
@@ -162,6 +167,9 @@ func (p *Proc) dieLocked(reason any) []signal {
 	n.traceExit(p, reason)
 	if onExit != nil {
 		go onExit(reason)
+	}
+	if big && p.attached {
+		n.releaseMemory() // spawned processes: when their goroutine ends
 	}
 	return sigs
 }

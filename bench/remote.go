@@ -567,8 +567,8 @@ func RemoteWorkloads() []Workload {
 			}},
 		{"tcp_floor", "Go's floor under remote_pingpong: 20k round trips of 16 bytes on raw TCP between two processes (pin variants)",
 			func(c Config) []Result {
-				return pinned("tcp_floor", func(pc PeerCmd, pin int) Result {
-					return TCPFloor(pc, pick(c.Quick, TCPFloorN, 500), pick(c.Quick, TCPFloorWarmup, 50), pick(c.Quick, RemotePingPongReps, 1), pin)
+				return pinned("tcp_floor", func(pc PeerCmd, pin int) []Result {
+					return []Result{TCPFloor(pc, pick(c.Quick, TCPFloorN, 500), pick(c.Quick, TCPFloorWarmup, 50), pick(c.Quick, RemotePingPongReps, 1), pin)}
 				})(c)
 			}},
 		{"remote_throughput", "200k {Seq, <<64 bytes>>} to a pid on another node (pin variants)",

@@ -3,9 +3,10 @@ package bench
 import (
 	"bytes"
 	"context"
-	_ "embed"
+	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,13 +16,27 @@ import (
 )
 
 // The Erlang side of the workloads that compare with Erlang's own
-// libraries (global, pg: groups.go) lives in this repository, in
-// erlang/gerl_groups.erl, and runs in the same gerl bench run: Erlang
-// compiles it into a temporary directory and runs one controller VM per
-// workload, which starts its nodes as peers and prints one JSON line.
+// libraries (global, pg: groups.go) and of the scaling workloads
+// (scaling.go) lives in this repository, in erlang/gerl_groups.erl and
+// erlang/gerl_scaling.erl, and runs in the same gerl bench run: Erlang
+// compiles them into a temporary directory and runs one controller VM per
+// workload, which starts its nodes as peers (if any) and prints one JSON
+// line per result.
 
-//go:embed erlang/gerl_groups.erl
-var groupsErl []byte
+//go:embed erlang/gerl_groups.erl erlang/gerl_scaling.erl
+var erlangSources embed.FS
+
+// erlangModule is the module that runs a workload, and the emulator flags
+// it needs.
+func erlangModule(workload string) (module string, flags []string) {
+	switch workload {
+	case "global_names", "pg_converge", "pg_publish":
+		return "gerl_groups", nil
+	case "million":
+		return "gerl_scaling", []string{"+P", "4000000"} // room for two passes' worth
+	}
+	return "gerl_scaling", nil
+}
 
 // erlangTimeout bounds one Erlang workload.
 const erlangTimeout = 15 * time.Minute
@@ -46,14 +61,24 @@ func Erlang(workload string, params map[string]int) []Result {
 		return []Result{failed(res, err)}
 	}
 	defer os.RemoveAll(dir)
-	src := filepath.Join(dir, "gerl_groups.erl")
-	if err := os.WriteFile(src, groupsErl, 0o644); err != nil {
+	srcs, err := fs.Glob(erlangSources, "erlang/*.erl")
+	if err != nil {
 		return []Result{failed(res, err)}
 	}
-	if out, err := exec.Command(erlc, "-o", dir, src).CombinedOutput(); err != nil {
+	erlcArgs := []string{"-o", dir}
+	for _, name := range srcs {
+		b, _ := erlangSources.ReadFile(name)
+		src := filepath.Join(dir, filepath.Base(name))
+		if err := os.WriteFile(src, b, 0o644); err != nil {
+			return []Result{failed(res, err)}
+		}
+		erlcArgs = append(erlcArgs, src)
+	}
+	if out, err := exec.Command(erlc, erlcArgs...).CombinedOutput(); err != nil { // one erlc for all: it starts a VM
 		return []Result{failed(res, fmt.Errorf("erlc: %v: %s", err, out))}
 	}
-	args := []string{"-noshell", "-pa", dir, "-run", "gerl_groups", "main", workload}
+	module, flags := erlangModule(workload)
+	args := append(flags, "-noshell", "-pa", dir, "-run", module, "main", workload)
 	keys := make([]string, 0, len(params))
 	for k := range params {
 		keys = append(keys, k)

@@ -1,10 +1,8 @@
 package bench
 
 import (
-	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 )
 
@@ -42,15 +40,8 @@ func startMesh(pc PeerCmd, k int) (*peerCluster, []*peerProc, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	peers := make([]*peerProc, k)
-	errs := make([]error, k)
-	var wg sync.WaitGroup
-	for i := range peers {
-		wg.Add(1)
-		go func() { defer wg.Done(); peers[i], errs[i] = c.start("g", "") }()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	peers, err := c.startAll("g", k)
+	if err != nil {
 		c.close()
 		return nil, nil, err
 	}

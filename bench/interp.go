@@ -85,6 +85,72 @@ ponger = spawn(func(p *Proc) {
 	return res
 }
 
+// InterpFanIn is workload 2 (local_fanin) written as interpreted closures
+// spawned from the shell: senders processes each send n/senders {seq, I}
+// to one receiver; the clock runs inside the interpreted code, from the go
+// message to the receiver's last message.
+func InterpFanIn(senders, n, reps int) Result {
+	res := Result{Name: "interp_fanin", Params: map[string]any{"senders": senders, "n": n, "reps": reps}}
+	if senders <= 0 || n%senders != 0 {
+		return failed(res, fmt.Errorf("interp_fanin: %d messages do not split evenly over %d senders", n, senders))
+	}
+	s, nd, err := newShell()
+	if err != nil {
+		return failed(res, err)
+	}
+	defer nd.StopTimeout(10 * time.Second)
+	defer s.Close()
+	setup := `
+func fanIn(senders, per int) int64 {
+	done := make(chan int64, 1)
+	ready := make(chan bool, senders)
+	start := make(chan time.Time, 1)
+	rcv := spawn(func(p *Proc) {
+		t0 := <-start
+		for i := 0; i < senders*per; i++ {
+			p.Receive()
+		}
+		done <- int64(time.Since(t0))
+	})
+	var pids []Pid
+	for s := 0; s < senders; s++ {
+		pids = append(pids, spawn(func(p *Proc) {
+			ready <- true
+			p.Receive() // go
+			for i := 1; i <= per; i++ {
+				p.Send(rcv, T(A("seq"), i))
+			}
+		}))
+	}
+	for s := 0; s < senders; s++ {
+		<-ready
+	}
+	start <- time.Now()
+	for _, pid := range pids {
+		send(pid, A("go"))
+	}
+	d := <-done
+	return d
+}
+`
+	if _, err := s.Eval(setup); err != nil {
+		return failed(res, fmt.Errorf("interp_fanin setup: %w", err))
+	}
+	for rep := 0; rep <= reps; rep++ {
+		o, err := s.Eval(fmt.Sprintf("fanIn(%d, %d)", senders, n/senders))
+		if err != nil || !o.HasValue {
+			return failed(res, fmt.Errorf("interp_fanin: %v", err))
+		}
+		if rep == 0 {
+			continue
+		}
+		elapsed := time.Duration(o.Values[0].(int64))
+		res.Samples = append(res.Samples, map[string]float64{"msgs_per_s": float64(n) / elapsed.Seconds()})
+	}
+	res.Figures = medians(res.Samples)
+	return res
+}
+
 // EvalLatency times shell inputs from the moment the line reaches the
 // session to the printed result: a trivial expression, and a snippet that
 // spawns a process, sends to it and receives its answer.

@@ -16,6 +16,7 @@ const (
 	PingPongReps = 7
 	FanInSenders = 4
 	FanInN       = 1_000_000
+	InterpFanInN = 200_000 // interp_fanin: workload 2 interpreted, smaller
 	FanInReps    = 7
 	SpawnN       = 100_000
 	SpawnReps    = 5
@@ -24,11 +25,12 @@ const (
 // Atoms are constants: boxing a constant in an interface costs nothing,
 // boxing a variable string allocates (see docs/terms.md).
 const (
-	atomPing = term.Atom("ping")
-	atomPong = term.Atom("pong")
-	atomSeq  = term.Atom("seq")
-	atomGo   = term.Atom("go")
-	atomStop = term.Atom("stop")
+	atomPing  = term.Atom("ping")
+	atomPong  = term.Atom("pong")
+	atomSeq   = term.Atom("seq")
+	atomGo    = term.Atom("go")
+	atomStop  = term.Atom("stop")
+	atomReady = term.Atom("ready")
 )
 
 // LocalPingPong is workload 1: two processes exchange n round trips of

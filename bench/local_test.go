@@ -57,7 +57,7 @@ func BenchmarkSpawn(b *testing.B) {
 }
 
 func TestInterpWorkloadsRun(t *testing.T) {
-	for _, r := range []Result{InterpPingPong(200, 1), EvalLatency(10)} {
+	for _, r := range []Result{InterpPingPong(200, 1), InterpFanIn(4, 400, 1), EvalLatency(10)} {
 		if r.Error != "" {
 			t.Fatalf("%s: %s", r.Name, r.Error)
 		}
@@ -70,4 +70,12 @@ func TestInterpWorkloadsRun(t *testing.T) {
 			}
 		}
 	}
+}
+
+func BenchmarkInterpPingPong(b *testing.B) {
+	r := InterpPingPong(max(b.N, 100), 1)
+	if r.Error != "" {
+		b.Fatal(r.Error)
+	}
+	b.ReportMetric(r.Figures["mean_rtt_us"]*1000, "ns/roundtrip")
 }

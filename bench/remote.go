@@ -163,6 +163,19 @@ func (c *peerCluster) startCmd(name, path string, args, env []string, cpu string
 	return p, nil
 }
 
+// startAll starts k peers of role at once, unpinned.
+func (c *peerCluster) startAll(role string, k int) ([]*peerProc, error) {
+	peers := make([]*peerProc, k)
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	for i := range peers {
+		wg.Add(1)
+		go func() { defer wg.Done(); peers[i], errs[i] = c.start(role, "") }()
+	}
+	wg.Wait()
+	return peers, errors.Join(errs...)
+}
+
 func (p *peerProc) read(timeout time.Duration) (string, error) {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
@@ -395,8 +408,13 @@ func FirstContact(pc PeerCmd, tries int) Result {
 // quiet is how long each agent keeps watching after that (Erlang: 1.5 s).
 func MeshForm(pc PeerCmd, k, reps int, quiet time.Duration) Result {
 	res := Result{Name: "mesh_form", Params: map[string]any{"k": k, "reps": reps}}
-	for rep := 0; rep < reps; rep++ {
-		s, err := meshOnce(pc, k, quiet)
+	return repeated(res, reps, func() (map[string]float64, error) { return meshOnce(pc, k, quiet, false) })
+}
+
+// repeated runs once reps times, the samples and their medians in res.
+func repeated(res Result, reps int, once func() (map[string]float64, error)) Result {
+	for range reps {
+		s, err := once()
 		if err != nil {
 			return failed(res, err)
 		}
@@ -406,23 +424,30 @@ func MeshForm(pc PeerCmd, k, reps int, quiet time.Duration) Result {
 	return res
 }
 
-func meshOnce(pc PeerCmd, k int, quiet time.Duration) (map[string]float64, error) {
+// meshOnce forms a mesh of k fresh peers; with down, it then halts one
+// and times the nodedowns (mesh_scale).
+func meshOnce(pc PeerCmd, k int, quiet time.Duration, down bool) (map[string]float64, error) {
 	c, err := newCluster(pc)
 	if err != nil {
 		return nil, err
 	}
 	defer c.close()
-	peers := make([]*peerProc, k)
-	errs := make([]error, k)
-	var wg sync.WaitGroup
-	for i := range peers {
-		wg.Add(1)
-		go func() { defer wg.Done(); peers[i], errs[i] = c.start("m", "") }()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	peers, err := c.startAll("m", k)
+	if err != nil {
 		return nil, err
 	}
+	s, err := formMesh(peers, quiet)
+	if err != nil || !down {
+		return s, err
+	}
+	return haltAndWatch(peers, s)
+}
+
+// formMesh makes every peer but the first connect to the first at one
+// instant, and returns mesh_form's figures once each has seen all the
+// others and then quiet without a node event.
+func formMesh(peers []*peerProc, quiet time.Duration) (map[string]float64, error) {
+	k := len(peers)
 	start := time.Now().Add(300*time.Millisecond + time.Duration(k)*20*time.Millisecond)
 	for _, p := range peers {
 		if err := p.send("mesh %s %d %d %d", peers[0].name, k, start.UnixNano(), quiet.Milliseconds()); err != nil {
@@ -538,6 +563,12 @@ func RemoteWorkloads() []Workload {
 			func(c Config) []Result {
 				return pinned("remote_pingpong", func(pc PeerCmd, pin int) []Result {
 					return []Result{RemotePingPong(pc, pick(c.Quick, RemotePingPongN, 500), pick(c.Quick, RemotePingPongWarmup, 50), pick(c.Quick, RemotePingPongReps, 1), pin)}
+				})(c)
+			}},
+		{"tcp_floor", "Go's floor under remote_pingpong: 20k round trips of 16 bytes on raw TCP between two processes (pin variants)",
+			func(c Config) []Result {
+				return pinned("tcp_floor", func(pc PeerCmd, pin int) []Result {
+					return []Result{TCPFloor(pc, pick(c.Quick, TCPFloorN, 500), pick(c.Quick, TCPFloorWarmup, 50), pick(c.Quick, RemotePingPongReps, 1), pin)}
 				})(c)
 			}},
 		{"remote_throughput", "200k {Seq, <<64 bytes>>} to a pid on another node (pin variants)",

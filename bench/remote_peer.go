@@ -189,7 +189,11 @@ func (p *peer) command(f []string) {
 	default:
 		var handled bool
 		if handled, err = p.groupsCommand(f); !handled {
-			err = fmt.Errorf("unknown command %q", f[0])
+			if handled, err = p.scalingCommand(f); !handled {
+				if handled, err = p.floorCommand(f); !handled {
+					err = fmt.Errorf("unknown command %q", f[0])
+				}
+			}
 		}
 	}
 	if err != nil {
@@ -279,7 +283,13 @@ func (p *peer) pingPong(nd term.Atom, n, warmup int) (map[string]float64, error)
 			rtt[i] = time.Since(ta)
 		}
 	}
-	elapsed := time.Since(t0) // as Erlang's harness: wall time of the repetition
+	return rttFigures(rtt, time.Since(t0)), nil // as Erlang's harness: elapsed is the repetition's wall time
+}
+
+// rttFigures are remote_pingpong's figures of round trips rtt (sorted
+// here) that took elapsed in all.
+func rttFigures(rtt []time.Duration, elapsed time.Duration) map[string]float64 {
+	n := len(rtt)
 	var total time.Duration
 	for _, d := range rtt {
 		total += d
@@ -292,7 +302,7 @@ func (p *peer) pingPong(nd term.Atom, n, warmup int) (map[string]float64, error)
 		"rtt_min_us":       us(rtt[0]),
 		"rtt_max_us":       us(rtt[n-1]),
 		"roundtrips_per_s": float64(n) / elapsed.Seconds(),
-	}, nil
+	}
 }
 
 // throughput is workload 5's sending side.

@@ -74,7 +74,7 @@ func Workloads() []Workload {
 		}
 		remote = append(remote, w)
 	}
-	return append(append(localWorkloads(), remote...), groupsWorkloads()...)
+	return slices.Concat(localWorkloads(), remote, groupsWorkloads(), scalingWorkloads())
 }
 
 // GerlNodeStart is workload 6 with the real command line: the wall time
@@ -125,8 +125,14 @@ func localWorkloads() []Workload {
 		{"spawn", "100k processes blocked in receive", func(c Config) []Result {
 			return []Result{Spawn(pick(c.Quick, SpawnN, 2000), pick(c.Quick, SpawnReps, 1))}
 		}},
+		{"go_floor", "Go's floors under local_pingpong and million: a channel round trip, 1M parked goroutines in a fresh process", func(c Config) []Result {
+			return []Result{GoFloor(c.Peer, pick(c.Quick, FloorPingPongN, 2000), pick(c.Quick, FloorGoroutines, 2000))}
+		}},
 		{"interp_pingpong", "workload 1 as interpreted closures from the shell", func(c Config) []Result {
 			return []Result{InterpPingPong(pick(c.Quick, PingPongN, 2000), pick(c.Quick, PingPongReps, 1))}
+		}},
+		{"interp_fanin", "workload 2 as interpreted closures from the shell (200k messages)", func(c Config) []Result {
+			return []Result{InterpFanIn(FanInSenders, pick(c.Quick, InterpFanInN, 8000), pick(c.Quick, FanInReps, 1))}
 		}},
 		{"eval_latency", "a shell input to its printed result", func(c Config) []Result {
 			return []Result{EvalLatency(pick(c.Quick, 1000, 20))}

@@ -20,11 +20,7 @@ func (n *Node) AwaitsReply(pid term.Pid, ref term.Ref) bool {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.ext == nil {
-		return false
-	}
-	_, ok := p.ext.calls[ref]
-	return ok
+	return p.callingLocked(ref)
 }
 
 // AdoptMonitor records that the local process watcher monitors the

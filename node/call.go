@@ -39,50 +39,55 @@ func (p *Proc) Call(to any, request any, timeout time.Duration) (any, error) {
 // CallContext is Call that also gives up when ctx is done, returning ctx's
 // error; the monitor is removed and a late reply dropped as for a timeout.
 func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout time.Duration) (any, error) {
-	if _, _, err := p.node.resolve(to); err != nil {
+	_, name, err := p.node.resolve(to)
+	if err != nil {
 		return nil, fmt.Errorf("call: %w", err) // as Send: an error, where Monitor would panic
 	}
-	ref := p.Monitor(to)
-	p.mu.Lock()
-	e := p.extLocked()
-	if e.calls == nil {
-		e.calls = make(map[term.Ref]struct{})
-	}
-	e.calls[ref] = struct{}{}
-	p.mu.Unlock()
-	// answers matches what ends the call: its Reply, or its monitor's Down.
-	answers := func(m any) bool {
-		switch x := m.(type) {
-		case term.Reply:
-			return x.Ref == ref
-		case term.Down:
-			return x.Ref == ref
+	callee := to
+	if name.Name != "" && name.Node == p.node.name {
+		// As gen_server:call: a local name is looked up once, and the
+		// process found is the one monitored and sent to (a process
+		// registered under the name a moment later gets no request whose
+		// answer nobody reads); none: ErrNotRegistered, as Send says.
+		pid, ok := p.node.Whereis(name.Name)
+		if !ok {
+			return nil, fmt.Errorf("call to %s: %w", term.Format(to), ErrNotRegistered)
 		}
-		return false
+		callee = pid
 	}
-	defer func() {
-		// Once ref is out of calls, no Reply for it can be enqueued; one
-		// that came before and was not taken goes now, with its Down.
-		p.mu.Lock()
-		if p.ext != nil {
-			delete(p.ext.calls, ref)
-		}
-		p.mu.Unlock()
-		if p.Alive() {
-			p.Demonitor(ref, false)
-			p.removeMatching(answers, nil)
-		}
-	}()
-	if err := p.Send(to, term.Request{From: p.Self(), Ref: ref, Body: request}); err != nil {
-		return nil, fmt.Errorf("call to %s: %w", term.Format(to), err)
-	}
-	msg, ok, err := p.ReceiveContext(ctx, answers, timeout)
+	body, err := term.Copy(request)
 	if err != nil {
 		return nil, fmt.Errorf("call to %s: %w", term.Format(to), err)
+	}
+	// Erlang's receive optimization: the answer can only come after the
+	// monitor exists, so the receive below, and the clean-up after it, look
+	// only at messages that arrived after this mark. A call costs the same
+	// whatever waits in the caller's mailbox.
+	mark := p.mailboxMark()
+	ref := p.Monitor(callee)
+	p.mu.Lock()
+	e := p.extLocked()
+	if e.call.on {
+		p.mu.Unlock()
+		p.concurrentReceive() // a second goroutine calling as p: a misuse
+	}
+	e.call = pendingCall{ref: ref, on: true}
+	p.mu.Unlock()
+	var got any // the answer taken, if any
+	defer p.endCall(ref, mark, &got)
+	// The request is p's own fresh value (its body a copy): it is sent
+	// without another copy.
+	if err := p.node.send(ctx, p.Self(), callee, term.Request{From: p.Self(), Ref: ref, Body: body}, true); err != nil {
+		return nil, fmt.Errorf("call to %s: %w", term.Format(to), err)
+	}
+	msg, ok, cancelled := p.receive(ctx, answersTo(ref), timeout, mark)
+	if cancelled {
+		return nil, fmt.Errorf("call to %s: %w", term.Format(to), ctx.Err())
 	}
 	if !ok {
 		return nil, fmt.Errorf("call to %s: no reply within %v: %w", term.Format(to), timeout, ErrTimeout)
 	}
+	got = msg
 	switch x := msg.(type) {
 	case term.Reply:
 		return x.Value, nil
@@ -92,7 +97,85 @@ func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout tim
 	panic("unreachable")
 }
 
+// pendingCall is the Call a process waits in, if any (a process makes one
+// call at a time): its ref, and how many replies were enqueued for it.
+// Guarded by Proc.mu.
+type pendingCall struct {
+	ref     term.Ref
+	on      bool
+	replies int32
+}
+
+// callingLocked reports whether p waits for the reply to the call ref.
+// Called with p.mu held.
+func (p *Proc) callingLocked(ref term.Ref) bool {
+	return p.ext != nil && p.ext.call.on && p.ext.call.ref == ref
+}
+
+// awaitsLocked reports whether p waits for the reply to the call ref, and
+// counts one more reply if it does. Called with p.mu held.
+func (p *Proc) awaitsLocked(ref term.Ref) bool {
+	if !p.callingLocked(ref) {
+		return false
+	}
+	p.ext.call.replies++
+	return true
+}
+
+// answersTo matches what ends the call ref: its Reply, or its monitor's
+// Down.
+func answersTo(ref term.Ref) func(any) bool {
+	return func(m any) bool {
+		switch x := m.(type) {
+		case term.Reply:
+			return x.Ref == ref
+		case term.Down:
+			return x.Ref == ref
+		}
+		return false
+	}
+}
+
+// endCall ends the call ref, whose answer got is (nil if none came): once
+// the call is off, no Reply for it can be enqueued; one that came before
+// and was not taken goes now, with a Down that the monitor delivered
+// (Demonitor reports whether it could still stop it). Nothing is left to
+// remove in the common case, and what is looks only past mark.
+func (p *Proc) endCall(ref term.Ref, mark int, got *any) {
+	p.mu.Lock()
+	var replies int32
+	if p.ext != nil {
+		replies = p.ext.call.replies
+		p.ext.call = pendingCall{}
+	}
+	p.mu.Unlock()
+	if !p.Alive() {
+		return
+	}
+	downLeft := !p.Demonitor(ref, false)
+	switch (*got).(type) {
+	case term.Reply:
+		replies--
+	case term.Down:
+		downLeft = false
+	}
+	if replies > 0 || downLeft {
+		p.removeMatching(mark, answersTo(ref), nil)
+	}
+}
+
 // Reply answers a Call. It is a no-op if the caller stopped waiting.
 func (p *Proc) Reply(call term.Request, value any) error {
-	return p.Send(call.From, call.ReplyWith(value))
+	// The reply is made here around a copy of value (and of the tag, if
+	// an Erlang caller gave one): it is sent without another.
+	r := call.ReplyWith(nil)
+	var err error
+	if r.Value, err = term.Copy(value); err == nil && r.Tag != nil {
+		r.Tag, err = term.Copy(r.Tag)
+	}
+	if err != nil {
+		return fmt.Errorf("reply to %s: %w", call.From, err)
+	}
+	p.checkAlive()
+	return p.node.send(context.Background(), p.Self(), call.From, r, true)
 }

@@ -2,10 +2,12 @@ package node
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node/term"
 )
 
@@ -84,6 +86,99 @@ func TestCall(t *testing.T) {
 	// Not a pid or a name: an error, as Send gives, not a panic.
 	if _, err := me.Call(42, 1, waitTime); err == nil || !strings.Contains(err.Error(), "not a pid or a name") {
 		t.Fatalf("call to 42: %v", err)
+	}
+	noMessage(t, me)
+}
+
+// TestCallLeavesBacklog checks that a Call made while other messages wait
+// takes only its answer, leaves the backlog as it was, in order, and
+// leaves nothing of its own behind: not a second reply, not the Down of a
+// callee that exits right after replying.
+func TestCallLeavesBacklog(t *testing.T) {
+	n, _ := newTestNode(t)
+	me := testProc(t, n)
+	const backlog = 1000
+	var want []any
+	for i := range backlog {
+		m := term.T(term.A("noise"), i)
+		want = append(want, m)
+		me.Send(me.Self(), m)
+	}
+	for _, tc := range []struct {
+		name  string
+		serve func(p *Proc, c term.Request)
+	}{
+		{"one reply", func(p *Proc, c term.Request) { p.Reply(c, "ok") }},
+		{"two replies", func(p *Proc, c term.Request) { p.Reply(c, "ok"); p.Reply(c, "again") }},
+		{"reply then exit", func(p *Proc, c term.Request) { p.Reply(c, "ok"); p.ExitSelf(term.A("gone")) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := n.Spawn(func(p *Proc) {
+				c := p.Receive().(term.Request)
+				tc.serve(p, c)
+			})
+			v, err := me.Call(srv, "hello", waitTime)
+			if err != nil || v != "ok" {
+				t.Fatalf("call = %v, %v", v, err)
+			}
+			testkit.Eventually(t, waitTime, "the server to exit", func() bool { return n.lookup(srv) == nil })
+			got := me.Drain()
+			if len(got) != backlog {
+				t.Fatalf("mailbox has %d messages after the call, want the %d of the backlog; tail %v", len(got), backlog, got[max(0, len(got)-3):])
+			}
+			for i, m := range got {
+				sameTerm(t, m, want[i])
+				me.Send(me.Self(), m) // restore for the next case
+			}
+		})
+	}
+}
+
+// BenchmarkCallBacklog measures a Call while the caller's mailbox holds
+// other messages: with Erlang's receive optimization, the same at every
+// size.
+func BenchmarkCallBacklog(b *testing.B) {
+	for _, backlog := range []int{10, 10_000, 1_000_000} {
+		b.Run(strconv.Itoa(backlog), func(b *testing.B) {
+			n, _ := newTestNode(b)
+			me := testProc(b, n)
+			srv, _ := n.Spawn(server)
+			for i := range backlog {
+				me.Send(me.Self(), i)
+			}
+			req := term.T(term.A("add"), 1, 2)
+			b.ResetTimer()
+			for range b.N {
+				if _, err := me.Call(srv, req, Forever); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			if l := me.MailboxLen(); l != backlog {
+				b.Fatalf("mailbox has %d messages, want %d", l, backlog)
+			}
+		})
+	}
+}
+
+// TestReplyUnsendable checks that a reply that cannot be sent is an error
+// for the server, and that the caller, still waiting, gets nothing of it.
+func TestReplyUnsendable(t *testing.T) {
+	n, _ := newTestNode(t)
+	me := testProc(t, n)
+	errs := make(chan error, 1)
+	srv, _ := n.Spawn(func(p *Proc) {
+		c := p.Receive().(term.Request)
+		errs <- p.Reply(c, make(chan int))
+		p.Reply(c, "sendable")
+	})
+	v, err := me.Call(srv, "q", waitTime)
+	if err != nil || v != "sendable" {
+		t.Fatalf("call = %v, %v", v, err)
+	}
+	err = <-errs
+	if !errors.Is(err, term.ErrUnsendable) || !strings.Contains(err.Error(), "reply to") {
+		t.Fatalf("reply of a channel: %v", err)
 	}
 	noMessage(t, me)
 }

@@ -41,7 +41,7 @@ func (p *Proc) Info() ProcInfo {
 	info := ProcInfo{
 		Pid:        p.Self(),
 		Func:       fn,
-		MailboxLen: len(p.in) + int(p.outLen.Load()),
+		MailboxLen: p.mailboxLenLocked(),
 		Status:     "running",
 		Attached:   p.attached,
 		Memory:     p.memoryLocked(),

@@ -55,21 +55,23 @@ func (n *Node) Detail(pid term.Pid, head int) (ProcDetail, bool) {
 	// The receiver uses out without the lock. While it is parked (waiting,
 	// which only a waker clears, under the lock) it changes nothing there;
 	// with nothing in out (outLen 0) there is nothing to read.
-	if p.waiting {
-		for _, m := range p.out[p.outHead:] {
+	if b := p.box.Load(); b != nil {
+		if p.waiting {
+			for _, m := range b.out[b.outHead:] {
+				if len(msgs) == head {
+					break
+				}
+				msgs = append(msgs, m)
+			}
+		} else if b.outLen.Load() > 0 {
+			d.MailboxPartial = true
+		}
+		for _, m := range b.in {
 			if len(msgs) == head {
 				break
 			}
 			msgs = append(msgs, m)
 		}
-	} else if p.outLen.Load() > 0 {
-		d.MailboxPartial = true
-	}
-	for _, m := range p.in {
-		if len(msgs) == head {
-			break
-		}
-		msgs = append(msgs, m)
 	}
 	p.mu.Unlock()
 	// Formatting reads the messages after the lock is released: they are
@@ -93,10 +95,13 @@ func (n *Node) Detail(pid term.Pid, head int) (ProcDetail, bool) {
 // does not tell one goroutine's share of the heap). Called with p.mu held.
 func (p *Proc) memoryLocked() int {
 	const slot = int(unsafe.Sizeof(any(nil)))
-	b := int(unsafe.Sizeof(*p)) + cap(p.in)*slot + int(p.outLen.Load())*slot
+	b := int(unsafe.Sizeof(*p))
+	if box := p.box.Load(); box != nil {
+		b += int(unsafe.Sizeof(*box)) + cap(box.in)*slot + int(box.outLen.Load())*slot
+	}
 	if e := p.ext; e != nil {
 		const entry = 48 // a map entry with its share of buckets, roughly
-		b += int(unsafe.Sizeof(*e)) + entry*(len(e.links)+len(e.monitors)+len(e.watching)+len(e.calls))
+		b += int(unsafe.Sizeof(*e)) + entry*(len(e.links)+len(e.monitors)+len(e.watching))
 	}
 	return b
 }

@@ -39,7 +39,7 @@ func (p *Proc) SetMaxMailbox(n int) int {
 // overLimitLocked reports whether one more message would pass p's mailbox
 // limit. Called with p.mu held.
 func (p *Proc) overLimitLocked() bool {
-	return p.ext != nil && p.ext.maxMailbox > 0 && len(p.in)+int(p.outLen.Load()) >= p.ext.maxMailbox
+	return p.ext != nil && p.ext.maxMailbox > 0 && p.mailboxLenLocked() >= p.ext.maxMailbox
 }
 
 // killOverLimitLocked kills p because its mailbox is full. Called with
@@ -56,7 +56,7 @@ func (p *Proc) killOverLimitLocked() {
 // bigMailboxLocked reports whether p's mailbox holds enough messages for
 // its death to call for releaseMemory. Called with p.mu held.
 func (p *Proc) bigMailboxLocked() bool {
-	return len(p.in)+int(p.outLen.Load()) > bigMailbox
+	return p.mailboxLenLocked() > bigMailbox
 }
 
 // releaseMemory runs a garbage collection and returns the free memory to

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/gerl-dev/gerl/node/term"
@@ -13,14 +14,41 @@ import (
 // under p.mu; the receiving goroutine moves everything from in to its
 // private out slice in one step and then takes messages from out without
 // locking. Many senders therefore contend only briefly on the lock, and a
-// burst of messages costs the receiver one lock acquisition. A receiver with
-// nothing to read parks on the wake channel; a sender that finds it parked
-// clears the flag and signals once.
+// burst of messages costs the receiver one lock acquisition. The mailbox is
+// allocated with the process's first message: an idle process that was
+// never sent anything has none.
+//
+// A receiver with nothing to read parks on p.park, a mutex used as a binary
+// semaphore (locked = no wake-up pending; a sync.Mutex may be unlocked by
+// another goroutine than the one that locked it): it sets p.waiting under
+// p.mu, releases p.mu and locks p.park, which blocks until a waker unlocks
+// it. A waker (a sender, a kill, an expiring timer) that finds p.waiting
+// set clears it under p.mu and unlocks p.park once, so p.park is unlocked
+// exactly once per park. This costs a process 8 bytes where a wake-up
+// channel cost 104 (the channel and the pointer to it); timed and
+// cancellable waits arm a timer or a context callback that wakes the
+// process the same way (alarm).
+type mailbox struct {
+	in      []any // guarded by Proc.mu
+	out     []any // owned by the receiving goroutine
+	outHead int32
+	outLen  atomic.Int32 // len(out)-outHead, for introspection
+}
 
 // shrinkCap is the capacity above which an emptied mailbox buffer is
 // dropped rather than kept, so a process that once had a huge backlog does
 // not hold its memory forever.
 const shrinkCap = 4096
+
+// boxLocked returns p's mailbox, allocating it. Called with p.mu held.
+func (p *Proc) boxLocked() *mailbox {
+	b := p.box.Load()
+	if b == nil {
+		b = new(mailbox)
+		p.box.Store(b)
+	}
+	return b
+}
 
 // enqueue appends msg (already a private copy) to p's mailbox. It does
 // nothing if p has exited, or if msg is a Reply nobody waits for any more.
@@ -42,15 +70,17 @@ func (p *Proc) enqueue(msg any) {
 // enqueueLocked appends msg with p.mu held and reports whether the receiver
 // must be woken (call signalWake after unlocking).
 func (p *Proc) enqueueLocked(msg any) bool {
-	if r, ok := msg.(term.Reply); ok {
-		if p.ext == nil {
-			return false
-		}
-		if _, waiting := p.ext.calls[r.Ref]; !waiting {
-			return false // the call timed out or its callee died: drop
-		}
+	if r, ok := msg.(term.Reply); ok && !p.awaitsLocked(r.Ref) {
+		return false // the call timed out or its callee died: drop
 	}
-	p.in = append(p.in, msg)
+	b := p.boxLocked()
+	b.in = append(b.in, msg)
+	return p.wakeLocked()
+}
+
+// wakeLocked clears p.waiting and reports whether it was set, in which
+// case the caller must call signalWake(true) once p.mu is released.
+func (p *Proc) wakeLocked() bool {
 	if p.waiting {
 		p.waiting = false
 		return true
@@ -58,17 +88,21 @@ func (p *Proc) enqueueLocked(msg any) bool {
 	return false
 }
 
-// signalWake wakes a parked receiver after enqueueLocked or dieLocked asked
-// for it. The channel has room for one token; a stale token only costs the
-// receiver one extra look at its queue.
+// signalWake wakes a parked receiver after enqueueLocked, wakeLocked or
+// dieLocked asked for it.
 func (p *Proc) signalWake(wake bool) {
-	if !wake {
-		return
+	if wake {
+		p.park.Unlock()
 	}
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
+}
+
+// parkLocked parks the calling receiver until a waker calls signalWake.
+// Called with p.mu held; returns with it released.
+func (p *Proc) parkLocked() {
+	p.waiting = true
+	p.parked = true
+	p.mu.Unlock()
+	p.park.Lock()
 }
 
 // maxSpins is how many times a receive with nothing to take yields the
@@ -80,14 +114,14 @@ const Forever time.Duration = -1
 
 // Receive blocks until a message arrives and returns the oldest one.
 func (p *Proc) Receive() any {
-	m, _, _ := p.receive(nil, nil, Forever)
+	m, _, _ := p.receive(context.Background(), nil, Forever, 0)
 	return m
 }
 
 // ReceiveTimeout returns the oldest message, waiting at most d for one to
 // arrive. ok is false if none came in time. d == 0 polls; Forever waits.
 func (p *Proc) ReceiveTimeout(d time.Duration) (msg any, ok bool) {
-	m, ok, _ := p.receive(nil, nil, d)
+	m, ok, _ := p.receive(context.Background(), nil, d, 0)
 	return m, ok
 }
 
@@ -96,14 +130,14 @@ func (p *Proc) ReceiveTimeout(d time.Duration) (msg any, ok bool) {
 // waiting at most d (Forever waits as long as it takes). match runs on the
 // receiving goroutine and must not receive itself.
 func (p *Proc) ReceiveMatch(match func(any) bool, d time.Duration) (msg any, ok bool) {
-	m, ok, _ := p.receive(nil, match, d)
+	m, ok, _ := p.receive(context.Background(), match, d, 0)
 	return m, ok
 }
 
 // ReceiveContext is ReceiveMatch that also gives up when ctx is done, then
 // returning ctx's error. A nil match takes any message.
 func (p *Proc) ReceiveContext(ctx context.Context, match func(any) bool, d time.Duration) (msg any, ok bool, err error) {
-	m, ok, cancelled := p.receive(ctx.Done(), match, d)
+	m, ok, cancelled := p.receive(ctx, match, d, 0)
 	if cancelled {
 		return nil, false, ctx.Err()
 	}
@@ -111,44 +145,55 @@ func (p *Proc) ReceiveContext(ctx context.Context, match func(any) bool, d time.
 }
 
 // receive is the one receive loop: scan what the receiver already holds,
-// pull in what senders appended, park until woken, a timeout, or done
-// (then cancelled is true). Its frame is kept small (the timed wait lives
-// in waitTimed): every parked process's goroutine holds it on its stack,
-// and the runtime sizes new goroutines' stacks by the average it sees.
-func (p *Proc) receive(done <-chan struct{}, match func(any) bool, d time.Duration) (msg any, ok, cancelled bool) {
+// pull in what senders appended, park until woken, a timeout, or ctx is
+// done (then cancelled is true). skip is how many of the oldest messages
+// it does not look at: a Call skips the messages that were there before
+// its request went out, which cannot be its answer (mailboxMark). Its
+// frame is kept small (the timed wait lives in arm): every parked
+// process's goroutine holds it on its stack.
+func (p *Proc) receive(ctx context.Context, match func(any) bool, d time.Duration, skip int) (msg any, ok, cancelled bool) {
 	p.checkAlive()
 	if !p.receiving.CompareAndSwap(false, true) {
 		p.concurrentReceive()
 	}
 	defer p.receiving.Store(false)
-	var timer *time.Timer
-	scan := int(p.outHead)
+	var al *alarm
+	b := p.box.Load()
+	scan := skip
+	if b != nil {
+		scan += int(b.outHead)
+	}
 	spins := 0
 	for {
-		for ; scan < len(p.out); scan++ {
-			if m := p.out[scan]; match == nil || match(m) {
-				p.take(scan)
-				stopTimer(timer)
-				return m, true, false
+		if b != nil {
+			for ; scan < len(b.out); scan++ {
+				if m := b.out[scan]; match == nil || match(m) {
+					p.take(b, scan)
+					al.stop()
+					return m, true, false
+				}
 			}
 		}
 		p.mu.Lock()
 		if p.state.Load() != stateAlive {
 			p.mu.Unlock()
-			stopTimer(timer)
+			al.stop()
 			p.unwind()
 		}
-		if len(p.in) > 0 {
-			scan = p.pullLocked(scan)
+		if b == nil {
+			b = p.box.Load()
+		}
+		if b != nil && len(b.in) > 0 {
+			scan = p.pullLocked(b, scan)
 			p.mu.Unlock()
 			continue
 		}
 		if d == 0 {
 			p.mu.Unlock()
-			stopTimer(timer)
+			al.stop()
 			return nil, false, false
 		}
-		if spins < maxSpins && p.wake != nil {
+		if spins < maxSpins && p.parked {
 			// A reply is often a few hundred nanoseconds away: yield to
 			// the other runnable goroutines (the sender) before paying
 			// for a park and a wake-up. Not before the first park: a
@@ -160,65 +205,83 @@ func (p *Proc) receive(done <-chan struct{}, match func(any) bool, d time.Durati
 			continue
 		}
 		spins = 0
-		if p.wake == nil {
-			p.wake = make(chan struct{}, 1)
+		if d > 0 || (ctx != nil && ctx.Done() != nil) {
+			if al == nil {
+				al = p.arm(ctx, d)
+			}
+			switch al.rung {
+			case alarmTimeout:
+				d = 0 // one last look: a message may have raced the timer
+				p.mu.Unlock()
+				continue
+			case alarmCancelled:
+				p.mu.Unlock()
+				al.stop()
+				return nil, false, true
+			}
 		}
-		p.waiting = true
-		wake := p.wake
-		p.mu.Unlock()
-		if d < 0 && done == nil {
-			<-wake // the common case, cheaper than a select
-			continue
-		}
-		switch p.waitTimed(wake, d, &timer, done) {
-		case waitTimedOut:
-			d = 0 // one last look: a message may have raced the timer
-		case waitCancelled:
-			stopTimer(timer)
-			return nil, false, true
-		}
+		p.parkLocked()
 	}
 }
 
-type waitResult uint8
+// alarm wakes a parked process when a timeout passes or a context is done.
+// rung is guarded by the process's mu.
+type alarm struct {
+	p      *Proc
+	rung   uint8
+	timer  *time.Timer
+	unhook func() bool
+}
 
 const (
-	waitWoken waitResult = iota
-	waitTimedOut
-	waitCancelled
+	alarmNone uint8 = iota
+	alarmTimeout
+	alarmCancelled
 )
 
-// waitTimed parks until wake, the timeout d (a timer started on the first
-// call and kept in *timer), or done.
+// arm starts an alarm for a wait of d (none if d < 0) that ctx (if it can
+// be done) also ends. Called with p.mu held.
 //
 //go:noinline
-func (p *Proc) waitTimed(wake chan struct{}, d time.Duration, timer **time.Timer, done <-chan struct{}) waitResult {
-	var timeout <-chan time.Time
-	if d > 0 {
-		if *timer == nil {
-			*timer = time.NewTimer(d)
+func (p *Proc) arm(ctx context.Context, d time.Duration) *alarm {
+	a := &alarm{p: p}
+	if ctx != nil && ctx.Done() != nil {
+		if ctx.Err() != nil {
+			a.rung = alarmCancelled
+			return a
 		}
-		timeout = (*timer).C
+		a.unhook = context.AfterFunc(ctx, func() { a.ring(alarmCancelled) })
 	}
-	select {
-	case <-wake:
-		return waitWoken
-	case <-timeout:
-		p.mu.Lock()
-		p.waiting = false
-		p.mu.Unlock()
-		return waitTimedOut
-	case <-done:
-		p.mu.Lock()
-		p.waiting = false
-		p.mu.Unlock()
-		return waitCancelled
+	if d > 0 {
+		a.timer = time.AfterFunc(d, func() { a.ring(alarmTimeout) })
 	}
+	return a
 }
 
-func stopTimer(t *time.Timer) {
-	if t != nil {
-		t.Stop()
+// ring records why the alarm went off and wakes the process if it is
+// parked. A process no longer waiting for this alarm sees at worst one
+// spurious wake-up, after which it looks at its mailbox and parks again.
+func (a *alarm) ring(why uint8) {
+	p := a.p
+	p.mu.Lock()
+	if a.rung == alarmNone {
+		a.rung = why
+	}
+	wake := p.wakeLocked()
+	p.mu.Unlock()
+	p.signalWake(wake)
+}
+
+// stop disarms a (which may be nil).
+func (a *alarm) stop() {
+	if a == nil {
+		return
+	}
+	if a.timer != nil {
+		a.timer.Stop()
+	}
+	if a.unhook != nil {
+		a.unhook()
 	}
 }
 
@@ -231,46 +294,60 @@ func (p *Proc) concurrentReceive() {
 
 // pullLocked moves the senders' messages into out and returns where an
 // in-progress scan continues. Called by the receiver with p.mu held.
-func (p *Proc) pullLocked(scan int) int {
-	if int(p.outHead) == len(p.out) {
+func (p *Proc) pullLocked(b *mailbox, scan int) int {
+	if int(b.outHead) == len(b.out) {
 		// Everything in out was taken: swap buffers instead of copying.
-		old := p.out[:0]
+		// The scan position keeps its place in the combined sequence.
+		scan -= len(b.out)
+		old := b.out[:0]
 		if cap(old) > shrinkCap {
 			old = nil
 		}
-		p.out, p.in = p.in, old
-		p.outHead = 0
-		scan = 0
+		b.out, b.in = b.in, old
+		b.outHead = 0
 	} else {
-		p.out = append(p.out, p.in...)
-		clear(p.in)
-		p.in = p.in[:0]
-		if cap(p.in) > shrinkCap {
-			p.in = nil
+		b.out = append(b.out, b.in...)
+		clear(b.in)
+		b.in = b.in[:0]
+		if cap(b.in) > shrinkCap {
+			b.in = nil
 		}
 	}
-	p.outLen.Store(int32(len(p.out) - int(p.outHead)))
+	b.outLen.Store(int32(len(b.out) - int(b.outHead)))
 	return scan
 }
 
 // take removes out[i], keeping the order of the rest.
-func (p *Proc) take(i int) {
-	if i == int(p.outHead) {
-		p.out[i] = nil
-		p.outHead++
-		if int(p.outHead) == len(p.out) {
-			p.out = p.out[:0]
-			if cap(p.out) > shrinkCap {
-				p.out = nil
+func (p *Proc) take(b *mailbox, i int) {
+	if i == int(b.outHead) {
+		b.out[i] = nil
+		b.outHead++
+		if int(b.outHead) == len(b.out) {
+			b.out = b.out[:0]
+			if cap(b.out) > shrinkCap {
+				b.out = nil
 			}
-			p.outHead = 0
+			b.outHead = 0
 		}
 	} else {
-		copy(p.out[i:], p.out[i+1:])
-		p.out[len(p.out)-1] = nil
-		p.out = p.out[:len(p.out)-1]
+		copy(b.out[i:], b.out[i+1:])
+		b.out[len(b.out)-1] = nil
+		b.out = b.out[:len(b.out)-1]
 	}
-	p.outLen.Store(int32(len(p.out) - int(p.outHead)))
+	b.outLen.Store(int32(len(b.out) - int(b.outHead)))
+}
+
+// mailboxMark returns the number of messages in p's mailbox: a receive
+// given it as skip looks only at messages that arrive later. Called by the
+// receiving goroutine.
+func (p *Proc) mailboxMark() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b := p.box.Load()
+	if b == nil {
+		return 0
+	}
+	return len(b.in) + len(b.out) - int(b.outHead)
 }
 
 // Drain removes every message from p's mailbox and returns them oldest
@@ -278,25 +355,35 @@ func (p *Proc) take(i int) {
 // by the receiving goroutine.
 func (p *Proc) Drain() []any {
 	var out []any
-	p.removeMatching(func(any) bool { return true }, func(m any) { out = append(out, m) })
+	p.removeMatching(0, func(any) bool { return true }, func(m any) { out = append(out, m) })
 	return out
 }
 
-// removeMatching removes every message for which match is true, calling
-// took for each in order. Called by the receiving goroutine.
-func (p *Proc) removeMatching(match func(any) bool, took func(any)) {
+// removeMatching removes every message for which match is true, except
+// the skip oldest ones, calling took for each in order. Called by the
+// receiving goroutine.
+func (p *Proc) removeMatching(skip int, match func(any) bool, took func(any)) {
 	p.checkAlive()
 	if !p.receiving.CompareAndSwap(false, true) {
 		p.concurrentReceive()
 	}
 	defer p.receiving.Store(false)
 	p.mu.Lock()
-	if len(p.in) > 0 {
-		p.pullLocked(int(p.outHead))
+	b := p.box.Load()
+	if b == nil {
+		p.mu.Unlock()
+		return
+	}
+	if len(b.in) > 0 {
+		p.pullLocked(b, int(b.outHead))
 	}
 	p.mu.Unlock()
-	kept := p.out[:p.outHead]
-	for _, m := range p.out[p.outHead:] {
+	from := int(b.outHead) + skip
+	if from >= len(b.out) {
+		return
+	}
+	kept := b.out[:from]
+	for _, m := range b.out[from:] {
 		if match(m) {
 			if took != nil {
 				took(m)
@@ -305,18 +392,25 @@ func (p *Proc) removeMatching(match func(any) bool, took func(any)) {
 		}
 		kept = append(kept, m)
 	}
-	clear(p.out[len(kept):])
-	p.out = kept
-	p.outLen.Store(int32(len(p.out) - int(p.outHead)))
+	clear(b.out[len(kept):])
+	b.out = kept
+	b.outLen.Store(int32(len(b.out) - int(b.outHead)))
 }
 
 // MailboxLen returns the number of messages waiting in p's mailbox. It may
 // be called from any goroutine; the answer may be stale at once.
 func (p *Proc) MailboxLen() int {
 	p.mu.Lock()
-	n := len(p.in)
-	p.mu.Unlock()
-	return n + int(p.outLen.Load())
+	defer p.mu.Unlock()
+	return p.mailboxLenLocked()
+}
+
+func (p *Proc) mailboxLenLocked() int {
+	b := p.box.Load()
+	if b == nil {
+		return 0
+	}
+	return len(b.in) + int(b.outLen.Load())
 }
 
 // Sleep pauses p for d. Unlike time.Sleep, it ends at once when p is killed
@@ -328,33 +422,25 @@ func (p *Proc) Sleep(d time.Duration) {
 // SleepContext is Sleep that also ends when ctx is done, returning ctx's
 // error.
 func (p *Proc) SleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
+	p.mu.Lock()
+	al := p.arm(ctx, max(d, 1))
+	defer al.stop()
 	for {
-		p.mu.Lock()
 		if p.state.Load() != stateAlive {
 			p.mu.Unlock()
+			al.stop()
 			p.unwind()
 		}
-		if p.wake == nil {
-			p.wake = make(chan struct{}, 1)
-		}
-		p.waiting = true // so that a kill (or a message) wakes us
-		wake := p.wake
-		p.mu.Unlock()
-		select {
-		case <-t.C:
-			p.mu.Lock()
-			p.waiting = false
+		switch al.rung {
+		case alarmTimeout:
 			p.mu.Unlock()
 			return nil
-		case <-ctx.Done():
-			p.mu.Lock()
-			p.waiting = false
+		case alarmCancelled:
 			p.mu.Unlock()
 			return ctx.Err()
-		case <-wake:
-			// A message or a kill: the loop checks which.
 		}
+		// A message, a kill or the alarm wakes us: the loop checks which.
+		p.parkLocked()
+		p.mu.Lock()
 	}
 }

@@ -87,8 +87,10 @@ func (p *Proc) Demonitor(ref term.Ref, flush bool) bool {
 	if active {
 		p.node.dropWatch(p.Self(), ref, t)
 	}
-	if flush {
-		p.removeMatching(func(m any) bool {
+	if flush && !active {
+		// An active monitor removed here has delivered nothing: only one
+		// that fired can have left a Down behind.
+		p.removeMatching(0, func(m any) bool {
 			d, ok := m.(term.Down)
 			return ok && d.Ref == ref
 		}, nil)

@@ -41,3 +41,24 @@ func benchPingPong(b *testing.B, tuple bool) {
 	b.StopTimer()
 	me.Send(ponger, nil)
 }
+
+// BenchmarkFloorChanPingPong is Go's floor under a local round trip: two
+// goroutines handing an int back and forth through channels, with no
+// process, mailbox or copy.
+func BenchmarkFloorChanPingPong(b *testing.B) {
+	ping, pong := make(chan int, 1), make(chan int, 1)
+	go func() {
+		for v := range ping {
+			pong <- v
+		}
+		close(pong)
+	}()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ping <- i
+		<-pong
+	}
+	b.StopTimer()
+	close(ping)
+	<-pong
+}

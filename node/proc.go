@@ -30,26 +30,24 @@ import (
 // ends them: the interpreter makes it at function entries and loop
 // back-edges of interpreted code, so interpreted processes always stop.
 type Proc struct {
-	node  *Node
-	id    uint64
-	entry uintptr // PC of the function the process started in
+	node *Node
+	id   uint64
+	fn   func(*Proc) // what the process runs; nil for an attached one
 
-	mu sync.Mutex // guards the fields below up to ext
-	// mailbox: senders append to in; the receiver moves in to out.
-	in       []any
-	wake     chan struct{} // cap 1; created on the first blocking receive
-	waiting  bool          // the receiver is parked on wake
-	attached bool          // driven by a foreign goroutine (the shell); immutable
-	reason   any           // the exit reason, set when state becomes dead
-	ext      *procExt      // links, monitors, name, flags; nil until needed
+	mu   sync.Mutex // guards the fields below up to ext, and box.in
+	park sync.Mutex // the receiver parks on it (see mailbox.go)
+	// box is the mailbox, allocated (under mu) with the first message;
+	// see mailbox.go.
+	box    atomic.Pointer[mailbox]
+	reason any      // the exit reason, set when state becomes dead
+	ext    *procExt // links, monitors, name, flags; nil until needed
 
 	state     atomic.Uint32
 	receiving atomic.Bool
-	// owned by the receiving goroutine:
-	out     []any
-	outHead int32
-	outLen  atomic.Int32 // len(out)-outHead, for introspection
-	bigDrop bool         // its death dropped a big mailbox (set by dieLocked under mu)
+	waiting   bool // the receiver is parked on park
+	attached  bool // driven by a foreign goroutine (the shell); immutable
+	parked    bool // owned by the receiving goroutine: it has parked before
+	bigDrop   bool // its death dropped a big mailbox (set by dieLocked under mu)
 }
 
 const (
@@ -63,7 +61,7 @@ type procExt struct {
 	links      map[term.Pid]struct{}    // linked processes, local or remote
 	monitors   map[term.Ref]term.Pid    // monitors on this process: ref -> watcher
 	watching   map[term.Ref]watchTarget // monitors this process holds
-	calls      map[term.Ref]struct{}    // calls waiting for a Reply
+	call       pendingCall              // the Call p waits in (call.go)
 	name       term.Atom                // registered name
 	funcName   string                   // what i() shows, if the spawner said
 	trapExit   bool
@@ -170,7 +168,8 @@ func (n *Node) SpawnOpt(parent *Proc, opts SpawnOptions, fn func(*Proc)) (term.P
 	if parent != nil {
 		parent.checkAlive()
 	}
-	p := &Proc{node: n, entry: reflect.ValueOf(fn).Pointer()}
+	p := &Proc{node: n, fn: fn}
+	p.park.Lock() // no wake-up pending
 	if opts.Func != "" {
 		p.extLocked().funcName = opts.Func
 	}
@@ -212,7 +211,7 @@ func (n *Node) SpawnOpt(parent *Proc, opts SpawnOptions, fn func(*Proc)) (term.P
 		}
 		n.propagate(sigs)
 	}
-	go p.run(fn)
+	go p.run()
 	return child, ref, nil
 }
 
@@ -222,6 +221,7 @@ func (n *Node) SpawnOpt(parent *Proc, opts SpawnOptions, fn func(*Proc)) (term.P
 // *ExitError instead of ending the goroutine. End it with Exit.
 func (n *Node) Attach(funcName string) (*Proc, error) {
 	p := &Proc{node: n, attached: true}
+	p.park.Lock() // no wake-up pending
 	p.extLocked().funcName = funcName
 	if !n.admit(p, false) {
 		return nil, ErrStopped
@@ -291,13 +291,13 @@ func (n *Node) admit(p *Proc, goroutine bool) bool {
 }
 
 // run is the body of a process goroutine.
-func (p *Proc) run(fn func(*Proc)) {
+func (p *Proc) run() {
 	defer func() { p.finish(recover()) }()
 	if h := p.node.onGo; h != nil {
 		h(p, true)
 		defer h(p, false)
 	}
-	fn(p)
+	p.fn(p)
 }
 
 // finish decides the exit reason of a process whose function has ended:
@@ -328,7 +328,10 @@ func (p *Proc) finish(r any) {
 	}
 	p.mu.Lock()
 	big := p.bigMailboxLocked() || p.bigDrop
-	p.out, p.outHead = nil, 0
+	if b := p.box.Load(); b != nil {
+		b.out, b.outHead = nil, 0
+		b.outLen.Store(0)
+	}
 	p.mu.Unlock()
 	if big {
 		p.node.releaseMemory()
@@ -344,7 +347,10 @@ func (p *Proc) FuncName() string {
 		return name
 	}
 	p.mu.Unlock()
-	return pcName(p.entry)
+	if p.fn == nil {
+		return pcName(0)
+	}
+	return pcName(reflect.ValueOf(p.fn).Pointer())
 }
 
 // pcName names the function at pc: its Go name, "fun" for a function the

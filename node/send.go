@@ -20,7 +20,7 @@ import (
 // to that node is over its limit (backpressure on a slow peer).
 func (p *Proc) Send(to any, msg any) error {
 	p.checkAlive()
-	return p.node.send(context.Background(), p.Self(), to, msg)
+	return p.node.send(context.Background(), p.Self(), to, msg, false)
 }
 
 // SendContext is Send that gives up waiting for room in the queue to
@@ -28,33 +28,37 @@ func (p *Proc) Send(to any, msg any) error {
 // error; the message is then not sent. Local sends never wait.
 func (p *Proc) SendContext(ctx context.Context, to any, msg any) error {
 	p.checkAlive()
-	return p.node.send(ctx, p.Self(), to, msg)
+	return p.node.send(ctx, p.Self(), to, msg, false)
 }
 
 // Send sends msg from outside any process (the message has no sender); see
 // Proc.Send.
 func (n *Node) Send(to any, msg any) error {
-	return n.send(context.Background(), term.Pid{}, to, msg)
+	return n.send(context.Background(), term.Pid{}, to, msg, false)
 }
 
-func (n *Node) send(ctx context.Context, from term.Pid, to any, msg any) error {
+// send sends msg to a pid or name. fresh says msg is already a private
+// value that nothing else refers to (a Call's request, a Reply, made by
+// this package around a copy of the caller's value): a local receiver then
+// gets it without another copy.
+func (n *Node) send(ctx context.Context, from term.Pid, to any, msg any, fresh bool) error {
 	if n.trace.on.Load() {
 		n.traceSend(from, to, msg)
 	}
 	if pid, ok := to.(term.Pid); ok { // the common case, without resolve
-		return n.sendPid(ctx, from, pid, msg)
+		return n.sendPid(ctx, from, pid, msg, fresh)
 	}
 	pid, name, err := n.resolve(to)
 	if err != nil {
 		return fmt.Errorf("send: %w", err)
 	}
 	if name.Name == "" {
-		return n.sendPid(ctx, from, pid, msg)
+		return n.sendPid(ctx, from, pid, msg, fresh)
 	}
 	if name.Node != n.name {
 		return n.remoteFor().SendName(ctx, from, name, msg)
 	}
-	c, err := term.Copy(msg)
+	c, err := copyUnlessFresh(msg, fresh)
 	if err != nil {
 		return fmt.Errorf("send to %s: %w", term.FormatAtom(name.Name), err)
 	}
@@ -66,9 +70,9 @@ func (n *Node) send(ctx context.Context, from term.Pid, to any, msg any) error {
 	return nil
 }
 
-func (n *Node) sendPid(ctx context.Context, from, to term.Pid, msg any) error {
+func (n *Node) sendPid(ctx context.Context, from, to term.Pid, msg any, fresh bool) error {
 	if to.Node == n.name {
-		c, err := term.Copy(msg)
+		c, err := copyUnlessFresh(msg, fresh)
 		if err != nil {
 			return fmt.Errorf("send to %s: %w", to, err)
 		}
@@ -84,4 +88,11 @@ func (n *Node) sendPid(ctx context.Context, from, to term.Pid, msg any) error {
 		return fmt.Errorf("send: the zero pid names no process")
 	}
 	return n.remoteFor().Send(ctx, from, to, msg)
+}
+
+func copyUnlessFresh(msg any, fresh bool) (any, error) {
+	if fresh {
+		return msg, nil
+	}
+	return term.Copy(msg)
 }

@@ -144,13 +144,14 @@ func (p *Proc) dieLocked(reason any) []signal {
 			sigs = append(sigs, signal{kind: sigDown, from: self, to: watcher, ref: ref, reason: reason})
 		}
 		watching, name = e.watching, e.name
-		e.links, e.monitors, e.watching, e.calls = nil, nil, nil, nil
+		e.links, e.monitors, e.watching, e.call = nil, nil, nil, pendingCall{}
 	}
-	wake := p.waiting
-	p.waiting = false
+	wake := p.wakeLocked()
 	big := p.bigMailboxLocked()
 	p.bigDrop = big
-	p.in = nil
+	if b := p.box.Load(); b != nil {
+		b.in = nil
+	}
 	p.mu.Unlock()
 	p.signalWake(wake)
 

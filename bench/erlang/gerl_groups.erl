@@ -15,14 +15,21 @@
 -export([global_register/1, global_lookup/2, global_unregister/1,
          pg_watch/1, pg_wait/1, pg_join/1, pg_subscribe/2, pg_count/1,
          pg_expect/1, pg_publish/2]).
+%% Used by gerl_scaling.erl.
+-export([main_with/2, json/1, result/4, medians/1, median/1, call/4, stop_peers/1]).
 
 -define(CALL_TIMEOUT, 300000).
 
-main([Workload | Args]) ->
+main(Args) -> main_with(fun run/2, Args).
+
+%% main_with runs Run(Workload, Params) for the command line's
+%% [Workload | "key=N"...], prints its JSON line and halts (gerl_scaling's
+%% main too).
+main_with(Run, [Workload | Args]) ->
     Params = maps:from_list([parse_kv(A) || A <- Args]),
     Name = list_to_atom(Workload),
     Line = try
-               run(Name, Params)
+               Run(Name, Params)
            catch
                Class:Reason:Stack ->
                    #{name => Name, impl => erlang, params => Params,

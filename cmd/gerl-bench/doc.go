@@ -8,6 +8,9 @@
 //
 //	gerl-bench [-quick] [-list] [-pin LIST] [-gerl PATH] [NAME...]
 //	gerl-bench peer FLAGS   the bare node the remote workloads start
+//	gerl-bench report [-svg DIR] FILE...
+//	                        medians, spreads and gerl/Erlang ratios of the
+//	                        JSON lines in FILEs; the scaling curves as SVG
 //
 // It is a program of its own so that the gerl binary carries none of the
 // benchmark code, and it runs with gerl's runtime settings

@@ -23,6 +23,9 @@ func run(args []string) int {
 	if len(args) > 0 && args[0] == "peer" {
 		return bench.PeerMain(args[1:])
 	}
+	if len(args) > 0 && args[0] == "report" {
+		return bench.ReportMain(args[1:], os.Stdout, os.Stderr)
+	}
 	self, err := os.Executable()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "gerl bench: cannot find the gerl-bench executable: %v\n", err)

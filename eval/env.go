@@ -33,6 +33,10 @@ type Env struct {
 	node    *node.Node
 	gor     goroutines
 	cluster atomic.Pointer[clusterBox]
+	stdout  atomic.Pointer[writerBox] // see SetStdout
+	// goLeaders maps the goroutines of go statements to the group leader
+	// of the process that started them (see output.go).
+	goLeaders sync.Map // int64 -> term.Pid
 
 	mu       sync.Mutex
 	funcs    map[string]any
@@ -43,6 +47,15 @@ type Env struct {
 	// shellProcs maps processes running code typed at a prompt to that
 	// prompt's session (see processes.go).
 	shellProcs map[term.Pid]shellProc
+	// leaders maps the sessions' group leader processes to their sessions
+	// (see output.go).
+	leaders map[term.Pid]*Session
+
+	builtinsOnce  sync.Once
+	builtinsCache map[string]reflect.Value // see Builtins; immutable once built
+	std           stdFuncs                 // see resolve.go
+	funs          closures                 // closures that may travel (ship.go)
+	code          codeCache                // closures received (code.go)
 }
 
 type clusterBox struct{ c Cluster }
@@ -61,6 +74,7 @@ func NewEnv() *Env {
 		packages:   make(map[string]yaegi.Exports),
 		sessions:   make(map[*Session]struct{}),
 		shellProcs: make(map[term.Pid]shellProc),
+		leaders:    make(map[term.Pid]*Session),
 	}
 }
 
@@ -68,8 +82,13 @@ func NewEnv() *Env {
 // with, so the gerl API knows which process calls it.
 func (e *Env) OnGoroutine(p *node.Proc, running bool) { e.gor.hook(p, running) }
 
-// Attach binds the Env to its node.
-func (e *Env) Attach(n *node.Node) { e.node = n }
+// Attach binds the Env to its node, and installs the node's hook for the
+// group leader of processes spawned through Go's API
+// (node.Node.SetCallerLeader).
+func (e *Env) Attach(n *node.Node) {
+	e.node = n
+	n.SetCallerLeader(e.CallerGroupLeader)
+}
 
 // Node returns the node.
 func (e *Env) Node() *node.Node { return e.node }
@@ -105,9 +124,11 @@ func (e *Env) RegisterFunc(name string, fn any) error {
 	return nil
 }
 
-// Lookup finds a function by name: RegisterFunc's names first, then the
-// resolver's (module functions). Env is itself a FuncResolver, which the
-// distribution layer uses for rpc and remote spawn.
+// Lookup finds a function by name: RegisterFunc's names, the resolver's
+// (module functions), the built-ins, and the functions of gerl's packages
+// and of the standard library (resolve.go says how). Env is itself a
+// FuncResolver, which the distribution layer uses for rpc and remote
+// spawn, from gerl nodes and Erlang's.
 func (e *Env) Lookup(name string) (any, bool) {
 	e.mu.Lock()
 	fn, ok := e.funcs[name]
@@ -117,9 +138,14 @@ func (e *Env) Lookup(name string) (any, bool) {
 		return fn, true
 	}
 	if r != nil {
-		return r.Lookup(name)
+		if fn, ok := r.Lookup(name); ok {
+			return fn, true
+		}
 	}
-	return nil, false
+	if fn, ok := e.lookupBuiltin(name); ok {
+		return fn, true
+	}
+	return e.lookupPackageFunc(name)
 }
 
 // FuncNames returns the names RegisterFunc registered, sorted.

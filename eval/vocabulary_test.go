@@ -34,8 +34,8 @@ func TestTimeouts(t *testing.T) {
 	ts := newTestShell(t)
 	const negative = "it is negative; want milliseconds (0 or more), a time.Duration, or A(\"infinity\")"
 	evalCases(t, ts, []struct{ in, want string }{
-		{`me := self()`, ""},
-		{`srv := spawn(func() { for { r := receive().(Request); reply(r, r.Body) } })`, ""},
+		{`me := self(); _ = me`, ""},
+		{`srv := spawn(func() { for { r := receive().(Request); reply(r, r.Body) } }); _ = srv`, ""},
 		// receive
 		{`receive(0)`, "timeout"},
 		{`receive(1.5)`, "timeout"},
@@ -106,7 +106,7 @@ func TestHistory(t *testing.T) {
 		{"v(5)", fmt.Sprintf("ERR ** exception error: v(5): input 5 is gone: the shell keeps the values of the last %d inputs", HistoryLen)},
 		{"v(0)", "ERR ** exception error: v(0): there is no input 0"},
 		{"v(1000)", "ERR ** exception error: v(1000): there is no input 1000"},
-		{"x := 1", ""},
+		{"x := 1; _ = x", ""},
 		{"v(-1)", fmt.Sprintf("ERR ** exception error: v(%d): input %d has no value", last+7, last+7)}, // x := 1
 		{`T(1, "a")`, `{1,"a"}`},
 		{"v(-1)", `{1,"a"}`},
@@ -122,7 +122,7 @@ func TestSpawnForms(t *testing.T) {
 		t.Fatal(err)
 	}
 	evalCases(t, ts, []struct{ in, want string }{
-		{`me := self()`, ""},
+		{`me := self(); _ = me`, ""},
 		{`trap_exit(true)`, "false"},
 		{`p := spawn("echo.Back", me, "plain"); m := receive(5000).(Tuple); m[0] == A("plain") && m[1] == p`, "true"},
 		{`p = spawn_link("echo.Back", me, "linked"); m = receive(5000).(Tuple); m[1] == p`, "true"},
@@ -140,7 +140,8 @@ func TestSpawnForms(t *testing.T) {
 		// errors
 		{`spawn_link("nobody.Here")`, `ERR ** exception error: spawn_link: no function named "nobody.Here"`},
 		{`spawn_monitor(A("far@away"))`, `ERR ** exception error: spawn_monitor: far@away is a node, not a function`},
-		{`spawn_link("far@away", func() {})`, `ERR ** exception error: spawn_link: a function cannot travel to far@away`},
+		{`spawn_link("far@away", func() {})`, `ERR ** exception error: spawn_link: this node is not distributed`},
+		{`spawn_link("far@away", fmt.Println)`, `ERR ** exception error: spawn_link: this node is not distributed`},
 		{`spawn_monitor("far@away", "echo.Back", me, "x")`, "ERR ** exception error: spawn_monitor: this node is not distributed"},
 	})
 }
@@ -152,10 +153,10 @@ func TestOneVocabulary(t *testing.T) {
 	ts := newTestShell(t)
 	evalCases(t, ts, []struct{ in, want string }{
 		{`trap_exit(true)`, "false"},
-		{`w := spawn_link(func() { receive() })`, ""},
+		{`w := spawn_link(func() { receive() }); _ = w`, ""},
 		{`gerl.Exit(w, A("stop"))`, ""},
 		{`e := receive(5000).(ExitSignal); e.From == w && e.Reason == A("stop")`, "true"},
-		{`k := spawn_link(func() { trap_exit(true); receive() })`, ""},
+		{`k := spawn_link(func() { trap_exit(true); receive() }); _ = k`, ""},
 		{`gerl.Exit(k, gerl.Kill)`, ""},
 		{`receive(5000).(ExitSignal).Reason`, "killed"},
 		{`reply(5, 1)`, "ERR 1:7: cannot convert untyped int to gerl.Request"},

@@ -37,6 +37,7 @@ type Proc struct {
 	wake     chan struct{} // cap 1; created on the first blocking receive
 	waiting  bool          // the receiver is parked on wake
 	attached bool          // driven by a foreign goroutine (the shell); immutable
+	leader   term.Pid      // the group leader (zero: none, see GroupLeader)
 	reason   any           // the exit reason, set when state becomes dead
 	ext      *procExt      // links, monitors, name, flags; nil until needed
 
@@ -136,6 +137,10 @@ type SpawnOptions struct {
 	// Func is what introspection shows as the function the process started
 	// in; by default the name of the Go function.
 	Func string
+	// GroupLeader is the new process's group leader (see
+	// Proc.GroupLeader); zero means the parent's, or without a parent the
+	// spawning goroutine's (SetCallerLeader).
+	GroupLeader term.Pid
 }
 
 // Spawn starts fn as a new process with no parent and returns its pid.
@@ -157,7 +162,14 @@ func (n *Node) SpawnOpt(parent *Proc, opts SpawnOptions, fn func(*Proc)) (term.P
 	if parent != nil {
 		parent.checkAlive()
 	}
-	p := &Proc{node: n, entry: reflect.ValueOf(fn).Pointer()}
+	p := &Proc{node: n, entry: reflect.ValueOf(fn).Pointer(), leader: opts.GroupLeader}
+	if p.leader == (term.Pid{}) {
+		if parent != nil {
+			p.leader = parent.GroupLeader()
+		} else {
+			p.leader = n.callerLeader()
+		}
+	}
 	if opts.Func != "" {
 		p.extLocked().funcName = opts.Func
 	}

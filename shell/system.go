@@ -55,6 +55,7 @@ func startSystem(opts Options, log *slog.Logger, exe string, stdout, stderr io.W
 		env.SetCluster(eval.DistCluster(d))
 	}
 	env.Attach(sys.node)
+	env.SetStdout(sys.out)
 	if err := startServices(sys); err != nil {
 		sys.Stop()
 		return nil, err
@@ -67,7 +68,7 @@ func startSystem(opts Options, log *slog.Logger, exe string, stdout, stderr io.W
 	}
 	code, err := hotload.New(hotload.Config{
 		Env: env, CodePath: opts.CodePath, Watch: opts.Watch, Logger: log,
-		Stdout: sys.out, Stderr: eval.NewPanicTraceFilter(sys.errOut),
+		Stderr: eval.NewPanicTraceFilter(sys.errOut),
 	})
 	if err != nil {
 		sys.Stop()

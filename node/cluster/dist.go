@@ -482,7 +482,7 @@ func (d *Dist) PingErr(ctx context.Context, nd term.Atom) error {
 	if err != nil {
 		return err
 	}
-	_, err = d.callOn(ctx, c, pingFunc, nil)
+	_, err = d.callOn(ctx, c, Fun{Name: pingFunc}, term.Pid{}, nil)
 	return err
 }
 

@@ -1,0 +1,101 @@
+package shell
+
+import (
+	"strings"
+	"testing"
+)
+
+// twoNodes starts a and b, connected, and returns them.
+func twoNodes(t *testing.T, e *testEnv) (a, b *nodeProc) {
+	t.Helper()
+	b = e.startNode(t, "-name", "b@127.0.0.1", "-setcookie", "cl")
+	b.expect("1", "1")
+	a = e.startNode(t, "-name", "a@127.0.0.1", "-setcookie", "cl")
+	a.expect(`ping("b@127.0.0.1")`, "pong")
+	return a, b
+}
+
+// TestClosuresTravel: each form that takes a closure runs it on the other
+// node, with copies of the variables it captured, of several types.
+func TestClosuresTravel(t *testing.T) {
+	e := newTestEnv(t)
+	a, b := twoNodes(t, e)
+	a.expect(`n := 21; word := "hi"; xs := []int{1, 2}; m := map[string]int{"k": 3}; me := self(); who := A("ann")`, "")
+	a.expect(`nd := A("b@127.0.0.1")`, "")
+
+	// rpc: the result comes back; the values are copies.
+	a.expect(`rpc(nd, func() int { return n * 2 })`, "42")
+	a.expect(`rpc(nd, func() string { return word + string(node()) })`, `"hib@127.0.0.1"`)
+	a.expect(`rpc(nd, func() int { xs[0] = 100; return xs[0] + xs[1] + m["k"] })`, "105")
+	a.expect(`xs[0]`, "1")
+	a.expect(`rpc(nd, func(k int) Tuple { return T(who, k, len(xs)) }, 7)`, "{ann,7,2}")
+
+	// spawn: the process runs there and sends home.
+	a.expect(`p := spawn(nd, func() { me ! T(A("from"), node(), n) })`, "<b@127.0.0.1.")
+	a.expect(`receive(5000)`, "{from,'b@127.0.0.1',21}")
+	a.expect(`spawn(nd, func(x int) { me ! x + n }, 1)`, "<b@127.0.0.1.")
+	a.expect(`receive(5000)`, "22")
+
+	// spawn_link and spawn_monitor: the link and the monitor are there.
+	a.expect(`trap_exit(true)`, "false")
+	a.expect(`pl := spawn_link(nd, func() { exit(A("bye")) })`, "<b@127.0.0.1.")
+	a.expect(`receive(5000).(ExitSignal).Reason`, "bye")
+	a.expect(`pm, ref := spawn_monitor(nd, func() { panic("boom") })`, "<b@127.0.0.1.")
+	a.expect(`d := receive(5000).(Down); d.Ref == ref && d.Pid == pm`, "true")
+
+	// multicall: every node runs its own copy.
+	a.expect(`multicall(func() Atom { return node() })`, "['a@127.0.0.1','b@127.0.0.1'], []")
+
+	// The same forms take a function by name.
+	a.expect(`rpc(nd, "strings.ToUpper", "abc")`, `"ABC"`)
+	a.expect(`rpc(nd, "nodes")`, "['a@127.0.0.1']")
+	got := a.eval(`rpc(nd, "os.Getpid")`)
+	if strings.TrimSpace(got) == "" {
+		t.Fatalf("rpc os.Getpid printed nothing")
+	}
+	_ = b
+}
+
+// TestClosureCannotTravel: capturing what cannot travel is an error at the
+// call, naming the variable.
+func TestClosureCannotTravel(t *testing.T) {
+	e := newTestEnv(t)
+	a, _ := twoNodes(t, e)
+	a.expect(`ch := make(chan int)`, "")
+	got := a.eval(`rpc("b@127.0.0.1", func() int { return len(ch) })`)
+	if !strings.Contains(got, "captures ch") || !strings.Contains(got, "chan int") {
+		t.Fatalf("a closure over a channel: %q", got)
+	}
+	a.expect(`type point struct{ x int }; pt := point{1}`, "")
+	got = a.eval(`spawn("b@127.0.0.1", func() { _ = pt.x })`)
+	if !strings.Contains(got, "captures pt") {
+		t.Fatalf("a closure over a struct: %q", got)
+	}
+}
+
+// TestOutputComesHome: what a process started from a's prompt prints on b
+// (rpc, spawn, a process it spawns there, a go statement) shows on a, not
+// on b; b's own processes print on b.
+func TestOutputComesHome(t *testing.T) {
+	e := newTestEnv(t)
+	a, b := twoNodes(t, e)
+	a.expect(`nd := A("b@127.0.0.1")`, "b@127.0.0.1")
+	got := a.eval(`rpc(nd, func() { fmt.Println("rpc on", node()) })`)
+	if got != "rpc on b@127.0.0.1\nok\n" {
+		t.Fatalf("rpc that prints: %q", got)
+	}
+	a.expect(`me := self()`, "<a@127.0.0.1.")
+	got = a.eval(`spawn(nd, func() { spawn(func() { go func() { fmt.Println("grandchild on", node()); me ! A("done") }() }) }); receive(5000)`)
+	if !strings.Contains(got, "grandchild on b@127.0.0.1\n") {
+		t.Fatalf("output of a process spawned by a remote process: %q", got)
+	}
+	a.expect(`rpc(nd, "fmt.Println", "by name")`, "by name")
+	a.expect(`rpc(nd, "i")`, "group_leader")
+	got = b.eval(`me := self(); spawn(func() { fmt.Println("b's own"); me ! 1 }); receive(5000)`)
+	if !strings.Contains(got, "b's own") {
+		t.Fatalf("b's own process: %q", got)
+	}
+	if got := b.eval("1"); strings.Contains(got, "rpc on") || strings.Contains(got, "grandchild") || strings.Contains(got, "by name") {
+		t.Fatalf("a's output shows on b: %q", got)
+	}
+}

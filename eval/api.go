@@ -119,6 +119,34 @@ func (e *Env) ReceiveMatch(match func(any) bool, d time.Duration) (any, bool) {
 	return m, ok
 }
 
+// ReceivePattern returns the oldest message that matches one of patterns
+// (term.Match; with none, the oldest message), leaving the others in the
+// mailbox in order, or ok false after d (Forever waits as long as it
+// takes; a negative d raises).
+func (e *Env) ReceivePattern(d time.Duration, patterns ...any) (any, bool) {
+	checkTimeout("receive", d)
+	a := e.actor("receive")
+	var match func(any) bool
+	switch len(patterns) {
+	case 0:
+	case 1:
+		p := patterns[0]
+		match = func(m any) bool { return term.Match(p, m) }
+	default:
+		match = func(m any) bool {
+			for _, p := range patterns {
+				if term.Match(p, m) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	m, ok, err := a.proc.ReceiveContext(a.context(), match, d)
+	interrupted(err)
+	return m, ok
+}
+
 // Spawn starts a process, in one of erl's forms: Spawn(fn, args...), fn a
 // function or the name of a function ("counter.Loop", "strings.ToUpper",
 // see Lookup), or Spawn(node, fn, args...) on another node (node an Atom

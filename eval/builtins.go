@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
 
@@ -213,22 +214,40 @@ func (b builtins) reply(req term.Request, value any) term.Atom {
 	return term.OK
 }
 
-// receive is receive() or receive(timeout); the timeout is milliseconds (an
-// integer, as in erl's after clause) or a time.Duration. It returns the
-// atom timeout when nothing came in time.
-func (b builtins) receive(timeout ...any) any {
-	switch len(timeout) {
-	case 0:
-		return b.e.Receive()
-	case 1:
-		d, err := timeoutArg("receive", timeout[0])
+// receive is erl's receive: receive() takes the oldest message, waiting
+// for one; receive(patterns...) the oldest message that matches one of the
+// patterns (term.Match: T(A("reply"), ref, Any), Down{Ref: ref}, a guard
+// func(any) bool...), leaving the others in the mailbox, in order. A last
+// argument that is a timeout (milliseconds, a time.Duration, or
+// A("infinity")), as in erl's after clause, bounds the wait: receive then
+// returns the atom timeout when nothing matched in time.
+func (b builtins) receive(args ...any) any {
+	d := node.Forever
+	if n := len(args); n > 0 && isTimeout(args[n-1]) {
+		var err error
+		d, err = timeoutArg("receive", args[n-1])
 		raise(err)
-		if m, ok := b.e.ReceiveTimeout(d); ok {
-			return m
-		}
-		return term.Atom("timeout")
+		args = args[:n-1]
 	}
-	panic(fmt.Errorf("receive: want receive() or receive(timeout), got %d arguments", len(timeout)))
+	if m, ok := b.e.ReceivePattern(d, args...); ok {
+		return m
+	}
+	return term.Atom("timeout")
+}
+
+// isTimeout reports whether v is given as a timeout: a number, a
+// time.Duration, or the atom infinity.
+func isTimeout(v any) bool {
+	if a, ok := v.(term.Atom); ok {
+		return a == "infinity"
+	}
+	switch reflect.ValueOf(v).Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return true
+	}
+	return false
 }
 
 func (b builtins) sleep(d any) term.Atom {

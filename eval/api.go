@@ -378,7 +378,7 @@ func (e *Env) Reply(call term.Request, value any) {
 		raise(a.proc.Reply(call, value))
 		return
 	}
-	raise(e.node.Send(call.From, term.Reply{Ref: call.Ref, Value: value}))
+	raise(e.node.Send(call.From, call.ReplyWith(value)))
 }
 
 // NodeName returns this node's name.

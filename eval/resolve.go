@@ -97,6 +97,9 @@ func (e *Env) packageFuncs() (map[string]map[string]reflect.Value, map[string]st
 			if i := strings.LastIndexByte(key, '/'); i > 0 {
 				p = key[:i] // "strings/strings" -> "strings"
 			}
+			if strings.Contains(p, "internal") {
+				continue // not importable: not callable by name either
+			}
 			for n, v := range syms {
 				if v.Kind() != reflect.Func || v.IsNil() {
 					continue

@@ -94,5 +94,5 @@ func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout tim
 
 // Reply answers a Call. It is a no-op if the caller stopped waiting.
 func (p *Proc) Reply(call term.Request, value any) error {
-	return p.Send(call.From, term.Reply{Ref: call.Ref, Value: value})
+	return p.Send(call.From, call.ReplyWith(value))
 }

@@ -9,8 +9,8 @@ import (
 	"github.com/gerl-dev/gerl/node/term"
 )
 
-// server answers {add, A, B} with A+B, sleeps on {slow, D}, and panics on
-// crash.
+// server answers {add, A, B} with A+B, answers {slow} only once it is sent
+// "go", and panics on crash.
 func server(p *Proc) {
 	for {
 		c, ok := p.Receive().(term.Request)
@@ -22,7 +22,7 @@ func server(p *Proc) {
 		case "add":
 			p.Reply(c, req[1].(int)+req[2].(int))
 		case "slow":
-			p.Sleep(time.Duration(req[1].(int64))) // a Duration arrives as int64
+			p.ReceiveMatch(func(m any) bool { return m == "go" }, Forever)
 			p.Reply(c, "late")
 		case "crash":
 			panic("asked to crash")
@@ -48,12 +48,13 @@ func TestCall(t *testing.T) {
 	}
 
 	// Timeout: a clear error, and the late reply never lands.
-	_, err = me.Call(srv, term.T(term.A("slow"), 50*time.Millisecond), time.Millisecond)
+	_, err = me.Call(srv, term.T(term.A("slow")), time.Millisecond)
 	if !errors.Is(err, ErrTimeout) {
 		t.Fatalf("slow call: %v, want ErrTimeout", err)
 	}
-	// The server is now busy for a while; a second call proves the late
-	// reply was dropped, because it is queued after it.
+	// The server answers late; a second call proves the late reply was
+	// dropped, because it is sent before the second one's.
+	_ = me.Send(srv, "go")
 	v, err = me.Call(srv, term.T(term.A("add"), 3, 4), waitTime)
 	if err != nil || v != 7 {
 		t.Fatalf("call after timeout = %v, %v", v, err)

@@ -81,7 +81,11 @@ func TestTraceAllAndUntraceable(t *testing.T) {
 	me := testProc(t, n)
 	me.Untraceable()
 	n.TraceAll(true)
-	other, _ := n.Spawn(func(p *Proc) { p.Receive() })
+	other, _ := n.Spawn(func(p *Proc) {
+		for {
+			p.Receive() // until killed: the trace must end in "exit killed"
+		}
+	})
 	_ = me.Send(other, "x")       // traced: other receives
 	_ = me.Send("nobody_here", 1) // an error, and me is untraceable
 	ref := me.Monitor(other)

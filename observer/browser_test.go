@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -122,6 +123,8 @@ func TestPageInBrowser(t *testing.T) {
 	killed := value("the divider's pid", `document.querySelector('.tree [data-id="divider"] a.pid').textContent`)
 	step("a supervisor child killed from the page reappears with its restart count",
 		chromedp.Click(css(`.tree [data-id="divider"] a.pid`)),
+		// the details of the divider, not those of pong shown before
+		chromedp.Poll[chromedp.Void](`document.querySelector('#detail h2').textContent === `+strconv.Quote(killed)),
 		chromedp.WaitVisible(css(`#detail #kill`)),
 		chromedp.Click(css(`#detail #kill`)),
 		chromedp.Click(css(`button[data-tab="trees"]`)),
@@ -144,7 +147,7 @@ func TestPageInBrowser(t *testing.T) {
 	playPingPong(t, me, pinger)
 	pings := fmt.Sprintf(`#seq g.arrow.cross-node[data-from=%q][data-to=%q]`, pinger.String(), pong.String())
 	pongs := fmt.Sprintf(`#seq g.arrow.cross-node[data-from=%q][data-to=%q]`, pong.String(), pinger.String())
-	step("the ping-pong draws its arrows", void(chromedp.Poll[bool](fmt.Sprintf(
+	step("the ping-pong draws its arrows", void(chromedp.Poll[chromedp.Void](fmt.Sprintf(
 		"document.querySelectorAll(%q).length >= %d && document.querySelectorAll(%q).length >= %d", pings, rounds, pongs, rounds))))
 	shot("trace.png")
 	count := func(sel string) string {

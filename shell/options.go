@@ -35,6 +35,9 @@ type Options struct {
 	// host:port); ObserverAllowKill puts a kill button on it.
 	Observer          string
 	ObserverAllowKill bool
+	// ErlangMaxFrame is the largest message taken from or sent to an
+	// Erlang node (-erl_max_frame, in bytes); 0: the default, 64 MiB.
+	ErlangMaxFrame int
 }
 
 // Distributed reports whether the options start distribution.
@@ -62,7 +65,7 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.SName, "sname", "", "start a distributed node named `name`@<short host name>")
 	fs.StringVar(&o.Name, "name", "", "start a distributed node with a long `name` (foo@host.example.com, or foo)")
-	fs.StringVar(&o.Cookie, "setcookie", "", "the `cookie` nodes authenticate with (default: ~/.gerl.cookie)")
+	fs.StringVar(&o.Cookie, "setcookie", "", "the `cookie` nodes authenticate with (default: ~/.gerl.cookie, or erl's ~/.erlang.cookie when there is no ~/.gerl.cookie)")
 	fs.BoolVar(&o.Hidden, "hidden", false, "a hidden node: not listed by nodes(), no transitive connections")
 	fs.BoolVar(&o.NoShell, "noshell", false, "no shell: run the node until it is stopped (signal or halt())")
 	fs.BoolVar(&o.Detached, "detached", false, "run the node in the background (implies -noshell)")
@@ -80,6 +83,7 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 	fs.BoolVar(&o.Version, "version", false, "print the version and exit")
 	fs.StringVar(&o.Observer, "observer", "", "serve the observer's web page on `host:port` (loopback, unless the URL's token is used)")
 	fs.BoolVar(&o.ObserverAllowKill, "observer_allow_kill", false, "let the observer's page kill processes (read-only otherwise)")
+	fs.IntVar(&o.ErlangMaxFrame, "erl_max_frame", 0, "the largest message, in `bytes`, taken from or sent to an Erlang node (default 64 MiB)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: gerl [flags]           start a node with a shell\n")
 		fmt.Fprintf(stderr, "       gerl portmapper [...]  run or ask the host's port mapper (gerl portmapper -h)\n")
@@ -124,6 +128,9 @@ func (o *Options) check(distPort string) error {
 	case "auto", "always", "never":
 	default:
 		return fmt.Errorf("-color must be auto, always or never, not %q", o.Color)
+	}
+	if o.ErlangMaxFrame < 0 {
+		return errors.New("-erl_max_frame must be a positive number of bytes")
 	}
 	if o.TickTime <= 0 {
 		return errors.New("-net_ticktime must be a positive number of seconds")

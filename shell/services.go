@@ -14,14 +14,17 @@ import (
 // which find them by their registered names. A node without distribution
 // runs them too, so the same code works on one node.
 func startServices(s *system) error {
-	var nodes func() []term.Atom
+	var nodes, gerlNodes func() []term.Atom
 	if s.dist != nil {
-		nodes = s.dist.Nodes
+		// gerl's global talks to gerl nodes only (Erlang nodes have their
+		// own, which the distribution layer answers); pg's protocol is
+		// Erlang pg's, so its scope includes Erlang nodes.
+		nodes, gerlNodes = s.dist.Nodes, s.dist.GerlNodes
 	}
-	if _, err := global.Start(s.node, global.Options{Nodes: nodes}); err != nil {
+	if _, err := global.Start(s.node, global.Options{Nodes: gerlNodes}); err != nil {
 		return fmt.Errorf("start the node: %w", err)
 	}
-	if _, err := pg.Start(s.node, pg.DefaultScope, pg.Options{Nodes: nodes}); err != nil {
+	if _, err := pg.Start(s.node, pg.DefaultScope, pg.Options{Nodes: nodes, SyncNodes: gerlNodes}); err != nil {
 		return fmt.Errorf("start the node: %w", err)
 	}
 	return nil

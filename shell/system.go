@@ -46,7 +46,7 @@ func startSystem(opts Options, log *slog.Logger, exe string, stdout, stderr io.W
 	if !opts.Distributed() {
 		sys.node = node.New(nc)
 	} else {
-		d, err := startDist(opts, nc, env, log, exe)
+		d, err := startDist(opts, nc, env, log, exe, sys.out)
 		if err != nil {
 			return nil, err
 		}
@@ -98,7 +98,7 @@ func startSystem(opts Options, log *slog.Logger, exe string, stdout, stderr io.W
 	return sys, nil
 }
 
-func startDist(opts Options, nc node.Config, env *eval.Env, log *slog.Logger, exe string) (*cluster.Dist, error) {
+func startDist(opts Options, nc node.Config, env *eval.Env, log *slog.Logger, exe string, stdout io.Writer) (*cluster.Dist, error) {
 	sname, lname := opts.SName, opts.Name
 	hidden := opts.Hidden
 	if opts.Remsh != "" && sname == "" && lname == "" {
@@ -128,7 +128,7 @@ func startDist(opts Options, nc node.Config, env *eval.Env, log *slog.Logger, ex
 		return nil, err
 	}
 	home, _ := os.UserHomeDir()
-	cookie, err := cluster.LoadCookie(opts.Cookie, home)
+	cookie, cookieFrom, err := cluster.LoadCookieFrom(opts.Cookie, home)
 	if err != nil {
 		return nil, err
 	}
@@ -141,6 +141,7 @@ func startDist(opts Options, nc node.Config, env *eval.Env, log *slog.Logger, ex
 		ListenIP: opts.DistAddress, PortMin: opts.DistPortMin, PortMax: opts.DistPortMax,
 		PortMapperPort: pmPort, StartPortMapper: portmapper.ExecStarter(exe, pmPort),
 		TickTime: opts.TickTime, Functions: env,
+		CookieFrom: cookieFrom, ErlangMaxFrame: opts.ErlangMaxFrame, Stdout: stdout,
 	}
 	if opts.TLSCert != "" {
 		cfg.TLS = &cluster.TLSConfig{CertFile: opts.TLSCert, KeyFile: opts.TLSKey, CAFile: opts.TLSCA}

@@ -18,6 +18,13 @@ import "testing"
 //     compiled function at the top level of an input (spawn(func() {...}))
 //     has the global frame as its parent. eval makes such a literal inside
 //     a function that a compiled helper calls (eval/rewrite_toplevel.go).
+//     A function or method DECLARED at the prompt has the global frame as
+//     its parent too, and nothing gerl can do changes that: calling it from
+//     a process (spawn(pong), a server's methods) while the next input
+//     executes races there. That is why the gerl binaries the end-to-end
+//     tests drive are built without the race detector (BuildGerl), and
+//     in-process tests do not run a declared function in a process across
+//     inputs.
 //   - interp/interp.go:486 and :490 (resizeFrame copies the global frame's
 //     slots into a new slice and replaces the old) against
 //     interp/value.go:139 and run.go:1711 (running code reads and writes

@@ -35,8 +35,8 @@ const (
 	extExit     int8 = 7  // Pid from, term reason
 	extNodeUp   int8 = 8  // str node
 	extNodeDown int8 = 9  // str node, term reason
-	extCall     int8 = 10 // Pid from, Ref, term request
-	extReply    int8 = 11 // Ref, term value
+	extCall     int8 = 10 // Pid from, Ref, term request [, term Erlang tag]
+	extReply    int8 = 11 // Ref, term value [, term Erlang tag]
 	extTyped    int8 = 12 // str type, value encoded by that type
 	// Erlang's terms Go has no type for (codec_erlang.go).
 	extBigInt    int8 = 13 // raw: sign byte, little-endian magnitude

@@ -53,6 +53,8 @@ type conn struct {
 	dr       *deadlineReader
 	peer     hsPeer
 	outgoing bool
+	proto    protocol // gerl's or Erlang's (protocol.go)
+	maxFrame int      // the largest frame taken and sent: Config.MaxFrame, or ErlangMaxFrame
 
 	q       sendQueue
 	gone    chan struct{} // closed when the teardown is complete
@@ -83,6 +85,13 @@ func newConn(d *Dist, nc net.Conn, dr *deadlineReader, br *bufio.Reader, peer hs
 	}
 	_, c.isTLS = nc.(*tls.Conn)
 	c.q.init(d.cfg.SendQueueBytes)
+	if peer.erlang {
+		c.maxFrame = d.cfg.ErlangMaxFrame
+		c.proto = newErlProto(c, peer.eflags, c.maxFrame)
+	} else {
+		c.maxFrame = d.cfg.MaxFrame
+		c.proto = gerlProto{c}
+	}
 	return c
 }
 
@@ -113,12 +122,12 @@ func (c *conn) close(reason term.Atom) {
 // traffic. A sender that streams finds the queue busy and leaves the
 // batching to the writer.
 func (c *conn) send(ctx context.Context, frame []byte, block bool) error {
-	if n := len(frame) - 4; n > c.d.cfg.MaxFrame {
+	if n := len(frame) - 4; n > c.maxFrame {
 		// A peer with the same MaxFrame (see Config) would close the
 		// connection on it, taking every link and monitor across it down:
 		// refuse it here instead.
 		c.d.codec.recycle(frame)
-		return fmt.Errorf("send to %s: %w: %d bytes, the limit is %d", c.peer.name, ErrFrameTooLarge, n, c.d.cfg.MaxFrame)
+		return fmt.Errorf("send to %s: %w: %d bytes, the limit is %d", c.peer.name, ErrFrameTooLarge, n, c.maxFrame)
 	}
 	direct, err := c.q.push(ctx, frame, block)
 	if err == nil {
@@ -162,7 +171,7 @@ func (c *conn) reader() {
 	c.dr.timeout.Store(int64(c.d.cfg.TickTime))
 loop:
 	for {
-		frame, err := readFrame(r, buf, c.d.cfg.MaxFrame)
+		frame, err := readFrame(r, buf, c.maxFrame)
 		if err != nil {
 			c.d.log.Debug("connection reader stopped", "peer", c.peer.name, "conn", fmt.Sprintf("%016x", c.peer.id), "err", err)
 			var ne net.Error
@@ -171,6 +180,10 @@ loop:
 				reason = ReasonTickTimeout
 				c.d.log.Warn("connection timed out: nothing received within the net tick time",
 					"peer", c.peer.name, "ticktime", c.d.cfg.TickTime)
+			case errors.Is(err, ErrMalformed) && c.peer.erlang:
+				reason = ReasonProtocol
+				c.d.log.Error("closing connection to an Erlang node: bad frame (a message over the limit for Erlang peers is refused this way; see -erl_max_frame)",
+					"peer", c.peer.name, "err", err)
 			case errors.Is(err, ErrMalformed):
 				reason = ReasonProtocol
 				c.d.log.Error("closing connection: bad frame", "peer", c.peer.name, "err", err)
@@ -185,11 +198,7 @@ loop:
 		if cap(buf) > 1<<20 {
 			buf = nil // do not keep a huge buffer for the connection's life
 		}
-		m, err := c.d.codec.decodeMessage(frame)
-		if err == nil {
-			err = c.dispatch(m)
-		}
-		if err != nil {
+		if err := c.proto.receive(frame); err != nil {
 			reason = ReasonProtocol
 			c.d.log.Error("closing connection: bad control message", "peer", c.peer.name, "err", err)
 			break loop
@@ -258,6 +267,7 @@ func (c *conn) teardown() {
 	for _, gate := range held {
 		gate <- false
 	}
+	c.proto.down()
 	reason := *c.reason.Load()
 	c.d.mgr.connDown(c, reason)
 	close(c.gone)

@@ -2,10 +2,12 @@ package cluster
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -202,10 +204,18 @@ func TestErlangNodeDialsUs(t *testing.T) {
 	msg := []byte{'N', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 'e', '@', 'h'}
 	c.Write(append(binary.BigEndian.AppendUint16(nil, uint16(len(msg))), msg...))
 	c.SetReadDeadline(time.Now().Add(waitTime))
-	if _, err := c.Read(make([]byte, 1)); !closedByPeer(err) {
+	got, err := io.ReadAll(c)
+	if err != nil && !closedByPeer(err) {
 		t.Fatalf("kept an Erlang dialer: %v", err)
 	}
-	testkit.Eventually(t, waitTime, "log", func() bool { return contains(a.logs.String(), "an Erlang node tried to connect") })
+	if !bytes.Equal(got, append([]byte{0, 12}, "snot_allowed"...)) {
+		t.Fatalf("answered %q", got)
+	}
+	// Erlang's handshake, on the same listener: a dialer without the
+	// flags OTP 25 requires is refused, saying which.
+	testkit.Eventually(t, waitTime, "log", func() bool {
+		return contains(a.logs.String(), "incoming handshake from an Erlang node failed") && contains(a.logs.String(), "BIG_CREATION")
+	})
 }
 
 // handshaken connects to d as node name with d's cookie and returns the
@@ -338,15 +348,37 @@ func TestBackpressure(t *testing.T) {
 func TestErlangNodeInPortMapper(t *testing.T) {
 	pm := portMapper(t)
 	a := startNode(t, Config{Name: "a@localhost", ListenIP: "127.0.0.1", PortMapperPort: pm})
+	// A stand-in Erlang node: it answers Erlang's send_name with
+	// not_allowed, as an Erlang node refusing us would.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		var hdr [2]byte
+		if _, err := io.ReadFull(c, hdr[:]); err != nil {
+			return
+		}
+		if _, err := io.ReadFull(c, make([]byte, binary.BigEndian.Uint16(hdr[:]))); err != nil {
+			return
+		}
+		c.Write(append([]byte{0, 12}, "snot_allowed"...))
+	}()
 	// an Erlang node registers without gerl's Extra
 	reg, err := portmapper.Register(context.Background(), portmapper.LoopbackAddr(pm),
-		portmapper.NodeInfo{Name: "erl", Port: 9, Type: portmapper.NodeTypeNormal, Highest: 6, Lowest: 5})
+		portmapper.NodeInfo{Name: "erl", Port: ln.Addr().(*net.TCPAddr).Port, Type: portmapper.NodeTypeNormal, Highest: 6, Lowest: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer reg.Close()
 	err = a.PingErr(context.Background(), "erl@localhost")
-	if !errors.Is(err, ErrErlangPeer) || !contains(err.Error(), "erl@localhost is an Erlang node; gerl speaks its own distribution protocol") {
+	if err == nil || !contains(err.Error(), "erl@localhost answered not_allowed") {
 		t.Fatalf("got %v", err)
 	}
 	if err := a.PingErr(context.Background(), "nobody@localhost"); !errors.Is(err, ErrNoNode) {

@@ -198,11 +198,15 @@ func (m *connMgr) attemptDone(node term.Atom, id uint64, c *conn, err error) boo
 	e.c = c
 	q := e.queue
 	e.queue = pendingQueue{}
+	var failed map[int]error
+	if p := c.erl(); p != nil {
+		failed = p.transcodeQueue(&q)
+	}
 	unsent := c.q.pushQueued(&q, c.peer.flags)
-	c.traffic.framesOut.Add(uint64(len(q.items) - len(unsent)))
+	c.traffic.framesOut.Add(uint64(len(q.items) - len(unsent) - len(failed)))
 	close(e.done)
 	m.mu.Unlock()
-	m.d.queueFlushed(node, q, unsent)
+	m.d.queueFlushed(node, q, unsent, failed)
 	return true
 }
 

@@ -17,23 +17,49 @@ const CookieFile = ".gerl.cookie"
 // unreadable or empty.
 var ErrCookie = errors.New("cookie")
 
+// ErlangCookieFile is the name of Erlang's cookie file in the home
+// directory, which erl and iex read.
+const ErlangCookieFile = ".erlang.cookie"
+
 // LoadCookie returns the cookie the node authenticates with: flagValue when
-// set (-setcookie), otherwise the content of home/.gerl.cookie, which is
-// created on first use with 20 random uppercase letters and mode 0400. A
-// cookie file that group or others can read stops the node, as in erl, with
-// an error saying how to fix it.
+// set (-setcookie), otherwise the content of home/.gerl.cookie; when that
+// file does not exist but Erlang's home/.erlang.cookie does, that one, so
+// that erl, iex and gerl nodes started by one user share a cookie as erl
+// nodes do; when neither exists, .gerl.cookie is created with 20 random
+// uppercase letters and mode 0400. A cookie file that group or others can
+// read stops the node, as in erl, with an error saying how to fix it.
 func LoadCookie(flagValue, home string) (string, error) {
+	c, _, err := LoadCookieFrom(flagValue, home)
+	return c, err
+}
+
+// LoadCookieFrom is LoadCookie that also says where the cookie came from:
+// "-setcookie", or the file's path (see Config.CookieFrom).
+func LoadCookieFrom(flagValue, home string) (cookie, from string, err error) {
 	if flagValue != "" {
-		return flagValue, nil
+		return flagValue, "-setcookie", nil
 	}
 	if home == "" {
-		return "", fmt.Errorf("%w: no home directory to keep %s in; give -setcookie", ErrCookie, CookieFile)
+		return "", "", fmt.Errorf("%w: no home directory to keep %s in; give -setcookie", ErrCookie, CookieFile)
 	}
 	path := filepath.Join(home, CookieFile)
-	st, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return createCookie(path)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		erl := filepath.Join(home, ErlangCookieFile)
+		if _, err := os.Stat(erl); err == nil {
+			c, err := readCookie(erl)
+			return c, erl, err
+		}
+		c, err := createCookie(path)
+		return c, path, err
 	}
+	c, err := readCookie(path)
+	return c, path, err
+}
+
+// readCookie reads a cookie file, which must be a regular file that only
+// its owner can read.
+func readCookie(path string) (string, error) {
+	st, err := os.Stat(path)
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", ErrCookie, err)
 	}
@@ -86,7 +112,7 @@ func createCookie(path string) (string, error) {
 		return "", fmt.Errorf("%w: writing %s: %v", ErrCookie, path, err)
 	}
 	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
-		return LoadCookie("", filepath.Dir(path)) // another node created it meanwhile
+		return readCookie(path) // another node created it meanwhile
 	} else if err != nil {
 		return "", fmt.Errorf("%w: creating %s: %v", ErrCookie, path, err)
 	}

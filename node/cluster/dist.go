@@ -82,6 +82,20 @@ type Config struct {
 	Functions FuncTable
 	// Creation is used when the Registrar gives none (NoRegistrar).
 	Creation uint32
+
+	// CookieFrom says where Cookie came from ("-setcookie",
+	// "/home/ann/.gerl.cookie"), for the explanation of a cookie mismatch
+	// with an Erlang node.
+	CookieFrom string
+	// ErlangMaxFrame is the largest frame accepted from, and sent to, an
+	// Erlang node (which sets no limit of its own); 0 means
+	// DefaultMaxFrame. A larger frame from an Erlang node closes the
+	// connection, saying so in the log.
+	ErlangMaxFrame int
+	// Stdout receives the output of processes this node spawns on Erlang
+	// nodes (io:format in an rpc), whose group leader is this node, as
+	// erl prints the output of its rpcs; nil discards it.
+	Stdout io.Writer
 }
 
 // Dist is a running distributed node: the node, its listener, its port
@@ -107,8 +121,15 @@ type Dist struct {
 	admission admission // incoming handshakes in progress (admit.go)
 	refused   atomic.Uint64
 	// Logs of what unauthenticated connections do, at a bounded rate.
-	refusedLog, failedLog, erlangLog, tlsLog, authLog limitedLog
-	overflowLog, droppedLog                           limitedLog // queued for a connection that failed
+	refusedLog, failedLog, tlsLog, authLog limitedLog
+	overflowLog, droppedLog                limitedLog // queued for a connection that failed
+
+	// Erlang's side (erl*.go): the processes Erlang nodes expect, started
+	// with the first Erlang connection; the system pid (net_kernel's);
+	// the built-in functions of module erlang.
+	erlOnce     sync.Once
+	sysPid      atomic.Pointer[term.Pid]
+	erlBuiltins map[string]any
 
 	guardMu      sync.Mutex // protects following
 	replacements map[term.Atom]replaceLog
@@ -140,6 +161,9 @@ func Start(ctx context.Context, cfg Config) (*Dist, error) {
 	}
 	if cfg.SendQueueBytes <= 0 {
 		cfg.SendQueueBytes = DefaultSendQueueBytes
+	}
+	if cfg.ErlangMaxFrame <= 0 {
+		cfg.ErlangMaxFrame = DefaultMaxFrame
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -195,6 +219,7 @@ func Start(ctx context.Context, cfg Config) (*Dist, error) {
 	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.funcs.init(cfg.Functions)
+	d.erlBuiltins = d.newErlBuiltins()
 	d.mgr.init(d)
 	d.node = node.New(nc)
 	d.node.SetRemote(d)
@@ -228,7 +253,7 @@ func (d *Dist) Close() {
 		d.reg.Close()
 	})
 	d.wg.Wait()
-	for _, l := range []*limitedLog{&d.refusedLog, &d.failedLog, &d.erlangLog, &d.tlsLog, &d.authLog, &d.overflowLog, &d.droppedLog} {
+	for _, l := range []*limitedLog{&d.refusedLog, &d.failedLog, &d.tlsLog, &d.authLog, &d.overflowLog, &d.droppedLog} {
 		l.close()
 	}
 }
@@ -295,6 +320,11 @@ func (d *Dist) accept(slot *hsSlot) {
 	dr := &deadlineReader{nc: nc}
 	br := bufio.NewReaderSize(dr, hsBufSize)
 	id := d.nextID.Add(1)
+	if erlangHello(br) {
+		stop()
+		d.acceptErlang(slot, br, dr, start, id)
+		return
+	}
 	decided := false
 	cfg := d.hsConfig()
 	cfg.helloSeen = func() { slot.sawHello(start, d.cfg.HandshakeTimeout) }
@@ -334,8 +364,6 @@ func (d *Dist) accept(slot *hsSlot) {
 	claimed := string(peer.name)
 	switch {
 	case err == nil:
-	case errors.Is(err, ErrErlangPeer):
-		d.erlangLog.log(d.log, slog.LevelWarn, "an Erlang node tried to connect; gerl speaks its own distribution protocol and cannot talk to it", "remote", remote)
 	case errors.Is(err, ErrAuth):
 		// The name is only claimed: a replayed or forged handshake looks
 		// the same as a node started with another cookie.
@@ -391,9 +419,19 @@ func (d *Dist) dial(ctx context.Context, cancel context.CancelFunc, node term.At
 // dialConn dials node and runs the handshake. It returns the connection
 // only if it was installed in the table (as attempt id).
 func (d *Dist) dialConn(ctx context.Context, node term.Atom, id uint64) (*conn, error) {
-	nc, err := d.tr.Dial(ctx, node)
+	var nc net.Conn
+	var err error
+	erlang := false
+	if pd, ok := d.tr.(peerDialer); ok {
+		nc, erlang, err = pd.dialPeer(ctx, node)
+	} else {
+		nc, err = d.tr.Dial(ctx, node)
+	}
 	if err != nil {
 		return nil, err
+	}
+	if erlang {
+		return d.dialErlang(ctx, nc, node, id)
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		_ = nc.SetDeadline(dl)
@@ -482,6 +520,9 @@ func (d *Dist) PingErr(ctx context.Context, nd term.Atom) error {
 	if err != nil {
 		return err
 	}
+	if c.erl() != nil {
+		return nil // the handshake was Erlang's ping: pong
+	}
 	_, err = d.callOn(ctx, c, Fun{Name: pingFunc}, term.Pid{}, nil)
 	return err
 }
@@ -491,6 +532,29 @@ func (d *Dist) Nodes() []term.Atom { return d.mgr.nodes(false) }
 
 // HiddenNodes returns the hidden nodes this node is connected to.
 func (d *Dist) HiddenNodes() []term.Atom { return d.mgr.nodes(true) }
+
+// GerlNodes returns the visible gerl nodes this node is connected to, the
+// nodes of Nodes that speak gerl's protocol (gerl's own services, such as
+// its global, talk to them only).
+func (d *Dist) GerlNodes() []term.Atom {
+	var out []term.Atom
+	for _, nd := range d.Nodes() {
+		if c := d.mgr.up(nd); c != nil && !c.peer.erlang {
+			out = append(out, nd)
+		}
+	}
+	return out
+}
+
+// Kind returns the protocol a connected node speaks, KindGerl or
+// KindErlang, and false when nd is not connected.
+func (d *Dist) Kind(nd term.Atom) (string, bool) {
+	c := d.mgr.up(nd)
+	if c == nil {
+		return "", false
+	}
+	return c.proto.kind(), true
+}
 
 // Disconnect closes the connection to nd, if any (nodedown with reason
 // disconnect on both sides), and reports whether there was one. It returns

@@ -467,3 +467,30 @@ func fieldsOf(op int) int {
 	}
 	return 0
 }
+
+// encodeMessage builds the frame of a control message that Remote sends
+// (node.Remote's operations, and a cast's RPC_REQ): the ops from opSend to
+// opDown, and opRPCReq.
+func (c *Codec) encodeMessage(m *message) ([]byte, error) {
+	switch m.op {
+	case opSend:
+		return c.encodeSend(m.from, m.to, m.payload)
+	case opRegSend:
+		return c.encodeRegSend(m.from, m.name, m.payload)
+	case opLink, opUnlink:
+		return c.encodePair(m.op, m.from, m.to), nil
+	case opLinkExit, opExit:
+		return c.encodeExit(m.op, m.from, m.to, m.payload)
+	case opMonitor:
+		return c.encodeMonitor(m.from, m.to, m.ref), nil
+	case opMonitorName:
+		return c.encodeMonitorName(m.from, m.name, m.ref), nil
+	case opDemonitor:
+		return c.encodeDemonitor(m.from, m.ref), nil
+	case opDown:
+		return c.encodeDown(m.to, m.ref, m.from, m.payload)
+	case opRPCReq:
+		return c.encodeRPCReq(m.id, m.fn, m.args)
+	}
+	return nil, fmt.Errorf("encode control message %d: not one a node sends on its own", m.op)
+}

@@ -34,6 +34,10 @@ var (
 	ErrBadCode = errors.New("the code cannot run there")
 )
 
+// errErlangCode refuses a closure for an Erlang node, which runs Erlang
+// funs, not Go source.
+var errErlangCode = fmt.Errorf("%w: an Erlang node runs no Go closure; call one of its functions by name (\"lists:reverse\")", ErrRefused)
+
 // Status codes of SPAWN_REPLY and RPC_REPLY. Wire constants.
 const (
 	statusOK       = 0

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/gerl-dev/gerl/node/erldist"
 	"github.com/gerl-dev/gerl/node/term"
 )
 
@@ -156,6 +157,10 @@ type hsPeer struct {
 	flags    uint64
 	version  uint16
 	id       uint64 // the same on both sides: names this connection in logs and tests
+	// An Erlang peer (erlhandshake.go): flags are then the gerl
+	// capabilities its Erlang flags, eflags, amount to.
+	erlang bool
+	eflags erldist.Flags
 }
 
 func (p hsPeer) hidden() bool { return p.flags&FlagHidden != 0 }

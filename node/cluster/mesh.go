@@ -17,7 +17,14 @@ import (
 
 // announce runs when c comes up.
 func (d *Dist) announce(c *conn) {
-	if d.cfg.Hidden || c.peer.hidden() || c.peer.flags&FlagMesh == 0 {
+	if d.cfg.Hidden || c.peer.hidden() {
+		return
+	}
+	if c.peer.erlang {
+		d.erlMesh(c)
+		return
+	}
+	if c.peer.flags&FlagMesh == 0 {
 		return
 	}
 	var others []term.Atom
@@ -39,6 +46,12 @@ func (d *Dist) learnNodes(from *conn, nodes []term.Atom) {
 	if d.cfg.Hidden || from.peer.hidden() {
 		return
 	}
+	d.connectAll(from.peer.name, nodes)
+}
+
+// connectAll connects to the nodes of a list that this node is not
+// connected to, each on a goroutine of its own; via names who listed them.
+func (d *Dist) connectAll(via term.Atom, nodes []term.Atom) {
 	for _, nd := range nodes {
 		if nd == d.name || d.mgr.known(nd) {
 			continue
@@ -52,7 +65,7 @@ func (d *Dist) learnNodes(from *conn, nodes []term.Atom) {
 			ctx, cancel := context.WithTimeout(d.ctx, d.cfg.HandshakeTimeout)
 			defer cancel()
 			if _, err := d.connect(ctx, nd); err != nil {
-				d.log.Info("could not connect to a node a peer knows", "peer", string(nd), "via", string(from.peer.name), "err", err)
+				d.log.Info("could not connect to a node a peer knows", "peer", string(nd), "via", string(via), "err", err)
 			}
 		}(nd)
 	}

@@ -68,7 +68,10 @@ func TestNodeUpDownAndNoConnection(t *testing.T) {
 		testkit.Eventually(t, waitTime, "b sees a down", func() bool { return !hasNode(b.Nodes(), a.Name()) })
 		// the remote end of the link got noconnection too, and died of it
 		testkit.Eventually(t, waitTime, "remote linked process ends", func() bool { return !b.Node().Alive(remote) })
-		// sending again reconnects
+		// sending again reconnects, once a has finished with the old
+		// connection: until its nodedown is delivered everywhere, what is
+		// sent to b is lost with it (connMgr.connDown)
+		testkit.Eventually(t, waitTime, "a forgets the old connection", func() bool { return !a.mgr.known(b.Name()) })
 		fresh := echo(t, b.Dist, "")
 		if err := pa.Send(fresh, term.T(pa.Self(), "again")); err != nil {
 			t.Fatal(err)

@@ -36,6 +36,9 @@ type outgoing struct {
 	to    term.Pid // LINK: the remote process; MONITOR: the target
 	ref   term.Ref // MONITOR, MONITOR_NAME
 	needs uint64   // capability flags the peer must announce (a cast: FlagRPC)
+	// native: frame is in its connection's protocol already; otherwise
+	// it is in gerl's, and a connection to an Erlang node re-encodes it.
+	native bool
 }
 
 // message reports whether o is a message (which may wait for room), not a
@@ -159,6 +162,14 @@ func (d *Dist) sendOn(ctx context.Context, c *conn, o *outgoing) error {
 		d.codec.recycle(o.frame)
 		return fmt.Errorf("%s: %w: the node does not serve what this needs", c.peer.name, ErrRefused)
 	}
+	if p := c.erl(); p != nil && !o.native {
+		frame, err := p.transcode(o.frame)
+		d.codec.recycle(o.frame)
+		if err != nil || frame == nil {
+			return err
+		}
+		o.frame, o.native = frame, true
+	}
 	err := c.send(ctx, o.frame, o.message())
 	if err == nil || errors.Is(err, ErrFrameTooLarge) || ctx.Err() != nil {
 		return err
@@ -202,23 +213,49 @@ func (d *Dist) pendingFailed(node term.Atom, q pendingQueue, why error) {
 }
 
 // queueFlushed gives back the buffers of a queue moved into a connection,
-// and reports what the peer cannot take (see pushQueued).
-func (d *Dist) queueFlushed(node term.Atom, q pendingQueue, unsent []int) {
+// and reports what the peer cannot take (see pushQueued, transcodeQueue).
+func (d *Dist) queueFlushed(node term.Atom, q pendingQueue, unsent []int, failed map[int]error) {
 	for _, i := range unsent {
 		o := &q.items[i]
 		d.log.Warn("dropped a request the node does not serve", "peer", string(node), "op", o.op)
 		d.undeliverable(o)
+	}
+	for i, err := range failed {
+		d.log.Warn("dropped what was queued for an Erlang node that cannot take it", "peer", string(node), "op", q.items[i].op, "err", err)
+		d.undeliverable(&q.items[i])
 	}
 	for i := range q.items {
 		d.codec.recycle(q.items[i].frame)
 	}
 }
 
+// transcodeQueue re-encodes what was queued for a connection that turned
+// out to speak Erlang's protocol (see postMsg), in place; it returns what
+// cannot be sent to an Erlang node, by index, with why. A frame that
+// needs no sending (a demonitor of a monitor that fired already) becomes
+// nil, which pushQueued skips.
+func (p *erlProto) transcodeQueue(q *pendingQueue) map[int]error {
+	var failed map[int]error
+	for i := range q.items {
+		o := &q.items[i]
+		frame, err := p.transcode(o.frame)
+		p.d.codec.recycle(o.frame)
+		o.frame = frame
+		if err != nil {
+			if failed == nil {
+				failed = map[int]error{}
+			}
+			failed[i] = err
+		}
+	}
+	return failed
+}
+
 // pushQueued appends the frames of a pending queue to a connection's
 // queue that no writer drains yet (the connection is being installed), in
 // order and whatever the limit: they were admitted against the pending
 // queue's. A frame that needs a capability the peer does not announce is
-// left out; its index is returned.
+// left out; its index is returned. A nil frame is skipped.
 func (q *sendQueue) pushQueued(p *pendingQueue, peerFlags uint64) (unsent []int) {
 	if p.empty() {
 		return nil

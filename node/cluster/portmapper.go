@@ -78,24 +78,38 @@ func (r PortMapperRegistrar) Register(ctx context.Context, name string, port int
 // host (at Port) for name's port.
 type PortMapperResolver struct{ Port int }
 
-// Resolve implements Resolver. It says plainly when the node is an Erlang
-// node, which gerl cannot talk to, and when no node of that name runs
-// there (matching ErrNoNode).
+// Resolve implements Resolver. It says plainly when no node of that name
+// runs there (matching ErrNoNode).
 func (r PortMapperResolver) Resolve(ctx context.Context, node term.Atom) (string, error) {
+	addr, _, err := r.ResolvePeer(ctx, node)
+	return addr, err
+}
+
+// ResolvePeer is Resolve that also tells an Erlang node (registered
+// without gerl's Extra, as erl and iex register) from a gerl node.
+func (r PortMapperResolver) ResolvePeer(ctx context.Context, node term.Atom) (addr string, erlang bool, err error) {
 	name, host, err := SplitNodeName(string(node))
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	info, err := portmapper.Lookup(ctx, net.JoinHostPort(portMapperHost(ctx, host), strconv.Itoa(r.Port)), name)
 	switch {
 	case errors.Is(err, portmapper.ErrNotRegistered):
-		return "", fmt.Errorf("no node named %s is running on %s: %w", name, host, ErrNoNode)
+		return "", false, fmt.Errorf("no node named %s is running on %s: %w", name, host, ErrNoNode)
 	case err != nil:
-		return "", fmt.Errorf("look up %s: %w", node, err)
-	case !info.IsGerl():
-		return "", fmt.Errorf("%s is an Erlang node; gerl speaks its own distribution protocol and cannot connect to it: %w", node, ErrErlangPeer)
+		return "", false, fmt.Errorf("look up %s: %w", node, err)
 	}
-	return net.JoinHostPort(host, strconv.Itoa(info.Port)), nil
+	return net.JoinHostPort(host, strconv.Itoa(info.Port)), !info.IsGerl(), nil
+}
+
+// PeerResolver is a Resolver that also tells which protocol a node speaks
+// (PortMapperResolver is one). With a Resolver that cannot tell, every
+// node is dialed as a gerl node.
+type PeerResolver interface {
+	Resolver
+	// ResolvePeer returns where node listens and whether it is an Erlang
+	// node (one that speaks Erlang's distribution protocol).
+	ResolvePeer(ctx context.Context, node term.Atom) (addr string, erlang bool, err error)
 }
 
 func portMapperPortFromEnv() (int, error) { return portmapper.PortFromEnv() }

@@ -172,6 +172,12 @@ func (d *Dist) CallFun(ctx context.Context, nd term.Atom, f Fun, leader term.Pid
 	if err != nil {
 		return nil, fmt.Errorf("rpc %s on %s: %w", f, nd, err)
 	}
+	if c.erl() != nil {
+		if f.Code != nil {
+			return nil, fmt.Errorf("rpc %s on %s: %w", f, nd, errErlangCode)
+		}
+		return d.erlApply(ctx, c, f.Name, args)
+	}
 	return d.callOn(ctx, c, f, leader, args)
 }
 
@@ -259,6 +265,17 @@ func (d *Dist) CastFun(nd term.Atom, f Fun, leader term.Pid, args []any) error {
 			return &RemoteError{Node: string(d.name), Func: f.String(), Status: status, Message: text}
 		}
 		return nil
+	}
+	if c := d.mgr.up(nd); c != nil && c.erl() != nil {
+		if f.Code != nil {
+			return fmt.Errorf("cast %s on %s: %w", f, nd, errErlangCode)
+		}
+		m := message{op: opRPCReq, fn: f.Name, args: args}
+		frame, err := c.erl().encode(&m)
+		if err != nil {
+			return fmt.Errorf("cast %s on %s: %w", f, nd, err)
+		}
+		return d.sendOn(context.Background(), c, &outgoing{frame: frame, op: opRPCReq, native: true})
 	}
 	frame, err := d.codec.encodeRPCReq(0, f.Name, args)
 	op, needs := opRPCReq, FlagRPC

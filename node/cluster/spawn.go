@@ -78,6 +78,12 @@ func (d *Dist) SpawnFun(ctx context.Context, parent *node.Proc, nd term.Atom, op
 	if err != nil {
 		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w", f, nd, err)
 	}
+	if c.erl() != nil {
+		if f.Code != nil {
+			return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w", f, nd, errErlangCode)
+		}
+		return d.erlSpawn(ctx, c, parent, f.Name, args, opts)
+	}
 	if c.peer.flags&FlagSpawn == 0 {
 		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w: the node does not serve remote spawn", f, nd, ErrRefused)
 	}
@@ -151,7 +157,7 @@ func (d *Dist) SpawnFun(ctx context.Context, parent *node.Proc, nd term.Atom, op
 // compiled code. A status other than statusOK says why not.
 func (d *Dist) resolve(f Fun) (any, uint64, string) {
 	if f.Code == nil {
-		fn, ok := d.funcs.lookup(f.Name)
+		fn, ok := d.lookupFunc(f.Name)
 		if !ok {
 			return nil, statusNoFunc, fmt.Sprintf("%s knows no function %q", d.name, f.Name)
 		}
@@ -243,7 +249,7 @@ func (d *Dist) serveSpawn(c *conn, m message) error {
 	opts := node.SpawnOptions{Func: m.fn, GroupLeader: m.leader}
 	var entry func(*node.Proc)
 	if m.code == nil {
-		fn, ok := d.funcs.lookup(m.fn)
+		fn, ok := d.lookupFunc(m.fn)
 		if !ok {
 			reply(statusNoFunc, nil, fmt.Sprintf("%s knows no function %q", d.name, m.fn))
 			return nil

@@ -31,6 +31,11 @@ type PeerStats struct {
 	State    string
 	Hidden   bool
 	Outgoing bool // this node dialed
+	// Kind is the protocol the connection speaks, KindGerl or KindErlang
+	// (empty while pending); Flags, for an Erlang node, the distribution
+	// flags it announced (erldist.Flags' names).
+	Kind  string
+	Flags string
 	// Frames and bytes each way since the connection came up. A frame is
 	// one message or signal (link, monitor, exit, rpc...); ticks count
 	// only as bytes.
@@ -58,7 +63,10 @@ func (d *Dist) Peers() []PeerStats {
 			continue
 		}
 		s := &out[i]
-		s.State, s.Hidden, s.Outgoing = "up", c.peer.hidden(), c.outgoing
+		s.State, s.Hidden, s.Outgoing, s.Kind = "up", c.peer.hidden(), c.outgoing, c.proto.kind()
+		if c.peer.erlang {
+			s.Flags = c.peer.eflags.String()
+		}
 		s.FramesIn, s.FramesOut = c.traffic.framesIn.Load(), c.traffic.framesOut.Load()
 		s.BytesIn, s.BytesOut = c.traffic.bytesIn.Load(), c.bytesOut.Load()
 		s.Queued, s.Blocked = c.q.stats()

@@ -166,6 +166,11 @@ func (e *encoder) term(v any, depth int) error {
 		if err := e.term(x.Body, depth+1); err != nil {
 			return err
 		}
+		if x.Tag != nil {
+			if err := e.term(x.Tag, depth+1); err != nil {
+				return err
+			}
+		}
 		e.endExt(start)
 		return nil
 	case term.Reply:
@@ -173,6 +178,11 @@ func (e *encoder) term(v any, depth int) error {
 		e.ref(x.Ref)
 		if err := e.term(x.Value, depth+1); err != nil {
 			return err
+		}
+		if x.Tag != nil {
+			if err := e.term(x.Tag, depth+1); err != nil {
+				return err
+			}
 		}
 		e.endExt(start)
 		return nil
@@ -343,6 +353,7 @@ func (d *decoder) extBody(typ int8, n, depth int) (any, error) {
 		reason, err := d.term(depth + 1)
 		return term.NodeDown{Node: term.Atom(node), Reason: reason}, err
 	case extCall:
+		start := d.pos()
 		var x term.Request
 		var err error
 		if x.From, err = d.pidExt(); err != nil {
@@ -351,15 +362,22 @@ func (d *decoder) extBody(typ int8, n, depth int) (any, error) {
 		if x.Ref, err = d.refExt(); err != nil {
 			return nil, err
 		}
-		x.Body, err = d.term(depth + 1)
+		if x.Body, err = d.term(depth + 1); err != nil {
+			return nil, err
+		}
+		x.Tag, err = d.optionalTag(start, n, depth)
 		return x, err
 	case extReply:
+		start := d.pos()
 		var x term.Reply
 		var err error
 		if x.Ref, err = d.refExt(); err != nil {
 			return nil, err
 		}
-		x.Value, err = d.term(depth + 1)
+		if x.Value, err = d.term(depth + 1); err != nil {
+			return nil, err
+		}
+		x.Tag, err = d.optionalTag(start, n, depth)
 		return x, err
 	case extTyped:
 		desc, err := d.str()
@@ -496,4 +514,18 @@ func (d *decoder) typedExt(want int8) (any, error) {
 		return nil, d.bad("extension %d declared %d bytes, its fields used %d", typ, n, d.pos()-start)
 	}
 	return v, nil
+}
+
+// optionalTag decodes the Erlang caller's tag that may end a Call or Reply
+// extension of n bytes that started at start (see term.Request); nil when
+// the extension has no more bytes.
+func (d *decoder) optionalTag(start, n, depth int) (any, error) {
+	if d.pos()-start >= n {
+		return nil, nil
+	}
+	tag, err := d.term(depth + 1)
+	if err == nil && tag == nil {
+		return nil, d.bad("a nil call tag")
+	}
+	return tag, err
 }

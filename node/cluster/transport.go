@@ -79,13 +79,42 @@ func (t *TCPTransport) Listen(name term.Atom) (net.Listener, error) {
 
 // Dial implements Transport.
 func (t *TCPTransport) Dial(ctx context.Context, node term.Atom) (net.Conn, error) {
+	c, _, err := t.dialPeer(ctx, node)
+	return c, err
+}
+
+// peerDialer is a Transport that also tells which protocol the node it
+// dialed speaks (TCPTransport, with a PeerResolver).
+type peerDialer interface {
+	dialPeer(ctx context.Context, node term.Atom) (c net.Conn, erlang bool, err error)
+}
+
+// dialPeer dials node and reports whether it is an Erlang node. An Erlang
+// node is dialed in the clear: its TLS distribution (inet_tls_dist) is not
+// gerl's, so a node that runs with TLS refuses to.
+func (t *TCPTransport) dialPeer(ctx context.Context, node term.Atom) (net.Conn, bool, error) {
 	if t.Resolver == nil {
-		return nil, fmt.Errorf("connect to %s: no resolver", node)
+		return nil, false, fmt.Errorf("connect to %s: no resolver", node)
 	}
-	addr, err := t.Resolver.Resolve(ctx, node)
+	var addr string
+	var erlang bool
+	var err error
+	if pr, ok := t.Resolver.(PeerResolver); ok {
+		addr, erlang, err = pr.ResolvePeer(ctx, node)
+	} else {
+		addr, err = t.Resolver.Resolve(ctx, node)
+	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
+	if erlang && t.TLS != nil {
+		return nil, false, fmt.Errorf("connect to %s: it is an Erlang node, and this node runs its distribution over TLS, which gerl speaks with gerl nodes only: %w", node, ErrRefused)
+	}
+	c, err := t.dial(ctx, node, addr)
+	return c, erlang, err
+}
+
+func (t *TCPTransport) dial(ctx context.Context, node term.Atom, addr string) (net.Conn, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {

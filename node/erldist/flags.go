@@ -62,10 +62,14 @@ const Required = Mandatory26
 
 // DefaultFlags is what gerl advertises (with FlagPublished, unless the
 // node is hidden): the mandatory set of OTP 26, monitors (also of names),
-// remote spawn, and the OTP 25 digest flag. It asks for no atom cache,
-// no fragments, no aliases, no SEND_SENDER and no EXIT_PAYLOAD, which
-// gerl does not implement.
-const DefaultFlags = Mandatory26 | FlagDistMonitor | FlagDistMonitorName | FlagMandatory25Digest | FlagSpawn
+// remote spawn, aliases (gerl sends the reply to a gen_server call to the
+// caller's alias, so a reply after the caller gave up is dropped; it makes
+// no aliases of its own), Unicode I/O requests (gerl is the group leader
+// of its rpcs on Erlang nodes, and prints their output), and the OTP 25
+// digest flag. It asks for no atom
+// cache, no fragments, no SEND_SENDER and no EXIT_PAYLOAD, which gerl
+// does not implement.
+const DefaultFlags = Mandatory26 | FlagDistMonitor | FlagDistMonitorName | FlagMandatory25Digest | FlagSpawn | FlagAlias | FlagUnicodeIO
 
 // Expand returns f with the flags FlagMandatory25Digest stands for, as a
 // peer means them.

@@ -242,6 +242,17 @@ func Dial(rw io.ReadWriter, cfg Config, peer term.Atom, alive func() bool) (Peer
 // alive, the dialer's answer decides. The handshake reads exactly its own
 // bytes from rw.
 func Accept(rw io.ReadWriter, cfg Config, decide func(Peer) Status) (Peer, error) {
+	return AcceptThen(rw, cfg, decide, nil)
+}
+
+// AcceptThen is Accept with a last word: install, when not nil, is called
+// once the dialer has proved it knows the cookie, before this side proves
+// it in turn (the challenge ack, after which the dialer counts the
+// connection as up). An error from install ends the handshake there: the
+// connection is refused, and AcceptThen returns that error. It is where
+// the caller takes the connection into its table, so that a connection
+// it cannot take is never up on the dialer's side.
+func AcceptThen(rw io.ReadWriter, cfg Config, decide func(Peer) Status, install func(Peer) error) (Peer, error) {
 	if err := cfg.check(); err != nil {
 		return Peer{}, err
 	}
@@ -343,10 +354,15 @@ func Accept(rw io.ReadWriter, cfg Config, decide func(Peer) Status) (Peer, error
 	if subtle.ConstantTimeCompare(msg[5:], digest(cfg.Cookie, ours)) != 1 {
 		return fail(cookieError(cfg, p.Name, fmt.Sprintf("%s's challenge reply does not match this node's cookie", p.Name)))
 	}
+	p.Flags = published(cfg, p.Flags)
+	if install != nil {
+		if err := install(p); err != nil {
+			return fail(err)
+		}
+	}
 	if err := writeMsg(rw, append([]byte{'a'}, digest(cfg.Cookie, theirs)...)); err != nil {
 		return fail(fmt.Errorf("sending the challenge ack: %w", err))
 	}
-	p.Flags = published(cfg, p.Flags)
 	return p, nil
 }
 

@@ -220,20 +220,29 @@ func (e *encoder) term(v any, depth int) error {
 		if err := e.pid(x.From); err != nil {
 			return at(err, ".From")
 		}
-		if err := e.ref(x.Ref); err != nil {
-			return at(err, ".Ref")
+		if err := e.tag(x.Ref, x.Tag, depth); err != nil {
+			return err
 		}
 		return at(e.term(x.Body, depth+1), ".Body")
 	case term.Reply:
 		e.tupleHeader(2)
-		if err := e.ref(x.Ref); err != nil {
-			return at(err, ".Ref")
+		if err := e.tag(x.Ref, x.Tag, depth); err != nil {
+			return err
 		}
 		return at(e.term(x.Value, depth+1), ".Value")
 	default:
 		return e.value(reflect.ValueOf(v), depth)
 	}
 	return nil
+}
+
+// tag writes a call's tag: the Erlang caller's own when it gave one (see
+// term.Call), else the ref.
+func (e *encoder) tag(ref term.Ref, tag any, depth int) error {
+	if tag != nil {
+		return at(e.term(tag, depth+1), ".Tag")
+	}
+	return at(e.ref(ref), ".Ref")
 }
 
 // int writes an integer as erts does: SMALL_INTEGER_EXT for 0..255,

@@ -14,11 +14,18 @@ import (
 //
 //	{discover, Peer}                   a new peer: answer with a sync (and a
 //	                                   discover of your own if Peer is new to you)
-//	{sync, Peer, [{Group, [Pid]}]}     Peer's local members, all of them: they
-//	                                   replace what Peer announced before
+//	{'$gen_cast', {sync, Peer, [{Group, [Pid]}]}}
+//	                                   Peer's local members, all of them: they
+//	                                   replace what Peer announced before (a
+//	                                   gen_server cast, as Erlang's pg sends it)
 //	{join, Peer, Group, [Pid]}         Peer's processes joined Group
 //	{leave, Peer, [Pid], [Group]}      Peer's processes left the groups (once
 //	                                   for each group named)
+//
+// (where Erlang's pg sends one pid, [Pid] may be that pid alone). So a
+// gerl node's scope server and an Erlang node's pg server of the same
+// scope share their groups; Erlang's crashes on any other message, which
+// gerl's never sends it (Sync asks Options.SyncNodes only).
 //
 // A peer is trusted as far as the distribution connection is (the cookie),
 // but a message that does not have this shape, or that names a process of
@@ -40,6 +47,7 @@ import (
 const (
 	tagDiscover     = term.Atom("discover")
 	tagSync         = term.Atom("sync")
+	tagCast         = term.Atom("$gen_cast")
 	tagJoin         = term.Atom("join")
 	tagLeave        = term.Atom("leave")
 	tagMonitor      = term.Atom("monitor")
@@ -96,6 +104,8 @@ func Group(g any) (any, error) {
 // []any of pids.
 func pidList(v any) ([]term.Pid, bool) {
 	switch x := v.(type) {
+	case term.Pid: // Erlang's pg sends a single pid on its own
+		return []term.Pid{x}, true
 	case []term.Pid:
 		return x, true
 	case []any:

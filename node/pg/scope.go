@@ -26,6 +26,10 @@ type Options struct {
 	// are found through node monitoring. Nil means none (a node that
 	// starts its scopes before it connects anywhere).
 	Nodes func() []term.Atom
+	// SyncNodes lists the nodes whose scope servers Sync asks (with a
+	// request only gerl's answer: Erlang's pg server would crash on it);
+	// nil means Nodes.
+	SyncNodes func() []term.Atom
 }
 
 // Scope is one scope on one node: a scope server process registered under
@@ -39,7 +43,7 @@ type Scope struct {
 	n     *node.Node
 	name  term.Atom
 	pid   term.Pid
-	nodes func() []term.Atom // Options.Nodes
+	nodes func() []term.Atom // Options.SyncNodes, or Nodes
 
 	mu sync.RWMutex // guards m.views
 	m  *members
@@ -71,7 +75,11 @@ func Start(n *node.Node, scope term.Atom, opts Options) (*Scope, error) {
 	if s := tab.by[scope]; s != nil {
 		return nil, fmt.Errorf("pg: start scope %s: already running as %s", term.FormatAtom(scope), s.pid)
 	}
-	s := &Scope{n: n, name: scope, m: newMembers(), nodes: opts.Nodes}
+	syncNodes := opts.SyncNodes
+	if syncNodes == nil {
+		syncNodes = opts.Nodes
+	}
+	s := &Scope{n: n, name: scope, m: newMembers(), nodes: syncNodes}
 	ready := make(chan error, 1)
 	pid, _, err := n.SpawnOpt(nil, node.SpawnOptions{Func: "pg scope " + string(scope)}, func(p *node.Proc) {
 		s.run(p, opts, ready, tab)
@@ -332,11 +340,12 @@ func (s *Scope) Nodes() []term.Atom {
 // yet included. pg is eventually consistent; Sync is for reading another
 // node's joins right after they happened (tests, examples, a copy that
 // starts and looks for the others). It asks the scope's server on each
-// connected node (Options.Nodes; without it, the nodes it knows), which
+// connected node (Options.SyncNodes, or Nodes; without them, the nodes it knows), which
 // answers after it has sent this node's server whatever it had to, then
 // this node's server, whose mailbox has those messages before Sync's
 // request. A node without the scope, or one that does not answer, is
-// skipped.
+// skipped; so are Erlang nodes (Options.SyncNodes), whose pg has no such
+// request.
 func (s *Scope) Sync() error {
 	var nodes []term.Atom
 	if s.nodes != nil {

@@ -89,8 +89,19 @@ func (s *server) dropped(why string, msg any) {
 	s.log.Debug("pg: "+why, "scope", string(s.scope), "message", term.Format(msg))
 }
 
+// syncMsg is this server's sync: all its local members, as a gen_server
+// cast (see protocol.go).
+func (s *server) syncMsg() term.Tuple {
+	return term.T(tagCast, term.T(tagSync, s.self, syncList(s.m.localGroups())))
+}
+
 // peerMessage handles the messages of other nodes' scope servers.
 func (s *server) peerMessage(t term.Tuple) {
+	if len(t) == 2 && t.Tag() == tagCast {
+		if c, ok := t[1].(term.Tuple); ok && c.Tag() == tagSync {
+			t = c
+		}
+	}
 	if len(t) < 2 {
 		s.dropped("malformed message", t)
 		return
@@ -109,7 +120,7 @@ func (s *server) peerMessage(t term.Tuple) {
 		if s.addPeer(peer) {
 			s.fx.send(peer, term.T(tagDiscover, s.self))
 		}
-		s.fx.send(peer, term.T(tagSync, s.self, syncList(s.m.localGroups())))
+		s.fx.send(peer, s.syncMsg())
 	case tagSync:
 		if len(t) != 3 {
 			s.dropped("malformed sync", t)
@@ -124,7 +135,7 @@ func (s *server) peerMessage(t term.Tuple) {
 			// Until now nothing this node did reached the peer (a peer
 			// forgotten on NodeUp answers the discover that follows):
 			// give it the whole state.
-			s.fx.send(peer, term.T(tagSync, s.self, syncList(s.m.localGroups())))
+			s.fx.send(peer, s.syncMsg())
 		}
 		s.mu.Lock()
 		changes := s.m.setPeer(peer, groups)
@@ -340,7 +351,7 @@ func (s *server) call(c term.Request) {
 		// its discover and sync now, before the answer (see Scope.Sync).
 		if peer, ok := t[1].(term.Pid); ok && peer.Node != s.self.Node && s.addPeer(peer) {
 			s.fx.send(peer, term.T(tagDiscover, s.self))
-			s.fx.send(peer, term.T(tagSync, s.self, syncList(s.m.localGroups())))
+			s.fx.send(peer, s.syncMsg())
 		}
 		s.fx.reply(c, term.OK)
 	case len(t) == 2 && t.Tag() == tagDemonitor:

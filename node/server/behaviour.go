@@ -116,15 +116,3 @@ func (e *StartError) Unwrap() error {
 	}
 	return nil
 }
-
-// isCleanStop reports whether a reason is a normal stop: normal, shutdown
-// or {shutdown, _}.
-func isCleanStop(reason any) bool {
-	switch r := reason.(type) {
-	case term.Atom:
-		return r == term.Normal || r == term.Shutdown
-	case term.Tuple:
-		return len(r) == 2 && r.Tag() == term.Shutdown
-	}
-	return false
-}

@@ -43,7 +43,7 @@ func Cast(s Sender, to any, msg any) error {
 // Reply answers a request HandleCall left unanswered (NoReply), from any
 // process (or none: s may be the node).
 func Reply(s Sender, from From, value any) error {
-	if err := s.Send(from.From, term.Reply{Ref: from.Ref, Value: value}); err != nil {
+	if err := s.Send(from.From, from.ReplyWith(value)); err != nil {
 		return fmt.Errorf("server: reply to %s: %w", from.From, err)
 	}
 	return nil

@@ -252,7 +252,7 @@ func (s *state) guard(f func() error) error {
 // stop terminates the server and exits its process with reason.
 func (s *state) stop(reason any) {
 	s.terminate(reason)
-	if !isCleanStop(reason) {
+	if !term.IsShutdown(reason) {
 		s.p.Node().Logger().Error("server terminating", "server", s.name,
 			"last message", term.Format(s.current), "reason", term.Format(reason))
 	}

@@ -167,19 +167,6 @@ func okAtom(reply any) error {
 	return replyError(reply)
 }
 
-// isShutdownReason reports whether a child that exited with reason ended
-// normally in OTP's sense: normal, shutdown, or {shutdown, Term}.
-// Transient children are not restarted after such an exit.
-func isShutdownReason(reason any) bool {
-	switch r := reason.(type) {
-	case term.Atom:
-		return r == term.Normal || r == term.Shutdown
-	case term.Tuple:
-		return len(r) == 2 && r.Tag() == term.Shutdown
-	}
-	return false
-}
-
 func intOf(v any) (int, bool) {
 	switch x := v.(type) {
 	case int:

@@ -39,7 +39,7 @@ func (s *supervisor) childExited(pid term.Pid, reason any) {
 	switch {
 	case c.restart == Permanent:
 		s.report("child_terminated", reason, c, pid, "restart")
-	case isShutdownReason(reason):
+	case term.IsShutdown(reason):
 		s.forget(c)
 		return
 	case c.restart == Transient:
@@ -223,5 +223,5 @@ func terminatedAsAsked(reason any, c *child) bool {
 	if a, ok := reason.(term.Atom); ok && a == asked {
 		return true
 	}
-	return c.restart != Permanent && isShutdownReason(reason)
+	return c.restart != Permanent && term.IsShutdown(reason)
 }

@@ -146,6 +146,11 @@ func copyAny(v any, depth int) (any, error) {
 			return nil, at(err, ".Body")
 		}
 		x.Body = r
+		if x.Tag != nil {
+			if x.Tag, err = copyAny(x.Tag, depth+1); err != nil {
+				return nil, at(err, ".Tag")
+			}
+		}
 		return x, nil
 	case Reply:
 		r, err := copyAny(x.Value, depth+1)
@@ -153,6 +158,11 @@ func copyAny(v any, depth int) (any, error) {
 			return nil, at(err, ".Value")
 		}
 		x.Value = r
+		if x.Tag != nil {
+			if x.Tag, err = copyAny(x.Tag, depth+1); err != nil {
+				return nil, at(err, ".Tag")
+			}
+		}
 		return x, nil
 	}
 	if depth >= MaxDepth {

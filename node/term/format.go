@@ -128,9 +128,17 @@ func writeTerm(b *strings.Builder, v any, depth int) {
 			writeTerm(b, Tuple{Atom("nodedown"), x.Node, []any{Tuple{Atom("nodedown_reason"), x.Reason}}}, depth)
 		}
 	case Request:
-		writeTerm(b, Tuple{Atom("$gen_call"), Tuple{x.From, x.Ref}, x.Body}, depth)
+		var tag any = x.Ref
+		if x.Tag != nil {
+			tag = x.Tag
+		}
+		writeTerm(b, Tuple{Atom("$gen_call"), Tuple{x.From, tag}, x.Body}, depth)
 	case Reply:
-		writeTerm(b, Tuple{x.Ref, x.Value}, depth)
+		var tag any = x.Ref
+		if x.Tag != nil {
+			tag = x.Tag
+		}
+		writeTerm(b, Tuple{tag, x.Value}, depth)
 	case BigInt:
 		b.WriteString(x.String())
 	case Opaque:

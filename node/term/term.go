@@ -103,18 +103,31 @@ type NodeDown struct {
 
 // Request is a request made with Proc.Call: the callee answers it with
 // Proc.Reply(req, value). It is Erlang's {'$gen_call', {From, Ref}, Body}.
+//
+// Tag is set only for a request from an Erlang process whose tag is not a
+// plain ref: gen_server:call tags its requests [alias|Ref] (an
+// ImproperList), and waits for a reply carrying that tag back. Ref is then
+// the ref inside it. Reply (and ReplyWith) echo it unchanged.
 type Request struct {
 	From Pid
 	Ref  Ref
 	Body any
+	Tag  any
 }
+
+// ReplyWith returns the Reply that answers r with value: what Proc.Reply
+// sends to r.From.
+func (r Request) ReplyWith(value any) Reply { return Reply{Ref: r.Ref, Value: value, Tag: r.Tag} }
 
 // Reply carries the answer to a Request back to the caller. The runtime only
 // delivers a Reply while its caller still waits for it, so a late reply never
-// lands in a mailbox.
+// lands in a mailbox. Tag is the Erlang caller's tag when its Request had
+// one (see Request); an Erlang process receives {Tag, Value}, else {Ref,
+// Value}.
 type Reply struct {
 	Ref   Ref
 	Value any
+	Tag   any
 }
 
 // PanicReason returns the exit reason of a process that panicked with v:
@@ -149,3 +162,16 @@ func ValidName(name Atom) bool { return validAtomName(string(name)) }
 // Registrable reports whether a process can be registered as name: a
 // ValidName other than undefined (which whereis answers for "nobody").
 func Registrable(name Atom) bool { return ValidName(name) && name != Undefined }
+
+// IsShutdown reports whether an exit reason is a normal end in OTP's sense:
+// normal, shutdown, or {shutdown, Term}. Supervisors do not restart a
+// transient child that ended so, and servers do not report it as a crash.
+func IsShutdown(reason any) bool {
+	switch r := reason.(type) {
+	case Atom:
+		return r == Normal || r == Shutdown
+	case Tuple:
+		return len(r) == 2 && r.Tag() == Shutdown
+	}
+	return false
+}

@@ -220,6 +220,11 @@ function renderProcesses(page) {
 async function openProcess(pid) {
   const nd = nodeOfPid(pid);
   if (nd && nd !== state.node) setNode(nd);
+  if (state.procs.selected !== pid) {
+    // Until the new process's details arrive, show nothing of the one
+    // selected before: its kill button must not be clicked by mistake.
+    $("#detail").replaceChildren(el("h2", { class: "mono" }, pid), el("p", { class: "note" }, "loading…"));
+  }
   state.procs.selected = pid;
   if (state.tab !== "processes") setTab("processes");
   await refreshDetail();
@@ -232,10 +237,12 @@ async function refreshDetail() {
   try {
     d = await api("/api/process?pid=" + encodeURIComponent(pid));
   } catch (e) {
+    if (state.procs.selected !== pid) return; // another process was chosen meanwhile
     box.replaceChildren(el("h2", {}, pid), el("p", { class: "warn" }, "not running: " + e.message));
     box.classList.remove("hidden");
     return;
   }
+  if (state.procs.selected !== pid) return; // another process was chosen meanwhile
   const list = (pids) => pids.length ? pids.flatMap((x, i) => i ? [", ", pidLink(x)] : [pidLink(x)]) : ["none"];
   const dl = el("dl", {},
     el("dt", {}, "registered name"), el("dd", { class: "mono" }, d.name || "none"),

@@ -71,6 +71,27 @@ func TestClosureCannotTravel(t *testing.T) {
 	if !strings.Contains(got, "captures pt") {
 		t.Fatalf("a closure over a struct: %q", got)
 	}
+	for _, c := range []struct{ setup, call, want string }{
+		// a closure over a closure over a channel
+		{`inner := func() int { return len(ch) }`, `rpc("b@127.0.0.1", func() int { return inner() })`, "captures inner"},
+		// an open file
+		{`fh, _ := os.Open("/dev/null")`, `spawn_link("b@127.0.0.1", func() { fh.Close() })`, "captures fh"},
+		// a native value that is not a term
+		{`var mu sync.Mutex`, `spawn_monitor("b@127.0.0.1", func() { mu.Lock() })`, "captures mu"},
+		{`tk := time.NewTicker(time.Hour)`, `multicall(func() { tk.Stop() })`, "captures tk"},
+	} {
+		a.eval(c.setup)
+		got := a.eval(c.call)
+		if !strings.Contains(got, c.want) || !strings.Contains(got, "exception") {
+			t.Errorf("%s: %q, want an exception naming the variable (%q)", c.call, got, c.want)
+		}
+		for _, bad := range []string{"reflect", "goroutine", "runtime"} {
+			if strings.Contains(got, bad) {
+				t.Errorf("%s: %q shows Go internals (%q)", c.call, got, bad)
+			}
+		}
+	}
+	a.expect(`1 + 1`, "2") // the shell is alive
 }
 
 // TestOutputComesHome: what a process started from a's prompt prints on b
@@ -97,5 +118,36 @@ func TestOutputComesHome(t *testing.T) {
 	}
 	if got := b.eval("1"); strings.Contains(got, "rpc on") || strings.Contains(got, "grandchild") || strings.Contains(got, "by name") {
 		t.Fatalf("a's output shows on b: %q", got)
+	}
+}
+
+// TestOutputComesHomeTerminal: in a real terminal, what a closure prints
+// on another node shows on the terminal that started it, also when it
+// prints later, while the prompt waits for input; the other node's
+// terminal does not show it.
+func TestOutputComesHomeTerminal(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.startNode(t, "-name", "b@127.0.0.1", "-setcookie", "cl")
+	b.expect("1", "1")
+	tm := e.startTmux(t, "-name", "a@127.0.0.1", "-setcookie", "cl")
+	tm.waitFor("(a@127.0.0.1)1> ")
+	tm.line(`nd := A("b@127.0.0.1"); who := "ann"`)
+	tm.waitFor("(a@127.0.0.1)2> ")
+	tm.line(`rpc(nd, func() { fmt.Println("hello", who, "from", node()) })`)
+	tm.waitFor("hello ann from b@127.0.0.1\nok\n(a@127.0.0.1)3> ")
+	// A process on b that prints after the prompt came back.
+	tm.line(`p := spawn(nd, func() { receive(); fmt.Println("late line from", node()) })`)
+	tm.waitFor("(a@127.0.0.1)4> ")
+	tm.line(`p ! A("go")`)
+	tm.waitFor("late line from b@127.0.0.1")
+	// The prompt is drawn again after the output, and still works.
+	tm.line(`1 + 1`)
+	tm.waitFor("2\n(a@127.0.0.1)6> ")
+	if got := b.eval(`2`); strings.Contains(got, "hello") || strings.Contains(got, "late line") {
+		t.Fatalf("a's output shows on b: %q", got)
+	}
+	tm.line(`q()`)
+	if code := tm.waitExit(); code != 0 {
+		t.Fatalf("gerl exited with %d", code)
 	}
 }

@@ -151,3 +151,26 @@ func TestOutputComesHomeTerminal(t *testing.T) {
 		t.Fatalf("gerl exited with %d", code)
 	}
 }
+
+// TestNoShellOutput: a -noshell node's own processes print on its
+// standard output; what a shell on another node runs there prints on that
+// shell, not on the -noshell node's output.
+func TestNoShellOutput(t *testing.T) {
+	e := newTestEnv(t)
+	q := e.startNode(t, "-name", "quiet@127.0.0.1", "-setcookie", "ns", "-noshell", "-eval",
+		`register("x", spawn(func() { for { fmt.Println("x got", receive()) } }))`)
+	a := e.startNode(t, "-name", "a@127.0.0.1", "-setcookie", "ns")
+	a.waitPong("quiet@127.0.0.1")
+	got := a.eval(`rpc("quiet@127.0.0.1", func() { fmt.Println("printed for a") })`)
+	if got != "printed for a\nok\n" {
+		t.Fatalf("rpc that prints on a -noshell node: %q", got)
+	}
+	a.expect(`Name{"x", "quiet@127.0.0.1"} ! "hi"`, `"hi"`)
+	if out := q.ReadUntil("x got hi\n", "x's output", waitTime); strings.Contains(out, "printed for a") {
+		t.Fatalf("the -noshell node printed a's output: %q", out)
+	}
+	a.eval(`rpc("quiet@127.0.0.1", "gerl.halt")`)
+	if code := q.waitExit(); code != 0 {
+		t.Fatalf("-noshell node: exit status %d", code)
+	}
+}

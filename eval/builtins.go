@@ -79,6 +79,9 @@ func (e *Env) makeBuiltins() map[string]reflect.Value {
 		"cast":          bi.cast,
 		"memory":        bi.memory,
 		"pid":           bi.pid,
+		"send_after":    bi.sendAfter,
+		"interval":      bi.interval,
+		"cancel_timer":  bi.cancelTimer,
 	} {
 		b[name] = reflect.ValueOf(fn)
 	}

@@ -50,6 +50,7 @@ type Env struct {
 	// leaders maps the sessions' group leader processes to their sessions
 	// (see output.go).
 	leaders map[term.Pid]*Session
+	timers  timerTable // send_after and interval (timers.go)
 
 	builtinsOnce  sync.Once
 	builtinsCache map[string]reflect.Value // see Builtins; immutable once built

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -170,5 +171,37 @@ func TestOneVocabulary(t *testing.T) {
 		if !strings.Contains(ts.out.String(), "exit(reason) / exit(pid, reason)") {
 			t.Errorf("h(%s) printed %q", name, ts.out.String())
 		}
+	}
+}
+
+// TestTimers: send_after fires once, interval repeats, cancel_timer stops
+// either, and a timer stops when the process that started it exits.
+func TestTimers(t *testing.T) {
+	ts := newTestShell(t)
+	evalCases(t, ts, []struct{ in, want string }{
+		{`me := self(); _ = me`, ""},
+		{`t1 := send_after(1, me, A("tick")); receive(T(A("x")), 0)`, "timeout"},
+		{`receive(A("tick"), 5000)`, "tick"},
+		{`cancel_timer(t1)`, "false"}, // fired already
+		{`t2 := send_after(A("infinity"), me, 1)`, "ERR ** exception error: send_after: a timer needs a time, not infinity"},
+		{`t3 := send_after(60000, me, A("never")); cancel_timer(t3)`, "true"},
+		{`cancel_timer(t3)`, "false"},
+		{`t4 := interval(1, me, A("beat")); receive(A("beat"), 5000)`, "beat"},
+		{`receive(A("beat"), 5000)`, "beat"},
+		{`cancel_timer(t4)`, "true"},
+		{`interval(0, me, 1)`, "ERR ** exception error: interval: an interval needs a time above 0"},
+		// A timer dies with its owner: the owner's interval stops sending.
+		{`owner := spawn(func() { me ! interval(1, me, A("orphan")); receive() }); tr := receive(func(m any) bool { _, ok := m.(Ref); return ok }, 5000).(Ref); receive(A("orphan"), 5000)`, "orphan"},
+		{`exit(owner, A("kill"))`, "true"},
+	})
+	// The timer process ends with its owner, and leaves the table: a
+	// cancel then finds nothing to stop.
+	testkit.Eventually(t, waitTime, "the orphan timer to stop", func() bool {
+		ts.env.timers.mu.Lock()
+		defer ts.env.timers.mu.Unlock()
+		return len(ts.env.timers.pids) == 0
+	})
+	if got := ts.eval(`cancel_timer(tr)`); got != "false" {
+		t.Errorf("cancel_timer of a timer whose owner exited: %s", got)
 	}
 }

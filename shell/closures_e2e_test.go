@@ -46,6 +46,14 @@ func TestClosuresTravel(t *testing.T) {
 	// multicall: every node runs its own copy.
 	a.expect(`multicall(func() Atom { return node() })`, "['a@127.0.0.1','b@127.0.0.1'], []")
 
+	// Timers: to a process on b, and started by a process on b.
+	a.expect(`fwd := spawn(nd, func() { me ! T(A("via"), node(), receive()) })`, "<b@127.0.0.1.")
+	a.expect(`send_after(1, fwd, A("timed"))`, "#Ref<a@127.0.0.1.")
+	a.expect(`receive(T(A("via"), Any, Any), 5000)`, "{via,'b@127.0.0.1',timed}")
+	a.expect(`bt := spawn(nd, func() { t := interval(1, me, A("beat")); receive(A("stop")); me ! cancel_timer(t) })`, "<b@127.0.0.1.")
+	a.expect(`receive(A("beat"), 5000)`, "beat")
+	a.expect(`bt ! A("stop"); receive(true, 5000)`, "true")
+
 	// The same forms take a function by name.
 	a.expect(`rpc(nd, "strings.ToUpper", "abc")`, `"ABC"`)
 	a.expect(`rpc(nd, "nodes")`, "['a@127.0.0.1']")

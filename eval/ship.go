@@ -160,7 +160,7 @@ var ErrCannotTravel = errors.New("it cannot travel to another node")
 func (e *Env) codeOf(what string, to term.Atom, f any) (*cluster.Code, error) {
 	en := e.closureOf(f)
 	if en == nil {
-		return nil, fmt.Errorf("%s: the function %s cannot travel to %s: only closures typed at a prompt or in a module travel; "+
+		return nil, fmt.Errorf("%s: the function %s cannot travel to %s: only closures typed at a prompt travel (not yet those a module makes); "+
 			"start a module function by name instead: %s(node, \"mod.Fun\", args...) (%w)", what, FormatValue(f), to, what, ErrCannotTravel)
 	}
 	lit := en.meta.lit

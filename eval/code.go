@@ -8,6 +8,7 @@ import (
 	"go/parser"
 	"go/token"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -162,8 +163,12 @@ func (e *Env) compileCode(code *cluster.Code) (mk reflect.Value, err error) {
 		if quoted == "" {
 			name, quoted = "", spec
 		}
-		if _, err := strconv.Unquote(quoted); err != nil || (name != "" && !token.IsIdentifier(name)) {
+		path, err := strconv.Unquote(quoted)
+		if err != nil || (name != "" && !token.IsIdentifier(name)) {
 			return mk, fmt.Errorf("bad import %q", spec)
+		}
+		if name == "" && slices.Contains(code.Modules, path) {
+			continue // codeInterpreter imports the modules
 		}
 		imports = append(imports, "import "+spec)
 	}

@@ -1,6 +1,9 @@
 package shell
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -181,4 +184,23 @@ func TestNoShellOutput(t *testing.T) {
 	if code := q.waitExit(); code != 0 {
 		t.Fatalf("-noshell node: exit status %d", code)
 	}
+}
+
+// TestClosureNeedsModule: a closure that calls a module's function needs
+// that module on the other node; the error names it, and nl fixes it.
+func TestClosureNeedsModule(t *testing.T) {
+	e := newTestEnv(t)
+	a, _ := twoNodes(t, e)
+	src := filepath.Join(t.TempDir(), "twice.go")
+	if err := os.WriteFile(src, []byte("package twice\n\n// Of returns 2n.\nfunc Of(n int) int { return 2 * n }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a.expect(fmt.Sprintf(`c(%q)`, src), "{ok,twice}")
+	a.expect(`k := 5`, "5")
+	got := a.eval(`rpc("b@127.0.0.1", func() int { return twice.Of(k) })`)
+	if !strings.Contains(got, "exception") || !strings.Contains(got, "twice") {
+		t.Fatalf("a closure calling a module b has not loaded: %q", got)
+	}
+	a.expect(`nl("twice")`, "b@127.0.0.1: loaded twice version 1")
+	a.expect(`rpc("b@127.0.0.1", func() int { return twice.Of(k) })`, "10")
 }

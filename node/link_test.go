@@ -120,7 +120,13 @@ func TestSpawnLinkChainDiesTogether(t *testing.T) {
 		waitForever(p)
 	}
 	head, ref := me.SpawnMonitor(func(p *Proc) { build(p, length) })
-	sameTerm(t, recv(t, me), "built")
+	// 10000 spawns one after the other: under the race detector on a
+	// loaded machine that takes longer than waitTime.
+	built, ok := me.ReceiveTimeout(10 * waitTime)
+	if !ok {
+		t.Fatalf("the chain was not built within %v", 10*waitTime)
+	}
+	sameTerm(t, built, "built")
 	if c := n.ProcessCount(); c != length+2 {
 		t.Fatalf("%d processes, want the chain of %d, its head and the test's", c, length)
 	}

@@ -108,30 +108,6 @@ func (e *Env) writeTo(leader term.Pid, proc *node.Proc, b []byte) (int, error) {
 	return len(b), nil
 }
 
-// callerWriter returns a writer bound to where the calling goroutine
-// prints now, for output written later from another goroutine (trace).
-func (e *Env) callerWriter() io.Writer {
-	leader, _ := e.callerLeader()
-	if leader == (term.Pid{}) {
-		return e.Stdout()
-	}
-	if w := e.leaderWriter(leader); w != nil {
-		return w
-	}
-	return leaderOut{e: e, leader: leader}
-}
-
-// leaderOut writes to one group leader, from whichever goroutine writes.
-type leaderOut struct {
-	e      *Env
-	leader term.Pid
-}
-
-func (w leaderOut) Write(b []byte) (int, error) {
-	_, proc := w.e.callerLeader()
-	return w.e.writeTo(w.leader, proc, b)
-}
-
 func (e *Env) addLeader(pid term.Pid, s *Session) {
 	e.mu.Lock()
 	e.leaders[pid] = s

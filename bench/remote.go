@@ -97,16 +97,27 @@ func newCluster(pc PeerCmd) (*peerCluster, error) {
 	return &peerCluster{pc: pc, pm: s, tag: fmt.Sprintf("eb%d", os.Getpid())}, nil
 }
 
-// start starts a peer named <tag>_<role><seq>@127.0.0.1, pinned to cpu
-// when cpu is not empty, and waits until it is ready.
+// start starts a gerl peer named <tag>_<role><seq>@127.0.0.1, pinned to
+// cpu when cpu is not empty, and waits until it is ready.
 func (c *peerCluster) start(role, cpu string) (*peerProc, error) {
-	c.mu.Lock()
-	c.seq++
-	name := fmt.Sprintf("%s_%s%d@127.0.0.1", c.tag, role, c.seq)
-	c.mu.Unlock()
+	name := c.nextName(role)
 	args := append(append([]string{}, c.pc.Prefix...), "-name", name, "-setcookie", peerCookie,
 		"-portmapper", strconv.Itoa(c.pm.Port()), "-listen", "127.0.0.1")
-	path := c.pc.Path
+	return c.startCmd(name, c.pc.Path, args, nil, cpu)
+}
+
+// nextName returns the name of the next peer of role.
+func (c *peerCluster) nextName(role string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.seq++
+	return fmt.Sprintf("%s_%s%d@127.0.0.1", c.tag, role, c.seq)
+}
+
+// startCmd starts the peer name, path args with env added to this
+// process's environment, pinned to cpu when cpu is not empty, and waits
+// until it says it is ready.
+func (c *peerCluster) startCmd(name, path string, args, env []string, cpu string) (*peerProc, error) {
 	if cpu != "" {
 		tp, err := exec.LookPath("taskset")
 		if err != nil {
@@ -117,6 +128,9 @@ func (c *peerCluster) start(role, cpu string) (*peerProc, error) {
 	}
 	cmd := exec.Command(path, args...)
 	cmd.Stderr = os.Stderr
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -240,10 +254,16 @@ func pinByName(name string) (int, bool) {
 	return 0, false
 }
 
-// connectedPair starts peers a and b under pin, starts server (a peer
-// command) on b and connects a to b. The caller closes c; on an error,
-// connectedPair has closed it.
+// connectedPair starts gerl peers a and b under pin, starts server (a
+// peer command) on b and connects a to b. The caller closes c; on an
+// error, connectedPair has closed it.
 func connectedPair(pc PeerCmd, pin int, server string) (c *peerCluster, a, b *peerProc, err error) {
+	return connectedPairOf(pc, pin, server, (*peerCluster).start, (*peerCluster).start)
+}
+
+// connectedPairOf is connectedPair with a and b started by startA and
+// startB (start for a gerl peer, an erlPeers' start for an Erlang one).
+func connectedPairOf(pc PeerCmd, pin int, server string, startA, startB func(c *peerCluster, role, cpu string) (*peerProc, error)) (c *peerCluster, a, b *peerProc, err error) {
 	if c, err = newCluster(pc); err != nil {
 		return nil, nil, nil, err
 	}
@@ -253,10 +273,10 @@ func connectedPair(pc PeerCmd, pin int, server string) (c *peerCluster, a, b *pe
 			c = nil
 		}
 	}()
-	if a, err = c.start("a", pinCPU(pin, 0)); err != nil {
+	if a, err = startA(c, "a", pinCPU(pin, 0)); err != nil {
 		return
 	}
-	if b, err = c.start("b", pinCPU(pin, 1)); err != nil {
+	if b, err = startB(c, "b", pinCPU(pin, 1)); err != nil {
 		return
 	}
 	if err = b.call(10*time.Second, nil, server); err != nil {
@@ -275,6 +295,12 @@ func RemotePingPong(pc PeerCmd, n, warmup, reps, pin int) Result {
 		return failed(res, err)
 	}
 	defer c.close()
+	return pingPongReps(res, a, b, n, warmup, reps)
+}
+
+// pingPongReps runs workload 4's repetitions between connected peers a
+// and b, b running pong_server.
+func pingPongReps(res Result, a, b *peerProc, n, warmup, reps int) Result {
 	for rep := 0; rep < reps; rep++ {
 		var s map[string]float64
 		w := 0
@@ -300,6 +326,12 @@ func RemoteThroughput(pc PeerCmd, n, warmN, reps, pin int) Result {
 		return failed(res, err)
 	}
 	defer c.close()
+	return throughputReps(res, a, b, n, warmN, reps)
+}
+
+// throughputReps runs workload 5's repetitions between connected peers a
+// and b, b running sink_server.
+func throughputReps(res Result, a, b *peerProc, n, warmN, reps int) Result {
 	for rep := -1; rep < reps; rep++ {
 		size := n
 		if rep < 0 {
@@ -482,7 +514,7 @@ func PeerNodeStart(pc PeerCmd, runs int) Result {
 
 // RemoteWorkloads returns workloads 4-8, for the gerl bench command.
 func RemoteWorkloads() []Workload {
-	pinned := func(name string, f func(PeerCmd, int) Result) func(Config) []Result {
+	pinned := func(name string, f func(PeerCmd, int) []Result) func(Config) []Result {
 		return func(c Config) []Result {
 			var out []Result
 			pins := c.Pins
@@ -496,7 +528,7 @@ func RemoteWorkloads() []Workload {
 						continue
 					}
 				}
-				out = append(out, f(c.Peer, pin))
+				out = append(out, f(c.Peer, pin)...)
 			}
 			return out
 		}
@@ -504,14 +536,26 @@ func RemoteWorkloads() []Workload {
 	return []Workload{
 		{"remote_pingpong", "20k round trips to a registered name on another node (pin variants)",
 			func(c Config) []Result {
-				return pinned("remote_pingpong", func(pc PeerCmd, pin int) Result {
-					return RemotePingPong(pc, pick(c.Quick, RemotePingPongN, 500), pick(c.Quick, RemotePingPongWarmup, 50), pick(c.Quick, RemotePingPongReps, 1), pin)
+				return pinned("remote_pingpong", func(pc PeerCmd, pin int) []Result {
+					return []Result{RemotePingPong(pc, pick(c.Quick, RemotePingPongN, 500), pick(c.Quick, RemotePingPongWarmup, 50), pick(c.Quick, RemotePingPongReps, 1), pin)}
 				})(c)
 			}},
 		{"remote_throughput", "200k {Seq, <<64 bytes>>} to a pid on another node (pin variants)",
 			func(c Config) []Result {
-				return pinned("remote_throughput", func(pc PeerCmd, pin int) Result {
-					return RemoteThroughput(pc, pick(c.Quick, RemoteThroughputN, 2000), pick(c.Quick, RemoteThroughputWarmN, 200), pick(c.Quick, RemoteThroughputReps, 1), pin)
+				return pinned("remote_throughput", func(pc PeerCmd, pin int) []Result {
+					return []Result{RemoteThroughput(pc, pick(c.Quick, RemoteThroughputN, 2000), pick(c.Quick, RemoteThroughputWarmN, 200), pick(c.Quick, RemoteThroughputReps, 1), pin)}
+				})(c)
+			}},
+		{"remote_pingpong_erl", "remote_pingpong between Erlang and gerl nodes: erl-erl, gerl-erl, erl-gerl, gerl-gerl (pin variants)",
+			func(c Config) []Result {
+				return pinned("remote_pingpong_erl", func(pc PeerCmd, pin int) []Result {
+					return RemotePingPongErlang(pc, pick(c.Quick, RemotePingPongN, 500), pick(c.Quick, RemotePingPongWarmup, 50), pick(c.Quick, RemotePingPongReps, 1), pin)
+				})(c)
+			}},
+		{"remote_throughput_erl", "remote_throughput between Erlang and gerl nodes: erl-erl, gerl-erl, erl-gerl, gerl-gerl (pin variants)",
+			func(c Config) []Result {
+				return pinned("remote_throughput_erl", func(pc PeerCmd, pin int) []Result {
+					return RemoteThroughputErlang(pc, pick(c.Quick, RemoteThroughputN, 2000), pick(c.Quick, RemoteThroughputWarmN, 200), pick(c.Quick, RemoteThroughputReps, 1), pin)
 				})(c)
 			}},
 		{"node_start", "start a distributed node that halts at once",

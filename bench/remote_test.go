@@ -82,3 +82,16 @@ func TestRemotePinned(t *testing.T) {
 	checkResult(t, RemotePingPong(pc, 100, 10, 1, PinSplit), "rtt_p50_us")
 	checkResult(t, RemoteThroughput(pc, 1000, 100, 1, PinSame), "msgs_per_s")
 }
+
+// TestRemoteErlangPairs: workloads 4 and 5 run between Erlang and gerl
+// nodes, every pair, and each reports its figures.
+func TestRemoteErlangPairs(t *testing.T) {
+	testkit.NeedTool(t, "erl", "erlang-nox")
+	pc := testPeer(t)
+	for _, r := range RemotePingPongErlang(pc, 200, 20, 1, PinNone) {
+		checkResult(t, r, "rtt_p50_us", "rtt_p99_us", "rtt_mean_us", "roundtrips_per_s")
+	}
+	for _, r := range RemoteThroughputErlang(pc, 2000, 100, 1, PinNone) {
+		checkResult(t, r, "msgs_per_s", "payload_mb_per_s")
+	}
+}

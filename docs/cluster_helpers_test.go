@@ -13,6 +13,7 @@ package docs
 //	                                    exit (the text says: close its terminal)
 //	<!-- test: write PATH -->           write the next fenced block to PATH, in
 //	                                    the nodes' directory (the text says: edit)
+//	<!-- test: erl NODE ARGS... -->     start a real erl shell (erl_helpers_test.go)
 //
 // Every node of a document shares one HOME (so one cookie) and one port
 // mapper, on a free port of its own; the port mapper is killed at the end.
@@ -157,10 +158,12 @@ type cluster struct {
 	pids     *binder
 }
 
-// docNode is one gerl process and what the test knows of its output.
+// docNode is one gerl process, or one erl shell, and what the test knows
+// of its output.
 type docNode struct {
 	name    string
 	s       *testkit.Gerl
+	erl     *erlShell // instead of s, for an Erlang node
 	dead    bool
 	prompt  int      // the last prompt number the document showed
 	pending []string // reports printed and not yet matched
@@ -251,8 +254,19 @@ func (c *cluster) directive(it scriptItem) {
 		if out := n.s.Eval(""); out != "" {
 			t.Fatalf("%s: starting %s printed:\n%s", at, args[0], out)
 		}
+	case "erl":
+		if len(args) < 1 {
+			t.Fatalf("%s: erl NODE ARGS...", at)
+		}
+		if n := c.nodes[args[0]]; n != nil && !n.dead {
+			t.Fatalf("%s: %s is already running", at, args[0])
+		}
+		c.nodes[args[0]] = &docNode{name: args[0], erl: c.startErl(at, args[0], args[1:])}
 	case "kill":
 		n := c.live(at, args)
+		if n.erl != nil {
+			t.Fatalf("%s: kill is for gerl nodes", at)
+		}
 		n.s.Kill()
 		n.dead = true
 	case "write":
@@ -310,6 +324,19 @@ func (c *cluster) run(it scriptItem) {
 		t.Fatalf("%s: prompt %s> should be %s>", at, it.prompt, wantPrompt)
 	}
 	n.prompt++
+	if (n.erl != nil) != st.erl {
+		t.Fatalf("%s: %s is a node of the other kind (erl blocks for erl nodes, gerl blocks for gerl nodes)", at, st.node)
+	}
+	if n.erl != nil {
+		got := n.erl.Eval(c.sub(st.input))
+		if showOutputs {
+			t.Logf("%s: %s> %s\n%s", at, it.prompt, st.input, got)
+		}
+		if got != c.sub(st.expect) {
+			t.Fatalf("%s: %s> %s\ngot:\n%s\nwant:\n%s", at, it.prompt, st.input, got, st.expect)
+		}
+		return
+	}
 	got := n.s.Eval(c.sub(st.input))
 	if showOutputs {
 		t.Logf("%s: %s> %s\n%s", at, it.prompt, st.input, got)
@@ -353,6 +380,9 @@ func (c *cluster) awaitReport(n *docNode, want, at string) {
 // checkNoReports fails if a node printed a report the document does not show.
 func (c *cluster) checkNoReports() {
 	for name, n := range c.nodes {
+		if n.erl != nil {
+			continue
+		}
 		if !n.dead {
 			out, reports := splitReports(n.s.Eval(""))
 			n.pending = append(n.pending, reports...)

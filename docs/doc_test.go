@@ -8,7 +8,8 @@
 // output the input must print (stdout and stderr together). A block tagged
 // "gerl NODE" runs on the node NODE of a multi-node document (see the
 // tutorial test); all blocks of one node in one file run in one session,
-// in order.
+// in order. A block tagged "erl NODE" is typed into a real erl shell, the
+// Erlang node NODE of a multi-node document (erl_helpers_test.go).
 package docs
 
 import (
@@ -47,6 +48,7 @@ type step struct {
 	file   string
 	line   int // where the input starts in the file
 	node   string
+	erl    bool // typed into an erl shell, not gerl
 	input  string
 	expect string
 }
@@ -63,6 +65,7 @@ func transcripts(t *testing.T, path string) []step {
 	var steps []step
 	var in bool
 	var node string
+	var erl bool
 	var cur *step
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	lineNo := 0
@@ -73,9 +76,9 @@ func transcripts(t *testing.T, path string) []step {
 		if strings.HasPrefix(trimmed, "```") {
 			if !in {
 				tag := strings.Fields(strings.TrimPrefix(trimmed, "```"))
-				if len(tag) > 0 && tag[0] == "gerl" {
+				if len(tag) > 0 && (tag[0] == "gerl" || tag[0] == "erl" && len(tag) > 1) {
 					in = true
-					node = ""
+					node, erl = "", tag[0] == "erl"
 					if len(tag) > 1 {
 						node = tag[1]
 					}
@@ -90,7 +93,7 @@ func transcripts(t *testing.T, path string) []step {
 			continue
 		}
 		if m := promptRE.FindStringSubmatch(line); m != nil {
-			steps = append(steps, step{file: filepath.Base(path), line: lineNo, node: node, input: m[3]})
+			steps = append(steps, step{file: filepath.Base(path), line: lineNo, node: node, erl: erl, input: m[3]})
 			cur = &steps[len(steps)-1]
 			continue
 		}

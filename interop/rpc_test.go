@@ -152,7 +152,7 @@ func TestRPCToErlang(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m := recv(t, p); !strings.Contains(format(m), "undef") {
+		if m, ok := recv(t, p).(term.Down); !ok || m.Ref != ref || m.Pid != pid || !strings.Contains(format(m.Reason), "undef") {
 			t.Errorf("spawn of nosuch:fn: %s", format(m))
 		}
 		// cast

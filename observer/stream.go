@@ -33,6 +33,9 @@ type NodeView struct {
 	State    string `json:"state"` // up, pending, down
 	Hidden   bool   `json:"hidden"`
 	Outgoing bool   `json:"outgoing"`
+	// Erlang marks an Erlang or Elixir node: its traffic is shown, but it
+	// has no observer to ask for processes, summaries or traces.
+	Erlang bool `json:"erlang"`
 	// Traffic of the connection to the node: frames (messages and
 	// signals) and bytes each way, in total and per second over the last
 	// tick. "in" is what this node received from it.
@@ -106,7 +109,7 @@ func (c *clusterWatch) view() ClusterView {
 	up := map[term.Atom]bool{}
 	for _, p := range peers {
 		up[p.Node] = true
-		nv := NodeView{Name: string(p.Node), State: p.State, Hidden: p.Hidden, Outgoing: p.Outgoing,
+		nv := NodeView{Name: string(p.Node), State: p.State, Hidden: p.Hidden, Outgoing: p.Outgoing, Erlang: p.Kind == cluster.KindErlang,
 			FramesIn: p.FramesIn, FramesOut: p.FramesOut, BytesIn: p.BytesIn, BytesOut: p.BytesOut,
 			Queued: p.Queued, Blocked: p.Blocked}
 		r := c.rates[p.Node]
@@ -152,7 +155,9 @@ func (c *clusterWatch) update(ctx context.Context) {
 				float64(cur.bytesIn-old.bytesIn) / dt, float64(cur.bytesOut-old.bytesOut) / dt}
 		}
 		c.prev[p.Node] = cur
-		asks = append(asks, p.Node)
+		if p.Kind != cluster.KindErlang { // an Erlang node runs no observer
+			asks = append(asks, p.Node)
+		}
 	}
 	for nd := range c.prev {
 		if !seen[nd] {

@@ -77,6 +77,16 @@ func (g *Gerl) Eval(input string) string {
 	return g.ReadUntil(mark+"\n", input, 30*time.Second)
 }
 
+// Send writes input and a newline without waiting for anything: for a
+// program whose end of output the caller recognizes (ReadUntil), such as
+// erl's shell and its prompts.
+func (g *Gerl) Send(input string) {
+	g.t.Helper()
+	if _, err := fmt.Fprintf(g.stdin, "%s\n", input); err != nil {
+		g.t.Fatalf("write input %q: %v", input, err)
+	}
+}
+
 // ReadUntil returns what gerl printed before mark (and drops mark), failing
 // the test after timeout; what names the wait in the failure.
 func (g *Gerl) ReadUntil(mark, what string, timeout time.Duration) string {

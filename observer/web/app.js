@@ -114,7 +114,7 @@ function renderCluster(c) {
   $("#self").textContent = c.self;
   if (!state.node) state.node = c.self;
   const pick = $("#node");
-  const names = c.nodes.filter((n) => n.state === "up").map((n) => n.name);
+  const names = c.nodes.filter((n) => n.state === "up" && !n.erlang).map((n) => n.name);
   if ([...pick.options].map((o) => o.value).join() !== names.join()) {
     pick.replaceChildren(...names.map((n) => el("option", { value: n }, n)));
   }
@@ -124,7 +124,7 @@ function renderCluster(c) {
   body.replaceChildren(...c.nodes.map((n) => {
     const s = n.summary || {};
     const tr = el("tr", { class: n.state === "down" ? "down" : "", "data-node": n.name, "data-state": n.state },
-      el("td", { class: "mono" }, n.name + (n.self ? " (this node)" : "") + (n.hidden ? " (hidden)" : "")),
+      el("td", { class: "mono" }, n.name + (n.self ? " (this node)" : "") + (n.hidden ? " (hidden)" : "") + (n.erlang ? " (Erlang)" : "")),
       el("td", { class: "state-" + n.state }, n.state + (n.downReason ? " (" + n.downReason + ")" : "")),
       el("td", {}, n.state === "up" ? fmtNum(s.processes) : ""),
       el("td", {}, s.heap ? fmtBytes(s.heap) : ""),
@@ -135,7 +135,7 @@ function renderCluster(c) {
       el("td", {}, n.self ? "" : fmtNum(n.framesIn)),
       el("td", {}, n.self ? "" : fmtNum(n.framesOut)),
       el("td", {}, n.self ? "" : fmtBytes(n.queued)));
-    if (n.state === "up") tr.addEventListener("click", () => { setNode(n.name); setTab("processes"); });
+    if (n.state === "up" && !n.erlang) tr.addEventListener("click", () => { setNode(n.name); setTab("processes"); });
     return tr;
   }));
   drawGraph(c);
@@ -167,10 +167,10 @@ function drawGraph(c) {
     const grp = svg("g", { class: "node", "data-node": n.name });
     grp.append(svg("circle", { cx: x, cy: y, r: 34, stroke: n.self ? "var(--accent)" : color }));
     grp.append(svg("text", { x, y: y + 4 }, n.name.split("@")[0]));
-    grp.append(svg("text", { x, y: y + 50 }, n.state === "down" ? "DOWN" :
+    grp.append(svg("text", { x, y: y + 50 }, n.state === "down" ? "DOWN" : n.erlang ? "Erlang" :
       (n.summary ? fmtNum(n.summary.processes) + " processes" : "")));
     grp.append(svg("title", {}, n.name));
-    if (n.state === "up") grp.addEventListener("click", () => { setNode(n.name); setTab("processes"); });
+    if (n.state === "up" && !n.erlang) grp.addEventListener("click", () => { setNode(n.name); setTab("processes"); });
     g.append(grp);
   }
 }

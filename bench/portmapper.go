@@ -182,7 +182,11 @@ func PortMapperLoad(ctx context.Context, cfg PortMapperLoadConfig) (PortMapperLo
 		res.FirstError = first.Error()
 	}
 	if res.Lookups == 0 || res.Registrations == 0 {
-		return res, fmt.Errorf("bench: no successful operation: %w", errors.Join(errs.first(), ctx.Err()))
+		why := errors.Join(errs.first(), ctx.Err())
+		if why == nil {
+			why = errors.New("none completed")
+		}
+		return res, fmt.Errorf("bench: no successful operation: %w", why)
 	}
 	return res, nil
 }
@@ -215,8 +219,19 @@ func (e *loadErrors) first() error {
 func loadPhase(ctx context.Context, cfg PortMapperLoadConfig, op func(ctx context.Context, client, i int) error, errs *loadErrors) ([]time.Duration, time.Duration) {
 	start := time.Now()
 	end := start.Add(cfg.Duration)
-	ctx, cancel := context.WithDeadline(ctx, end)
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// The phase ends at end, or, on a machine so loaded that nothing
+	// completed by then, at its first completed operation: a rate needs
+	// one.
+	var done atomic.Int64
+	var extended atomic.Bool
+	timer := time.AfterFunc(cfg.Duration, func() {
+		if done.Load() > 0 {
+			cancel()
+		}
+	})
+	defer timer.Stop()
 	per := make([][]time.Duration, cfg.Clients)
 	var wg sync.WaitGroup
 	for c := range cfg.Clients {
@@ -226,7 +241,8 @@ func loadPhase(ctx context.Context, cfg PortMapperLoadConfig, op func(ctx contex
 			for i := 0; ctx.Err() == nil; i++ {
 				t0 := time.Now()
 				err := op(ctx, c, i)
-				if ctx.Err() != nil || !time.Now().Before(end) {
+				late := ctx.Err() != nil || !time.Now().Before(end)
+				if late && (err != nil || done.Load() > 0) {
 					return // the phase ended during the call: do not count it
 				}
 				if err != nil {
@@ -234,11 +250,19 @@ func loadPhase(ctx context.Context, cfg PortMapperLoadConfig, op func(ctx contex
 					continue
 				}
 				per[c] = append(per[c], time.Since(t0))
+				if done.Add(1) == 1 && late {
+					extended.Store(true)
+					cancel()
+				}
 			}
 		}()
 	}
 	wg.Wait()
-	return slices.Concat(per...), min(time.Since(start), cfg.Duration)
+	took := time.Since(start)
+	if !extended.Load() {
+		took = min(took, cfg.Duration)
+	}
+	return slices.Concat(per...), took
 }
 
 // percentileUS returns the p-th percentile of d in microseconds (0 when

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"math"
 	"path"
 	"reflect"
 	"runtime"
@@ -45,6 +46,8 @@ func (e *Env) makeBuiltins() map[string]reflect.Value {
 		goFunc:          e.GoStatement,
 		goSpreadFunc:    e.GoStatementSpread,
 		funFunc:         e.tagFun,
+		guardEnterFunc:  e.guardEnter,
+		guardTickFunc:   e.guardTick,
 		"self":          e.Self,
 		"node":          bi.node,
 		"nodes":         e.Nodes,
@@ -163,14 +166,26 @@ func (b builtins) whereis(name any) any {
 	return term.Undefined
 }
 
-func (b builtins) link(pid term.Pid) term.Atom {
-	b.e.Link(pid)
+func (b builtins) link(pid any) term.Atom {
+	b.e.Link(pidArg("link", pid))
 	return "true"
 }
 
-func (b builtins) unlink(pid term.Pid) term.Atom {
-	b.e.Unlink(pid)
+func (b builtins) unlink(pid any) term.Atom {
+	b.e.Unlink(pidArg("unlink", pid))
 	return "true"
+}
+
+// pidArg is a built-in's pid argument, which may come from another
+// built-in as any (whereis).
+func pidArg(what string, v any) term.Pid {
+	if pid, ok := v.(term.Pid); ok {
+		return pid
+	}
+	if v == term.Undefined {
+		panic(fmt.Errorf("%s: undefined is not a pid (whereis found no process by that name?)", what))
+	}
+	panic(fmt.Errorf("%s: %s is not a pid", what, term.Format(v)))
 }
 
 // exit is erl's exit/1 and exit/2.
@@ -179,21 +194,47 @@ func (b builtins) exit(args ...any) term.Atom {
 	case 1:
 		b.e.ExitSelf(args[0])
 	case 2:
-		pid, ok := args[0].(term.Pid)
-		if !ok {
-			panic(fmt.Errorf("exit: %s is not a pid", term.Format(args[0])))
-		}
-		b.e.Exit(pid, args[1])
+		b.e.Exit(pidArg("exit", args[0]), args[1])
 		return "true"
 	}
 	panic(fmt.Errorf("exit: want exit(reason) or exit(pid, reason), got %d arguments", len(args)))
 }
 
-func (b builtins) processFlag(flag any, value bool) bool {
-	if f, _ := atomArg("process_flag", flag); f != "trap_exit" {
-		panic(fmt.Errorf("process_flag: only trap_exit is supported, not %s", term.Format(flag)))
+// processFlag is erl's process_flag(Flag, Value): it sets a flag of the
+// calling process and returns its previous value.
+func (b builtins) processFlag(flag any, value any) any {
+	f, _ := atomArg("process_flag", flag)
+	switch f {
+	case "trap_exit":
+		on, ok := value.(bool)
+		if !ok {
+			panic(fmt.Errorf("process_flag: trap_exit takes true or false, not %s", term.Format(value)))
+		}
+		return b.e.TrapExit(on)
+	case "max_stack":
+		return b.e.setProcMaxStack(intArg("process_flag(max_stack)", value))
+	case "max_mailbox":
+		n := intArg("process_flag(max_mailbox)", value)
+		if n < 0 || n > math.MaxInt32 {
+			panic(fmt.Errorf("process_flag(max_mailbox): %d is not a number of messages (0 for no limit)", n))
+		}
+		return b.e.self("process_flag").SetMaxMailbox(int(n))
 	}
-	return b.e.TrapExit(value)
+	panic(fmt.Errorf("process_flag: %s is not a flag gerl knows; trap_exit, max_stack and max_mailbox are", term.Format(flag)))
+}
+
+// intArg reads an integer argument of any Go integer type.
+func intArg(what string, v any) int64 {
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return rv.Int()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if rv.Uint() > math.MaxInt64 {
+			panic(fmt.Errorf("%s: %d is too large", what, rv.Uint()))
+		}
+		return int64(rv.Uint())
+	}
+	panic(fmt.Errorf("%s: want an integer, got %s", what, term.Format(v)))
 }
 
 // call is request/reply with erl's defaults: the timeout is milliseconds
@@ -317,10 +358,16 @@ func (b builtins) groupLeader(args ...any) any {
 }
 
 // i prints the process table, or one process in detail.
-func (b builtins) i(pid ...term.Pid) term.Atom {
+func (b builtins) i(pid ...any) term.Atom {
 	n := b.e.node
+	if len(pid) > 1 {
+		panic(fmt.Errorf("i: want i() or i(pid), got %d arguments", len(pid)))
+	}
 	if len(pid) == 1 {
-		info, ok := n.Info(pid[0])
+		if pid[0] == term.Undefined {
+			return term.Undefined // erl's i(undefined): no such process
+		}
+		info, ok := n.Info(pidArg("i", pid[0]))
 		if !ok {
 			return term.Undefined
 		}

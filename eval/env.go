@@ -32,6 +32,7 @@ type FuncResolver interface {
 type Env struct {
 	node    *node.Node
 	gor     goroutines
+	guard   guard
 	cluster atomic.Pointer[clusterBox]
 	stdout  atomic.Pointer[writerBox] // see SetStdout
 	// goLeaders maps the goroutines of go statements to the group leader
@@ -69,7 +70,7 @@ type Builtin struct {
 
 // NewEnv returns an Env not yet attached to a node.
 func NewEnv() *Env {
-	return &Env{
+	e := &Env{
 		funcs:      make(map[string]any),
 		builtins:   make(map[string]Builtin),
 		packages:   make(map[string]yaegi.Exports),
@@ -77,6 +78,8 @@ func NewEnv() *Env {
 		shellProcs: make(map[term.Pid]shellProc),
 		leaders:    make(map[term.Pid]*Session),
 	}
+	e.guard.init()
+	return e
 }
 
 // OnGoroutine is the node.Config.OnGoroutine hook the node must be built

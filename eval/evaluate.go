@@ -145,16 +145,34 @@ func (s *Session) EvalContext(ctx context.Context, src string) (Outcome, error) 
 func (s *Session) setEvaluating(on bool) {
 	s.mu.Lock()
 	s.evaluating = on
+	if !on && s.exitCounted {
+		s.exitCounted = false
+		s.env.guard.shellExits.Add(-1)
+	}
 	s.mu.Unlock()
 }
 
 // run runs the input on the calling goroutine, acting as the shell
 // process with the input's context, and reports on done.
 func (s *Session) run(in *input, proc *node.Proc, done chan<- error) {
-	id := s.env.gor.enter(s, proc, in.ctx)
+	id := s.env.gor.enter(s, proc, in)
 	defer s.env.gor.leave(id)
 	in.ctl.begin()
-	done <- in.runSegments()
+	returned := false
+	defer func() {
+		if !returned {
+			// runtime.Goexit: a guard ended the input (input.exitInput),
+			// or the input's code called Goexit itself.
+			if err := in.exit.Load(); err != nil {
+				done <- err
+			} else {
+				done <- &EvalError{Kind: Exception, Msg: "the input ended its goroutine (runtime.Goexit)"}
+			}
+		}
+	}()
+	err := in.runSegments()
+	returned = true
+	done <- err
 }
 
 // wait waits for the input's goroutine, and when ctx is cancelled, ends
@@ -265,10 +283,10 @@ func runtimeError(err error) error {
 		// and its runtime errors start with a position in its own wrapping
 		// of the input.
 		msg := strings.TrimSuffix(term.ErrorText(v), ": missing method ")
-		msg = gerlNames(runtimePos.ReplaceAllString(msg, ""))
+		msg = gerlNames(term.PanicText(runtimePos.ReplaceAllString(msg, "")))
 		return &EvalError{Kind: Exception, Msg: msg, Value: v}
 	case string:
-		return &EvalError{Kind: Exception, Msg: v, Value: v}
+		return &EvalError{Kind: Exception, Msg: gerlNames(term.PanicText(v)), Value: v}
 	}
 	return &EvalError{Kind: Exception, Msg: term.Format(p.Value), Value: p.Value}
 }

@@ -105,6 +105,11 @@ func (e *Env) Exports() map[string]map[string]reflect.Value {
 	for k, v := range e.serviceExports() {
 		out[k] = v
 	}
+	guard := map[string]reflect.Value{}
+	for name, fn := range e.guardExports() {
+		guard[name] = reflect.ValueOf(fn)
+	}
+	out[GuardPath+"/guard"] = guard
 	return out
 }
 

@@ -23,6 +23,8 @@ type actor struct {
 	proc    *node.Proc
 	ctx     context.Context // nil for ordinary processes
 	session *Session        // the shell whose input this goroutine evaluates
+	in      *input          // that input
+	lim     *procLimits     // limits the process set itself, or nil
 }
 
 // goroutines maps goroutine ids to the process they run.
@@ -40,13 +42,16 @@ func (g *goroutines) hook(p *node.Proc, running bool) {
 	}
 }
 
-// enter makes the calling goroutine act as s's shell process p, with ctx,
-// until leave.
-func (g *goroutines) enter(s *Session, p *node.Proc, ctx context.Context) int64 {
+// enter makes the calling goroutine act as s's shell process p, running
+// input in, until leave.
+func (g *goroutines) enter(s *Session, p *node.Proc, in *input) int64 {
 	id := goid.Get()
-	g.m.Store(id, actor{proc: p, ctx: ctx, session: s})
+	g.m.Store(id, actor{proc: p, ctx: in.ctx, session: s, in: in})
 	return id
 }
+
+// update replaces what the calling goroutine acts as.
+func (g *goroutines) update(a actor) { g.m.Store(goid.Get(), a) }
 
 func (g *goroutines) leave(id int64) { g.m.Delete(id) }
 

@@ -55,7 +55,8 @@ func (s *Session) newInterpreter(builtins map[string]Builtin, packages map[strin
 	if err := yi.Use(yaegi.Exports{shellPath + "/shell": shellSyms}); err != nil {
 		return err
 	}
-	for _, src := range []string{`import "gerl"`, `import . "` + shellPath + `"`, `import ` + shellAlias + ` "` + shellPath + `"`} {
+	for _, src := range []string{`import "gerl"`, `import . "` + shellPath + `"`, `import ` + shellAlias + ` "` + shellPath + `"`,
+		`var ` + guardTop + ` int`} {
 		if _, err := yi.Eval(src); err != nil {
 			return fmt.Errorf("%s: %w", src, err)
 		}

@@ -39,11 +39,16 @@ type tagging struct {
 // tagged so that they can travel. Errors are *EvalError (CompileError)
 // located in src.
 func prepare(src string, tag *tagging) (*prepared, error) {
-	sent, m1, err := RewriteSendMap(src, bangFunc)
+	sent, m0, err := RewriteSendMap(src, bangFunc)
 	if err != nil {
 		return nil, sourceErr(src, err)
 	}
-	looped, m2, err := FixLoopClosuresMap(sent)
+	guarded, mg, err := RewriteGuardsMap(sent, promptGuards())
+	if err != nil {
+		return nil, mappedErr(src, m0, err)
+	}
+	m1 := m0.Then(mg)
+	looped, m2, err := FixLoopClosuresMap(guarded)
 	if err != nil {
 		return nil, mappedErr(src, m1, err)
 	}
@@ -123,6 +128,7 @@ func cleanMsg(msg string) string {
 	msg = strings.ReplaceAll(msg, captureFunc+"(", "(")
 	msg = strings.ReplaceAll(msg, callFunc+"(", "(")
 	msg = strings.ReplaceAll(msg, funFunc+"(", "(")
+	msg = hideGuards(msg)
 	return gerlNames(msg)
 }
 

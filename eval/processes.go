@@ -42,6 +42,11 @@ func (s *Session) watch(p *node.Proc) {
 	p.OnExit(func(reason any) {
 		s.mu.Lock()
 		quiet := s.evaluating || s.closed || s.proc != p
+		if s.evaluating && s.proc == p && !s.exitCounted {
+			// The input's guards must end it (guard.shellExits).
+			s.exitCounted = true
+			s.env.guard.shellExits.Add(1)
+		}
 		if !quiet {
 			s.reported = p
 		}

@@ -99,9 +99,15 @@ func tagClosures(src string, isGlobalVar func(string) bool, register func(funLit
 		start, end := u.off(l.lit.Pos()), u.off(l.lit.End())
 		fl := funLit{src: src[start:end], local: l.local}
 		for _, o := range l.freeVars {
+			if o.name == "_" {
+				continue
+			}
 			fl.captures = append(fl.captures, o.name)
 		}
 		for _, name := range l.freeNames {
+			if name == "_" {
+				continue // the blank identifier binds nothing
+			}
 			if topVars[name] || isGlobalVar(name) {
 				fl.captures = append(fl.captures, name)
 			} else {

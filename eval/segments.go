@@ -6,6 +6,7 @@ import (
 	"maps"
 	"reflect"
 	"strings"
+	"sync/atomic"
 
 	yaegi "github.com/traefik/yaegi/interp"
 )
@@ -22,7 +23,8 @@ type input struct {
 	ctl      *runControl
 	frame    *globalFrame
 	prep     *prepared
-	imported map[string]string // a copy of the session's, updated as segments run
+	imported map[string]string         // a copy of the session's, updated as segments run
+	exit     atomic.Pointer[EvalError] // set by a guard that ends the input
 }
 
 func (s *Session) newInput(ctx context.Context, prep *prepared) *input {
@@ -170,7 +172,8 @@ func (in *input) explain(seg Segment, err error) error {
 		if _, ok := globals[name]; ok || isUniverse(name) || in.s.isBuiltin(name) || in.imported[name] != "" {
 			continue
 		}
-		if _, ok := termTypes()[name]; ok || name == bangFunc || name == captureFunc || name == callFunc || name == goFunc || name == goSpreadFunc || name == funFunc || name == shellAlias {
+		if _, ok := termTypes()[name]; ok || name == bangFunc || name == captureFunc || name == callFunc || name == goFunc || name == goSpreadFunc || name == funFunc || name == shellAlias ||
+			name == guardEnterFunc || name == guardTickFunc || name == guardCounter || name == guardTop {
 			continue
 		}
 		_, shift := parseSegment(seg)

@@ -70,17 +70,18 @@ type Session struct {
 	// after the interpreter was built.
 	extensions int
 
-	mu         sync.Mutex // guards the fields below
-	proc       *node.Proc // the shell process; replaced when it dies
-	leader     term.Pid   // the group leader: the session's io server (ioserver.go)
-	reported   *node.Proc // a shell process whose exit was already printed
-	evaluating bool       // an input is being evaluated
-	n          int        // inputs evaluated so far
-	history    history    // v(n)
-	captured   []any      // what __gerl_result saw in this input
-	didSet     bool
-	docs       map[string]Doc
-	closed     bool
+	mu          sync.Mutex // guards the fields below
+	proc        *node.Proc // the shell process; replaced when it dies
+	leader      term.Pid   // the group leader: the session's io server (ioserver.go)
+	reported    *node.Proc // a shell process whose exit was already printed
+	evaluating  bool       // an input is being evaluated
+	exitCounted bool       // the shell process exited during it: counted in guard.shellExits
+	n           int        // inputs evaluated so far
+	history     history    // v(n)
+	captured    []any      // what __gerl_result saw in this input
+	didSet      bool
+	docs        map[string]Doc
+	closed      bool
 	// pending are the packages and built-ins other packages added (see
 	// later); applied with evalMu held.
 	pending []func()

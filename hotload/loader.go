@@ -291,7 +291,7 @@ func (s *Server) loadImports(p *parsed, loading map[string]bool) (map[string]map
 func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]reflect.Value, display func(string) string) (err error) {
 	fsys := fstest.MapFS{}
 	for name, text := range p.texts {
-		fsys["src/"+p.name+"/"+name] = &fstest.MapFile{Data: []byte(guardGo(s.fixLoops(name, text, display)))}
+		fsys["src/"+p.name+"/"+name] = &fstest.MapFile{Data: []byte(guardGo(s.fixLoops(name, guardChecks(p.name, text), display)))}
 	}
 	yi := yaegi.New(yaegi.Options{GoPath: ".", SourcecodeFilesystem: fsys, Stdout: s.stdout, Stderr: s.stderr, Unrestricted: true})
 	uses := []yaegi.Exports{stdlib.Symbols, unrestricted.Symbols, s.env.Exports(), s.overrides(v)}
@@ -369,13 +369,20 @@ func guardGo(text string) string {
 	if err != nil || out == text {
 		return text
 	}
+	return importOnPackageLine(text, out, goAlias, eval.GerlPath)
+}
+
+// importOnPackageLine returns out, a rewrite of text, importing path as
+// alias right after its package clause, on the same line, so that lines do
+// not move; text if out has no package clause.
+func importOnPackageLine(text, out, alias, path string) string {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "", out, parser.PackageClauseOnly)
 	if err != nil {
 		return text
 	}
 	end := fset.Position(f.Name.End()).Offset
-	return out[:end] + "; import " + goAlias + ` "` + eval.GerlPath + `"` + out[end:]
+	return out[:end] + "; import " + alias + ` "` + path + `"` + out[end:]
 }
 
 // compileError turns the interpreter's error into a LoadError: its

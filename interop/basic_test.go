@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node/term"
 )
 
@@ -43,9 +44,13 @@ func TestPingAndNodes(t *testing.T) {
 	if err := g.PingErr(context.Background(), b.name); err != nil {
 		t.Fatalf("ping b: %v", err)
 	}
-	if v := g.eval(t, b.name, "global:sync(), lists:sort(nodes())."); !reflect.DeepEqual(v, []any{term.Atom("a@localhost"), term.Atom("g@localhost")}) {
-		t.Fatalf("nodes() on b: %s", format(v))
-	}
+	// b learns of a from g (gerl asks b to connect to it) and through
+	// global's sync with g; either way the connection is made after the
+	// ping returns, as Erlang's connect_all makes it: wait for it.
+	want := []any{term.Atom("a@localhost"), term.Atom("g@localhost")}
+	testkit.Eventually(t, waitTime, "b connected to a and g", func() bool {
+		return reflect.DeepEqual(g.eval(t, b.name, "global:sync(), lists:sort(nodes())."), want)
+	})
 	for _, n := range []*erlNode{a, b} {
 		if s := n.out.String(); strings.Contains(s, "ERROR") || strings.Contains(s, "rror report") || strings.Contains(s, "unexpected") {
 			t.Errorf("%s logged:\n%s", n.name, s)

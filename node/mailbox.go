@@ -30,6 +30,10 @@ func (p *Proc) enqueue(msg any) {
 		p.mu.Unlock()
 		return
 	}
+	if p.overLimitLocked() {
+		p.killOverLimitLocked()
+		return
+	}
 	wake := p.enqueueLocked(msg)
 	p.mu.Unlock()
 	p.signalWake(wake)

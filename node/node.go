@@ -50,6 +50,8 @@ type Node struct {
 	ext     sync.Map   // Extension's values, by key
 
 	wg       sync.WaitGroup // one per process goroutine
+	exiting  atomic.Int64   // spawned processes dead whose goroutine has not ended
+	freeing  atomic.Bool    // releaseMemory is running
 	spawnMu  sync.RWMutex   // spawns hold it shared; Stop exclusive to set stopping
 	stopping atomic.Bool
 	stopOnce sync.Once
@@ -113,6 +115,13 @@ func (n *Node) Alive(pid term.Pid) bool { return n.lookup(pid) != nil }
 
 // ProcessCount returns the number of live processes.
 func (n *Node) ProcessCount() int { return int(n.procs.count.Load()) }
+
+// Exiting returns the number of spawned processes that have exited but
+// whose goroutine has not ended yet: most for an instant, on their way
+// out; a process killed while busy in a loop until its next runtime call
+// (see Proc.Check). It is one atomic load, made to be checked often: the
+// interpreter's checks look further only when it is not zero.
+func (n *Node) Exiting() int64 { return n.exiting.Load() }
 
 // ErrStopped is returned by Spawn once the node is stopping.
 var ErrStopped = errors.New("node is stopping")

@@ -25,7 +25,10 @@ import (
 // the next time it calls into the runtime: a blocked Receive returns at once
 // and the goroutine ends (runtime.Goexit, so deferred calls run). Go cannot
 // preempt a goroutine, so a process stuck in a loop that never calls the
-// runtime keeps running as a zombie; for everyone else it is already dead.
+// runtime keeps running until it does; for everyone else it is already
+// dead. Node.Exiting counts such goroutines, and Check is the call that
+// ends them: the interpreter makes it at function entries and loop
+// back-edges of interpreted code, so interpreted processes always stop.
 type Proc struct {
 	node  *Node
 	id    uint64
@@ -47,6 +50,7 @@ type Proc struct {
 	out     []any
 	outHead int32
 	outLen  atomic.Int32 // len(out)-outHead, for introspection
+	bigDrop bool         // its death dropped a big mailbox (set by dieLocked under mu)
 }
 
 const (
@@ -57,15 +61,16 @@ const (
 // procExt holds what most processes never need, allocated on first use.
 // Guarded by Proc.mu.
 type procExt struct {
-	links    map[term.Pid]struct{}    // linked processes, local or remote
-	monitors map[term.Ref]term.Pid    // monitors on this process: ref -> watcher
-	watching map[term.Ref]watchTarget // monitors this process holds
-	calls    map[term.Ref]struct{}    // calls waiting for a Reply
-	name     term.Atom                // registered name
-	funcName string                   // what i() shows, if the spawner said
-	trapExit bool
-	untraced bool             // never traced (see Untraceable)
-	onExit   func(reason any) // see OnExit
+	links      map[term.Pid]struct{}    // linked processes, local or remote
+	monitors   map[term.Ref]term.Pid    // monitors on this process: ref -> watcher
+	watching   map[term.Ref]watchTarget // monitors this process holds
+	calls      map[term.Ref]struct{}    // calls waiting for a Reply
+	name       term.Atom                // registered name
+	funcName   string                   // what i() shows, if the spawner said
+	trapExit   bool
+	untraced   bool             // never traced (see Untraceable)
+	onExit     func(reason any) // see OnExit
+	maxMailbox int              // messages; 0: no limit (see SetMaxMailbox)
 }
 
 type watchTarget struct {
@@ -110,6 +115,14 @@ type ExitError struct {
 func (e *ExitError) Error() string {
 	return fmt.Sprintf("process %s exited: %s", e.Pid, term.Format(e.Reason))
 }
+
+// Check ends the calling goroutine if p has exited, as every runtime call
+// does: runtime.Goexit for a spawned process (deferred calls run), a panic
+// with *ExitError for an attached one. It costs one atomic load. The
+// interpreter calls it when Node.Exiting says some process has exited
+// while its goroutine runs on, from the checks it compiles into loops and
+// function entries. It must be called on p's own goroutine.
+func (p *Proc) Check() { p.checkAlive() }
 
 // checkAlive unwinds the calling process if it has exited.
 func (p *Proc) checkAlive() {
@@ -190,6 +203,7 @@ func (n *Node) SpawnOpt(parent *Proc, opts SpawnOptions, fn func(*Proc)) (term.P
 	if opts.Link && !parent.addLink(child) {
 		// The parent was killed while spawning: the child never runs.
 		p.terminate(term.NoProc)
+		n.exiting.Add(-1) // its goroutine never starts
 		n.wg.Done()
 		parent.unwind()
 	}
@@ -303,6 +317,7 @@ func (p *Proc) run(fn func(*Proc)) {
 // reason it was given if it was killed or called Exit.
 func (p *Proc) finish(r any) {
 	defer p.node.wg.Done()
+	defer p.node.exiting.Add(-1) // counted when it died (dieLocked)
 	switch {
 	case r != nil:
 		if ee, ok := r.(*ExitError); ok && ee.Pid == p.Self() {
@@ -324,8 +339,12 @@ func (p *Proc) finish(r any) {
 		p.terminate(term.Normal)
 	}
 	p.mu.Lock()
+	big := p.bigMailboxLocked() || p.bigDrop
 	p.out, p.outHead = nil, 0
 	p.mu.Unlock()
+	if big {
+		p.node.releaseMemory()
+	}
 }
 
 // FuncName returns what introspection shows as the process's function.

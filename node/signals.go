@@ -126,6 +126,9 @@ func (p *Proc) dieLocked(reason any) []signal {
 		return nil
 	}
 	p.state.Store(stateDead)
+	if !p.attached {
+		p.node.exiting.Add(1) // until its goroutine ends (finish)
+	}
 	p.reason = reason
 	self := p.Self()
 	var sigs []signal
@@ -145,6 +148,8 @@ func (p *Proc) dieLocked(reason any) []signal {
 	}
 	wake := p.waiting
 	p.waiting = false
+	big := p.bigMailboxLocked()
+	p.bigDrop = big
 	p.in = nil
 	p.mu.Unlock()
 	p.signalWake(wake)
@@ -161,6 +166,9 @@ func (p *Proc) dieLocked(reason any) []signal {
 	n.traceExit(p, reason)
 	if onExit != nil {
 		go onExit(reason)
+	}
+	if big && p.attached {
+		n.releaseMemory() // spawned processes: when their goroutine ends
 	}
 	return sigs
 }

@@ -38,6 +38,14 @@ type Options struct {
 	// ErlangMaxFrame is the largest message taken from or sent to an
 	// Erlang node (-erl_max_frame, in bytes); 0: the default, 64 MiB.
 	ErlangMaxFrame int
+	// MaxStack is the stack a process may use before it ends with reason
+	// {stack_overflow, F} (-max_stack, in bytes); 0: eval.DefaultMaxStack.
+	MaxStack int64
+	// MaxMemoryMB is the node's memory limit in MiB (-max_memory): past
+	// 80% of it the node reports the largest mailboxes, past it it kills
+	// the process with the largest one. -1: three quarters of the
+	// machine's memory; 0: no limit.
+	MaxMemoryMB int64
 }
 
 // Distributed reports whether the options start distribution.
@@ -84,6 +92,8 @@ func ParseArgs(args []string, stderr io.Writer) (Options, error) {
 	fs.StringVar(&o.Observer, "observer", "", "serve the observer's web page on `host:port` (loopback, unless the URL's token is used)")
 	fs.BoolVar(&o.ObserverAllowKill, "observer_allow_kill", false, "let the observer's page kill processes (read-only otherwise)")
 	fs.IntVar(&o.ErlangMaxFrame, "erl_max_frame", 0, "the largest message, in `bytes`, taken from or sent to an Erlang node (default 64 MiB)")
+	fs.Int64Var(&o.MaxStack, "max_stack", 0, "the stack, in `bytes`, a process may use before it ends with {stack_overflow, F} (default 256 MiB)")
+	fs.Int64Var(&o.MaxMemoryMB, "max_memory", -1, "the node's memory limit in `MiB`: past it the process with the largest mailbox is killed (default 3/4 of the machine's memory; 0: none)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: gerl [flags]           start a node with a shell\n")
 		fmt.Fprintf(stderr, "       gerl portmapper [...]  run or ask the host's port mapper (gerl portmapper -h)\n")
@@ -128,6 +138,9 @@ func (o *Options) check(distPort string) error {
 	case "auto", "always", "never":
 	default:
 		return fmt.Errorf("-color must be auto, always or never, not %q", o.Color)
+	}
+	if o.MaxMemoryMB < -1 {
+		return errors.New("-max_memory must be a number of MiB, or 0 for no limit")
 	}
 	if o.ErlangMaxFrame < 0 {
 		return errors.New("-erl_max_frame must be a positive number of bytes")

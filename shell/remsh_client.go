@@ -89,6 +89,16 @@ func runRemsh(sys *system, opts Options, stdio Stdio, sink *logSink) int {
 
 // loop reads the client process's mailbox: output, results, questions.
 func (r *remoteEvaluator) loop() {
+	defer func() {
+		// end kills the client process: its receive unwinds with
+		// *node.ExitError, the normal way out of this loop.
+		if x := recover(); x != nil {
+			if ee, ok := x.(*node.ExitError); !ok || ee.Pid != r.proc.Self() {
+				panic(x)
+			}
+			r.end("")
+		}
+	}()
 	for {
 		select {
 		case <-r.ended:

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +42,11 @@ type system struct {
 // exe is the gerl executable, used to start the port mapper daemon.
 func startSystem(opts Options, log *slog.Logger, exe string, stdout, stderr io.Writer) (*system, error) {
 	env := eval.NewEnv()
+	if opts.MaxStack != 0 {
+		if err := env.SetMaxStack(opts.MaxStack); err != nil {
+			return nil, err
+		}
+	}
 	sys := &system{env: env, stopped: make(chan struct{}), halt: make(chan struct{}),
 		out: newSwapWriter(stdout), errOut: newSwapWriter(stderr)}
 	nc := node.Config{Logger: log, OnGoroutine: env.OnGoroutine}
@@ -56,6 +63,9 @@ func startSystem(opts Options, log *slog.Logger, exe string, stdout, stderr io.W
 	}
 	env.Attach(sys.node)
 	env.SetStdout(sys.out)
+	if limit := memoryLimit(opts.MaxMemoryMB); limit > 0 {
+		sys.node.WatchMemory(limit, time.Second)
+	}
 	if err := startServices(sys); err != nil {
 		sys.Stop()
 		return nil, err
@@ -201,3 +211,25 @@ func newSwapWriter(w io.Writer) *swapWriter {
 func (s *swapWriter) set(w io.Writer) { s.w.Store(&writerBox{w}) }
 
 func (s *swapWriter) Write(b []byte) (int, error) { return s.w.Load().w.Write(b) }
+
+// memoryLimit is the node's memory limit in bytes for -max_memory mb: -1
+// is three quarters of the machine's memory (none if it cannot be read).
+func memoryLimit(mb int64) uint64 {
+	if mb >= 0 {
+		return uint64(mb) << 20
+	}
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10 / 4 * 3
+		}
+	}
+	return 0
+}

@@ -135,7 +135,10 @@ type Reply struct {
 // panic's text otherwise (an error's message, or fmt's rendering).
 func PanicReason(v any) Tuple {
 	if err, ok := v.(error); ok {
-		return Tuple{PanicTag, ErrorText(err)}
+		return Tuple{PanicTag, PanicText(ErrorText(err))}
+	}
+	if s, ok := v.(string); ok {
+		return Tuple{PanicTag, PanicText(s)}
 	}
 	if c, err := Copy(v); err == nil {
 		return Tuple{PanicTag, c}

@@ -1,0 +1,33 @@
+package eval
+
+import "testing"
+
+// The cost of the guards (docs/performance.md): an interpreted call and
+// an interpreted loop iteration, per call and per iteration. Run the same
+// benchmarks on a build without the guards to compare.
+
+func BenchmarkInterpretedCall(b *testing.B) {
+	ts := newTestShell(b)
+	ts.eval(`func fib(n int) int { if n < 2 { return n }; return fib(n-1) + fib(n-2) }`)
+	const calls = 21891 // fib(20)
+	b.ResetTimer()
+	for range b.N {
+		if got := ts.eval(`fib(20)`); got != "6765" {
+			b.Fatal(got)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/calls, "ns/call")
+}
+
+func BenchmarkInterpretedLoop(b *testing.B) {
+	ts := newTestShell(b)
+	ts.eval(`func spin(n int) int { k := 0; for i := 0; i < n; i++ { k += i }; return k }`)
+	const iters = 1000000
+	b.ResetTimer()
+	for range b.N {
+		if got := ts.eval(`spin(1000000)`); got != "499999500000" {
+			b.Fatal(got)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/iters, "ns/iter")
+}

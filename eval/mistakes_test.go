@@ -1,0 +1,89 @@
+package eval
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// mistakes are what students type in a workshop: each must end with a
+// clear error in gerl's words and leave the session and node answering.
+var mistakes = []struct{ in, want string }{
+	// nil maps, nil pointers, indexes
+	{`var m map[string]int; m["a"] = 1`, "assignment to entry in nil map"},
+	{`var p *struct{ X int }; p.X`, "nil pointer"},
+	{`var s []int; s[3]`, "index out of range"},
+	{`s := []int{1, 2, 3}; s[5]`, "index out of range"},
+	{`s := []int{1, 2, 3}; i := 7; s[i] = 1`, "index out of range"},
+	{`s := []int{1, 2, 3}; s[2:1]`, "invalid index values"},
+	{`a := [3]int{}; i := 4; a[i]`, "index out of range"},
+	{`str := "abc"; i := 10; str[i]`, "index out of range"},
+	{`x := 0; 1 / x`, "integer divide by zero"},
+	// channels
+	{`c := make(chan int); close(c); c <- 1`, "send on closed channel"},
+	{`c := make(chan int); close(c); close(c)`, "close of closed channel"},
+	{`var c chan int; close(c)`, "close of nil channel"},
+	// type assertions and conversions on messages
+	{`self() ! "hi"; receive(1000).(int)`, "string is not int"},
+	{`var x any = A("ok"); x.(Tuple)`, "is gerl.Atom, not gerl.Tuple"},
+	{`self() ! T(A("x")); receive(1000).(Tuple)[3]`, "index out of range"},
+	// built-ins given the wrong thing
+	{`i(whereis("nobody"))`, "undefined"},
+	{`link(whereis("nobody"))`, "undefined"},
+	{`monitor(42)`, "monitor"},
+	{`exit(A("nope"), A("kill"))`, "exit"},
+	{`send(42, "x")`, ""},
+	{`receive(-5)`, "negative"},
+	{`sleep(-1)`, "negative"},
+	{`call(self(), "x", -3)`, "negative"},
+	{`register("me", 42)`, "cannot convert untyped int to gerl.Pid"},
+	// recursion, loops, deadlocks
+	{`var f func(int) int; f = func(n int) int { return f(n+1) }; f(0)`, "stack overflow in f"},
+	{`func fact(n int) int { return n * fact(n-1) }; fact(5)`, "stack overflow in fact"},
+	{`_, ref := spawn_monitor(func() { var g func(); g = func() { g() }; g() }); receive(10000).(Down).Reason`, `{stack_overflow,"g"}`},
+	{`receive(50)`, "timeout"},
+	{`p := spawn(func() { for { } }); exit(p, A("kill"))`, "true"},
+	{`c := make(chan int); select { case <-c: case <-time.After(10 * time.Millisecond): }; "ok"`, `"ok"`},
+	// panics in processes are reported as the process's exit reason
+	{`_, ref := spawn_monitor(func() { var m map[int]int; m[1] = 1 }); receive(10000).(Down).Reason`, "assignment to entry in nil map"},
+	{`_, ref := spawn_monitor(func() { var s []int; _ = s[2] }); receive(10000).(Down).Reason`, "index out of range"},
+	{`_, ref := spawn_monitor(func() { receive(1000).(string) }); ref2 := ref; ref2; 1`, "1"},
+	// floods
+	{`me := self(); fp, _ := spawn_monitor(func() { process_flag(A("max_mailbox"), 10); me ! A("ready"); sleep(A("infinity")) }); receive(10000); for i := 0; i < 20; i++ { fp ! i }; receive(10000).(Down).Reason`, "{max_mailbox,10}"},
+	// huge allocations
+	{`make([]byte, 1<<62)`, "too large"},
+	{`n := -1; make([]int, n)`, "negative"},
+	// compile errors
+	{`undefinedThing + 1`, "undefined"},
+	{`x := 1; x = "s"`, "cannot convert"},
+	{`exit(self(), A("kill")) && true`, ""},
+}
+
+// internals are what must never show: reflect, Go's runtime, yaegi, and
+// gerl's own package names for the types the prompt calls gerl.X.
+var internals = regexp.MustCompile(`reflect[.:]|runtime[.:]|goroutine \d|\.go:\d+ \+0x|github\.com/|yaegi|\b(?:term|node|eval)\.[A-Z]`)
+
+func TestStudentMistakes(t *testing.T) {
+	ts := newTestShell(t)
+	// A 4 MiB stack limit: the recursions end fast, even under -race.
+	if err := ts.env.SetMaxStack(4 << 20); err != nil {
+		t.Fatal(err)
+	}
+	show := os.Getenv("SHOW_MISTAKES") != ""
+	for _, c := range mistakes {
+		got := ts.eval(c.in)
+		if show {
+			t.Logf("%s\n    => %s", c.in, got)
+		}
+		if internals.MatchString(got) {
+			t.Errorf("%s\n  printed Go internals: %s", c.in, got)
+		}
+		if !strings.Contains(got, c.want) {
+			t.Errorf("%s\n  => %q, want it to contain %q", c.in, got, c.want)
+		}
+		if got := ts.eval(`1 + 1`); got != "2" {
+			t.Fatalf("after %s the session answers %q", c.in, got)
+		}
+	}
+}

@@ -1,0 +1,27 @@
+package hotload
+
+import "github.com/gerl-dev/gerl/eval"
+
+// guardAlias is the name a module file imports the interpreter's checks
+// under (see guardChecks).
+const guardAlias = "gerl_guard_"
+
+// guardChecks compiles into a module's file the checks the prompt's code
+// gets (eval.RewriteGuardsMap): a runaway recursion in a module function
+// ends its process with reason {stack_overflow, "module.F"} instead of the
+// node, and a process killed while busy in a loop stops. The checks are
+// imported under a name of their own on the package clause's line, so lines
+// do not move (columns do, on the lines rewritten). A file it cannot
+// rewrite is returned as it is.
+func guardChecks(module, text string) string {
+	out, _, err := eval.RewriteGuardsMap(text, eval.GuardNames{
+		Enter:   guardAlias + ".Enter",
+		Tick:    guardAlias + ".Tick",
+		Counter: "__gerl_n",
+		Prefix:  module + ".",
+	})
+	if err != nil || out == text {
+		return text
+	}
+	return importOnPackageLine(text, out, guardAlias, eval.GuardPath)
+}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
 	"github.com/gerl-dev/gerl/node"
+	"github.com/gerl-dev/gerl/node/cluster"
 	"github.com/gerl-dev/gerl/node/term"
 )
 
@@ -117,12 +119,43 @@ func (e *Env) ReceiveMatch(match func(any) bool, d time.Duration) (any, bool) {
 	return m, ok
 }
 
+// ReceivePattern returns the oldest message that matches one of patterns
+// (term.Match; with none, the oldest message), leaving the others in the
+// mailbox in order, or ok false after d (Forever waits as long as it
+// takes; a negative d raises).
+func (e *Env) ReceivePattern(d time.Duration, patterns ...any) (any, bool) {
+	checkTimeout("receive", d)
+	a := e.actor("receive")
+	var match func(any) bool
+	switch len(patterns) {
+	case 0:
+	case 1:
+		p := patterns[0]
+		match = func(m any) bool { return term.Match(p, m) }
+	default:
+		match = func(m any) bool {
+			for _, p := range patterns {
+				if term.Match(p, m) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	m, ok, err := a.proc.ReceiveContext(a.context(), match, d)
+	interrupted(err)
+	return m, ok
+}
+
 // Spawn starts a process, in one of erl's forms: Spawn(fn, args...), fn a
-// function or the name of a module function ("counter.Loop"), or
-// Spawn(node, "mod.Fun", args...) on another node (node an Atom or a
-// string with an @). A function whose first parameter is a *Proc gets the
-// new process's handle there. Arguments are copied; in a loop, pass the
-// loop's values as arguments.
+// function or the name of a function ("counter.Loop", "strings.ToUpper",
+// see Lookup), or Spawn(node, fn, args...) on another node (node an Atom
+// or a string with an @), fn a name the node resolves or a closure, which
+// travels there as source with copies of the variables it captures
+// (ship.go). A function whose first parameter is a *Proc gets the new
+// process's handle there. Arguments are copied; in a loop, pass the loop's
+// values as arguments. The new process's group leader is the caller's: it
+// prints where the caller prints, on whichever node it runs.
 func (e *Env) Spawn(fn any, args ...any) term.Pid {
 	pid, _ := e.spawnForm("spawn", node.SpawnOptions{}, fn, args)
 	return pid
@@ -145,13 +178,9 @@ func (e *Env) SpawnMonitor(fn any, args ...any) (term.Pid, term.Ref) {
 func (e *Env) spawnForm(what string, opts node.SpawnOptions, fn any, args []any) (term.Pid, term.Ref) {
 	if n, ok := nodeLike(fn); ok {
 		if len(args) == 0 {
-			panic(fmt.Errorf("%s: %s is a node, not a function; want %s(node, \"mod.Fun\", args...)", what, term.Format(fn), what))
+			panic(fmt.Errorf("%s: %s is a node, not a function; want %s(node, fn, args...)", what, term.Format(fn), what))
 		}
-		name, ok := args[0].(string)
-		if !ok {
-			panic(fmt.Errorf("%s: a function cannot travel to %s; load its module there (nl) and start it by name: %s(node, \"mod.Fun\", args...)", what, n, what))
-		}
-		return e.spawnOn(what, n, opts, name, args[1:])
+		return e.spawnOn(what, n, opts, args[0], args[1:])
 	}
 	var parent *node.Proc
 	if opts.Link || opts.Monitor {
@@ -186,9 +215,23 @@ func (e *Env) spawn(what string, parent *node.Proc, opts node.SpawnOptions, fn a
 	return pid, ref
 }
 
-// spawnOn starts the function named fn on node n; a remote spawn waits for
-// the node's answer, and gives up on Ctrl-C.
-func (e *Env) spawnOn(what string, n term.Atom, opts node.SpawnOptions, fn string, args []any) (term.Pid, term.Ref) {
+// remoteFun makes fn, a name or a function given to a call towards node
+// n, what travels there: the name, or the closure's code.
+func (e *Env) remoteFun(what string, n term.Atom, fn any) cluster.Fun {
+	if name, ok := fn.(string); ok {
+		return cluster.Fun{Name: name}
+	}
+	if reflect.ValueOf(fn).Kind() != reflect.Func {
+		panic(fmt.Errorf("%s: %s is not a function or the name of one", what, term.Format(fn)))
+	}
+	code, err := e.codeOf(what, n, fn)
+	raise(err)
+	return cluster.Fun{Code: code}
+}
+
+// spawnOn starts fn (a name, or a closure) on node n; a remote spawn
+// waits for the node's answer, and gives up on Ctrl-C.
+func (e *Env) spawnOn(what string, n term.Atom, opts node.SpawnOptions, fn any, args []any) (term.Pid, term.Ref) {
 	link, monitor := opts.Link, opts.Monitor
 	if n == e.node.Name() {
 		var parent *node.Proc
@@ -198,6 +241,7 @@ func (e *Env) spawnOn(what string, n term.Atom, opts node.SpawnOptions, fn strin
 		return e.spawn(what, parent, opts, fn, args)
 	}
 	c := e.needCluster(what)
+	f := e.remoteFun(what, n, fn)
 	var parent *node.Proc
 	ctx := context.Background()
 	if a, ok := e.gor.current(); ok {
@@ -205,7 +249,8 @@ func (e *Env) spawnOn(what string, n term.Atom, opts node.SpawnOptions, fn strin
 	} else if link || monitor {
 		e.self(what)
 	}
-	pid, ref, err := c.Spawn(ctx, parent, n, fn, args, link, monitor)
+	opts.GroupLeader, _ = e.callerLeader()
+	pid, ref, err := c.SpawnFun(ctx, parent, n, opts, f, args)
 	interrupted(err)
 	raise(err)
 	return pid, ref
@@ -395,24 +440,37 @@ func (e *Env) Disconnect(nodeName any) bool {
 	return c.Disconnect(n) == nil
 }
 
-// RPC calls the function registered as fn on node with args and returns
-// its result, or an error: node unreachable, no such function, bad
-// arguments, or the function's panic.
-func (e *Env) RPC(nodeName any, fn string, args ...any) (any, error) {
+// RPC calls fn on node with args and returns its result, or an error:
+// node unreachable, no such function, bad arguments, code that cannot run
+// there, or the function's panic. fn is a name the node resolves (see
+// Lookup) or a closure, which travels as source with copies of what it
+// captures. The function runs in a process whose group leader is the
+// caller's: what it prints comes home.
+func (e *Env) RPC(nodeName any, fn any, args ...any) (any, error) {
 	n, err := atomArg("rpc", nodeName)
 	raise(err)
 	ctx := e.CallerContext()
-	if n == e.node.Name() && e.Cluster() == nil {
+	c := e.Cluster()
+	if n == e.node.Name() && (c == nil || !isName(fn)) {
 		return e.localCall(fn, args)
 	}
-	v, err := e.needCluster("rpc").RPC(ctx, n, fn, args)
+	f := e.remoteFun("rpc", n, fn)
+	leader, _ := e.callerLeader()
+	v, err := e.needCluster("rpc").RPCFun(ctx, n, f, leader, args)
 	interrupted(err)
 	return v, err
 }
 
-// MultiCall calls fn on this node and every connected node; it returns the
-// results of the nodes that answered and the nodes that did not.
-func (e *Env) MultiCall(fn string, args ...any) ([]any, []term.Atom) {
+func isName(fn any) bool {
+	_, ok := fn.(string)
+	return ok
+}
+
+// MultiCall calls fn (a name, or a closure) on this node and every
+// connected node; it returns the results of the nodes that answered and
+// the nodes that did not. A closure runs on every node as a copy, this
+// one included.
+func (e *Env) MultiCall(fn any, args ...any) ([]any, []term.Atom) {
 	c := e.Cluster()
 	if c == nil {
 		v, err := e.localCall(fn, args)
@@ -422,29 +480,42 @@ func (e *Env) MultiCall(fn string, args ...any) ([]any, []term.Atom) {
 		return []any{v}, nil
 	}
 	ctx := e.CallerContext()
-	res, bad := c.MultiCall(ctx, nil, fn, args)
+	f := e.remoteFun("multicall", "every node", fn)
+	leader, _ := e.callerLeader()
+	res, bad := c.MultiCallFun(ctx, nil, f, leader, args)
 	interrupted(ctx.Err())
 	return res, bad
 }
 
-// Cast calls fn on node without waiting.
-func (e *Env) Cast(nodeName any, fn string, args ...any) {
+// Cast calls fn (a name, or a closure) on node without waiting.
+func (e *Env) Cast(nodeName any, fn any, args ...any) {
 	n, err := atomArg("cast", nodeName)
 	raise(err)
-	raise(e.needCluster("cast").Cast(n, fn, args))
+	c := e.needCluster("cast")
+	if n == e.node.Name() && !isName(fn) {
+		go func() { _, _ = e.localCall(fn, args) }()
+		return
+	}
+	leader, _ := e.callerLeader()
+	raise(c.CastFun(n, e.remoteFun("cast", n, fn), leader, args))
 }
 
-// localCall runs a named function in a new process on this node and waits
-// for its result, as rpc does for this node when there is no cluster
-// (node.Apply: the one implementation of running a function by name).
-func (e *Env) localCall(fn string, args []any) (any, error) {
-	f, ok := e.Lookup(fn)
-	if !ok {
-		return nil, fmt.Errorf("rpc %s on %s: no such function", fn, e.node.Name())
+// localCall runs fn (a name, or a function) in a new process on this node
+// and waits for its result, as rpc does for this node when there is no
+// cluster (node.Apply: the one implementation of running a function by
+// name).
+func (e *Env) localCall(fn any, args []any) (any, error) {
+	f, name := fn, "fun"
+	if s, ok := fn.(string); ok {
+		var found bool
+		if f, found = e.Lookup(s); !found {
+			return nil, fmt.Errorf("rpc %s on %s: no such function", s, e.node.Name())
+		}
+		name = s
 	}
-	v, err := e.node.Apply(e.CallerContext(), node.SpawnOptions{Func: "rpc " + fn}, f, args...)
+	v, err := e.node.Apply(e.CallerContext(), node.SpawnOptions{Func: "rpc " + name}, f, args...)
 	if err != nil {
-		return nil, fmt.Errorf("rpc %s: %w", fn, err)
+		return nil, fmt.Errorf("rpc %s: %w", name, err)
 	}
 	return v, nil
 }

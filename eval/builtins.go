@@ -11,67 +11,88 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
 
-// builtins returns the shell's built-ins, named as in erl, bound to s.
-// They are dot-imported, so they read as at the erl prompt: self(),
-// spawn(f), flush(), i().
+// builtins returns the shell's built-ins, named as in erl, bound to s:
+// the process built-ins every interpreter of the Env has (Builtins), and
+// those of a shell (v, b, h, help, q, halt). They are dot-imported, so they
+// read as at the erl prompt: self(), spawn(f), flush(), i().
 func (s *Session) builtins() map[string]reflect.Value {
-	e := s.env
-	b := termTypes()
+	b := s.env.Builtins()
 	for name, fn := range map[string]any{
-		bangFunc:        e.Bang,
-		captureFunc:     s.capture,
-		callFunc:        callNullary,
-		goFunc:          e.GoStatement,
-		goSpreadFunc:    e.GoStatementSpread,
-		guardEnterFunc:  e.guardEnter,
-		guardTickFunc:   e.guardTick,
-		"self":          e.Self,
-		"node":          s.nodeOf,
-		"nodes":         e.Nodes,
-		"ping":          s.ping,
-		"spawn":         e.Spawn,
-		"spawn_link":    e.SpawnLink,
-		"spawn_monitor": e.SpawnMonitor,
-		"register":      s.register,
-		"unregister":    s.unregister,
-		"whereis":       s.whereis,
-		"registered":    e.Registered,
-		"regs":          s.regs,
-		"i":             s.i,
-		"link":          s.link,
-		"unlink":        s.unlink,
-		"monitor":       e.Monitor,
-		"demonitor":     e.Demonitor,
-		"exit":          s.exit,
-		"trap_exit":     e.TrapExit,
-		"process_flag":  s.processFlag,
-		"flush":         s.flush,
-		"receive":       s.receive,
-		"send":          e.Bang,
-		"call":          s.call,
-		"reply":         s.reply,
-		"sleep":         s.sleep,
-		"monitor_node":  s.monitorNode,
-		"disconnect":    e.Disconnect,
-		"rpc":           s.rpc,
-		"multicall":     e.MultiCall,
-		"cast":          s.cast,
-		"memory":        s.memory,
-		"pid":           s.pid,
-		"h":             s.h,
-		"help":          s.help,
-		"b":             s.b,
-		"v":             s.v,
-		"q":             s.q,
-		"halt":          s.halt,
+		captureFunc: s.capture,
+		"flush":     s.flush,
+		"h":         s.h,
+		"help":      s.help,
+		"b":         s.b,
+		"v":         s.v,
+		"q":         s.q,
+		"halt":      s.halt,
 	} {
 		b[name] = reflect.ValueOf(fn)
 	}
 	return b
 }
+
+// makeBuiltins builds the table Builtins returns (see resolve.go).
+func (e *Env) makeBuiltins() map[string]reflect.Value {
+	b := termTypes()
+	bi := builtins{e}
+	for name, fn := range map[string]any{
+		bangFunc:        e.Bang,
+		callFunc:        callNullary,
+		goFunc:          e.GoStatement,
+		goSpreadFunc:    e.GoStatementSpread,
+		funFunc:         e.tagFun,
+		guardEnterFunc:  e.guardEnter,
+		guardTickFunc:   e.guardTick,
+		"self":          e.Self,
+		"node":          bi.node,
+		"nodes":         e.Nodes,
+		"ping":          bi.ping,
+		"spawn":         e.Spawn,
+		"spawn_link":    e.SpawnLink,
+		"spawn_monitor": e.SpawnMonitor,
+		"register":      bi.register,
+		"unregister":    bi.unregister,
+		"whereis":       bi.whereis,
+		"registered":    e.Registered,
+		"regs":          bi.regs,
+		"i":             bi.i,
+		"link":          bi.link,
+		"unlink":        bi.unlink,
+		"monitor":       e.Monitor,
+		"demonitor":     e.Demonitor,
+		"exit":          bi.exit,
+		"trap_exit":     e.TrapExit,
+		"process_flag":  bi.processFlag,
+		"group_leader":  bi.groupLeader,
+		"flush":         bi.flush,
+		"receive":       bi.receive,
+		"send":          e.Bang,
+		"call":          bi.call,
+		"reply":         bi.reply,
+		"sleep":         bi.sleep,
+		"monitor_node":  bi.monitorNode,
+		"disconnect":    e.Disconnect,
+		"rpc":           bi.rpc,
+		"multicall":     e.MultiCall,
+		"cast":          bi.cast,
+		"memory":        bi.memory,
+		"pid":           bi.pid,
+		"send_after":    bi.sendAfter,
+		"interval":      bi.interval,
+		"cancel_timer":  bi.cancelTimer,
+	} {
+		b[name] = reflect.ValueOf(fn)
+	}
+	return b
+}
+
+// builtins are the process built-ins of an Env (see Env.Builtins).
+type builtins struct{ e *Env }
 
 // callNullary calls f, a func() T, and returns its result: the helper of
 // the top-level literal rewrite (rewrite_toplevel.go).
@@ -79,11 +100,11 @@ func callNullary(f any) any {
 	return reflect.ValueOf(f).Call(nil)[0].Interface()
 }
 
-// nodeOf is erl's node() and node(X): this node's name, or the node of a
+// node is erl's node() and node(X): this node's name, or the node of a
 // pid, ref or name.
-func (s *Session) nodeOf(x ...any) term.Atom {
+func (b builtins) node(x ...any) term.Atom {
 	if len(x) == 0 {
-		return s.env.NodeName()
+		return b.e.NodeName()
 	}
 	switch v := x[0].(type) {
 	case term.Pid:
@@ -93,7 +114,7 @@ func (s *Session) nodeOf(x ...any) term.Atom {
 	case term.Name:
 		return v.Node
 	case term.Atom, string:
-		return s.env.NodeName() // a local registered name
+		return b.e.NodeName() // a local registered name
 	}
 	panic(fmt.Errorf("node: %s is not a pid, a ref or a name", term.Format(x[0])))
 }
@@ -106,45 +127,52 @@ func (s *Session) isBuiltin(name string) bool {
 	return ok
 }
 
+// printf prints where the calling process's group leader prints.
+func (b builtins) printf(format string, args ...any) {
+	fmt.Fprintf(b.e.Output(), format, args...)
+}
+
+// printf prints where the shell's input prints: the session's group
+// leader.
 func (s *Session) printf(format string, args ...any) {
 	fmt.Fprintf(s.out, format, args...)
 }
 
 // ping prints pong or pang, and for pang says why (erl is silent, which
 // leaves users guessing about cookies).
-func (s *Session) ping(n any) term.Atom {
-	if err := s.env.PingErr(n); err != nil {
-		s.printf("ping %s: %v\n", term.Format(n), err)
+func (b builtins) ping(n any) term.Atom {
+	if err := b.e.PingErr(n); err != nil {
+		b.printf("ping %s: %v\n", term.Format(n), err)
 		return "pang"
 	}
 	return "pong"
 }
 
-func (s *Session) register(name any, pid term.Pid) term.Atom {
-	s.env.Register(name, pid)
+func (b builtins) register(name any, pid term.Pid) term.Atom {
+	b.e.Register(name, pid)
 	return "true"
 }
 
-func (s *Session) unregister(name any) term.Atom {
-	s.env.Unregister(name)
+func (b builtins) unregister(name any) term.Atom {
+	b.e.Unregister(name)
 	return "true"
 }
 
 // whereis returns the pid, or the atom undefined as erl does.
-func (s *Session) whereis(name any) any {
-	if pid, ok := s.env.Whereis(name); ok {
+func (b builtins) whereis(name any) any {
+	if pid, ok := b.e.Whereis(name); ok {
 		return pid
 	}
 	return term.Undefined
 }
 
-func (s *Session) link(pid any) term.Atom {
-	s.env.Link(pidArg("link", pid))
+func (b builtins) link(pid any) term.Atom {
+	b.e.Link(pidArg("link", pid))
 	return "true"
 }
 
-func (s *Session) unlink(pid any) term.Atom {
-	s.env.Unlink(pidArg("unlink", pid))
+func (b builtins) unlink(pid any) term.Atom {
+	b.e.Unlink(pidArg("unlink", pid))
 	return "true"
 }
 
@@ -161,12 +189,12 @@ func pidArg(what string, v any) term.Pid {
 }
 
 // exit is erl's exit/1 and exit/2.
-func (s *Session) exit(args ...any) term.Atom {
+func (b builtins) exit(args ...any) term.Atom {
 	switch len(args) {
 	case 1:
-		s.env.ExitSelf(args[0])
+		b.e.ExitSelf(args[0])
 	case 2:
-		s.env.Exit(pidArg("exit", args[0]), args[1])
+		b.e.Exit(pidArg("exit", args[0]), args[1])
 		return "true"
 	}
 	panic(fmt.Errorf("exit: want exit(reason) or exit(pid, reason), got %d arguments", len(args)))
@@ -174,7 +202,7 @@ func (s *Session) exit(args ...any) term.Atom {
 
 // processFlag is erl's process_flag(Flag, Value): it sets a flag of the
 // calling process and returns its previous value.
-func (s *Session) processFlag(flag any, value any) any {
+func (b builtins) processFlag(flag any, value any) any {
 	f, _ := atomArg("process_flag", flag)
 	switch f {
 	case "trap_exit":
@@ -182,15 +210,15 @@ func (s *Session) processFlag(flag any, value any) any {
 		if !ok {
 			panic(fmt.Errorf("process_flag: trap_exit takes true or false, not %s", term.Format(value)))
 		}
-		return s.env.TrapExit(on)
+		return b.e.TrapExit(on)
 	case "max_stack":
-		return s.env.setProcMaxStack(intArg("process_flag(max_stack)", value))
+		return b.e.setProcMaxStack(intArg("process_flag(max_stack)", value))
 	case "max_mailbox":
 		n := intArg("process_flag(max_mailbox)", value)
 		if n < 0 || n > math.MaxInt32 {
 			panic(fmt.Errorf("process_flag(max_mailbox): %d is not a number of messages (0 for no limit)", n))
 		}
-		return s.env.self("process_flag").SetMaxMailbox(int(n))
+		return b.e.self("process_flag").SetMaxMailbox(int(n))
 	}
 	panic(fmt.Errorf("process_flag: %s is not a flag gerl knows; trap_exit, max_stack and max_mailbox are", term.Format(flag)))
 }
@@ -211,7 +239,7 @@ func intArg(what string, v any) int64 {
 
 // call is request/reply with erl's defaults: the timeout is milliseconds
 // (or a time.Duration), 5 seconds when not given; a failed call raises.
-func (s *Session) call(to any, request any, timeout ...any) any {
+func (b builtins) call(to any, request any, timeout ...any) any {
 	d := 5 * time.Second
 	if len(timeout) == 1 {
 		var err error
@@ -220,55 +248,73 @@ func (s *Session) call(to any, request any, timeout ...any) any {
 	} else if len(timeout) > 1 {
 		panic(fmt.Errorf("call: want call(to, request) or call(to, request, timeout)"))
 	}
-	v, err := s.env.Call(to, request, d)
+	v, err := b.e.Call(to, request, d)
 	raise(err)
 	return v
 }
 
-func (s *Session) reply(req term.Request, value any) term.Atom {
-	s.env.Reply(req, value)
+func (b builtins) reply(req term.Request, value any) term.Atom {
+	b.e.Reply(req, value)
 	return term.OK
 }
 
-// receive is receive() or receive(timeout); the timeout is milliseconds (an
-// integer, as in erl's after clause) or a time.Duration. It returns the
-// atom timeout when nothing came in time.
-func (s *Session) receive(timeout ...any) any {
-	switch len(timeout) {
-	case 0:
-		return s.env.Receive()
-	case 1:
-		d, err := timeoutArg("receive", timeout[0])
+// receive is erl's receive: receive() takes the oldest message, waiting
+// for one; receive(patterns...) the oldest message that matches one of the
+// patterns (term.Match: T(A("reply"), ref, Any), Down{Ref: ref}, a guard
+// func(any) bool...), leaving the others in the mailbox, in order. A last
+// argument that is a timeout (milliseconds, a time.Duration, or
+// A("infinity")), as in erl's after clause, bounds the wait: receive then
+// returns the atom timeout when nothing matched in time.
+func (b builtins) receive(args ...any) any {
+	d := node.Forever
+	if n := len(args); n > 0 && isTimeout(args[n-1]) {
+		var err error
+		d, err = timeoutArg("receive", args[n-1])
 		raise(err)
-		if m, ok := s.env.ReceiveTimeout(d); ok {
-			return m
-		}
-		return term.Atom("timeout")
+		args = args[:n-1]
 	}
-	panic(fmt.Errorf("receive: want receive() or receive(timeout), got %d arguments", len(timeout)))
+	if m, ok := b.e.ReceivePattern(d, args...); ok {
+		return m
+	}
+	return term.Atom("timeout")
 }
 
-func (s *Session) sleep(d any) term.Atom {
+// isTimeout reports whether v is given as a timeout: a number, a
+// time.Duration, or the atom infinity.
+func isTimeout(v any) bool {
+	if a, ok := v.(term.Atom); ok {
+		return a == "infinity"
+	}
+	switch reflect.ValueOf(v).Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return true
+	}
+	return false
+}
+
+func (b builtins) sleep(d any) term.Atom {
 	dur, err := timeoutArg("sleep", d)
 	raise(err)
-	s.env.Sleep(dur)
+	b.e.Sleep(dur)
 	return term.OK
 }
 
-func (s *Session) monitorNode(n any, on bool) term.Atom {
-	s.env.MonitorNode(n, on)
+func (b builtins) monitorNode(n any, on bool) term.Atom {
+	b.e.MonitorNode(n, on)
 	return "true"
 }
 
 // rpc raises the call's error, as erl's rpc:call returns {badrpc, R}.
-func (s *Session) rpc(n any, fn string, args ...any) any {
-	v, err := s.env.RPC(n, fn, args...)
+func (b builtins) rpc(n any, fn any, args ...any) any {
+	v, err := b.e.RPC(n, fn, args...)
 	raise(err)
 	return v
 }
 
-func (s *Session) cast(n any, fn string, args ...any) term.Atom {
-	s.env.Cast(n, fn, args...)
+func (b builtins) cast(n any, fn any, args ...any) term.Atom {
+	b.e.Cast(n, fn, args...)
 	return "true"
 }
 
@@ -280,9 +326,40 @@ func (s *Session) flush() term.Atom {
 	return term.OK
 }
 
+// flush prints and removes every message in the calling process's
+// mailbox.
+func (b builtins) flush() term.Atom {
+	for _, m := range b.e.self("flush").Drain() {
+		b.printf("Shell got %s\n", FormatValue(m))
+	}
+	return term.OK
+}
+
+// groupLeader is erl's group_leader(): the calling process's group
+// leader (the atom undefined when it has none), and group_leader(leader,
+// pid), which makes leader pid's (a local pid).
+func (b builtins) groupLeader(args ...any) any {
+	switch len(args) {
+	case 0:
+		if l := b.e.self("group_leader").GroupLeader(); !l.IsZero() {
+			return l
+		}
+		return term.Undefined
+	case 2:
+		leader, ok1 := args[0].(term.Pid)
+		pid, ok2 := args[1].(term.Pid)
+		if !ok1 || !ok2 {
+			panic(fmt.Errorf("group_leader: want group_leader(leader Pid, pid Pid), got %s", term.Format(term.Tuple(args))))
+		}
+		raise(b.e.node.SetGroupLeader(pid, leader))
+		return "true"
+	}
+	panic(fmt.Errorf("group_leader: want group_leader() or group_leader(leader, pid), got %d arguments", len(args)))
+}
+
 // i prints the process table, or one process in detail.
-func (s *Session) i(pid ...any) term.Atom {
-	n := s.env.node
+func (b builtins) i(pid ...any) term.Atom {
+	n := b.e.node
 	if len(pid) > 1 {
 		panic(fmt.Errorf("i: want i() or i(pid), got %d arguments", len(pid)))
 	}
@@ -294,12 +371,12 @@ func (s *Session) i(pid ...any) term.Atom {
 		if !ok {
 			return term.Undefined
 		}
-		s.printf("pid: %s\nregistered_name: %s\ninitial_call: %s\nstatus: %s\nmessage_queue_len: %d\nlinks: %s\nmonitors: %d\nmonitoring: %d\ntrap_exit: %t\n",
+		b.printf("pid: %s\nregistered_name: %s\ninitial_call: %s\nstatus: %s\nmessage_queue_len: %d\nlinks: %s\nmonitors: %d\nmonitoring: %d\ntrap_exit: %t\n",
 			info.Pid, term.FormatAtom(orUndefined(info.Name)), info.Func, info.Status, info.MailboxLen,
 			term.Format(info.Links), info.Monitors, info.Watching, info.TrapExit)
 		return term.OK
 	}
-	tw := tabwriter.NewWriter(s.out, 0, 8, 2, ' ', 0)
+	tw := tabwriter.NewWriter(b.e.Output(), 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "Pid\tInitial Call\tMsgs\tRegistered\tStatus")
 	infos := n.Processes()
 	for _, info := range infos {
@@ -307,7 +384,7 @@ func (s *Session) i(pid ...any) term.Atom {
 	}
 	tw.Flush()
 	m := n.Memory()
-	s.printf("Total: %d processes, %d goroutines, %s in use\n", len(infos), m.Goroutines, bytesText(m.Heap+m.Stacks))
+	b.printf("Total: %d processes, %d goroutines, %s in use\n", len(infos), m.Goroutines, bytesText(m.Heap+m.Stacks))
 	return term.OK
 }
 
@@ -319,9 +396,9 @@ func orUndefined(a term.Atom) term.Atom {
 }
 
 // regs prints the registered processes.
-func (s *Session) regs() term.Atom {
-	n := s.env.node
-	tw := tabwriter.NewWriter(s.out, 0, 8, 2, ' ', 0)
+func (b builtins) regs() term.Atom {
+	n := b.e.node
+	tw := tabwriter.NewWriter(b.e.Output(), 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "Name\tPid\tInitial Call\tMsgs")
 	for _, name := range n.Registered() {
 		pid, ok := n.Whereis(name)
@@ -337,8 +414,8 @@ func (s *Session) regs() term.Atom {
 
 // memory returns the node's memory figures, as erl's memory() does, by
 // name: memory()["total"].
-func (s *Session) memory() map[string]uint64 {
-	m := s.env.node.Memory()
+func (b builtins) memory() map[string]uint64 {
+	m := b.e.node.Memory()
 	return map[string]uint64{
 		"total":      m.Total,
 		"heap":       m.Heap,
@@ -362,14 +439,14 @@ func bytesText(b uint64) string {
 }
 
 // pid parses "<foo@vm.42.0>", or takes a local id: pid(42).
-func (s *Session) pid(v any) term.Pid {
+func (b builtins) pid(v any) term.Pid {
 	switch x := v.(type) {
 	case string:
 		p, err := term.ParsePid(x)
 		raise(err)
 		return p
 	case int:
-		n := s.env.node
+		n := b.e.node
 		return term.Pid{Node: n.Name(), ID: uint64(x), Creation: n.Creation()}
 	}
 	panic(fmt.Errorf("pid: want pid(\"<node.id.creation>\") or pid(id), got %s", term.Format(v)))

@@ -35,6 +35,14 @@ type Cluster interface {
 	// Spawn starts the function registered as fn on node, linked to or
 	// monitored by parent when asked.
 	Spawn(ctx context.Context, parent *node.Proc, node term.Atom, fn string, args []any, link, monitor bool) (term.Pid, term.Ref, error)
+
+	// The same for a function known by name or shipped as code
+	// (cluster.Fun), run in a process whose group leader is leader (or
+	// opts.GroupLeader), so that what it prints comes home.
+	RPCFun(ctx context.Context, node term.Atom, f cluster.Fun, leader term.Pid, args []any) (any, error)
+	MultiCallFun(ctx context.Context, nodes []term.Atom, f cluster.Fun, leader term.Pid, args []any) (results []any, bad []term.Atom)
+	CastFun(node term.Atom, f cluster.Fun, leader term.Pid, args []any) error
+	SpawnFun(ctx context.Context, parent *node.Proc, node term.Atom, opts node.SpawnOptions, f cluster.Fun, args []any) (term.Pid, term.Ref, error)
 }
 
 // DistCluster adapts the distribution layer to the Cluster the gerl API
@@ -66,10 +74,14 @@ func (c distCluster) RPC(ctx context.Context, n term.Atom, fn string, args []any
 // MultiCall calls this node and every visible connected node when nodes is
 // nil. A node whose function failed answers {badrpc, Reason}, as in erl.
 func (c distCluster) MultiCall(ctx context.Context, nodes []term.Atom, fn string, args []any) ([]any, []term.Atom) {
+	return c.MultiCallFun(ctx, nodes, cluster.Fun{Name: fn}, term.Pid{}, args)
+}
+
+func (c distCluster) MultiCallFun(ctx context.Context, nodes []term.Atom, f cluster.Fun, leader term.Pid, args []any) ([]any, []term.Atom) {
 	if nodes == nil {
 		nodes = append([]term.Atom{c.d.Name()}, c.d.Nodes()...)
 	}
-	res, bad := c.d.MultiCall(ctx, nodes, fn, args...)
+	res, bad := c.d.MultiCallFun(ctx, nodes, f, leader, args)
 	out := make([]any, 0, len(res))
 	for _, r := range res {
 		if r.Err != nil {
@@ -87,4 +99,16 @@ func (c distCluster) Cast(n term.Atom, fn string, args []any) error {
 
 func (c distCluster) Spawn(ctx context.Context, parent *node.Proc, n term.Atom, fn string, args []any, link, monitor bool) (term.Pid, term.Ref, error) {
 	return c.d.SpawnOpt(ctx, parent, n, node.SpawnOptions{Link: link, Monitor: monitor}, fn, args...)
+}
+
+func (c distCluster) RPCFun(ctx context.Context, n term.Atom, f cluster.Fun, leader term.Pid, args []any) (any, error) {
+	return c.d.CallFun(ctx, n, f, leader, args)
+}
+
+func (c distCluster) CastFun(n term.Atom, f cluster.Fun, leader term.Pid, args []any) error {
+	return c.d.CastFun(n, f, leader, args)
+}
+
+func (c distCluster) SpawnFun(ctx context.Context, parent *node.Proc, n term.Atom, opts node.SpawnOptions, f cluster.Fun, args []any) (term.Pid, term.Ref, error) {
+	return c.d.SpawnFun(ctx, parent, n, opts, f, args)
 }

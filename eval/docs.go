@@ -61,11 +61,19 @@ In Go: gerl.ExitSelf(reason) and gerl.Exit(pid, reason).`},
 		"send": {Sig: "send(to, msg) msg", Group: "messages", Summary: "send msg to a pid or name; `to ! msg` is the same",
 			Detail: `to is a pid, a registered name on this node ("pong" or A("pong")), or a name on another
 node: Name{"pong", "bar@vm"} or T(A("pong"), A("bar@vm")). The receiver gets its own copy.`},
-		"receive": {Sig: "receive() / receive(timeout) any", Group: "messages", Summary: "take the oldest message, waiting for one",
-			Detail: `With a timeout (milliseconds, a time.Duration, or A("infinity")) it returns the atom
-timeout when nothing came in time. A negative timeout is an error.
-Selective receive: gerl.ReceiveMatch(func(m any) bool {...}, timeout).`},
-		"flush": {Sig: "flush()", Group: "messages", Summary: "print every message in the shell's mailbox and empty it"},
+		"receive": {Sig: "receive(patterns..., timeout) any", Group: "messages", Summary: "take the oldest message (that matches a pattern), waiting for one",
+			Detail: `With patterns, the oldest message that matches one of them; the others stay in the
+mailbox, in order (erl's selective receive). A pattern is a value (A("ping"), 7), Any
+(erl's _), a Tuple of patterns (T(A("reply"), ref, Any)), a message type with the fields
+to match set (Down{Ref: ref}), or a func(any) bool. A last argument that is a number
+(milliseconds), a time.Duration, or A("infinity") is the timeout: receive returns the
+atom timeout when nothing matched in time. A negative timeout is an error.`},
+		"send_after": {Sig: "send_after(ms, to, msg) Ref", Group: "messages", Summary: "send msg to a pid or name after ms milliseconds",
+			Detail: `The timer belongs to the caller and stops when it exits; cancel_timer(ref) stops it.`},
+		"interval": {Sig: "interval(ms, to, msg) Ref", Group: "messages", Summary: "send msg to a pid or name every ms milliseconds",
+			Detail: `Until cancel_timer(ref), or until the caller exits.`},
+		"cancel_timer": {Sig: "cancel_timer(ref) bool", Group: "messages", Summary: "stop a timer; true if it was still running"},
+		"flush":        {Sig: "flush()", Group: "messages", Summary: "print every message in the shell's mailbox and empty it"},
 		"call": {Sig: "call(to, request[, timeout]) any", Group: "messages", Summary: "request/reply (gen_server:call): waits (5 s by default) for the callee's reply(req, value)",
 			Detail: "The callee receives a Request and answers with reply(req, value). The timeout is milliseconds,\na time.Duration, or A(\"infinity\"). If the callee exits first, or the timeout passes, call raises;\na late reply is dropped. gerl.Call returns (value, error) instead."},
 		"reply":        {Sig: "reply(req, value)", Group: "messages", Summary: "answer a Request received by a server process"},

@@ -34,6 +34,10 @@ type Env struct {
 	gor     goroutines
 	guard   guard
 	cluster atomic.Pointer[clusterBox]
+	stdout  atomic.Pointer[writerBox] // see SetStdout
+	// goLeaders maps the goroutines of go statements to the group leader
+	// of the process that started them (see output.go).
+	goLeaders sync.Map // int64 -> term.Pid
 
 	mu       sync.Mutex
 	funcs    map[string]any
@@ -44,9 +48,16 @@ type Env struct {
 	// shellProcs maps processes running code typed at a prompt to that
 	// prompt's session (see processes.go).
 	shellProcs map[term.Pid]shellProc
-	// stdPkgs maps the standard packages' names to their import paths,
-	// for Lookup (made on first use).
-	stdPkgs func() map[string]string
+	// leaders maps the sessions' group leader processes to their sessions
+	// (see output.go).
+	leaders map[term.Pid]*Session
+	timers  timerTable // send_after and interval (timers.go)
+
+	builtinsOnce  sync.Once
+	builtinsCache map[string]reflect.Value // see Builtins; immutable once built
+	std           stdFuncs                 // see resolve.go
+	funs          closures                 // closures that may travel (ship.go)
+	code          codeCache                // closures received (code.go)
 }
 
 type clusterBox struct{ c Cluster }
@@ -65,7 +76,7 @@ func NewEnv() *Env {
 		packages:   make(map[string]yaegi.Exports),
 		sessions:   make(map[*Session]struct{}),
 		shellProcs: make(map[term.Pid]shellProc),
-		stdPkgs:    sync.OnceValue(stdlibPackages),
+		leaders:    make(map[term.Pid]*Session),
 	}
 	e.guard.init()
 	return e
@@ -75,8 +86,13 @@ func NewEnv() *Env {
 // with, so the gerl API knows which process calls it.
 func (e *Env) OnGoroutine(p *node.Proc, running bool) { e.gor.hook(p, running) }
 
-// Attach binds the Env to its node.
-func (e *Env) Attach(n *node.Node) { e.node = n }
+// Attach binds the Env to its node, and installs the node's hook for the
+// group leader of processes spawned through Go's API
+// (node.Node.SetCallerLeader).
+func (e *Env) Attach(n *node.Node) {
+	e.node = n
+	n.SetCallerLeader(e.CallerGroupLeader)
+}
 
 // Node returns the node.
 func (e *Env) Node() *node.Node { return e.node }
@@ -112,10 +128,11 @@ func (e *Env) RegisterFunc(name string, fn any) error {
 	return nil
 }
 
-// Lookup finds a function by name: RegisterFunc's names first, then the
-// resolver's (module functions), then the standard library's
-// ("strings.ToUpper", see stdfuncs.go). Env is itself a FuncResolver,
-// which the distribution layer uses for rpc and remote spawn.
+// Lookup finds a function by name: RegisterFunc's names, the resolver's
+// (module functions), the built-ins, and the functions of gerl's packages
+// and of the standard library (resolve.go says how). Env is itself a
+// FuncResolver, which the distribution layer uses for rpc and remote
+// spawn, from gerl nodes and Erlang's.
 func (e *Env) Lookup(name string) (any, bool) {
 	e.mu.Lock()
 	fn, ok := e.funcs[name]
@@ -129,7 +146,10 @@ func (e *Env) Lookup(name string) (any, bool) {
 			return fn, true
 		}
 	}
-	return stdlibFunc(e.stdPkgs(), name)
+	if fn, ok := e.lookupBuiltin(name); ok {
+		return fn, true
+	}
+	return e.lookupPackageFunc(name)
 }
 
 // FuncNames returns the names RegisterFunc registered, sorted.

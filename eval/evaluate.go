@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 	"time"
@@ -96,7 +97,8 @@ func (s *Session) EvalContext(ctx context.Context, src string) (Outcome, error) 
 	s.applyPending()
 	var out Outcome
 	out.Notices = s.renewProc()
-	prep, err := prepare(s.unshadow(src))
+	_ = s.startLeader() // the node is stopping if it fails: the input will say so
+	prep, err := prepare(s.unshadow(src), s.tagging())
 	if err != nil {
 		return out, err
 	}
@@ -120,6 +122,12 @@ func (s *Session) EvalContext(ctx context.Context, src string) (Outcome, error) 
 	returned, err := s.wait(in, done)
 	if returned {
 		s.imported = in.imported
+		s.mu.Lock()
+		s.importsView = maps.Clone(in.imported)
+		s.mu.Unlock()
+	}
+	if ee, ok := err.(*EvalError); returned && (!ok || ee.Kind != CompileError) {
+		s.addDecls(prep.decls)
 	}
 
 	s.mu.Lock()

@@ -40,6 +40,7 @@ func termTypes() map[string]reflect.Value {
 		"ProcInfo":   typeOf[node.ProcInfo](),
 		"A":          reflect.ValueOf(term.A),
 		"T":          reflect.ValueOf(term.T),
+		"Any":        reflect.ValueOf(term.Any),
 		"Forever":    reflect.ValueOf(node.Forever),
 	}
 }
@@ -55,6 +56,8 @@ func (e *Env) Exports() map[string]map[string]reflect.Value {
 		"Receive":           reflect.ValueOf(e.Receive),
 		"ReceiveTimeout":    reflect.ValueOf(e.ReceiveTimeout),
 		"ReceiveMatch":      reflect.ValueOf(e.ReceiveMatch),
+		"ReceivePattern":    reflect.ValueOf(e.ReceivePattern),
+		"Match":             reflect.ValueOf(term.Match),
 		"Spawn":             reflect.ValueOf(e.Spawn),
 		"GoStatement":       reflect.ValueOf(e.GoStatement),
 		"GoStatementSpread": reflect.ValueOf(e.GoStatementSpread),

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -73,7 +74,12 @@ func typeText(t reflect.Type) string { return gerlNames(t.String()) }
 // gerlNames replaces in text the Go names of the types the gerl package
 // exports (term.Request, *node.Proc) with their gerl names (gerl.Request,
 // *gerl.Proc).
-func gerlNames(text string) string {
+func gerlNames(text string) string { return gerlNamer().Replace(text) }
+
+// gerlNamer is gerlNames' replacer, built on first use from the fixed
+// table of termTypes, and immutable: a closure sent to another node names
+// its captured variables' types with it, on every spawn.
+var gerlNamer = sync.OnceValue(func() *strings.Replacer {
 	var olds []string
 	gerlName := map[string]string{}
 	for name, v := range termTypes() {
@@ -89,8 +95,8 @@ func gerlNames(text string) string {
 	for _, old := range olds {
 		pairs = append(pairs, old, gerlName[old])
 	}
-	return strings.NewReplacer(pairs...).Replace(text)
-}
+	return strings.NewReplacer(pairs...)
+})
 
 // stringText calls String, surviving a method that panics (a typed nil).
 func stringText(s fmt.Stringer) (text string) {

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"runtime/debug"
 
+	"github.com/petermattis/goid"
+
 	"github.com/gerl-dev/gerl/node/term"
 )
 
@@ -22,13 +24,26 @@ const (
 // ending the node: a goroutine is not a process (no pid, no mailbox, no
 // links), but gerl will not let it take the node down. It is not meant to
 // be called directly; spawn processes instead.
-func (e *Env) GoStatement(fn any, args ...any) { go e.goStatement(fn, args, false) }
+func (e *Env) GoStatement(fn any, args ...any) {
+	l, _ := e.callerLeader()
+	go e.goStatement(l, fn, args, false)
+}
 
 // GoStatementSpread is GoStatement for a call whose last argument is
 // spread (f(a, xs...)): args ends with the slice.
-func (e *Env) GoStatementSpread(fn any, args ...any) { go e.goStatement(fn, args, true) }
+func (e *Env) GoStatementSpread(fn any, args ...any) {
+	l, _ := e.callerLeader()
+	go e.goStatement(l, fn, args, true)
+}
 
-func (e *Env) goStatement(fn any, args []any, spread bool) {
+// goStatement runs on the goroutine of a go statement; it prints where the
+// process that started it prints (leader).
+func (e *Env) goStatement(leader term.Pid, fn any, args []any, spread bool) {
+	if leader != (term.Pid{}) {
+		id := goid.Get()
+		e.goLeaders.Store(id, leader)
+		defer e.goLeaders.Delete(id)
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			e.node.Logger().Error("goroutine crashed",

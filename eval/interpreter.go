@@ -28,7 +28,7 @@ const (
 // holds evalMu. The packages are imported through later, so the caller
 // applies the pending changes next.
 func (s *Session) newInterpreter(builtins map[string]Builtin, packages map[string]yaegi.Exports) error {
-	yi := yaegi.New(yaegi.Options{Stdout: s.out, Stderr: &panicTraceFilter{w: s.errw}, Unrestricted: true})
+	yi := yaegi.New(yaegi.Options{Stdout: s.env.Output(), Stderr: &panicTraceFilter{w: s.errw}, Unrestricted: true})
 	ctl, err := newRunControl(yi)
 	if err != nil {
 		return err

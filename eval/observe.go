@@ -10,36 +10,24 @@ import (
 // shell prints, which shell a process belongs to, and which goroutine runs
 // a process.
 
-// CallerOutput returns the standard output of the shell whose code the
-// calling goroutine runs (its input, or a process spawned from its
-// prompt), or nil on any other goroutine. Built-ins that print later, from
+// CallerOutput returns the standard output of the shell the calling
+// goroutine prints on (its group leader is that shell's, see output.go),
+// or nil when it prints elsewhere. Built-ins that print later, from
 // another goroutine (trace), keep it. Safe for concurrent use.
 func (e *Env) CallerOutput() io.Writer {
-	if s := e.owner(); s != nil {
-		return s.out
-	}
-	return nil
+	leader, _ := e.callerLeader()
+	return e.leaderWriter(leader)
 }
 
-// GroupLeader returns the shell process of the session pid belongs to:
-// pid's own session if pid is a shell process, or the one whose prompt
-// spawned the code pid runs. erl calls that process the group leader: it
-// is where the process's output goes. ok is false for other processes,
-// whose output goes to the node's standard output.
+// GroupLeader returns the group leader of the local process pid (see
+// node.Proc.GroupLeader): where its output goes. ok is false for a
+// process with none, whose output goes to the node's standard output.
 func (e *Env) GroupLeader(pid term.Pid) (leader term.Pid, ok bool) {
-	e.mu.Lock()
-	sp, found := e.shellProcs[pid]
-	sessions := e.sessionList()
-	e.mu.Unlock()
-	if found {
-		return sp.s.Proc().Self(), true
+	info, found := e.node.Info(pid)
+	if !found || info.GroupLeader == (term.Pid{}) {
+		return term.Pid{}, false
 	}
-	for _, s := range sessions {
-		if p := s.Proc(); p != nil && p.Self() == pid {
-			return pid, true
-		}
-	}
-	return term.Pid{}, false
+	return info.GroupLeader, true
 }
 
 // Goroutine returns the id of the goroutine running the process pid (for

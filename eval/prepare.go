@@ -26,11 +26,19 @@ type prepared struct {
 	final    string    // after the rewrites; segments are slices of it
 	toSrc    OffsetMap // offsets in final -> offsets in src
 	segments []Segment
+	decls    []declSrc // the input's top-level declarations (rewrite_fun.go)
 }
 
-// prepare rewrites and splits src. Errors are *EvalError (CompileError)
+// tagging is what the closure rewrite (rewrite_fun.go) needs of a session.
+type tagging struct {
+	isGlobalVar func(name string) bool
+	register    func(funLit) int
+}
+
+// prepare rewrites and splits src; with tag, its function literals are
+// tagged so that they can travel. Errors are *EvalError (CompileError)
 // located in src.
-func prepare(src string) (*prepared, error) {
+func prepare(src string, tag *tagging) (*prepared, error) {
 	sent, m0, err := RewriteSendMap(src, bangFunc)
 	if err != nil {
 		return nil, sourceErr(src, err)
@@ -44,7 +52,15 @@ func prepare(src string) (*prepared, error) {
 	if err != nil {
 		return nil, mappedErr(src, m1, err)
 	}
-	goed, m3, err := RewriteGoMap(looped, goFunc, goSpreadFunc)
+	tagged, mt, decls := looped, OffsetMap{}, []declSrc(nil)
+	if tag != nil {
+		tagged, mt, decls, err = tagClosures(looped, tag.isGlobalVar, tag.register)
+		if err != nil {
+			return nil, mappedErr(src, m1.Then(m2), err)
+		}
+	}
+	m2 = m2.Then(mt)
+	goed, m3, err := RewriteGoMap(tagged, goFunc, goSpreadFunc)
 	if err != nil {
 		return nil, mappedErr(src, m1.Then(m2), err)
 	}
@@ -57,7 +73,7 @@ func prepare(src string) (*prepared, error) {
 	if err != nil {
 		return nil, mappedErr(src, toSrc, err)
 	}
-	return &prepared{src: src, final: fixed, toSrc: toSrc, segments: segs}, nil
+	return &prepared{src: src, final: fixed, toSrc: toSrc, segments: segs, decls: decls}, nil
 }
 
 // sourceErr converts a *SourceError located in src.
@@ -111,15 +127,18 @@ func cleanMsg(msg string) string {
 	msg = strings.ReplaceAll(msg, bangFunc, "!")
 	msg = strings.ReplaceAll(msg, captureFunc+"(", "(")
 	msg = strings.ReplaceAll(msg, callFunc+"(", "(")
+	msg = strings.ReplaceAll(msg, funFunc+"(", "(")
 	msg = hideGuards(msg)
 	return gerlNames(msg)
 }
 
 // captureLastExpr rewrites a statement list whose last statement is an
 // expression E into the same list ending in __gerl_result(E), so the shell
-// learns the value(s) of E. It reports false when the last statement is not
-// an expression. A call without results makes the rewritten text fail to
-// compile; the caller then compiles the original instead.
+// learns the value(s) of E. A last statement that binds variables (x :=
+// E, x, y = E, x += 1) gets __gerl_result(x, y) after it, so the shell
+// prints what was bound, as erl prints X = E. It reports false when the
+// last statement is neither. A call without results makes the rewritten
+// text fail to compile; the caller then compiles the original instead.
 func captureLastExpr(stmts string) (string, bool) {
 	const prefix = "package p; func _() {\n"
 	f, err := parser.ParseFile(token.NewFileSet(), "", prefix+stmts+"\n}", parser.SkipObjectResolution)
@@ -130,16 +149,42 @@ func captureLastExpr(stmts string) (string, bool) {
 	if len(body) == 0 {
 		return "", false
 	}
-	es, ok := body[len(body)-1].(*ast.ExprStmt)
-	if !ok || isPrintCall(es.X) {
-		return "", false
-	}
-	start := int(es.Pos()) - 1 - len(prefix)
-	end := int(es.End()) - 1 - len(prefix)
+	last := body[len(body)-1]
+	start := int(last.Pos()) - 1 - len(prefix)
+	end := int(last.End()) - 1 - len(prefix)
 	if start < 0 || end > len(stmts) || start >= end {
 		return "", false
 	}
-	return stmts[:start] + captureFunc + "(" + stmts[start:end] + ")" + stmts[end:], true
+	switch st := last.(type) {
+	case *ast.ExprStmt:
+		if isPrintCall(st.X) {
+			return "", false
+		}
+		return stmts[:start] + captureFunc + "(" + stmts[start:end] + ")" + stmts[end:], true
+	case *ast.AssignStmt:
+		names := boundNames(st)
+		if len(names) == 0 {
+			return "", false
+		}
+		return stmts[:end] + "; " + captureFunc + "(" + strings.Join(names, ", ") + ")" + stmts[end:], true
+	}
+	return "", false
+}
+
+// boundNames returns the variables an assignment binds, when they are all
+// plain names (not x[i] = v, not _).
+func boundNames(st *ast.AssignStmt) []string {
+	var names []string
+	for _, l := range st.Lhs {
+		id, ok := l.(*ast.Ident)
+		if !ok {
+			return nil
+		}
+		if id.Name != "_" {
+			names = append(names, id.Name)
+		}
+	}
+	return names
 }
 
 // isPrintCall reports whether x is fmt.Print, Println or Printf: their

@@ -60,12 +60,12 @@ func TestYaegiRacePointerTypeWhileCompiling(t *testing.T) {
 func TestNoRaceTopLevelLiteral(t *testing.T) {
 	ts := newTestShell(t)
 	for _, c := range []struct{ in, want string }{
-		{`me := self()`, ""},
-		{`echo := spawn(func() { for { m := receive().(Tuple); m[0].(Pid) ! m[1] } })`, ""},
-		{`w, ref := spawn_monitor(func(n int) { me ! n }, 7)`, ""},
+		{`me := self()`, "<sh@host.1.0>"},
+		{`echo := spawn(func() { for { m := receive().(Tuple); m[0].(Pid) ! m[1] } })`, "<sh@host.3.0>"},
+		{`w, ref := spawn_monitor(func(n int) { me ! n }, 7); _, _ = w, ref`, ""},
 		{`go func() { me ! A("go") }()`, ""},
-		{`l := spawn_link(func(p *Proc) { p.Receive() })`, ""},
-		{`y := 1`, ""},
+		{`l := spawn_link(func(p *Proc) { p.Receive() })`, "<sh@host.5.0>"},
+		{`y := 1`, "1"},
 		{`echo ! T(me, "back")`, `{<sh@host.1.0>,"back"}`},
 		{`others := func() (n int) { for i := 0; i < 4; i++ { if _, down := receive(5000).(Down); !down { n++ } }; return }; others()`, "3"},
 	} {

@@ -143,7 +143,7 @@ func TestSessionGoStatementPanic(t *testing.T) {
 	// is awaited before the next: a panic unwinding prompt code while an
 	// input compiles is a race inside yaegi (testkit.SkipYaegiRace).
 	for _, c := range []struct{ in, want string }{
-		{`me := self()`, ""},
+		{`me := self()`, "<sh@host.1.0>"},
 		{`go func() { defer func() { me ! A("deferred ran") }(); panic("in goroutine") }(); receive(5000)`, "'deferred ran'"},
 	} {
 		o, err := s.Eval(c.in)

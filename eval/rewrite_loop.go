@@ -101,6 +101,14 @@ type funcCtx struct {
 	unit     *unit
 	loop     *loopCtx // for a literal: the loop of parent it is created in
 	captured []*object
+	top      bool // the top level of a unit of statements (its variables are globals)
+	// With loopWalker.free: the variables declared outside the literal
+	// that it uses, and the other names (types, constants, functions,
+	// packages) it uses from outside, with local set when one is declared
+	// inside an enclosing function (see rewrite_fun.go).
+	freeVars  []*object
+	freeNames []string
+	local     []string
 }
 
 // loopCtx is a for or range statement.
@@ -148,6 +156,12 @@ type loopWalker struct {
 	lits   []*funcCtx
 	writes []write
 	goStmt map[*ast.FuncLit]goCall // literals called by a go or defer statement
+	// free makes use record what each literal uses from outside itself
+	// (funcCtx.freeVars, freeNames), for the closures that travel
+	// (rewrite_fun.go), and the names declared nowhere in the input it
+	// walks in unresolved.
+	free       bool
+	unresolved []string
 }
 
 // goCall is a go or defer statement.
@@ -162,7 +176,7 @@ func (w *loopWalker) walkUnit(u *unit) {
 	w.open()
 	defer w.close()
 	if u.kind == Stmts {
-		w.fn = &funcCtx{unit: u}
+		w.fn = &funcCtx{unit: u, top: true}
 		w.stmts(u.body().List)
 		return
 	}
@@ -211,6 +225,12 @@ func (w *loopWalker) litIn(obj *object) *funcCtx {
 // use records a reference to a name.
 func (w *loopWalker) use(id *ast.Ident) {
 	obj := w.lookup(id.Name)
+	if w.free {
+		w.noteFree(id.Name, obj)
+		if obj == nil && !slices.Contains(w.unresolved, id.Name) {
+			w.unresolved = append(w.unresolved, id.Name)
+		}
+	}
 	if obj == nil || !obj.isVar || obj.loop == nil || obj.fn == w.fn {
 		return
 	}
@@ -597,4 +617,30 @@ func after(obj *object, wr write, l *funcCtx, start int) bool {
 		return false
 	}
 	return pw > pl || pw == pl && wr.at > start
+}
+
+// noteFree records, for every literal around the current position that
+// the name's declaration (obj; nil when not declared in the input) is
+// outside of, that it uses the name from outside.
+func (w *loopWalker) noteFree(name string, obj *object) {
+	var declFn *funcCtx
+	if obj != nil {
+		declFn = obj.fn
+	}
+	for f := w.fn; f != nil && f != declFn && f.lit != nil; f = f.parent {
+		switch {
+		case obj != nil && obj.isVar:
+			if !slices.Contains(f.freeVars, obj) {
+				f.freeVars = append(f.freeVars, obj)
+			}
+		case obj != nil && !obj.fn.top:
+			if !slices.Contains(f.local, name) {
+				f.local = append(f.local, name)
+			}
+		default:
+			if !slices.Contains(f.freeNames, name) {
+				f.freeNames = append(f.freeNames, name)
+			}
+		}
+	}
 }

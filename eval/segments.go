@@ -172,7 +172,7 @@ func (in *input) explain(seg Segment, err error) error {
 		if _, ok := globals[name]; ok || isUniverse(name) || in.s.isBuiltin(name) || in.imported[name] != "" {
 			continue
 		}
-		if _, ok := termTypes()[name]; ok || name == bangFunc || name == captureFunc || name == callFunc || name == goFunc || name == goSpreadFunc || name == shellAlias ||
+		if _, ok := termTypes()[name]; ok || name == bangFunc || name == captureFunc || name == callFunc || name == goFunc || name == goSpreadFunc || name == funFunc || name == shellAlias ||
 			name == guardEnterFunc || name == guardTickFunc || name == guardCounter || name == guardTop {
 			continue
 		}

@@ -72,6 +72,7 @@ type Session struct {
 
 	mu          sync.Mutex // guards the fields below
 	proc        *node.Proc // the shell process; replaced when it dies
+	leader      term.Pid   // the group leader: the session's io server (ioserver.go)
 	reported    *node.Proc // a shell process whose exit was already printed
 	evaluating  bool       // an input is being evaluated
 	exitCounted bool       // the shell process exited during it: counted in guard.shellExits
@@ -84,6 +85,11 @@ type Session struct {
 	// pending are the packages and built-ins other packages added (see
 	// later); applied with evalMu held.
 	pending []func()
+	// decls are the functions, types and constants typed at the prompt, by
+	// name, which closures sent to other nodes take along (ship.go);
+	// importsView is imported, for the processes that ship them.
+	decls       map[string][]declSrc
+	importsView map[string]string
 }
 
 // NewSession starts a shell session on env's node: it attaches the shell
@@ -136,6 +142,9 @@ func NewSession(cfg SessionConfig) (_ *Session, err error) {
 			s.Close()
 		}
 	}()
+	if err := s.startLeader(); err != nil {
+		return nil, fmt.Errorf("new session: %w", err)
+	}
 	s.watch(p)
 	// Once registered, the session gets packages and built-ins from other
 	// goroutines (later); they wait for the construction to end.
@@ -182,10 +191,48 @@ func (s *Session) Close() {
 		return
 	}
 	s.closed = true
-	p := s.proc
+	p, l := s.proc, s.leader
 	s.mu.Unlock()
 	s.env.removeSession(s)
 	_ = s.env.node.Exit(p.Self(), term.Kill)
+	if l != (term.Pid{}) {
+		s.env.dropLeader(l)
+		_ = s.env.node.Exit(l, term.Kill)
+	}
+}
+
+// startLeader starts the session's group leader (its io server) if it
+// has none or it died, and makes it the shell process's.
+func (s *Session) startLeader() error {
+	s.mu.Lock()
+	l, p := s.leader, s.proc
+	s.mu.Unlock()
+	if l == (term.Pid{}) || !s.env.node.Alive(l) {
+		out := s.out
+		pid, _, err := s.env.node.SpawnOpt(nil, node.SpawnOptions{Func: "group_leader", GroupLeader: p.Self()},
+			func(p *node.Proc) { serveIO(p, out) })
+		if err != nil {
+			return err
+		}
+		if l != (term.Pid{}) {
+			s.env.dropLeader(l)
+		}
+		s.env.addLeader(pid, s)
+		l = pid
+		s.mu.Lock()
+		s.leader = l
+		s.mu.Unlock()
+	}
+	p.SetGroupLeader(l)
+	return nil
+}
+
+// GroupLeader returns the session's group leader: the process its shell
+// process, and everything started from its inputs, print through.
+func (s *Session) GroupLeader() term.Pid {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.leader
 }
 
 // Bindings returns the shell's variables and their current values.

@@ -70,7 +70,7 @@ func TestSessionSmoke(t *testing.T) {
 		{"var a = 1; a++", ""},
 		{"a", "2"},
 		{"func f() (int, string) { return a, \"x\" }; f()", `2, "x"`},
-		{"x := T(A(\"ping\"), 1)", ""},
+		{"x := T(A(\"ping\"), 1)", "{ping,1}"},
 		{"x", "{ping,1}"},
 		{"self() ! x", "{ping,1}"},
 		{"flush()", "ok"},
@@ -92,9 +92,9 @@ func TestSessionProcesses(t *testing.T) {
 	ts := newTestShell(t)
 	for _, c := range []struct{ in, want string }{
 		// spawn a closure; inside it self() is the new process
-		{`me := self()`, ""},
-		{`p := spawn(func() { me ! T(A("hello"), self()) })`, ""},
-		{`m := receive(5000).(Tuple)`, ""},
+		{`me := self()`, "<sh@host.1.0>"},
+		{`p := spawn(func() { me ! T(A("hello"), self()) })`, "<sh@host.3.0>"},
+		{`m := receive(5000).(Tuple)`, "{hello,<sh@host.3.0>}"},
 		{`m[1] == p`, "true"},
 		{`m[1] == me`, "false"},
 		// ten processes spawned in a loop report ten different values
@@ -112,7 +112,7 @@ func TestSessionProcesses(t *testing.T) {
 		{`pid, ref := spawn_monitor(func() { panic("bad") }); d := receive(5000).(Down); d.Ref == ref && d.Pid == pid`, "true"},
 		{`d.Reason`, `{panic,"bad"}`},
 		// registered names and ! to a name
-		{`echo := spawn(func() { for { m := receive().(Tuple); m[0].(Pid) ! m[1] } })`, ""},
+		{`echo := spawn(func() { for { m := receive().(Tuple); m[0].(Pid) ! m[1] } }); _ = echo`, ""},
 		{`register("echo", echo)`, "true"},
 		{`"echo" ! T(self(), "via name")`, `{<sh@host.1.0>,"via name"}`},
 		{`receive(5000)`, `"via name"`},
@@ -120,11 +120,11 @@ func TestSessionProcesses(t *testing.T) {
 		{`whereis("nobody")`, "undefined"},
 		// links: the shell traps, and sees the EXIT
 		{`trap_exit(true)`, "false"},
-		{`l := spawn_link(func() { exit(A("oops")) })`, ""},
+		{`l := spawn_link(func() { exit(A("oops")) }); _ = l`, ""},
 		{`e := receive(5000).(ExitSignal); e.From == l`, "true"},
 		{`e.Reason`, "oops"},
 		// request/reply
-		{`srv := spawn(func() { for { r := receive().(Request); reply(r, r.Body.(int) * 2) } })`, ""},
+		{`srv := spawn(func() { for { r := receive().(Request); reply(r, r.Body.(int) * 2) } }); _ = srv`, ""},
 		{`call(srv, 21, 5000)`, "42"},
 		{`call(srv, 1)`, "2"},
 		// gerl API qualified
@@ -196,11 +196,11 @@ func TestSessionSupervisor(t *testing.T) {
 	ts := newTestShell(t)
 	for _, c := range []struct{ in, want string }{
 		{`import "gerl/supervisor"`, ""},
-		{`worker := func(p *Proc) { for { m := p.Receive(); if m == "crash" { panic("bad input") }; register("w", self()) } }`, ""},
-		{`sup, err := supervisor.Start(supervisor.Spec{Strategy: supervisor.OneForOne, Intensity: 3, Period: time.Minute, Children: []supervisor.Child{{ID: "worker", Start: worker}}})`, ""},
+		{`worker := func(p *Proc) { for { m := p.Receive(); if m == "crash" { panic("bad input") }; register("w", self()) } }`, "#Fun<func(*gerl.Proc)>"},
+		{`sup, err := supervisor.Start(supervisor.Spec{Strategy: supervisor.OneForOne, Intensity: 3, Period: time.Minute, Children: []supervisor.Child{{ID: "worker", Start: worker}}}); _, _ = sup, err`, ""},
 		{`err`, "nil"},
 		{`func child() Pid { kids, _ := sup.WhichChildren(); return kids[0].Pid }`, ""},
-		{`first := child(); ref := monitor(first)`, ""},
+		{`first := child(); ref := monitor(first); _ = ref`, ""},
 		{`first ! "crash"; d := receive(5000).(Down); d.Reason`, `{panic,"bad input"}`},
 		{`child() != first`, "true"},
 		{`sup.Stop(5*time.Second)`, "nil"},
@@ -217,7 +217,7 @@ func TestSessionSmallFixes(t *testing.T) {
 		{`fmt.Println("x")`, ""}, // no "2, nil"
 		{`memory()["processes"] > 0`, "true"},
 		{`node(self()) == node()`, "true"},
-		{`pid := self()`, ""},
+		{`pid := self(); _ = pid`, ""},
 		{`pid("<a@b.1.2>")`, "<a@b.1.2>"}, // the built-in, though pid is a variable
 		{`var x any = "s"; x.(int)`, "ERR ** exception error: interface conversion: interface {} is string, not int"},
 		{`[]any{T(1), Pid{}}`, "[{1},<.0.0>]"},

@@ -178,7 +178,7 @@ func TestNetLoadInterrupted(t *testing.T) {
 	}
 	a.write("counter.go", counterSrc("v1", 1))
 	sh := newShell(a.harness)
-	sh.expect(`double := func(x int) int { return 2 * x }`, "")
+	sh.expect(`double := func(x int) int { return 2 * x }`, "#Fun<func(int) int>")
 	started := make(chan struct{}, 1)
 	a.env.AddBuiltin("__started", eval.Builtin{Fn: func() { started <- struct{}{} }})
 	ctx, cancel := context.WithCancel(context.Background())

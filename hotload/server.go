@@ -40,8 +40,10 @@ type Config struct {
 	// Logger receives reloads by watch, purges and the processes they
 	// kill. Nil uses the node's logger.
 	Logger *slog.Logger
-	// Stdout and Stderr receive what module code prints (fmt.Print*,
-	// println) and the interpreter's panic traces. Nil discards.
+	// Stdout receives what module code prints (fmt.Print*, println); nil
+	// means the Env's Output, which sends it where the printing process's
+	// group leader prints (eval/output.go). Stderr receives the
+	// interpreter's panic traces; nil discards them.
 	Stdout, Stderr io.Writer
 }
 
@@ -112,7 +114,7 @@ func New(cfg Config) (*Server, error) {
 		s.netTimeout = 30 * time.Second
 	}
 	if s.stdout == nil {
-		s.stdout = io.Discard
+		s.stdout = cfg.Env.Output()
 	}
 	if s.stderr == nil {
 		s.stderr = io.Discard

@@ -94,7 +94,7 @@ func TestEndToEndRecipe(t *testing.T) {
 	sh := newShell(h)
 	path := h.write("counter.go", hotloadtest.CounterModule(1))
 	sh.expect(`c("counter")`, "{ok,counter}")
-	sh.expect(`pid := spawn("counter.Loop", 0)`, "")
+	sh.expect(`pid := spawn("counter.Loop", 0); _ = pid`, "")
 	sh.expect(`call(pid, "inc")`, "1")
 	saveLikeEditor(t, path, hotloadtest.CounterModule(10))
 	testkit.Eventually(t, waitTime, "the reload's log line", func() bool {

@@ -19,6 +19,9 @@ type ProcInfo struct {
 	Watching   int // monitors this process holds
 	TrapExit   bool
 	Attached   bool // driven by a foreign goroutine (the shell)
+	// GroupLeader is where the process's output goes (see
+	// Proc.GroupLeader); the zero pid when it has none.
+	GroupLeader term.Pid
 	// Memory estimates the bytes the process holds in the runtime's
 	// structures and its mailbox's slots; not its goroutine's stack nor
 	// the contents of its messages (see memoryLocked).
@@ -39,12 +42,13 @@ func (p *Proc) Info() ProcInfo {
 	fn := p.FuncName()
 	p.mu.Lock()
 	info := ProcInfo{
-		Pid:        p.Self(),
-		Func:       fn,
-		MailboxLen: p.mailboxLenLocked(),
-		Status:     "running",
-		Attached:   p.attached,
-		Memory:     p.memoryLocked(),
+		Pid:         p.Self(),
+		Func:        fn,
+		MailboxLen:  p.mailboxLenLocked(),
+		Status:      "running",
+		Attached:    p.attached,
+		Memory:      p.memoryLocked(),
+		GroupLeader: p.leaderLocked(),
 	}
 	switch {
 	case p.state.Load() != stateAlive:

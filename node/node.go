@@ -38,6 +38,7 @@ type Node struct {
 	creation uint32
 	log      *slog.Logger
 	onGo     func(*Proc, bool)
+	leaderOf atomic.Pointer[func() term.Pid] // see SetCallerLeader
 
 	procs   procTable
 	refs    atomic.Uint64

@@ -58,6 +58,7 @@ const (
 // procExt holds what most processes never need, allocated on first use.
 // Guarded by Proc.mu.
 type procExt struct {
+	leader     term.Pid                 // the group leader (zero: none, see GroupLeader)
 	links      map[term.Pid]struct{}    // linked processes, local or remote
 	monitors   map[term.Ref]term.Pid    // monitors on this process: ref -> watcher
 	watching   map[term.Ref]watchTarget // monitors this process holds
@@ -147,6 +148,10 @@ type SpawnOptions struct {
 	// Func is what introspection shows as the function the process started
 	// in; by default the name of the Go function.
 	Func string
+	// GroupLeader is the new process's group leader (see
+	// Proc.GroupLeader); zero means the parent's, or without a parent the
+	// spawning goroutine's (SetCallerLeader).
+	GroupLeader term.Pid
 }
 
 // Spawn starts fn as a new process with no parent and returns its pid.
@@ -170,6 +175,17 @@ func (n *Node) SpawnOpt(parent *Proc, opts SpawnOptions, fn func(*Proc)) (term.P
 	}
 	p := &Proc{node: n, fn: fn}
 	p.park.Lock() // no wake-up pending
+	leader := opts.GroupLeader
+	if leader == (term.Pid{}) {
+		if parent != nil {
+			leader = parent.GroupLeader()
+		} else {
+			leader = n.callerLeader()
+		}
+	}
+	if leader != (term.Pid{}) {
+		p.extLocked().leader = leader
+	}
 	if opts.Func != "" {
 		p.extLocked().funcName = opts.Func
 	}

@@ -22,7 +22,7 @@ func TestPipedInput(t *testing.T) {
 		{
 			name:    "values",
 			input:   "1 + 2\n\"hi\"\nx := T(A(\"ping\"), 1)\nx\n",
-			wantOut: "3\n\"hi\"\n{ping,1}\n",
+			wantOut: "3\n\"hi\"\n{ping,1}\n{ping,1}\n", // x := ... prints what it binds
 		},
 		{
 			name: "multi-line input and a loop",
@@ -46,7 +46,7 @@ func TestPipedInput(t *testing.T) {
 		{
 			name:    "ten processes spawned in a loop report ten values",
 			input:   "me := self()\nfor i := 0; i < 10; i++ { spawn(func() { me ! i }) }\nseen := map[int]bool{}\nfor k := 0; k < 10; k++ { seen[receive(5000).(int)] = true }\nlen(seen)\n",
-			wantOut: "10\n",
+			wantOut: "<nonode@nohost.3.0>\n#{}\n10\n",
 		},
 		{
 			name:    "-eval runs first",

@@ -161,7 +161,7 @@ func TestHistorySearch(t *testing.T) {
 	tm.waitFor("3>")
 	tm.send("C-r", "magicN")
 	tm.send("Enter") // accept the line found, and run it
-	tm.waitFor("3> magicNumber := 4242\n4> ")
+	tm.waitFor("3> magicNumber := 4242\n4242\n4> ")
 	tm.line("magicNumber")
 	tm.waitFor("4> magicNumber\n4242\n5> ")
 	tm.send("C-d")

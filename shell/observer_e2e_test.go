@@ -21,8 +21,9 @@ r.StatusCode
 	if code != 0 || m == nil {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
-	if want := "nil\n200\n"; out != want {
-		t.Fatalf("stdout %q, want %q", out, want)
+	// The assignments print what they bind (the URL, the response).
+	if want := "nil\n200\n"; !strings.HasPrefix(out, `"`+m[1]+`"`) || !strings.HasSuffix(out, want) {
+		t.Fatalf("stdout %q, want the URL first and %q last", out, want)
 	}
 
 	out, _, code = e.runPiped(t, "observer()\n")

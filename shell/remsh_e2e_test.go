@@ -22,6 +22,9 @@ func TestRemoteShell(t *testing.T) {
 	tm.waitFor("'b@127.0.0.1'")
 	tm.line(`fmt.Println("printed on b")`)
 	tm.waitFor("\nprinted on b\n") // the output, not the echo of the input
+	// What a process started here prints, later, shows here too, not on b.
+	tm.line(`p := spawn(func() { receive(); fmt.Println("later, from a process") }); p ! 1`)
+	tm.waitFor("\nlater, from a process\n")
 	tm.line(`whereis("keeper") != A("undefined")`)
 	tm.waitFor("!= A(\"undefined\")\ntrue\n")
 	tm.line("undefinedOnB")
@@ -30,7 +33,9 @@ func TestRemoteShell(t *testing.T) {
 	if code := tm.waitExit(); code != 0 {
 		t.Fatalf("q() in a remote shell: exit status %d", code)
 	}
-	b.expect("1 + 1", "2") // b is still running
+	if got := b.expect("1 + 1", "2"); strings.Contains(got, "later") { // b is still running
+		t.Fatalf("the remote shell's output showed on b: %q", got)
+	}
 
 	tm2 := e.startTmux(t, "-remsh", "b@127.0.0.1", "-setcookie", "rc")
 	tm2.waitFor("(b@127.0.0.1)1>")

@@ -62,6 +62,7 @@ func startSystem(opts Options, log *slog.Logger, exe string, stdout, stderr io.W
 		env.SetCluster(eval.DistCluster(d))
 	}
 	env.Attach(sys.node)
+	env.SetStdout(sys.out)
 	if limit := memoryLimit(opts.MaxMemoryMB); limit > 0 {
 		sys.node.WatchMemory(limit, time.Second)
 	}
@@ -77,7 +78,7 @@ func startSystem(opts Options, log *slog.Logger, exe string, stdout, stderr io.W
 	}
 	code, err := hotload.New(hotload.Config{
 		Env: env, CodePath: opts.CodePath, Watch: opts.Watch, Logger: log,
-		Stdout: sys.out, Stderr: eval.NewPanicTraceFilter(sys.errOut),
+		Stderr: eval.NewPanicTraceFilter(sys.errOut),
 	})
 	if err != nil {
 		sys.Stop()

@@ -470,7 +470,7 @@ func (c *conn) dispatch(m message) error {
 		}
 	case opNodes:
 		c.d.learnNodes(c, m.nodes)
-	case opSpawnReq:
+	case opSpawnReq, opSpawnFun:
 		return c.d.serveSpawn(c, m)
 	case opSpawnReply, opRPCReply:
 		c.completeCall(m)
@@ -482,7 +482,7 @@ func (c *conn) dispatch(m message) error {
 		if gate != nil {
 			gate <- m.run
 		}
-	case opRPCReq:
+	case opRPCReq, opRPCFun:
 		c.d.serveRPC(c, m)
 	}
 	return nil

@@ -523,7 +523,7 @@ func (d *Dist) PingErr(ctx context.Context, nd term.Atom) error {
 	if c.erl() != nil {
 		return nil // the handshake was Erlang's ping: pong
 	}
-	_, err = d.callOn(ctx, c, pingFunc, nil)
+	_, err = d.callOn(ctx, c, Fun{Name: pingFunc}, term.Pid{}, nil)
 	return err
 }
 

@@ -35,7 +35,9 @@ const (
 	opSpawnGo     = 14 // [14, id uint, run bool]
 	opRPCReq      = 15 // [15, id uint, func str, args array]; id 0: a cast
 	opRPCReply    = 16 // [16, id uint, status uint, value, message str]
-	opLast        = opRPCReply
+	opSpawnFun    = 17 // [17, id uint, from Pid, fun, args array, flags uint, leader Pid|nil] (code.go)
+	opRPCFun      = 18 // [18, id uint, fun, args array, leader Pid|nil]; id 0: a cast
+	opLast        = opRPCFun
 )
 
 // readFrame reads one frame from r into buf (grown as needed) and returns
@@ -203,6 +205,8 @@ type message struct {
 	text    string
 	nodes   []term.Atom
 	run     bool
+	code    *Code    // SPAWN_FUN, RPC_FUN: the code, or nil for fn
+	leader  term.Pid // SPAWN_FUN, RPC_FUN: the caller's group leader
 }
 
 // decodeMessage validates and decodes one frame payload.
@@ -370,8 +374,63 @@ func (d *decoder) message() (m message, err error) {
 			return
 		}
 		m.text, err = d.str()
+	case opSpawnFun:
+		if m.id, err = d.uint(); err != nil {
+			return
+		}
+		if m.from, err = d.pidExt(); err != nil {
+			return
+		}
+		if err = d.fun(&m); err != nil {
+			return
+		}
+		if m.args, err = d.args(); err != nil {
+			return
+		}
+		if m.flags, err = d.uint(); err != nil {
+			return
+		}
+		m.leader, err = d.leader()
+	case opRPCFun:
+		if m.id, err = d.uint(); err != nil {
+			return
+		}
+		if err = d.fun(&m); err != nil {
+			return
+		}
+		if m.args, err = d.args(); err != nil {
+			return
+		}
+		m.leader, err = d.leader()
 	}
 	return
+}
+
+// fun decodes the fun field of SPAWN_FUN and RPC_FUN into m.fn or m.code.
+func (d *decoder) fun(m *message) error {
+	v, err := d.term(1)
+	if err != nil {
+		return err
+	}
+	f, err := funOf(v)
+	if err != nil {
+		return d.bad("%v", err)
+	}
+	m.fn, m.code = f.Name, f.Code
+	return nil
+}
+
+// leader decodes a group leader field: a pid, or nil for none.
+func (d *decoder) leader() (term.Pid, error) {
+	v, err := d.term(1)
+	if err != nil || v == nil {
+		return term.Pid{}, err
+	}
+	pid, ok := v.(term.Pid)
+	if !ok {
+		return term.Pid{}, d.bad("a group leader is a pid or nil")
+	}
+	return pid, nil
 }
 
 // args decodes an argument list: an array of terms.
@@ -397,12 +456,14 @@ func fieldsOf(op int) int {
 		return 3
 	case opSend, opRegSend, opLinkExit, opExit, opMonitor, opMonitorName, opRPCReq:
 		return 4
-	case opDown, opSpawnReply, opRPCReply:
+	case opDown, opSpawnReply, opRPCReply, opRPCFun:
 		return 5
 	case opNodes:
 		return 2
 	case opSpawnReq:
 		return 6
+	case opSpawnFun:
+		return 7
 	}
 	return 0
 }

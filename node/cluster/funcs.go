@@ -29,7 +29,14 @@ var (
 	// ErrRefused: the node refused: it is stopping, or it does not serve
 	// rpc or remote spawn (its flags say so).
 	ErrRefused = errors.New("refused")
+	// ErrBadCode: the node cannot run the code sent to it: it does not
+	// compile there, or needs a module the node has not loaded.
+	ErrBadCode = errors.New("the code cannot run there")
 )
+
+// errErlangCode refuses a closure for an Erlang node, which runs Erlang
+// funs, not Go source.
+var errErlangCode = fmt.Errorf("%w: an Erlang node runs no Go closure; call one of its functions by name (\"lists:reverse\")", ErrRefused)
 
 // Status codes of SPAWN_REPLY and RPC_REPLY. Wire constants.
 const (
@@ -40,6 +47,7 @@ const (
 	statusFailed   = 4
 	statusBadValue = 5
 	statusRefused  = 6
+	statusBadCode  = 7
 )
 
 func statusErr(status uint64) error {
@@ -54,6 +62,8 @@ func statusErr(status uint64) error {
 		return ErrRemoteFailed
 	case statusBadValue:
 		return ErrBadResult
+	case statusBadCode:
+		return ErrBadCode
 	}
 	return ErrRefused
 }

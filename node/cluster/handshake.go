@@ -65,10 +65,11 @@ const (
 	FlagMesh   uint64 = 1 << 1 // the sender exchanges node lists (NODES)
 	FlagSpawn  uint64 = 1 << 2 // the sender serves SPAWN_REQ
 	FlagRPC    uint64 = 1 << 3 // the sender serves RPC_REQ
+	FlagFun    uint64 = 1 << 4 // the sender serves SPAWN_FUN and RPC_FUN: group leaders, and code if it has a CodeRunner
 )
 
 // defaultFlags are the capabilities this implementation has.
-const defaultFlags = FlagMesh | FlagSpawn | FlagRPC
+const defaultFlags = FlagMesh | FlagSpawn | FlagRPC | FlagFun
 
 // Handshake message tags, after the "GERL" magic.
 const (

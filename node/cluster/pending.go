@@ -44,7 +44,7 @@ type outgoing struct {
 // message reports whether o is a message (which may wait for room), not a
 // signal.
 func (o *outgoing) message() bool {
-	return o.op == opSend || o.op == opRegSend || o.op == opRPCReq
+	return o.op == opSend || o.op == opRegSend || o.op == opRPCReq || o.op == opRPCFun
 }
 
 // pendingQueue is what was queued on a pending entry, in order. Guarded

@@ -40,15 +40,39 @@ func outcomeReply(o node.Outcome) (uint64, any, string) {
 	return statusBadValue, nil, o.Err.Error()
 }
 
-// runCall runs function name with args in a new process and calls reply
-// with the outcome (from that process). It returns a status other than OK
-// when the call could not start.
-func (d *Dist) runCall(name string, args []any, reply func(status uint64, v any, text string)) (uint64, string) {
-	fn, ok := d.lookupFunc(name)
-	if !ok {
-		return statusNoFunc, fmt.Sprintf("%s knows no function %q", d.name, name)
+// runCall runs f with args in a new process whose group leader is leader,
+// and calls reply with the outcome (from that process). It returns a
+// status other than OK when the call could not start. Code is compiled
+// first, in a process of its own, so that the caller (a connection's
+// reader) never waits for a compiler; its failure is reported through
+// reply.
+func (d *Dist) runCall(f Fun, leader term.Pid, args []any, reply func(status uint64, v any, text string)) (uint64, string) {
+	if f.Code != nil {
+		_, _, err := d.node.SpawnOpt(nil, node.SpawnOptions{Func: "rpc fun", GroupLeader: leader}, func(*node.Proc) {
+			fn, status, text := d.resolve(f)
+			if status == statusOK {
+				status, text = d.invoke("fun", fn, leader, args, reply)
+			}
+			if status != statusOK {
+				reply(status, nil, text)
+			}
+		})
+		if err != nil {
+			return statusRefused, err.Error()
+		}
+		return statusOK, ""
 	}
-	_, err := d.node.Invoke(node.SpawnOptions{Func: "rpc " + name}, fn, args, func(o node.Outcome) {
+	fn, status, text := d.resolve(f)
+	if status != statusOK {
+		return status, text
+	}
+	return d.invoke(f.Name, fn, leader, args, reply)
+}
+
+// invoke runs fn (named name) with node.Invoke and calls reply with its
+// outcome.
+func (d *Dist) invoke(name string, fn any, leader term.Pid, args []any, reply func(status uint64, v any, text string)) (uint64, string) {
+	_, err := d.node.Invoke(node.SpawnOptions{Func: "rpc " + name, GroupLeader: leader}, fn, args, func(o node.Outcome) {
 		status, v, text := outcomeReply(o)
 		if status == statusPanic {
 			d.log.Warn("rpc function panicked", "func", name, "panic", text)
@@ -90,13 +114,31 @@ func (d *Dist) serveRPC(c *conn, m message) {
 			d.log.Info("cast failed", "func", m.fn, "from", string(c.peer.name), "err", text)
 		}
 	}
-	if m.fn == pingFunc {
+	if m.code == nil && m.fn == pingFunc {
 		reply(statusOK, term.Atom("pong"), "")
 		return
 	}
-	if status, text := d.runCall(m.fn, m.args, reply); status != statusOK {
+	if status, text := d.runCall(Fun{Name: m.fn, Code: m.code}, m.leader, m.args, reply); status != statusOK {
 		reply(status, nil, text)
 	}
+}
+
+func (c *Codec) encodeRPCFun(id uint64, f Fun, args []any, leader term.Pid) ([]byte, error) {
+	if args == nil {
+		args = []any{}
+	}
+	fr := c.newFrame(opRPCFun, 4)
+	fr.uint(id)
+	if err := fr.termField(f.funTerm()); err != nil {
+		return nil, err
+	}
+	if err := fr.termField(args); err != nil {
+		return nil, err
+	}
+	if err := fr.termField(leaderTerm(leader)); err != nil {
+		return nil, err
+	}
+	return fr.finish(), nil
 }
 
 func (c *Codec) encodeRPCReq(id uint64, fn string, args []any) ([]byte, error) {
@@ -113,75 +155,93 @@ func (c *Codec) encodeRPCReq(id uint64, fn string, args []any) ([]byte, error) {
 // the rpc doc above for results and errors). ctx bounds the wait; a call
 // that gives up leaves the remote function running, as Erlang's rpc does.
 func (d *Dist) Call(ctx context.Context, nd term.Atom, fn string, args ...any) (any, error) {
+	return d.CallFun(ctx, nd, Fun{Name: fn}, term.Pid{}, args)
+}
+
+// CallFun is Call for a Fun (a name, or Code the node compiles), run in a
+// process whose group leader is leader (the zero pid: none), so that what
+// it prints goes there.
+func (d *Dist) CallFun(ctx context.Context, nd term.Atom, f Fun, leader term.Pid, args []any) (any, error) {
 	if args == nil {
 		args = []any{}
 	}
 	if nd == d.name {
-		return d.callLocal(ctx, fn, args)
+		return d.callLocal(ctx, f, leader, args)
 	}
 	c, err := d.connect(ctx, nd)
 	if err != nil {
-		return nil, fmt.Errorf("rpc %s on %s: %w", fn, nd, err)
+		return nil, fmt.Errorf("rpc %s on %s: %w", f, nd, err)
 	}
 	if c.erl() != nil {
-		return d.erlApply(ctx, c, fn, args)
+		if f.Code != nil {
+			return nil, fmt.Errorf("rpc %s on %s: %w", f, nd, errErlangCode)
+		}
+		return d.erlApply(ctx, c, f.Name, args)
 	}
-	return d.callOn(ctx, c, fn, args)
+	return d.callOn(ctx, c, f, leader, args)
 }
 
-func (d *Dist) callOn(ctx context.Context, c *conn, fn string, args []any) (any, error) {
+func (d *Dist) callOn(ctx context.Context, c *conn, f Fun, leader term.Pid, args []any) (any, error) {
 	if args == nil {
 		args = []any{}
 	}
 	if c.peer.flags&FlagRPC == 0 {
-		return nil, fmt.Errorf("rpc %s on %s: %w: the node does not serve rpc", fn, c.peer.name, ErrRefused)
+		return nil, fmt.Errorf("rpc %s on %s: %w: the node does not serve rpc", f, c.peer.name, ErrRefused)
+	}
+	if f.Code != nil && c.peer.flags&FlagFun == 0 {
+		return nil, fmt.Errorf("rpc %s on %s: %w: the node does not run closures sent to it (an older gerl)", f, c.peer.name, ErrRefused)
 	}
 	id, ch, err := c.newCall()
 	if err != nil {
-		return nil, fmt.Errorf("rpc %s: %w", fn, err)
+		return nil, fmt.Errorf("rpc %s: %w", f, err)
 	}
-	frame, err := d.codec.encodeRPCReq(id, fn, args)
+	var frame []byte
+	if c.peer.flags&FlagFun != 0 {
+		frame, err = d.codec.encodeRPCFun(id, f, args, leader)
+	} else {
+		frame, err = d.codec.encodeRPCReq(id, f.Name, args)
+	}
 	if err != nil {
 		c.cancelCall(id)
-		return nil, fmt.Errorf("rpc %s on %s: arguments: %w", fn, c.peer.name, err)
+		return nil, fmt.Errorf("rpc %s on %s: arguments: %w", f, c.peer.name, err)
 	}
 	if err := c.send(ctx, frame, true); err != nil {
 		c.cancelCall(id)
-		return nil, fmt.Errorf("rpc %s: %w: %w", fn, ErrNodeDown, err)
+		return nil, fmt.Errorf("rpc %s: %w: %w", f, ErrNodeDown, err)
 	}
 	select {
 	case m, ok := <-ch:
 		if !ok {
-			return nil, fmt.Errorf("rpc %s on %s: %w (the connection closed before the reply)", fn, c.peer.name, ErrNodeDown)
+			return nil, fmt.Errorf("rpc %s on %s: %w (the connection closed before the reply)", f, c.peer.name, ErrNodeDown)
 		}
 		if m.status != statusOK {
-			return nil, &RemoteError{Node: string(c.peer.name), Func: fn, Status: m.status, Message: m.text}
+			return nil, &RemoteError{Node: string(c.peer.name), Func: f.String(), Status: m.status, Message: m.text}
 		}
 		return m.payload, nil
 	case <-ctx.Done():
 		c.cancelCall(id)
-		return nil, fmt.Errorf("rpc %s on %s: %w", fn, c.peer.name, ctx.Err())
+		return nil, fmt.Errorf("rpc %s on %s: %w", f, c.peer.name, ctx.Err())
 	}
 }
 
-func (d *Dist) callLocal(ctx context.Context, fn string, args []any) (any, error) {
+func (d *Dist) callLocal(ctx context.Context, f Fun, leader term.Pid, args []any) (any, error) {
 	type answer struct {
 		status uint64
 		v      any
 		text   string
 	}
 	ch := make(chan answer, 1)
-	if status, text := d.runCall(fn, args, func(s uint64, v any, t string) { ch <- answer{s, v, t} }); status != statusOK {
-		return nil, &RemoteError{Node: string(d.name), Func: fn, Status: status, Message: text}
+	if status, text := d.runCall(f, leader, args, func(s uint64, v any, t string) { ch <- answer{s, v, t} }); status != statusOK {
+		return nil, &RemoteError{Node: string(d.name), Func: f.String(), Status: status, Message: text}
 	}
 	select {
 	case a := <-ch:
 		if a.status != statusOK {
-			return nil, &RemoteError{Node: string(d.name), Func: fn, Status: a.status, Message: a.text}
+			return nil, &RemoteError{Node: string(d.name), Func: f.String(), Status: a.status, Message: a.text}
 		}
 		return a.v, nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("rpc %s on %s: %w", fn, d.name, ctx.Err())
+		return nil, fmt.Errorf("rpc %s on %s: %w", f, d.name, ctx.Err())
 	}
 }
 
@@ -189,29 +249,45 @@ func (d *Dist) callLocal(ctx context.Context, fn string, args []any) (any, error
 // connection: like a message, it is queued while the connection is set up
 // and dropped if it cannot be.
 func (d *Dist) Cast(nd term.Atom, fn string, args ...any) error {
+	return d.CastFun(nd, Fun{Name: fn}, term.Pid{}, args)
+}
+
+// CastFun is Cast for a Fun, run in a process whose group leader is
+// leader. Code goes only to a node that announced it runs code (known
+// once connected); a name goes to any node, with its group leader where
+// the node takes it.
+func (d *Dist) CastFun(nd term.Atom, f Fun, leader term.Pid, args []any) error {
 	if args == nil {
 		args = []any{}
 	}
 	if nd == d.name {
-		if status, text := d.runCall(fn, args, func(uint64, any, string) {}); status != statusOK {
-			return &RemoteError{Node: string(d.name), Func: fn, Status: status, Message: text}
+		if status, text := d.runCall(f, leader, args, func(uint64, any, string) {}); status != statusOK {
+			return &RemoteError{Node: string(d.name), Func: f.String(), Status: status, Message: text}
 		}
 		return nil
 	}
-	m := message{op: opRPCReq, fn: fn, args: args}
 	if c := d.mgr.up(nd); c != nil && c.erl() != nil {
+		if f.Code != nil {
+			return fmt.Errorf("cast %s on %s: %w", f, nd, errErlangCode)
+		}
+		m := message{op: opRPCReq, fn: f.Name, args: args}
 		frame, err := c.erl().encode(&m)
 		if err != nil {
-			return fmt.Errorf("cast %s on %s: %w", fn, nd, err)
+			return fmt.Errorf("cast %s on %s: %w", f, nd, err)
 		}
 		return d.sendOn(context.Background(), c, &outgoing{frame: frame, op: opRPCReq, native: true})
 	}
-	frame, err := d.codec.encodeMessage(&m)
-	if err != nil {
-		return fmt.Errorf("cast %s on %s: arguments: %w", fn, nd, err)
+	frame, err := d.codec.encodeRPCReq(0, f.Name, args)
+	op, needs := opRPCReq, FlagRPC
+	if f.Code != nil || !leader.IsZero() {
+		frame, err = d.codec.encodeRPCFun(0, f, args, leader)
+		op, needs = opRPCFun, FlagRPC|FlagFun
 	}
-	if err := d.post(context.Background(), nd, &outgoing{frame: frame, op: opRPCReq, needs: FlagRPC}, true); err != nil {
-		return fmt.Errorf("cast %s on %s: %w", fn, nd, err)
+	if err != nil {
+		return fmt.Errorf("cast %s on %s: arguments: %w", f, nd, err)
+	}
+	if err := d.post(context.Background(), nd, &outgoing{frame: frame, op: op, needs: needs}, true); err != nil {
+		return fmt.Errorf("cast %s on %s: %w", f, nd, err)
 	}
 	return nil
 }
@@ -228,6 +304,12 @@ type CallResult struct {
 // set for a function that failed there) and the nodes that could not be
 // reached or went down before answering.
 func (d *Dist) MultiCall(ctx context.Context, nodes []term.Atom, fn string, args ...any) ([]CallResult, []term.Atom) {
+	return d.MultiCallFun(ctx, nodes, Fun{Name: fn}, term.Pid{}, args)
+}
+
+// MultiCallFun is MultiCall for a Fun, run in processes whose group
+// leader is leader.
+func (d *Dist) MultiCallFun(ctx context.Context, nodes []term.Atom, f Fun, leader term.Pid, args []any) ([]CallResult, []term.Atom) {
 	type answer struct {
 		v   any
 		err error
@@ -238,7 +320,7 @@ func (d *Dist) MultiCall(ctx context.Context, nodes []term.Atom, fn string, args
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			v, err := d.Call(ctx, nd, fn, args...)
+			v, err := d.CallFun(ctx, nd, f, leader, args)
 			answers[i] = answer{v, err}
 		}()
 	}

@@ -45,56 +45,83 @@ func (d *Dist) SpawnMonitor(ctx context.Context, parent *node.Proc, nd term.Atom
 // reached, or a *RemoteError matching ErrNoFunction, ErrBadArgs or
 // ErrRefused.
 func (d *Dist) SpawnOpt(ctx context.Context, parent *node.Proc, nd term.Atom, opts node.SpawnOptions, fn string, args ...any) (term.Pid, term.Ref, error) {
+	return d.SpawnFun(ctx, parent, nd, opts, Fun{Name: fn}, args)
+}
+
+// SpawnFun is SpawnOpt for a Fun: a function known by name, or Code that
+// the node compiles (its compile errors and missing modules are a
+// *RemoteError matching ErrBadCode). The new process's group leader is
+// opts.GroupLeader, or parent's when that is zero (see
+// node.Proc.GroupLeader): what it prints goes there.
+func (d *Dist) SpawnFun(ctx context.Context, parent *node.Proc, nd term.Atom, opts node.SpawnOptions, f Fun, args []any) (term.Pid, term.Ref, error) {
 	if (opts.Link || opts.Monitor) && parent == nil {
-		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: link or monitor needs a parent process", fn, nd)
+		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: link or monitor needs a parent process", f, nd)
 	}
 	if opts.Func == "" {
-		opts.Func = fn
+		opts.Func = f.String()
+	}
+	if opts.GroupLeader.IsZero() && parent != nil {
+		opts.GroupLeader = parent.GroupLeader()
 	}
 	if nd == d.name {
-		f, ok := d.lookupFunc(fn)
-		if !ok {
-			return term.Pid{}, term.Ref{}, &RemoteError{Node: string(nd), Func: fn, Status: statusNoFunc, Message: fmt.Sprintf("%s knows no function %q", nd, fn)}
+		fn, status, text := d.resolve(f)
+		if status != statusOK {
+			return term.Pid{}, term.Ref{}, &RemoteError{Node: string(nd), Func: f.String(), Status: status, Message: text}
 		}
-		pid, ref, err := d.node.SpawnFunc(parent, opts, f, args...)
+		pid, ref, err := d.node.SpawnFunc(parent, opts, fn, args...)
 		if err != nil {
-			return pid, ref, &RemoteError{Node: string(nd), Func: fn, Status: statusBadArgs, Message: err.Error()}
+			return pid, ref, &RemoteError{Node: string(nd), Func: f.String(), Status: statusBadArgs, Message: err.Error()}
 		}
 		return pid, ref, nil
 	}
 	c, err := d.connect(ctx, nd)
 	if err != nil {
-		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w", fn, nd, err)
+		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w", f, nd, err)
 	}
 	if c.erl() != nil {
-		return d.erlSpawn(ctx, c, parent, fn, args, opts)
+		if f.Code != nil {
+			return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w", f, nd, errErlangCode)
+		}
+		return d.erlSpawn(ctx, c, parent, f.Name, args, opts)
 	}
 	if c.peer.flags&FlagSpawn == 0 {
-		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w: the node does not serve remote spawn", fn, nd, ErrRefused)
+		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w: the node does not serve remote spawn", f, nd, ErrRefused)
+	}
+	if f.Code != nil && c.peer.flags&FlagFun == 0 {
+		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w: the node does not run closures sent to it (an older gerl)", f, nd, ErrRefused)
 	}
 	id, ch, err := c.newCall()
 	if err != nil {
-		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s: %w", fn, err)
+		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s: %w", f, err)
 	}
 	hold := opts.Link || opts.Monitor
 	var from term.Pid
 	if parent != nil {
 		from = parent.Self()
 	}
-	frame, err := d.codec.encodeSpawnReq(id, from, fn, args, hold)
+	var frame []byte
+	if c.peer.flags&FlagFun != 0 {
+		frame, err = d.codec.encodeSpawnFun(id, from, f, args, hold, opts.GroupLeader)
+	} else {
+		frame, err = d.codec.encodeSpawnReq(id, from, f.Name, args, hold)
+	}
 	if err != nil {
 		c.cancelCall(id)
-		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: arguments: %w", fn, nd, err)
+		what := "arguments"
+		if f.Code != nil {
+			what = "arguments or captured variables"
+		}
+		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %s: %w", f, nd, what, err)
 	}
 	if err := c.send(ctx, frame, true); err != nil {
 		c.cancelCall(id)
-		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s: %w: %w", fn, ErrNodeDown, err)
+		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s: %w: %w", f, ErrNodeDown, err)
 	}
 	var m message
 	select {
 	case r, ok := <-ch:
 		if !ok {
-			return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w", fn, nd, ErrNodeDown)
+			return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w", f, nd, ErrNodeDown)
 		}
 		m = r
 	case <-ctx.Done():
@@ -102,10 +129,10 @@ func (d *Dist) SpawnOpt(ctx context.Context, parent *node.Proc, nd term.Atom, op
 		if hold {
 			_ = c.send(context.Background(), d.codec.encodeSpawnGo(id, false), false)
 		}
-		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w", fn, nd, ctx.Err())
+		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w", f, nd, ctx.Err())
 	}
 	if m.status != statusOK {
-		return term.Pid{}, term.Ref{}, &RemoteError{Node: string(nd), Func: fn, Status: m.status, Message: m.text}
+		return term.Pid{}, term.Ref{}, &RemoteError{Node: string(nd), Func: f.String(), Status: m.status, Message: m.text}
 	}
 	pid := m.to
 	var ref term.Ref
@@ -116,7 +143,7 @@ func (d *Dist) SpawnOpt(ctx context.Context, parent *node.Proc, nd term.Atom, op
 		defer func() { _ = c.send(context.Background(), d.codec.encodeSpawnGo(id, true), false) }()
 		if opts.Link {
 			if err := parent.Link(pid); err != nil {
-				return pid, ref, fmt.Errorf("spawn %s on %s: link: %w", fn, nd, err)
+				return pid, ref, fmt.Errorf("spawn %s on %s: link: %w", f, nd, err)
 			}
 		}
 		if opts.Monitor {
@@ -124,6 +151,27 @@ func (d *Dist) SpawnOpt(ctx context.Context, parent *node.Proc, nd term.Atom, op
 		}
 	}
 	return pid, ref, nil
+}
+
+// resolve finds what a Fun runs on this node: a function by name, or the
+// compiled code. A status other than statusOK says why not.
+func (d *Dist) resolve(f Fun) (any, uint64, string) {
+	if f.Code == nil {
+		fn, ok := d.lookupFunc(f.Name)
+		if !ok {
+			return nil, statusNoFunc, fmt.Sprintf("%s knows no function %q", d.name, f.Name)
+		}
+		return fn, statusOK, ""
+	}
+	r := d.codeRunner()
+	if r == nil {
+		return nil, statusBadCode, fmt.Sprintf("%s runs no code sent to it", d.name)
+	}
+	fn, err := r.RunCode(f.Code)
+	if err != nil {
+		return nil, statusBadCode, err.Error()
+	}
+	return fn, statusOK, ""
 }
 
 func (c *Codec) encodeSpawnReq(id uint64, from term.Pid, fn string, args []any, hold bool) ([]byte, error) {
@@ -165,25 +213,59 @@ func (c *Codec) encodeSpawnGo(id uint64, run bool) []byte {
 	return f.finish()
 }
 
-// serveSpawn answers a SPAWN_REQ on the connection's reader. A request
-// that reuses the id of a spawn still held is a protocol error.
+func (c *Codec) encodeSpawnFun(id uint64, from term.Pid, f Fun, args []any, hold bool, leader term.Pid) ([]byte, error) {
+	if args == nil {
+		args = []any{}
+	}
+	fr := c.newFrame(opSpawnFun, 6)
+	fr.uint(id)
+	fr.pidField(from)
+	if err := fr.termField(f.funTerm()); err != nil {
+		return nil, err
+	}
+	if err := fr.termField(args); err != nil {
+		return nil, err
+	}
+	var flags uint64
+	if hold {
+		flags |= spawnHold
+	}
+	fr.uint(flags)
+	if err := fr.termField(leaderTerm(leader)); err != nil {
+		return nil, err
+	}
+	return fr.finish(), nil
+}
+
+// serveSpawn answers a SPAWN_REQ or a SPAWN_FUN on the connection's
+// reader. A request that reuses the id of a spawn still held is a
+// protocol error. Code is compiled by the new process itself, which
+// answers once it knows whether the code runs here: the reader never
+// waits for a compiler.
 func (d *Dist) serveSpawn(c *conn, m message) error {
 	reply := func(status uint64, pid *term.Pid, text string) {
 		_ = c.send(context.Background(), d.codec.encodeSpawnReply(m.id, status, pid, text), false)
 	}
-	fn, ok := d.lookupFunc(m.fn)
-	if !ok {
-		reply(statusNoFunc, nil, fmt.Sprintf("%s knows no function %q", d.name, m.fn))
-		return nil
+	opts := node.SpawnOptions{Func: m.fn, GroupLeader: m.leader}
+	var entry func(*node.Proc)
+	if m.code == nil {
+		fn, ok := d.lookupFunc(m.fn)
+		if !ok {
+			reply(statusNoFunc, nil, fmt.Sprintf("%s knows no function %q", d.name, m.fn))
+			return nil
+		}
+		var err error
+		if entry, err = node.EntryOnce(fn, m.args...); err != nil {
+			reply(statusBadArgs, nil, err.Error())
+			return nil
+		}
+	} else {
+		opts.Func = "fun"
 	}
-	entry, err := node.EntryOnce(fn, m.args...)
-	if err != nil {
-		reply(statusBadArgs, nil, err.Error())
-		return nil
-	}
-	body := entry
-	if m.flags&spawnHold != 0 {
-		gate := make(chan bool, 1)
+	hold := m.flags&spawnHold != 0
+	var gate chan bool
+	if hold {
+		gate = make(chan bool, 1)
 		c.pmu.Lock()
 		if c.down {
 			c.pmu.Unlock()
@@ -195,21 +277,52 @@ func (d *Dist) serveSpawn(c *conn, m message) error {
 		}
 		c.held[m.id] = gate
 		c.pmu.Unlock()
-		body = func(p *node.Proc) {
-			if !<-gate {
-				p.ExitSelf(term.NoConnection)
-			}
-			entry(p)
+	}
+	unhold := func() {
+		if hold {
+			c.pmu.Lock()
+			delete(c.held, m.id)
+			c.pmu.Unlock()
 		}
 	}
-	pid, _, err := d.node.SpawnOpt(nil, node.SpawnOptions{Func: m.fn}, body)
+	body := func(p *node.Proc) {
+		if m.code != nil {
+			replied := false
+			defer func() {
+				if !replied { // killed while compiling (the node stops)
+					unhold()
+					reply(statusRefused, nil, fmt.Sprintf("%s stopped the process before it ran", d.name))
+				}
+			}()
+			fn, status, text := d.resolve(Fun{Code: m.code})
+			var err error
+			if status == statusOK {
+				if entry, err = node.EntryOnce(fn, m.args...); err != nil {
+					status, text = statusBadArgs, err.Error()
+				}
+			}
+			replied = true
+			if status != statusOK {
+				unhold()
+				reply(status, nil, text)
+				return
+			}
+			self := p.Self()
+			reply(statusOK, &self, "")
+		}
+		if hold && !<-gate {
+			p.ExitSelf(term.NoConnection)
+		}
+		entry(p)
+	}
+	pid, _, err := d.node.SpawnOpt(nil, opts, body)
 	if err != nil {
-		c.pmu.Lock()
-		delete(c.held, m.id)
-		c.pmu.Unlock()
+		unhold()
 		reply(statusRefused, nil, err.Error())
 		return nil
 	}
-	reply(statusOK, &pid, "")
+	if m.code == nil {
+		reply(statusOK, &pid, "")
+	}
 	return nil
 }

@@ -148,14 +148,14 @@ func (b builtins) ping(n any) term.Atom {
 	return "pong"
 }
 
-func (b builtins) register(name any, pid term.Pid) term.Atom {
+func (b builtins) register(name any, pid term.Pid) bool {
 	b.e.Register(name, pid)
-	return "true"
+	return true
 }
 
-func (b builtins) unregister(name any) term.Atom {
+func (b builtins) unregister(name any) bool {
 	b.e.Unregister(name)
-	return "true"
+	return true
 }
 
 // whereis returns the pid, or the atom undefined as erl does.
@@ -166,14 +166,14 @@ func (b builtins) whereis(name any) any {
 	return term.Undefined
 }
 
-func (b builtins) link(pid any) term.Atom {
+func (b builtins) link(pid any) bool {
 	b.e.Link(pidArg("link", pid))
-	return "true"
+	return true
 }
 
-func (b builtins) unlink(pid any) term.Atom {
+func (b builtins) unlink(pid any) bool {
 	b.e.Unlink(pidArg("unlink", pid))
-	return "true"
+	return true
 }
 
 // pidArg is a built-in's pid argument, which may come from another
@@ -188,14 +188,16 @@ func pidArg(what string, v any) term.Pid {
 	panic(fmt.Errorf("%s: %s is not a pid", what, term.Format(v)))
 }
 
-// exit is erl's exit/1 and exit/2.
-func (b builtins) exit(args ...any) term.Atom {
+// exit is erl's exit/1 and exit/2. Like the other built-ins that answer
+// erl's true (link, register, cast...), it returns Go's true, which prints
+// as erl's and which &&, || and if take (exit(p, k) && ok).
+func (b builtins) exit(args ...any) bool {
 	switch len(args) {
 	case 1:
 		b.e.ExitSelf(args[0])
 	case 2:
 		b.e.Exit(pidArg("exit", args[0]), args[1])
-		return "true"
+		return true
 	}
 	panic(fmt.Errorf("exit: want exit(reason) or exit(pid, reason), got %d arguments", len(args)))
 }
@@ -301,9 +303,9 @@ func (b builtins) sleep(d any) term.Atom {
 	return term.OK
 }
 
-func (b builtins) monitorNode(n any, on bool) term.Atom {
+func (b builtins) monitorNode(n any, on bool) bool {
 	b.e.MonitorNode(n, on)
-	return "true"
+	return true
 }
 
 // rpc raises the call's error, as erl's rpc:call returns {badrpc, R}.
@@ -313,9 +315,9 @@ func (b builtins) rpc(n any, fn any, args ...any) any {
 	return v
 }
 
-func (b builtins) cast(n any, fn any, args ...any) term.Atom {
+func (b builtins) cast(n any, fn any, args ...any) bool {
 	b.e.Cast(n, fn, args...)
-	return "true"
+	return true
 }
 
 // flush prints and removes every message in the shell's mailbox.

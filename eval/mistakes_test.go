@@ -58,6 +58,10 @@ var mistakes = []struct{ in, want string }{
 	{`undefinedThing + 1`, "undefined"},
 	{`x := 1; x = "s"`, "cannot convert"},
 	{`exit(self(), A("kill")) && true`, ""},
+	// built-ins that answer erl's true answer Go's: && and if take them
+	{`p := spawn(func() { for { } }); exit(p, A("kill")) && true`, "true"},
+	{`p := spawn(func() { receive() }); link(p) && exit(p, A("normal"))`, "true"},
+	{`ping(A("nobody@nohost")) && true`, "need a bool, not a string"},
 }
 
 // internals are what must never show: reflect, Go's runtime, yaegi, and

@@ -34,6 +34,7 @@ var panicRewrites = []struct {
 	{regexp.MustCompile(`^reflect: (?:slice|array|string) (index|bounds) out of range.*$`), "slice bounds out of range"},
 	{regexp.MustCompile(`^reflect: call of reflect\.Value\.(?:Field|Elem|FieldByName|Method)\b.* on zero Value.*$`), "invalid memory address or nil pointer dereference (a field or method of a nil pointer)"},
 	{regexp.MustCompile(`^reflect: call of reflect\.Value\.\w+ on zero Value.*$`), "a nil value was used where a value is needed (a nil pointer or interface?)"},
+	{regexp.MustCompile(`^reflect: call of reflect\.Value\.Bool on (\w+) Value$`), "&&, || and ! need a bool, not a $1 (an atom such as pong? compare it: x == A(\"pong\"))"},
 	{regexp.MustCompile(`^reflect: call of reflect\.Value\.(\w+) on (\w+) Value$`), "a $2 value was used where Go needs something else (operation $1)"},
 	{regexp.MustCompile(`^reflect\.MakeSlice: negative (len|cap)$`), "make: negative length"},
 	{regexp.MustCompile(`^reflect\.MakeSlice: len > cap$`), "make: the length is larger than the capacity"},

@@ -48,6 +48,7 @@ func (e *Env) makeBuiltins() map[string]reflect.Value {
 		funFunc:         e.tagFun,
 		guardEnterFunc:  e.guardEnter,
 		guardTickFunc:   e.guardTick,
+		indexFunc:       CheckIndex,
 		"self":          e.Self,
 		"node":          bi.node,
 		"nodes":         e.Nodes,

@@ -31,3 +31,19 @@ func BenchmarkInterpretedLoop(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/iters, "ns/iter")
 }
+
+// BenchmarkInterpretedIndex is a loop that reads a slice: the index check
+// (rewrite_index.go) stays out of loops, so this must cost what it cost
+// before it. Run it on main to compare.
+func BenchmarkInterpretedIndex(b *testing.B) {
+	ts := newTestShell(b)
+	ts.eval(`func sum(xs []int, n int) int { k := 0; for i := 0; i < n; i++ { k += xs[i%len(xs)] }; return k }`)
+	const iters = 1000000
+	b.ResetTimer()
+	for range b.N {
+		if got := ts.eval(`sum([]int{1, 2, 3, 4}, 1000000)`); got != "2500000" {
+			b.Fatal(got)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/iters, "ns/iter")
+}

@@ -13,12 +13,16 @@ var mistakes = []struct{ in, want string }{
 	// nil maps, nil pointers, indexes
 	{`var m map[string]int; m["a"] = 1`, "assignment to entry in nil map"},
 	{`var p *struct{ X int }; p.X`, "nil pointer"},
-	{`var s []int; s[3]`, "index out of range"},
-	{`s := []int{1, 2, 3}; s[5]`, "index out of range"},
-	{`s := []int{1, 2, 3}; i := 7; s[i] = 1`, "index out of range"},
+	{`var s []int; s[3]`, "index 3 out of range for a slice of length 0"},
+	{`s := []int{1, 2, 3}; s[5]`, "index 5 out of range for a slice of length 3"},
+	{`s[6]`, "index 6 out of range for a slice of length 3"},
+	{`func at(xs []int, i int) int { return xs[i] }; at([]int{1}, 4)`, "index 4 out of range for a slice of length 1"},
+	{`n := -1; []string{"a"}[0] + "abc"[:1] + []string{"b"}[0:1][n+1]`, `"aab"`},
+	{`m := map[string]int{"a": 1}; m["a"] + m["b"]`, "1"},
+	{`s := []int{1, 2, 3}; i := 7; s[i] = 1`, "index 7 out of range for a slice of length 3"},
 	{`s := []int{1, 2, 3}; s[2:1]`, "invalid index values"},
-	{`a := [3]int{}; i := 4; a[i]`, "index out of range"},
-	{`str := "abc"; i := 10; str[i]`, "index out of range"},
+	{`a := [3]int{}; i := 4; a[i]`, "index 4 out of range for an array of length 3"},
+	{`str := "abc"; i := 10; str[i]`, "index 10 out of range for a string of length 3"},
 	{`x := 0; 1 / x`, "integer divide by zero"},
 	// channels
 	{`c := make(chan int); close(c); c <- 1`, "send on closed channel"},
@@ -47,7 +51,7 @@ var mistakes = []struct{ in, want string }{
 	{`c := make(chan int); select { case <-c: case <-time.After(10 * time.Millisecond): }; "ok"`, `"ok"`},
 	// panics in processes are reported as the process's exit reason
 	{`_, ref := spawn_monitor(func() { var m map[int]int; m[1] = 1 }); receive(10000).(Down).Reason`, "assignment to entry in nil map"},
-	{`_, ref := spawn_monitor(func() { var s []int; _ = s[2] }); receive(10000).(Down).Reason`, "index out of range"},
+	{`_, ref := spawn_monitor(func() { var s []int; _ = s[2] }); receive(10000).(Down).Reason`, `{panic,"index 2 out of range for a slice of length 0"}`},
 	{`_, ref := spawn_monitor(func() { receive(1000).(string) }); ref2 := ref; ref2; 1`, "1"},
 	// floods
 	{`me := self(); fp, _ := spawn_monitor(func() { process_flag(A("max_mailbox"), 10); me ! A("ready"); sleep(A("infinity")) }); receive(10000); for i := 0; i < 20; i++ { fp ! i }; receive(10000).(Down).Reason`, "{max_mailbox,10}"},

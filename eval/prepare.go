@@ -32,7 +32,10 @@ type prepared struct {
 // tagging is what the closure rewrite (rewrite_fun.go) needs of a session.
 type tagging struct {
 	isGlobalVar func(name string) bool
-	register    func(funLit) int
+	// globalType is the type of the prompt's variable name, nil if there
+	// is none (the index checks, rewrite_index.go).
+	globalType func(name string) reflect.Type
+	register   func(funLit) int
 }
 
 // prepare rewrites and splits src; with tag, its function literals are
@@ -43,7 +46,16 @@ func prepare(src string, tag *tagging) (*prepared, error) {
 	if err != nil {
 		return nil, sourceErr(src, err)
 	}
-	guarded, mg, err := RewriteGuardsMap(sent, promptGuards())
+	var globalType func(string) reflect.Type
+	if tag != nil {
+		globalType = tag.globalType
+	}
+	indexed, mi, err := RewriteIndexesMap(sent, indexFunc, globalType)
+	if err != nil {
+		return nil, mappedErr(src, m0, err)
+	}
+	m0 = m0.Then(mi)
+	guarded, mg, err := RewriteGuardsMap(indexed, promptGuards())
 	if err != nil {
 		return nil, mappedErr(src, m0, err)
 	}

@@ -332,6 +332,15 @@ func (s *Session) tagging() *tagging {
 			v, ok := globals[name]
 			return ok && v.IsValid() && v.CanAddr()
 		},
+		globalType: func(name string) reflect.Type {
+			if globals == nil {
+				globals = s.globals()
+			}
+			if v, ok := globals[name]; ok && v.IsValid() {
+				return v.Type()
+			}
+			return nil
+		},
 		register: func(l funLit) int { return s.env.registerLit(s, l) },
 	}
 }

@@ -7,14 +7,20 @@ import "github.com/gerl-dev/gerl/eval"
 const guardAlias = "gerl_guard_"
 
 // guardChecks compiles into a module's file the checks the prompt's code
-// gets (eval.RewriteGuardsMap): a runaway recursion in a module function
+// gets (eval.RewriteIndexesMap, eval.RewriteGuardsMap): an index out of
+// range says which index and which length, a runaway recursion in a module function
 // ends its process with reason {stack_overflow, "module.F"} instead of the
 // node, and a process killed while busy in a loop stops. The checks are
 // imported under a name of their own on the package clause's line, so lines
 // do not move (columns do, on the lines rewritten). A file it cannot
 // rewrite is returned as it is.
 func guardChecks(module, text string) string {
-	out, _, err := eval.RewriteGuardsMap(text, eval.GuardNames{
+	// An index out of range says which index and which length.
+	indexed, _, err := eval.RewriteIndexesMap(text, guardAlias+".Index", nil)
+	if err != nil {
+		indexed = text
+	}
+	out, _, err := eval.RewriteGuardsMap(indexed, eval.GuardNames{
 		Enter:   guardAlias + ".Enter",
 		Tick:    guardAlias + ".Tick",
 		Counter: "__gerl_n",

@@ -19,6 +19,9 @@ const recModule = `package rec
 // Down never stops calling itself.
 func Down(n int) int { return Down(n+1) + 1 }
 
+// At reads xs[i].
+func At(xs []int, i int) int { return xs[i] }
+
 // Spin never returns and calls nothing.
 func Spin() int {
 	k := 0
@@ -63,6 +66,11 @@ func TestRunawayCodeThroughTheBinary(t *testing.T) {
 	b.expect(`c("rec")`, "{ok,rec}")
 	b.expect(`_, ref2 := spawn_monitor(func() { rec.Down(0) }); receive(10000).(Down).Reason`, `{stack_overflow,"rec.Down"}`)
 	b.expect(`rec.Down(0)`, "stack overflow in rec.Down")
+	// An index out of range says which index and which length, in a
+	// module function, at the prompt and in a process's exit reason.
+	b.expect(`rec.At([]int{1, 2}, 5)`, "index 5 out of range for a slice of length 2")
+	b.expect(`s := []int{1, 2, 3}; s[7]`, "index 7 out of range for a slice of length 3")
+	b.expect(`_, ref3 := spawn_monitor(func() { rec.At(nil, 1) }); receive(10000).(Down).Reason`, `{panic,"index 1 out of range for a slice of length 0"}`)
 
 	// A busy loop killed: its goroutine ends and the CPU goes back to idle.
 	pid, err := strconv.Atoi(strings.TrimSpace(b.eval(`os.Getpid()`)))

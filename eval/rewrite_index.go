@@ -1,0 +1,264 @@
+// Index checks: yaegi indexes slices, arrays and strings through the
+// reflect package, whose panic says "slice index out of range" and
+// nothing more; compiled Go would say which index and which length.
+// RewriteIndexesMap type-checks the source (go/types, what it can: the
+// input's own declarations and the prompt's variables) and, where an
+// index expression reads a slice, an array or a string, checks the index
+// itself:
+//
+//	s[i]  ->  s[__gerl_ix(int(i), len(s), 0)]
+//
+// The check panics with "index 5 out of range for a slice of length 3".
+// It is a native call, about 0.5 µs through yaegi (docs/performance.md):
+// only code that runs once per input or per function call gets it, not
+// the inside of a loop, which would run several times slower and keeps
+// yaegi's shorter message ("index out of range (of a slice)"). An index
+// into an array by a constant (Go checks it when it compiles), an
+// expression whose operand is not a plain variable (it would be evaluated
+// twice), and everything whose type the check cannot know (a value from
+// an imported package) are left as they are too.
+
+package eval
+
+import (
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"reflect"
+)
+
+// Index kinds, the third argument of the index check.
+const (
+	indexSlice = iota
+	indexArray
+	indexString
+)
+
+// indexFunc is the index check's name at the prompt.
+const indexFunc = "__gerl_ix"
+
+// IndexError is the panic of an index out of range in interpreted code.
+type IndexError struct {
+	Index, Len int
+	Kind       string // "slice", "array" or "string"
+}
+
+func (e *IndexError) Error() string {
+	article := "a"
+	if e.Kind == "array" {
+		article = "an"
+	}
+	return fmt.Sprintf("index %d out of range for %s %s of length %d", e.Index, article, e.Kind, e.Len)
+}
+
+// CheckIndex is the index check: it returns i, or panics with an
+// *IndexError when i is not an index of a sequence of length n (kind 0: a
+// slice, 1: an array, 2: a string). Safe for concurrent use.
+func CheckIndex(i, n, kind int) int {
+	if uint(i) < uint(n) {
+		return i
+	}
+	what := "slice"
+	switch kind {
+	case indexArray:
+		what = "array"
+	case indexString:
+		what = "string"
+	}
+	panic(&IndexError{Index: i, Len: n, Kind: what})
+}
+
+// RewriteIndexesMap compiles the index check fn into src (shell input or a
+// whole file) where it is needed (see the top of this file), and returns
+// the map from offsets in the output back to src. globalType, if not nil,
+// gives the type of a variable of the prompt that src does not declare
+// (nil: unknown). A syntax error is returned as a *SourceError.
+func RewriteIndexesMap(src, fn string, globalType func(name string) reflect.Type) (string, OffsetMap, error) {
+	units, err := parseUnits(src)
+	if err != nil {
+		return "", OffsetMap{}, err
+	}
+	name := "p"
+	if len(units) > 0 && units[0].file.Name != nil {
+		name = units[0].file.Name.Name // a whole file's package clause
+	}
+	pkg := types.NewPackage(name, name)
+	if globalType != nil {
+		declareGlobals(pkg, units, globalType)
+	}
+	var edits []edit
+	for i := range units {
+		u := &units[i]
+		info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Uses: map[*ast.Ident]types.Object{},
+			Defs: map[*ast.Ident]types.Object{}, Scopes: map[ast.Node]*types.Scope{}}
+		if !typeCheck(pkg, u, info) {
+			continue
+		}
+		edits = append(edits, indexEdits(src, fn, u, info)...)
+		if u.kind == Stmts {
+			// The prompt's statements declare its variables: later units
+			// see them.
+			if sc := info.Scopes[u.file.Decls[0].(*ast.FuncDecl).Type]; sc != nil {
+				for _, name := range sc.Names() {
+					if pkg.Scope().Lookup(name) == nil {
+						pkg.Scope().Insert(sc.Lookup(name))
+					}
+				}
+			}
+		}
+	}
+	return applyChecked(src, edits, "index expressions")
+}
+
+// typeCheck checks u's types into info, with the declarations in pkg. It
+// reports false if go/types gave up (it panics on some inputs that are
+// not Go yet, such as a method of a type declared by an earlier input).
+func typeCheck(pkg *types.Package, u *unit, info *types.Info) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	conf := types.Config{Error: func(error) {}, Importer: noImporter{}}
+	_ = types.NewChecker(&conf, u.fset, pkg, info).Files([]*ast.File{u.file})
+	return true
+}
+
+// noImporter knows no package: what comes from one has no type, and its
+// index expressions are left alone.
+type noImporter struct{}
+
+func (noImporter) Import(path string) (*types.Package, error) {
+	return nil, errors.New("not imported")
+}
+
+// declareGlobals declares in pkg the prompt's variables units use, with
+// the types of their values where those are slices, arrays, strings or
+// built of them.
+func declareGlobals(pkg *types.Package, units []unit, globalType func(string) reflect.Type) {
+	seen := map[string]bool{}
+	for i := range units {
+		ast.Inspect(units[i].file, func(n ast.Node) bool {
+			id, ok := n.(*ast.Ident)
+			if !ok || seen[id.Name] || id.Name == "_" {
+				return true
+			}
+			seen[id.Name] = true
+			if t := typeOfReflect(globalType(id.Name)); t != nil {
+				pkg.Scope().Insert(types.NewVar(token.NoPos, pkg, id.Name, t))
+			}
+			return true
+		})
+	}
+}
+
+// typeOfReflect is t as go/types knows it, for the types an index check
+// can use; nil for the others.
+func typeOfReflect(t reflect.Type) types.Type {
+	if t == nil {
+		return nil
+	}
+	basic := map[reflect.Kind]types.BasicKind{
+		reflect.Bool: types.Bool, reflect.Int: types.Int, reflect.Int8: types.Int8, reflect.Int16: types.Int16,
+		reflect.Int32: types.Int32, reflect.Int64: types.Int64, reflect.Uint: types.Uint, reflect.Uint8: types.Uint8,
+		reflect.Uint16: types.Uint16, reflect.Uint32: types.Uint32, reflect.Uint64: types.Uint64,
+		reflect.Float32: types.Float32, reflect.Float64: types.Float64, reflect.String: types.String,
+	}
+	if k, ok := basic[t.Kind()]; ok {
+		return types.Typ[k]
+	}
+	switch t.Kind() {
+	case reflect.Slice:
+		if e := typeOfReflect(t.Elem()); e != nil {
+			return types.NewSlice(e)
+		}
+	case reflect.Array:
+		if e := typeOfReflect(t.Elem()); e != nil {
+			return types.NewArray(e, int64(t.Len()))
+		}
+	case reflect.Interface:
+		if t.NumMethod() == 0 {
+			return types.NewInterfaceType(nil, nil)
+		}
+	}
+	return nil
+}
+
+// indexEdits are the index checks unit u needs.
+func indexEdits(src, fn string, u *unit, info *types.Info) []edit {
+	// The keys of ranges over a variable: v[k] inside needs no check.
+	var edits []edit
+	ast.Inspect(u.file, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			// A check costs a native call (about 0.5 µs): a loop that
+			// indexes would run several times slower. Loops keep
+			// yaegi's message; what runs once per input or per call
+			// gets the check.
+			return false
+		case *ast.IndexExpr:
+			kind, ok := indexKind(info, x)
+			if !ok || !pure(x.X) {
+				return true
+			}
+			if tv := info.Types[x.Index]; tv.Value != nil && kind == indexArray {
+				return true
+			}
+			start, end := u.off(x.Index.Pos()), u.off(x.Index.End())
+			operand := src[u.off(x.X.Pos()):u.off(x.X.End())]
+			edits = append(edits,
+				edit{off: start, ins: fn + "(int(", anchor: start},
+				edit{off: end, ins: fmt.Sprintf("), len(%s), %d)", operand, kind), anchor: end})
+		}
+		return true
+	})
+	return edits
+}
+
+// indexKind says whether x indexes a slice, an array (or a pointer to
+// one) or a string, as far as the type check knows.
+func indexKind(info *types.Info, x *ast.IndexExpr) (int, bool) {
+	tv, ok := info.Types[x.X]
+	if !ok || tv.Type == nil || !tv.IsValue() {
+		return 0, false
+	}
+	if it, ok := info.Types[x.Index]; !ok || it.Type == nil {
+		return 0, false
+	} else if b, ok := it.Type.Underlying().(*types.Basic); !ok || b.Info()&types.IsInteger == 0 {
+		return 0, false
+	}
+	t := tv.Type.Underlying()
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem().Underlying()
+		if _, ok := t.(*types.Array); !ok {
+			return 0, false
+		}
+	}
+	switch t := t.(type) {
+	case *types.Slice:
+		return indexSlice, true
+	case *types.Array:
+		return indexArray, true
+	case *types.Basic:
+		if t.Info()&types.IsString != 0 {
+			return indexString, true
+		}
+	}
+	return 0, false
+}
+
+// pure reports whether evaluating x twice is the same as once: a variable
+// or a field of one.
+func pure(x ast.Expr) bool {
+	switch x := x.(type) {
+	case *ast.Ident:
+		return true
+	case *ast.SelectorExpr:
+		return pure(x.X)
+	case *ast.ParenExpr:
+		return pure(x.X)
+	}
+	return false
+}

@@ -111,6 +111,9 @@ func (s *Session) EvalContext(ctx context.Context, src string) (Outcome, error) 
 	proc := s.proc
 	s.captured, s.didSet = nil, false
 	s.mu.Unlock()
+	// The memory watch names the shell while its input runs.
+	proc.SetBusy(true)
+	defer proc.SetBusy(false)
 	if ctx.Err() != nil {
 		// Interrupted before it started (Ctrl-C right after Enter).
 		return out, &EvalError{Kind: Interrupted, Value: ErrInterrupted}

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"log/slog"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -119,5 +120,52 @@ func TestNodeMemoryLimit(t *testing.T) {
 	}
 	if !sender.Alive() {
 		t.Error("the sender died too")
+	}
+}
+
+// Near the node's memory limit with no mailbox flooded, the warning names
+// the process whose code has been running longest: the one growing its
+// own data, which Go cannot charge to it.
+func TestMemoryWarningNamesRunningLongest(t *testing.T) {
+	logs := &testkit.Buffer{}
+	n := New(Config{Name: "grow@host", Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	defer n.StopTimeout(waitTime)
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	limit := m.HeapAlloc + 64<<20
+	idle, err := n.Spawn(func(p *Proc) { p.ReceiveMatch(func(any) bool { return false }, Forever) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	grower, err := n.Spawn(func(p *Proc) {
+		var held [][]byte
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if len(held) < 56 { // 56 MiB: past 80% of the limit, not past it
+				held = append(held, make([]byte, 1<<20))
+			}
+			runtime.Gosched()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.WatchMemory(limit, 5*time.Millisecond)
+	testkit.Eventually(t, waitTime, "the warning naming the growing process", func() bool {
+		return strings.Contains(logs.String(), "running_longest=\""+grower.String()+" ")
+	})
+	if strings.Contains(logs.String(), "running_longest=\""+idle.String()) {
+		t.Errorf("the warning names the idle process:\n%s", logs.String())
+	}
+	if !n.Alive(grower) || !n.Alive(idle) {
+		t.Error("a process was killed")
 	}
 }

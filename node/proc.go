@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -69,6 +70,7 @@ type procExt struct {
 	untraced   bool             // never traced (see Untraceable)
 	onExit     func(reason any) // see OnExit
 	maxMailbox int              // messages; 0: no limit (see SetMaxMailbox)
+	busySince  time.Time        // an attached process's code started (see SetBusy)
 }
 
 type watchTarget struct {

@@ -230,7 +230,7 @@ func (e *Env) compileCode(code *cluster.Code) (mk reflect.Value, err error) {
 // standard library, gerl's packages and the built-ins, dot-imported, as at
 // the prompt, and the given modules.
 func (e *Env) codeInterpreter(modules []string) (*yaegi.Interpreter, error) {
-	yi := yaegi.New(yaegi.Options{Stdout: e.Output(), Stderr: NewPanicTraceFilter(e.Stdout()), Unrestricted: true})
+	yi := yaegi.New(yaegi.Options{Stdout: e.Output(), Stderr: e.PanicTraceFilter(e.Stdout()), Unrestricted: true})
 	uses := []yaegi.Exports{stdlib.Symbols, unrestricted.Symbols, e.Exports(),
 		{"time/time": {"Sleep": reflect.ValueOf(e.timeSleep)}},
 		{shellPath + "/shell": e.Builtins()}}

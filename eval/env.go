@@ -33,6 +33,7 @@ type Env struct {
 	node    *node.Node
 	gor     goroutines
 	guard   guard
+	frames  userFrames // the user's lines of panics, for crash reports
 	cluster atomic.Pointer[clusterBox]
 	stdout  atomic.Pointer[writerBox] // see SetStdout
 	// goLeaders maps the goroutines of go statements to the group leader
@@ -92,6 +93,7 @@ func (e *Env) OnGoroutine(p *node.Proc, running bool) { e.gor.hook(p, running) }
 func (e *Env) Attach(n *node.Node) {
 	e.node = n
 	n.SetCallerLeader(e.CallerGroupLeader)
+	n.SetUserFrames(e.frames.take)
 }
 
 // Node returns the node.

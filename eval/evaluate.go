@@ -46,6 +46,11 @@ type EvalError struct {
 	Msg       string
 	Line, Col int
 	Value     any // the panic value or exit reason
+	// Where are the functions of the user's own code an exception passed
+	// through, innermost first ("at at line 1 of the input"), shown as
+	// erl shows "in function"; empty when it was raised by the input's
+	// statements themselves.
+	Where []string
 }
 
 func (e *EvalError) Error() string {
@@ -56,7 +61,11 @@ func (e *EvalError) Error() string {
 		}
 		return e.Msg
 	case Exception:
-		return "** exception error: " + e.Msg
+		msg := "** exception error: " + e.Msg
+		for _, w := range e.Where {
+			msg += "\n     in function  " + w
+		}
+		return msg
 	case ExitException:
 		return "** exception exit: " + e.Msg
 	case Interrupted:
@@ -174,6 +183,13 @@ func (s *Session) run(in *input, proc *node.Proc, done chan<- error) {
 		}
 	}()
 	err := in.runSegments()
+	// The user's functions the panic unwound, taken on the goroutine
+	// that panicked (userframes.go).
+	if where := s.env.frames.takeFuncs(); len(where) > 0 {
+		if ee, ok := err.(*EvalError); ok && ee.Kind == Exception {
+			ee.Where = where
+		}
+	}
 	returned = true
 	done <- err
 }

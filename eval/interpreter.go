@@ -28,7 +28,7 @@ const (
 // holds evalMu. The packages are imported through later, so the caller
 // applies the pending changes next.
 func (s *Session) newInterpreter(builtins map[string]Builtin, packages map[string]yaegi.Exports) error {
-	yi := yaegi.New(yaegi.Options{Stdout: s.env.Output(), Stderr: &panicTraceFilter{w: s.errw}, Unrestricted: true})
+	yi := yaegi.New(yaegi.Options{Stdout: s.env.Output(), Stderr: &panicTraceFilter{w: s.errw, record: s.env.frames.add}, Unrestricted: true})
 	ctl, err := newRunControl(yi)
 	if err != nil {
 		return err
@@ -111,9 +111,10 @@ func NewPanicTraceFilter(w io.Writer) io.Writer { return &panicTraceFilter{w: w}
 // the interpreter's stderr while a panic unwinds interpreted frames: the
 // shell reports the panic itself.
 type panicTraceFilter struct {
-	mu  sync.Mutex
-	w   io.Writer
-	buf []byte
+	mu     sync.Mutex
+	w      io.Writer
+	buf    []byte
+	record func(line string) // given the dropped lines, if set
 }
 
 var panicTrace = regexp.MustCompile(`^(\S+:)?\d+:\d+: panic(: .*)?$`)
@@ -128,10 +129,12 @@ func (f *panicTraceFilter) Write(p []byte) (int, error) {
 			break
 		}
 		line := f.buf[:i+1]
-		if !panicTrace.Match(bytes.TrimRight(line, "\n")) {
+		if trimmed := bytes.TrimRight(line, "\n"); !panicTrace.Match(trimmed) {
 			if _, err := f.w.Write(line); err != nil {
 				return len(p), err
 			}
+		} else if f.record != nil {
+			f.record(string(trimmed))
 		}
 		f.buf = f.buf[i+1:]
 	}

@@ -16,7 +16,7 @@ var mistakes = []struct{ in, want string }{
 	{`var s []int; s[3]`, "index 3 out of range for a slice of length 0"},
 	{`s := []int{1, 2, 3}; s[5]`, "index 5 out of range for a slice of length 3"},
 	{`s[6]`, "index 6 out of range for a slice of length 3"},
-	{`func at(xs []int, i int) int { return xs[i] }; at([]int{1}, 4)`, "index 4 out of range for a slice of length 1"},
+	{`func at(xs []int, i int) int { return xs[i] }; at([]int{1}, 4)`, "index 4 out of range for a slice of length 1\n     in function  at (line 1 of the input)"},
 	{`n := -1; []string{"a"}[0] + "abc"[:1] + []string{"b"}[0:1][n+1]`, `"aab"`},
 	{`m := map[string]int{"a": 1}; m["a"] + m["b"]`, "1"},
 	{`s := []int{1, 2, 3}; i := 7; s[i] = 1`, "index 7 out of range for a slice of length 3"},

@@ -72,3 +72,23 @@ func (n *Node) callerLeader() term.Pid {
 	}
 	return term.Pid{}
 }
+
+// SetUserFrames installs fn, which returns the lines of the user's own
+// code (interpreted functions, module file:line) the calling goroutine's
+// panic unwound, innermost first, or "". A process's crash report shows
+// them before the Go stack. The interpreter side installs it
+// (eval.Env.Attach). Safe for concurrent use.
+func (n *Node) SetUserFrames(fn func() string) {
+	n.userFrames.Store(&fn)
+}
+
+// crashStack is the stack a crash report shows: the user's own lines
+// first (see SetUserFrames), then the Go stack.
+func (n *Node) crashStack(goStack []byte) string {
+	if fn := n.userFrames.Load(); fn != nil {
+		if user := (*fn)(); user != "" {
+			return user + "\n" + string(goStack)
+		}
+	}
+	return string(goStack)
+}

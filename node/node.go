@@ -34,11 +34,12 @@ type Config struct {
 // Node is a gerl node: the processes, their registry, and the hooks the
 // distribution layer plugs into. Every method is safe for concurrent use.
 type Node struct {
-	name     term.Atom
-	creation uint32
-	log      *slog.Logger
-	onGo     func(*Proc, bool)
-	leaderOf atomic.Pointer[func() term.Pid] // see SetCallerLeader
+	name       term.Atom
+	creation   uint32
+	log        *slog.Logger
+	onGo       func(*Proc, bool)
+	leaderOf   atomic.Pointer[func() term.Pid] // see SetCallerLeader
+	userFrames atomic.Pointer[func() string]   // see SetUserFrames
 
 	procs   procTable
 	refs    atomic.Uint64

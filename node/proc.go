@@ -335,7 +335,7 @@ func (p *Proc) finish(r any) {
 			// precedes every DOWN and EXIT it causes.
 			p.node.log.Error("process crashed",
 				"pid", p.Self().String(), "func", p.FuncName(),
-				"reason", term.Format(reason), "stack", string(debug.Stack()))
+				"reason", term.Format(reason), "stack", p.node.crashStack(debug.Stack()))
 		}
 		p.terminate(reason)
 	default:

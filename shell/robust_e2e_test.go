@@ -68,7 +68,11 @@ func TestRunawayCodeThroughTheBinary(t *testing.T) {
 	b.expect(`rec.Down(0)`, "stack overflow in rec.Down")
 	// An index out of range says which index and which length, in a
 	// module function, at the prompt and in a process's exit reason.
-	b.expect(`rec.At([]int{1, 2}, 5)`, "index 5 out of range for a slice of length 2")
+	out = b.expect(`rec.At([]int{1, 2}, 5)`, "index 5 out of range for a slice of length 2")
+	// The report shows the user's own line first: the module's file:line.
+	if want := "in function  rec.At (rec/rec.go:7)"; !strings.Contains(out, want) {
+		t.Errorf("the report does not say where in the module:\n%s\nwant %s", out, want)
+	}
 	b.expect(`s := []int{1, 2, 3}; s[7]`, "index 7 out of range for a slice of length 3")
 	b.expect(`_, ref3 := spawn_monitor(func() { rec.At(nil, 1) }); receive(10000).(Down).Reason`, `{panic,"index 1 out of range for a slice of length 0"}`)
 

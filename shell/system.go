@@ -78,7 +78,7 @@ func startSystem(opts Options, log *slog.Logger, exe string, stdout, stderr io.W
 	}
 	code, err := hotload.New(hotload.Config{
 		Env: env, CodePath: opts.CodePath, Watch: opts.Watch, Logger: log,
-		Stderr: eval.NewPanicTraceFilter(sys.errOut),
+		Stderr: env.PanicTraceFilter(sys.errOut),
 	})
 	if err != nil {
 		sys.Stop()

@@ -25,6 +25,7 @@ func (s *Session) builtins() map[string]reflect.Value {
 		captureFunc: s.capture,
 		"flush":     s.flush,
 		"h":         s.h,
+		"f":         s.f,
 		"help":      s.help,
 		"b":         s.b,
 		"v":         s.v,

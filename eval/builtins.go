@@ -454,7 +454,8 @@ func (b builtins) pid(v any) term.Pid {
 }
 
 // h prints the documentation of a built-in or gerl API function, given by
-// name or as the function itself.
+// name or as the function itself, or of a module's or a standard
+// package's function, by name: h("strings.ToUpper") (funcdoc.go).
 func (s *Session) h(what any) term.Atom {
 	name, ok := what.(string)
 	if !ok {
@@ -467,15 +468,20 @@ func (s *Session) h(what any) term.Atom {
 		d, found = s.docs[apiToBuiltin(name)]
 	}
 	s.mu.Unlock()
-	if !found {
-		shown := name
-		if shown == "" {
-			shown = "that value"
-		}
-		s.printf("no documentation for %s; help() lists the built-ins, h(\"gerl.Spawn\") documents the gerl API\n", shown)
+	if found {
+		s.printf("%s", docText(d))
+		return term.OK
+	}
+	if name == "" {
+		s.printf("no documentation for that value; help() lists the built-ins, h(\"gerl.Spawn\") documents the gerl API, h(\"mod.Fun\") a function of a module or a standard package\n")
 		return "error"
 	}
-	s.printf("%s", docText(d))
+	text, err := s.funcDoc(name)
+	if err != nil {
+		s.printf("%v\n", err)
+		return "error"
+	}
+	s.printf("%s", text)
 	return term.OK
 }
 

@@ -445,6 +445,7 @@ func (s *Server) commit(v *version) Loaded {
 	s.mu.Unlock()
 
 	killed := s.kill(purged, victims)
+	s.env.SetModuleSource(m.name, v.src.files) // for h("mod.Fun")
 	if changed {
 		// The prompt's package: sessions between inputs get it now, a
 		// session evaluating one (the c() that loaded it) before its next

@@ -92,3 +92,37 @@ func TestPrompt(t *testing.T) {
 		t.Fatalf("h(nl) printed %q", out)
 	}
 }
+
+// TestPromptFuncDoc: h("mod.Fun") shows the signature and doc comment of
+// a loaded module's function, from its current version.
+func TestPromptFuncDoc(t *testing.T) {
+	h := newHarness(t)
+	sh := newShell(h)
+	greet := func(doc string) string {
+		return "package greet\n\n// Hello greets name\n// " + doc + ".\nfunc Hello(name string) string { return \"hello \" + name }\n\nfunc bare() {}\n"
+	}
+	h.write("greet.go", greet("politely"))
+	sh.expect(`h("greet.Hello")`, "error") // not loaded yet
+	if out := sh.out.String(); out != "no module or standard package named greet (a module is documented once loaded: c, l or nl)\n" {
+		t.Fatalf("h of a module not loaded printed %q", out)
+	}
+	sh.expect(`c("greet")`, "{ok,greet}")
+	for _, c := range []struct{ in, want, out string }{
+		{`h("greet.Hello")`, "ok", "func greet.Hello(name string) string\n    Hello greets name\n    politely.\n"},
+		{`h("greet.bare")`, "ok", "func greet.bare()\n    (no doc comment)\n"},
+		{`h("greet.Nope")`, "error", "module greet has no function Nope\n"},
+	} {
+		sh.out.Reset()
+		sh.expect(c.in, c.want)
+		if out := sh.out.String(); out != c.out {
+			t.Errorf("%s printed %q, want %q", c.in, out, c.out)
+		}
+	}
+	h.write("greet.go", greet("loudly"))
+	sh.expect(`l("greet")`, "{module,greet}")
+	sh.out.Reset()
+	sh.expect(`h("greet.Hello")`, "ok")
+	if out := sh.out.String(); out != "func greet.Hello(name string) string\n    Hello greets name\n    loudly.\n" {
+		t.Errorf("h after a reload printed %q, want the new version's doc", out)
+	}
+}

@@ -112,7 +112,11 @@ func funcInSources(pkg, fn string, files map[string]string) (string, bool) {
 	fset := token.NewFileSet()
 	var found *ast.FuncDecl
 	for _, n := range names {
-		f, err := parser.ParseFile(fset, n, files[n], parser.ParseComments|parser.SkipObjectResolution)
+		text := files[n]
+		if out, changed, err := RewriteSend(text, bangFunc); err == nil && changed {
+			text = out // a module in the prompt's dialect: pid ! msg
+		}
+		f, err := parser.ParseFile(fset, n, text, parser.ParseComments|parser.SkipObjectResolution)
 		if err != nil {
 			continue
 		}

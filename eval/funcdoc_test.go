@@ -8,7 +8,7 @@ import "testing"
 func TestFuncDoc(t *testing.T) {
 	ts := newTestShell(t)
 	ts.env.SetModuleSource("greet", map[string]string{
-		"b.go": "package greet\n\n// Hello says hello\n// to name.\nfunc Hello(name string) string { return name }\n",
+		"b.go": "package greet\n\n// Hello says hello\n// to name.\nfunc Hello(name string) string { self() ! name; return name }\n",
 		"a.go": "package greet\n\nfunc Pick[T any](xs []T, i int) T { return xs[i] }\n\nfunc (g G) Method() {}\n\ntype G int\n",
 	})
 	for _, c := range []struct{ in, want, out string }{

@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/traefik/yaegi/stdlib"
+
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -509,6 +511,15 @@ func (s *Session) nameOf(fn any) string {
 		for name, sym := range syms {
 			if sym.Kind() == reflect.Func && sym.Pointer() == v.Pointer() {
 				return path.Base(p) + "." + name
+			}
+		}
+	}
+	// A standard package's function: h(strings.ToUpper). Its key is
+	// "path/name"; funcDoc takes the path.
+	for key, syms := range stdlib.Symbols {
+		for name, sym := range syms {
+			if sym.Kind() == reflect.Func && sym.Pointer() == v.Pointer() {
+				return key[:strings.LastIndexByte(key, '/')] + "." + name
 			}
 		}
 	}

@@ -22,7 +22,7 @@ func builtinDocs() map[string]Doc {
 		"help": {Sig: "help()", Group: "shell", Summary: "list the built-ins"},
 		"h": {Sig: `h(name)`, Group: "shell", Summary: "show the documentation of a built-in, or the signature and doc comment of a function",
 			Detail: `h("spawn"), h(spawn) and h("gerl.Spawn") all work. h("mod.Fun") shows a function of a loaded
-module (its current version) or of a standard package: h("strings.ToUpper").`},
+module (its current version) or of a standard package: h("strings.ToUpper") or h(strings.ToUpper).`},
 		"f": {Sig: `f() / f("x", ...)`, Group: "shell", Summary: "forget every variable of the shell, or the ones named",
 			Detail: `As erl's f() and f(X): the name is free to bind again, with any type. Functions typed
 earlier that use a forgotten variable keep its last value. An input that fails binds nothing:

@@ -13,6 +13,8 @@ func TestFuncDoc(t *testing.T) {
 	})
 	for _, c := range []struct{ in, want, out string }{
 		{`h("strings.ToUpper")`, "ok", "func strings.ToUpper(s string) string\n    ToUpper returns s with all Unicode letters mapped to their upper case.\n"},
+		{`h(strings.ToUpper)`, "ok", "func strings.ToUpper(s string) string\n    ToUpper returns s with all Unicode letters mapped to their upper case.\n"},
+		{`h(utf8.RuneLen)`, "ok", "func unicode/utf8.RuneLen(r rune) int\n    RuneLen returns the number of bytes in the UTF-8 encoding of the rune.\n    It returns -1 if the rune is not a valid value to encode in UTF-8.\n"},
 		{`h("os.Getpid")`, "ok", "func os.Getpid() int\n    Getpid returns the process id of the caller.\n"},
 		{`h("unicode/utf8.RuneLen")`, "ok", "func unicode/utf8.RuneLen(r rune) int\n    RuneLen returns the number of bytes in the UTF-8 encoding of the rune.\n    It returns -1 if the rune is not a valid value to encode in UTF-8.\n"},
 		{`h("greet.Hello")`, "ok", "func greet.Hello(name string) string\n    Hello says hello\n    to name.\n"},

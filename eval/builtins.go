@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/traefik/yaegi/stdlib"
+
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -25,6 +27,7 @@ func (s *Session) builtins() map[string]reflect.Value {
 		captureFunc: s.capture,
 		"flush":     s.flush,
 		"h":         s.h,
+		"f":         s.f,
 		"help":      s.help,
 		"b":         s.b,
 		"v":         s.v,
@@ -456,7 +459,8 @@ func (b builtins) pid(v any) term.Pid {
 }
 
 // h prints the documentation of a built-in or gerl API function, given by
-// name or as the function itself.
+// name or as the function itself, or of a module's or a standard
+// package's function, by name: h("strings.ToUpper") (funcdoc.go).
 func (s *Session) h(what any) term.Atom {
 	name, ok := what.(string)
 	if !ok {
@@ -469,15 +473,20 @@ func (s *Session) h(what any) term.Atom {
 		d, found = s.docs[apiToBuiltin(name)]
 	}
 	s.mu.Unlock()
-	if !found {
-		shown := name
-		if shown == "" {
-			shown = "that value"
-		}
-		s.printf("no documentation for %s; help() lists the built-ins, h(\"gerl.Spawn\") documents the gerl API\n", shown)
+	if found {
+		s.printf("%s", docText(d))
+		return term.OK
+	}
+	if name == "" {
+		s.printf("no documentation for that value; help() lists the built-ins, h(\"gerl.Spawn\") documents the gerl API, h(\"mod.Fun\") a function of a module or a standard package\n")
 		return "error"
 	}
-	s.printf("%s", docText(d))
+	text, err := s.funcDoc(name)
+	if err != nil {
+		s.printf("%v\n", err)
+		return "error"
+	}
+	s.printf("%s", text)
 	return term.OK
 }
 
@@ -505,6 +514,15 @@ func (s *Session) nameOf(fn any) string {
 		for name, sym := range syms {
 			if sym.Kind() == reflect.Func && sym.Pointer() == v.Pointer() {
 				return path.Base(p) + "." + name
+			}
+		}
+	}
+	// A standard package's function: h(strings.ToUpper). Its key is
+	// "path/name"; funcDoc takes the path.
+	for key, syms := range stdlib.Symbols {
+		for name, sym := range syms {
+			if sym.Kind() == reflect.Func && sym.Pointer() == v.Pointer() {
+				return key[:strings.LastIndexByte(key, '/')] + "." + name
 			}
 		}
 	}

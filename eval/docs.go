@@ -20,8 +20,13 @@ type Doc struct {
 func builtinDocs() map[string]Doc {
 	return map[string]Doc{
 		"help": {Sig: "help()", Group: "shell", Summary: "list the built-ins"},
-		"h": {Sig: `h(name)`, Group: "shell", Summary: "show the documentation of a built-in or gerl API function",
-			Detail: `h("spawn"), h(spawn) and h("gerl.Spawn") all work.`},
+		"h": {Sig: `h(name)`, Group: "shell", Summary: "show the documentation of a built-in, or the signature and doc comment of a function",
+			Detail: `h("spawn"), h(spawn) and h("gerl.Spawn") all work. h("mod.Fun") shows a function of a loaded
+module (its current version) or of a standard package: h("strings.ToUpper") or h(strings.ToUpper).`},
+		"f": {Sig: `f() / f("x", ...)`, Group: "shell", Summary: "forget every variable of the shell, or the ones named",
+			Detail: `As erl's f() and f(X): the name is free to bind again, with any type. Functions typed
+earlier that use a forgotten variable keep its last value. An input that fails binds nothing:
+after x := g() fails, x is as it was before, or undefined.`},
 		"b": {Sig: "b()", Group: "shell", Summary: "show the shell's variables and their values"},
 		"v": {Sig: "v(n)", Group: "shell", Summary: "the value of input n (v(-1) is the previous one)",
 			Detail: "The shell keeps the values of the last 20 inputs, as erl does; v(n) of an older one says it is gone."},

@@ -53,6 +53,9 @@ type Env struct {
 	// (see output.go).
 	leaders map[term.Pid]*Session
 	timers  timerTable // send_after and interval (timers.go)
+	// moduleSrc is the source of each loaded module's current version,
+	// for h("mod.Fun") (funcdoc.go).
+	moduleSrc map[string]map[string]string
 
 	builtinsOnce  sync.Once
 	builtinsCache map[string]reflect.Value // see Builtins; immutable once built

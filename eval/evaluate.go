@@ -128,10 +128,17 @@ func (s *Session) EvalContext(ctx context.Context, src string) (Outcome, error) 
 		return out, &EvalError{Kind: Interrupted, Value: ErrInterrupted}
 	}
 
+	// An input that fails binds nothing, as in erl: its variables are put
+	// back as they were (bindings.go).
+	syms := s.syms
+	before := syms.save()
 	in := s.newInput(ctx, prep)
 	done := make(chan error, 1)
 	go s.run(in, proc, done)
 	returned, err := s.wait(in, done)
+	if returned && err != nil {
+		syms.restoreVars(before)
+	}
 	if returned {
 		s.imported = in.imported
 		s.mu.Lock()

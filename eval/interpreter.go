@@ -65,7 +65,11 @@ func (s *Session) newInterpreter(builtins map[string]Builtin, packages map[strin
 	if err != nil {
 		return err
 	}
-	s.yi, s.ctl, s.frame = yi, ctl, frame
+	syms, err := symbolsOf(yi)
+	if err != nil {
+		return err
+	}
+	s.yi, s.ctl, s.frame, s.syms = yi, ctl, frame, syms
 	// What the prompt imported before (only after an input was left
 	// behind: see abandon), in a stable order.
 	names := make([]string, 0, len(s.imported))

@@ -12,6 +12,11 @@ import (
 	"strings"
 )
 
+// SendBuiltin is the built-in a rewritten send, pid ! msg, calls: the
+// rewrite (RewriteSend) names it, Env.Builtins has it. Hot loading
+// rewrites module files with it.
+const SendBuiltin = bangFunc
+
 // Names the rewrites call; the shell's built-ins define them.
 const (
 	bangFunc    = "__gerl_bang"

@@ -56,12 +56,13 @@ type Session struct {
 
 	evalMu   sync.Mutex  // one input at a time; guards the fields up to mu
 	stopping atomic.Bool // the interpreter's code is stopped (Ctrl-C)
-	// yi is the interpreter inputs run in, ctl its run control and frame
-	// its global frame. They change only when an input is left behind (see
-	// abandon).
+	// yi is the interpreter inputs run in, ctl its run control, frame
+	// its global frame and syms its table of global names (bindings.go).
+	// They change only when an input is left behind (see abandon).
 	yi    *yaegi.Interpreter
 	ctl   *runControl
 	frame *globalFrame
+	syms  symbols
 	// imported maps the package names imported at the prompt to their
 	// paths.
 	imported map[string]string

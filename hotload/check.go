@@ -15,6 +15,8 @@ import (
 	"sync"
 
 	"github.com/traefik/yaegi/stdlib/generic"
+
+	"github.com/gerl-dev/gerl/eval"
 )
 
 // goVersion is the language the interpreter implements: yaegi v0.16.1
@@ -24,8 +26,11 @@ const goVersion = "go1.20"
 // typeCheck type-checks the module's (rewritten) files with go/types and
 // returns every problem, in source order: the whole list at once, with
 // Go's wording, before the interpreter sees the code. display maps a file
-// name to the path shown.
-func typeCheck(p *parsed, cache *typeCache, modules map[string]map[string]reflect.Value, display func(string) string) []Problem {
+// name to the path shown. The prompt's built-ins (builtins) are declared
+// in the package's scope, the names the module declares or imports
+// itself left out: the interpreter dot-imports them (moduleBuiltins),
+// which go/types would refuse for names that are not exported.
+func typeCheck(p *parsed, cache *typeCache, modules map[string]map[string]reflect.Value, builtins map[string]reflect.Value, display func(string) string) []Problem {
 	fset := token.NewFileSet()
 	var files []*ast.File
 	var problems []Problem
@@ -63,8 +68,64 @@ func typeCheck(p *parsed, cache *typeCache, modules map[string]map[string]reflec
 			problems = append(problems, Problem{display(pos.Filename), pos.Line, pos.Column, p.fixMessage(te.Msg)})
 		},
 	}
-	_, _ = conf.Check(p.name, fset, files, nil)
+	pkg := types.NewPackage(p.name, p.name)
+	cache.declareBuiltins(pkg, builtins, ownNames(files))
+	_ = types.NewChecker(&conf, fset, pkg, nil).Files(files)
 	return problems
+}
+
+// ownNames returns the names a module's files declare at package level or
+// import packages under.
+func ownNames(files []*ast.File) map[string]bool {
+	own := map[string]bool{}
+	for _, f := range files {
+		for _, imp := range f.Imports {
+			if imp.Name != nil {
+				own[imp.Name.Name] = true
+			} else if path, err := strconv.Unquote(imp.Path.Value); err == nil {
+				own[pkgName(path)] = true
+			}
+		}
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil {
+					own[d.Name.Name] = true
+				}
+			case *ast.GenDecl:
+				for _, spec := range d.Specs {
+					switch spec := spec.(type) {
+					case *ast.ValueSpec:
+						for _, n := range spec.Names {
+							own[n.Name] = true
+						}
+					case *ast.TypeSpec:
+						own[spec.Name.Name] = true
+					}
+				}
+			}
+		}
+	}
+	return own
+}
+
+// declareBuiltins declares the built-ins in pkg, but for the names in own.
+func (c *typeCache) declareBuiltins(pkg *types.Package, builtins map[string]reflect.Value, own map[string]bool) {
+	syms := make(map[string]reflect.Value, len(builtins))
+	for name, v := range builtins {
+		if !own[name] {
+			syms[name] = v
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fill(pkg, syms)
+	// fill leaves out the names starting with _: the send built-in is one.
+	if v, ok := syms[eval.SendBuiltin]; ok {
+		if sig, ok := c.typ(v.Type()).(*types.Signature); ok {
+			pkg.Scope().Insert(types.NewFunc(token.NoPos, pkg, eval.SendBuiltin, sig))
+		}
+	}
 }
 
 // importNames maps each file to the names it imports packages under, and

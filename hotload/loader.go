@@ -191,7 +191,7 @@ func (s *Server) loadLocked(src *source, force bool, loading map[string]bool) (L
 	if err != nil {
 		return Loaded{}, err
 	}
-	if problems := typeCheck(p, s.types, deps, display); len(problems) > 0 {
+	if problems := typeCheck(p, s.types, deps, s.env.Builtins(), display); len(problems) > 0 {
 		return Loaded{}, loadErr(src.name, ErrType, problems, nil)
 	}
 	v := &version{mod: m, src: src, loaded: time.Now()}
@@ -291,10 +291,11 @@ func (s *Server) loadImports(p *parsed, loading map[string]bool) (map[string]map
 func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]reflect.Value, display func(string) string) (err error) {
 	fsys := fstest.MapFS{}
 	for name, text := range p.texts {
-		fsys["src/"+p.name+"/"+name] = &fstest.MapFile{Data: []byte(guardGo(s.fixLoops(name, guardChecks(p.name, text), display)))}
+		text = guardGo(s.fixLoops(name, guardChecks(p.name, text), display))
+		fsys["src/"+p.name+"/"+name] = &fstest.MapFile{Data: []byte(importOnPackageLine(text, text, ".", builtinsPath))}
 	}
 	yi := yaegi.New(yaegi.Options{GoPath: ".", SourcecodeFilesystem: fsys, Stdout: s.stdout, Stderr: s.stderr, Unrestricted: true})
-	uses := []yaegi.Exports{stdlib.Symbols, unrestricted.Symbols, s.env.Exports(), s.overrides(v)}
+	uses := []yaegi.Exports{stdlib.Symbols, unrestricted.Symbols, s.env.Exports(), s.overrides(v), s.moduleBuiltins(v)}
 	for path, syms := range deps {
 		uses = append(uses, yaegi.Exports{path + "/" + path: syms})
 	}
@@ -445,6 +446,7 @@ func (s *Server) commit(v *version) Loaded {
 	s.mu.Unlock()
 
 	killed := s.kill(purged, victims)
+	s.env.SetModuleSource(m.name, v.src.files) // for h("mod.Fun")
 	if changed {
 		// The prompt's package: sessions between inputs get it now, a
 		// session evaluating one (the c() that loaded it) before its next

@@ -92,3 +92,89 @@ func TestPrompt(t *testing.T) {
 		t.Fatalf("h(nl) printed %q", out)
 	}
 }
+
+// TestPromptFuncDoc: h("mod.Fun") shows the signature and doc comment of
+// a loaded module's function, from its current version.
+func TestPromptFuncDoc(t *testing.T) {
+	h := newHarness(t)
+	sh := newShell(h)
+	greet := func(doc string) string {
+		return "package greet\n\n// Hello greets name\n// " + doc + ".\nfunc Hello(name string) string { return \"hello \" + name }\n\nfunc bare() {}\n"
+	}
+	h.write("greet.go", greet("politely"))
+	sh.expect(`h("greet.Hello")`, "error") // not loaded yet
+	if out := sh.out.String(); out != "no module or standard package named greet (a module is documented once loaded: c, l or nl)\n" {
+		t.Fatalf("h of a module not loaded printed %q", out)
+	}
+	sh.expect(`c("greet")`, "{ok,greet}")
+	for _, c := range []struct{ in, want, out string }{
+		{`h("greet.Hello")`, "ok", "func greet.Hello(name string) string\n    Hello greets name\n    politely.\n"},
+		{`h("greet.bare")`, "ok", "func greet.bare()\n    (no doc comment)\n"},
+		{`h("greet.Nope")`, "error", "module greet has no function Nope\n"},
+	} {
+		sh.out.Reset()
+		sh.expect(c.in, c.want)
+		if out := sh.out.String(); out != c.out {
+			t.Errorf("%s printed %q, want %q", c.in, out, c.out)
+		}
+	}
+	h.write("greet.go", greet("loudly"))
+	sh.expect(`l("greet")`, "{module,greet}")
+	sh.out.Reset()
+	sh.expect(`h("greet.Hello")`, "ok")
+	if out := sh.out.String(); out != "func greet.Hello(name string) string\n    Hello greets name\n    loudly.\n" {
+		t.Errorf("h after a reload printed %q, want the new version's doc", out)
+	}
+}
+
+// TestModuleDialect: a module file speaks the prompt's dialect: pid !
+// msg, receive, self, spawn, T, A; a name the module declares or imports
+// itself hides the built-in; errors keep their lines.
+func TestModuleDialect(t *testing.T) {
+	h := newHarness(t)
+	sh := newShell(h)
+	h.write("echo.go", `package echo
+
+import "fmt"
+
+// Loop answers {From, Msg} with {echo, Msg} until Msg is stop.
+func Loop() {
+	for {
+		m := receive(T(Any, Any)).(Tuple)
+		m[0].(Pid) ! T(A("echo"), m[1])
+		if m[1] == A("stop") {
+			return
+		}
+	}
+}
+
+// Start spawns Loop.
+func Start() Pid { return spawn(Loop) }
+
+// Me is the caller.
+func Me() Pid { return self() }
+
+// call is the module's own: it hides the built-in.
+func call() string { return "mine" }
+
+// Mine calls it.
+func Mine() string { return call() }
+
+// Node has a local variable named like a built-in.
+func Node() string { node := "local"; return fmt.Sprint(node, " ", !false && 1 != 2) }
+`)
+	sh.expect(`c("echo")`, "{ok,echo}")
+	sh.expect(`p := echo.Start(); _ = p`, "")
+	sh.expect(`p ! A("stray")`, "stray")
+	sh.expect(`_ = p ! T(self(), 42)`, "")
+	sh.expect(`receive(5000)`, "{echo,42}")
+	sh.expect(`echo.Me() == self()`, "true")
+	sh.expect(`echo.Mine()`, `"mine"`)
+	sh.expect(`echo.Node()`, `"local true"`)
+	h.write("bad.go", "package bad\n\n// F sends.\nfunc F(p Pid) int {\n\tp ! 1\n\treturn \"x\"\n}\n")
+	sh.expect(`c("bad")`, "bad.go:6:9: cannot use \"x\" (untyped string constant) as int value in return statement\nerror")
+	h.write("bad.go", "package bad\n\nfunc F(p Pid) {\n\tp !\n}\n")
+	if got := sh.eval(`c("bad")`); !strings.HasPrefix(got, "bad.go:4:") {
+		t.Errorf("c of a send without a message => %q, want an error at bad.go:4", got)
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/gerl-dev/gerl/eval"
 )
 
 // Qualified calls inside a module. A Go package cannot import itself, so
@@ -69,8 +71,10 @@ func parseModule(src *source, display func(string) string) (*parsed, error) {
 	names := src.fileList()
 	files := make([]*ast.File, 0, len(names))
 	var problems []Problem
+	texts := make(map[string]string, len(names))
 	for _, name := range names {
-		f, err := parser.ParseFile(fset, name, src.files[name], parser.AllErrors)
+		texts[name] = rewriteSends(src.files[name])
+		f, err := parser.ParseFile(fset, name, texts[name], parser.AllErrors)
 		var list scanner.ErrorList
 		if errors.As(err, &list) {
 			for _, e := range list {
@@ -115,7 +119,7 @@ func parseModule(src *source, display func(string) string) (*parsed, error) {
 		return nil, loadErr(src.name, ErrType, problems, nil)
 	}
 	for _, name := range names {
-		p.texts[name] = applyEdits(src.files[name], edits[name])
+		p.texts[name] = applyEdits(texts[name], edits[name])
 	}
 	if len(p.selfFuncs) > 0 {
 		fns := make([]string, 0, len(p.selfFuncs))
@@ -139,6 +143,21 @@ func parseModule(src *source, display func(string) string) (*parsed, error) {
 		p.texts[selfFile] = init.String()
 	}
 	return p, nil
+}
+
+// rewriteSends turns a module file's sends, pid ! msg, into calls of the
+// send built-in, as at the prompt (eval.RewriteSend): lines do not move,
+// columns after a send on its line do. A file the rewrite cannot read is
+// left as it is, for the parser to say what is wrong with it.
+func rewriteSends(text string) string {
+	if !strings.Contains(text, "!") {
+		return text
+	}
+	out, changed, err := eval.RewriteSend(text, eval.SendBuiltin)
+	if err != nil || !changed {
+		return text
+	}
+	return out
 }
 
 // checkPackageNames checks that every file says package name.

@@ -193,6 +193,32 @@ func (s *Server) overrides(v *version) yaegi.Exports {
 	}
 }
 
+// builtinsPath is the package of the prompt's built-ins in a module's
+// interpreter: every file of a module dot-imports it (on its package
+// clause's line), so a module speaks the prompt's dialect: self(),
+// spawn(...), receive(...), T(...), A(...), pid ! msg (rewritten into a
+// call of eval.SendBuiltin, source.go). A name the module declares itself
+// hides the built-in, as at the prompt.
+const builtinsPath = "gerl/builtins"
+
+// moduleBuiltins returns the built-ins of v's interpreter: the Env's, with
+// spawn, spawn_link and spawn_monitor bound to v as gerl.Spawn is (see
+// overrides).
+func (s *Server) moduleBuiltins(v *version) yaegi.Exports {
+	b := s.env.Builtins()
+	for name, api := range s.overrides(v)[eval.GerlPath+"/gerl"] {
+		switch name {
+		case "Spawn":
+			b["spawn"] = api
+		case "SpawnLink":
+			b["spawn_link"] = api
+		case "SpawnMonitor":
+			b["spawn_monitor"] = api
+		}
+	}
+	return yaegi.Exports{builtinsPath + "/builtins": b}
+}
+
 // into wraps a function value so that the process running it runs v.
 func (s *Server) into(v *version, fn any) any {
 	fv := reflect.ValueOf(fn)

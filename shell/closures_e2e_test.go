@@ -204,3 +204,48 @@ func TestClosureNeedsModule(t *testing.T) {
 	a.expect(`nl("twice")`, "b@127.0.0.1: loaded twice version 1")
 	a.expect(`rpc("b@127.0.0.1", func() int { return twice.Of(k) })`, "10")
 }
+
+// echoModule is a module in the prompt's dialect: !, receive with a
+// pattern, self, spawn, register, T, A, no gerl. qualifier.
+const echoModule = `package echo
+
+// Loop answers {From, Msg} with {echo, Node, Msg}; anything else stays
+// in the mailbox.
+func Loop() {
+	for {
+		m := receive(T(Any, Any)).(Tuple)
+		m[0].(Pid) ! T(A("echo"), node(), m[1])
+	}
+}
+
+// Start spawns Loop, registered as echo, and returns its pid.
+func Start() Pid {
+	p := spawn(Loop)
+	register("echo", p)
+	return p
+}
+`
+
+// TestModuleDialect: a module written like the prompt (!, receive, self,
+// spawn, T, A) loads with c, travels with nl, and serves on the other
+// node, leaving a stray message alone.
+func TestModuleDialect(t *testing.T) {
+	e := newTestEnv(t)
+	a, _ := twoNodes(t, e)
+	src := filepath.Join(t.TempDir(), "echo.go")
+	if err := os.WriteFile(src, []byte(echoModule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a.expect(fmt.Sprintf(`c(%q)`, src), "{ok,echo}")
+	a.expect(`nl("echo")`, "b@127.0.0.1: loaded echo version 1")
+	a.expect(`p := rpc("b@127.0.0.1", "echo.Start")`, "<b@127.0.0.1.")
+	a.expect(`p ! A("stray")`, "stray")
+	a.expect(`p ! T(self(), 42)`, "{<a@127.0.0.1.")
+	a.expect(`receive(5000)`, "{echo,'b@127.0.0.1',42}")
+	a.expect(`Name{"echo", "b@127.0.0.1"} ! T(self(), A("again"))`, "again")
+	a.expect(`receive(5000)`, "{echo,'b@127.0.0.1',again}")
+	// The stray message is still in the server's mailbox (i prints here:
+	// the rpc's output comes home).
+	a.expect(`rpc("b@127.0.0.1", func() { i(p) })`, "message_queue_len: 1\n")
+	a.expect(`h("echo.Start")`, "func echo.Start() Pid\n    Start spawns Loop, registered as echo, and returns its pid.")
+}

@@ -327,6 +327,18 @@ func (f *erlFrame) pid(p term.Pid) error {
 	return err
 }
 
+// target writes what a monitor names: a Pid, or a registered name (an
+// Atom).
+func (f *erlFrame) target(t any) error {
+	switch x := t.(type) {
+	case term.Pid:
+		return f.pid(x)
+	case term.Atom:
+		return f.atom(x)
+	}
+	return fmt.Errorf("a monitor target %s", term.Format(t))
+}
+
 func (f *erlFrame) ref(r term.Ref) error {
 	var err error
 	f.b, err = etf.AppendRef(f.b, r)
@@ -443,16 +455,7 @@ func erlMonitor(buf []byte, op int, watcher term.Pid, target any, ref term.Ref) 
 	if err := f.pid(watcher); err != nil {
 		return nil, err
 	}
-	var err error
-	switch x := target.(type) {
-	case term.Pid:
-		err = f.pid(x)
-	case term.Atom:
-		err = f.atom(x)
-	default:
-		err = fmt.Errorf("a monitor target %s", term.Format(target))
-	}
-	if err != nil {
+	if err := f.target(target); err != nil {
 		return nil, err
 	}
 	if err := f.ref(ref); err != nil {
@@ -465,16 +468,7 @@ func erlMonitor(buf []byte, op int, watcher term.Pid, target any, ref term.Ref) 
 // watcher monitored (an Atom).
 func erlMonitorExit(buf []byte, target any, watcher term.Pid, ref term.Ref, reason any) ([]byte, error) {
 	f := newErlFrame(buf, dopMonitorPExit, 5)
-	var err error
-	switch x := target.(type) {
-	case term.Pid:
-		err = f.pid(x)
-	case term.Atom:
-		err = f.atom(x)
-	default:
-		err = fmt.Errorf("a monitor target %s", term.Format(target))
-	}
-	if err != nil {
+	if err := f.target(target); err != nil {
 		return nil, err
 	}
 	if err := f.pid(watcher); err != nil {

@@ -136,7 +136,10 @@ func TestPromptLoopKeepsNoMemory(t *testing.T) {
 		testkit.Eventually(t, waitTime, "the processes to end", func() bool { return ts.n.ProcessCount() == base })
 		runtime.GC()
 		runtime.ReadMemStats(&after)
-		if kept := (int64(after.HeapAlloc) - int64(before.HeapAlloc)) / n; kept > 500 {
+		// The leak this guards against kept 2776 bytes per iteration; what
+		// the runtime itself keeps for a while (the process table's and
+		// the scheduler's grown structures) came to 506 once under load.
+		if kept := (int64(after.HeapAlloc) - int64(before.HeapAlloc)) / n; kept > 1200 {
 			t.Errorf("%s kept %d bytes per iteration", loop, kept)
 		}
 	}

@@ -306,7 +306,7 @@ func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]refle
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = loadErr(p.name, ErrInit, []Problem{{Msg: fmt.Sprintf("initialization panicked: %v", r)}}, nil)
+			err = loadErr(p.name, ErrInit, []Problem{{Msg: "initialization panicked: " + term.PanicText(fmt.Sprint(r))}}, nil)
 		}
 	}()
 	if _, err := yi.Eval(`import "` + p.name + `"`); err != nil {

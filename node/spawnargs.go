@@ -70,7 +70,7 @@ func entry(fn any, args []any, reusable bool) (func(*Proc), error) {
 		if err != nil {
 			return nil, fmt.Errorf("spawn: argument %d: %w", i+1, err)
 		}
-		v, err := convertArg(c, pt)
+		v, err := ConvertArg(c, pt)
 		if err != nil {
 			return nil, fmt.Errorf("spawn: argument %d: %w", i+1, err)
 		}
@@ -120,8 +120,12 @@ func isNilable(k reflect.Kind) bool {
 	return false
 }
 
-// convertArg makes v a value of type t, when that loses nothing.
-func convertArg(v any, t reflect.Type) (reflect.Value, error) {
+// ConvertArg makes v a value of type t, when that loses nothing: nil for
+// a type that has a nil, a value assignable to t, or a number that fits
+// in t. It is the rule by which Entry passes arguments to a function's
+// parameters; other conversions (Erlang's text and lists, in
+// node/cluster) build on it. Safe for concurrent use.
+func ConvertArg(v any, t reflect.Type) (reflect.Value, error) {
 	if v == nil {
 		if isNilable(t.Kind()) {
 			return reflect.Zero(t), nil

@@ -72,7 +72,7 @@ func serveShell(sys *system, p *node.Proc, client term.Pid) {
 						// Whatever happens here must not take this node
 						// down: report it to the client instead.
 						if r := recover(); r != nil {
-							result = term.Tuple{0, []string{}, []string{}, int(eval.Exception), fmt.Sprintf("** exception error: %v", r), false}
+							result = term.Tuple{0, []string{}, []string{}, int(eval.Exception), "** exception error: " + term.PanicText(fmt.Sprint(r)), false}
 						}
 						_ = p.Node().Send(self, term.Tuple{term.Atom("evaluated"), ref, result})
 					}()

@@ -152,37 +152,12 @@ func setElem(dst reflect.Value, e any, depth int) error {
 	if err != nil {
 		return err
 	}
-	if c == nil {
-		switch dst.Kind() {
-		case reflect.Interface, reflect.Slice, reflect.Map, reflect.Pointer:
-			return nil // the zero value
-		}
-		return fmt.Errorf("cannot use nil as %s", dst.Type())
+	out, err := node.ConvertArg(c, dst.Type())
+	if err != nil {
+		return err
 	}
-	rv := reflect.ValueOf(c)
-	switch {
-	case rv.Type().AssignableTo(dst.Type()):
-		dst.Set(rv)
-	case isNumKind(rv.Kind()) && isNumKind(dst.Kind()) && rv.Type().ConvertibleTo(dst.Type()):
-		out := rv.Convert(dst.Type())
-		if !out.Convert(rv.Type()).Equal(rv) {
-			return fmt.Errorf("%s does not fit in %s", term.Format(c), dst.Type())
-		}
-		dst.Set(out)
-	default:
-		return fmt.Errorf("cannot use %s as %s", clip(c), dst.Type())
-	}
+	dst.Set(out)
 	return nil
-}
-
-func isNumKind(k reflect.Kind) bool {
-	switch k {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
-		reflect.Float32, reflect.Float64:
-		return true
-	}
-	return false
 }
 
 // erlText reads Erlang text: a binary, a charlist (code points), an atom.

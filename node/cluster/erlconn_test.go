@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/erldist"
 	"github.com/gerl-dev/gerl/node/term"
@@ -268,14 +269,8 @@ func TestErlSignalFromAnotherNode(t *testing.T) {
 
 func waitRegistered(t *testing.T, n *node.Node, name term.Atom) {
 	t.Helper()
-	deadline := time.Now().Add(waitTime)
-	for {
-		if _, ok := n.Whereis(name); ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not registered", name)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testkit.Eventually(t, waitTime, string(name)+" registered", func() bool {
+		_, ok := n.Whereis(name)
+		return ok
+	})
 }

@@ -117,6 +117,16 @@ func (d *erlDecoder) decode(b []byte) (erlMsg, error) {
 	return m, nil
 }
 
+// traced is 1 for the *_TT variants of control messages, which carry a
+// trace token as one more element, and 0 for the others.
+func traced(op int) int {
+	switch op {
+	case dopSendTT, dopExitTT, dopRegSendTT, dopExit2TT, dopSpawnRequestTT, dopSpawnReplyTT, dopAliasSendTT:
+		return 1
+	}
+	return 0
+}
+
 // clip formats a term for an error, cut short.
 func clip(v any) string {
 	s := term.Format(v)
@@ -186,35 +196,27 @@ func (m *erlMsg) fields(t term.Tuple) error {
 	case dopNodeLink:
 		return arity(1)
 	case dopSend, dopSendTT:
-		if err := arity(map[int]int{dopSend: 3, dopSendTT: 4}[m.op]); err != nil {
+		if err := arity(3 + traced(m.op)); err != nil {
 			return err
 		}
 		pid(2, &m.to) // element 2 is unused ('' or the sender)
 		m.hasPayload = true
 	case dopRegSend, dopRegSendTT:
-		if err := arity(map[int]int{dopRegSend: 4, dopRegSendTT: 5}[m.op]); err != nil {
+		if err := arity(4 + traced(m.op)); err != nil {
 			return err
 		}
 		pid(1, &m.from)
 		atom(3, &m.name)
 		m.hasPayload = true
-	case dopExit, dopExit2:
-		if err := arity(4); err != nil {
+	case dopExit, dopExit2, dopExitTT, dopExit2TT:
+		n := 4 + traced(m.op)
+		if err := arity(n); err != nil {
 			return err
 		}
 		pid(1, &m.from)
 		pid(2, &m.to)
 		if err == nil {
-			m.payload = t[3]
-		}
-	case dopExitTT, dopExit2TT:
-		if err := arity(5); err != nil {
-			return err
-		}
-		pid(1, &m.from)
-		pid(2, &m.to)
-		if err == nil {
-			m.payload = t[4]
+			m.payload = t[n-1] // the reason comes last, after the trace token if any
 		}
 	case dopMonitorP, dopDemonitorP:
 		if err := arity(4); err != nil {
@@ -234,7 +236,7 @@ func (m *erlMsg) fields(t term.Tuple) error {
 			m.payload = t[4]
 		}
 	case dopSpawnRequest, dopSpawnRequestTT:
-		if err := arity(map[int]int{dopSpawnRequest: 6, dopSpawnRequestTT: 7}[m.op]); err != nil {
+		if err := arity(6 + traced(m.op)); err != nil {
 			return err
 		}
 		ref(1, &m.ref)
@@ -261,7 +263,7 @@ func (m *erlMsg) fields(t term.Tuple) error {
 		m.opts = opts
 		m.hasPayload = true
 	case dopSpawnReply, dopSpawnReplyTT:
-		if err := arity(map[int]int{dopSpawnReply: 5, dopSpawnReplyTT: 6}[m.op]); err != nil {
+		if err := arity(5 + traced(m.op)); err != nil {
 			return err
 		}
 		ref(1, &m.ref)
@@ -281,7 +283,7 @@ func (m *erlMsg) fields(t term.Tuple) error {
 			return fmt.Errorf("element 5 is neither a pid nor an error")
 		}
 	case dopAliasSend, dopAliasSendTT:
-		if err := arity(map[int]int{dopAliasSend: 3, dopAliasSendTT: 4}[m.op]); err != nil {
+		if err := arity(3 + traced(m.op)); err != nil {
 			return err
 		}
 		pid(1, &m.from)
@@ -323,6 +325,18 @@ func (f *erlFrame) pid(p term.Pid) error {
 	var err error
 	f.b, err = etf.AppendPid(f.b, p)
 	return err
+}
+
+// target writes what a monitor names: a Pid, or a registered name (an
+// Atom).
+func (f *erlFrame) target(t any) error {
+	switch x := t.(type) {
+	case term.Pid:
+		return f.pid(x)
+	case term.Atom:
+		return f.atom(x)
+	}
+	return fmt.Errorf("a monitor target %s", term.Format(t))
 }
 
 func (f *erlFrame) ref(r term.Ref) error {
@@ -441,16 +455,7 @@ func erlMonitor(buf []byte, op int, watcher term.Pid, target any, ref term.Ref) 
 	if err := f.pid(watcher); err != nil {
 		return nil, err
 	}
-	var err error
-	switch x := target.(type) {
-	case term.Pid:
-		err = f.pid(x)
-	case term.Atom:
-		err = f.atom(x)
-	default:
-		err = fmt.Errorf("a monitor target %s", term.Format(target))
-	}
-	if err != nil {
+	if err := f.target(target); err != nil {
 		return nil, err
 	}
 	if err := f.ref(ref); err != nil {
@@ -463,16 +468,7 @@ func erlMonitor(buf []byte, op int, watcher term.Pid, target any, ref term.Ref) 
 // watcher monitored (an Atom).
 func erlMonitorExit(buf []byte, target any, watcher term.Pid, ref term.Ref, reason any) ([]byte, error) {
 	f := newErlFrame(buf, dopMonitorPExit, 5)
-	var err error
-	switch x := target.(type) {
-	case term.Pid:
-		err = f.pid(x)
-	case term.Atom:
-		err = f.atom(x)
-	default:
-		err = fmt.Errorf("a monitor target %s", term.Format(target))
-	}
-	if err != nil {
+	if err := f.target(target); err != nil {
 		return nil, err
 	}
 	if err := f.pid(watcher); err != nil {

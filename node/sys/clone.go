@@ -3,6 +3,8 @@ package sys
 import (
 	"fmt"
 	"reflect"
+
+	"github.com/gerl-dev/gerl/node/term"
 )
 
 // Clone returns a deep copy of v: pointers, structs, slices, arrays, maps
@@ -18,7 +20,7 @@ func Clone(v any) (out any, err error) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			out, err = nil, fmt.Errorf("cannot copy the state (%T): %v", v, r)
+			out, err = nil, fmt.Errorf("cannot copy the state (%T): %s", v, term.PanicText(fmt.Sprint(r)))
 		}
 	}()
 	c := cloner{seen: map[uintptr]reflect.Value{}}

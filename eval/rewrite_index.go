@@ -2,21 +2,22 @@
 // reflect package, whose panic says "slice index out of range" and
 // nothing more; compiled Go would say which index and which length.
 // RewriteIndexesMap type-checks the source (go/types, what it can: the
-// input's own declarations and the prompt's variables) and, where an
-// index expression reads a slice, an array or a string, checks the index
-// itself:
+// input's own declarations, the prompt's variables, and gerl's Tuple) and,
+// where an index expression reads a slice, an array or a string, checks
+// the index itself:
 //
 //	s[i]  ->  s[__gerl_ix(int(i), len(s), 0)]
 //
-// The check panics with "index 5 out of range for a slice of length 3".
-// It is a native call, about 0.5 µs through yaegi (docs/performance.md):
-// only code that runs once per input or per function call gets it, not
-// the inside of a loop, which would run several times slower and keeps
-// yaegi's shorter message ("index out of range (of a slice)"). An index
-// into an array by a constant (Go checks it when it compiles), an
-// expression whose operand is not a plain variable (it would be evaluated
-// twice), and everything whose type the check cannot know (a value from
-// an imported package) are left as they are too.
+// The check panics with "index 5 out of range for a slice of length 3"
+// ("for a tuple" for a Tuple). It is a native call, about 0.5 µs through
+// yaegi (docs/performance.md): code that runs once per input or per
+// function call gets it; the inside of a loop, which would run several
+// times slower, gets a cheaper check in interpreted Go before the
+// statement (rewrite_index_loop.go). An index into an array by a constant
+// (Go checks it when it compiles), an expression whose operand is not a
+// plain variable (it would be evaluated twice: receive().(Tuple)[3]), and
+// everything whose type the check cannot know (a value from an imported
+// package) are left as they are, with yaegi's message.
 
 package eval
 
@@ -27,6 +28,8 @@ import (
 	"go/token"
 	"go/types"
 	"reflect"
+
+	"github.com/gerl-dev/gerl/node/term"
 )
 
 // Index kinds, the third argument of the index check.
@@ -34,6 +37,7 @@ const (
 	indexSlice = iota
 	indexArray
 	indexString
+	indexTuple
 )
 
 // indexFunc is the index check's name at the prompt.
@@ -42,7 +46,7 @@ const indexFunc = "__gerl_ix"
 // IndexError is the panic of an index out of range in interpreted code.
 type IndexError struct {
 	Index, Len int
-	Kind       string // "slice", "array" or "string"
+	Kind       string // "slice", "array", "string" or "tuple"
 }
 
 func (e *IndexError) Error() string {
@@ -55,7 +59,7 @@ func (e *IndexError) Error() string {
 
 // CheckIndex is the index check: it returns i, or panics with an
 // *IndexError when i is not an index of a sequence of length n (kind 0: a
-// slice, 1: an array, 2: a string). Safe for concurrent use.
+// slice, 1: an array, 2: a string, 3: a Tuple). Safe for concurrent use.
 func CheckIndex(i, n, kind int) int {
 	if uint(i) < uint(n) {
 		return i
@@ -66,6 +70,8 @@ func CheckIndex(i, n, kind int) int {
 		what = "array"
 	case indexString:
 		what = "string"
+	case indexTuple:
+		what = "tuple"
 	}
 	panic(&IndexError{Index: i, Len: n, Kind: what})
 }
@@ -85,15 +91,17 @@ func RewriteIndexesMap(src, fn string, globalType func(name string) reflect.Type
 		name = units[0].file.Name.Name // a whole file's package clause
 	}
 	pkg := types.NewPackage(name, name)
+	gerl := gerlPackage()
 	if globalType != nil {
-		declareGlobals(pkg, units, globalType)
+		declareGlobals(pkg, units, gerl, globalType)
 	}
+	declareTermTypes(pkg, units, gerl)
 	var edits []edit
 	for i := range units {
 		u := &units[i]
 		info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Uses: map[*ast.Ident]types.Object{},
 			Defs: map[*ast.Ident]types.Object{}, Scopes: map[ast.Node]*types.Scope{}}
-		if !typeCheck(pkg, u, info) {
+		if !typeCheck(pkg, gerl, u, info) {
 			continue
 		}
 		edits = append(edits, indexEdits(src, fn, u, info)...)
@@ -115,29 +123,87 @@ func RewriteIndexesMap(src, fn string, globalType func(name string) reflect.Type
 // typeCheck checks u's types into info, with the declarations in pkg. It
 // reports false if go/types gave up (it panics on some inputs that are
 // not Go yet, such as a method of a type declared by an earlier input).
-func typeCheck(pkg *types.Package, u *unit, info *types.Info) (ok bool) {
+func typeCheck(pkg, gerl *types.Package, u *unit, info *types.Info) (ok bool) {
 	defer func() {
 		if recover() != nil {
 			ok = false
 		}
 	}()
-	conf := types.Config{Error: func(error) {}, Importer: noImporter{}}
+	conf := types.Config{Error: func(error) {}, Importer: gerlImporter{gerl}}
 	_ = types.NewChecker(&conf, u.fset, pkg, info).Files([]*ast.File{u.file})
 	return true
 }
 
-// noImporter knows no package: what comes from one has no type, and its
+// gerlImporter knows the package gerl (its types users index, see
+// gerlPackage) and no other: what comes from another has no type, and its
 // index expressions are left alone.
-type noImporter struct{}
+type gerlImporter struct{ gerl *types.Package }
 
-func (noImporter) Import(path string) (*types.Package, error) {
+func (im gerlImporter) Import(path string) (*types.Package, error) {
+	if path == GerlPath {
+		return im.gerl, nil
+	}
 	return nil, errors.New("not imported")
+}
+
+// gerlPackage is package gerl as the index checks know it: the slice
+// types of node/term that the prompt exports (exports.go) and users
+// index, Tuple.
+func gerlPackage() *types.Package {
+	pkg := types.NewPackage(GerlPath, "gerl")
+	tuple := types.NewTypeName(token.NoPos, pkg, "Tuple", nil)
+	types.NewNamed(tuple, types.NewSlice(types.NewInterfaceType(nil, nil)), nil)
+	pkg.Scope().Insert(tuple)
+	pkg.MarkComplete()
+	return pkg
+}
+
+// declareTermTypes declares in pkg the types of gerl the prompt and a
+// module use unqualified (Tuple), unless the source declares its own.
+func declareTermTypes(pkg *types.Package, units []unit, gerl *types.Package) {
+	for _, name := range gerl.Scope().Names() {
+		if pkg.Scope().Lookup(name) != nil || declaresTop(units, name) {
+			continue
+		}
+		pkg.Scope().Insert(gerl.Scope().Lookup(name))
+	}
+}
+
+// declaresTop reports whether one of units declares name at its top
+// level.
+func declaresTop(units []unit, name string) bool {
+	for i := range units {
+		for _, d := range units[i].file.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil && d.Name.Name == name {
+					return true
+				}
+			case *ast.GenDecl:
+				for _, s := range d.Specs {
+					switch s := s.(type) {
+					case *ast.TypeSpec:
+						if s.Name.Name == name {
+							return true
+						}
+					case *ast.ValueSpec:
+						for _, n := range s.Names {
+							if n.Name == name {
+								return true
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 // declareGlobals declares in pkg the prompt's variables units use, with
 // the types of their values where those are slices, arrays, strings or
 // built of them.
-func declareGlobals(pkg *types.Package, units []unit, globalType func(string) reflect.Type) {
+func declareGlobals(pkg *types.Package, units []unit, gerl *types.Package, globalType func(string) reflect.Type) {
 	seen := map[string]bool{}
 	for i := range units {
 		ast.Inspect(units[i].file, func(n ast.Node) bool {
@@ -146,7 +212,7 @@ func declareGlobals(pkg *types.Package, units []unit, globalType func(string) re
 				return true
 			}
 			seen[id.Name] = true
-			if t := typeOfReflect(globalType(id.Name)); t != nil {
+			if t := typeOfReflect(globalType(id.Name), gerl); t != nil {
 				pkg.Scope().Insert(types.NewVar(token.NoPos, pkg, id.Name, t))
 			}
 			return true
@@ -155,10 +221,13 @@ func declareGlobals(pkg *types.Package, units []unit, globalType func(string) re
 }
 
 // typeOfReflect is t as go/types knows it, for the types an index check
-// can use; nil for the others.
-func typeOfReflect(t reflect.Type) types.Type {
+// can use (gerl's from package gerl); nil for the others.
+func typeOfReflect(t reflect.Type, gerl *types.Package) types.Type {
 	if t == nil {
 		return nil
+	}
+	if t == reflect.TypeFor[term.Tuple]() {
+		return gerl.Scope().Lookup("Tuple").Type()
 	}
 	basic := map[reflect.Kind]types.BasicKind{
 		reflect.Bool: types.Bool, reflect.Int: types.Int, reflect.Int8: types.Int8, reflect.Int16: types.Int16,
@@ -171,54 +240,94 @@ func typeOfReflect(t reflect.Type) types.Type {
 	}
 	switch t.Kind() {
 	case reflect.Slice:
-		if e := typeOfReflect(t.Elem()); e != nil {
+		if e := typeOfReflect(t.Elem(), gerl); e != nil {
 			return types.NewSlice(e)
 		}
 	case reflect.Array:
-		if e := typeOfReflect(t.Elem()); e != nil {
+		if e := typeOfReflect(t.Elem(), gerl); e != nil {
 			return types.NewArray(e, int64(t.Len()))
 		}
 	case reflect.Interface:
 		if t.NumMethod() == 0 {
 			return types.NewInterfaceType(nil, nil)
 		}
+	case reflect.Func:
+		// Any arguments; the results as far as they are known, the
+		// others any: enough for receive().(Tuple) to have a type.
+		anyType := types.NewInterfaceType(nil, nil)
+		params := types.NewTuple(types.NewParam(token.NoPos, nil, "", types.NewSlice(anyType)))
+		var results []*types.Var
+		for i := range t.NumOut() {
+			r := typeOfReflect(t.Out(i), gerl)
+			if r == nil {
+				r = anyType
+			}
+			results = append(results, types.NewParam(token.NoPos, nil, "", r))
+		}
+		return types.NewSignatureType(nil, nil, nil, params, types.NewTuple(results...), true)
 	}
 	return nil
 }
 
-// indexEdits are the index checks unit u needs.
+// indexEdits are the index checks unit u needs: the call in what runs
+// once per input or per call, the statement's pre-check in a loop's body
+// (rewrite_index_loop.go).
 func indexEdits(src, fn string, u *unit, info *types.Info) []edit {
-	// The keys of ranges over a variable: v[k] inside needs no check.
-	var edits []edit
-	ast.Inspect(u.file, func(n ast.Node) bool {
+	w := &indexWalker{src: src, fn: fn, u: u, info: info}
+	w.changes, w.funcLits = changesIn(u.file, info)
+	w.walk(u.file)
+	return w.edits
+}
+
+// indexWalker collects the index checks of one unit.
+type indexWalker struct {
+	src, fn string
+	u       *unit
+	info    *types.Info
+	edits   []edit
+	// Where variables are assigned or have their address taken, and the
+	// function literals: what can change a loop's variables.
+	changes  []change
+	funcLits []ast.Node
+}
+
+// walk adds the call check to the index expressions of n outside loops,
+// and hands the loops to loopBody.
+func (w *indexWalker) walk(n ast.Node) {
+	ast.Inspect(n, func(n ast.Node) bool {
 		switch x := n.(type) {
-		case *ast.ForStmt, *ast.RangeStmt:
-			// A check costs a native call (about 0.5 µs): a loop that
-			// indexes would run several times slower. Loops keep
-			// yaegi's message; what runs once per input or per call
-			// gets the check.
+		case *ast.ForStmt:
+			// Init runs once; the condition, the post statement and the
+			// body run at every iteration.
+			if x.Init != nil {
+				w.walk(x.Init)
+			}
+			w.loopBody(x.Body, w.loopFacts(x, loopFacts{}))
+			return false
+		case *ast.RangeStmt:
+			w.walk(x.X) // evaluated once
+			w.loopBody(x.Body, w.loopFacts(x, loopFacts{}))
 			return false
 		case *ast.IndexExpr:
-			kind, ok := indexKind(info, x)
+			kind, ok := indexKind(w.info, x)
 			if !ok || !pure(x.X) {
 				return true
 			}
-			if tv := info.Types[x.Index]; tv.Value != nil && kind == indexArray {
+			if tv := w.info.Types[x.Index]; tv.Value != nil && kind == indexArray {
 				return true
 			}
-			start, end := u.off(x.Index.Pos()), u.off(x.Index.End())
-			operand := src[u.off(x.X.Pos()):u.off(x.X.End())]
-			edits = append(edits,
-				edit{off: start, ins: fn + "(int(", anchor: start},
+			start, end := w.u.off(x.Index.Pos()), w.u.off(x.Index.End())
+			operand := w.src[w.u.off(x.X.Pos()):w.u.off(x.X.End())]
+			w.edits = append(w.edits,
+				edit{off: start, ins: w.fn + "(int(", anchor: start},
 				edit{off: end, ins: fmt.Sprintf("), len(%s), %d)", operand, kind), anchor: end})
 		}
 		return true
 	})
-	return edits
 }
 
-// indexKind says whether x indexes a slice, an array (or a pointer to
-// one) or a string, as far as the type check knows.
+// indexKind says whether x indexes a Tuple, another slice, an array (or a
+// pointer to one) or a string, as far as the type check knows.
 func indexKind(info *types.Info, x *ast.IndexExpr) (int, bool) {
 	tv, ok := info.Types[x.X]
 	if !ok || tv.Type == nil || !tv.IsValue() {
@@ -228,6 +337,9 @@ func indexKind(info *types.Info, x *ast.IndexExpr) (int, bool) {
 		return 0, false
 	} else if b, ok := it.Type.Underlying().(*types.Basic); !ok || b.Info()&types.IsInteger == 0 {
 		return 0, false
+	}
+	if n, ok := types.Unalias(tv.Type).(*types.Named); ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == GerlPath && n.Obj().Name() == "Tuple" {
+		return indexTuple, true
 	}
 	t := tv.Type.Underlying()
 	if p, ok := t.(*types.Pointer); ok {

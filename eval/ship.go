@@ -339,6 +339,9 @@ func (s *Session) tagging() *tagging {
 			if v, ok := globals[name]; ok && v.IsValid() {
 				return v.Type()
 			}
+			if v, ok := s.env.builtinTable()[name]; ok && v.Kind() == reflect.Func {
+				return v.Type() // receive(...).(Tuple) has a type
+			}
 			return nil
 		},
 		register: func(l funLit) int { return s.env.registerLit(s, l) },

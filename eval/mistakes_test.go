@@ -25,6 +25,14 @@ var mistakes = []struct{ in, want string }{
 	{`a := [3]int{}; i := 4; a[i]`, "index 4 out of range for an array of length 3"},
 	{`str := "abc"; i := 10; str[i]`, "index 10 out of range for a string of length 3"},
 	{`x := 0; 1 / x`, "integer divide by zero"},
+	// indexes in loops: the classic off-by-ones
+	{`s := []int{1, 2, 3}; for i := 0; i <= len(s); i++ { s[i] = i }`, "index 3 out of range for a slice of length 3"},
+	{`s := []int{1, 2, 3}; k := 0; for i := range s { k += s[i+1] }`, "index 3 out of range for a slice of length 3"},
+	{`s := []int{1, 2, 3}; for i := range s { if s[i-1] > 0 { break } }`, "index -1 out of range for a slice of length 3"},
+	{`str := "abc"; for i := len(str); i >= 0; i-- { println(str[i]) }`, "index 3 out of range for a string of length 3"},
+	{`func last(xs []int) int { k := 0; for i := 0; i <= len(xs); i++ { k = xs[i] }; return k }; last([]int{1})`, "index 1 out of range for a slice of length 1\n     in function  last (line 1 of the input)"},
+	{`_, ref := spawn_monitor(func() { s := make([]int, 2); for i := 0; ; i++ { s[i] = i } }); receive(10000).(Down).Reason`, `{panic,"index 2 out of range for a slice of length 2"}`},
+	{`s := []int{1, 2}; for i := 0; i < 5 && s[i] > 0; i++ { }`, "index out of range"},
 	// channels
 	{`c := make(chan int); close(c); c <- 1`, "send on closed channel"},
 	{`c := make(chan int); close(c); close(c)`, "close of closed channel"},
@@ -33,6 +41,8 @@ var mistakes = []struct{ in, want string }{
 	{`self() ! "hi"; receive(1000).(int)`, "string is not int"},
 	{`var x any = A("ok"); x.(Tuple)`, "is gerl.Atom, not gerl.Tuple"},
 	{`self() ! T(A("x")); receive(1000).(Tuple)[3]`, "index out of range"},
+	{`self() ! T(A("x")); m := receive(1000).(Tuple); m[3]`, "index 3 out of range for a tuple of length 1"},
+	{`self() ! T(A("x"), 1); m := receive(1000).(Tuple); for i := 0; i < 3; i++ { println(m[i]) }`, "index 2 out of range for a tuple of length 2"},
 	// built-ins given the wrong thing
 	{`i(whereis("nobody"))`, "undefined"},
 	{`link(whereis("nobody"))`, "undefined"},

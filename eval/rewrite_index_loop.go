@@ -105,7 +105,15 @@ func changesIn(f *ast.File, info *types.Info) (changes []change, lits []ast.Node
 			case *ast.SelectorExpr:
 				e = x.X
 				continue
-			case *ast.IndexExpr: // an element: an array's is part of it
+			case *ast.IndexExpr:
+				// An element of a slice or a map leaves the variable as
+				// it is; an array's (or one of unknown type) may not.
+				if t := info.Types[x.X].Type; t != nil {
+					switch t.Underlying().(type) {
+					case *types.Slice, *types.Map:
+						return
+					}
+				}
 				e = x.X
 				continue
 			case *ast.Ident:

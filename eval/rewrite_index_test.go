@@ -2,12 +2,21 @@ package eval
 
 import (
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/gerl-dev/gerl/node/term"
 )
 
+// indexGlobals are the prompt's variables the index rewrite tests see.
+var indexGlobals = map[string]reflect.Type{
+	"g": reflect.TypeOf([]string{}), "n": reflect.TypeOf(0), "f": reflect.TypeOf(func() {}),
+	"tup": reflect.TypeOf(term.T(1)), "receive": reflect.TypeOf(func(...any) any { return nil }),
+}
+
+func indexGlobalType(name string) reflect.Type { return indexGlobals[name] }
+
 func TestRewriteIndexes(t *testing.T) {
-	globals := map[string]reflect.Type{"g": reflect.TypeOf([]string{}), "n": reflect.TypeOf(0), "f": reflect.TypeOf(func() {})}
-	globalType := func(name string) reflect.Type { return globals[name] }
 	for _, c := range []struct{ in, want string }{
 		// slices, arrays, strings, pointers to arrays
 		{`s := []int{1}; s[n]`, `s := []int{1}; s[ix(int(n), len(s), 0)]`},
@@ -21,12 +30,16 @@ func TestRewriteIndexes(t *testing.T) {
 		// inside functions and closures
 		{`func at(xs []byte, k int) byte { return xs[k] }`, `func at(xs []byte, k int) byte { return xs[ix(int(k), len(xs), 0)] }`},
 		{`h := func(xs []int) int { return xs[0] }`, `h := func(xs []int) int { return xs[ix(int(0), len(xs), 0)] }`},
-		// not checked: maps, constant array indexes, loops,
+		// gerl's Tuple: unqualified, from package gerl, a prompt variable
+		{`m := receive(1000).(Tuple); m[3]`, `m := receive(1000).(Tuple); m[ix(int(3), len(m), 3)]`},
+		{`tup[n]`, `tup[ix(int(n), len(tup), 3)]`},
+		{"package m\nimport \"gerl\"\nfunc F(x any) any { return x.(gerl.Tuple)[0] }\nfunc G(t gerl.Tuple) any { return t[1] }",
+			"package m\nimport \"gerl\"\nfunc F(x any) any { return x.(gerl.Tuple)[0] }\nfunc G(t gerl.Tuple) any { return t[ix(int(1), len(t), 3)] }"},
+		{`type Tuple [2]int; var x Tuple; x[n]`, `type Tuple [2]int; var x Tuple; x[ix(int(n), len(x), 1)]`},
+		// not checked: maps, constant array indexes,
 		// operands with effects, values of unknown type, instantiations
 		{`m := map[int]int{}; m[n]`, `m := map[int]int{}; m[n]`},
 		{`var a [3]int; a[1]`, `var a [3]int; a[1]`},
-		{`for i := range g { g[i] }`, `for i := range g { g[i] }`},
-		{`for k := 0; k < 9; k++ { g[k+n] }; g[n]`, `for k := 0; k < 9; k++ { g[k+n] }; g[ix(int(n), len(g), 0)]`},
 		{`mk := func() []int { return nil }; mk()[n]`, `mk := func() []int { return nil }; mk()[n]`},
 		{`fmt.Sprint(1)[n]`, `fmt.Sprint(1)[n]`},
 		{`unknown[n]`, `unknown[n]`},
@@ -34,13 +47,75 @@ func TestRewriteIndexes(t *testing.T) {
 		// not Go yet: left to the compiler
 		{`type T struct{}; func (T) M() {}`, `type T struct{}; func (T) M() {}`},
 	} {
-		got, _, err := RewriteIndexesMap(c.in, "ix", globalType)
+		got, _, err := RewriteIndexesMap(c.in, "ix", indexGlobalType)
 		if err != nil {
 			t.Errorf("%s: %v", c.in, err)
 			continue
 		}
 		if got != c.want {
 			t.Errorf("%s\n  => %s\n want %s", c.in, got, c.want)
+		}
+	}
+}
+
+// TestRewriteIndexesInLoops: in a loop's body, the check is an if before
+// the statement, only where it fails exactly when the index would.
+func TestRewriteIndexesInLoops(t *testing.T) {
+	const fail = "if i < 0 || i >= len(g) { ix(int(i), len(g), 0) }; "
+	for _, c := range []struct{ in, want string }{
+		// checked: the statement kinds, a loop variable that stays >= 0
+		// needs no "< 0"
+		{`for i := n; ; { x := g[i]; _ = x }`, `for i := n; ; { ` + fail + `x := g[i]; _ = x }`},
+		{`for i := n; ; { g[i] = "a" }`, `for i := n; ; { ` + fail + `g[i] = "a" }`},
+		{`for i := n; ; { println(g[i]) }`, `for i := n; ; { ` + fail + `println(g[i]) }`},
+		{`for i := n; ; { if g[i] == "" { break } }`, `for i := n; ; { ` + fail + `if g[i] == "" { break } }`},
+		{`for i := n; ; { switch g[i] { case "a": } }`, `for i := n; ; { ` + fail + `switch g[i] { case "a": } }`},
+		{`for i := n; ; { var x = g[i]; _ = x }`, `for i := n; ; { ` + fail + `var x = g[i]; _ = x }`},
+		{`c := make(chan string); for i := n; ; { c <- g[i] }`, `c := make(chan string); for i := n; ; { ` + fail + `c <- g[i] }`},
+		{`func h(i int) string { for { return g[i] } }`, `func h(i int) string { for { ` + fail + `return g[i] } }`},
+		{`s := []int{}; for i := n; ; { s[i]++ }`, `s := []int{}; for i := n; ; { if i < 0 || i >= len(s) { ix(int(i), len(s), 0) }; s[i]++ }`},
+		{`for i := 0; i < 9; i++ { x := g[i+1]; _ = x }`, `for i := 0; i < 9; i++ { if i+1 >= len(g) { ix(int(i+1), len(g), 0) }; x := g[i+1]; _ = x }`},
+		{`for i := range 9 { x := g[i%len(g)]; _ = x }`, `for i := range 9 { if i%len(g) >= len(g) { ix(int(i%len(g)), len(g), 0) }; x := g[i%len(g)]; _ = x }`},
+		{`for i := 0; i < 9; i++ { i--; x := g[i]; _ = x }`, `for i := 0; i < 9; i++ { i--; if i < 0 || i >= len(g) { ix(int(i), len(g), 0) }; x := g[i]; _ = x }`},
+		{`var u uint8; for { x := g[u]; _ = x }`, `var u uint8; for { if uint(u) >= uint(len(g)) { ix(int(u), len(g), 0) }; x := g[u]; _ = x }`},
+		{`var i int64; for { x := g[i-1]; _ = x }`, `var i int64; for { if int(i-1) < 0 || int(i-1) >= len(g) { ix(int(i-1), len(g), 0) }; x := g[i-1]; _ = x }`},
+		{`for i := n; ; { g[i] = g[i] + "a" }`, `for i := n; ; { ` + fail + `g[i] = g[i] + "a" }`},
+		{`for i := n; ; { g[i] = strings.Repeat(g[i], 2) }`, `for i := n; ; { ` + fail + `g[i] = strings.Repeat(g[i], 2) }`},
+		// a range over a local variable indexes it by its key: no check;
+		// over a prompt variable a call could change it
+		{`s := []int{1}; for i := range s { s[i] = 0 }`, `s := []int{1}; for i := range s { s[i] = 0 }`},
+		{`for i := range g { x := g[i]; _ = x }`, `for i := range g { if i >= len(g) { ix(int(i), len(g), 0) }; x := g[i]; _ = x }`},
+		{`s := []int{1}; for i := range s { s = s[1:]; s[i] = 0 }`, `s := []int{1}; for i := range s { s = s[1:]; if i >= len(s) { ix(int(i), len(s), 0) }; s[i] = 0 }`},
+		{`s := []int{1}; f := func() { s = nil }; for i := range s { f(); s[i] = 0 }`, `s := []int{1}; f := func() { s = nil }; for i := range s { f(); if i >= len(s) { ix(int(i), len(s), 0) }; s[i] = 0 }`},
+		// a function literal in a loop runs once per call: the call check
+		{`for { f := func(i int) string { return g[i] }; _ = f }`, `for { f := func(i int) string { return g[ix(int(i), len(g), 0)] }; _ = f }`},
+		// not checked: what may not be evaluated, or may change first
+		{`for i := 0; i < len(g) && g[i] != ""; i++ { }`, `for i := 0; i < len(g) && g[i] != ""; i++ { }`},
+		{`for i := n; ; { if i > 0 && g[i] == "" { } }`, `for i := n; ; { if i > 0 && g[i] == "" { } }`},
+		{`for i := n; ; { b := i < 0 || g[i] == ""; _ = b }`, `for i := n; ; { b := i < 0 || g[i] == ""; _ = b }`},
+		{`for i := n; ; { if i > 0 { } else if g[i] == "" { } }`, `for i := n; ; { if i > 0 { } else if g[i] == "" { } }`},
+		{`for i := n; ; { if x := 1; g[i] == "" { _ = x } }`, `for i := n; ; { if x := 1; g[i] == "" { _ = x } }`},
+		{`for i := n; ; { switch { case g[i] == "": } }`, `for i := n; ; { switch { case g[i] == "": } }`},
+		{`for i := n; ; { i, g[i] = 1, "a" }`, `for i := n; ; { i, g[i] = 1, "a" }`},
+		{`for i := n; ; { x := next() + g[i]; _ = x }`, `for i := n; ; { x := next() + g[i]; _ = x }`},
+		{`for i := n; ; { x := g[i] + strings.Repeat("a", 2); _ = x }`, `for i := n; ; { x := g[i] + strings.Repeat("a", 2); _ = x }`},
+		{`c := make(chan int); for { x := g[<-c]; _ = x }`, `c := make(chan int); for { x := g[<-c]; _ = x }`},
+		{`p := &n; var x string; for { *p, x = 1, g[n]; _ = x }`, `p := &n; var x string; for { *p, x = 1, g[n]; _ = x }`},
+		{`a := [3]int{}; for { a[2] = 1 }`, `a := [3]int{}; for { a[2] = 1 }`},
+		{`s := [][]int{}; for i := n; ; { s[i][i] = 1 }`, `s := [][]int{}; for i := n; ; { if i < 0 || i >= len(s) { ix(int(i), len(s), 0) }; s[i][i] = 1 }`},
+		{`for i := n; ; { L: x := g[i]; _ = x; goto L }`, `for i := n; ; { L: x := g[i]; _ = x; goto L }`},
+		{`for i := n; ; { defer println(g[i]) }`, `for i := n; ; { defer println(g[i]) }`},
+	} {
+		got, _, err := RewriteIndexesMap(c.in, "ix", indexGlobalType)
+		if err != nil {
+			t.Errorf("%s: %v", c.in, err)
+			continue
+		}
+		if got != c.want {
+			t.Errorf("%s\n  => %s\n want %s", c.in, got, c.want)
+		}
+		if strings.Count(got, "\n") != strings.Count(c.in, "\n") {
+			t.Errorf("%s: lines moved", c.in)
 		}
 	}
 }
@@ -53,6 +128,7 @@ func TestCheckIndex(t *testing.T) {
 		{5, 3, indexSlice, "index 5 out of range for a slice of length 3"},
 		{-1, 3, indexArray, "index -1 out of range for an array of length 3"},
 		{3, 3, indexString, "index 3 out of range for a string of length 3"},
+		{3, 1, indexTuple, "index 3 out of range for a tuple of length 1"},
 		{2, 3, indexSlice, ""},
 	} {
 		got := func() (msg string) {

@@ -52,6 +52,7 @@ func (e *Env) makeBuiltins() map[string]reflect.Value {
 		guardEnterFunc:  e.guardEnter,
 		guardTickFunc:   e.guardTick,
 		indexFunc:       CheckIndex,
+		indexTupleFunc:  TupleElem,
 		"self":          e.Self,
 		"node":          bi.node,
 		"nodes":         e.Nodes,

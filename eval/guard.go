@@ -223,5 +223,5 @@ func (in *input) exitInput(err *EvalError) {
 // Guard built-ins and the gerl/guard package: the functions the rewrite
 // calls. They are not meant to be called by hand.
 func (e *Env) guardExports() map[string]any {
-	return map[string]any{"Enter": e.guardEnter, "Tick": e.guardTick, "Index": CheckIndex}
+	return map[string]any{"Enter": e.guardEnter, "Tick": e.guardTick, "Index": CheckIndex, "Index" + tupleSuffix: TupleElem}
 }

@@ -40,7 +40,7 @@ var mistakes = []struct{ in, want string }{
 	// type assertions and conversions on messages
 	{`self() ! "hi"; receive(1000).(int)`, "string is not int"},
 	{`var x any = A("ok"); x.(Tuple)`, "is gerl.Atom, not gerl.Tuple"},
-	{`self() ! T(A("x")); receive(1000).(Tuple)[3]`, "index out of range"},
+	{`self() ! T(A("x")); receive(1000).(Tuple)[3]`, "index 3 out of range for a tuple of length 1"},
 	{`self() ! T(A("x")); m := receive(1000).(Tuple); m[3]`, "index 3 out of range for a tuple of length 1"},
 	{`self() ! T(A("x"), 1); m := receive(1000).(Tuple); for i := 0; i < 3; i++ { println(m[i]) }`, "index 2 out of range for a tuple of length 2"},
 	// built-ins given the wrong thing

@@ -40,8 +40,12 @@ const (
 	indexTuple
 )
 
-// indexFunc is the index check's name at the prompt.
-const indexFunc = "__gerl_ix"
+// indexFunc is the index check's name at the prompt, indexTupleFunc
+// TupleElem's.
+const (
+	indexFunc      = "__gerl_ix"
+	indexTupleFunc = indexFunc + tupleSuffix
+)
 
 // IndexError is the panic of an index out of range in interpreted code.
 type IndexError struct {
@@ -76,9 +80,21 @@ func CheckIndex(i, n, kind int) int {
 	panic(&IndexError{Index: i, Len: n, Kind: what})
 }
 
+// TupleElem is the index check of a Tuple that is not a plain variable
+// (receive().(Tuple)[3]): it returns t[i], or panics with an *IndexError.
+// The rewrite calls it as fn+"Tuple". Safe for concurrent use.
+func TupleElem(t term.Tuple, i int) any {
+	return t[CheckIndex(i, len(t), indexTuple)]
+}
+
+// tupleSuffix names TupleElem after the index check: __gerl_ixTuple.
+const tupleSuffix = "Tuple"
+
 // RewriteIndexesMap compiles the index check fn into src (shell input or a
 // whole file) where it is needed (see the top of this file), and returns
-// the map from offsets in the output back to src. globalType, if not nil,
+// the map from offsets in the output back to src; the element of a Tuple
+// that is not a plain variable is read by fn+"Tuple" (TupleElem) instead.
+// globalType, if not nil,
 // gives the type of a variable of the prompt that src does not declare
 // (nil: unknown). A syntax error is returned as a *SourceError.
 func RewriteIndexesMap(src, fn string, globalType func(name string) reflect.Type) (string, OffsetMap, error) {
@@ -274,7 +290,7 @@ func typeOfReflect(t reflect.Type, gerl *types.Package) types.Type {
 // (rewrite_index_loop.go).
 func indexEdits(src, fn string, u *unit, info *types.Info) []edit {
 	w := &indexWalker{src: src, fn: fn, u: u, info: info}
-	w.changes, w.funcLits = changesIn(u.file, info)
+	w.changes, w.funcLits, w.lvalues = changesIn(u.file, info)
 	w.walk(u.file)
 	return w.edits
 }
@@ -289,6 +305,7 @@ type indexWalker struct {
 	// function literals: what can change a loop's variables.
 	changes  []change
 	funcLits []ast.Node
+	lvalues  map[ast.Expr]bool // assigned, incremented, address taken
 }
 
 // walk adds the call check to the index expressions of n outside loops,
@@ -310,6 +327,10 @@ func (w *indexWalker) walk(n ast.Node) {
 			return false
 		case *ast.IndexExpr:
 			kind, ok := indexKind(w.info, x)
+			if ok && kind == indexTuple && !pure(x.X) {
+				w.tupleElem(x)
+				return true
+			}
 			if !ok || !pure(x.X) {
 				return true
 			}
@@ -324,6 +345,20 @@ func (w *indexWalker) walk(n ast.Node) {
 		}
 		return true
 	})
+}
+
+// tupleElem reads the element of a Tuple that is not a plain variable
+// with TupleElem, which evaluates it once: X[i] -> fnTuple(X, int(i)). An
+// element assigned or whose address is taken is left alone.
+func (w *indexWalker) tupleElem(x *ast.IndexExpr) {
+	if w.lvalues[x] {
+		return
+	}
+	start, open, close := w.u.off(x.X.Pos()), w.u.off(x.Lbrack), w.u.off(x.Rbrack)
+	w.edits = append(w.edits,
+		edit{off: start, ins: w.fn + tupleSuffix + "(", anchor: start},
+		edit{off: open, del: 1, ins: ", int(", anchor: open},
+		edit{off: close, del: 1, ins: "))", anchor: close})
 }
 
 // indexKind says whether x indexes a Tuple, another slice, an array (or a

@@ -94,9 +94,14 @@ type change struct {
 	pos token.Pos
 }
 
-// changesIn lists the changes of variables in f, and its function literals.
-func changesIn(f *ast.File, info *types.Info) (changes []change, lits []ast.Node) {
+// changesIn lists the changes of variables in f, its function literals,
+// and the expressions assigned, incremented or whose address is taken.
+func changesIn(f *ast.File, info *types.Info) (changes []change, lits []ast.Node, lvalues map[ast.Expr]bool) {
+	lvalues = map[ast.Expr]bool{}
 	add := func(e ast.Expr) {
+		if e != nil {
+			lvalues[ast.Unparen(e)] = true
+		}
 		for {
 			switch x := e.(type) {
 			case *ast.ParenExpr:
@@ -146,7 +151,7 @@ func changesIn(f *ast.File, info *types.Info) (changes []change, lits []ast.Node
 		}
 		return true
 	})
-	return changes, lits
+	return changes, lits, lvalues
 }
 
 // changedIn reports whether v may change in n or in a function literal.
@@ -228,6 +233,12 @@ func (w *indexWalker) loopBody(body *ast.BlockStmt, f loopFacts) {
 		case *ast.RangeStmt:
 			w.loopBody(x.Body, w.loopFacts(x, f))
 			return false
+		case *ast.IndexExpr:
+			// receive().(Tuple)[i]: the call costs little next to the
+			// receive.
+			if kind, ok := indexKind(w.info, x); ok && kind == indexTuple && !pure(x.X) {
+				w.tupleElem(x)
+			}
 		case *ast.BlockStmt:
 			list = x.List
 		case *ast.CaseClause:

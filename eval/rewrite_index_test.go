@@ -34,7 +34,13 @@ func TestRewriteIndexes(t *testing.T) {
 		{`m := receive(1000).(Tuple); m[3]`, `m := receive(1000).(Tuple); m[ix(int(3), len(m), 3)]`},
 		{`tup[n]`, `tup[ix(int(n), len(tup), 3)]`},
 		{"package m\nimport \"gerl\"\nfunc F(x any) any { return x.(gerl.Tuple)[0] }\nfunc G(t gerl.Tuple) any { return t[1] }",
-			"package m\nimport \"gerl\"\nfunc F(x any) any { return x.(gerl.Tuple)[0] }\nfunc G(t gerl.Tuple) any { return t[ix(int(1), len(t), 3)] }"},
+			"package m\nimport \"gerl\"\nfunc F(x any) any { return ixTuple(x.(gerl.Tuple), int(0)) }\nfunc G(t gerl.Tuple) any { return t[ix(int(1), len(t), 3)] }"},
+		// a Tuple that is not a variable: read once, by ixTuple
+		{`receive(1000).(Tuple)[3]`, `ixTuple(receive(1000).(Tuple), int(3))`},
+		{`x := receive().(Tuple)[len(g[n])].(Tuple)[n+1]`, `x := ixTuple(ixTuple(receive().(Tuple), int(len(g[ix(int(n), len(g), 0)]))).(Tuple), int(n+1))`},
+		{`for { x := receive().(Tuple)[0]; _ = x }`, `for { x := ixTuple(receive().(Tuple), int(0)); _ = x }`},
+		{`receive().(Tuple)[0] = 1`, `receive().(Tuple)[0] = 1`},
+		{`p := &receive().(Tuple)[0]`, `p := &receive().(Tuple)[0]`},
 		{`type Tuple [2]int; var x Tuple; x[n]`, `type Tuple [2]int; var x Tuple; x[ix(int(n), len(x), 1)]`},
 		// not checked: maps, constant array indexes,
 		// operands with effects, values of unknown type, instantiations

@@ -173,7 +173,7 @@ func (in *input) explain(seg Segment, err error) error {
 			continue
 		}
 		if _, ok := termTypes()[name]; ok || name == bangFunc || name == captureFunc || name == callFunc || name == goFunc || name == goSpreadFunc || name == funFunc || name == shellAlias ||
-			name == guardEnterFunc || name == guardTickFunc || name == indexFunc || name == guardCounter || name == guardTop {
+			name == guardEnterFunc || name == guardTickFunc || name == indexFunc || name == indexTupleFunc || name == guardCounter || name == guardTop {
 			continue
 		}
 		_, shift := parseSegment(seg)

@@ -33,6 +33,8 @@ var mistakes = []struct{ in, want string }{
 	{`func last(xs []int) int { k := 0; for i := 0; i <= len(xs); i++ { k = xs[i] }; return k }; last([]int{1})`, "index 1 out of range for a slice of length 1\n     in function  last (line 1 of the input)"},
 	{`_, ref := spawn_monitor(func() { s := make([]int, 2); for i := 0; ; i++ { s[i] = i } }); receive(10000).(Down).Reason`, `{panic,"index 2 out of range for a slice of length 2"}`},
 	{`s := []int{1, 2}; for i := 0; i < 5 && s[i] > 0; i++ { }`, "index out of range"},
+	{`func walk(xs []int) int { k := 0; for i := 0; i < len(xs); i++ { switch { case xs[i] > 2: k += xs[i]; default: k -= xs[i] }; if i > 0 && xs[i-1] == 1 { k++ } }; return k }; walk([]int{1, 2, 3, 4})`, "5"},
+	{`s := []int{1, 2, 3}; k := 0; for i := range s { s = s[:1]; k += s[i] }`, "index 1 out of range for a slice of length 1"},
 	// channels
 	{`c := make(chan int); close(c); c <- 1`, "send on closed channel"},
 	{`c := make(chan int); close(c); close(c)`, "close of closed channel"},

@@ -349,7 +349,8 @@ func (w *indexWalker) inlineCheck(x *ast.IndexExpr, f loopFacts, effects []ast.E
 	// Compare as int, the type of len; an unsigned index as uint (a
 	// conversion costs about as much as a comparison).
 	i, n := index, "len("+operand+")"
-	if t, ok := w.info.Types[x.Index].Type.Underlying().(*types.Basic); ok && t.Kind() != types.Int && t.Kind() != types.UntypedInt {
+	it := w.info.Types[x.Index].Type
+	if t, ok := it.Underlying().(*types.Basic); ok && it != types.Typ[types.Int] && t.Kind() != types.UntypedInt {
 		if t.Info()&types.IsUnsigned != 0 {
 			i, n = "uint("+index+")", "uint("+n+")"
 		} else {

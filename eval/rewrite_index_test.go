@@ -84,6 +84,7 @@ func TestRewriteIndexesInLoops(t *testing.T) {
 		{`for i := range 9 { x := g[i%len(g)]; _ = x }`, `for i := range 9 { if i%len(g) >= len(g) { ix(int(i%len(g)), len(g), 0) }; x := g[i%len(g)]; _ = x }`},
 		{`for i := 0; i < 9; i++ { i--; x := g[i]; _ = x }`, `for i := 0; i < 9; i++ { i--; if i < 0 || i >= len(g) { ix(int(i), len(g), 0) }; x := g[i]; _ = x }`},
 		{`var u uint8; for { x := g[u]; _ = x }`, `var u uint8; for { if uint(u) >= uint(len(g)) { ix(int(u), len(g), 0) }; x := g[u]; _ = x }`},
+		{`type idx int; var j idx; for { x := g[j]; _ = x }`, `type idx int; var j idx; for { if int(j) < 0 || int(j) >= len(g) { ix(int(j), len(g), 0) }; x := g[j]; _ = x }`},
 		{`var i int64; for { x := g[i-1]; _ = x }`, `var i int64; for { if int(i-1) < 0 || int(i-1) >= len(g) { ix(int(i-1), len(g), 0) }; x := g[i-1]; _ = x }`},
 		{`for i := n; ; { g[i] = g[i] + "a" }`, `for i := n; ; { ` + fail + `g[i] = g[i] + "a" }`},
 		{`for i := n; ; { g[i] = strings.Repeat(g[i], 2) }`, `for i := n; ; { ` + fail + `g[i] = strings.Repeat(g[i], 2) }`},

@@ -29,6 +29,18 @@ func Spin() int {
 		k++
 	}
 }
+
+// SumTo sums xs[0] to xs[n], in a loop.
+func SumTo(xs []int, n int) int {
+	k := 0
+	for i := 0; i <= n; i++ {
+		k += xs[i]
+	}
+	return k
+}
+
+// Third is the third element of the tuple m.
+func Third(m any) any { return m.(Tuple)[2] }
 `
 
 // TestRunawayCodeThroughTheBinary: a recursion without a base case at the
@@ -75,6 +87,13 @@ func TestRunawayCodeThroughTheBinary(t *testing.T) {
 		t.Errorf("the report does not say where in the module:\n%s\nwant %s", out, want)
 	}
 	b.expect(`s := []int{1, 2, 3}; s[7]`, "index 7 out of range for a slice of length 3")
+	// In loops, at the prompt and in a module, and in a Tuple.
+	b.expect(`s3 := []int{1, 2, 3}`, "")
+	b.expect(`for i := 0; i <= len(s3); i++ { s3[i]++ }`, "index 3 out of range for a slice of length 3")
+	b.expect(`rec.SumTo([]int{1, 2}, 2)`, "index 2 out of range for a slice of length 2")
+	b.expect(`rec.SumTo([]int{1, 2}, 1)`, "3")
+	b.expect(`rec.Third(T(1, 2, 3))`, "3")
+	b.expect(`rec.Third(T(A("ok")))`, "index 2 out of range for a tuple of length 1")
 	b.expect(`_, ref3 := spawn_monitor(func() { rec.At(nil, 1) }); receive(10000).(Down).Reason`, `{panic,"index 1 out of range for a slice of length 0"}`)
 
 	// A busy loop killed: its goroutine ends and the CPU goes back to idle.

@@ -20,6 +20,16 @@
 // function literal, a loop's condition or post statement, an else-if or a
 // case expression. Everything else in a loop keeps yaegi's message
 // ("index out of range (of a slice)").
+//
+// The pre-check costs one interpreted comparison and a second evaluation
+// of the index, 30-40 ns (docs/performance.md). It tests i < 0 only where
+// the index is not known to be >= 0 (a counter from 0 up, a range key, an
+// unsigned value...), and an index by the key of a range over the same
+// local variable, which nothing in the loop changes, gets no check: it is
+// always in range. Both only ever leave a check out, so they can lose a
+// message but never fail an index that is in range. The element of a
+// Tuple that is not a variable (receive().(Tuple)[i]) is read by
+// TupleElem in loops too: the call costs little next to a receive.
 
 package eval
 
@@ -88,7 +98,8 @@ func (w *indexWalker) loopFacts(loop ast.Stmt, outer loopFacts) loopFacts {
 }
 
 // change is a place where a variable may change: an assignment to it or
-// to one of its fields, an increment, its address taken.
+// to one of its fields, an increment; pos is token.NoPos where its address
+// is taken (it may then change anywhere).
 type change struct {
 	v   types.Object
 	pos token.Pos
@@ -98,6 +109,7 @@ type change struct {
 // and the expressions assigned, incremented or whose address is taken.
 func changesIn(f *ast.File, info *types.Info) (changes []change, lits []ast.Node, lvalues map[ast.Expr]bool) {
 	lvalues = map[ast.Expr]bool{}
+	addr := false // the change is &e: through a pointer, anywhere
 	add := func(e ast.Expr) {
 		if e != nil {
 			lvalues[ast.Unparen(e)] = true
@@ -123,7 +135,11 @@ func changesIn(f *ast.File, info *types.Info) (changes []change, lits []ast.Node
 				continue
 			case *ast.Ident:
 				if v := info.Uses[x]; v != nil {
-					changes = append(changes, change{v, x.Pos()})
+					pos := x.Pos()
+					if addr {
+						pos = token.NoPos
+					}
+					changes = append(changes, change{v, pos})
 				}
 			}
 			return
@@ -141,7 +157,9 @@ func changesIn(f *ast.File, info *types.Info) (changes []change, lits []ast.Node
 			add(x.X)
 		case *ast.UnaryExpr:
 			if x.Op == token.AND {
+				addr = true
 				add(x.X)
+				addr = false
 			}
 		case *ast.RangeStmt:
 			if x.Tok == token.ASSIGN {
@@ -161,7 +179,7 @@ func (w *indexWalker) changedIn(v types.Object, n ast.Node) bool {
 		if c.v != v {
 			continue
 		}
-		if within(c.pos, n) {
+		if c.pos == token.NoPos || within(c.pos, n) {
 			return true
 		}
 		for _, l := range w.funcLits {

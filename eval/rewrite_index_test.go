@@ -94,6 +94,7 @@ func TestRewriteIndexesInLoops(t *testing.T) {
 		{`for i := range g { x := g[i]; _ = x }`, `for i := range g { if i >= len(g) { ix(int(i), len(g), 0) }; x := g[i]; _ = x }`},
 		{`s := []int{1}; for i := range s { s = s[1:]; s[i] = 0 }`, `s := []int{1}; for i := range s { s = s[1:]; if i >= len(s) { ix(int(i), len(s), 0) }; s[i] = 0 }`},
 		{`s := []int{1}; f := func() { s = nil }; for i := range s { f(); s[i] = 0 }`, `s := []int{1}; f := func() { s = nil }; for i := range s { f(); if i >= len(s) { ix(int(i), len(s), 0) }; s[i] = 0 }`},
+		{`s := []int{1}; p := &s; for i := range s { *p = nil; s[i] = 0 }`, `s := []int{1}; p := &s; for i := range s { *p = nil; if i >= len(s) { ix(int(i), len(s), 0) }; s[i] = 0 }`},
 		// a function literal in a loop runs once per call: the call check
 		{`for { f := func(i int) string { return g[i] }; _ = f }`, `for { f := func(i int) string { return g[ix(int(i), len(g), 0)] }; _ = f }`},
 		// not checked: what may not be evaluated, or may change first

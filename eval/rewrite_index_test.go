@@ -16,8 +16,27 @@ var indexGlobals = map[string]reflect.Type{
 
 func indexGlobalType(name string) reflect.Type { return indexGlobals[name] }
 
+// checkIndexRewrites rewrites each case's input with the check named ix
+// and compares with its want; no line may move.
+func checkIndexRewrites(t *testing.T, cases []struct{ in, want string }) {
+	t.Helper()
+	for _, c := range cases {
+		got, _, err := RewriteIndexesMap(c.in, "ix", indexGlobalType)
+		if err != nil {
+			t.Errorf("%s: %v", c.in, err)
+			continue
+		}
+		if got != c.want {
+			t.Errorf("%s\n  => %s\n want %s", c.in, got, c.want)
+		}
+		if strings.Count(got, "\n") != strings.Count(c.in, "\n") {
+			t.Errorf("%s: lines moved", c.in)
+		}
+	}
+}
+
 func TestRewriteIndexes(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
+	checkIndexRewrites(t, []struct{ in, want string }{
 		// slices, arrays, strings, pointers to arrays
 		{`s := []int{1}; s[n]`, `s := []int{1}; s[ix(int(n), len(s), 0)]`},
 		{`s := []int{1}; s[undefinedIndex]`, `s := []int{1}; s[undefinedIndex]`},
@@ -52,23 +71,14 @@ func TestRewriteIndexes(t *testing.T) {
 		{`f[n]`, `f[n]`},
 		// not Go yet: left to the compiler
 		{`type T struct{}; func (T) M() {}`, `type T struct{}; func (T) M() {}`},
-	} {
-		got, _, err := RewriteIndexesMap(c.in, "ix", indexGlobalType)
-		if err != nil {
-			t.Errorf("%s: %v", c.in, err)
-			continue
-		}
-		if got != c.want {
-			t.Errorf("%s\n  => %s\n want %s", c.in, got, c.want)
-		}
-	}
+	})
 }
 
 // TestRewriteIndexesInLoops: in a loop's body, the check is an if before
 // the statement, only where it fails exactly when the index would.
 func TestRewriteIndexesInLoops(t *testing.T) {
 	const fail = "if i < 0 || i >= len(g) { ix(int(i), len(g), 0) }; "
-	for _, c := range []struct{ in, want string }{
+	checkIndexRewrites(t, []struct{ in, want string }{
 		// checked: the statement kinds, a loop variable that stays >= 0
 		// needs no "< 0"
 		{`for i := n; ; { x := g[i]; _ = x }`, `for i := n; ; { ` + fail + `x := g[i]; _ = x }`},
@@ -113,19 +123,7 @@ func TestRewriteIndexesInLoops(t *testing.T) {
 		{`s := [][]int{}; for i := n; ; { s[i][i] = 1 }`, `s := [][]int{}; for i := n; ; { if i < 0 || i >= len(s) { ix(int(i), len(s), 0) }; s[i][i] = 1 }`},
 		{`for i := n; ; { L: x := g[i]; _ = x; goto L }`, `for i := n; ; { L: x := g[i]; _ = x; goto L }`},
 		{`for i := n; ; { defer println(g[i]) }`, `for i := n; ; { defer println(g[i]) }`},
-	} {
-		got, _, err := RewriteIndexesMap(c.in, "ix", indexGlobalType)
-		if err != nil {
-			t.Errorf("%s: %v", c.in, err)
-			continue
-		}
-		if got != c.want {
-			t.Errorf("%s\n  => %s\n want %s", c.in, got, c.want)
-		}
-		if strings.Count(got, "\n") != strings.Count(c.in, "\n") {
-			t.Errorf("%s: lines moved", c.in)
-		}
-	}
+	})
 }
 
 func TestCheckIndex(t *testing.T) {

@@ -90,13 +90,19 @@ func (r *remoteLinks) take(node term.Atom) *nodeLinkSet {
 }
 
 // NodeDown is called by the distribution layer when the connection to node
-// is lost (closed, tick timeout, or disconnect): links across it deliver
-// exit signals with reason noconnection, monitors on its processes deliver
-// Down with reason noconnection, monitors its processes held here are
-// dropped, and node monitors receive term.NodeDown{node, reason}:
-// MonitorNode(node) subscribers always, MonitorNodes subscribers only for a
-// visible node, as in Erlang.
-func (n *Node) NodeDown(node term.Atom, reason any, hidden bool) {
+// is lost (closed, tick timeout, or disconnect). It runs in two steps.
+// NodeDown itself takes the links and monitors that went through the
+// connection: those made after it returns belong to the next connection.
+// The deliver function it returns reports the loss: links across the
+// connection deliver exit signals with reason noconnection, monitors on
+// its processes deliver Down with reason noconnection, monitors its
+// processes held here are dropped, and node monitors receive
+// term.NodeDown{node, reason}: MonitorNode(node) subscribers always,
+// MonitorNodes subscribers only for a visible node, as in Erlang. Between
+// the two steps the layer forgets the connection, so a process that hears
+// of the loss and sends to node at once starts a new connection instead
+// of writing to the dead one. deliver must be called exactly once.
+func (n *Node) NodeDown(node term.Atom, reason any, hidden bool) (deliver func()) {
 	var sigs []signal
 	if s := n.links.take(node); s != nil {
 		for pair := range s.links {
@@ -111,8 +117,10 @@ func (n *Node) NodeDown(node term.Atom, reason any, hidden bool) {
 			}
 		}
 	}
-	n.propagate(sigs)
-	n.monNode.deliver(n, node, term.NodeDown{Node: node, Reason: reason}, true, hidden)
+	return func() {
+		n.propagate(sigs)
+		n.monNode.deliver(n, node, term.NodeDown{Node: node, Reason: reason}, true, hidden)
+	}
 }
 
 // ConnectFailed is called by the distribution layer when a connection to

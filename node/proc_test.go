@@ -425,8 +425,8 @@ func TestNodeMonitorsAndHiddenNodes(t *testing.T) {
 	n.NodeUp("v@x", false)
 	sameTerm(t, recv(t, all), term.NodeUp{Node: "v@x"})
 	n.NodeUp("h@x", true)
-	n.NodeDown("h@x", term.A("connection_closed"), true)
+	n.NodeDown("h@x", term.A("connection_closed"), true)()
 	noMessage(t, all) // hidden nodes are not reported to monitor_nodes
-	n.NodeDown("v@x", term.A("connection_closed"), false)
+	n.NodeDown("v@x", term.A("connection_closed"), false)()
 	sameTerm(t, recv(t, all), term.NodeDown{Node: "v@x", Reason: term.A("connection_closed")})
 }

@@ -41,6 +41,7 @@ type connMgr struct {
 
 	mu      sync.RWMutex // protects following
 	entries map[term.Atom]*entry
+	downs   map[term.Atom]chan struct{} // nodedowns being delivered, closed when done (connDown)
 	closed  bool
 }
 
@@ -291,9 +292,14 @@ func (m *connMgr) decideIncoming(peer hsPeer, id uint64, confirmed bool) (byte, 
 
 // connDown reports nodedown for c and removes it from the table, if it is
 // still the connection of its peer. The entry stays, closing, while the
-// nodedown is delivered: what is sent to the node meanwhile is lost with
-// the connection (a link or monitor fires with noconnection) rather than
-// starting a new connection whose failure would be reported first.
+// node layer takes the connection's links and monitors: what is sent to
+// the node meanwhile is lost with the connection (a link or monitor fires
+// with noconnection) rather than starting a new connection whose failure
+// would be reported first. Then the entry goes, and the nodedown is
+// delivered: a process that hears it and sends to the node at once starts
+// a new connection. That connection's nodeup waits for the delivery to
+// end (awaitDown), so no one hears of the new connection before the old
+// one's loss.
 func (m *connMgr) connDown(c *conn, reason term.Atom) {
 	m.mu.Lock()
 	e := m.entries[c.peer.name]
@@ -306,10 +312,15 @@ func (m *connMgr) connDown(c *conn, reason term.Atom) {
 		return
 	}
 	m.d.log.Info("node down", "peer", c.peer.name, "reason", string(reason))
-	m.d.node.NodeDown(c.peer.name, reason, c.peer.hidden())
+	deliver := m.d.node.NodeDown(c.peer.name, reason, c.peer.hidden())
+	delivered := make(chan struct{})
 	m.mu.Lock()
 	if m.entries[c.peer.name] == e {
 		delete(m.entries, c.peer.name)
+		if m.downs == nil {
+			m.downs = map[term.Atom]chan struct{}{}
+		}
+		m.downs[c.peer.name] = delivered
 		if e.rewant {
 			if ne, err := m.startLocked(c.peer.name); err == nil {
 				ne.wanted = true
@@ -317,6 +328,24 @@ func (m *connMgr) connDown(c *conn, reason term.Atom) {
 		}
 	}
 	m.mu.Unlock()
+	deliver()
+	m.mu.Lock()
+	if m.downs[c.peer.name] == delivered {
+		delete(m.downs, c.peer.name)
+	}
+	m.mu.Unlock()
+	close(delivered)
+}
+
+// awaitDown waits until the nodedown of node's previous connection, if one
+// is being delivered, has been.
+func (m *connMgr) awaitDown(node term.Atom) {
+	m.mu.RLock()
+	ch := m.downs[node]
+	m.mu.RUnlock()
+	if ch != nil {
+		<-ch
+	}
 }
 
 // closeAll fails pending entries and closes every connection; later calls

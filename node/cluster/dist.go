@@ -482,8 +482,11 @@ func (d *Dist) dialConn(ctx context.Context, node term.Atom, id uint64) (*conn, 
 }
 
 // connUp starts a connection the table has just installed: nodeup first,
-// then the reader and writer, then the node list exchange.
+// then the reader and writer, then the node list exchange. The nodeup
+// waits for the previous connection's nodedown, if that is still being
+// delivered.
 func (d *Dist) connUp(c *conn) {
+	d.mgr.awaitDown(c.peer.name)
 	d.log.Info("node up", "peer", string(c.peer.name), "hidden", c.peer.hidden(), "outgoing", c.outgoing, "conn", fmt.Sprintf("%016x", c.peer.id))
 	d.node.NodeUp(c.peer.name, c.peer.hidden())
 	c.start()

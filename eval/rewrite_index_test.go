@@ -153,3 +153,29 @@ func TestCheckIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexChecksKeepResults runs loops whose indexes are all in range
+// (swaps, ring buffers, closures, a slice that shrinks, short-circuits,
+// labels, tuples): the checks must never fail one, nor change a result.
+func TestIndexChecksKeepResults(t *testing.T) {
+	ts := newTestShell(t)
+	for _, c := range []struct{ in, want string }{
+		{`func rev(s []int) []int { for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 { s[i], s[j] = s[j], s[i] }; return s }; rev([]int{1, 2, 3, 4})`, "[4,3,2,1]"},
+		{`s := []int{5, 6, 7}; i := 0; for n := 0; n < 2; n++ { i, s[i] = i+1, 9 }; s`, "[9,9,7]"},
+		{`s := []int{1, 2, 3}; k := 0; for i := 0; i < 3; i++ { k += s[i] * s[len(s)-1-i] }; k`, "10"},
+		{`buf := make([]int, 3); for i := 0; i < 10; i++ { buf[i%len(buf)] = i }; buf`, "[9,7,8]"},
+		{`s := []int{1, 2}; fs := []func() int{}; for i := range s { fs = append(fs, func() int { return s[i] }) }; fs[1]()`, "2"},
+		{`s := []int{1, 2}; c := 0; for i := 0; i < 5; i++ { if i < len(s) && s[i] > 0 { c++ } }; c`, "2"},
+		{`str := "hello"; c := 0; for i := 0; i < len(str); i++ { if str[i] == 'l' { c++ } }; c`, "2"},
+		{`s := []int{1, 2, 3, 4}; k := 0; for i := range s { if i < len(s) { k += s[i] }; s = s[:2] }; k`, "3"},
+		{`s := []int{1, 2, 3}; k := 0; outer: for i := range s { for j := range s { if j > i { continue outer }; k += s[j] } }; k`, "10"},
+		{`s := []int{3, 1, 2}; k := 0; for i := 0; i < 3; i++ { switch s[i] { case 1: k += 10; default: k += s[i] } }; k`, "15"},
+		{`s := []int{1, 2, 3}; k := 0; for i := len(s) - 1; i >= 0; i-- { k = k*10 + s[i] }; k`, "321"},
+		{`m := T(1, 2, 3); k := 0; for i := range m { k += m[i].(int) }; k`, "6"},
+		{`for i := 0; i < 3; i++ { self() ! T(i, i*i) }; k := 0; for i := 0; i < 3; i++ { k += receive().(Tuple)[1].(int) }; k`, "5"},
+	} {
+		if got := ts.eval(c.in); got != c.want {
+			t.Errorf("%s\n  => %s, want %s", c.in, got, c.want)
+		}
+	}
+}

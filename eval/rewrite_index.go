@@ -13,11 +13,13 @@
 // yaegi (docs/performance.md): code that runs once per input or per
 // function call gets it; the inside of a loop, which would run several
 // times slower, gets a cheaper check in interpreted Go before the
-// statement (rewrite_index_loop.go). An index into an array by a constant
-// (Go checks it when it compiles), an expression whose operand is not a
-// plain variable (it would be evaluated twice: receive().(Tuple)[3]), and
-// everything whose type the check cannot know (a value from an imported
-// package) are left as they are, with yaegi's message.
+// statement (rewrite_index_loop.go). The element of a Tuple that is not
+// a plain variable (receive().(Tuple)[3]) is read by TupleElem, which
+// evaluates the Tuple once. An index into an array by a constant (Go
+// checks it when it compiles), another operand that is not a plain
+// variable (it would be evaluated twice), and everything whose type the
+// check cannot know (a value from an imported package) are left as they
+// are, with yaegi's message.
 
 package eval
 
@@ -94,9 +96,9 @@ const tupleSuffix = "Tuple"
 // whole file) where it is needed (see the top of this file), and returns
 // the map from offsets in the output back to src; the element of a Tuple
 // that is not a plain variable is read by fn+"Tuple" (TupleElem) instead.
-// globalType, if not nil,
-// gives the type of a variable of the prompt that src does not declare
-// (nil: unknown). A syntax error is returned as a *SourceError.
+// globalType, if not nil, gives the type of a variable of the prompt that
+// src does not declare (nil: unknown). A syntax error is returned as a
+// *SourceError.
 func RewriteIndexesMap(src, fn string, globalType func(name string) reflect.Type) (string, OffsetMap, error) {
 	units, err := parseUnits(src)
 	if err != nil {

@@ -4,7 +4,10 @@
 // in interpreted Go before each statement that indexes, which calls the
 // native check only when the index is out of range:
 //
-//	k += s[i]  ->  if uint(i) >= uint(len(s)) { __gerl_ix(int(i), len(s), 0) }; k += s[i]
+//	k += s[i]  ->  if i < 0 || i >= len(s) { __gerl_ix(int(i), len(s), 0) }; k += s[i]
+//
+// (i < 0 is left out where i is known to be >= 0, see below; an unsigned
+// index compares as uint.)
 //
 // A pre-check must fail exactly when the index would: it reads the index
 // and the operand before the statement does, so it is only added where

@@ -94,10 +94,7 @@ func TestNodeMemoryLimit(t *testing.T) {
 	n := New(Config{Name: "mem@host"})
 	defer n.StopTimeout(waitTime)
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
-	var m runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&m)
-	limit := m.HeapAlloc + 32<<20
+	limit := heapAfterGC() + 32<<20
 	n.WatchMemory(limit, 5*time.Millisecond)
 	pid, err := n.Spawn(func(p *Proc) { p.ReceiveMatch(func(any) bool { return false }, Forever) })
 	if err != nil {
@@ -131,10 +128,7 @@ func TestMemoryWarningNamesRunningLongest(t *testing.T) {
 	n := New(Config{Name: "grow@host", Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	defer n.StopTimeout(waitTime)
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
-	var m runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&m)
-	limit := m.HeapAlloc + 64<<20
+	limit := heapAfterGC() + 64<<20
 	idle, err := n.Spawn(func(p *Proc) { p.ReceiveMatch(func(any) bool { return false }, Forever) })
 	if err != nil {
 		t.Fatal(err)
@@ -168,4 +162,13 @@ func TestMemoryWarningNamesRunningLongest(t *testing.T) {
 	if !n.Alive(grower) || !n.Alive(idle) {
 		t.Error("a process was killed")
 	}
+}
+
+// heapAfterGC is the heap in use just after a collection: the base of a
+// memory limit a test sets.
+func heapAfterGC() uint64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }

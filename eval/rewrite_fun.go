@@ -34,6 +34,7 @@ const funFunc = "__gerl_fun"
 
 // funLit is a function literal of an input, as it travels.
 type funLit struct {
+	start    int      // the literal's offset in the input
 	src      string   // the literal's text
 	captures []string // the variables it captures, whose addresses funFunc gets in this order
 	names    []string // the other names it uses from outside: functions, types, constants, packages, built-ins
@@ -97,7 +98,7 @@ func tagClosures(src string, isGlobalVar func(string) bool, register func(funLit
 			continue // it cannot be rebound: it does not travel
 		}
 		start, end := u.off(l.lit.Pos()), u.off(l.lit.End())
-		fl := funLit{src: src[start:end], local: l.local}
+		fl := funLit{start: start, src: src[start:end], local: l.local}
 		for _, o := range l.freeVars {
 			if o.name == "_" {
 				continue

@@ -54,8 +54,10 @@ type declSrc struct {
 // says. isGlobalVar says whether a name the input does not declare is a
 // variable of the prompt (those are captured too); register records a
 // literal and returns its number. It returns the top-level declarations of
-// src, and the map from offsets in the output back to src.
-func tagClosures(src string, isGlobalVar func(string) bool, register func(funLit) int) (string, OffsetMap, []declSrc, error) {
+// src, and the map from offsets in the output back to src. skip, when not
+// nil, names more literals to leave alone: those that can never reach a
+// call that ships them (ship_module.go).
+func tagClosures(src string, isGlobalVar func(string) bool, register func(funLit) int, skip func([]unit) map[*ast.FuncLit]bool) (string, OffsetMap, []declSrc, error) {
 	if !strings.Contains(src, "func") {
 		return src, OffsetMap{}, nil, nil
 	}
@@ -83,6 +85,11 @@ func tagClosures(src string, isGlobalVar func(string) bool, register func(funLit
 			})
 		}
 		decls = append(decls, unitDecls(src, u, topVars)...)
+	}
+	if skip != nil {
+		for lit := range skip(units) {
+			called[lit] = true
+		}
 	}
 	var edits []edit
 	for _, l := range w.lits {

@@ -3,6 +3,8 @@ package eval
 import (
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/token"
 	"reflect"
 	"strings"
 
@@ -51,28 +53,154 @@ type ModuleLit struct {
 // send rewrite) that TagModuleClosures tags, in source order. Literals
 // called where they stand, and those of go and defer statements, never
 // travel and are not listed.
-func ModuleLiterals(text string) ([]ModuleLit, error) {
+//
+// Nor are a generic function's literals, which the interpreter cannot
+// hand to the tag, nor the literals whose closures cannot leave the function that
+// makes them, which would pay for the tag (a few microseconds for each
+// closure made) for nothing: a literal assigned to a variable that the
+// function only ever calls (f := func() {...}; f()), and a literal given
+// straight to a function of a package for which std answers true (the
+// standard library: sort.Slice(xs, func(i, j int) bool {...}) cannot hand
+// it to spawn).
+func ModuleLiterals(text string, std func(pkg string) bool) ([]ModuleLit, error) {
 	var out []ModuleLit
 	_, _, _, err := tagClosures(text, func(string) bool { return false }, func(l funLit) int {
 		out = append(out, ModuleLit{Start: l.start, End: l.start + len(l.src), Captures: l.captures, Local: l.local})
 		return 0
-	})
+	}, staying(std))
 	return out, err
+}
+
+// staying returns the literals of a module's units whose closures never
+// leave the function that makes them (see ModuleLiterals).
+func staying(std func(pkg string) bool) func([]unit) map[*ast.FuncLit]bool {
+	return func(units []unit) map[*ast.FuncLit]bool {
+		out := map[*ast.FuncLit]bool{}
+		for i := range units {
+			if units[i].kind != Decl {
+				continue
+			}
+			for _, d := range units[i].file.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				switch {
+				case !ok || fd.Body == nil:
+				case isGeneric(fd):
+					// Its closures cannot be tagged: the interpreter
+					// does not convert a generic function's closures.
+					ast.Inspect(fd.Body, func(n ast.Node) bool {
+						if lit, ok := n.(*ast.FuncLit); ok {
+							out[lit] = true
+						}
+						return true
+					})
+				default:
+					stayingIn(fd.Body, std, out)
+				}
+			}
+		}
+		return out
+	}
+}
+
+// isGeneric reports whether fd has type parameters, or is a method of a
+// generic type.
+func isGeneric(fd *ast.FuncDecl) bool {
+	if fd.Type.TypeParams != nil {
+		return true
+	}
+	if fd.Recv == nil || len(fd.Recv.List) != 1 {
+		return false
+	}
+	x := fd.Recv.List[0].Type
+	if s, ok := x.(*ast.StarExpr); ok {
+		x = s.X
+	}
+	switch x.(type) {
+	case *ast.IndexExpr, *ast.IndexListExpr:
+		return true
+	}
+	return false
+}
+
+// stayingIn adds to out the literals of body whose closures never leave
+// it.
+func stayingIn(body *ast.BlockStmt, std func(string) bool, out map[*ast.FuncLit]bool) {
+	bound := map[*ast.FuncLit]*ast.Ident{} // literal -> the variable it is assigned to
+	called := map[*ast.Ident]bool{}        // identifiers in call position
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.CallExpr:
+			if id, ok := ast.Unparen(x.Fun).(*ast.Ident); ok {
+				called[id] = true
+			}
+			if sel, ok := x.Fun.(*ast.SelectorExpr); ok {
+				if pkg, ok := sel.X.(*ast.Ident); ok && std(pkg.Name) {
+					for _, a := range x.Args {
+						if lit, ok := ast.Unparen(a).(*ast.FuncLit); ok {
+							out[lit] = true
+						}
+					}
+				}
+			}
+		case *ast.AssignStmt:
+			if len(x.Lhs) == len(x.Rhs) && (x.Tok == token.DEFINE || x.Tok == token.ASSIGN) {
+				for i, r := range x.Rhs {
+					lit, ok1 := ast.Unparen(r).(*ast.FuncLit)
+					id, ok2 := x.Lhs[i].(*ast.Ident)
+					if ok1 && ok2 && id.Name != "_" {
+						bound[lit] = id
+					}
+				}
+			}
+		}
+		return true
+	})
+	for lit, v := range bound {
+		// Every other use of the name in the function (this variable or
+		// another of the same name: either way, a doubt) must be a call.
+		only := true
+		ast.Inspect(body, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok && id != v && id.Name == v.Name && !called[id] {
+				only = false
+			}
+			return only
+		})
+		if only {
+			out[lit] = true
+		}
+	}
 }
 
 // TagModuleClosures rewrites the function literals of a module file as
 // the prompt's are (rewrite_fun.go), so that the closures they make can
-// travel as literals of version version of module. maker gives, for the
-// literal at byte offset start that captures the variables captures, the
-// number of its maker, or -1 and why it has none. Lines do not move;
-// columns do on the lines rewritten. Safe for concurrent use.
-func (e *Env) TagModuleClosures(module, version, text string, maker func(start int, captures []string) (int, string)) (string, error) {
+// travel as literals of version version of module. Only the literals
+// listed by ModuleLiterals are tagged: planned says whether the literal at
+// byte offset start is one, and maker gives its maker's number (or -1 and
+// why it has none), given the variables the tagging found it captures.
+// Lines do not move; columns do on the lines rewritten. Safe for
+// concurrent use.
+func (e *Env) TagModuleClosures(module, version, text string, planned func(start int) bool, maker func(start int, captures []string) (int, string)) (string, error) {
+	skip := func(units []unit) map[*ast.FuncLit]bool {
+		out := map[*ast.FuncLit]bool{}
+		for i := range units {
+			u := &units[i]
+			for _, root := range u.nodes() {
+				ast.Inspect(root, func(n ast.Node) bool {
+					if lit, ok := n.(*ast.FuncLit); ok && !planned(u.off(lit.Pos())) {
+						out[lit] = true
+					}
+					return true
+				})
+			}
+		}
+		return out
+	}
 	out, _, _, err := tagClosures(text, func(string) bool { return false }, func(l funLit) int {
 		index, why := maker(l.start, l.captures)
 		made := cluster.Made{Module: module, Version: version, Index: index}
 		key := metaKey{src: l.src, caps: strings.Join(l.captures, ","), made: made}
 		return e.registerMeta(key, &funMeta{lit: l, made: &made, why: why})
-	})
+	}, skip)
 	return out, err
 }
 

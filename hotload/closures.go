@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/traefik/yaegi/stdlib"
+	"github.com/traefik/yaegi/stdlib/unrestricted"
+
 	"github.com/gerl-dev/gerl/eval"
 )
 
@@ -35,7 +38,9 @@ import (
 type makerPlan struct {
 	texts map[string]string // file -> the makers' source, appended to it
 	lits  map[string]map[int]litMaker
-	n     int // how many makers
+	n     int      // how many makers
+	chk   *checked // nil: no makers
+	none  string   // why there are none, if so
 }
 
 type litMaker struct {
@@ -46,8 +51,9 @@ type litMaker struct {
 
 // planMakers plans the makers of module p, which chk type-checked.
 func planMakers(p *parsed, chk *checked) *makerPlan {
-	plan := &makerPlan{texts: map[string]string{}, lits: map[string]map[int]litMaker{}}
+	plan := &makerPlan{texts: map[string]string{}, lits: map[string]map[int]litMaker{}, chk: chk}
 	if chk == nil {
+		plan.none = "gerl could not type-check its module"
 		return plan
 	}
 	names := make([]string, 0, len(p.texts))
@@ -62,7 +68,7 @@ func planMakers(p *parsed, chk *checked) *makerPlan {
 		if f == nil || !strings.Contains(text, "func") {
 			continue
 		}
-		lits, err := eval.ModuleLiterals(text)
+		lits, err := eval.ModuleLiterals(text, chk.std(name))
 		if err != nil || len(lits) == 0 {
 			continue
 		}
@@ -97,6 +103,8 @@ func (p *makerPlan) maker(file string, fixed eval.OffsetMap) func(start int, cap
 	return func(start int, captures []string) (int, string) {
 		m, ok := p.lits[file][fixed.Original(start)]
 		switch {
+		case p.none != "":
+			return -1, p.none
 		case !ok:
 			return -1, "gerl could not read it"
 		case m.index >= 0 && !slices.Equal(m.captures, captures):
@@ -112,12 +120,9 @@ func (chk *checked) makerParams(file string, f *ast.File, l eval.ModuleLit) ([]s
 	if len(l.Local) > 0 {
 		return nil, fmt.Sprintf("it uses %s, declared in the function around it", strings.Join(l.Local, ", "))
 	}
-	lit, generic := chk.literalAt(f, l.Start)
+	lit := chk.literalAt(f, l.Start)
 	if lit == nil {
 		return nil, "gerl could not read it"
-	}
-	if generic {
-		return nil, "it is in a generic function"
 	}
 	qual := chk.qualifier(file)
 	params := make([]string, 0, len(l.Captures))
@@ -134,44 +139,22 @@ func (chk *checked) makerParams(file string, f *ast.File, l eval.ModuleLit) ([]s
 	return params, ""
 }
 
-// literalAt finds the function literal at byte offset off of f, and says
-// whether a generic function declares it.
-func (chk *checked) literalAt(f *ast.File, off int) (found *ast.FuncLit, generic bool) {
-	for _, d := range f.Decls {
-		fd, ok := d.(*ast.FuncDecl)
-		if !ok || fd.Body == nil {
-			continue
+// literalAt finds the function literal at byte offset off of f.
+func (chk *checked) literalAt(f *ast.File, off int) (found *ast.FuncLit) {
+	ast.Inspect(f, func(n ast.Node) bool {
+		if found != nil || n == nil {
+			return false
 		}
-		if chk.fset.Position(fd.Pos()).Offset > off || chk.fset.Position(fd.End()).Offset <= off {
-			continue
+		if o := chk.fset.Position(n.Pos()).Offset; o > off || chk.fset.Position(n.End()).Offset <= off {
+			return false
 		}
-		ast.Inspect(fd.Body, func(n ast.Node) bool {
-			if found != nil {
-				return false
-			}
-			if lit, ok := n.(*ast.FuncLit); ok && chk.fset.Position(lit.Pos()).Offset == off {
-				found = lit
-				return false
-			}
-			return true
-		})
-		generic = fd.Type.TypeParams != nil || (fd.Recv != nil && len(fd.Recv.List) == 1 && isGenericRecv(fd.Recv.List[0].Type))
-		return found, generic
-	}
-	return nil, false
-}
-
-// isGenericRecv reports whether a method's receiver type has type
-// parameters: T[P] or *T[P, Q].
-func isGenericRecv(x ast.Expr) bool {
-	if s, ok := x.(*ast.StarExpr); ok {
-		x = s.X
-	}
-	switch x.(type) {
-	case *ast.IndexExpr, *ast.IndexListExpr:
+		if lit, ok := n.(*ast.FuncLit); ok && chk.fset.Position(lit.Pos()).Offset == off {
+			found = lit
+			return false
+		}
 		return true
-	}
-	return false
+	})
+	return found
 }
 
 // capturedType returns the type of the variable name that lit uses from
@@ -192,6 +175,35 @@ func (chk *checked) capturedType(lit *ast.FuncLit, name string) types.Type {
 		return true
 	})
 	return t
+}
+
+// planned says which literals of file the plan lists, by their byte
+// offset in the text the loop rewrite made of it (fixed maps those back).
+func (p *makerPlan) planned(file string, fixed eval.OffsetMap) func(int) bool {
+	return func(start int) bool {
+		_, ok := p.lits[file][fixed.Original(start)]
+		return ok || p.none != ""
+	}
+}
+
+// std says which names file imports a package of the standard library
+// under: those functions never hand a closure to spawn.
+func (chk *checked) std(file string) func(string) bool {
+	return func(name string) bool {
+		path, ok := chk.imports[file][name]
+		return ok && isStd(path)
+	}
+}
+
+// isStd reports whether path is a package of Go's standard library that
+// the interpreter provides.
+func isStd(path string) bool {
+	key := path + "/" + pkgName(path)
+	_, ok := stdlib.Symbols[key]
+	if !ok {
+		_, ok = unrestricted.Symbols[key]
+	}
+	return ok
 }
 
 // qualifier names the packages of types in file: its own package needs no
@@ -286,8 +298,8 @@ func makers(syms map[string]reflect.Value) map[int]reflect.Value {
 // tagClosures tags the literals of a file (with its makers appended) so
 // that their closures travel (eval.Env.TagModuleClosures). A file it
 // cannot rewrite is returned as it is: its closures do not travel.
-func (s *Server) tagClosures(module, version, text string, maker func(int, []string) (int, string)) string {
-	out, err := s.env.TagModuleClosures(module, version, text, maker)
+func (s *Server) tagClosures(module, version, text string, planned func(int) bool, maker func(int, []string) (int, string)) string {
+	out, err := s.env.TagModuleClosures(module, version, text, planned, maker)
 	if err != nil {
 		return text
 	}

@@ -59,6 +59,12 @@ func Chan() func() {
 	return func() { close(c) }
 }
 
+func LocalType() func() int {
+	type pair struct{ x, y int }
+	v := pair{1, 2}
+	return func() int { return v.x }
+}
+
 func Local() func() any {
 	type point struct{ x int }
 	return func() any { return point{1} }
@@ -97,6 +103,8 @@ func TestModuleClosuresTravel(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{`spawn("b@mem", worker.Chan())`, "captures c, a chan int, which cannot travel to b@mem"},
 		{`spawn("b@mem", worker.Local())`, "uses point, declared in the function around it"},
+		{`spawn("b@mem", worker.LocalType())`, "cannot travel to b@mem: its captured variable v is a pair, a type the module's top level cannot name"},
+		{`spawn("b@mem", strings.ToUpper)`, "only closures travel"},
 	} {
 		if got := sh.eval(tc.in); !strings.Contains(got, tc.want) {
 			t.Errorf("%s\n got: %s\nwant it to say: %s", tc.in, got, tc.want)

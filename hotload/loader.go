@@ -205,7 +205,7 @@ func (s *Server) loadLocked(src *source, force bool, loading map[string]bool) (L
 		// interpreter refused what the type checker took): the module
 		// loads without them, and its closures do not travel.
 		s.log.Warn("hotload: the closures of this module will not travel to other nodes", "module", p.name, "err", err)
-		if err := s.compile(p, v, deps, display, &makerPlan{}); err != nil {
+		if err := s.compile(p, v, deps, display, &makerPlan{none: "its makers did not compile"}); err != nil {
 			return Loaded{}, err
 		}
 	}
@@ -307,7 +307,7 @@ func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]refle
 		// come the checks.
 		text, fixed := s.fixLoops(name, text+plan.texts[name], display)
 		if name != selfFile {
-			text = s.tagClosures(p.name, v.src.hash, text, plan.maker(name, fixed))
+			text = s.tagClosures(p.name, v.src.hash, text, plan.planned(name, fixed), plan.maker(name, fixed))
 		}
 		text = guardGo(guardChecks(p.name, text))
 		fsys["src/"+p.name+"/"+name] = &fstest.MapFile{Data: []byte(importOnPackageLine(text, text, ".", builtinsPath))}

@@ -41,6 +41,10 @@ type tagging struct {
 	// is none (the index checks, rewrite_index.go).
 	globalType func(name string) reflect.Type
 	register   func(funLit) int
+	// declared says whether an earlier input declared name, known
+	// whether name is defined at the prompt (the term rewrite,
+	// rewrite_terms.go).
+	declared, known func(name string) bool
 }
 
 // prepare rewrites and splits src; with tag, its function literals are
@@ -52,10 +56,16 @@ func prepare(src string, tag *tagging) (*prepared, error) {
 		return nil, sourceErr(src, err)
 	}
 	var globalType func(string) reflect.Type
+	declared, known := func(string) bool { return false }, func(string) bool { return false }
 	if tag != nil {
-		globalType = tag.globalType
+		globalType, declared, known = tag.globalType, tag.declared, tag.known
 	}
-	indexed, mi, err := RewriteIndexesMap(sent, indexFunc, globalType)
+	termed, mt0, err := RewriteTermsMap(sent, declared, known)
+	if err != nil {
+		return nil, mappedErr(src, m0, err)
+	}
+	m0 = m0.Then(mt0)
+	indexed, mi, err := RewriteIndexesMap(termed, indexFunc, globalType)
 	if err != nil {
 		return nil, mappedErr(src, m0, err)
 	}

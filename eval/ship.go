@@ -351,7 +351,7 @@ func (e *Env) isModule(p string) bool {
 // each literal is registered with the Env. The caller holds evalMu.
 func (s *Session) tagging() *tagging {
 	var globals map[string]reflect.Value
-	return &tagging{
+	t := &tagging{
 		isGlobalVar: func(name string) bool {
 			if globals == nil {
 				globals = s.globals()
@@ -373,6 +373,24 @@ func (s *Session) tagging() *tagging {
 		},
 		register: func(l funLit) int { return s.env.registerLit(s, l) },
 	}
+	t.declared = func(name string) bool {
+		if globals == nil {
+			globals = s.globals()
+		}
+		_, ok := globals[name]
+		return ok || len(s.declsOf(name)) > 0
+	}
+	t.known = func(name string) bool {
+		if t.declared(name) || isUniverse(name) || name == "gerl" {
+			return true
+		}
+		if _, ok := s.env.builtinTable()[name]; ok {
+			return true
+		}
+		_, ok := s.env.packageOf(s, name)
+		return ok
+	}
+	return t
 }
 
 // addDecls records the declarations of an input that ran: a name declared

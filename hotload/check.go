@@ -70,8 +70,9 @@ func typeCheck(p *parsed, cache *typeCache, modules map[string]map[string]reflec
 		},
 	}
 	pkg := types.NewPackage(p.name, p.name)
-	cache.declareBuiltins(pkg, builtins, ownNames(files))
-	chk := &checked{fset: fset, files: map[string]*ast.File{}, pkg: pkg, imports: imports,
+	own := ownNames(files)
+	cache.declareBuiltins(pkg, builtins, own)
+	chk := &checked{fset: fset, files: map[string]*ast.File{}, pkg: pkg, imports: imports, own: own,
 		info: &types.Info{Uses: map[*ast.Ident]types.Object{}}}
 	for _, f := range files {
 		chk.files[fset.Position(f.Package).Filename] = f
@@ -87,6 +88,7 @@ type checked struct {
 	pkg     *types.Package
 	info    *types.Info                  // Uses only
 	imports map[string]map[string]string // file -> import name -> path
+	own     map[string]bool              // the names the module declares or imports packages under
 }
 
 // ownNames returns the names a module's files declare at package level or

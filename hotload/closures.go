@@ -177,6 +177,28 @@ func (chk *checked) capturedType(lit *ast.FuncLit, name string) types.Type {
 	return t
 }
 
+// buildTerms rewrites the term-building calls of a file, T(...) and
+// A("..."), into the composite literals and conversions they stand for
+// (eval.RewriteTermsMap), unless the module declares those names itself.
+// Every name the file uses is defined (it type-checked), except maybe the
+// names of a package the checker sees only partly. A file it cannot
+// rewrite is returned as it is.
+func (p *makerPlan) buildTerms(file, text string, cache *typeCache) string {
+	if p.chk == nil {
+		return text
+	}
+	own := func(name string) bool { return p.chk.own[name] }
+	known := func(name string) bool {
+		path, ok := p.chk.imports[file][name]
+		return !ok || !cache.isPartial(path)
+	}
+	out, _, err := eval.RewriteTermsMap(text, own, known)
+	if err != nil {
+		return text
+	}
+	return out
+}
+
 // planned says which literals of file the plan lists, by their byte
 // offset in the text the loop rewrite made of it (fixed maps those back).
 func (p *makerPlan) planned(file string, fixed eval.OffsetMap) func(int) bool {

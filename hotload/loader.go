@@ -308,6 +308,7 @@ func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]refle
 		text, fixed := s.fixLoops(name, text+plan.texts[name], display)
 		if name != selfFile {
 			text = s.tagClosures(p.name, v.src.hash, text, plan.planned(name, fixed), plan.maker(name, fixed))
+			text = plan.buildTerms(name, text, s.types)
 		}
 		text = guardGo(guardChecks(p.name, text))
 		fsys["src/"+p.name+"/"+name] = &fstest.MapFile{Data: []byte(importOnPackageLine(text, text, ".", builtinsPath))}

@@ -1,0 +1,172 @@
+// Terms built in place: T(a, b) and A("ping") are calls of Go functions
+// (term.T, term.A), which the interpreter makes through reflection, a
+// microsecond each on a loaded machine; a composite literal and a
+// conversion it builds itself, several times faster. So the calls that
+// build a term from its parts are rewritten into what they return:
+//
+//	T(A("ping"), self(), i)  ->  (Tuple{Atom("ping"), self(), i})
+//
+// with the same value (term.T returns its arguments as a Tuple; term.A
+// converts its string). An interpreted ping-pong round trip makes four
+// such calls. Left alone: T with no argument, with a spread (T(xs...)) or
+// with a single call as argument (T(f()) passes every result of f); A of
+// anything but a string literal; every call where T, A, Tuple or Atom
+// may not be the built-in: declared in the input, or by the caller's
+// shadowed (an earlier input's declaration, a module's own names); and a T
+// whose arguments use a name that may not be defined (declared nowhere in
+// the input, and not known to the caller's known): the interpreter takes
+// an undefined name in a composite literal for a zero value without a word
+// (Tuple{x, zzz} is {x, nil}), where the call says "undefined: zzz".
+
+package eval
+
+import (
+	"go/ast"
+	"go/token"
+)
+
+// RewriteTermsMap rewrites the term-building calls of src (plain Go: shell
+// input or a module file, after the send rewrite) as the comment at the
+// top of this file says. shadowed says whether a name is declared where
+// src runs, hiding a built-in; known whether a name src does not declare
+// is defined there (a variable, a function, a package...). It returns the
+// map from offsets in the output back to src. Lines do not move. Safe for
+// concurrent use.
+func RewriteTermsMap(src string, shadowed, known func(name string) bool) (string, OffsetMap, error) {
+	units, err := parseUnits(src)
+	if err != nil {
+		return "", OffsetMap{}, err
+	}
+	declared := map[string]bool{}
+	for i := range units {
+		for _, root := range units[i].nodes() {
+			declaredNames(root, declared)
+		}
+	}
+	free := func(names ...string) bool {
+		for _, n := range names {
+			if declared[n] || shadowed(n) {
+				return false
+			}
+		}
+		return true
+	}
+	tuples, atoms := free("T", "Tuple"), free("A", "Atom")
+	if !tuples && !atoms {
+		return src, OffsetMap{}, nil
+	}
+	var edits []edit
+	for i := range units {
+		u := &units[i]
+		for _, root := range u.nodes() {
+			ast.Inspect(root, func(n ast.Node) bool {
+				c, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				id, ok := c.Fun.(*ast.Ident)
+				if !ok {
+					return true
+				}
+				switch {
+				case id.Name == "T" && tuples && c.Ellipsis == token.NoPos && len(c.Args) > 0 && !soleCall(c.Args) &&
+					allKnown(c.Args, func(n string) bool { return declared[n] || known(n) }):
+					start, lp, rp := u.off(id.Pos()), u.off(c.Lparen), u.off(c.Rparen)
+					edits = append(edits,
+						edit{off: start, del: lp + 1 - start, ins: "(Tuple{", anchor: start},
+						edit{off: rp, del: 1, ins: "})", anchor: rp})
+				case id.Name == "A" && atoms && len(c.Args) == 1 && isStringLit(c.Args[0]):
+					start := u.off(id.Pos())
+					edits = append(edits, edit{off: start, del: 1, ins: "Atom", anchor: start})
+				}
+				return true
+			})
+		}
+	}
+	return applyChecked(src, edits, "terms")
+}
+
+// soleCall reports whether args is one call, which may give several
+// values.
+func soleCall(args []ast.Expr) bool {
+	if len(args) != 1 {
+		return false
+	}
+	_, ok := ast.Unparen(args[0]).(*ast.CallExpr)
+	return ok
+}
+
+// allKnown reports whether every name args use is known (the selected
+// name of x.Sel is x's business).
+func allKnown(args []ast.Expr, known func(string) bool) bool {
+	ok := true
+	for _, a := range args {
+		ast.Inspect(a, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.SelectorExpr:
+				ast.Inspect(x.X, func(n ast.Node) bool {
+					if id, isID := n.(*ast.Ident); isID && !known(id.Name) {
+						ok = false
+					}
+					return ok
+				})
+				return false
+			case *ast.Ident:
+				if !known(x.Name) {
+					ok = false
+				}
+			}
+			return ok
+		})
+	}
+	return ok
+}
+
+func isStringLit(x ast.Expr) bool {
+	b, ok := ast.Unparen(x).(*ast.BasicLit)
+	return ok && b.Kind == token.STRING
+}
+
+// declaredNames adds to out every name root declares anywhere in it:
+// functions, types, variables, constants, parameters and results, struct
+// fields, imports.
+func declaredNames(root ast.Node, out map[string]bool) {
+	add := func(ids ...*ast.Ident) {
+		for _, id := range ids {
+			if id != nil {
+				out[id.Name] = true
+			}
+		}
+	}
+	ast.Inspect(root, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.FuncDecl:
+			add(x.Name)
+		case *ast.Field:
+			add(x.Names...)
+		case *ast.TypeSpec:
+			add(x.Name)
+		case *ast.ValueSpec:
+			add(x.Names...)
+		case *ast.ImportSpec:
+			add(x.Name)
+		case *ast.AssignStmt:
+			if x.Tok == token.DEFINE {
+				for _, l := range x.Lhs {
+					if id, ok := l.(*ast.Ident); ok {
+						add(id)
+					}
+				}
+			}
+		case *ast.RangeStmt:
+			if x.Tok == token.DEFINE {
+				for _, l := range []ast.Expr{x.Key, x.Value} {
+					if id, ok := l.(*ast.Ident); ok {
+						add(id)
+					}
+				}
+			}
+		}
+		return true
+	})
+}

@@ -74,7 +74,7 @@ func Workloads() []Workload {
 		}
 		remote = append(remote, w)
 	}
-	return slices.Concat(localWorkloads(), remote, groupsWorkloads(), scalingWorkloads())
+	return slices.Concat(localWorkloads(), remote, groupsWorkloads(), scalingWorkloads(), closureWorkloads())
 }
 
 // GerlNodeStart is workload 6 with the real command line: the wall time

@@ -1,0 +1,148 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gerl-dev/gerl/portmapper"
+)
+
+// The ship_closure workload: what a closure costs to spawn and to call on
+// another node, against a function by name (docs/performance.md, "What
+// shipping a closure costs"). gerl's side types the measurement at the
+// prompt of a gerl node a, piped on its stdin, against a second node b on
+// loopback, with the module bm (Ping, the function spawned by name)
+// shipped to b with nl; Erlang's side (erlang/gerl_closure.erl) does the
+// same on two Erlang nodes. Every figure is the median, in µs, of n calls
+// timed one by one after warmup untimed ones; each spawn sends one message
+// back (spawn, then receive):
+//
+//	remote_fun_us  spawn(nd, func() { me ! 1 }); receive()
+//	remote_mfa_us  spawn(nd, "bm.Ping", me); receive()
+//	local_fun_us, local_mfa_us  the same two spawned on a
+//	rpc_fun_us     rpc(nd, func() int { return 1 })
+//	rpc_mfa_us     rpc(nd, "strings.ToUpper", "a")
+//
+// Erlang's side reports the same keys (its funs compiled in a module), the
+// same for a fun made by the shell (remote_shell_fun_us,
+// local_shell_fun_us, rpc_shell_fun_us: erl_eval funs, which carry their
+// source's abstract code, as gerl's closures carry their source), and the
+// two calls through erpc (erpc_fun_us, erpc_mfa_us).
+const (
+	ShipClosureN      = 1000
+	ShipClosureWarmup = 100
+)
+
+// shipClosureModule is the module bm: Ping is the function spawned by
+// name, gerl's twin of gerl_closure:ping/1.
+const shipClosureModule = `package bm
+
+// Ping sends 1 to to.
+func Ping(to Pid) { to ! 1 }
+`
+
+// shipClosureInputs are node a's inputs: they wait for b, load bm on both
+// nodes, and print the figures as one line, "ship_closure {json}".
+func shipClosureInputs(nodeB string, n, warmup int) string {
+	return strings.Join([]string{
+		fmt.Sprintf("nd := A(%q)", nodeB),
+		// b was started in the background: poll it until it answers.
+		`for i := 0; i < 1000 && ping(nd) != A("pong"); i++ { time.Sleep(10 * time.Millisecond) }`,
+		`c("bm")`,
+		`nl("bm")`,
+		`me := self()`,
+		fmt.Sprintf(`med := func(f func()) float64 { for i := 0; i < %d; i++ { f() }; ds := make([]time.Duration, %d); for i := range ds { t0 := time.Now(); f(); ds[i] = time.Since(t0) }; sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] }); return float64(ds[len(ds)/2]) / 1e3 }`, warmup, n),
+		`figs := map[string]float64{}`,
+		`figs["remote_fun_us"] = med(func() { spawn(nd, func() { me ! 1 }); receive() })`,
+		`figs["remote_mfa_us"] = med(func() { spawn(nd, "bm.Ping", me); receive() })`,
+		`figs["local_fun_us"] = med(func() { spawn(func() { me ! 1 }); receive() })`,
+		`figs["local_mfa_us"] = med(func() { spawn("bm.Ping", me); receive() })`,
+		`figs["rpc_fun_us"] = med(func() { rpc(nd, func() int { return 1 }) })`,
+		`figs["rpc_mfa_us"] = med(func() { rpc(nd, "strings.ToUpper", "a") })`,
+		`js, _ := json.Marshal(figs); fmt.Println("ship_closure", string(js))`,
+		`halt()`,
+	}, "\n") + "\n"
+}
+
+// GerlShipClosure is gerl's side of ship_closure, through the gerl binary
+// c.Exe: node b runs -noshell, node a reads the inputs of
+// shipClosureInputs on its stdin. Both use the port mapper on
+// c.PortMapperPort; one started by this run is stopped at its end.
+func GerlShipClosure(c Config, n, warmup int) Result {
+	res := Result{Name: "ship_closure", Params: map[string]any{"n": n, "warmup": warmup}}
+	if res, ok := needGerl(res, c.Exe); !ok {
+		return res
+	}
+	if n < 1 || warmup < 0 {
+		return failed(res, fmt.Errorf("ship_closure: n %d, warmup %d", n, warmup))
+	}
+	dir, err := os.MkdirTemp("", "gerl-bench-closure")
+	if err != nil {
+		return failed(res, err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.WriteFile(filepath.Join(dir, "bm.go"), []byte(shipClosureModule), 0o644); err != nil {
+		return failed(res, err)
+	}
+	pmAddr := portmapper.LoopbackAddr(c.PortMapperPort)
+	if !portMapperAnswers(pmAddr) {
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_, _ = portmapper.Kill(ctx, pmAddr)
+		}()
+	}
+	env := append(os.Environ(), fmt.Sprintf("GERL_PORTMAPPER_PORT=%d", c.PortMapperPort))
+	tag := fmt.Sprintf("bsc%d", os.Getpid())
+	nodeB := tag + "b@127.0.0.1"
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var bOut bytes.Buffer
+	b := exec.CommandContext(ctx, c.Exe, "-name", nodeB, "-setcookie", "benchcookie", "-noshell")
+	b.Env, b.Dir, b.Stdout, b.Stderr = env, dir, &bOut, &bOut
+	if err := b.Start(); err != nil {
+		return failed(res, fmt.Errorf("start node b: %w", err))
+	}
+	defer func() {
+		_ = b.Process.Kill()
+		_ = b.Wait()
+	}()
+
+	var aOut bytes.Buffer
+	a := exec.CommandContext(ctx, c.Exe, "-name", tag+"a@127.0.0.1", "-setcookie", "benchcookie")
+	a.Env, a.Dir, a.Stdout, a.Stderr = env, dir, &aOut, &aOut
+	a.Stdin = strings.NewReader(shipClosureInputs(nodeB, n, warmup))
+	if err := a.Run(); err != nil {
+		return failed(res, fmt.Errorf("node a: %w: %s (node b: %s)", err, aOut.Bytes(), bOut.Bytes()))
+	}
+	for _, line := range strings.Split(aOut.String(), "\n") {
+		js, ok := strings.CutPrefix(line, "ship_closure ")
+		if !ok {
+			continue
+		}
+		if err := json.Unmarshal([]byte(js), &res.Figures); err != nil {
+			return failed(res, fmt.Errorf("node a printed %q: %w", line, err))
+		}
+		return res
+	}
+	return failed(res, fmt.Errorf("node a printed no figures: %s (node b: %s)", aOut.Bytes(), bOut.Bytes()))
+}
+
+func closureWorkloads() []Workload {
+	return []Workload{
+		{"ship_closure", "spawn and rpc of a closure vs a function by name, on another node and on this one, gerl and Erlang",
+			func(c Config) []Result {
+				n, warmup := pick(c.Quick, ShipClosureN, 50), pick(c.Quick, ShipClosureWarmup, 5)
+				return append([]Result{GerlShipClosure(c, n, warmup)},
+					Erlang("ship_closure", map[string]int{"n": n, "warmup": warmup})...)
+			}},
+	}
+}

@@ -13,13 +13,15 @@ var shipClosureKeys = []string{"remote_fun_us", "remote_mfa_us", "local_fun_us",
 // TestShipClosureRuns runs gerl's side of ship_closure, through the gerl
 // binary on two nodes, at a tiny size and checks it reports its figures.
 func TestShipClosureRuns(t *testing.T) {
-	home := t.TempDir()
-	t.Setenv("HOME", home) // where the port mapper the nodes start keeps its pid file
-	t.Setenv("XDG_STATE_HOME", filepath.Join(home, ".local", "state"))
 	exe := filepath.Join(t.TempDir(), "gerl")
 	if err := testkit.BuildGerl("github.com/gerl-dev/gerl/cmd/gerl", exe); err != nil {
 		t.Fatal(err)
 	}
+	// After the build (HOME holds Go's build cache): the port mapper the
+	// nodes start keeps its pid file under HOME.
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_STATE_HOME", filepath.Join(home, ".local", "state"))
 	cfg := Config{Exe: exe, PortMapperPort: testkit.FreePort(t)}
 	checkResult(t, GerlShipClosure(cfg, 20, 2), shipClosureKeys...)
 	if r := GerlShipClosure(Config{PortMapperPort: cfg.PortMapperPort}, 20, 2); r.Error != ErrNoGerl.Error() {

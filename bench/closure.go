@@ -20,9 +20,11 @@ import (
 // prompt of a gerl node a, piped on its stdin, against a second node b on
 // loopback, with the module bm (Ping, the function spawned by name)
 // shipped to b with nl; Erlang's side (erlang/gerl_closure.erl) does the
-// same on two Erlang nodes. Every figure is the median, in µs, of n calls
-// timed one by one after warmup untimed ones; each spawn sends one message
-// back (spawn, then receive):
+// same on two Erlang nodes. Each round times every operation in turn: the
+// median, in µs, of n calls timed one by one after warmup untimed ones
+// (a sample); a figure is the median of the rounds' (the machine's load
+// shifts while one operation runs after another). Each spawn sends one
+// message back (spawn, then receive):
 //
 //	remote_fun_us  spawn(nd, func() { me ! 1 }); receive()
 //	remote_mfa_us  spawn(nd, "bm.Ping", me); receive()
@@ -38,6 +40,7 @@ import (
 const (
 	ShipClosureN      = 1000
 	ShipClosureWarmup = 100
+	ShipClosureRounds = 5
 )
 
 // shipClosureModule is the module bm: Ping is the function spawned by
@@ -49,8 +52,8 @@ func Ping(to Pid) { to ! 1 }
 `
 
 // shipClosureInputs are node a's inputs: they wait for b, load bm on both
-// nodes, and print the figures as one line, "ship_closure {json}".
-func shipClosureInputs(nodeB string, n, warmup int) string {
+// nodes, and print the rounds' figures as one line, "ship_closure [json]".
+func shipClosureInputs(nodeB string, n, warmup, rounds int) string {
 	return strings.Join([]string{
 		fmt.Sprintf("nd := A(%q)", nodeB),
 		// b was started in the background: poll it until it answers.
@@ -59,14 +62,16 @@ func shipClosureInputs(nodeB string, n, warmup int) string {
 		`nl("bm")`,
 		`me := self()`,
 		fmt.Sprintf(`med := func(f func()) float64 { for i := 0; i < %d; i++ { f() }; ds := make([]time.Duration, %d); for i := range ds { t0 := time.Now(); f(); ds[i] = time.Since(t0) }; sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] }); return float64(ds[len(ds)/2]) / 1e3 }`, warmup, n),
-		`figs := map[string]float64{}`,
-		`figs["remote_fun_us"] = med(func() { spawn(nd, func() { me ! 1 }); receive() })`,
-		`figs["remote_mfa_us"] = med(func() { spawn(nd, "bm.Ping", me); receive() })`,
-		`figs["local_fun_us"] = med(func() { spawn(func() { me ! 1 }); receive() })`,
-		`figs["local_mfa_us"] = med(func() { spawn("bm.Ping", me); receive() })`,
-		`figs["rpc_fun_us"] = med(func() { rpc(nd, func() int { return 1 }) })`,
-		`figs["rpc_mfa_us"] = med(func() { rpc(nd, "strings.ToUpper", "a") })`,
-		`js, _ := json.Marshal(figs); fmt.Println("ship_closure", string(js))`,
+		`rounds := []map[string]float64{}`,
+		fmt.Sprintf(`for r := 0; r < %d; r++ { figs := map[string]float64{}; `, rounds) +
+			`figs["remote_fun_us"] = med(func() { spawn(nd, func() { me ! 1 }); receive() }); ` +
+			`figs["remote_mfa_us"] = med(func() { spawn(nd, "bm.Ping", me); receive() }); ` +
+			`figs["local_fun_us"] = med(func() { spawn(func() { me ! 1 }); receive() }); ` +
+			`figs["local_mfa_us"] = med(func() { spawn("bm.Ping", me); receive() }); ` +
+			`figs["rpc_fun_us"] = med(func() { rpc(nd, func() int { return 1 }) }); ` +
+			`figs["rpc_mfa_us"] = med(func() { rpc(nd, "strings.ToUpper", "a") }); ` +
+			`rounds = append(rounds, figs) }`,
+		`js, _ := json.Marshal(rounds); fmt.Println("ship_closure", string(js))`,
 		`halt()`,
 	}, "\n") + "\n"
 }
@@ -75,13 +80,13 @@ func shipClosureInputs(nodeB string, n, warmup int) string {
 // c.Exe: node b runs -noshell, node a reads the inputs of
 // shipClosureInputs on its stdin. Both use the port mapper on
 // c.PortMapperPort; one started by this run is stopped at its end.
-func GerlShipClosure(c Config, n, warmup int) Result {
-	res := Result{Name: "ship_closure", Params: map[string]any{"n": n, "warmup": warmup}}
+func GerlShipClosure(c Config, n, warmup, rounds int) Result {
+	res := Result{Name: "ship_closure", Params: map[string]any{"n": n, "warmup": warmup, "rounds": rounds}}
 	if res, ok := needGerl(res, c.Exe); !ok {
 		return res
 	}
-	if n < 1 || warmup < 0 {
-		return failed(res, fmt.Errorf("ship_closure: n %d, warmup %d", n, warmup))
+	if n < 1 || warmup < 0 || rounds < 1 {
+		return failed(res, fmt.Errorf("ship_closure: n %d, warmup %d, rounds %d", n, warmup, rounds))
 	}
 	dir, err := os.MkdirTemp("", "gerl-bench-closure")
 	if err != nil {
@@ -119,7 +124,7 @@ func GerlShipClosure(c Config, n, warmup int) Result {
 	var aOut bytes.Buffer
 	a := exec.CommandContext(ctx, c.Exe, "-name", tag+"a@127.0.0.1", "-setcookie", "benchcookie")
 	a.Env, a.Dir, a.Stdout, a.Stderr = env, dir, &aOut, &aOut
-	a.Stdin = strings.NewReader(shipClosureInputs(nodeB, n, warmup))
+	a.Stdin = strings.NewReader(shipClosureInputs(nodeB, n, warmup, rounds))
 	if err := a.Run(); err != nil {
 		return failed(res, fmt.Errorf("node a: %w: %s (node b: %s)", err, aOut.Bytes(), bOut.Bytes()))
 	}
@@ -128,9 +133,10 @@ func GerlShipClosure(c Config, n, warmup int) Result {
 		if !ok {
 			continue
 		}
-		if err := json.Unmarshal([]byte(js), &res.Figures); err != nil {
-			return failed(res, fmt.Errorf("node a printed %q: %w", line, err))
+		if err := json.Unmarshal([]byte(js), &res.Samples); err != nil || len(res.Samples) != rounds {
+			return failed(res, fmt.Errorf("node a printed %q, not %d rounds: %v", line, rounds, err))
 		}
+		res.Figures = medians(res.Samples)
 		return res
 	}
 	return failed(res, fmt.Errorf("node a printed no figures: %s (node b: %s)", aOut.Bytes(), bOut.Bytes()))
@@ -140,9 +146,9 @@ func closureWorkloads() []Workload {
 	return []Workload{
 		{"ship_closure", "spawn and rpc of a closure vs a function by name, on another node and on this one, gerl and Erlang",
 			func(c Config) []Result {
-				n, warmup := pick(c.Quick, ShipClosureN, 50), pick(c.Quick, ShipClosureWarmup, 5)
-				return append([]Result{GerlShipClosure(c, n, warmup)},
-					Erlang("ship_closure", map[string]int{"n": n, "warmup": warmup})...)
+				n, warmup, rounds := pick(c.Quick, ShipClosureN, 50), pick(c.Quick, ShipClosureWarmup, 5), pick(c.Quick, ShipClosureRounds, 1)
+				return append([]Result{GerlShipClosure(c, n, warmup, rounds)},
+					Erlang("ship_closure", map[string]int{"n": n, "warmup": warmup, "rounds": rounds})...)
 			}},
 	}
 }

@@ -23,8 +23,8 @@ func TestShipClosureRuns(t *testing.T) {
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_STATE_HOME", filepath.Join(home, ".local", "state"))
 	cfg := Config{Exe: exe, PortMapperPort: testkit.FreePort(t)}
-	checkResult(t, GerlShipClosure(cfg, 20, 2), shipClosureKeys...)
-	if r := GerlShipClosure(Config{PortMapperPort: cfg.PortMapperPort}, 20, 2); r.Error != ErrNoGerl.Error() {
+	checkResult(t, GerlShipClosure(cfg, 20, 2, 2), shipClosureKeys...)
+	if r := GerlShipClosure(Config{PortMapperPort: cfg.PortMapperPort}, 20, 2, 1); r.Error != ErrNoGerl.Error() {
 		t.Errorf("without a gerl binary: %q, want %q", r.Error, ErrNoGerl)
 	}
 }
@@ -34,7 +34,7 @@ func TestShipClosureRuns(t *testing.T) {
 func TestShipClosureErlangRuns(t *testing.T) {
 	testkit.NeedTool(t, "erl", "erlang-base")
 	testkit.NeedTool(t, "erlc", "erlang-base")
-	rs := Erlang("ship_closure", map[string]int{"n": 20, "warmup": 2})
+	rs := Erlang("ship_closure", map[string]int{"n": 20, "warmup": 2, "rounds": 2})
 	if len(rs) != 1 {
 		t.Fatalf("%d results, want 1: %+v", len(rs), rs)
 	}

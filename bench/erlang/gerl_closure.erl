@@ -5,11 +5,13 @@
 %% gerl_groups.erl and gerl_scaling.erl (whose result, JSON and peer
 %% helpers it uses) and runs
 %%
-%%   erl -noshell -pa DIR -run gerl_closure main ship_closure n=N warmup=W
+%%   erl -noshell -pa DIR -run gerl_closure main ship_closure n=N warmup=W rounds=R
 %%
-%% which prints one JSON line, as gerl_groups does. Every figure is the
-%% median, in µs, of n calls timed one by one inside A, after `warmup`
-%% untimed ones; each spawn sends one message back (spawn, then receive):
+%% which prints one JSON line, as gerl_groups does. Each of the R rounds
+%% times every operation in turn, inside A: the median, in µs, of n calls
+%% timed one by one after `warmup` untimed ones (a sample); a figure is the
+%% median of the rounds'. Each spawn sends one message back (spawn, then
+%% receive):
 %%
 %%   remote_fun_us        spawn(B, fun() -> Me ! 1 end), a fun compiled in
 %%                        this module (travels as a reference to its
@@ -33,18 +35,19 @@
 
 main(Args) -> gerl_groups:main_with(fun run/2, Args).
 
-run(ship_closure, #{n := N, warmup := W} = Params) ->
+run(ship_closure, #{n := N, warmup := W, rounds := R} = Params) ->
     Peers = gerl_scaling:start_peers("c", 2),
     [{A, _}, {_, NodeB}] = Peers,
     true = gerl_groups:call(A, net_kernel, connect_node, [NodeB]),
-    Figures = gerl_groups:call(A, ?MODULE, measure, [NodeB, N, W]),
+    Samples = [gerl_groups:call(A, ?MODULE, measure, [NodeB, N, W]) || _ <- lists:seq(1, R)],
     gerl_groups:stop_peers(Peers),
-    gerl_groups:result(ship_closure, Params, [], Figures).
+    gerl_groups:result(ship_closure, Params, Samples, gerl_groups:medians(Samples)).
 
 %% ping is the function spawned by name: bm.Ping's twin.
 ping(To) -> To ! 1.
 
-%% measure times each operation against node B, on the node it runs on.
+%% measure times each operation against node B, on the node it runs on:
+%% one round.
 measure(B, N, W) ->
     Me = self(),
     Local = node(),

@@ -59,6 +59,9 @@ type compiled struct {
 // with the captured values code carries. It implements
 // cluster.CodeRunner.
 func (e *Env) RunCode(code *cluster.Code) (any, error) {
+	if code.Made != nil {
+		return e.runModuleCode(code)
+	}
 	mk, err := e.maker(code)
 	if err != nil {
 		return nil, err

@@ -62,6 +62,7 @@ type Env struct {
 	std           stdFuncs                 // see resolve.go
 	funs          closures                 // closures that may travel (ship.go)
 	code          codeCache                // closures received (code.go)
+	makers        ModuleMakers             // module closures' makers (ship_module.go); guarded by mu
 }
 
 type clusterBox struct{ c Cluster }

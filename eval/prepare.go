@@ -71,7 +71,7 @@ func prepare(src string, tag *tagging) (*prepared, error) {
 	}
 	tagged, mt, decls := looped, OffsetMap{}, []declSrc(nil)
 	if tag != nil {
-		tagged, mt, decls, err = tagClosures(looped, tag.isGlobalVar, tag.register)
+		tagged, mt, decls, err = tagClosures(looped, tag.isGlobalVar, tag.register, nil)
 		if err != nil {
 			return nil, mappedErr(src, m1.Then(m2), err)
 		}

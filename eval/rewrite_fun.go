@@ -34,6 +34,7 @@ const funFunc = "__gerl_fun"
 
 // funLit is a function literal of an input, as it travels.
 type funLit struct {
+	start    int      // the literal's offset in the input
 	src      string   // the literal's text
 	captures []string // the variables it captures, whose addresses funFunc gets in this order
 	names    []string // the other names it uses from outside: functions, types, constants, packages, built-ins
@@ -53,8 +54,10 @@ type declSrc struct {
 // says. isGlobalVar says whether a name the input does not declare is a
 // variable of the prompt (those are captured too); register records a
 // literal and returns its number. It returns the top-level declarations of
-// src, and the map from offsets in the output back to src.
-func tagClosures(src string, isGlobalVar func(string) bool, register func(funLit) int) (string, OffsetMap, []declSrc, error) {
+// src, and the map from offsets in the output back to src. skip, when not
+// nil, names more literals to leave alone: those that can never reach a
+// call that ships them (ship_module.go).
+func tagClosures(src string, isGlobalVar func(string) bool, register func(funLit) int, skip func([]unit) map[*ast.FuncLit]bool) (string, OffsetMap, []declSrc, error) {
 	if !strings.Contains(src, "func") {
 		return src, OffsetMap{}, nil, nil
 	}
@@ -83,6 +86,11 @@ func tagClosures(src string, isGlobalVar func(string) bool, register func(funLit
 		}
 		decls = append(decls, unitDecls(src, u, topVars)...)
 	}
+	if skip != nil {
+		for lit := range skip(units) {
+			called[lit] = true
+		}
+	}
 	var edits []edit
 	for _, l := range w.lits {
 		if called[l.lit] {
@@ -97,7 +105,7 @@ func tagClosures(src string, isGlobalVar func(string) bool, register func(funLit
 			continue // it cannot be rebound: it does not travel
 		}
 		start, end := u.off(l.lit.Pos()), u.off(l.lit.End())
-		fl := funLit{src: src[start:end], local: l.local}
+		fl := funLit{start: start, src: src[start:end], local: l.local}
 		for _, o := range l.freeVars {
 			if o.name == "_" {
 				continue

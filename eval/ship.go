@@ -38,6 +38,10 @@ import (
 type funMeta struct {
 	lit     funLit
 	session *Session // where its input was typed (its declarations), or nil
+	// For a literal of a module (ship_module.go): the module, its version
+	// and the literal's maker (Index -1: it has none, and why says why).
+	made *cluster.Made
+	why  string
 }
 
 // closureEntry is one closure value made from a tagged literal.
@@ -61,13 +65,18 @@ type metaKey struct {
 	s    *Session
 	src  string
 	caps string
+	made cluster.Made
 }
 
 // registerLit records a literal of an input typed in s, and returns its
 // number: the same literal typed again in the same session gets the same.
 func (e *Env) registerLit(s *Session, l funLit) int {
+	return e.registerMeta(metaKey{s: s, src: l.src, caps: strings.Join(l.captures, ",")}, &funMeta{lit: l, session: s})
+}
+
+// registerMeta records the literal meta under key, unless key has one.
+func (e *Env) registerMeta(key metaKey, meta *funMeta) int {
 	c := &e.funs
-	key := metaKey{s: s, src: l.src, caps: strings.Join(l.captures, ",")}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.byLit == nil {
@@ -76,7 +85,7 @@ func (e *Env) registerLit(s *Session, l funLit) int {
 	if id, ok := c.byLit[key]; ok {
 		return id
 	}
-	c.metas = append(c.metas, &funMeta{lit: l, session: s})
+	c.metas = append(c.metas, meta)
 	id := len(c.metas) - 1
 	c.byLit[key] = id
 	return id
@@ -120,10 +129,14 @@ func (e *Env) tagFun(f any, id int, vars ...any) any {
 		entry.vars = append(entry.vars, weak.Make((*byte)(pv.UnsafePointer())))
 		entry.types = append(entry.types, pv.Type().Elem())
 	}
-	key := uintptr(p)
-	gen := entry.gen
-	runtime.AddCleanup((*byte)(p), func(k uintptr) { e.forgetClosure(k, gen) }, key)
+	e.cleanupClosure(p, entry.gen)
 	return f
+}
+
+// cleanupClosure makes the registry forget entry gen of the closure at p
+// once the closure is collected.
+func (e *Env) cleanupClosure(p unsafe.Pointer, gen uint64) {
+	runtime.AddCleanup((*byte)(p), func(k uintptr) { e.forgetClosure(k, gen) }, uintptr(p))
 }
 
 // forgetClosure drops the entry of a collected closure, unless a newer
@@ -160,35 +173,48 @@ var ErrCannotTravel = errors.New("it cannot travel to another node")
 func (e *Env) codeOf(what string, to term.Atom, f any) (*cluster.Code, error) {
 	en := e.closureOf(f)
 	if en == nil {
-		return nil, fmt.Errorf("%s: the function %s cannot travel to %s: only closures typed at a prompt travel (not yet those a module makes); "+
-			"start a module function by name instead: %s(node, \"mod.Fun\", args...) (%w)", what, FormatValue(f), to, what, ErrCannotTravel)
+		return nil, fmt.Errorf("%s: the function %s cannot travel to %s: only closures travel, made by a function literal "+
+			"typed at a prompt or written in a module; start a function by name instead: %s(node, \"mod.Fun\", args...) (%w)",
+			what, FormatValue(f), to, what, ErrCannotTravel)
 	}
 	lit := en.meta.lit
+	if en.meta.made != nil {
+		return e.moduleCode(what, to, en)
+	}
 	if len(lit.local) > 0 {
 		return nil, fmt.Errorf("%s: the closure uses %s, declared in the function around it, and cannot take it to %s; "+
 			"declare it at the prompt (%w)", what, strings.Join(lit.local, ", "), to, ErrCannotTravel)
 	}
 	code := &cluster.Code{Func: lit.src}
-	for i, name := range lit.captures {
+	if err := addCaptures(code, en, what, to); err != nil {
+		return nil, err
+	}
+	if err := e.addNames(code, en.meta.session, lit.names, what, to); err != nil {
+		return nil, err
+	}
+	return code, nil
+}
+
+// addCaptures adds to code copies of the values of the variables closure
+// en captures, with their types.
+func addCaptures(code *cluster.Code, en *closureEntry, what string, to term.Atom) error {
+	for i, name := range en.meta.lit.captures {
 		t := en.types[i]
 		p := en.vars[i].Value()
 		if t == nil || p == nil {
-			return nil, fmt.Errorf("%s: the closure's variable %s is gone (%w)", what, name, ErrCannotTravel)
+			return fmt.Errorf("%s: the closure's variable %s is gone (%w)", what, name, ErrCannotTravel)
 		}
 		v := reflect.NewAt(t, unsafe.Pointer(p)).Elem()
 		val, err := capturedValue(v)
 		if err != nil {
-			return nil, fmt.Errorf("%s: the closure captures %s, %s, which cannot travel to %s: %v; "+
+			return fmt.Errorf("%s: the closure captures %s, %s, which cannot travel to %s: %v; "+
 				"leave it out, or pass what it needs as an argument (%w)", what, name, kindText(v), to, err, ErrCannotTravel)
 		}
 		code.Names = append(code.Names, name)
 		code.Types = append(code.Types, typeSource(t))
 		code.Values = append(code.Values, val)
 	}
-	if err := e.addNames(code, en.meta.session, lit.names, what, to); err != nil {
-		return nil, err
-	}
-	return code, nil
+	return nil
 }
 
 // capturedValue copies a captured variable's value for the wire.

@@ -29,8 +29,9 @@ const goVersion = "go1.20"
 // name to the path shown. The prompt's built-ins (builtins) are declared
 // in the package's scope, the names the module declares or imports
 // itself left out: the interpreter dot-imports them (moduleBuiltins),
-// which go/types would refuse for names that are not exported.
-func typeCheck(p *parsed, cache *typeCache, modules map[string]map[string]reflect.Value, builtins map[string]reflect.Value, display func(string) string) []Problem {
+// which go/types would refuse for names that are not exported. It also
+// returns what the checker learned, for the closures' makers (closures.go).
+func typeCheck(p *parsed, cache *typeCache, modules map[string]map[string]reflect.Value, builtins map[string]reflect.Value, display func(string) string) ([]Problem, *checked) {
 	fset := token.NewFileSet()
 	var files []*ast.File
 	var problems []Problem
@@ -49,7 +50,7 @@ func typeCheck(p *parsed, cache *typeCache, modules map[string]map[string]reflec
 		files = append(files, f)
 	}
 	if len(problems) > 0 {
-		return problems
+		return problems, nil
 	}
 	imports := importNames(fset, files)
 	conf := types.Config{
@@ -70,8 +71,22 @@ func typeCheck(p *parsed, cache *typeCache, modules map[string]map[string]reflec
 	}
 	pkg := types.NewPackage(p.name, p.name)
 	cache.declareBuiltins(pkg, builtins, ownNames(files))
-	_ = types.NewChecker(&conf, fset, pkg, nil).Files(files)
-	return problems
+	chk := &checked{fset: fset, files: map[string]*ast.File{}, pkg: pkg, imports: imports,
+		info: &types.Info{Uses: map[*ast.Ident]types.Object{}}}
+	for _, f := range files {
+		chk.files[fset.Position(f.Package).Filename] = f
+	}
+	_ = types.NewChecker(&conf, fset, pkg, chk.info).Files(files)
+	return problems, chk
+}
+
+// checked is what the type checker learned of a module.
+type checked struct {
+	fset    *token.FileSet
+	files   map[string]*ast.File // by name
+	pkg     *types.Package
+	info    *types.Info                  // Uses only
+	imports map[string]map[string]string // file -> import name -> path
 }
 
 // ownNames returns the names a module's files declare at package level or

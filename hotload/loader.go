@@ -191,12 +191,23 @@ func (s *Server) loadLocked(src *source, force bool, loading map[string]bool) (L
 	if err != nil {
 		return Loaded{}, err
 	}
-	if problems := typeCheck(p, s.types, deps, s.env.Builtins(), display); len(problems) > 0 {
+	problems, chk := typeCheck(p, s.types, deps, s.env.Builtins(), display)
+	if len(problems) > 0 {
 		return Loaded{}, loadErr(src.name, ErrType, problems, nil)
 	}
 	v := &version{mod: m, src: src, loaded: time.Now()}
-	if err := s.compile(p, v, deps, display); err != nil {
-		return Loaded{}, err
+	plan := planMakers(p, chk)
+	if err := s.compile(p, v, deps, display, plan); err != nil {
+		if plan.n == 0 || !errors.Is(err, ErrType) {
+			return Loaded{}, err
+		}
+		// The makers of the module's closures did not compile (the
+		// interpreter refused what the type checker took): the module
+		// loads without them, and its closures do not travel.
+		s.log.Warn("hotload: the closures of this module will not travel to other nodes", "module", p.name, "err", err)
+		if err := s.compile(p, v, deps, display, &makerPlan{none: "its makers did not compile"}); err != nil {
+			return Loaded{}, err
+		}
 	}
 	return s.commit(v), nil
 }
@@ -288,10 +299,17 @@ func (s *Server) loadImports(p *parsed, loading map[string]bool) (map[string]map
 // gerl's API (with spawn bound to v, see trampoline.go) and the imported
 // modules' packages; it compiles the package and runs its initialization,
 // then takes its exported symbols.
-func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]reflect.Value, display func(string) string) (err error) {
+func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]reflect.Value, display func(string) string, plan *makerPlan) (err error) {
 	fsys := fstest.MapFS{}
 	for name, text := range p.texts {
-		text = guardGo(s.fixLoops(name, guardChecks(p.name, text), display))
+		// As at the prompt: the loops' closures get their own variables,
+		// then the literals are tagged (with the makers appended), then
+		// come the checks.
+		text, fixed := s.fixLoops(name, text+plan.texts[name], display)
+		if name != selfFile {
+			text = s.tagClosures(p.name, v.src.hash, text, plan.planned(name, fixed), plan.maker(name, fixed))
+		}
+		text = guardGo(guardChecks(p.name, text))
 		fsys["src/"+p.name+"/"+name] = &fstest.MapFile{Data: []byte(importOnPackageLine(text, text, ".", builtinsPath))}
 	}
 	yi := yaegi.New(yaegi.Options{GoPath: ".", SourcecodeFilesystem: fsys, Stdout: s.stdout, Stderr: s.stderr, Unrestricted: true})
@@ -318,8 +336,12 @@ func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]refle
 	for fn, name := range p.selfFuncs {
 		byVar[name] = fn
 	}
-	for name, val := range yi.Symbols(p.name)[p.name] {
+	syms := yi.Symbols(p.name)[p.name]
+	v.makers = makers(syms)
+	for name, val := range syms {
 		switch {
+		case strings.HasPrefix(name, eval.MakerPrefix):
+			// A closure's maker (closures.go), not a function of the module.
 		case byVar[name] != "":
 			v.vars[byVar[name]] = val
 		case val.CanSet():
@@ -343,17 +365,17 @@ func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]refle
 // do not move; columns may, on the lines rewritten. Where a copy would
 // change the program's meaning, the file is compiled as it is and a
 // warning says where.
-func (s *Server) fixLoops(name, text string, display func(string) string) string {
-	out, _, err := eval.FixLoopClosures(text)
+func (s *Server) fixLoops(name, text string, display func(string) string) (string, eval.OffsetMap) {
+	out, m, err := eval.FixLoopClosuresMap(text)
 	if err != nil {
 		var se *eval.SourceError
 		if errors.As(err, &se) {
 			s.log.Warn("hotload: closures created in this loop share its variables (the interpreter's semantics, not Go 1.22's)",
 				"at", Problem{display(name), se.Line, se.Col, se.Msg}.String())
 		}
-		return text
+		return text, eval.OffsetMap{}
 	}
-	return out
+	return out, m
 }
 
 // goAlias is the name a module file imports the gerl API under for its

@@ -107,6 +107,7 @@ func New(cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = cfg.Env.Node().Logger()
 	}
+	cfg.Env.SetModuleMakers(s) // the closures of modules other nodes send (closures.go)
 	if s.debounce <= 0 {
 		s.debounce = 100 * time.Millisecond
 	}

@@ -65,6 +65,7 @@ type version struct {
 	types  map[string]reflect.Type
 	consts map[string]reflect.Value
 	vars   map[string]reflect.Value // the qualified self-call variables, by function
+	makers map[int]reflect.Value    // its closures' makers, by number (closures.go)
 	loaded time.Time
 	purged atomic.Bool
 }

@@ -37,9 +37,13 @@ func (f Fun) String() string {
 // distribution layer carries it as the term
 //
 //	{code, Imports, Decls, Func, Names, Types, Values, Modules}
+//	{code, Imports, Decls, Func, Names, Types, Values, Modules, {Module, Version, Index}}
 //
 // with Imports, Names, Types and Modules lists of strings, Decls and Func
-// strings, and Values a list of terms as long as Names and Types.
+// strings, and Values a list of terms as long as Names and Types. The
+// second form is a closure a module made (Made): the receiving node runs
+// the module's own compiled code for it, as Erlang runs a fun of a module
+// from the module's code, so the source is there for errors only.
 type Code struct {
 	Imports []string // import specs: "path" or "name path"
 	Decls   string   // declarations the function needs (functions, types)
@@ -48,6 +52,16 @@ type Code struct {
 	Types   []string // their types, in Go syntax
 	Values  []any    // their values, copies made when the call was made
 	Modules []string // modules the code calls: the remote node must have them
+	Made    *Made    // the module literal it was made from, or nil for a closure of a prompt
+}
+
+// Made names the function literal of a module a closure was made from:
+// the module, the version of its source (a hash: the receiving node must
+// run the same source) and the literal's number in it.
+type Made struct {
+	Module  string
+	Version string
+	Index   int
 }
 
 // CodeRunner compiles shipped code into a function. A FuncTable
@@ -66,7 +80,11 @@ func (c *Code) term() term.Tuple {
 	if values == nil {
 		values = []any{}
 	}
-	return term.Tuple{atomCode, nonNil(c.Imports), c.Decls, c.Func, nonNil(c.Names), nonNil(c.Types), values, nonNil(c.Modules)}
+	t := term.Tuple{atomCode, nonNil(c.Imports), c.Decls, c.Func, nonNil(c.Names), nonNil(c.Types), values, nonNil(c.Modules)}
+	if c.Made != nil {
+		t = append(t, term.Tuple{c.Made.Module, c.Made.Version, c.Made.Index})
+	}
+	return t
 }
 
 func nonNil(s []string) []string {
@@ -102,8 +120,8 @@ func funOf(v any) (Fun, error) {
 
 // codeOf reads a code term sent by a peer, checking its shape.
 func codeOf(t term.Tuple) (*Code, error) {
-	if len(t) != 8 || t[0] != atomCode {
-		return nil, fmt.Errorf("a code term is {code, Imports, Decls, Func, Names, Types, Values, Modules}")
+	if (len(t) != 8 && len(t) != 9) || t[0] != atomCode {
+		return nil, fmt.Errorf("a code term is {code, Imports, Decls, Func, Names, Types, Values, Modules[, {Module, Version, Index}]}")
 	}
 	strs := func(i int, what string) ([]string, error) {
 		s, ok := t[i].([]string)
@@ -147,7 +165,36 @@ func codeOf(t term.Tuple) (*Code, error) {
 	if len(c.Names) != len(c.Types) || len(c.Names) != len(c.Values) {
 		return nil, fmt.Errorf("code: %d names, %d types and %d values", len(c.Names), len(c.Types), len(c.Values))
 	}
+	if len(t) == 9 {
+		if c.Made, err = madeOf(t[8]); err != nil {
+			return nil, err
+		}
+	}
 	return &c, nil
+}
+
+// madeOf reads the {Module, Version, Index} of a module's closure.
+func madeOf(v any) (*Made, error) {
+	t, ok := v.(term.Tuple)
+	if !ok || len(t) != 3 {
+		return nil, fmt.Errorf("code: the module literal is not {Module, Version, Index}")
+	}
+	mod, ok1 := t[0].(string)
+	ver, ok2 := t[1].(string)
+	var idx int
+	ok3 := true
+	switch x := t[2].(type) {
+	case int:
+		idx = x
+	case int64:
+		idx = int(x)
+	default:
+		ok3 = false
+	}
+	if !ok1 || !ok2 || !ok3 || mod == "" || idx < 0 {
+		return nil, fmt.Errorf("code: the module literal is not {Module, Version, Index}")
+	}
+	return &Made{Module: mod, Version: ver, Index: idx}, nil
 }
 
 // codeRunner returns the node's CodeRunner, or nil.

@@ -42,6 +42,11 @@ func seedFrames() [][]byte {
 	add(c.encodeSpawnGo(7, true), nil)
 	add(c.encodeRPCReq(8, "add", []any{1, 2}))
 	add(c.encodeRPCReply(8, 0, []int{3}, ""), nil)
+	code := &Code{Imports: []string{`"strings"`}, Func: "func() { me ! k }", Names: []string{"me", "k"}, Types: []string{"Pid", "int"}, Values: []any{p, 7}}
+	add(c.encodeSpawnFun(9, p, Fun{Code: code}, nil, false, p))
+	made := *code
+	made.Made = &Made{Module: "worker", Version: "ab12", Index: 3}
+	add(c.encodeRPCFun(10, Fun{Code: &made}, []any{1}, q))
 	return out
 }
 

@@ -18,37 +18,48 @@ import (
 // another node, against a function by name (docs/performance.md, "What
 // shipping a closure costs"). gerl's side types the measurement at the
 // prompt of a gerl node a, piped on its stdin, against a second node b on
-// loopback, with the module bm (Ping, the function spawned by name)
-// shipped to b with nl; Erlang's side (erlang/gerl_closure.erl) does the
-// same on two Erlang nodes. Each round times every operation in turn: the
-// median, in µs, of n calls timed one by one after warmup untimed ones
-// (a sample); a figure is the median of the rounds' (the machine's load
-// shifts while one operation runs after another). Each spawn sends one
-// message back (spawn, then receive):
+// loopback, with the module bm shipped to b with nl; Erlang's side
+// (erlang/gerl_closure.erl) does the same on two Erlang nodes. Each round
+// times every operation in turn: the median, in µs, of n calls timed one
+// by one after warmup untimed ones (a sample); a figure is the median of
+// the rounds' (the machine's load shifts while one operation runs after
+// another). Each spawn sends one message back (spawn, then receive):
 //
-//	remote_fun_us  spawn(nd, func() { me ! 1 }); receive()
-//	remote_mfa_us  spawn(nd, "bm.Ping", me); receive()
-//	local_fun_us, local_mfa_us  the same two spawned on a
-//	rpc_fun_us     rpc(nd, func() int { return 1 })
-//	rpc_mfa_us     rpc(nd, "strings.ToUpper", "a")
+//	remote_prompt_fun_us  spawn(nd, func() { me ! 1 }): a closure typed at
+//	                      the prompt (travels as its source); Erlang: a fun
+//	                      made by the shell (erl_eval's, which travels with
+//	                      its abstract code)
+//	remote_module_fun_us  spawn(nd, pf), pf := bm.Pinger(me): a closure a
+//	                      module made (travels as a reference to the
+//	                      module's code); Erlang: a fun compiled in a module
+//	remote_mfa_us         spawn(nd, "bm.Ping", me): a function by name
+//	local_*_us            the same three spawned on a
+//	rpc_prompt_fun_us     rpc(nd, func() int { return 1 })
+//	rpc_module_fun_us     rpc(nd, one), one := bm.One()
+//	rpc_mfa_us            rpc(nd, "strings.ToUpper", "a")
 //
-// Erlang's side reports the same keys (its funs compiled in a module), the
-// same for a fun made by the shell (remote_shell_fun_us,
-// local_shell_fun_us, rpc_shell_fun_us: erl_eval funs, which carry their
-// source's abstract code, as gerl's closures carry their source), and the
-// two calls through erpc (erpc_fun_us, erpc_mfa_us).
+// Erlang's side reports the same keys (its rpc is rpc:call, a fun through
+// erlang:apply), and the two calls through erpc:call (erpc_module_fun_us,
+// erpc_mfa_us).
 const (
 	ShipClosureN      = 1000
 	ShipClosureWarmup = 100
 	ShipClosureRounds = 5
 )
 
-// shipClosureModule is the module bm: Ping is the function spawned by
-// name, gerl's twin of gerl_closure:ping/1.
+// shipClosureModule is the module bm, gerl's twin of gerl_closure.erl's
+// ping/1 and funs: Ping is spawned by name, Pinger and One make the
+// module's closures.
 const shipClosureModule = `package bm
 
 // Ping sends 1 to to.
 func Ping(to Pid) { to ! 1 }
+
+// Pinger returns a closure that sends 1 to to.
+func Pinger(to Pid) func() { return func() { to ! 1 } }
+
+// One returns a closure that returns 1.
+func One() func() int { return func() int { return 1 } }
 `
 
 // shipClosureInputs are node a's inputs: they wait for b, load bm on both
@@ -60,15 +71,18 @@ func shipClosureInputs(nodeB string, n, warmup, rounds int) string {
 		`for i := 0; i < 1000 && ping(nd) != A("pong"); i++ { time.Sleep(10 * time.Millisecond) }`,
 		`c("bm")`,
 		`nl("bm")`,
-		`me := self()`,
+		`me := self(); pf := bm.Pinger(me); one := bm.One()`,
 		fmt.Sprintf(`med := func(f func()) float64 { for i := 0; i < %d; i++ { f() }; ds := make([]time.Duration, %d); for i := range ds { t0 := time.Now(); f(); ds[i] = time.Since(t0) }; sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] }); return float64(ds[len(ds)/2]) / 1e3 }`, warmup, n),
 		`rounds := []map[string]float64{}`,
 		fmt.Sprintf(`for r := 0; r < %d; r++ { figs := map[string]float64{}; `, rounds) +
-			`figs["remote_fun_us"] = med(func() { spawn(nd, func() { me ! 1 }); receive() }); ` +
+			`figs["remote_prompt_fun_us"] = med(func() { spawn(nd, func() { me ! 1 }); receive() }); ` +
+			`figs["remote_module_fun_us"] = med(func() { spawn(nd, pf); receive() }); ` +
 			`figs["remote_mfa_us"] = med(func() { spawn(nd, "bm.Ping", me); receive() }); ` +
-			`figs["local_fun_us"] = med(func() { spawn(func() { me ! 1 }); receive() }); ` +
+			`figs["local_prompt_fun_us"] = med(func() { spawn(func() { me ! 1 }); receive() }); ` +
+			`figs["local_module_fun_us"] = med(func() { spawn(pf); receive() }); ` +
 			`figs["local_mfa_us"] = med(func() { spawn("bm.Ping", me); receive() }); ` +
-			`figs["rpc_fun_us"] = med(func() { rpc(nd, func() int { return 1 }) }); ` +
+			`figs["rpc_prompt_fun_us"] = med(func() { rpc(nd, func() int { return 1 }) }); ` +
+			`figs["rpc_module_fun_us"] = med(func() { rpc(nd, one) }); ` +
 			`figs["rpc_mfa_us"] = med(func() { rpc(nd, "strings.ToUpper", "a") }); ` +
 			`rounds = append(rounds, figs) }`,
 		`js, _ := json.Marshal(rounds); fmt.Println("ship_closure", string(js))`,

@@ -8,7 +8,8 @@ import (
 )
 
 // shipClosureKeys are the figures both sides of ship_closure report.
-var shipClosureKeys = []string{"remote_fun_us", "remote_mfa_us", "local_fun_us", "local_mfa_us", "rpc_fun_us", "rpc_mfa_us"}
+var shipClosureKeys = []string{"remote_prompt_fun_us", "remote_module_fun_us", "remote_mfa_us",
+	"local_prompt_fun_us", "local_module_fun_us", "local_mfa_us", "rpc_prompt_fun_us", "rpc_module_fun_us", "rpc_mfa_us"}
 
 // TestShipClosureRuns runs gerl's side of ship_closure, through the gerl
 // binary on two nodes, at a tiny size and checks it reports its figures.
@@ -41,6 +42,5 @@ func TestShipClosureErlangRuns(t *testing.T) {
 	if rs[0].Impl != "erlang" || rs[0].Name != "ship_closure" {
 		t.Fatalf("impl %q, name %q", rs[0].Impl, rs[0].Name)
 	}
-	checkResult(t, rs[0], append(shipClosureKeys, "remote_shell_fun_us", "local_shell_fun_us", "rpc_shell_fun_us",
-		"erpc_fun_us", "erpc_mfa_us")...)
+	checkResult(t, rs[0], append(shipClosureKeys, "erpc_module_fun_us", "erpc_mfa_us")...)
 }

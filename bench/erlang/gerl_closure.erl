@@ -11,20 +11,23 @@
 %% times every operation in turn, inside A: the median, in µs, of n calls
 %% timed one by one after `warmup` untimed ones (a sample); a figure is the
 %% median of the rounds'. Each spawn sends one message back (spawn, then
-%% receive):
+%% receive). The keys are gerl's (bench/closure.go):
 %%
-%%   remote_fun_us        spawn(B, fun() -> Me ! 1 end), a fun compiled in
-%%                        this module (travels as a reference to its
-%%                        module's code and its captured values)
-%%   remote_shell_fun_us  the same fun made by erl_eval from its source, as
-%%                        the shell makes it (travels with its abstract
-%%                        code and bindings; B runs it in erl_eval)
-%%   remote_mfa_us        spawn(B, gerl_closure, ping, [Me])
-%%   local_*_us           the same three spawned on A
-%%   rpc_fun_us           rpc:call(B, erlang, apply, [fun() -> 1 end, []])
-%%   rpc_shell_fun_us     the same with the shell's fun() -> 1 end
-%%   rpc_mfa_us           rpc:call(B, string, uppercase, ["a"])
-%%   erpc_fun_us, erpc_mfa_us   the same two with erpc:call
+%%   remote_prompt_fun_us  spawn(B, F), F the shell's fun() -> Me ! 1 end:
+%%                         made by erl_eval from its source, as the shell
+%%                         makes it; it travels with its abstract code and
+%%                         bindings, and B runs it in erl_eval (gerl's
+%%                         closures typed at the prompt travel as source)
+%%   remote_module_fun_us  spawn(B, F), F = fun() -> Me ! 1 end compiled in
+%%                         this module (travels as a reference to the
+%%                         module's code and its captured values)
+%%   remote_mfa_us         spawn(B, gerl_closure, ping, [Me])
+%%   local_*_us            the same three spawned on A
+%%   rpc_prompt_fun_us     rpc:call(B, erlang, apply, [F, []]), F the
+%%                         shell's fun() -> 1 end
+%%   rpc_module_fun_us     the same with the compiled fun() -> 1 end
+%%   rpc_mfa_us            rpc:call(B, string, uppercase, ["a"])
+%%   erpc_module_fun_us, erpc_mfa_us   the last two with erpc:call
 -module(gerl_closure).
 
 -export([main/1]).
@@ -57,16 +60,16 @@ measure(B, N, W) ->
     ShellOne = shell_fun("fun() -> 1 end.", []),
     Spawn = fun(Node, F) -> fun() -> spawn(Node, F), receive 1 -> ok end end end,
     SpawnMFA = fun(Node) -> fun() -> spawn(Node, ?MODULE, ping, [Me]), receive 1 -> ok end end end,
-    Ops = [{remote_fun_us, Spawn(B, Fun)},
-           {remote_shell_fun_us, Spawn(B, ShellFun)},
+    Ops = [{remote_prompt_fun_us, Spawn(B, ShellFun)},
+           {remote_module_fun_us, Spawn(B, Fun)},
            {remote_mfa_us, SpawnMFA(B)},
-           {local_fun_us, Spawn(Local, Fun)},
-           {local_shell_fun_us, Spawn(Local, ShellFun)},
+           {local_prompt_fun_us, Spawn(Local, ShellFun)},
+           {local_module_fun_us, Spawn(Local, Fun)},
            {local_mfa_us, SpawnMFA(Local)},
-           {rpc_fun_us, fun() -> 1 = rpc:call(B, erlang, apply, [One, []]) end},
-           {rpc_shell_fun_us, fun() -> 1 = rpc:call(B, erlang, apply, [ShellOne, []]) end},
+           {rpc_prompt_fun_us, fun() -> 1 = rpc:call(B, erlang, apply, [ShellOne, []]) end},
+           {rpc_module_fun_us, fun() -> 1 = rpc:call(B, erlang, apply, [One, []]) end},
            {rpc_mfa_us, fun() -> "A" = rpc:call(B, string, uppercase, ["a"]) end},
-           {erpc_fun_us, fun() -> 1 = erpc:call(B, One) end},
+           {erpc_module_fun_us, fun() -> 1 = erpc:call(B, One) end},
            {erpc_mfa_us, fun() -> "A" = erpc:call(B, string, uppercase, ["a"]) end}],
     maps:from_list([{Key, median_us(Op, N, W)} || {Key, Op} <- Ops]).
 

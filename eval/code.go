@@ -18,6 +18,7 @@ import (
 	"github.com/traefik/yaegi/stdlib/unrestricted"
 
 	"github.com/gerl-dev/gerl/node/cluster"
+	"github.com/gerl-dev/gerl/node/term"
 )
 
 // Running a closure another node sent (ship.go is the sending side). The
@@ -66,9 +67,20 @@ func (e *Env) RunCode(code *cluster.Code) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return applyMaker(mk, code, "the code")
+}
+
+// applyMaker calls maker mk with the captured values code carries, and
+// returns the closure it makes. what names the code in errors.
+func applyMaker(mk reflect.Value, code *cluster.Code, what string) (fn any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			fn, err = nil, fmt.Errorf("%s could not be made: %s", what, term.PanicText(fmt.Sprint(r)))
+		}
+	}()
 	t := mk.Type()
 	if t.NumIn() != len(code.Values) {
-		return nil, fmt.Errorf("the code takes %d captured values, got %d", t.NumIn(), len(code.Values))
+		return nil, fmt.Errorf("%s takes %d captured values, got %d", what, t.NumIn(), len(code.Values))
 	}
 	in := make([]reflect.Value, len(code.Values))
 	for i, v := range code.Values {
@@ -78,8 +90,7 @@ func (e *Env) RunCode(code *cluster.Code) (any, error) {
 		}
 		in[i] = rv
 	}
-	out := mk.Call(in)
-	return out[0].Interface(), nil
+	return mk.Call(in)[0].Interface(), nil
 }
 
 // captureArg makes v a value of type t: nil as t's zero value, a value of

@@ -26,8 +26,9 @@ import (
 // uses (functions, types, constants, and theirs in turn); the packages it
 // imports; and the modules it calls, which the other node must have
 // loaded. What cannot travel (a channel, a pointer, a struct, a function
-// that is not a closure of the prompt) is refused at the call, naming the
-// variable.
+// that no tagged literal made) is refused at the call, naming the
+// variable. A closure a module made travels another way: as its module's
+// literal (ship_module.go).
 //
 // The registry that maps a function value to what the rewrite learned of
 // it never keeps a closure alive: it is keyed by the closure's address,

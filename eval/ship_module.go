@@ -260,19 +260,10 @@ func (e *Env) runModuleCode(code *cluster.Code) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := mk.Type()
-	if t.NumIn() != len(code.Values) {
-		return nil, fmt.Errorf("the closure of module %s takes %d captured values, got %d", made.Module, t.NumIn(), len(code.Values))
+	fn, err := applyMaker(mk, code, "the closure of module "+made.Module)
+	if err != nil {
+		return nil, err
 	}
-	in := make([]reflect.Value, len(code.Values))
-	for i, v := range code.Values {
-		rv, err := captureArg(v, t.In(i))
-		if err != nil {
-			return nil, fmt.Errorf("captured variable %s: %w", code.Names[i], err)
-		}
-		in[i] = rv
-	}
-	fn := mk.Call(in)[0].Interface()
 	if wrap == nil {
 		return fn, nil
 	}

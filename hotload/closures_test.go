@@ -2,6 +2,7 @@ package hotload
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -109,6 +110,40 @@ func TestModuleClosuresTravel(t *testing.T) {
 		if got := sh.eval(tc.in); !strings.Contains(got, tc.want) {
 			t.Errorf("%s\n got: %s\nwant it to say: %s", tc.in, got, tc.want)
 		}
+	}
+
+	// What a peer sends is checked: the literal, the values' number and
+	// types.
+	b.srv.mu.RLock()
+	hash := b.srv.mods["worker"].current.Load().src.hash
+	b.srv.mu.RUnlock()
+	pid := a.me.Self()
+	for _, tc := range []struct {
+		code cluster.Code
+		want string
+	}{
+		{cluster.Code{Names: []string{"to", "tag", "n"}, Types: []string{"Pid", "string", "int"}, Values: []any{pid, "t", 1},
+			Made: &cluster.Made{Module: "worker", Version: hash, Index: 999}}, "has no maker 999"},
+		{cluster.Code{Names: []string{"to"}, Types: []string{"Pid"}, Values: []any{pid},
+			Made: &cluster.Made{Module: "worker", Version: hash, Index: 0}}, "takes 3 captured values, got 1"},
+		{cluster.Code{Names: []string{"to", "tag", "n"}, Types: []string{"Pid", "string", "int"}, Values: []any{"x", "t", 1},
+			Made: &cluster.Made{Module: "worker", Version: hash, Index: 0}}, "captured variable to: cannot use a string"},
+		{cluster.Code{Made: &cluster.Made{Module: "nosuch", Version: hash, Index: 0}}, "module nosuch, which b@mem has not loaded"},
+		{cluster.Code{Made: &cluster.Made{Module: "worker", Version: "other", Index: 0}}, "another version of module worker than b@mem runs"},
+	} {
+		if _, err := b.env.RunCode(&tc.code); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("RunCode(%+v): %v, want an error saying %q", tc.code.Made, err, tc.want)
+		}
+	}
+	fn, err := b.env.RunCode(&cluster.Code{Names: []string{"to", "tag", "n"}, Types: []string{"Pid", "string", "int"},
+		Values: []any{pid, "direct", 5}, Made: &cluster.Made{Module: "worker", Version: hash, Index: 0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, ok := fn.(func()); !ok {
+		t.Fatalf("the maker made a %T", fn)
+	} else if f(); !strings.Contains(fmt.Sprint(a.me.ReceiveTimeout(waitTime)), "direct 10") {
+		t.Fatal("the closure made from the literal did not send {direct, 10, ...}")
 	}
 
 	// The other node must run the same source.

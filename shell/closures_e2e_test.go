@@ -186,23 +186,60 @@ func TestNoShellOutput(t *testing.T) {
 	}
 }
 
-// TestClosureNeedsModule: a closure that calls a module's function needs
-// that module on the other node; the error names it, and nl fixes it.
+// twiceModule is a module whose functions return closures.
+const twiceModule = `package twice
+
+import "fmt"
+
+// Of returns 2n.
+func Of(n int) int { return 2 * n }
+
+// Times returns a function that multiplies twice k by its argument.
+func Times(k int) func(int) int {
+	return func(n int) int { return Of(k) * n }
+}
+
+// Report returns a function that prints where it runs and tells to.
+func Report(to Pid, tag string) func() {
+	return func() {
+		fmt.Println(tag, "runs on", node())
+		to ! T(A(tag), node())
+	}
+}
+`
+
+// TestClosureNeedsModule: a closure that calls a module's function, or
+// that a module's function made, needs that module on the other node; the
+// error names it, and nl fixes it. A module's closure then runs there, and
+// what it prints comes home.
 func TestClosureNeedsModule(t *testing.T) {
 	e := newTestEnv(t)
-	a, _ := twoNodes(t, e)
+	a, b := twoNodes(t, e)
 	src := filepath.Join(t.TempDir(), "twice.go")
-	if err := os.WriteFile(src, []byte("package twice\n\n// Of returns 2n.\nfunc Of(n int) int { return 2 * n }\n"), 0o644); err != nil {
+	if err := os.WriteFile(src, []byte(twiceModule), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	a.expect(fmt.Sprintf(`c(%q)`, src), "{ok,twice}")
 	a.expect(`k := 5`, "5")
-	got := a.eval(`rpc("b@127.0.0.1", func() int { return twice.Of(k) })`)
-	if !strings.Contains(got, "exception") || !strings.Contains(got, "twice") {
-		t.Fatalf("a closure calling a module b has not loaded: %q", got)
+	for _, call := range []string{
+		`rpc("b@127.0.0.1", func() int { return twice.Of(k) })`,
+		`rpc("b@127.0.0.1", twice.Times(k), 10)`,
+	} {
+		got := a.eval(call)
+		if !strings.Contains(got, "exception") || !strings.Contains(got, `module twice, which b@127.0.0.1 has not loaded (nl("twice")`) {
+			t.Fatalf("%s, before b loaded twice: %q", call, got)
+		}
 	}
 	a.expect(`nl("twice")`, "b@127.0.0.1: loaded twice version 1")
 	a.expect(`rpc("b@127.0.0.1", func() int { return twice.Of(k) })`, "10")
+	a.expect(`rpc("b@127.0.0.1", twice.Times(k), 10)`, "100")
+	got := a.eval(`spawn("b@127.0.0.1", twice.Report(self(), "job")); receive(5000)`)
+	if !strings.Contains(got, "job runs on b@127.0.0.1\n") || !strings.Contains(got, "{job,'b@127.0.0.1'}") {
+		t.Fatalf("spawn of a module's closure: %q", got)
+	}
+	if got := b.eval("1"); strings.Contains(got, "job runs") {
+		t.Fatalf("a's output shows on b: %q", got)
+	}
 }
 
 // echoModule is a module in the prompt's dialect: !, receive with a

@@ -14,7 +14,7 @@ import (
 // which also carry the caller's group leader, so that what the function
 // prints comes home. A peer that does not announce FlagFun gets the older
 // SPAWN_REQ and RPC_REQ for a name (without a group leader) and cannot run
-// Code.
+// Code; one that does not announce FlagMade cannot run a module's closure.
 
 // Fun is what a remote spawn or rpc runs: the function the remote node
 // knows as Name, or Code when Code is not nil.
@@ -92,6 +92,18 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// check says why a peer announcing flags cannot run f, or nil.
+func (f Fun) check(flags uint64) error {
+	switch {
+	case f.Code == nil:
+	case flags&FlagFun == 0:
+		return fmt.Errorf("the node does not run closures sent to it (an older gerl)")
+	case f.Code.Made != nil && flags&FlagMade == 0:
+		return fmt.Errorf("the node does not run closures made by a module (an older gerl): start a function by name")
+	}
+	return nil
 }
 
 // funTerm is the fun field of SPAWN_FUN and RPC_FUN: the name, or the

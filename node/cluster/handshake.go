@@ -66,10 +66,11 @@ const (
 	FlagSpawn  uint64 = 1 << 2 // the sender serves SPAWN_REQ
 	FlagRPC    uint64 = 1 << 3 // the sender serves RPC_REQ
 	FlagFun    uint64 = 1 << 4 // the sender serves SPAWN_FUN and RPC_FUN: group leaders, and code if it has a CodeRunner
+	FlagMade   uint64 = 1 << 5 // the sender reads code terms with a module literal (Code.Made)
 )
 
 // defaultFlags are the capabilities this implementation has.
-const defaultFlags = FlagMesh | FlagSpawn | FlagRPC | FlagFun
+const defaultFlags = FlagMesh | FlagSpawn | FlagRPC | FlagFun | FlagMade
 
 // Handshake message tags, after the "GERL" magic.
 const (

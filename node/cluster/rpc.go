@@ -188,8 +188,8 @@ func (d *Dist) callOn(ctx context.Context, c *conn, f Fun, leader term.Pid, args
 	if c.peer.flags&FlagRPC == 0 {
 		return nil, fmt.Errorf("rpc %s on %s: %w: the node does not serve rpc", f, c.peer.name, ErrRefused)
 	}
-	if f.Code != nil && c.peer.flags&FlagFun == 0 {
-		return nil, fmt.Errorf("rpc %s on %s: %w: the node does not run closures sent to it (an older gerl)", f, c.peer.name, ErrRefused)
+	if err := f.check(c.peer.flags); err != nil {
+		return nil, fmt.Errorf("rpc %s on %s: %w: %v", f, c.peer.name, ErrRefused, err)
 	}
 	id, ch, err := c.newCall()
 	if err != nil {

@@ -87,8 +87,8 @@ func (d *Dist) SpawnFun(ctx context.Context, parent *node.Proc, nd term.Atom, op
 	if c.peer.flags&FlagSpawn == 0 {
 		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w: the node does not serve remote spawn", f, nd, ErrRefused)
 	}
-	if f.Code != nil && c.peer.flags&FlagFun == 0 {
-		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w: the node does not run closures sent to it (an older gerl)", f, nd, ErrRefused)
+	if err := f.check(c.peer.flags); err != nil {
+		return term.Pid{}, term.Ref{}, fmt.Errorf("spawn %s on %s: %w: %v", f, nd, ErrRefused, err)
 	}
 	id, ch, err := c.newCall()
 	if err != nil {

@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/gerl-dev/gerl/portmapper"
 )
 
 // The ship_closure workload: what a closure costs to spawn and to call on
@@ -110,14 +108,7 @@ func GerlShipClosure(c Config, n, warmup, rounds int) Result {
 	if err := os.WriteFile(filepath.Join(dir, "bm.go"), []byte(shipClosureModule), 0o644); err != nil {
 		return failed(res, err)
 	}
-	pmAddr := portmapper.LoopbackAddr(c.PortMapperPort)
-	if !portMapperAnswers(pmAddr) {
-		defer func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_, _ = portmapper.Kill(ctx, pmAddr)
-		}()
-	}
+	defer stopStartedPortMapper(c.PortMapperPort)()
 	env := append(os.Environ(), fmt.Sprintf("GERL_PORTMAPPER_PORT=%d", c.PortMapperPort))
 	tag := fmt.Sprintf("bsc%d", os.Getpid())
 	nodeB := tag + "b@127.0.0.1"

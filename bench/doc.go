@@ -7,9 +7,9 @@
 // It owns the workloads (local ones in this process: local.go, interp.go,
 // hotload.go; remote ones between peer nodes started as processes:
 // remote.go, whose peer is PeerMain in remote_peer.go; the gerl command
-// line: node_start, shell_start and the port mapper daemon), the command
-// line of the benchmark program (Main), and the port mapper's load
-// generator (PortMapperLoad). Only the program cmd/gerl-bench imports it,
+// line: node_start, shell_start, ship_closure (closure.go) and the port
+// mapper daemon), the command line of the benchmark program (Main), and
+// the port mapper's load generator (PortMapperLoad). Only the program cmd/gerl-bench imports it,
 // which "gerl bench" runs: none of it is in the gerl binary. The package's
 // Go benchmarks run the workloads and the port mapper at smaller sizes;
 // its tests check that every workload runs and reports its figures, never

@@ -16,14 +16,15 @@ import (
 )
 
 // The Erlang side of the workloads that compare with Erlang's own
-// libraries (global, pg: groups.go) and of the scaling workloads
-// (scaling.go) lives in this repository, in erlang/gerl_groups.erl and
-// erlang/gerl_scaling.erl, and runs in the same gerl bench run: Erlang
+// libraries (global, pg: groups.go), of the scaling workloads (scaling.go)
+// and of ship_closure (closure.go) lives in this repository, in
+// erlang/gerl_groups.erl, erlang/gerl_scaling.erl and
+// erlang/gerl_closure.erl, and runs in the same gerl bench run: Erlang
 // compiles them into a temporary directory and runs one controller VM per
 // workload, which starts its nodes as peers (if any) and prints one JSON
 // line per result.
 
-//go:embed erlang/gerl_groups.erl erlang/gerl_scaling.erl
+//go:embed erlang/gerl_groups.erl erlang/gerl_scaling.erl erlang/gerl_closure.erl
 var erlangSources embed.FS
 
 // erlangModule is the module that runs a workload, and the emulator flags
@@ -32,6 +33,8 @@ func erlangModule(workload string) (module string, flags []string) {
 	switch workload {
 	case "global_names", "pg_converge", "pg_publish":
 		return "gerl_groups", nil
+	case "ship_closure":
+		return "gerl_closure", nil
 	case "million":
 		return "gerl_scaling", []string{"+P", "4000000"} // room for two passes' worth
 	}

@@ -74,7 +74,7 @@ func Workloads() []Workload {
 		}
 		remote = append(remote, w)
 	}
-	return slices.Concat(localWorkloads(), remote, groupsWorkloads(), scalingWorkloads())
+	return slices.Concat(localWorkloads(), remote, groupsWorkloads(), scalingWorkloads(), closureWorkloads())
 }
 
 // GerlNodeStart is workload 6 with the real command line: the wall time
@@ -218,14 +218,7 @@ func Main(args []string, cfg Config, stdout, stderr io.Writer) int {
 	// distributed node starts a port mapper on cfg.PortMapperPort if none
 	// answers there; as Erlang's harness does with epmd, one started by
 	// this run is stopped at its end (when no node is left registered).
-	pmAddr := portmapper.LoopbackAddr(cfg.PortMapperPort)
-	if !portMapperAnswers(pmAddr) {
-		defer func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_, _ = portmapper.Kill(ctx, pmAddr)
-		}()
-	}
+	defer stopStartedPortMapper(cfg.PortMapperPort)()
 	status := 0
 	enc := json.NewEncoder(stdout)
 	for _, w := range run {
@@ -241,6 +234,21 @@ func Main(args []string, cfg Config, stdout, stderr io.Writer) int {
 		}
 	}
 	return status
+}
+
+// stopStartedPortMapper returns what stops the port mapper on port at the
+// end of a run: the one the run's nodes start, when none answered there
+// before; nothing when one did (it is someone else's).
+func stopStartedPortMapper(port int) func() {
+	addr := portmapper.LoopbackAddr(port)
+	if portMapperAnswers(addr) {
+		return func() {}
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, _ = portmapper.Kill(ctx, addr)
+	}
 }
 
 // portMapperAnswers reports whether a port mapper answers NAMES at addr.

@@ -27,6 +27,8 @@
 %% Run inside the peers.
 -export([fanout/3, fan_sink/2, mesh_agent_start/4, mesh_agent_result/0,
          watch_down_start/1, watch_down_result/0]).
+%% Used by gerl_closure.erl.
+-export([start_peers/2]).
 
 -define(CALL_TIMEOUT, 300000).
 -define(PAYLOAD, <<0:512>>). % 64 bytes

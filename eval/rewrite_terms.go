@@ -16,7 +16,9 @@
 // whose arguments use a name that may not be defined (declared nowhere in
 // the input, and not known to the caller's known): the interpreter takes
 // an undefined name in a composite literal for a zero value without a word
-// (Tuple{x, zzz} is {x, nil}), where the call says "undefined: zzz".
+// (Tuple{x, zzz} is {x, nil}), where the call says "undefined: zzz". For
+// that reason a Tuple literal typed with such a name goes the other way,
+// into the call.
 
 package eval
 
@@ -52,6 +54,7 @@ func RewriteTermsMap(src string, shadowed, known func(name string) bool) (string
 		return true
 	}
 	tuples, atoms := free("T", "Tuple"), free("A", "Atom")
+	knownHere := func(n string) bool { return declared[n] || known(n) }
 	if !tuples && !atoms {
 		return src, OffsetMap{}, nil
 	}
@@ -60,6 +63,10 @@ func RewriteTermsMap(src string, shadowed, known func(name string) bool) (string
 		u := &units[i]
 		for _, root := range u.nodes() {
 			ast.Inspect(root, func(n ast.Node) bool {
+				if cl, ok := n.(*ast.CompositeLit); ok && tuples {
+					edits = append(edits, tupleAsCall(u, cl, knownHere)...)
+					return true
+				}
 				c, ok := n.(*ast.CallExpr)
 				if !ok {
 					return true
@@ -70,7 +77,7 @@ func RewriteTermsMap(src string, shadowed, known func(name string) bool) (string
 				}
 				switch {
 				case id.Name == "T" && tuples && c.Ellipsis == token.NoPos && len(c.Args) > 0 && !soleCall(c.Args) &&
-					allKnown(c.Args, func(n string) bool { return declared[n] || known(n) }):
+					allKnown(c.Args, knownHere):
 					start, lp, rp := u.off(id.Pos()), u.off(c.Lparen), u.off(c.Rparen)
 					edits = append(edits,
 						edit{off: start, del: lp + 1 - start, ins: "(Tuple{", anchor: start},
@@ -84,6 +91,38 @@ func RewriteTermsMap(src string, shadowed, known func(name string) bool) (string
 		}
 	}
 	return applyChecked(src, edits, "terms")
+}
+
+// tupleAsCall returns the edits that turn a Tuple literal whose elements
+// use a name that may not be defined into the call it stands for,
+// Tuple{x, zzz} into T(x, zzz) (gerl.Tuple{...} into gerl.T(...)), for
+// which the interpreter says "undefined: zzz" where it would take the
+// literal's zzz for nil.
+func tupleAsCall(u *unit, cl *ast.CompositeLit, known func(string) bool) []edit {
+	call := ""
+	switch t := cl.Type.(type) {
+	case *ast.Ident:
+		if t.Name == "Tuple" {
+			call = "T("
+		}
+	case *ast.SelectorExpr:
+		if x, ok := t.X.(*ast.Ident); ok && x.Name == "gerl" && t.Sel.Name == "Tuple" {
+			call = "gerl.T("
+		}
+	}
+	if call == "" || len(cl.Elts) == 0 || soleCall(cl.Elts) || allKnown(cl.Elts, known) {
+		return nil
+	}
+	for _, e := range cl.Elts {
+		if _, ok := e.(*ast.KeyValueExpr); ok {
+			return nil
+		}
+	}
+	start, lb, rb := u.off(cl.Type.Pos()), u.off(cl.Lbrace), u.off(cl.Rbrace)
+	return []edit{
+		{off: start, del: lb + 1 - start, ins: call, anchor: start},
+		{off: rb, del: 1, ins: ")", anchor: rb},
+	}
 }
 
 // soleCall reports whether args is one call, which may give several

@@ -32,6 +32,10 @@ func TestRewriteTerms(t *testing.T) {
 		{"an unknown name", `T(x, zzz); T(x, *zzz); T(x, zzz.F)`, `T(x, zzz); T(x, *zzz); T(x, zzz.F)`, ""},
 		{"an unknown name declared in the input", `zzz := 1; T(x, zzz)`, `zzz := 1; (Tuple{x, zzz})`, ""},
 		{"a selected name", `T(x, y.zzz)`, `(Tuple{x, y.zzz})`, ""},
+		{"a Tuple literal with an unknown name", `Tuple{x, zzz}; gerl.Tuple{zzz}`, `T(x, zzz); gerl.T(zzz)`, ""},
+		{"a Tuple literal with known names", `Tuple{x, 1}; Tuple{}`, `Tuple{x, 1}; Tuple{}`, ""},
+		{"a Tuple literal of a call", `Tuple{zzz()}`, `Tuple{zzz()}`, ""},
+		{"a Tuple literal, Tuple declared", `type Tuple []int; _ = Tuple{zzz}`, `type Tuple []int; _ = Tuple{zzz}`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			known := func(n string) bool { return n != "zzz" }
@@ -58,6 +62,9 @@ func TestRewrittenTermsAtThePrompt(t *testing.T) {
 		{`x := 1`, "1"},
 		{`T(x, zzz)`, "1:6: undefined: zzz"},
 		{`T(x, *zzz)`, "1:7: undefined: zzz"},
+		{`Tuple{x, zzz}`, "1:10: undefined: zzz"},
+		{`gerl.Tuple{x, zzz}`, "1:15: undefined: zzz"},
+		{`Tuple{x, 2}`, "{1,2}"},
 		{`T(x, strings.ToUpper("a"), fmt.Sprint(x))`, `{1,"A","1"}`},
 		{`func T(a int) int { return 2 * a }`, ``},
 		{`T(21)`, `42`},

@@ -49,6 +49,10 @@ var mistakes = []struct{ in, want string }{
 	{`self() ! T(A("x")); receive(1000).(Tuple)[3]`, "index 3 out of range for a tuple of length 1"},
 	{`self() ! T(A("x")); m := receive(1000).(Tuple); m[3]`, "index 3 out of range for a tuple of length 1"},
 	{`self() ! T(A("x"), 1); m := receive(1000).(Tuple); for i := 0; i < 3; i++ { println(m[i]) }`, "index 2 out of range for a tuple of length 2"},
+	// a typo in a message: the name is undefined, not nil
+	{`self() ! T(A("x"), cuont)`, "undefined: cuont"},
+	{`self() ! Tuple{A("x"), cuont}`, "undefined: cuont"},
+	{`msg := Tuple{A("x"), *cuont}`, "undefined: cuont"},
 	// built-ins given the wrong thing
 	{`i(whereis("nobody"))`, "undefined"},
 	{`link(whereis("nobody"))`, "undefined"},

@@ -53,6 +53,8 @@ var mistakes = []struct{ in, want string }{
 	{`self() ! T(A("x"), cuont)`, "undefined: cuont"},
 	{`self() ! Tuple{A("x"), cuont}`, "undefined: cuont"},
 	{`msg := Tuple{A("x"), *cuont}`, "undefined: cuont"},
+	{`xs := []int{1, cuont}`, "1:16: undefined: cuont (or not a value)"},
+	{`ps := []Pid{self(), cuont}`, "1:21: undefined: cuont (or not a value)"},
 	// built-ins given the wrong thing
 	{`i(whereis("nobody"))`, "undefined"},
 	{`link(whereis("nobody"))`, "undefined"},

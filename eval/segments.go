@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync/atomic"
 
@@ -81,10 +82,23 @@ func (in *input) runSegments() error {
 func (in *input) compile(src string) (prog *yaegi.Program, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			prog, err = nil, fmt.Errorf("the interpreter failed to compile this input: %v", r)
+			prog, err = nil, compilePanic(r)
 		}
 	}()
 	return in.yi.Compile(src)
+}
+
+// incompleteType is yaegi's panic for a name that is not a value where
+// a value must be, in a composite literal: []int{x, zzz}.
+var incompleteType = regexp.MustCompile(`CFG post-order panic: (\d+:\d+): incomplete type ([\pL_][\pL\pN_]*)$`)
+
+// compilePanic is the error of a panic inside yaegi's compiler: in gerl's
+// words when it is one gerl knows, positioned for compileError.
+func compilePanic(r any) error {
+	if m := incompleteType.FindStringSubmatch(fmt.Sprint(r)); m != nil {
+		return fmt.Errorf("%s: undefined: %s (or not a value)", m[1], m[2])
+	}
+	return fmt.Errorf("the interpreter failed to compile this input: %v", r)
 }
 
 // execute runs a compiled segment, once the global frame has room for it

@@ -95,10 +95,13 @@ func Serve(p *node.Proc, b Behaviour, args any, opts Options) {
 
 // Child returns a supervisor child that runs a server: each (re)start
 // makes a fresh Behaviour with factory and calls its Init with args. The
-// child's Name, if opts has one, is left to the server (set opts.Name, not
-// the Child's).
+// child's Name is opts.Name (set opts.Name, not the Child's): the
+// supervisor has each incarnation register it before it starts the next
+// child or returns, so a call by name made once supervisor.Start returned
+// finds the server, as in OTP, where a supervisor waits for its children's
+// init.
 func Child(id term.Atom, factory func() (Behaviour, error), args any, opts Options) supervisor.Child {
-	return supervisor.Child{ID: id, Start: func(p *node.Proc) {
+	return supervisor.Child{ID: id, Name: opts.Name, Start: func(p *node.Proc) {
 		b, err := factory()
 		if err != nil {
 			p.ExitSelf(term.T(term.Atom("error"), term.ErrorText(err)))
@@ -133,11 +136,14 @@ func serve(p *node.Proc, b Behaviour, args any, opts Options, parent term.Pid, r
 		p.TrapExit(true)
 	}
 	if opts.Name != "" {
-		if err := p.Register(opts.Name); err != nil {
-			if owner, ok := p.Node().Whereis(opts.Name); ok {
-				fail(term.T(atomAlreadyStarted, owner), nil)
+		// A supervisor's child has its name already (see Child).
+		if owner, ok := p.Node().Whereis(opts.Name); !ok || owner != p.Self() {
+			if err := p.Register(opts.Name); err != nil {
+				if owner, ok := p.Node().Whereis(opts.Name); ok {
+					fail(term.T(atomAlreadyStarted, owner), nil)
+				}
+				fail(term.T(term.Atom("error"), term.ErrorText(err)), nil)
 			}
-			fail(term.T(term.Atom("error"), term.ErrorText(err)), nil)
 		}
 		s.name = string(opts.Name)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -241,7 +242,11 @@ func TestSupervisedServer(t *testing.T) {
 		})
 		return v
 	}
-	call("inc")
+	// Its name is there once Start returned (OTP's supervisor waits for
+	// its children's init): the first call needs no retry.
+	if v, err := server.Call(n.Node(), "supervised", "inc", wait); err != nil {
+		t.Fatalf("a call right after supervisor.Start: %v %v", v, err)
+	}
 	if v := call("get"); v != 6 {
 		t.Fatalf("get: %v", v)
 	}
@@ -257,6 +262,38 @@ func TestSupervisedServer(t *testing.T) {
 	}
 	if e := <-events; e != "terminate shutdown" {
 		t.Fatalf("event %q", e)
+	}
+}
+
+// A supervised server's name is registered before supervisor.Start
+// returns, even while the server's factory has not run yet.
+func TestSupervisedServerNamedBeforeStartReturns(t *testing.T) {
+	n := newNode(t)
+	release := make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(open) // before the node stops, should the test fail first
+	child := server.Child("held", func() (server.Behaviour, error) {
+		<-release
+		return &counter{events: make(chan string, 8)}, nil
+	}, 1, server.Options{Name: "held"})
+	sup, err := supervisor.Start(n.Node(), supervisor.Spec{Children: []supervisor.Child{child}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, ok := n.Node().Whereis("held")
+	if !ok {
+		t.Fatal("the server's name is not registered when supervisor.Start returns")
+	}
+	open()
+	if v, err := server.Call(n.Node(), "held", "get", wait); err != nil || v != 1 {
+		t.Fatalf("get: %v %v", v, err)
+	}
+	if again, _ := n.Node().Whereis("held"); again != pid {
+		t.Fatalf("the name moved from %v to %v", pid, again)
+	}
+	if err := sup.Stop(wait); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -25,6 +25,7 @@ package eval
 import (
 	"go/ast"
 	"go/token"
+	"regexp"
 )
 
 // RewriteTermsMap rewrites the term-building calls of src (plain Go: shell
@@ -35,6 +36,9 @@ import (
 // map from offsets in the output back to src. Lines do not move. Safe for
 // concurrent use.
 func RewriteTermsMap(src string, shadowed, known func(name string) bool) (string, OffsetMap, error) {
+	if !termBuilding.MatchString(src) {
+		return src, OffsetMap{}, nil // most inputs: no parse (8 µs for 1 + 2)
+	}
 	units, err := parseUnits(src)
 	if err != nil {
 		return "", OffsetMap{}, err
@@ -124,6 +128,10 @@ func tupleAsCall(u *unit, cl *ast.CompositeLit, known func(string) bool) []edit 
 		{off: rb, del: 1, ins: ")", anchor: rb},
 	}
 }
+
+// termBuilding finds what the rewrite may touch: a call of T or A, a
+// Tuple literal.
+var termBuilding = regexp.MustCompile(`\b(?:T|A)\s*\(|\bTuple\s*\{`)
 
 // soleCall reports whether args is one call, which may give several
 // values.

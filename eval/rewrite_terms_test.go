@@ -15,6 +15,8 @@ func TestRewriteTerms(t *testing.T) {
 		{"in an if header", `if m == T(1) { x() }`, `if m == (Tuple{1}) { x() }`, ""},
 		{"over lines", "T(1,\n\t2,\n)", "(Tuple{1,\n\t2,\n})", ""},
 		{"no argument", `T()`, `T()`, ""},
+		{"spaces", `T (1, A ("a")); Tuple {zzz}`, `(Tuple{1, Atom ("a")}); T(zzz)`, ""},
+		{"nothing to build", `x := 1 + 2; fmt.Println(x)`, `x := 1 + 2; fmt.Println(x)`, ""},
 		{"a spread", `T(xs...)`, `T(xs...)`, ""},
 		{"one call: maybe several values", `T(f())`, `T(f())`, ""},
 		{"one call among others", `T(f(), 1)`, `(Tuple{f(), 1})`, ""},

@@ -198,16 +198,17 @@ func (s *Server) loadLocked(src *source, force bool, loading map[string]bool) (L
 	v := &version{mod: m, src: src, loaded: time.Now()}
 	plan := planMakers(p, chk)
 	if err := s.compile(p, v, deps, display, plan); err != nil {
-		if plan.n == 0 || !errors.Is(err, ErrType) {
+		if plan.chk == nil || !errors.Is(err, ErrType) {
 			return Loaded{}, err
 		}
-		// The makers of the module's closures did not compile (the
-		// interpreter refused what the type checker took): the module
-		// loads without them, and its closures do not travel.
-		s.log.Warn("hotload: the closures of this module will not travel to other nodes", "module", p.name, "err", err)
+		// The interpreter refused what the type checker took: the module
+		// again without what the plan adds (the makers of its closures,
+		// terms built in place). If that loads, the plan was at fault:
+		// the module runs, and its closures do not travel.
 		if err := s.compile(p, v, deps, display, &makerPlan{none: "its makers did not compile"}); err != nil {
 			return Loaded{}, err
 		}
+		s.log.Warn("hotload: the closures of this module will not travel to other nodes", "module", p.name, "err", err)
 	}
 	return s.commit(v), nil
 }

@@ -109,7 +109,9 @@ func TestRunawayCodeThroughTheBinary(t *testing.T) {
 		return n
 	}
 	b.expect(`bp := spawn(func() { k := 0; for { k++ } }); bq := spawn(func() { for { _ = strings.Repeat("x", 8) } }); bm := spawn(func() { rec.Spin() })`, "")
-	testkit.Eventually(t, waitTime, "the busy processes to use CPU", func() bool { return cpuShare(t, pid) > 0.5 })
+	// More than the idle bound below, not a core: under a loaded CI the
+	// node may get well under one CPU for its three busy goroutines.
+	testkit.Eventually(t, waitTime, "the busy processes to use CPU", func() bool { return cpuShare(t, pid) > 0.3 })
 	// Counted with the three busy goroutines; the node's own come and go
 	// (timers, connections), so the test waits for three fewer, not for
 	// the count before the spawn.

@@ -18,16 +18,18 @@ import (
 // allocated with the process's first message: an idle process that was
 // never sent anything has none.
 //
-// A receiver with nothing to read parks on p.park, a mutex used as a binary
-// semaphore (locked = no wake-up pending; a sync.Mutex may be unlocked by
-// another goroutine than the one that locked it): it sets p.waiting under
-// p.mu, releases p.mu and locks p.park, which blocks until a waker unlocks
-// it. A waker (a sender, a kill, an expiring timer) that finds p.waiting
-// set clears it under p.mu and unlocks p.park once, so p.park is unlocked
-// exactly once per park. This costs a process 8 bytes where a wake-up
-// channel cost 104 (the channel and the pointer to it); timed and
-// cancellable waits arm a timer or a context callback that wakes the
-// process the same way (alarm).
+// A receiver with nothing to read parks on p.park, a WaitGroup used as a
+// binary semaphore: under p.mu it sets p.waiting and adds 1 to p.park,
+// releases p.mu and waits on p.park. A waker (a sender, a kill, an expiring
+// timer) that finds p.waiting set clears it under p.mu and calls p.park.Done
+// once, so each park is ended exactly once. This costs a process 16 bytes
+// where a wake-up channel cost 104 (the channel and the pointer to it).
+// A sync.Mutex locked by the receiver and unlocked by the waker does the
+// same in 8 bytes, but its Lock spins before it parks: on two CPUs that
+// spinning delays the very goroutine that would wake it, and a local
+// ping-pong round trip took 1.2-1.4 µs against 0.70 with the WaitGroup
+// (measured side by side). Timed and cancellable waits arm a timer or a
+// context callback that wakes the process the same way (alarm).
 type mailbox struct {
 	in      []any // guarded by Proc.mu
 	out     []any // owned by the receiving goroutine
@@ -92,7 +94,7 @@ func (p *Proc) wakeLocked() bool {
 // dieLocked asked for it.
 func (p *Proc) signalWake(wake bool) {
 	if wake {
-		p.park.Unlock()
+		p.park.Done()
 	}
 }
 
@@ -101,8 +103,9 @@ func (p *Proc) signalWake(wake bool) {
 func (p *Proc) parkLocked() {
 	p.waiting = true
 	p.parked = true
+	p.park.Add(1)
 	p.mu.Unlock()
-	p.park.Lock()
+	p.park.Wait()
 }
 
 // maxSpins is how many times a receive with nothing to take yields the

@@ -36,7 +36,7 @@ type Proc struct {
 	fn   func(*Proc) // what the process runs; nil for an attached one
 
 	mu   sync.Mutex // guards the fields below up to ext, and box.in
-	park sync.Mutex // the receiver parks on it (see mailbox.go)
+	park sync.WaitGroup // the receiver parks on it (see mailbox.go)
 	// box is the mailbox, allocated (under mu) with the first message;
 	// see mailbox.go.
 	box    atomic.Pointer[mailbox]
@@ -176,7 +176,6 @@ func (n *Node) SpawnOpt(parent *Proc, opts SpawnOptions, fn func(*Proc)) (term.P
 		parent.checkAlive()
 	}
 	p := &Proc{node: n, fn: fn}
-	p.park.Lock() // no wake-up pending
 	leader := opts.GroupLeader
 	if leader == (term.Pid{}) {
 		if parent != nil {
@@ -239,7 +238,6 @@ func (n *Node) SpawnOpt(parent *Proc, opts SpawnOptions, fn func(*Proc)) (term.P
 // *ExitError instead of ending the goroutine. End it with Exit.
 func (n *Node) Attach(funcName string) (*Proc, error) {
 	p := &Proc{node: n, attached: true}
-	p.park.Lock() // no wake-up pending
 	p.extLocked().funcName = funcName
 	if !n.admit(p, false) {
 		return nil, ErrStopped

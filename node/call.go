@@ -63,16 +63,19 @@ func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout tim
 	// monitor exists, so the receive below, and the clean-up after it, look
 	// only at messages that arrived after this mark. A call costs the same
 	// whatever waits in the caller's mailbox.
-	mark := p.mailboxMark()
-	ref := p.Monitor(callee)
-	p.mu.Lock()
-	e := p.extLocked()
-	if e.call.on {
+	mark, ref, ok := p.monitorLocalCallee(callee)
+	if !ok {
+		mark = p.mailboxMark()
+		ref = p.Monitor(callee)
+		p.mu.Lock()
+		e := p.extLocked()
+		if e.call.on {
+			p.mu.Unlock()
+			p.concurrentReceive() // a second goroutine calling as p: a misuse
+		}
+		e.call = pendingCall{ref: ref, on: true}
 		p.mu.Unlock()
-		p.concurrentReceive() // a second goroutine calling as p: a misuse
 	}
-	e.call = pendingCall{ref: ref, on: true}
-	p.mu.Unlock()
 	var got any // the answer taken, if any
 	defer p.endCall(ref, mark, &got)
 	// The request is p's own fresh value (its body a copy): it is sent
@@ -99,11 +102,53 @@ func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout tim
 
 // pendingCall is the Call a process waits in, if any (a process makes one
 // call at a time): its ref, and how many replies were enqueued for it.
+// A call to a local process keeps the caller's side of its monitor here,
+// not in procExt.watching (monitorLocalCallee): callee is the process
+// monitored, and watched is true until the monitor fires or is dropped.
 // Guarded by Proc.mu.
 type pendingCall struct {
 	ref     term.Ref
 	on      bool
+	local   bool // the monitor is held here (callee, watched)
+	watched bool
 	replies int32
+	callee  term.Pid
+}
+
+// monitorLocalCallee starts a Call to callee if it is a local pid: it
+// marks p's mailbox, records the call, and monitors callee with the
+// monitor's caller side kept in the call, all under one lock of p and with
+// no map of p's touched, which is most of what a monitor costs. It returns
+// ok false, having done nothing, for any other callee.
+func (p *Proc) monitorLocalCallee(callee any) (mark int, ref term.Ref, ok bool) {
+	pid, isPid := callee.(term.Pid)
+	n := p.node
+	if !isPid || !n.IsLocal(pid) {
+		return 0, term.Ref{}, false
+	}
+	p.checkAlive()
+	ref = n.MakeRef()
+	self := p.Self()
+	p.mu.Lock()
+	if b := p.box.Load(); b != nil {
+		mark = len(b.in) + len(b.out) - int(b.outHead)
+	}
+	e := p.extLocked()
+	if e.call.on {
+		p.mu.Unlock()
+		p.concurrentReceive() // a second goroutine calling as p: a misuse
+	}
+	e.call = pendingCall{ref: ref, on: true, local: true, watched: true, callee: pid}
+	p.mu.Unlock()
+	if q := n.lookup(pid); q == nil || !q.addMonitor(ref, self) {
+		n.propagate([]signal{{kind: sigDown, from: pid, to: self, ref: ref, reason: term.NoProc}})
+	}
+	if !p.Alive() {
+		// As in Monitor: p's exit may have missed the new monitor.
+		n.dropWatch(self, ref, watchTarget{pid: pid})
+		p.unwind()
+	}
+	return mark, ref, true
 }
 
 // callingLocked reports whether p waits for the reply to the call ref.
@@ -143,16 +188,27 @@ func answersTo(ref term.Ref) func(any) bool {
 // remove in the common case, and what is looks only past mark.
 func (p *Proc) endCall(ref term.Ref, mark int, got *any) {
 	p.mu.Lock()
-	var replies int32
+	var c pendingCall
 	if p.ext != nil {
-		replies = p.ext.call.replies
+		c = p.ext.call
 		p.ext.call = pendingCall{}
 	}
 	p.mu.Unlock()
 	if !p.Alive() {
 		return
 	}
-	downLeft := !p.Demonitor(ref, false)
+	var downLeft bool
+	if c.local {
+		// A monitor no longer watched has delivered its Down, under the
+		// same lock that unwatched it.
+		downLeft = !c.watched
+		if c.watched {
+			p.node.dropWatch(p.Self(), ref, watchTarget{pid: c.callee})
+		}
+	} else {
+		downLeft = !p.Demonitor(ref, false)
+	}
+	replies := c.replies
 	switch (*got).(type) {
 	case term.Reply:
 		replies--

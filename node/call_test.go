@@ -182,3 +182,71 @@ func TestReplyUnsendable(t *testing.T) {
 	}
 	noMessage(t, me)
 }
+
+// TestCallMonitor checks the monitor a Call holds on a local callee: it
+// shows in both processes' info while the call waits, it is gone once the
+// call returns, and a caller killed in the middle of a call leaves none
+// behind on the callee.
+func TestCallMonitor(t *testing.T) {
+	n, _ := newTestNode(t)
+	me := testProc(t, n)
+	srv, _ := n.Spawn(func(p *Proc) {
+		for {
+			c := p.Receive().(term.Request)
+			if c.Body == "hold" {
+				p.Send(me.Self(), "holding")
+				p.ReceiveMatch(func(m any) bool { return m == "go" }, Forever)
+			}
+			p.Reply(c, c.Body)
+		}
+	})
+	monitors := func() int {
+		info, ok := n.Info(srv)
+		if !ok {
+			t.Fatal("the server is gone")
+		}
+		return info.Monitors
+	}
+
+	done := make(chan error, 1)
+	caller, _ := n.Spawn(func(p *Proc) {
+		_, err := p.Call(srv, "hold", Forever)
+		done <- err
+	})
+	if m := recv(t, me); m != "holding" {
+		t.Fatalf("got %v, want holding", m)
+	}
+	d, ok := n.Detail(caller, 0)
+	if !ok || d.Watching != 1 || len(d.Monitoring) != 1 || d.Monitoring[0] != srv {
+		t.Fatalf("caller in a call: watching %d, monitoring %v; want the server", d.Watching, d.Monitoring)
+	}
+	if m := monitors(); m != 1 {
+		t.Fatalf("server called: %d monitors, want 1", m)
+	}
+	me.Send(srv, "go")
+	if err := <-done; err != nil {
+		t.Fatalf("call: %v", err)
+	}
+	if m := monitors(); m != 0 {
+		t.Fatalf("after the call: the server has %d monitors, want 0", m)
+	}
+
+	// Killed in the middle of a call: its exit takes the monitor away.
+	caller, _ = n.Spawn(func(p *Proc) { p.Call(srv, "hold", Forever) })
+	if m := recv(t, me); m != "holding" {
+		t.Fatalf("got %v, want holding", m)
+	}
+	ref := me.Monitor(caller)
+	if err := n.Exit(caller, term.Kill); err != nil {
+		t.Fatal(err)
+	}
+	recvMatch(t, me, func(m any) bool { d, ok := m.(term.Down); return ok && d.Ref == ref })
+	if m := monitors(); m != 0 {
+		t.Fatalf("caller killed in a call: the server has %d monitors, want 0", m)
+	}
+	me.Send(srv, "go")
+	if v, err := me.Call(srv, "after", waitTime); err != nil || v != "after" {
+		t.Fatalf("call after: %v, %v", v, err)
+	}
+	noMessage(t, me)
+}

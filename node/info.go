@@ -61,6 +61,9 @@ func (p *Proc) Info() ProcInfo {
 		info.TrapExit = e.trapExit
 		info.Monitors = len(e.monitors)
 		info.Watching = len(e.watching)
+		if e.call.watched {
+			info.Watching++ // the monitor of the Call it waits in
+		}
 		for pid := range e.links {
 			info.Links = append(info.Links, pid)
 		}

@@ -44,6 +44,9 @@ func (n *Node) Detail(pid term.Pid, head int) (ProcDetail, bool) {
 		for _, w := range e.monitors {
 			d.MonitoredBy = append(d.MonitoredBy, w)
 		}
+		if e.call.watched {
+			d.Monitoring = append(d.Monitoring, e.call.callee)
+		}
 		for _, t := range e.watching {
 			if t.name.Name != "" {
 				d.Monitoring = append(d.Monitoring, t.name)

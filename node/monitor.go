@@ -77,12 +77,7 @@ func (p *Proc) Monitor(target any) term.Ref {
 func (p *Proc) Demonitor(ref term.Ref, flush bool) bool {
 	p.checkAlive()
 	p.mu.Lock()
-	var t watchTarget
-	active := false
-	if p.ext != nil {
-		t, active = p.ext.watching[ref]
-		delete(p.ext.watching, ref)
-	}
+	t, active := p.unwatchLocked(ref)
 	p.mu.Unlock()
 	if active {
 		p.node.dropWatch(p.Self(), ref, t)
@@ -107,6 +102,24 @@ func (p *Proc) addWatch(ref term.Ref, t watchTarget) {
 	}
 	e.watching[ref] = t
 	p.mu.Unlock()
+}
+
+// unwatchLocked removes p's side of its monitor ref, whether it is in
+// p.ext.watching or in the Call p waits in, and returns what it watched;
+// ok is false if p holds no such monitor. Called with p.mu held.
+func (p *Proc) unwatchLocked(ref term.Ref) (t watchTarget, ok bool) {
+	e := p.ext
+	if e == nil {
+		return watchTarget{}, false
+	}
+	if e.call.watched && e.call.ref == ref {
+		e.call.watched = false
+		return watchTarget{pid: e.call.callee}, true
+	}
+	if t, ok = e.watching[ref]; ok {
+		delete(e.watching, ref)
+	}
+	return t, ok
 }
 
 // addMonitor records that watcher monitors p under ref; false if p has
@@ -160,12 +173,11 @@ func (p *Proc) receiveDown(s signal) {
 		p.mu.Unlock()
 		return
 	}
-	t, ok := p.ext.watching[s.ref]
+	t, ok := p.unwatchLocked(s.ref)
 	if !ok {
 		p.mu.Unlock()
 		return
 	}
-	delete(p.ext.watching, s.ref)
 	pid := s.from
 	if pid.IsZero() {
 		pid = t.pid

@@ -133,6 +133,8 @@ func (p *Proc) dieLocked(reason any) []signal {
 	self := p.Self()
 	var sigs []signal
 	var watching map[term.Ref]watchTarget
+	var callWatch watchTarget // the monitor of the Call p waited in, if any
+	var callRef term.Ref
 	var name term.Atom
 	var onExit func(any)
 	if e := p.ext; e != nil {
@@ -144,6 +146,9 @@ func (p *Proc) dieLocked(reason any) []signal {
 			sigs = append(sigs, signal{kind: sigDown, from: self, to: watcher, ref: ref, reason: reason})
 		}
 		watching, name = e.watching, e.name
+		if e.call.watched {
+			callWatch, callRef = watchTarget{pid: e.call.callee}, e.call.ref
+		}
 		e.links, e.monitors, e.watching, e.call = nil, nil, nil, pendingCall{}
 	}
 	wake := p.wakeLocked()
@@ -162,6 +167,9 @@ func (p *Proc) dieLocked(reason any) []signal {
 	}
 	for ref, t := range watching {
 		n.dropWatch(self, ref, t)
+	}
+	if !callWatch.pid.IsZero() {
+		n.dropWatch(self, callRef, callWatch)
 	}
 	n.monNode.removeProc(self)
 	n.traceExit(p, reason)

@@ -35,7 +35,7 @@ type Proc struct {
 	id   uint64
 	fn   func(*Proc) // what the process runs; nil for an attached one
 
-	mu   sync.Mutex // guards the fields below up to ext, and box.in
+	mu   sync.Mutex     // guards the fields below up to ext, and box.in
 	park sync.WaitGroup // the receiver parks on it (see mailbox.go)
 	// box is the mailbox, allocated (under mu) with the first message;
 	// see mailbox.go.

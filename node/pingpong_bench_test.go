@@ -62,3 +62,36 @@ func BenchmarkFloorChanPingPong(b *testing.B) {
 	close(ping)
 	<-pong
 }
+
+// BenchmarkFanIn is workload 2 in one process: four senders send {seq, I}
+// as fast as they can to one receiver; ns/op is per message. It is the
+// benchmark behind the fan-in regression docs/performance.md reports
+// (280 ns before 6003914, 500 after, on the project's VM).
+func BenchmarkFanIn(b *testing.B) {
+	const senders = 4
+	n := New(Config{})
+	defer n.StopTimeout(waitTime)
+	me, _ := n.Attach("bench")
+	per := b.N/senders + 1
+	done := make(chan struct{})
+	receiver, _ := n.Spawn(func(p *Proc) {
+		for range per * senders {
+			p.Receive()
+		}
+		close(done)
+	})
+	pids := make([]term.Pid, senders)
+	for s := range pids {
+		pids[s], _ = n.Spawn(func(p *Proc) {
+			p.Receive() // go
+			for i := 1; i <= per; i++ {
+				p.Send(receiver, term.Tuple{term.Atom("seq"), i})
+			}
+		})
+	}
+	b.ResetTimer()
+	for _, pid := range pids {
+		me.Send(pid, "go")
+	}
+	<-done
+}

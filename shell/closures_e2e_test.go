@@ -176,6 +176,7 @@ func TestNoShellOutput(t *testing.T) {
 	if got != "printed for a\nok\n" {
 		t.Fatalf("rpc that prints on a -noshell node: %q", got)
 	}
+	a.waitRegistered("quiet@127.0.0.1", "x")
 	a.expect(`Name{"x", "quiet@127.0.0.1"} ! "hi"`, `"hi"`)
 	if out := q.ReadUntil("x got hi\n", "x's output", waitTime); strings.Contains(out, "printed for a") {
 		t.Fatalf("the -noshell node printed a's output: %q", out)

@@ -46,6 +46,21 @@ func (np *nodeProc) waitExit() int {
 	return np.Wait(waitTime)
 }
 
+// waitRegistered asks node from np until name is registered there: a
+// -noshell node runs its -eval after it is up, so a message sent to a name
+// its -eval registers could arrive first and be dropped, as in Erlang.
+func (np *nodeProc) waitRegistered(node, name string) {
+	np.t.Helper()
+	deadline := time.Now().Add(waitTime)
+	ask := fmt.Sprintf(`rpc(%q, func() bool { return whereis(%q) != A("undefined") })`, node, name)
+	for !strings.Contains(np.eval(ask), "true") {
+		if time.Now().After(deadline) {
+			np.t.Fatalf("%s never registered %s", node, name)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // waitPong pings node from np until it answers pong: a node started in
 // the background may still be starting, and nothing announces that it is
 // up.

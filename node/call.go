@@ -68,12 +68,7 @@ func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout tim
 		mark = p.mailboxMark()
 		ref = p.Monitor(callee)
 		p.mu.Lock()
-		e := p.extLocked()
-		if e.call.on {
-			p.mu.Unlock()
-			p.concurrentReceive() // a second goroutine calling as p: a misuse
-		}
-		e.call = pendingCall{ref: ref, on: true}
+		p.startCallLocked(pendingCall{ref: ref, on: true})
 		p.mu.Unlock()
 	}
 	var got any // the answer taken, if any
@@ -130,15 +125,8 @@ func (p *Proc) monitorLocalCallee(callee any) (mark int, ref term.Ref, ok bool) 
 	ref = n.MakeRef()
 	self := p.Self()
 	p.mu.Lock()
-	if b := p.box.Load(); b != nil {
-		mark = len(b.in) + len(b.out) - int(b.outHead)
-	}
-	e := p.extLocked()
-	if e.call.on {
-		p.mu.Unlock()
-		p.concurrentReceive() // a second goroutine calling as p: a misuse
-	}
-	e.call = pendingCall{ref: ref, on: true, local: true, watched: true, callee: pid}
+	mark = p.mailboxMarkLocked()
+	p.startCallLocked(pendingCall{ref: ref, on: true, local: true, watched: true, callee: pid})
 	p.mu.Unlock()
 	if q := n.lookup(pid); q == nil || !q.addMonitor(ref, self) {
 		n.propagate([]signal{{kind: sigDown, from: pid, to: self, ref: ref, reason: term.NoProc}})
@@ -149,6 +137,18 @@ func (p *Proc) monitorLocalCallee(callee any) (mark int, ref term.Ref, ok bool) 
 		p.unwind()
 	}
 	return mark, ref, true
+}
+
+// startCallLocked records c as the call p waits in. Called with p.mu held;
+// a call already in progress means a second goroutine calls as p, a misuse
+// reported as such.
+func (p *Proc) startCallLocked(c pendingCall) {
+	e := p.extLocked()
+	if e.call.on {
+		p.mu.Unlock()
+		p.concurrentReceive()
+	}
+	e.call = c
 }
 
 // callingLocked reports whether p waits for the reply to the call ref.

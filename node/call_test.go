@@ -2,6 +2,7 @@ package node
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -249,4 +250,27 @@ func TestCallMonitor(t *testing.T) {
 		t.Fatalf("call after: %v, %v", v, err)
 	}
 	noMessage(t, me)
+}
+
+// TestSecondParkerIsAMisuse checks that a goroutine that parks as a process
+// another goroutine is already parked as (a Sleep during a Receive) is told
+// so at once: one wake-up could not end both waits, and both would hang.
+func TestSecondParkerIsAMisuse(t *testing.T) {
+	n, _ := newTestNode(t)
+	me := testProc(t, n)
+	got := make(chan any, 1)
+	go func() { got <- me.Receive() }()
+	testkit.Eventually(t, waitTime, "the receiver to park", func() bool { return me.Info().Status == "waiting" })
+	func() {
+		defer func() {
+			if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "two goroutines") {
+				t.Fatalf("a Sleep while another goroutine receives: recovered %v, want the misuse reported", r)
+			}
+		}()
+		me.Sleep(time.Hour)
+	}()
+	me.Send(me.Self(), "wake")
+	if m := <-got; m != "wake" {
+		t.Fatalf("the receiver got %v, want wake", m)
+	}
 }

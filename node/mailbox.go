@@ -101,6 +101,12 @@ func (p *Proc) signalWake(wake bool) {
 // parkLocked parks the calling receiver until a waker calls signalWake.
 // Called with p.mu held; returns with it released.
 func (p *Proc) parkLocked() {
+	if p.waiting {
+		// Another goroutine is parked as p (a receive and a Sleep at
+		// once): one wake-up could not end both waits.
+		p.mu.Unlock()
+		p.concurrentReceive()
+	}
 	p.waiting = true
 	p.parked = true
 	p.park.Add(1)
@@ -346,6 +352,11 @@ func (p *Proc) take(b *mailbox, i int) {
 func (p *Proc) mailboxMark() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.mailboxMarkLocked()
+}
+
+// mailboxMarkLocked is mailboxMark with p.mu held.
+func (p *Proc) mailboxMarkLocked() int {
 	b := p.box.Load()
 	if b == nil {
 		return 0

@@ -30,25 +30,33 @@ import (
 // dead. Node.Exiting counts such goroutines, and Check is the call that
 // ends them: the interpreter makes it at function entries and loop
 // back-edges of interpreted code, so interpreted processes always stop.
+//
+// The fields are laid out for the many-senders case (see procLayout in
+// mailbox.go): senders write the first 32 bytes (the lock and what it
+// guards), everyone reads the last 32 and almost no one writes them, and
+// the receiving goroutine writes only its mailbox's second cache line.
 type Proc struct {
-	node *Node
-	id   uint64
-	fn   func(*Proc) // what the process runs; nil for an attached one
+	// Written by senders: the lock and the wake-up.
+	mu       sync.Mutex     // guards reason, ext, the flags below, and box.in
+	park     sync.WaitGroup // the receiver parks on it (see mailbox.go)
+	waiting  bool           // the receiver is parked on park
+	parked   bool           // written by the receiver under mu: it has parked before
+	bigDrop  bool           // its death dropped a big mailbox (set by dieLocked)
+	attached bool           // driven by a foreign goroutine (the shell); immutable
 
-	mu   sync.Mutex     // guards the fields below up to ext, and box.in
-	park sync.WaitGroup // the receiver parks on it (see mailbox.go)
+	// Written rarely.
+	node   *Node
+	fn     func(*Proc) // what the process runs; nil for an attached one
+	reason any         // the exit reason, set when state becomes dead
+
+	// Read by senders and the receiver at every message, written at
+	// most a few times in the process's life.
+	state atomic.Uint32
 	// box is the mailbox, allocated (under mu) with the first message;
 	// see mailbox.go.
-	box    atomic.Pointer[mailbox]
-	reason any      // the exit reason, set when state becomes dead
-	ext    *procExt // links, monitors, name, flags; nil until needed
-
-	state     atomic.Uint32
-	receiving atomic.Bool
-	waiting   bool // the receiver is parked on park
-	attached  bool // driven by a foreign goroutine (the shell); immutable
-	parked    bool // owned by the receiving goroutine: it has parked before
-	bigDrop   bool // its death dropped a big mailbox (set by dieLocked under mu)
+	box atomic.Pointer[mailbox]
+	ext *procExt // links, monitors, name, flags; nil until needed
+	id  uint64
 }
 
 const (

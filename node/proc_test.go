@@ -333,34 +333,56 @@ func TestAttachedProcessExitPanicsWithExitError(t *testing.T) {
 	t.Fatal("receive on a killed attached process returned")
 }
 
+// TestConcurrentReceiveIsRefused: a second goroutine receiving as a
+// process is refused, whether the process has a mailbox yet (the refusal
+// then comes from its mailbox's claim) or not (from the park).
 func TestConcurrentReceiveIsRefused(t *testing.T) {
-	n, _ := newTestNode(t)
-	me := testProc(t, n)
-	panicked := make(chan any, 1)
-	second := make(chan struct{})
-	pid, _ := n.Spawn(func(p *Proc) {
-		go func() {
-			<-second
-			defer func() { panicked <- recover() }()
-			p.Receive()
-		}()
-		p.Receive()
-	})
-	// The second receiver starts once the process waits in its own.
-	testkit.Eventually(t, waitTime, "the process to wait in receive", func() bool {
-		info, ok := n.Info(pid)
-		return ok && info.Status == "waiting"
-	})
-	close(second)
-	select {
-	case r := <-panicked:
-		if r == nil || !strings.Contains(fmt.Sprint(r), "two goroutines receive") {
-			t.Fatalf("second receiver: %v, want the refusal", r)
-		}
-	case <-time.After(waitTime):
-		t.Fatal("the second receiver was not refused")
+	for _, tc := range []struct {
+		name    string
+		mailbox bool // the process has received a message before
+	}{
+		{"no mailbox yet", false},
+		{"with a mailbox", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, _ := newTestNode(t)
+			me := testProc(t, n)
+			panicked := make(chan any, 1)
+			second := make(chan struct{})
+			pid, _ := n.Spawn(func(p *Proc) {
+				if tc.mailbox {
+					p.Receive()
+				}
+				go func() {
+					<-second
+					defer func() { panicked <- recover() }()
+					p.Receive()
+				}()
+				p.Receive()
+			})
+			if tc.mailbox {
+				me.Send(pid, "first")
+				testkit.Eventually(t, waitTime, "the first message to be taken", func() bool {
+					return n.procs.lookup(pid.ID).box.Load() != nil && n.procs.lookup(pid.ID).MailboxLen() == 0
+				})
+			}
+			// The second receiver starts once the process waits in its own.
+			testkit.Eventually(t, waitTime, "the process to wait in receive", func() bool {
+				info, ok := n.Info(pid)
+				return ok && info.Status == "waiting"
+			})
+			close(second)
+			select {
+			case r := <-panicked:
+				if r == nil || !strings.Contains(fmt.Sprint(r), "two goroutines receive") {
+					t.Fatalf("second receiver: %v, want the refusal", r)
+				}
+			case <-time.After(waitTime):
+				t.Fatal("the second receiver was not refused")
+			}
+			me.Exit(pid, term.Kill)
+		})
 	}
-	me.Exit(pid, term.Kill)
 }
 
 func TestSpawnAfterStopFails(t *testing.T) {

@@ -361,9 +361,10 @@ func TestConcurrentReceiveIsRefused(t *testing.T) {
 				p.Receive()
 			})
 			if tc.mailbox {
-				me.Send(pid, "first")
+				me.Send(pid, "first") // a local send enqueues at once: the mailbox exists
 				testkit.Eventually(t, waitTime, "the first message to be taken", func() bool {
-					return n.procs.lookup(pid.ID).box.Load() != nil && n.procs.lookup(pid.ID).MailboxLen() == 0
+					q := n.procs.lookup(pid.ID)
+					return q != nil && q.MailboxLen() == 0
 				})
 			}
 			// The second receiver starts once the process waits in its own.

@@ -64,9 +64,9 @@ func BenchmarkFloorChanPingPong(b *testing.B) {
 }
 
 // BenchmarkFanIn is workload 2 in one process: four senders send {seq, I}
-// as fast as they can to one receiver; ns/op is per message. It is the
-// benchmark behind the fan-in regression docs/performance.md reports
-// (280 ns before 6003914, 500 after, on the project's VM).
+// as fast as they can to one receiver; ns/op is per message. It found the
+// fan-in regression docs/performance.md reports (on the project's VM: 280
+// ns before 6003914, 415-545 after, 380-395 once Proc's layout was fixed).
 func BenchmarkFanIn(b *testing.B) {
 	const senders = 4
 	n := New(Config{})

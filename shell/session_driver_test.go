@@ -51,14 +51,8 @@ func (np *nodeProc) waitExit() int {
 // its -eval registers could arrive first and be dropped, as in Erlang.
 func (np *nodeProc) waitRegistered(node, name string) {
 	np.t.Helper()
-	deadline := time.Now().Add(waitTime)
-	ask := fmt.Sprintf(`rpc(%q, func() bool { return whereis(%q) != A("undefined") })`, node, name)
-	for !strings.Contains(np.eval(ask), "true") {
-		if time.Now().After(deadline) {
-			np.t.Fatalf("%s never registered %s", node, name)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	np.evalUntil(fmt.Sprintf(`rpc(%q, func() bool { return whereis(%q) != A("undefined") })`, node, name),
+		"true", fmt.Sprintf("%s never registered %s", node, name))
 }
 
 // waitPong pings node from np until it answers pong: a node started in
@@ -66,10 +60,18 @@ func (np *nodeProc) waitRegistered(node, name string) {
 // up.
 func (np *nodeProc) waitPong(node string) {
 	np.t.Helper()
+	np.evalUntil(fmt.Sprintf("ping(%q)", node), "pong", fmt.Sprintf("%s never answered", node))
+}
+
+// evalUntil evaluates input every 20 ms until its output contains want,
+// failing with failure after waitTime. (Each try is a round trip through
+// the node's terminal, so it polls less often than testkit.Eventually.)
+func (np *nodeProc) evalUntil(input, want, failure string) {
+	np.t.Helper()
 	deadline := time.Now().Add(waitTime)
-	for !strings.Contains(np.eval(fmt.Sprintf("ping(%q)", node)), "pong") {
+	for !strings.Contains(np.eval(input), want) {
 		if time.Now().After(deadline) {
-			np.t.Fatalf("%s never answered", node)
+			np.t.Fatal(failure)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -215,13 +215,13 @@ func (d *decoder) term(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := make([]any, n)
+		out, v := term.NewList(n)
 		for i := range out {
 			if out[i], err = d.term(depth + 1); err != nil {
 				return nil, err
 			}
 		}
-		return out, nil
+		return v, nil
 	case c == msgpcode.Bin8:
 		off := d.pos()
 		if off+2 > len(d.buf) || off+2+int(d.buf[off+1]) > len(d.buf) {
@@ -304,13 +304,13 @@ func (d *decoder) extBody(typ int8, n, depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := make(term.Tuple, n)
+		out, v := term.NewTuple(n)
 		for i := range out {
 			if out[i], err = d.term(depth + 1); err != nil {
 				return nil, err
 			}
 		}
-		return out, nil
+		return v, nil
 	case extName:
 		name, err := d.str()
 		if err != nil {

@@ -274,13 +274,13 @@ func (d *Decoder) term(depth int) (any, error) {
 		if depth >= term.MaxDepth {
 			return nil, d.tooDeep()
 		}
-		t := make(term.Tuple, n)
+		t, v := term.NewTuple(n)
 		for i := range t {
 			if t[i], err = d.term(depth + 1); err != nil {
 				return nil, err
 			}
 		}
-		return t, nil
+		return v, nil
 	case tagNil:
 		return []any{}, nil
 	case tagString:

@@ -182,7 +182,7 @@ func copyAny(v any, depth int) (any, error) {
 
 // copySlice copies a Tuple or []any, keeping its type.
 func copySlice[S ~[]any](x S, depth int) (any, error) {
-	out := make(S, len(x))
+	out, v := newSlice[S](len(x))
 	for i, e := range x {
 		c, err := copyAny(e, depth+1)
 		if err != nil {
@@ -190,7 +190,7 @@ func copySlice[S ~[]any](x S, depth int) (any, error) {
 		}
 		out[i] = c
 	}
-	return out, nil
+	return v, nil
 }
 
 // copyValue copies rv into a value of ct, the canonical form of its type

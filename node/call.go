@@ -233,5 +233,5 @@ func (p *Proc) Reply(call term.Request, value any) error {
 		return fmt.Errorf("reply to %s: %w", call.From, err)
 	}
 	p.checkAlive()
-	return p.node.send(context.Background(), p.Self(), call.From, r, true)
+	return p.node.sendToPid(context.Background(), p.Self(), call.From, r, true)
 }

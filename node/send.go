@@ -42,11 +42,11 @@ func (n *Node) Send(to any, msg any) error {
 // this package around a copy of the caller's value): a local receiver then
 // gets it without another copy.
 func (n *Node) send(ctx context.Context, from term.Pid, to any, msg any, fresh bool) error {
+	if pid, ok := to.(term.Pid); ok { // the common case, without resolve
+		return n.sendToPid(ctx, from, pid, msg, fresh)
+	}
 	if n.trace.on.Load() {
 		n.traceSend(from, to, msg)
-	}
-	if pid, ok := to.(term.Pid); ok { // the common case, without resolve
-		return n.sendPid(ctx, from, pid, msg, fresh)
 	}
 	pid, name, err := n.resolve(to)
 	if err != nil {
@@ -68,6 +68,16 @@ func (n *Node) send(ctx context.Context, from term.Pid, to any, msg any, fresh b
 	}
 	q.deliver(from, c)
 	return nil
+}
+
+// sendToPid is send to a pid. It takes the pid as it is, not in an
+// interface: a Reply would otherwise box its caller's pid, one allocation
+// per Call.
+func (n *Node) sendToPid(ctx context.Context, from, to term.Pid, msg any, fresh bool) error {
+	if n.trace.on.Load() {
+		n.traceSend(from, to, msg)
+	}
+	return n.sendPid(ctx, from, to, msg, fresh)
 }
 
 func (n *Node) sendPid(ctx context.Context, from, to term.Pid, msg any, fresh bool) error {

@@ -51,13 +51,13 @@ func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout tim
 		// answer nobody reads); none: ErrNotRegistered, as Send says.
 		pid, ok := p.node.Whereis(name.Name)
 		if !ok {
-			return nil, fmt.Errorf("call to %s: %w", term.Format(to), ErrNotRegistered)
+			return nil, fmt.Errorf("call to %s: %w", targetText(to), ErrNotRegistered)
 		}
 		callee = pid
 	}
 	body, err := term.Copy(request)
 	if err != nil {
-		return nil, fmt.Errorf("call to %s: %w", term.Format(to), err)
+		return nil, fmt.Errorf("call to %s: %w", targetText(to), err)
 	}
 	// Erlang's receive optimization: the answer can only come after the
 	// monitor exists, so the receive below, and the clean-up after it, look
@@ -76,21 +76,21 @@ func (p *Proc) CallContext(ctx context.Context, to any, request any, timeout tim
 	// The request is p's own fresh value (its body a copy): it is sent
 	// without another copy.
 	if err := p.node.send(ctx, p.Self(), callee, term.Request{From: p.Self(), Ref: ref, Body: body}, true); err != nil {
-		return nil, fmt.Errorf("call to %s: %w", term.Format(to), err)
+		return nil, fmt.Errorf("call to %s: %w", targetText(to), err)
 	}
 	msg, ok, cancelled := p.receive(ctx, answersTo(ref), timeout, mark)
 	if cancelled {
-		return nil, fmt.Errorf("call to %s: %w", term.Format(to), ctx.Err())
+		return nil, fmt.Errorf("call to %s: %w", targetText(to), ctx.Err())
 	}
 	if !ok {
-		return nil, fmt.Errorf("call to %s: no reply within %v: %w", term.Format(to), timeout, ErrTimeout)
+		return nil, fmt.Errorf("call to %s: no reply within %v: %w", targetText(to), timeout, ErrTimeout)
 	}
 	got = msg
 	switch x := msg.(type) {
 	case term.Reply:
 		return x.Value, nil
 	case term.Down:
-		return nil, &CallError{To: to, Reason: x.Reason}
+		return nil, &CallError{To: targetCopy(to), Reason: x.Reason}
 	}
 	panic("unreachable")
 }

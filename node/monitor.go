@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"reflect"
 
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -224,5 +225,43 @@ func (n *Node) resolve(target any) (term.Pid, term.Name, error) {
 			}
 		}
 	}
-	return term.Pid{}, term.Name{}, fmt.Errorf("%s is not a pid or a name (want a Pid, a registered name, or Name{name, node})", term.Format(target))
+	return term.Pid{}, term.Name{}, fmt.Errorf("%s is not a pid or a name (want a Pid, a registered name, or Name{name, node})", targetText(target))
 }
+
+// Send, Call and Monitor never keep their target (the interface itself:
+// what it holds may be kept). A caller's pid, put in an interface to be
+// passed, then stays on the caller's stack: a send to a pid in a variable
+// costs no allocation. The functions below copy a target out of its
+// interface when an error or a trace event must keep it.
+// TestSendToPidAllocatesNothing checks it.
+
+// targetCopy returns target's value in an interface of its own: a
+// process's pid for a *Proc, the text of a kind resolve does not know.
+func targetCopy(target any) any {
+	switch x := target.(type) {
+	case nil:
+		return nil
+	case term.Pid:
+		return x
+	case *Proc:
+		return x.Self()
+	case term.Atom:
+		return x
+	case string:
+		return x
+	case term.Name:
+		return x
+	case term.Tuple:
+		return x
+	case term.Ref:
+		return x
+	case int:
+		return x
+	case []any:
+		return x
+	}
+	return "a value of type " + reflect.TypeOf(target).String()
+}
+
+// targetText renders target for an error message, as term.Format does.
+func targetText(target any) string { return term.Format(targetCopy(target)) }

@@ -50,6 +50,39 @@ func TestSendToDeadPidIsSilent(t *testing.T) {
 	}
 }
 
+// TestSendToPidAllocatesNothing checks that Send and Call keep nothing of
+// their target (see targetCopy): a pid in a variable, put in an interface
+// to be passed, stays on the caller's stack. A send of a small int to a
+// pid then allocates nothing, and a Call its request and its reply only.
+func TestSendToPidAllocatesNothing(t *testing.T) {
+	n, _ := newTestNode(t)
+	me := testProc(t, n)
+	self := me.Self()
+	srv, _ := n.Spawn(func(p *Proc) {
+		for {
+			if c, ok := p.Receive().(term.Request); ok {
+				p.Reply(c, c.Body)
+			}
+		}
+	})
+	cases := []struct {
+		name string
+		want float64
+		f    func()
+	}{
+		{"send to self, receive", 0, func() {
+			me.Send(self, 1)
+			me.Receive()
+		}},
+		{"call", 2, func() { me.Call(srv, 1, Forever) }},
+	}
+	for _, c := range cases {
+		if got := testing.AllocsPerRun(200, c.f); got > c.want {
+			t.Errorf("%s: %v allocations, want at most %v", c.name, got, c.want)
+		}
+	}
+}
+
 func TestSendUnsendableIsAnError(t *testing.T) {
 	n, _ := newTestNode(t)
 	me := testProc(t, n)

@@ -45,15 +45,15 @@ func (n *Node) send(ctx context.Context, from term.Pid, to any, msg any, fresh b
 	if pid, ok := to.(term.Pid); ok { // the common case, without resolve
 		return n.sendToPid(ctx, from, pid, msg, fresh)
 	}
-	if n.trace.on.Load() {
-		n.traceSend(from, to, msg)
-	}
 	pid, name, err := n.resolve(to)
 	if err != nil {
 		return fmt.Errorf("send: %w", err)
 	}
 	if name.Name == "" {
-		return n.sendPid(ctx, from, pid, msg, fresh)
+		return n.sendToPid(ctx, from, pid, msg, fresh)
+	}
+	if n.trace.on.Load() {
+		n.traceSend(from, targetCopy(to), msg)
 	}
 	if name.Node != n.name {
 		return n.remoteFor().SendName(ctx, from, name, msg)

@@ -157,10 +157,10 @@ func SelectiveNewest(backlog, reps int) Result {
 
 // minorFaults returns how many page faults this process has taken that
 // the kernel served without I/O: mostly first touches of memory the heap
-// just grew into. call_backlog reports them per call: with 1,000,000
-// messages waiting, the heap grows into fresh memory for the first
-// hundred thousand calls after the backlog is made, and a fault costs
-// about 12 µs on the project's VM (docs/performance.md).
+// grows into. call_backlog reports them per call, since they set its
+// figure whenever the heap grows: a fault costs about 12 µs on the
+// project's VM, and a repetition whose calls land on fresh pages takes
+// twice as long as one whose calls do not (docs/performance.md).
 func minorFaults() int64 {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {

@@ -10,11 +10,14 @@ import "unsafe"
 // scanning a backlog) finds the header and the elements side by side
 // instead of in two places of the heap.
 //
-// The interface is built by hand (eface is the layout of Go's empty
-// interface): Go's own conversion would copy the header into a new
-// object. The header is never written after the interface is made, as
-// for any value an interface holds; the elements are the receiver's, as
-// those of any message.
+// The interface is built by hand: Go's own conversion would copy the
+// header into a new object. eface is the layout of Go's empty interface
+// (a type word, then a pointer to the value), which the runtime and
+// reflect share; TestNewSlice fails if it ever changes. The header is
+// never written after the interface is made, as for any value an
+// interface holds; the elements are the receiver's, as those of any
+// message. Measured: BenchmarkFanIn 382-393 -> 334-336 ns per message,
+// BenchmarkSelectiveNewest 1.09-1.12 -> 0.95-1.03 ms (alternating runs).
 
 // maxInline is the largest slice copied into one allocation.
 const maxInline = 8

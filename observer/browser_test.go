@@ -104,6 +104,18 @@ func TestPageInBrowser(t *testing.T) {
 		}
 	}
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	// click clicks what sel matches, in one step inside the page, as soon as
+	// it is there. The page re-renders its live parts (the node table as
+	// updates stream in, the process table and the details every 2 s, the
+	// trees), and chromedp.Click is
+	// several protocol calls (find the node, scroll to it, press the mouse
+	// on it): a re-render in between loses the node ("Could not find node
+	// with given id"). The static parts (tabs, the trace toolbar) take real
+	// mouse clicks.
+	click := func(sel string) chromedp.Action[chromedp.Void] {
+		return chromedp.Poll[chromedp.Void](`(() => { const e = document.querySelector(` + strconv.Quote(sel) +
+			`); if (!e) return false; e.click(); return true })()`)
+	}
 
 	step("open the page and see bar in the cluster",
 		chromedp.Navigate(base+"/"),
@@ -112,9 +124,9 @@ func TestPageInBrowser(t *testing.T) {
 	shot("cluster.png")
 
 	step("bar's registered process appears in its process table",
-		chromedp.Click(css(`#nodes tr[data-node="bar@mem"]`)),
+		click(`#nodes tr[data-node="bar@mem"]`),
 		chromedp.WaitVisible(css(`#procs tr[data-name="pong"]`)),
-		chromedp.Click(css(`#procs tr[data-name="pong"]`)),
+		click(`#procs tr[data-name="pong"]`),
 		chromedp.WaitVisible(css(`#detail h2`)))
 	shot("processes.png")
 
@@ -122,11 +134,11 @@ func TestPageInBrowser(t *testing.T) {
 		chromedp.WaitVisible(css(`.tree [data-id="divider"][data-restarts="0"] a.pid`)))
 	killed := value("the divider's pid", `document.querySelector('.tree [data-id="divider"] a.pid').textContent`)
 	step("a supervisor child killed from the page reappears with its restart count",
-		chromedp.Click(css(`.tree [data-id="divider"] a.pid`)),
+		click(`.tree [data-id="divider"] a.pid`),
 		// the details of the divider, not those of pong shown before
 		chromedp.Poll[chromedp.Void](`document.querySelector('#detail h2').textContent === `+strconv.Quote(killed)),
 		chromedp.WaitVisible(css(`#detail #kill`)),
-		chromedp.Click(css(`#detail #kill`)),
+		click(`#detail #kill`),
 		chromedp.Click(css(`button[data-tab="trees"]`)),
 		chromedp.WaitVisible(css(`.tree [data-id="divider"][data-restarts="1"] a.pid`)))
 	shot("supervision.png")

@@ -235,12 +235,10 @@ func (n *Node) resolve(target any) (term.Pid, term.Name, error) {
 // interface when an error or a trace event must keep it.
 // TestSendToPidAllocatesNothing checks it.
 
-// targetCopy returns target's value in an interface of its own: a
-// process's pid for a *Proc, the text of a kind resolve does not know.
+// targetCopy returns target's value in an interface of its own (a
+// process's pid for a *Proc), or nil for a kind resolve does not know.
 func targetCopy(target any) any {
 	switch x := target.(type) {
-	case nil:
-		return nil
 	case term.Pid:
 		return x
 	case *Proc:
@@ -260,8 +258,14 @@ func targetCopy(target any) any {
 	case []any:
 		return x
 	}
-	return "a value of type " + reflect.TypeOf(target).String()
+	return nil
 }
 
-// targetText renders target for an error message, as term.Format does.
-func targetText(target any) string { return term.Format(targetCopy(target)) }
+// targetText renders target for an error message: as term.Format does,
+// or by its type for a kind resolve does not know.
+func targetText(target any) string {
+	if c := targetCopy(target); c != nil || target == nil {
+		return term.Format(c)
+	}
+	return "a value of type " + reflect.TypeOf(target).String()
+}

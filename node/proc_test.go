@@ -83,6 +83,29 @@ func TestSendToPidAllocatesNothing(t *testing.T) {
 	}
 }
 
+// TestSendToBadTargetSaysWhat checks the error of a send to something
+// that is neither a pid nor a name: it shows the value as erl would, or
+// the Go type of a value gerl does not print.
+func TestSendToBadTargetSaysWhat(t *testing.T) {
+	n, _ := newTestNode(t)
+	me := testProc(t, n)
+	for _, tt := range []struct {
+		target any
+		want   string
+	}{
+		{42, "send: 42 is not a pid or a name"},
+		{nil, "send: nil is not a pid or a name"},
+		{term.T(1, 2, 3), "send: {1,2,3} is not a pid or a name"},
+		{3.5, "send: a value of type float64 is not a pid or a name"},
+		{map[string]int{}, "send: a value of type map[string]int is not a pid or a name"},
+	} {
+		err := me.Send(tt.target, "hello")
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("send to %#v: %v, want %q...", tt.target, err, tt.want)
+		}
+	}
+}
+
 func TestSendUnsendableIsAnError(t *testing.T) {
 	n, _ := newTestNode(t)
 	me := testProc(t, n)

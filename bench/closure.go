@@ -92,7 +92,7 @@ func shipClosureInputs(nodeB string, n, warmup, rounds int) string {
 // c.Exe: node b runs -noshell, node a reads the inputs of
 // shipClosureInputs on its stdin. Both use the port mapper on
 // c.PortMapperPort; one started by this run is stopped at its end.
-func GerlShipClosure(c Config, n, warmup, rounds int) Result {
+func GerlShipClosure(c Config, n, warmup, rounds int) (out Result) {
 	res := Result{Name: "ship_closure", Params: map[string]any{"n": n, "warmup": warmup, "rounds": rounds}}
 	if res, ok := needGerl(res, c.Exe); !ok {
 		return res
@@ -108,7 +108,12 @@ func GerlShipClosure(c Config, n, warmup, rounds int) Result {
 	if err := os.WriteFile(filepath.Join(dir, "bm.go"), []byte(shipClosureModule), 0o644); err != nil {
 		return failed(res, err)
 	}
-	defer stopStartedPortMapper(c.PortMapperPort)()
+	stopPortMapper := stopStartedPortMapper(c.PortMapperPort, 10*time.Second)
+	defer func() {
+		if err := stopPortMapper(); err != nil && out.Error == "" {
+			out = failed(out, err)
+		}
+	}()
 	env := append(os.Environ(), fmt.Sprintf("GERL_PORTMAPPER_PORT=%d", c.PortMapperPort))
 	tag := fmt.Sprintf("bsc%d", os.Getpid())
 	nodeB := tag + "b@127.0.0.1"

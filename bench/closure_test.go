@@ -3,8 +3,10 @@ package bench
 import (
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/gerl-dev/gerl/internal/testkit"
+	"github.com/gerl-dev/gerl/portmapper"
 )
 
 // shipClosureKeys are the figures both sides of ship_closure report.
@@ -25,6 +27,11 @@ func TestShipClosureRuns(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", filepath.Join(home, ".local", "state"))
 	cfg := Config{Exe: exe, PortMapperPort: testkit.FreePort(t)}
 	checkResult(t, GerlShipClosure(cfg, 20, 2, 2), shipClosureKeys...)
+	// The nodes started a port mapper on that port; the run stops it.
+	addr := portmapper.LoopbackAddr(cfg.PortMapperPort)
+	testkit.Eventually(t, 10*time.Second, "the port mapper the run started to stop", func() bool {
+		return !portMapperAnswers(addr)
+	})
 	if r := GerlShipClosure(Config{PortMapperPort: cfg.PortMapperPort}, 20, 2, 1); r.Error != ErrNoGerl.Error() {
 		t.Errorf("without a gerl binary: %q, want %q", r.Error, ErrNoGerl)
 	}

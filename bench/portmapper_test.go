@@ -2,14 +2,17 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/portmapper"
 	"github.com/gerl-dev/gerl/portmapper/daemon"
 )
@@ -142,4 +145,54 @@ func TestPortMapperLoad(t *testing.T) {
 	}
 	t.Logf("%d clients: %.0f lookups/s (p50 %.0f µs, p99 %.0f µs), %.0f registrations/s (p50 %.0f µs, p99 %.0f µs)",
 		res.Clients, res.LookupsPerSec, res.LookupP50us, res.LookupP99us, res.RegistrationsPerSec, res.RegisterP50us, res.RegisterP99us)
+}
+
+// TestStopStartedPortMapper: the port mapper a run started is stopped at
+// its end once its nodes are unregistered, and a registered node keeps it
+// running with an error that says so; one that answered before the run is
+// left alone.
+func TestStopStartedPortMapper(t *testing.T) {
+	port := testkit.FreePort(t)
+	addr := portmapper.LoopbackAddr(port)
+	// None answers yet: the daemon started next is the run's own.
+	stopEarly := stopStartedPortMapper(port, 300*time.Millisecond)
+	stop := stopStartedPortMapper(port, 10*time.Second)
+	s, err := daemon.Start(daemon.Config{Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := stopStartedPortMapper(port, time.Second)(); err != nil {
+		t.Fatalf("someone else's port mapper: %v", err)
+	}
+	if !portMapperAnswers(addr) {
+		t.Fatal("someone else's port mapper was stopped")
+	}
+
+	reg, err := portmapper.Register(context.Background(), addr, portmapper.NodeInfo{Name: "lingering", Port: 1, Highest: 6, Lowest: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stopEarly(); err == nil || !strings.Contains(err.Error(), "still has nodes registered") {
+		t.Fatalf("with a node registered: %v, want an error that says so", err)
+	}
+	if !portMapperAnswers(addr) {
+		t.Fatal("the port mapper stopped with a node registered")
+	}
+
+	// The node goes away while stop asks: stop waits for its unregistration.
+	done := make(chan error, 1)
+	go func() { done <- stop() }()
+	reg.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("after the node went away: %v", err)
+	}
+	select {
+	case <-s.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the port mapper still runs after stop returned")
+	}
+	if err := s.Err(); !errors.Is(err, daemon.ErrKilled) {
+		t.Fatalf("the port mapper stopped with %v, want %v", err, daemon.ErrKilled)
+	}
 }

@@ -218,7 +218,12 @@ func Main(args []string, cfg Config, stdout, stderr io.Writer) int {
 	// distributed node starts a port mapper on cfg.PortMapperPort if none
 	// answers there; as Erlang's harness does with epmd, one started by
 	// this run is stopped at its end (when no node is left registered).
-	defer stopStartedPortMapper(cfg.PortMapperPort)()
+	stopPortMapper := stopStartedPortMapper(cfg.PortMapperPort, 10*time.Second)
+	defer func() {
+		if err := stopPortMapper(); err != nil {
+			fmt.Fprintf(stderr, "gerl bench: %v\n", err)
+		}
+	}()
 	status := 0
 	enc := json.NewEncoder(stdout)
 	for _, w := range run {
@@ -238,16 +243,33 @@ func Main(args []string, cfg Config, stdout, stderr io.Writer) int {
 
 // stopStartedPortMapper returns what stops the port mapper on port at the
 // end of a run: the one the run's nodes start, when none answered there
-// before; nothing when one did (it is someone else's).
-func stopStartedPortMapper(port int) func() {
+// before; nothing when one did (it is someone else's). The daemon refuses
+// KILL while a node is registered, and a node that has just exited may not
+// be unregistered yet, so the returned function asks again every 20 ms
+// (nothing announces the unregistration) for up to wait. Its error says
+// why the daemon is still running, if it is.
+func stopStartedPortMapper(port int, wait time.Duration) func() error {
 	addr := portmapper.LoopbackAddr(port)
 	if portMapperAnswers(addr) {
-		return func() {}
+		return func() error { return nil }
 	}
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	return func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
 		defer cancel()
-		_, _ = portmapper.Kill(ctx, addr)
+		for {
+			ok, err := portmapper.Kill(ctx, addr)
+			switch {
+			case ok, errors.Is(err, portmapper.ErrNoDaemon):
+				return nil // killed, or none was started
+			case err != nil && ctx.Err() == nil:
+				return fmt.Errorf("stop the port mapper this run started: %w", err)
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("the port mapper this run started on port %d still has nodes registered after %v; left running", port, wait)
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"encoding/json"
+	"github.com/gerl-dev/gerl/internal/tuning"
 	"math"
 	"runtime"
 	"sort"
@@ -27,7 +28,7 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		"impl":       "gerl",
 		"params":     r.Params,
 		"ts":         time.Now().UTC().Format(time.RFC3339),
-		"schedulers": runtime.GOMAXPROCS(0),
+		"schedulers": tuning.MaxProcs(), // the compactor may be running them on one now and then
 		"go":         runtime.Version(),
 	}
 	if r.Impl != "" && r.Impl != "gerl" {

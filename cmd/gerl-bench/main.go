@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ const envGerl = "GERL_BENCH_GERL"
 
 func main() {
 	tuning.Apply()
+	go tuning.Compact(context.Background())
 	os.Exit(run(os.Args[1:]))
 }
 

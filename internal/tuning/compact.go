@@ -139,8 +139,10 @@ func MaxProcs() int { return startProcs }
 // Compact runs scheduler compaction until ctx ends, then gives back the
 // Ps it took. It does nothing when the user chose the Ps (GOMAXPROCS is
 // set) or there is one CPU; it stops for good, leaving the setting as it
-// is, when something else changes GOMAXPROCS. Call it on its own
-// goroutine, once.
+// is, when something else changes GOMAXPROCS. Once it has set GOMAXPROCS,
+// the runtime no longer follows a change of the container's CPU limit (Go
+// 1.25's default); a node's limit is not expected to change while it
+// runs. Call it on its own goroutine, once.
 func Compact(ctx context.Context) {
 	if os.Getenv("GOMAXPROCS") != "" {
 		return

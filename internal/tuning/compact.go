@@ -53,7 +53,7 @@ const (
 	// all back to look again.
 	ProbeEvery = 5 * time.Second
 	// holdAfterSaturation is how long all Ps stay after one P was
-	// saturated, doubling each time it happens again within the hold,
+	// saturated, doubling each time it happens again within twice the hold,
 	// up to maxHold: a workload that needs them is not compacted back
 	// and forth.
 	holdAfterSaturation = time.Second

@@ -32,6 +32,15 @@ type Signals struct {
 	// Runnable is the mean number of goroutines ready to run and not
 	// running, sampled during the window.
 	Runnable float64
+	// Waits is how many times a goroutine was made to run in the window
+	// (the runtime samples one in eight), and LongWaits how many of those
+	// had waited LongWait or more: a goroutine preempted by another that
+	// does not yield (a busy loop) waits 10 ms, a process answering a
+	// message microseconds.
+	Waits, LongWaits uint64
+	// GC is how many collections ended in the window or the one before:
+	// on one P the collector's work makes goroutines wait that long too.
+	GC uint64
 }
 
 // Compaction's thresholds.
@@ -49,6 +58,15 @@ const (
 	// fan-in of four senders, 2.0 in a ping-pong (the two processes yield
 	// before they park).
 	SaturatedRunnable = 3.5
+	// LongWait is a wait to run that says one P is not enough, when half
+	// of the window's waits or more are that long, no collection ran,
+	// and busyRunnable or more goroutines wait to run on average: two
+	// goroutines that do not yield (busy loops) keep one of them waiting,
+	// and the compactor's own when it looks (2). One that does not yield
+	// (the shell compiling an input) keeps only the compactor's waiting
+	// (1), and more Ps would not help it.
+	LongWait     = time.Millisecond
+	busyRunnable = 1.5
 	// ProbeEvery is how long the compactor keeps one P before it gives
 	// all back to look again.
 	ProbeEvery = 5 * time.Second
@@ -65,19 +83,20 @@ const (
 // Compactor decides how many Ps the program runs with. Its methods are
 // not safe for concurrent use; Compact runs one on its own goroutine.
 type Compactor struct {
-	switches   float64   // CompactSwitches; lower in tests
-	max        int       // the Ps the program started with
-	n          int       // the Ps it runs with now
-	votes      int       // windows in a row that said "compact"
-	compacted  time.Time // when n became 1
-	holdUntil  time.Time // no compaction before this
+	switches   float64       // CompactSwitches; lower in tests
+	probeEvery time.Duration // ProbeEvery; longer in tests
+	max        int           // the Ps the program started with
+	n          int           // the Ps it runs with now
+	votes      int           // windows in a row that said "compact"
+	compacted  time.Time     // when n became 1
+	holdUntil  time.Time     // no compaction before this
 	hold       time.Duration
 	lastExpand time.Time
 }
 
 // NewCompactor returns a Compactor for a program started with max Ps.
 func NewCompactor(max int) *Compactor {
-	return &Compactor{switches: CompactSwitches, max: max, n: max, hold: holdAfterSaturation}
+	return &Compactor{switches: CompactSwitches, probeEvery: ProbeEvery, max: max, n: max, hold: holdAfterSaturation}
 }
 
 // Decide takes the signals of the window that ends at now and returns
@@ -98,7 +117,8 @@ func (c *Compactor) Decide(s Signals, now time.Time) int {
 		return c.n
 	}
 	switch {
-	case s.Runnable >= SaturatedRunnable && s.CPU >= 0.9:
+	case s.CPU >= 0.9 && (s.Runnable >= SaturatedRunnable ||
+		s.GC == 0 && s.Runnable >= busyRunnable && s.LongWaits >= 2 && 2*s.LongWaits >= s.Waits):
 		// One P has more work than it can run: give all back, and do
 		// not compact again for a while (longer each time in a row).
 		if now.Sub(c.lastExpand) < 2*c.hold {
@@ -108,7 +128,7 @@ func (c *Compactor) Decide(s Signals, now time.Time) int {
 		}
 		c.holdUntil, c.lastExpand = now.Add(c.hold), now
 		c.n = c.max
-	case now.Sub(c.compacted) >= ProbeEvery:
+	case now.Sub(c.compacted) >= c.probeEvery:
 		c.n = c.max // look again: the work may have changed
 	}
 	return c.n
@@ -126,6 +146,8 @@ const (
 	idleTick        = 500 * time.Millisecond
 	idleCPU         = 0.05
 	runnableName    = "/sched/goroutines/runnable:goroutines"
+	latenciesName   = "/sched/latencies:seconds"
+	gcCyclesName    = "/gc/cycles/total:gc-cycles"
 )
 
 // startProcs is GOMAXPROCS as the program started: set once, before main,
@@ -156,6 +178,11 @@ func Compact(ctx context.Context) {
 func compact(ctx context.Context, c *Compactor) {
 	max := c.max
 	sample := []metrics.Sample{{Name: runnableName}}
+	winSample := []metrics.Sample{{Name: latenciesName}, {Name: gcCyclesName}}
+	metrics.Read(winSample)
+	waits0, long0 := waits(winSample[0])
+	gc0 := uint64Of(winSample[1])
+	var gcBefore uint64 // collections that ended in the window before
 	t := time.NewTimer(tick)
 	defer t.Stop()
 	ru0, ok := rusage()
@@ -193,12 +220,19 @@ func compact(ctx context.Context, c *Compactor) {
 		if !ok {
 			return
 		}
+		metrics.Read(winSample)
+		w, long := waits(winSample[0])
+		gc := uint64Of(winSample[1])
 		secs := elapsed.Seconds()
 		s := Signals{
-			CPU:      (ru.cpu - ru0.cpu).Seconds() / secs,
-			Switches: float64(ru.switches-ru0.switches) / secs,
-			Runnable: float64(runnable) / float64(ticks),
+			CPU:       (ru.cpu - ru0.cpu).Seconds() / secs,
+			Switches:  float64(ru.switches-ru0.switches) / secs,
+			Runnable:  float64(runnable) / float64(ticks),
+			Waits:     w - waits0,
+			LongWaits: long - long0,
+			GC:        gc - gc0 + gcBefore,
 		}
+		waits0, long0, gc0, gcBefore = w, long, gc, gc-gc0
 		if runtime.GOMAXPROCS(0) != c.n {
 			return // someone else sets it now
 		}
@@ -212,6 +246,30 @@ func compact(ctx context.Context, c *Compactor) {
 			t.Reset(tick)
 		}
 	}
+}
+
+// waits returns from the runtime's histogram of waits to run how many
+// there were and how many lasted LongWait or more (a bucket that starts
+// at LongWait or later).
+func waits(s metrics.Sample) (all, long uint64) {
+	if s.Value.Kind() != metrics.KindFloat64Histogram {
+		return 0, 0
+	}
+	h := s.Value.Float64Histogram()
+	for i, n := range h.Counts {
+		all += n
+		if h.Buckets[i] >= LongWait.Seconds() {
+			long += n
+		}
+	}
+	return all, long
+}
+
+func uint64Of(s metrics.Sample) uint64 {
+	if s.Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s.Value.Uint64()
 }
 
 type usage struct {

@@ -22,6 +22,10 @@ var (
 	pingPongOneP   = Signals{CPU: 1.01, Switches: 100, Runnable: 2.0}
 	fanInOneP      = Signals{CPU: 1.01, Switches: 100, Runnable: 5.5}
 	idleOneP       = Signals{CPU: 0.01, Switches: 10}
+	busyLoopsOneP  = Signals{CPU: 1.0, Switches: 50, Runnable: 2, Waits: 4, LongWaits: 3}          // two busy loops
+	compilingOneP  = Signals{CPU: 1.0, Switches: 50, Runnable: 1, Waits: 3, LongWaits: 3}          // one goroutine busy
+	collectingOneP = Signals{CPU: 1.0, Switches: 80, Runnable: 2, Waits: 40, LongWaits: 30, GC: 1} // a ping-pong while the collector works
+	pingPongWaits  = Signals{CPU: 1.01, Switches: 100, Runnable: 2.0, Waits: 40_000, LongWaits: 3} // a few long ones among many
 	remoteOneP     = Signals{CPU: 0.60, Switches: 17_000, Runnable: 0.5}
 	window         = 50 * time.Millisecond
 	afterProbe     = ProbeEvery + window
@@ -82,6 +86,14 @@ func TestCompactorDecide(t *testing.T) {
 			{remoteTwoPs, window, 2}, {remoteTwoPs, window, 1},
 			{idleOneP, afterProbe, 2}, {idleOneP, time.Second, 2},
 		}},
+		{"busy loops on one P get every P back at once", 2, []step{
+			{pingPongTwoPs, window, 2}, {pingPongTwoPs, window, 1},
+			{busyLoopsOneP, window, 2},
+		}},
+		{"long waits are not saturation: one busy goroutine, a collection, a few among many", 2, []step{
+			{pingPongTwoPs, window, 2}, {pingPongTwoPs, window, 1},
+			{compilingOneP, window, 1}, {collectingOneP, window, 1}, {pingPongWaits, window, 1},
+		}},
 		{"one CPU: nothing to compact", 1, []step{
 			{pingPongTwoPs, window, 1}, {pingPongTwoPs, window, 1}, {pingPongTwoPs, window, 1},
 		}},
@@ -130,8 +142,8 @@ func TestCompactLeavesTheUsersChoice(t *testing.T) {
 // TestCompactCompactsAHandOffChain runs the compactor's loop beside two
 // goroutines handing a value to each other, each working a little before
 // it answers, so that the other parks: the threads sleep and wake for
-// each hand-off, and the loop must take the program to one P, then give
-// the Ps back when ctx ends. It checks the loop (rusage, the runtime's
+// each hand-off, and the loop must take the program to one P, give the
+// Ps back when two busy loops need them, and keep them when ctx ends. It checks the loop (rusage, the runtime's
 // metrics, GOMAXPROCS), not the thresholds (TestCompactorDecide): its
 // switch threshold is 500 a second, which a loaded machine reaches too.
 // It waits for the event (GOMAXPROCS becoming 1) with a deadline.
@@ -144,6 +156,7 @@ func TestCompactCompactsAHandOffChain(t *testing.T) {
 	stopped := make(chan struct{})
 	c := NewCompactor(max)
 	c.switches = 500
+	c.probeEvery = time.Hour // only saturation gives the Ps back
 	go func() { compact(ctx, c); close(stopped) }()
 	quit := make(chan struct{})
 	defer close(quit)
@@ -172,6 +185,26 @@ func TestCompactCompactsAHandOffChain(t *testing.T) {
 		}
 		ping <- work(v)
 		v = <-pong
+	}
+	// Two busy loops on the one P, the ping-pong stopped: each waits for
+	// the other's time slice, and the loop must give the Ps back for that
+	// (it does not look again by itself within the test: probeEvery).
+	for range 2 {
+		go func() {
+			for x := uint64(1); ; x ^= x << 13 {
+				select {
+				case <-quit:
+					return
+				default:
+				}
+			}
+		}()
+	}
+	for runtime.GOMAXPROCS(0) != max {
+		if time.Now().After(deadline) {
+			t.Fatalf("GOMAXPROCS still %d with two busy loops", runtime.GOMAXPROCS(0))
+		}
+		time.Sleep(time.Millisecond) // polling: nothing announces the change
 	}
 	cancel()
 	<-stopped

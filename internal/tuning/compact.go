@@ -58,6 +58,9 @@ const (
 	// fan-in of four senders, 2.0 in a ping-pong (the two processes yield
 	// before they park).
 	SaturatedRunnable = 3.5
+	// saturatedCPU is the CPU time per second above which the one P is
+	// taken to be busy.
+	saturatedCPU = 0.9
 	// LongWait is a wait to run that says one P is not enough, when half
 	// of the window's waits or more are that long, no collection ran,
 	// and busyRunnable or more goroutines wait to run on average: two
@@ -85,6 +88,7 @@ const (
 type Compactor struct {
 	switches   float64       // CompactSwitches; lower in tests
 	probeEvery time.Duration // ProbeEvery; longer in tests
+	busyCPU    float64       // saturatedCPU; lower in tests, whose machine may be busy
 	max        int           // the Ps the program started with
 	n          int           // the Ps it runs with now
 	votes      int           // windows in a row that said "compact"
@@ -96,7 +100,7 @@ type Compactor struct {
 
 // NewCompactor returns a Compactor for a program started with max Ps.
 func NewCompactor(max int) *Compactor {
-	return &Compactor{switches: CompactSwitches, probeEvery: ProbeEvery, max: max, n: max, hold: holdAfterSaturation}
+	return &Compactor{switches: CompactSwitches, probeEvery: ProbeEvery, busyCPU: saturatedCPU, max: max, n: max, hold: holdAfterSaturation}
 }
 
 // Decide takes the signals of the window that ends at now and returns
@@ -117,7 +121,7 @@ func (c *Compactor) Decide(s Signals, now time.Time) int {
 		return c.n
 	}
 	switch {
-	case s.CPU >= 0.9 && (s.Runnable >= SaturatedRunnable ||
+	case s.CPU >= c.busyCPU && (s.Runnable >= SaturatedRunnable ||
 		s.GC == 0 && s.Runnable >= busyRunnable && s.LongWaits >= 2 && 2*s.LongWaits >= s.Waits):
 		// One P has more work than it can run: give all back, and do
 		// not compact again for a while (longer each time in a row).

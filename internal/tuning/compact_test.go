@@ -143,10 +143,11 @@ func TestCompactLeavesTheUsersChoice(t *testing.T) {
 // goroutines handing a value to each other, each working a little before
 // it answers, so that the other parks: the threads sleep and wake for
 // each hand-off, and the loop must take the program to one P, give the
-// Ps back when two busy loops need them, and keep them when ctx ends. It checks the loop (rusage, the runtime's
-// metrics, GOMAXPROCS), not the thresholds (TestCompactorDecide): its
-// switch threshold is 500 a second, which a loaded machine reaches too.
-// It waits for the event (GOMAXPROCS becoming 1) with a deadline.
+// Ps back when two busy loops need them, and keep them when ctx ends. It
+// checks the loop (rusage, the runtime's metrics, GOMAXPROCS), not the
+// thresholds (TestCompactorDecide): its switch threshold is 500 a second
+// and its busy P needs 0.3 CPU, which a loaded machine gives too. It
+// waits for each event (GOMAXPROCS changing) with a deadline.
 func TestCompactCompactsAHandOffChain(t *testing.T) {
 	if os.Getenv("GOMAXPROCS") != "" || runtime.NumCPU() < 2 {
 		t.Skip("needs two CPUs and GOMAXPROCS unset")
@@ -157,6 +158,7 @@ func TestCompactCompactsAHandOffChain(t *testing.T) {
 	c := NewCompactor(max)
 	c.switches = 500
 	c.probeEvery = time.Hour // only saturation gives the Ps back
+	c.busyCPU = 0.3          // other tests may share the CPUs
 	go func() { compact(ctx, c); close(stopped) }()
 	quit := make(chan struct{})
 	defer close(quit)

@@ -243,11 +243,9 @@ func Main(args []string, cfg Config, stdout, stderr io.Writer) int {
 
 // stopStartedPortMapper returns what stops the port mapper on port at the
 // end of a run: the one the run's nodes start, when none answered there
-// before; nothing when one did (it is someone else's). The daemon refuses
-// KILL while a node is registered, and a node that has just exited may not
-// be unregistered yet, so the returned function asks again every 20 ms
-// (nothing announces the unregistration) for up to wait. Its error says
-// why the daemon is still running, if it is.
+// before; nothing when one did (it is someone else's). It waits up to wait
+// for the run's nodes to be unregistered (portmapper.KillWhenIdle); its
+// error says why the daemon is still running, if it is.
 func stopStartedPortMapper(port int, wait time.Duration) func() error {
 	addr := portmapper.LoopbackAddr(port)
 	if portMapperAnswers(addr) {
@@ -256,20 +254,10 @@ func stopStartedPortMapper(port int, wait time.Duration) func() error {
 	return func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), wait)
 		defer cancel()
-		for {
-			ok, err := portmapper.Kill(ctx, addr)
-			switch {
-			case ok, errors.Is(err, portmapper.ErrNoDaemon):
-				return nil // killed, or none was started
-			case err != nil && ctx.Err() == nil:
-				return fmt.Errorf("stop the port mapper this run started: %w", err)
-			}
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("the port mapper this run started on port %d still has nodes registered after %v; left running", port, wait)
-			case <-time.After(20 * time.Millisecond):
-			}
+		if err := portmapper.KillWhenIdle(ctx, addr); err != nil {
+			return fmt.Errorf("the port mapper this run started on port %d is left running: %w", port, err)
 		}
+		return nil
 	}
 }
 

@@ -307,7 +307,7 @@ func (c *cluster) startGerl(args []string) *testkit.Gerl {
 // killPortMapper stops the cluster's port mapper (which gerl started as a
 // daemon), once its nodes have unregistered.
 func (c *cluster) killPortMapper() {
-	testkit.KillPortMapper(c.t, gerlBin, c.env, c.home, c.pmPort)
+	testkit.KillPortMapper(c.t, c.home, c.pmPort)
 }
 
 // run types one step on its node and checks what it printed.

@@ -228,6 +228,33 @@ func Kill(ctx context.Context, addr string) (bool, error) {
 	return false, fmt.Errorf("kill on %s: %w: answer %q", addr, ErrMalformed, b)
 }
 
+// ErrStillRegistered: the daemon refused KILL until the caller's context
+// ended, because nodes were registered.
+var ErrStillRegistered = errors.New("nodes are still registered with the port mapper")
+
+// KillWhenIdle asks the daemon at addr to stop, and asks again every 20
+// ms while it refuses because nodes are registered: a node that has just
+// exited may not be unregistered yet, and nothing announces when it is.
+// It returns nil once the daemon granted KILL or when no daemon answers at
+// addr; an error wrapping ErrStillRegistered if nodes were still
+// registered when ctx ended; the error of any other answer.
+func KillWhenIdle(ctx context.Context, addr string) error {
+	for {
+		ok, err := Kill(ctx, addr)
+		switch {
+		case ok, errors.Is(err, ErrNoDaemon):
+			return nil
+		case err != nil && ctx.Err() == nil:
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("kill on %s: %w (%w)", addr, ErrStillRegistered, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
 // Stop asks the daemon to unregister name, closing that node's registration
 // (local clients, daemons started relaxed). It returns true for "STOPPED",
 // false for "NOEXIST"; the error wraps ErrRefused when the daemon did not

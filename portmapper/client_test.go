@@ -1,6 +1,7 @@
 package portmapper_test
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"strings"
@@ -156,5 +157,34 @@ func TestFullDaemonIsNotANameClash(t *testing.T) {
 	var taken *portmapper.NameTakenError
 	if !errors.As(err, &taken) || errors.Is(err, portmapper.ErrTableFull) {
 		t.Fatalf("Keep of a taken name in a full table: %v, want a NameTakenError", err)
+	}
+}
+
+// TestKillWhenIdle: KILL is asked again while a node is registered, and
+// granted once it is gone; with no daemon there is nothing to do; a node
+// that stays gives ErrStillRegistered when the context ends.
+func TestKillWhenIdle(t *testing.T) {
+	s := startServer(t, daemon.Config{})
+	addr := addrOf(s)
+	reg, err := portmapper.Register(context.Background(), addr, portmapper.NodeInfo{Name: "lingering", Port: 1, Highest: 6, Lowest: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := portmapper.KillWhenIdle(ctx, addr); !errors.Is(err, portmapper.ErrStillRegistered) {
+		t.Fatalf("with a node registered: %v, want %v", err, portmapper.ErrStillRegistered)
+	}
+	done := make(chan error, 1)
+	go func() { done <- portmapper.KillWhenIdle(context.Background(), addr) }()
+	reg.Close() // while KillWhenIdle asks
+	if err := <-done; err != nil {
+		t.Fatalf("after the node went away: %v", err)
+	}
+	if err := stopped(t, s); !errors.Is(err, daemon.ErrKilled) {
+		t.Fatalf("the port mapper stopped with %v, want %v", err, daemon.ErrKilled)
+	}
+	if err := portmapper.KillWhenIdle(context.Background(), addr); err != nil {
+		t.Fatalf("with no port mapper: %v, want nil", err)
 	}
 }

@@ -57,7 +57,7 @@ func newTestEnv(t *testing.T) *testEnv {
 // killPortMapper stops the port mapper a distributed node of the test may
 // have started.
 func (e *testEnv) killPortMapper(t *testing.T) {
-	testkit.KillPortMapper(t, gerlBin, e.environ(), e.home, e.pmPort)
+	testkit.KillPortMapper(t, e.home, e.pmPort)
 }
 
 func (e *testEnv) environ() []string {

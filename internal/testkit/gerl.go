@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gerl-dev/gerl/portmapper"
 )
 
 // Gerl is a gerl process fed one input at a time on its standard input
@@ -172,26 +175,20 @@ func Environ(home string, pmPort int, extra ...string) []string {
 
 // KillPortMapper stops the port mapper the test's nodes started (gerl
 // started it as a daemon, with its pid file under home), once its nodes
-// have unregistered: the daemon refuses KILL while nodes are registered,
-// and a node that just stopped may not be unregistered yet. A daemon that
-// still refuses after 10 s is killed by its pid, and the test fails: a
-// node outlived the test.
-func KillPortMapper(t testing.TB, bin string, env []string, home string, pmPort int) {
+// have unregistered (portmapper.KillWhenIdle). A daemon that still
+// refuses after 10 s is killed by its pid, and the test fails: a node
+// outlived the test.
+func KillPortMapper(t testing.TB, home string, pmPort int) {
 	t.Helper()
 	pidFile := fmt.Sprintf("%s/.local/state/gerl/portmapper-%d.pid", home, pmPort)
 	if _, err := os.Stat(pidFile); err != nil {
 		return // no daemon was started
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	var out []byte
-	for time.Now().Before(deadline) {
-		cmd := exec.Command(bin, "portmapper", "-kill")
-		cmd.Env = env
-		var err error
-		if out, err = cmd.CombinedOutput(); err == nil || bytes.Contains(out, []byte("cannot connect")) {
-			return
-		}
-		time.Sleep(20 * time.Millisecond) // polling: nothing announces the unregistration
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := portmapper.KillWhenIdle(ctx, portmapper.LoopbackAddr(pmPort))
+	if err == nil {
+		return
 	}
 	if b, err := os.ReadFile(pidFile); err == nil {
 		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
@@ -200,8 +197,7 @@ func KillPortMapper(t testing.TB, bin string, env []string, home string, pmPort 
 			}
 		}
 	}
-	t.Errorf("the port mapper on port %d refused KILL for 10 s (%s): a node outlived the test; killed it by its pid",
-		pmPort, bytes.TrimSpace(out))
+	t.Errorf("the port mapper on port %d: %v: a node outlived the test; killed it by its pid", pmPort, err)
 }
 
 // BuildGerl builds the gerl binary (pkg is the path of cmd/gerl from the

@@ -2,11 +2,12 @@ package bench
 
 import (
 	"encoding/json"
-	"github.com/gerl-dev/gerl/internal/tuning"
 	"math"
 	"runtime"
 	"sort"
 	"time"
+
+	"github.com/gerl-dev/gerl/internal/tuning"
 )
 
 // Result is one workload's outcome: the name, the parameters, the headline
@@ -28,7 +29,7 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		"impl":       "gerl",
 		"params":     r.Params,
 		"ts":         time.Now().UTC().Format(time.RFC3339),
-		"schedulers": tuning.MaxProcs(), // the compactor may be running them on one now and then
+		"schedulers": tuning.MaxProcs(), // not GOMAXPROCS now: the compactor may have lowered it
 		"go":         runtime.Version(),
 	}
 	if r.Impl != "" && r.Impl != "gerl" {

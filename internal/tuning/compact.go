@@ -181,11 +181,11 @@ func Compact(ctx context.Context) {
 // compact is Compact's loop, with c's thresholds.
 func compact(ctx context.Context, c *Compactor) {
 	max := c.max
-	sample := []metrics.Sample{{Name: runnableName}}
-	winSample := []metrics.Sample{{Name: latenciesName}, {Name: gcCyclesName}}
-	metrics.Read(winSample)
-	waits0, long0 := waits(winSample[0])
-	gc0 := uint64Of(winSample[1])
+	perTick := []metrics.Sample{{Name: runnableName}}
+	perWindow := []metrics.Sample{{Name: latenciesName}, {Name: gcCyclesName}}
+	metrics.Read(perWindow)
+	waits0, long0 := waits(perWindow[0])
+	gc0 := uint64Of(perWindow[1])
 	var gcBefore uint64 // collections that ended in the window before
 	t := time.NewTimer(tick)
 	defer t.Stop()
@@ -205,9 +205,9 @@ func compact(ctx context.Context, c *Compactor) {
 			return
 		case <-t.C:
 		}
-		metrics.Read(sample)
-		if sample[0].Value.Kind() == metrics.KindUint64 {
-			runnable += sample[0].Value.Uint64()
+		metrics.Read(perTick)
+		if perTick[0].Value.Kind() == metrics.KindUint64 {
+			runnable += perTick[0].Value.Uint64()
 		}
 		ticks++
 		now := time.Now()
@@ -224,9 +224,9 @@ func compact(ctx context.Context, c *Compactor) {
 		if !ok {
 			return
 		}
-		metrics.Read(winSample)
-		w, long := waits(winSample[0])
-		gc := uint64Of(winSample[1])
+		metrics.Read(perWindow)
+		w, long := waits(perWindow[0])
+		gc := uint64Of(perWindow[1])
 		secs := elapsed.Seconds()
 		s := Signals{
 			CPU:       (ru.cpu - ru0.cpu).Seconds() / secs,

@@ -23,7 +23,12 @@ import (
 //	tcp_floor   a 16-byte ping-pong over a loopback TCP connection between
 //	            two OS processes (gerl bench peers) with no gerl node in
 //	            them, one round trip at a time (under remote_pingpong,
-//	            with its CPU placements): rtt_p50_us, rtt_p99_us
+//	            with its CPU placements): rtt_p50_us, rtt_p99_us, with
+//	            one goroutine per side reading and writing; and the same
+//	            with a hand-off on each side (handoff_rtt_p50_us, ...): a
+//	            reader goroutine passes each frame through a channel to
+//	            the goroutine that answers it, as a runtime that gives
+//	            each process a goroutine of its own must
 const (
 	FloorPingPongN   = 200_000
 	FloorGoroutines  = 1_000_000
@@ -126,7 +131,10 @@ func parkedGoroutines(n int) (map[string]float64, error) {
 
 // TCPFloor is remote_pingpong's floor: peer B echoes 16-byte frames on a
 // loopback TCP connection, peer A sends them one at a time (warmup, then
-// reps x n timed), placed on the CPUs as remote_pingpong's nodes.
+// reps x n timed), placed on the CPUs as remote_pingpong's nodes. Each
+// repetition measures both shapes, direct then hand-off (see the package
+// comment), on connections of their own; a sample holds both, the
+// hand-off's figures prefixed handoff_.
 func TCPFloor(pc PeerCmd, n, warmup, reps, pin int) Result {
 	res := Result{Name: "tcp_floor", Params: map[string]any{"n": n, "warmup": warmup, "reps": reps, "pin": pinName(pin), "pin_arg": pin}}
 	c, err := newCluster(pc)
@@ -151,11 +159,17 @@ func TCPFloor(pc PeerCmd, n, warmup, reps, pin int) Result {
 		if rep == 0 {
 			w = warmup
 		}
-		var s map[string]float64
-		if err := a.call(5*time.Minute, &s, "tcp_ping %d %d %d", int(port["port"]), n, w); err != nil {
+		var direct, handoff map[string]float64
+		if err := a.call(5*time.Minute, &direct, "tcp_ping %d %d %d direct", int(port["port"]), n, w); err != nil {
 			return failed(res, err)
 		}
-		res.Samples = append(res.Samples, s)
+		if err := a.call(5*time.Minute, &handoff, "tcp_ping %d %d %d handoff", int(port["handoff_port"]), n, w); err != nil {
+			return failed(res, err)
+		}
+		for k, v := range handoff {
+			direct["handoff_"+k] = v
+		}
+		res.Samples = append(res.Samples, direct)
 	}
 	res.Figures = medians(res.Samples)
 	return res
@@ -165,16 +179,23 @@ func TCPFloor(pc PeerCmd, n, warmup, reps, pin int) Result {
 //
 //	goroutines N           N parked goroutines, twice: ok {figures, the
 //	                       second pass's as warm_*}
-//	tcp_echo               listen on loopback, echo the frames of each
-//	                       connection: ok {"port"}
-//	tcp_ping PORT N WARM   connect, send warm then n frames one at a time:
+//	tcp_echo               listen on loopback twice, echo the frames of
+//	                       each connection, directly on one port and
+//	                       through a hand-off on the other:
+//	                       ok {"port", "handoff_port"}
+//	tcp_ping PORT N WARM SHAPE
+//	                       connect, send warm then n frames one at a time,
+//	                       reading the echoes directly or through a
+//	                       hand-off (SHAPE direct or handoff):
 //	                       ok {remote_pingpong's figures}
 func (p *peer) floorCommand(f []string) (handled bool, err error) {
 	switch f[0] {
 	case "tcp_echo":
-		var port int
-		if port, err = tcpEcho(); err == nil {
-			p.ok(map[string]float64{"port": float64(port)})
+		var port, handoffPort int
+		if port, err = tcpEcho(false); err == nil {
+			if handoffPort, err = tcpEcho(true); err == nil {
+				p.ok(map[string]float64{"port": float64(port), "handoff_port": float64(handoffPort)})
+			}
 		}
 	case "goroutines":
 		var n int
@@ -186,8 +207,8 @@ func (p *peer) floorCommand(f []string) (handled bool, err error) {
 			p.ok(r)
 		}
 	case "tcp_ping":
-		if len(f) != 4 {
-			return true, fmt.Errorf("tcp_ping PORT N WARMUP")
+		if len(f) != 5 || (f[4] != "direct" && f[4] != "handoff") {
+			return true, fmt.Errorf("tcp_ping PORT N WARMUP direct|handoff")
 		}
 		var nums [3]int
 		for i := range nums {
@@ -196,7 +217,7 @@ func (p *peer) floorCommand(f []string) (handled bool, err error) {
 			}
 		}
 		var r map[string]float64
-		if r, err = tcpPing(nums[0], nums[1], nums[2]); err == nil {
+		if r, err = tcpPing(nums[0], nums[1], nums[2], f[4] == "handoff"); err == nil {
 			p.ok(r)
 		}
 	default:
@@ -205,7 +226,10 @@ func (p *peer) floorCommand(f []string) (handled bool, err error) {
 	return true, err
 }
 
-func tcpEcho() (int, error) {
+// tcpEcho listens on loopback and echoes the frames of each connection.
+// With handoff, each connection's reader passes every frame through a
+// channel to a second goroutine, which writes it back.
+func tcpEcho(handoff bool) (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
@@ -216,24 +240,64 @@ func tcpEcho() (int, error) {
 			if err != nil {
 				return
 			}
-			go func() {
-				defer conn.Close()
-				buf := make([]byte, tcpFloorFrameLen)
-				for {
-					if _, err := io.ReadFull(conn, buf); err != nil {
-						return
-					}
-					if _, err := conn.Write(buf); err != nil {
-						return
-					}
-				}
-			}()
+			if handoff {
+				go echoHandOff(conn)
+			} else {
+				go echoDirect(conn)
+			}
 		}
 	}()
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-func tcpPing(port, n, warmup int) (map[string]float64, error) {
+func echoDirect(conn net.Conn) {
+	defer conn.Close()
+	buf := make([]byte, tcpFloorFrameLen)
+	for {
+		if _, err := io.ReadFull(conn, buf); err != nil {
+			return
+		}
+		if _, err := conn.Write(buf); err != nil {
+			return
+		}
+	}
+}
+
+func echoHandOff(conn net.Conn) {
+	frames := readFrames(conn)
+	go func() {
+		defer conn.Close()
+		for b := range frames {
+			if _, err := conn.Write(b); err != nil {
+				return
+			}
+		}
+	}()
+}
+
+// readFrames reads tcpFloorFrameLen-byte frames from conn on a goroutine of
+// its own and hands each to the channel's reader; the channel is closed
+// when conn fails. The channel has room for a few frames, as a mailbox
+// has: the reader never waits for the goroutine that takes them.
+func readFrames(conn net.Conn) <-chan []byte {
+	frames := make(chan []byte, 64)
+	go func() {
+		defer close(frames)
+		for {
+			b := make([]byte, tcpFloorFrameLen)
+			if _, err := io.ReadFull(conn, b); err != nil {
+				return
+			}
+			frames <- b
+		}
+	}()
+	return frames
+}
+
+// tcpPing sends warmup then n frames to the echo server on port, one at a
+// time, and times each round trip. With handoff, a reader goroutine
+// passes the echoes to the timing goroutine through a channel.
+func tcpPing(port, n, warmup int, handoff bool) (map[string]float64, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("tcp_ping: n = %d", n)
 	}
@@ -243,6 +307,10 @@ func tcpPing(port, n, warmup int) (map[string]float64, error) {
 	}
 	defer conn.Close()
 	out, in := make([]byte, tcpFloorFrameLen), make([]byte, tcpFloorFrameLen)
+	var frames <-chan []byte
+	if handoff {
+		frames = readFrames(conn)
+	}
 	rtt := make([]time.Duration, n)
 	var t0 time.Time
 	for i := -warmup; i < n; i++ {
@@ -254,7 +322,12 @@ func tcpPing(port, n, warmup int) (map[string]float64, error) {
 		if _, err := conn.Write(out); err != nil {
 			return nil, err
 		}
-		if _, err := io.ReadFull(conn, in); err != nil {
+		if handoff {
+			var ok bool
+			if in, ok = <-frames; !ok {
+				return nil, fmt.Errorf("tcp_ping: the connection failed before echo %d", i)
+			}
+		} else if _, err := io.ReadFull(conn, in); err != nil {
 			return nil, err
 		}
 		if in[0] != out[0] || in[1] != out[1] {

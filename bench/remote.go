@@ -565,7 +565,7 @@ func RemoteWorkloads() []Workload {
 					return []Result{RemotePingPong(pc, pick(c.Quick, RemotePingPongN, 500), pick(c.Quick, RemotePingPongWarmup, 50), pick(c.Quick, RemotePingPongReps, 1), pin)}
 				})(c)
 			}},
-		{"tcp_floor", "Go's floor under remote_pingpong: 20k round trips of 16 bytes on raw TCP between two processes (pin variants)",
+		{"tcp_floor", "Go's floor under remote_pingpong: 20k round trips of 16 bytes on raw TCP between two processes, directly and through a goroutine hand-off on each side (pin variants)",
 			func(c Config) []Result {
 				return pinned("tcp_floor", func(pc PeerCmd, pin int) []Result {
 					return []Result{TCPFloor(pc, pick(c.Quick, TCPFloorN, 500), pick(c.Quick, TCPFloorWarmup, 50), pick(c.Quick, RemotePingPongReps, 1), pin)}

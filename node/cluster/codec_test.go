@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/node/etf"
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -432,5 +433,60 @@ func TestEveryOwnTypeHasAWireForm(t *testing.T) {
 				t.Fatalf("%s needs a type descriptor on its own", ot)
 			}
 		})
+	}
+}
+
+// TestDecodeSharesAtomsAndPids: a decoder keeps the atoms and the recent
+// pids it decoded boxed as terms, so that a stream of messages naming the
+// same few costs no allocation for them; what comes out is still every
+// message's own value, pids evicted from the cache included.
+func TestDecodeSharesAtomsAndPids(t *testing.T) {
+	c := NewCodec()
+	a := term.Pid{Node: "a@vm", ID: 1, Creation: 3}
+	b := term.Pid{Node: "b@vm", ID: 2, Creation: 3}
+	x := term.Pid{Node: "a@vm", ID: 3, Creation: 4}
+	long := term.Atom(strings.Repeat("x", maxInternedLen+1))
+	// In order, through one codec: the cache holds two pids, so x evicts a
+	// and a evicts b.
+	stream := []any{
+		term.Tuple{term.Atom("ping"), a, 1},
+		term.Tuple{term.Atom("ping"), a, 2},
+		term.Tuple{term.Atom("pong"), b, term.Atom("ping")},
+		term.Tuple{x, a, b, x},
+		term.Tuple{long, long, term.Atom("")},
+		[]any{a, b, x, term.Atom("ping")},
+	}
+	for round := range 2 {
+		for i, v := range stream {
+			frame, err := c.AppendTerm(nil, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.DecodeTerm(frame)
+			if err != nil {
+				t.Fatalf("round %d, term %d: %v", round, i, err)
+			}
+			if !reflect.DeepEqual(got, v) {
+				t.Errorf("round %d, term %d: decoded %#v, want %#v", round, i, got, v)
+			}
+		}
+	}
+
+	// Once the atom and the pid are known, {ping, Pid, 7} costs the
+	// tuple alone (7 is one of the integers Go boxes without allocating).
+	// Not counted under the race detector, whose sync.Pool drops a share
+	// of what is put back: a fresh decoder knows no atom.
+	if testkit.Race {
+		return
+	}
+	frame, err := c.AppendTerm(nil, term.Tuple{term.Atom("ping"), a, 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DecodeTerm(frame); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = c.DecodeTerm(frame) }); n != 1 {
+		t.Errorf("decoding {ping, Pid, 7} again allocates %v times, want 1 (the tuple)", n)
 	}
 }

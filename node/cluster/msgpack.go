@@ -100,6 +100,7 @@ type decoder struct {
 	buf     []byte // what rd reads
 	dec     *msgpack.Decoder
 	strs    map[string]string
+	atoms   map[string]any // short atoms, boxed as terms (see atom)
 	pids    [2]cachedIdent // the last pids decoded, by their wire bytes
 	nextPid int
 	alloc   uint64 // bytes typed values may still take in this frame (see charge)
@@ -108,15 +109,20 @@ type decoder struct {
 // cachedIdent remembers the wire bytes of a pid and the pid they decode
 // to: a stream of messages names the same two or three pids over and over.
 type cachedIdent struct {
-	raw []byte
-	pid term.Pid
+	raw   []byte
+	pid   term.Pid
+	boxed any // pid as a term, once a term held it (see pidTerm)
 }
 
-// maxInterned bounds a decoder's string cache.
-const maxInterned = 1024
+// maxInterned bounds a decoder's string cache and its atom cache;
+// strings longer than maxInternedLen bytes are not cached.
+const (
+	maxInterned    = 1024
+	maxInternedLen = 64
+)
 
 func newDecoder(c *Codec) *decoder {
-	d := &decoder{c: c, strs: make(map[string]string)}
+	d := &decoder{c: c, strs: make(map[string]string), atoms: make(map[string]any)}
 	d.dec = msgpack.NewDecoder(&d.rd) // bytes.Reader is a ByteScanner: no extra buffering
 	return d
 }
@@ -315,7 +321,7 @@ func (d *decoder) raw(n int) (string, error) {
 		return "", d.bad("string of %d bytes, %d remain", n, d.rd.Len())
 	}
 	off := d.pos()
-	if n > 64 {
+	if n > maxInternedLen {
 		s := string(d.buf[off : off+n])
 		d.skip(n)
 		return s, nil

@@ -288,10 +288,9 @@ func (d *decoder) ext(depth int) (any, error) {
 func (d *decoder) extBody(typ int8, n, depth int) (any, error) {
 	switch typ {
 	case extAtom:
-		s, err := d.raw(n)
-		return term.Atom(s), err
+		return d.atom(n)
 	case extPid:
-		return d.pidBody(n)
+		return d.pidTerm(n)
 	case extRef:
 		start := d.pos()
 		node, id, cr, err := d.ident()
@@ -419,29 +418,75 @@ func (d *decoder) ident() (term.Atom, uint64, uint32, error) {
 	return term.Atom(node), id, uint32(cr), nil
 }
 
+// atom decodes the n-byte body of an atom extension as a term. Atoms
+// repeat in nearly every message, so the short ones are kept boxed as
+// terms: decoding a known one allocates nothing. (A boxed value cannot be
+// changed, so every message that holds the atom can share the box.)
+func (d *decoder) atom(n int) (any, error) {
+	if n > maxInternedLen || n > d.rd.Len() {
+		s, err := d.raw(n)
+		return term.Atom(s), err
+	}
+	off := d.pos()
+	if v, ok := d.atoms[string(d.buf[off:off+n])]; ok {
+		d.skip(n)
+		return v, nil
+	}
+	s, err := d.raw(n)
+	if err != nil {
+		return nil, err
+	}
+	var v any = term.Atom(s)
+	if len(d.atoms) < maxInterned {
+		d.atoms[s] = v
+	}
+	return v, nil
+}
+
 // pidBody decodes the n-byte body of a pid extension, from the cache when
 // the same bytes were decoded recently.
 func (d *decoder) pidBody(n int) (term.Pid, error) {
+	_, pid, err := d.cachedPid(n)
+	return pid, err
+}
+
+// pidTerm is pidBody for a pid held in a term: the pid boxed as a term,
+// once per cached pid, as atom does for atoms.
+func (d *decoder) pidTerm(n int) (any, error) {
+	c, pid, err := d.cachedPid(n)
+	if err != nil || c == nil {
+		return pid, err
+	}
+	if c.boxed == nil {
+		c.boxed = pid
+	}
+	return c.boxed, nil
+}
+
+// cachedPid decodes the n-byte body of a pid extension and returns the
+// cache entry that now holds it (nil if the body was not a plain pid's).
+func (d *decoder) cachedPid(n int) (*cachedIdent, term.Pid, error) {
 	start := d.pos()
 	raw := d.buf[start : start+n]
 	for i := range d.pids {
 		if c := &d.pids[i]; c.raw != nil && bytes.Equal(c.raw, raw) {
 			_, _ = d.rd.Seek(int64(n), io.SeekCurrent)
-			return c.pid, nil
+			return c, c.pid, nil
 		}
 	}
 	node, id, cr, err := d.ident()
 	if err != nil {
-		return term.Pid{}, err
+		return nil, term.Pid{}, err
 	}
 	pid := term.Pid{Node: node, ID: id, Creation: cr}
-	if d.pos()-start == n {
-		c := &d.pids[d.nextPid]
-		c.raw = append(c.raw[:0], raw...)
-		c.pid = pid
-		d.nextPid = (d.nextPid + 1) % len(d.pids)
+	if d.pos()-start != n {
+		return nil, pid, nil
 	}
-	return pid, nil
+	c := &d.pids[d.nextPid]
+	c.raw = append(c.raw[:0], raw...)
+	c.pid, c.boxed = pid, nil
+	d.nextPid = (d.nextPid + 1) % len(d.pids)
+	return c, pid, nil
 }
 
 // pidExt decodes a field that must be a Pid.

@@ -454,8 +454,11 @@ func (d *decoder) pidBody(n int) (term.Pid, error) {
 // once per cached pid, as atom does for atoms.
 func (d *decoder) pidTerm(n int) (any, error) {
 	c, pid, err := d.cachedPid(n)
-	if err != nil || c == nil {
-		return pid, err
+	switch {
+	case err != nil:
+		return nil, err
+	case c == nil:
+		return pid, nil
 	}
 	if c.boxed == nil {
 		c.boxed = pid

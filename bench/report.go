@@ -198,7 +198,8 @@ func num(v float64) string {
 // Plots draws the scaling curves found in results as SVG documents, keyed
 // by file name (workload-figure.svg): the median of the rounds for each
 // side against the scaling parameter (log scale), with a bar from the
-// lowest to the highest round.
+// lowest to the highest round. Results that hold remote_pingpong and
+// tcp_floor also give remote_pingpong-floors.svg (see floorChart).
 func Plots(results []Result) map[string][]byte {
 	all := collect(results)
 	out := map[string][]byte{}
@@ -215,7 +216,113 @@ func Plots(results []Result) map[string][]byte {
 		sort.Slice(pts, func(i, j int) bool { return pts[i].x < pts[j].x })
 		out[p.name+"-"+p.figure+".svg"] = svgPlot(p.name+": "+p.label, scalingParam(p.name), pts)
 	}
+	if svg := floorChart(all); svg != nil {
+		out["remote_pingpong-floors.svg"] = svg
+	}
 	return out
+}
+
+// barGroup is one group of floorChart's bars: a placement and a figure.
+type barGroup struct {
+	label string
+	bars  [4][]float64 // the rounds of each of floorBars(), nil where none
+}
+
+// floorBars are the bars of each group of floorChart, in order.
+func floorBars() [4]struct{ label, color string } {
+	return [4]struct{ label, color string }{
+		{"Erlang/OTP", "#d62728"},
+		{"Go, raw TCP", "#bbbbbb"},
+		{"Go, with a hand-off", "#777777"},
+		{"gerl", "#1f77b4"},
+	}
+}
+
+// floorChart draws remote_pingpong's round trip, Erlang's and gerl's,
+// beside Go's two floors measured by tcp_floor with the same parameters
+// (its raw figures and its handoff_ ones): for each placement, p50 and
+// p99, the median of the rounds as a bar and the lowest to the highest
+// round as a line. Nil when no placement has both workloads.
+func floorChart(all []*series) []byte {
+	find := func(name, params, figure string) *series {
+		for _, s := range all {
+			if s.name == name && s.params == params && s.figure == figure {
+				return s
+			}
+		}
+		return nil
+	}
+	placement := map[string]string{"pin=none": "unpinned", "pin=same_cpu": "one CPU", "pin=split_cpus": "one CPU each"}
+	var groups []barGroup
+	for _, s := range all {
+		if s.name != "remote_pingpong" || s.figure != "rtt_p50_us" {
+			continue
+		}
+		where := s.params
+		for _, f := range strings.Fields(s.params) {
+			if p, ok := placement[f]; ok {
+				where = p
+			}
+		}
+		for _, fig := range []struct{ key, label string }{{"rtt_p50_us", "p50"}, {"rtt_p99_us", "p99"}} {
+			pp, raw, hand := find("remote_pingpong", s.params, fig.key), find("tcp_floor", s.params, fig.key), find("tcp_floor", s.params, "handoff_"+fig.key)
+			if pp == nil || raw == nil || hand == nil {
+				continue
+			}
+			groups = append(groups, barGroup{label: where + ", " + fig.label,
+				bars: [4][]float64{pp.values["erlang"], raw.values["gerl"], hand.values["gerl"], pp.values["gerl"]}})
+		}
+	}
+	if len(groups) == 0 {
+		return nil
+	}
+	const w, h, left, right, top, bottom = 680.0, 340.0, 60.0, 170.0, 40.0, 50.0
+	ymax := 0.0
+	for _, g := range groups {
+		for _, vs := range g.bars {
+			if len(vs) > 0 {
+				ymax = max(ymax, slices.Max(vs))
+			}
+		}
+	}
+	ymax = niceCeil(ymax * 1.05)
+	py := func(y float64) float64 { return h - bottom - y/ymax*(h-top-bottom) }
+	bars := floorBars()
+	gw := (w - left - right) / float64(len(groups))
+	bw := gw * 0.8 / float64(len(bars))
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="12">`+"\n", w, h, w, h)
+	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
+	fmt.Fprintf(&b, `<text x="%.0f" y="22" font-size="14">remote_pingpong: round trip, µs, beside Go's floors</text>`+"\n", left)
+	fmt.Fprintf(&b, `<path d="M%.1f %.1f V%.1f H%.1f" stroke="black" fill="none"/>`+"\n", left, top, h-bottom, w-right)
+	for i := 0; i <= 4; i++ {
+		y := ymax * float64(i) / 4
+		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#ddd"/><text x="%.1f" y="%.1f" text-anchor="end">%s</text>`+"\n",
+			left, w-right, py(y), py(y), left-6, py(y)+4, html.EscapeString(num(y)))
+	}
+	for gi, g := range groups {
+		x0 := left + float64(gi)*gw + gw*0.1
+		for bi, vs := range g.bars {
+			if len(vs) == 0 {
+				continue
+			}
+			m, lo, hi := rangeOf(vs)
+			x := x0 + float64(bi)*bw
+			fmt.Fprintf(&b, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s: %s</title></rect>`+"\n",
+				x, py(m), bw-2, h-bottom-py(m), bars[bi].color, html.EscapeString(bars[bi].label), html.EscapeString(num(m)))
+			fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="black"/>`+"\n", x+bw/2-1, x+bw/2-1, py(lo), py(hi))
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", left+(float64(gi)+0.5)*gw, h-bottom+18, html.EscapeString(g.label))
+	}
+	for i, bar := range bars {
+		y := top + 10 + float64(i)*18
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="14" height="10" fill="%s"/><text x="%.1f" y="%.1f">%s</text>`+"\n",
+			w-right+10, y-5, bar.color, w-right+30, y+4, html.EscapeString(bar.label))
+	}
+	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11">bar: median of the rounds;</text>`+"\n", w-right+10, top+10+4*18+8)
+	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11">line: lowest to highest</text>`+"\n", w-right+10, top+10+5*18+4)
+	b.WriteString("</svg>\n")
+	return []byte(b.String())
 }
 
 func svgPlot(title, xlabel string, pts []*series) []byte {

@@ -73,3 +73,55 @@ func TestReport(t *testing.T) {
 		}
 	}
 }
+
+// TestFloorChart: remote_pingpong on both sides and tcp_floor with the
+// same parameters give a bar chart of each side's round trip beside Go's
+// two floors, one group per placement and percentile; without tcp_floor
+// there is no chart.
+func TestFloorChart(t *testing.T) {
+	var rs []Result
+	for round := range 2 {
+		f := float64(1 + round)
+		for _, pin := range []string{"none", "same_cpu"} {
+			params := map[string]any{"n": 20000.0, "pin": pin, "reps": 5.0}
+			rs = append(rs,
+				Result{Name: "remote_pingpong", Impl: "gerl", Params: params,
+					Figures: map[string]float64{"rtt_p50_us": 50 * f, "rtt_p99_us": 100 * f}},
+				Result{Name: "remote_pingpong", Impl: "erlang", Params: params,
+					Figures: map[string]float64{"rtt_p50_us": 40 * f, "rtt_p99_us": 70 * f}},
+				Result{Name: "tcp_floor", Impl: "gerl", Params: params,
+					Figures: map[string]float64{"rtt_p50_us": 35 * f, "rtt_p99_us": 80 * f,
+						"handoff_rtt_p50_us": 38 * f, "handoff_rtt_p99_us": 90 * f}})
+		}
+	}
+	svg, ok := Plots(rs)["remote_pingpong-floors.svg"]
+	if !ok {
+		t.Fatal("no remote_pingpong-floors.svg")
+	}
+	d := xml.NewDecoder(bytes.NewReader(svg))
+	for {
+		if _, err := d.Token(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("not XML: %v\n%s", err, svg)
+		}
+	}
+	if n := bytes.Count(svg, []byte(`class="bar"`)); n != 16 {
+		t.Errorf("%d bars, want 16 (4 groups of 4)", n)
+	}
+	for _, want := range []string{"unpinned, p50", "unpinned, p99", "one CPU, p50", "one CPU, p99",
+		"<title>gerl: 75</title>", "<title>Erlang/OTP: 60</title>", "<title>Go, raw TCP: 120</title>", "<title>Go, with a hand-off: 135</title>"} {
+		if !bytes.Contains(svg, []byte(want)) {
+			t.Errorf("no %q in the chart", want)
+		}
+	}
+	var noFloor []Result
+	for _, r := range rs {
+		if r.Name != "tcp_floor" {
+			noFloor = append(noFloor, r)
+		}
+	}
+	if _, ok := Plots(noFloor)["remote_pingpong-floors.svg"]; ok {
+		t.Error("a floor chart without tcp_floor")
+	}
+}

@@ -291,15 +291,7 @@ func floorChart(all []*series) []byte {
 	gw := (w - left - right) / float64(len(groups))
 	bw := gw * 0.8 / float64(len(bars))
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="12">`+"\n", w, h, w, h)
-	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
-	fmt.Fprintf(&b, `<text x="%.0f" y="22" font-size="14">remote_pingpong: round trip, µs, beside Go's floors</text>`+"\n", left)
-	fmt.Fprintf(&b, `<path d="M%.1f %.1f V%.1f H%.1f" stroke="black" fill="none"/>`+"\n", left, top, h-bottom, w-right)
-	for i := 0; i <= 4; i++ {
-		y := ymax * float64(i) / 4
-		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#ddd"/><text x="%.1f" y="%.1f" text-anchor="end">%s</text>`+"\n",
-			left, w-right, py(y), py(y), left-6, py(y)+4, html.EscapeString(num(y)))
-	}
+	svgFrame(&b, "remote_pingpong: round trip, µs, beside Go's floors", [6]float64{w, h, left, right, top, bottom}, ymax, py)
 	for gi, g := range groups {
 		x0 := left + float64(gi)*gw + gw*0.1
 		for bi, vs := range g.bars {
@@ -343,16 +335,7 @@ func svgPlot(title, xlabel string, pts []*series) []byte {
 	}
 	py := func(y float64) float64 { return h - bottom - y/ymax*(h-top-bottom) }
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="12">`+"\n", w, h, w, h)
-	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
-	fmt.Fprintf(&b, `<text x="%.0f" y="22" font-size="14">%s</text>`+"\n", left, html.EscapeString(title))
-	// Axes, ticks and grid.
-	fmt.Fprintf(&b, `<path d="M%.1f %.1f V%.1f H%.1f" stroke="black" fill="none"/>`+"\n", left, top, h-bottom, w-right)
-	for i := 0; i <= 4; i++ {
-		y := ymax * float64(i) / 4
-		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#ddd"/><text x="%.1f" y="%.1f" text-anchor="end">%s</text>`+"\n",
-			left, w-right, py(y), py(y), left-6, py(y)+4, html.EscapeString(num(y)))
-	}
+	svgFrame(&b, title, [6]float64{w, h, left, right, top, bottom}, ymax, py)
 	for _, s := range pts {
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", px(s.x), h-bottom+18, html.EscapeString(num(s.x)))
 	}
@@ -381,6 +364,23 @@ func svgPlot(title, xlabel string, pts []*series) []byte {
 	}
 	b.WriteString("</svg>\n")
 	return []byte(b.String())
+}
+
+// svgFrame opens an SVG document of a chart: a white page, the title, the
+// axes, and the y axis from 0 to ymax in quarters with grid lines. box is
+// the page's width and height and the chart's left, right, top and bottom
+// margins; py maps a figure to its y coordinate.
+func svgFrame(b *strings.Builder, title string, box [6]float64, ymax float64, py func(float64) float64) {
+	w, h, left, right, top, bottom := box[0], box[1], box[2], box[3], box[4], box[5]
+	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="12">`+"\n", w, h, w, h)
+	fmt.Fprintf(b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
+	fmt.Fprintf(b, `<text x="%.0f" y="22" font-size="14">%s</text>`+"\n", left, html.EscapeString(title))
+	fmt.Fprintf(b, `<path d="M%.1f %.1f V%.1f H%.1f" stroke="black" fill="none"/>`+"\n", left, top, h-bottom, w-right)
+	for i := 0; i <= 4; i++ {
+		y := ymax * float64(i) / 4
+		fmt.Fprintf(b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#ddd"/><text x="%.1f" y="%.1f" text-anchor="end">%s</text>`+"\n",
+			left, w-right, py(y), py(y), left-6, py(y)+4, html.EscapeString(num(y)))
+	}
 }
 
 // niceCeil rounds v up to 1, 2 or 5 times a power of ten.

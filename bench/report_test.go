@@ -59,14 +59,7 @@ func TestReport(t *testing.T) {
 	if !ok || len(plots) != 1 {
 		t.Fatalf("plots %v", plots)
 	}
-	d := xml.NewDecoder(bytes.NewReader(svg))
-	for {
-		if _, err := d.Token(); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatalf("not XML: %v\n%s", err, svg)
-		}
-	}
+	checkXML(t, svg)
 	for _, want := range []string{"<svg", "gerl", "Erlang/OTP", "backlog (log scale)"} {
 		if !bytes.Contains(svg, []byte(want)) {
 			t.Errorf("no %q in the plot", want)
@@ -98,14 +91,7 @@ func TestFloorChart(t *testing.T) {
 	if !ok {
 		t.Fatal("no remote_pingpong-floors.svg")
 	}
-	d := xml.NewDecoder(bytes.NewReader(svg))
-	for {
-		if _, err := d.Token(); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatalf("not XML: %v\n%s", err, svg)
-		}
-	}
+	checkXML(t, svg)
 	if n := bytes.Count(svg, []byte(`class="bar"`)); n != 16 {
 		t.Errorf("%d bars, want 16 (4 groups of 4)", n)
 	}
@@ -123,5 +109,18 @@ func TestFloorChart(t *testing.T) {
 	}
 	if _, ok := Plots(noFloor)["remote_pingpong-floors.svg"]; ok {
 		t.Error("a floor chart without tcp_floor")
+	}
+}
+
+// checkXML fails the test unless doc is well-formed XML.
+func checkXML(t *testing.T, doc []byte) {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	for {
+		if _, err := d.Token(); err == io.EOF {
+			return
+		} else if err != nil {
+			t.Fatalf("not XML: %v\n%s", err, doc)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"runtime"
 	"sync"
@@ -66,7 +67,7 @@ type conn struct {
 	bytesOut atomic.Uint64 // frame bytes handed to the socket (stats)
 	traffic  traffic       // frames and bytes each way (stats.go)
 	wrote    atomic.Bool   // something was written since the last tick check
-	wset     atomic.Int64  // when the write deadline was last moved (unix ns)
+	wset     atomic.Int64  // when the write deadline was last moved, on dr.clock (time.Duration)
 	isTLS    bool
 
 	pmu     sync.Mutex // protects following
@@ -84,6 +85,7 @@ func newConn(d *Dist, nc net.Conn, dr *deadlineReader, br *bufio.Reader, peer hs
 		held:    make(map[uint64]chan bool),
 	}
 	_, c.isTLS = nc.(*tls.Conn)
+	c.wset.Store(int64(never))
 	c.q.init(d.cfg.SendQueueBytes)
 	if peer.erlang {
 		c.maxFrame = d.cfg.ErlangMaxFrame
@@ -214,13 +216,35 @@ loop:
 	c.teardown()
 }
 
+// monoClock reads the monotonic clock as the time since it was made, at
+// half the cost of time.Now (which reads the wall clock too): the
+// deadlines below are checked at every read and write of a message.
+type monoClock struct{ start time.Time }
+
+func newMonoClock() monoClock { return monoClock{start: time.Now()} }
+
+// now is the time since the clock was made.
+func (m monoClock) now() time.Duration { return time.Since(m.start) }
+
+// at is the time at d on the clock.
+func (m monoClock) at(d time.Duration) time.Time { return m.start.Add(d) }
+
+// never is a time on a monoClock long past: a deadline moved at never is
+// moved again at the next check.
+const never = time.Duration(math.MinInt64 / 2)
+
 // deadlineReader bounds every read by timeout, once the handshake is over
 // (the handshake sets its own deadline; timeout is 0 until then): a peer
 // silent for the tick time (not even ticks) is declared down.
 type deadlineReader struct {
 	nc      net.Conn
 	timeout atomic.Int64 // time.Duration; 0: leave the deadline alone
-	set     time.Time    // when the deadline was last moved (reader only)
+	clock   monoClock
+	set     time.Duration // when the deadline was last moved, on clock (reader only)
+}
+
+func newDeadlineReader(nc net.Conn) *deadlineReader {
+	return &deadlineReader{nc: nc, clock: newMonoClock(), set: never}
 }
 
 // Read reads with a deadline of timeout from now. Moving a deadline costs
@@ -239,14 +263,14 @@ func (r *deadlineReader) Read(p []byte) (int, error) {
 	if t <= 0 {
 		return r.nc.Read(p)
 	}
-	if now := time.Now(); now.Sub(r.set) > t/16 {
-		_ = r.nc.SetReadDeadline(now.Add(t))
+	if now := r.clock.now(); now-r.set > t/16 {
+		_ = r.nc.SetReadDeadline(r.clock.at(now + t))
 		r.set = now
 	}
 	n, err := r.nc.Read(p)
 	if n == 0 && err != nil && isTimeout(err) {
 		_ = r.nc.SetReadDeadline(time.Now().Add(t / 16))
-		r.set = time.Time{} // the next read moves the deadline back to t
+		r.set = never // the next read moves the deadline back to t
 		n, err = r.nc.Read(p)
 	}
 	return n, err
@@ -331,9 +355,9 @@ func (c *conn) write(b []byte) error {
 	t := c.d.cfg.TickTime
 	for len(b) > 0 {
 		n := min(len(b), writeChunk)
-		if now := time.Now(); now.Sub(time.Unix(0, c.wset.Load())) > t/16 {
-			_ = c.nc.SetWriteDeadline(now.Add(t))
-			c.wset.Store(now.UnixNano())
+		if now := c.dr.clock.now(); now-time.Duration(c.wset.Load()) > t/16 {
+			_ = c.nc.SetWriteDeadline(c.dr.clock.at(now + t))
+			c.wset.Store(int64(now))
 		}
 		w, err := c.nc.Write(b[:n])
 		if err != nil && !c.isTLS && isTimeout(err) {
@@ -342,7 +366,7 @@ func (c *conn) write(b []byte) error {
 			// the deadline before the socket is tried again. (Not through
 			// TLS: its state is lost after a write that timed out.)
 			_ = c.nc.SetWriteDeadline(time.Now().Add(t / 16))
-			c.wset.Store(0)
+			c.wset.Store(int64(never))
 			var more int
 			more, err = c.nc.Write(b[w:n])
 			w += more

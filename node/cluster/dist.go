@@ -317,7 +317,7 @@ func (d *Dist) accept(slot *hsSlot) {
 	start := time.Now()
 	_ = nc.SetDeadline(start.Add(min(helloTimeout, d.cfg.HandshakeTimeout)))
 	stop := context.AfterFunc(d.ctx, func() { nc.Close() })
-	dr := &deadlineReader{nc: nc}
+	dr := newDeadlineReader(nc)
 	br := bufio.NewReaderSize(dr, hsBufSize)
 	id := d.nextID.Add(1)
 	if erlangHello(br) {
@@ -437,7 +437,7 @@ func (d *Dist) dialConn(ctx context.Context, node term.Atom, id uint64) (*conn, 
 		_ = nc.SetDeadline(dl)
 	}
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
-	dr := &deadlineReader{nc: nc}
+	dr := newDeadlineReader(nc)
 	br := bufio.NewReaderSize(dr, hsBufSize)
 	var c *conn
 	_, err = dialHandshake(br, nc, d.hsConfig(), node,

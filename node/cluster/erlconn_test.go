@@ -37,7 +37,7 @@ func newFakeErl(t *testing.T, d *testNode, name term.Atom) *fakeErl {
 		t.Fatalf("decide: %s", msg)
 	}
 	d.erlServices()
-	dr := &deadlineReader{nc: ours}
+	dr := newDeadlineReader(ours)
 	c := newConn(d.Dist, ours, dr, bufio.NewReaderSize(dr, connBufSize), peer, false)
 	if !d.mgr.attemptDone(name, id, c, nil) {
 		t.Fatal("not installed")

@@ -166,7 +166,7 @@ func (d *Dist) dialErlang(ctx context.Context, nc net.Conn, node term.Atom, id u
 		_ = nc.SetDeadline(dl)
 	}
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
-	dr := &deadlineReader{nc: nc}
+	dr := newDeadlineReader(nc)
 	br := bufio.NewReaderSize(dr, hsBufSize)
 	peer, err := erldist.Dial(readWriter{br, nc}, d.erlConfig(), node, func() bool { return d.mgr.stillOwner(node, id) })
 	if !stop() && err == nil {

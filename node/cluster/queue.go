@@ -26,7 +26,8 @@ type sendQueue struct {
 	// or reordered.
 	writerBusy bool
 	direct     bool
-	lastDirect time.Time
+	lastDirect time.Duration // on clock
+	clock      monoClock
 
 	signal chan struct{}
 }
@@ -41,6 +42,7 @@ func (q *sendQueue) init(limit int) {
 	q.writerBusy = true // until the writer starts: the handshake may still be writing
 	q.limit = limit
 	q.signal = make(chan struct{}, 1)
+	q.clock, q.lastDirect = newMonoClock(), never
 }
 
 var errConnClosed = errors.New("connection closed")
@@ -94,7 +96,7 @@ func (q *sendQueue) push(ctx context.Context, frame []byte, block bool) (bool, e
 		return false, errPeerNotReading
 	}
 	if block && len(q.buf) == 0 && !q.writerBusy && !q.direct {
-		if now := time.Now(); now.Sub(q.lastDirect) > directGap {
+		if now := q.clock.now(); now-q.lastDirect > directGap {
 			q.direct, q.lastDirect = true, now
 			q.mu.Unlock()
 			return true, nil

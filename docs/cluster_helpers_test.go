@@ -14,6 +14,12 @@ package docs
 //	<!-- test: write PATH -->           write the next fenced block to PATH, in
 //	                                    the nodes' directory (the text says: edit)
 //	<!-- test: erl NODE ARGS... -->     start a real erl shell (erl_helpers_test.go)
+//	<!-- test: eventually -->           the next step shows a state that spreads
+//	                                    between nodes (a group's members): it is
+//	                                    typed again, every 50 ms, until its output
+//	                                    matches, for up to 20 s (a reader types
+//	                                    slower than the news travels; a test
+//	                                    on a loaded machine may not)
 //
 // Every node of a document shares one HOME (so one cookie) and one port
 // mapper, on a free port of its own; the port mapper is killed at the end.
@@ -156,6 +162,7 @@ type cluster struct {
 	hostAddr string // where the host name resolves: the nodes listen there
 	nodes    map[string]*docNode
 	pids     *binder
+	settle   bool // an eventually directive applies to the next step
 }
 
 // docNode is one gerl process, or one erl shell, and what the test knows
@@ -262,6 +269,11 @@ func (c *cluster) directive(it scriptItem) {
 			t.Fatalf("%s: %s is already running", at, args[0])
 		}
 		c.nodes[args[0]] = &docNode{name: args[0], erl: c.startErl(at, args[0], args[1:])}
+	case "eventually":
+		if len(args) != 0 {
+			t.Fatalf("%s: eventually takes no arguments", at)
+		}
+		c.settle = true
 	case "kill":
 		n := c.live(at, args)
 		if n.erl != nil {
@@ -337,20 +349,32 @@ func (c *cluster) run(it scriptItem) {
 		}
 		return
 	}
-	got := n.s.Eval(c.sub(st.input))
-	if showOutputs {
-		t.Logf("%s: %s> %s\n%s", at, it.prompt, st.input, got)
-	}
-	gotRest, reports := splitReports(got)
-	n.pending = append(n.pending, reports...)
+	settle := c.settle
+	c.settle = false
 	wantRest, wantReports := splitReports(c.sub(st.expect))
-	gotRest = observerURLRE.ReplaceAllString(gotRest, observerURL)
-	wantRest = observerURLRE.ReplaceAllString(wantRest, observerURL)
-	for _, r := range wantReports {
-		c.awaitReport(n, r, at)
+	if settle && len(wantReports) > 0 {
+		t.Fatalf("%s: an eventually step must not show reports (it may be typed more than once)", at)
 	}
-	if !c.pids.match(wantRest, gotRest) {
-		t.Fatalf("%s: %s> %s\ngot:\n%s\nwant:\n%s", at, it.prompt, st.input, got, st.expect)
+	wantRest = observerURLRE.ReplaceAllString(wantRest, observerURL)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got := n.s.Eval(c.sub(st.input))
+		if showOutputs {
+			t.Logf("%s: %s> %s\n%s", at, it.prompt, st.input, got)
+		}
+		gotRest, reports := splitReports(got)
+		n.pending = append(n.pending, reports...)
+		gotRest = observerURLRE.ReplaceAllString(gotRest, observerURL)
+		for _, r := range wantReports {
+			c.awaitReport(n, r, at)
+		}
+		if c.pids.match(wantRest, gotRest) {
+			return
+		}
+		if !settle || time.Now().After(deadline) {
+			t.Fatalf("%s: %s> %s\ngot:\n%s\nwant:\n%s", at, it.prompt, st.input, got, st.expect)
+		}
+		time.Sleep(50 * time.Millisecond) // polling for the state to spread, up to the deadline
 	}
 }
 

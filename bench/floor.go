@@ -266,11 +266,13 @@ func echoDirect(conn net.Conn) {
 func echoHandOff(conn net.Conn) {
 	frames := readFrames(conn)
 	go func() {
-		defer conn.Close()
 		for b := range frames {
 			if _, err := conn.Write(b); err != nil {
-				return
+				break
 			}
+		}
+		conn.Close()
+		for range frames { // until the reader sees the closed connection
 		}
 	}()
 }

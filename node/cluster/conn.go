@@ -86,7 +86,7 @@ func newConn(d *Dist, nc net.Conn, dr *deadlineReader, br *bufio.Reader, peer hs
 	}
 	_, c.isTLS = nc.(*tls.Conn)
 	c.wset.Store(int64(never))
-	c.q.init(d.cfg.SendQueueBytes)
+	c.q.init(d.cfg.SendQueueBytes, dr.clock)
 	if peer.erlang {
 		c.maxFrame = d.cfg.ErlangMaxFrame
 		c.proto = newErlProto(c, peer.eflags, c.maxFrame)

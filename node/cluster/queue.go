@@ -27,7 +27,7 @@ type sendQueue struct {
 	writerBusy bool
 	direct     bool
 	lastDirect time.Duration // on clock
-	clock      monoClock
+	clock      monoClock     // the connection's (see conn.write)
 
 	signal chan struct{}
 }
@@ -37,12 +37,12 @@ type sendQueue struct {
 // batch, not kept.
 const minQueueBuf = 64 << 10
 
-func (q *sendQueue) init(limit int) {
+func (q *sendQueue) init(limit int, clock monoClock) {
 	q.cond.L = &q.mu
 	q.writerBusy = true // until the writer starts: the handshake may still be writing
 	q.limit = limit
 	q.signal = make(chan struct{}, 1)
-	q.clock, q.lastDirect = newMonoClock(), never
+	q.clock, q.lastDirect = clock, never
 }
 
 var errConnClosed = errors.New("connection closed")

@@ -189,7 +189,7 @@ func TestMessageLargerThanAFrame(t *testing.T) {
 // connection closed by conn.send); an empty queue takes any one frame.
 func TestSignalsCannotGrowTheQueueWithoutEnd(t *testing.T) {
 	var q sendQueue
-	q.init(1000) // writerBusy until a writer starts: nothing drains
+	q.init(1000, newMonoClock()) // writerBusy until a writer starts: nothing drains
 	frame := make([]byte, 1000)
 	if _, err := q.push(context.Background(), make([]byte, 40*1000), false); err != nil {
 		t.Fatalf("a large frame into an empty queue: %v", err)

@@ -35,7 +35,7 @@ func erlangModule(workload string) (module string, flags []string) {
 		return "gerl_groups", nil
 	case "ship_closure":
 		return "gerl_closure", nil
-	case "million":
+	case "million", "million_hibernated":
 		return "gerl_scaling", []string{"+P", "4000000"} // room for two passes' worth
 	}
 	return "gerl_scaling", nil

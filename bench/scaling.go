@@ -181,8 +181,14 @@ func medianDuration(ds []time.Duration) time.Duration {
 // own), twice: the first pass is what a program's first n processes cost
 // (cold), the second what n more cost once the runtime has the memory of
 // the first (warm).
-func Million(pc PeerCmd, n int) Result {
-	res := Result{Name: "million", Params: map[string]any{"n": n}}
+func Million(pc PeerCmd, n int) Result { return million(pc, "million", n) }
+
+// MillionHibernated is Million with processes that hibernate (Proc.Hibernate,
+// erlang:hibernate/3) instead of waiting in Receive: they hold no goroutine.
+func MillionHibernated(pc PeerCmd, n int) Result { return million(pc, "million_hibernated", n) }
+
+func million(pc PeerCmd, name string, n int) Result {
+	res := Result{Name: name, Params: map[string]any{"n": n}}
 	c, err := newCluster(pc)
 	if err != nil {
 		return failed(res, err)
@@ -193,7 +199,7 @@ func Million(pc PeerCmd, n int) Result {
 		return failed(res, err)
 	}
 	var r map[string]float64
-	if err := p.call(10*time.Minute, &r, "million %d", n); err != nil {
+	if err := p.call(10*time.Minute, &r, "%s %d", name, n); err != nil {
 		return failed(res, err)
 	}
 	res.Figures = r
@@ -288,6 +294,11 @@ func scalingWorkloads() []Workload {
 			func(c Config) []Result {
 				n := pick(c.Quick, MillionProcs, 2000)
 				return append([]Result{Million(c.Peer, n)}, Erlang("million", map[string]int{"n": n})...)
+			}},
+		{"million_hibernated", "million with processes that hibernate (no goroutine while they wait), gerl and Erlang",
+			func(c Config) []Result {
+				n := pick(c.Quick, MillionProcs, 2000)
+				return append([]Result{MillionHibernated(c.Peer, n)}, Erlang("million_hibernated", map[string]int{"n": n})...)
 			}},
 		{"remote_fanout", "1, 10, 100, 1000 senders on one node to as many receivers on another, gerl and Erlang",
 			func(c Config) []Result {

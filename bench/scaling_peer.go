@@ -16,6 +16,7 @@ import (
 //
 //	million N               spawn N idle processes, measure, kill them all;
 //	                        twice: ok {figures, the second pass's as warm_*}
+//	million_hibernated N    million with processes that hibernate
 //	fan_server              register fan: {sinks, From, S, Per} spawns S
 //	                        receivers of Per {Seq, <<64 bytes>>} each, which
 //	                        report {done, OK} to From: answers {sinks, Pids}
@@ -35,9 +36,9 @@ func (p *peer) scalingCommand(f []string) (handled bool, err error) {
 	}
 	num := func(i int) int { n, _ := strconv.Atoi(arg(i)); return n }
 	switch f[0] {
-	case "million":
+	case "million", "million_hibernated":
 		var r map[string]float64
-		if r, err = p.million(num(1)); err == nil {
+		if r, err = p.million(num(1), f[0] == "million_hibernated"); err == nil {
 			p.ok(r)
 		}
 	case "fan_server":
@@ -63,8 +64,8 @@ func (p *peer) scalingCommand(f []string) (handled bool, err error) {
 }
 
 // million is the million workload inside a fresh peer: a cold pass, then a
-// warm one.
-func (p *peer) million(n int) (map[string]float64, error) {
+// warm one. With hibernate the processes wait hibernated.
+func (p *peer) million(n int, hibernate bool) (map[string]float64, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("million: n = %d", n)
 	}
@@ -72,7 +73,7 @@ func (p *peer) million(n int) (map[string]float64, error) {
 	pids := make([]term.Pid, n) // allocated before the baselines
 	out := map[string]float64{}
 	for _, prefix := range []string{"", "warm_"} {
-		r, err := spawnPass(nd, pids)
+		r, err := spawnPass(nd, pids, hibernate)
 		if err != nil {
 			return nil, err
 		}
@@ -84,15 +85,22 @@ func (p *peer) million(n int) (map[string]float64, error) {
 	return out, nil
 }
 
-// spawnPass spawns len(pids) processes that wait in Receive, measures
-// them, and kills them all.
-func spawnPass(nd *node.Node, pids []term.Pid) (map[string]float64, error) {
+// spawnPass spawns len(pids) processes that wait in Receive (or
+// hibernated), measures them, and kills them all.
+func spawnPass(nd *node.Node, pids []term.Pid, hibernate bool) (map[string]float64, error) {
 	n := len(pids)
 	var parked atomic.Int64
 	child := func(p *node.Proc) {
 		parked.Add(1)
 		p.Receive()
 	}
+	if hibernate {
+		child = func(p *node.Proc) {
+			parked.Add(1)
+			p.Hibernate(func(p *node.Proc) { p.Receive() })
+		}
+	}
+	goroutines := runtime.NumGoroutine()
 	base := nd.ProcessCount()
 	m0 := inUse()
 	t0 := time.Now()
@@ -105,7 +113,8 @@ func spawnPass(nd *node.Node, pids []term.Pid) (map[string]float64, error) {
 	}
 	calls := time.Since(t0)
 	if err := pollUntil("the processes to park", func() bool {
-		return parked.Load() == int64(n) && nd.ProcessCount() == base+n
+		return parked.Load() == int64(n) && nd.ProcessCount() == base+n &&
+			(!hibernate || runtime.NumGoroutine() <= goroutines) // their goroutines gone
 	}); err != nil {
 		return nil, err
 	}

@@ -22,6 +22,8 @@ func TestScalingWorkloadsRun(t *testing.T) {
 	checkResult(t, SelectiveNewest(1000, 5), "us_per_receive", "median_us", "ns_per_message_run")
 	checkResult(t, Million(pc, 2000), "us_per_spawn", "bytes_per_proc", "kill_all_ms",
 		"warm_us_per_spawn", "warm_bytes_per_proc", "warm_kill_all_ms")
+	checkResult(t, MillionHibernated(pc, 2000), "us_per_spawn", "bytes_per_proc", "kill_all_ms",
+		"warm_us_per_spawn", "warm_bytes_per_proc", "warm_kill_all_ms")
 	checkResult(t, RemoteFanout(pc, 10, 1000, 1), "msgs_per_s", "elapsed_ms")
 	checkResult(t, MeshScale(pc, 4, 1, 100*time.Millisecond), "mesh_ms", "nodedown_ms")
 }
@@ -39,6 +41,7 @@ func TestScalingErlangRuns(t *testing.T) {
 		{"call_backlog", map[string]int{"backlog": 1000, "calls": 50, "reps": 1}, []string{"us_per_call"}},
 		{"selective_newest", map[string]int{"backlog": 1000, "reps": 5}, []string{"us_per_receive", "median_us"}},
 		{"million", map[string]int{"n": 2000}, []string{"us_per_spawn", "bytes_per_proc", "kill_all_ms", "warm_us_per_spawn"}},
+		{"million_hibernated", map[string]int{"n": 2000}, []string{"us_per_spawn", "bytes_per_proc", "kill_all_ms", "warm_us_per_spawn"}},
 		{"remote_fanout", map[string]int{"senders": 10, "n": 1000, "reps": 1}, []string{"msgs_per_s"}},
 		{"mesh_scale", map[string]int{"k": 3, "reps": 1, "quiet_ms": 100}, []string{"mesh_ms", "nodedown_ms"}},
 	} {

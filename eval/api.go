@@ -161,6 +161,46 @@ func (e *Env) Spawn(fn any, args ...any) term.Pid {
 	return pid
 }
 
+// Hibernate is erlang:hibernate/3: the calling process gives up its
+// goroutine and stack until a message arrives, then runs fn(args...) (a
+// function, or the name of a loaded one, with arguments as Spawn takes
+// them) on a new goroutine, and ends when it returns. It never returns. The
+// shell's own process cannot hibernate: it runs the shell's inputs.
+func (e *Env) Hibernate(fn any, args ...any) {
+	a := e.actor("hibernate")
+	if a.session != nil {
+		panic(fmt.Errorf("hibernate: the shell's process cannot hibernate (it evaluates your inputs); spawn a process and hibernate in it"))
+	}
+	if name, ok := fn.(string); ok {
+		f, found := e.Lookup(name)
+		if !found {
+			panic(fmt.Errorf("hibernate: no function named %q (load its module with c(), or register it)", name))
+		}
+		fn = f
+	} else if node.FuncName(fn) == "fun" {
+		if s := e.owner(); s != nil {
+			fn = e.wrapShellFunc(s, fn)
+		}
+	}
+	run, err := node.EntryOnce(fn, args...)
+	if err != nil {
+		panic(fmt.Errorf("hibernate: %w", err))
+	}
+	if lim := a.lim; lim != nil {
+		// The limits the process set itself belong to the process, not
+		// to the goroutine it gives up.
+		next := run
+		run = func(p *node.Proc) {
+			if b, ok := e.gor.current(); ok {
+				b.lim = lim
+				e.gor.update(b)
+			}
+			next(p)
+		}
+	}
+	a.proc.Hibernate(run)
+}
+
 // SpawnLink is Spawn, in the same forms, with a link to the calling
 // process, set before the new process runs.
 func (e *Env) SpawnLink(fn any, args ...any) term.Pid {

@@ -80,6 +80,7 @@ func (e *Env) makeBuiltins() map[string]reflect.Value {
 		"call":          bi.call,
 		"reply":         bi.reply,
 		"sleep":         bi.sleep,
+		"hibernate":     e.Hibernate,
 		"monitor_node":  bi.monitorNode,
 		"disconnect":    e.Disconnect,
 		"rpc":           bi.rpc,

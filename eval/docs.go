@@ -63,6 +63,13 @@ In Go: gerl.ExitSelf(reason) and gerl.Exit(pid, reason).`},
 		"pid":          {Sig: `pid("<foo@vm.42.0>") Pid`, Group: "processes", Summary: "a pid from its text (or pid(42) for local id 42)"},
 		"sleep": {Sig: "sleep(timeout)", Group: "processes", Summary: "pause the caller (Ctrl-C interrupts it at the prompt)",
 			Detail: `The timeout is milliseconds, a time.Duration, or A("infinity") (until Ctrl-C, or a kill).`},
+		"hibernate": {Sig: "hibernate(fn, args...)", Group: "processes", Summary: "wait for a message without a goroutine, then run fn(args...) (erlang:hibernate)",
+			Detail: `The calling process gives up its goroutine and stack (its deferred calls run) and holds
+only its pid, mailbox, links, monitors and name: a few hundred bytes instead of 2.5 KB. The
+next message (or exit signal) starts fn on a new goroutine; the process ends when fn returns.
+hibernate never returns. A process that waits long between messages loops with it:
+  var loop func(n int); loop = func(n int) { m := receive(); ...; hibernate(loop, n+1) }
+The shell's own process cannot hibernate. In Go: gerl.Hibernate(fn, args...).`},
 		"send": {Sig: "send(to, msg) msg", Group: "messages", Summary: "send msg to a pid or name; `to ! msg` is the same",
 			Detail: `to is a pid, a registered name on this node ("pong" or A("pong")), or a name on another
 node: Name{"pong", "bar@vm"} or T(A("pong"), A("bar@vm")). The receiver gets its own copy.`},

@@ -77,6 +77,7 @@ func (e *Env) Exports() map[string]map[string]reflect.Value {
 		"Call":              reflect.ValueOf(e.Call),
 		"Reply":             reflect.ValueOf(e.Reply),
 		"Sleep":             reflect.ValueOf(e.Sleep),
+		"Hibernate":         reflect.ValueOf(e.Hibernate),
 		"Node":              reflect.ValueOf(e.NodeName),
 		"Nodes":             reflect.ValueOf(e.Nodes),
 		"Ping":              reflect.ValueOf(e.Ping),

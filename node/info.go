@@ -13,12 +13,14 @@ type ProcInfo struct {
 	Name       term.Atom // registered name, or ""
 	Func       string    // the function it started in
 	MailboxLen int
-	Status     string // "waiting" (parked in receive), "running", or "exited"
-	Links      []term.Pid
-	Monitors   int // monitors held on this process
-	Watching   int // monitors this process holds
-	TrapExit   bool
-	Attached   bool // driven by a foreign goroutine (the shell)
+	// Status is "waiting" (parked in a receive), "hibernated" (waiting
+	// with no goroutine, see Proc.Hibernate), "running", or "exited".
+	Status   string
+	Links    []term.Pid
+	Monitors int // monitors held on this process
+	Watching int // monitors this process holds
+	TrapExit bool
+	Attached bool // driven by a foreign goroutine (the shell)
 	// GroupLeader is where the process's output goes (see
 	// Proc.GroupLeader); the zero pid when it has none.
 	GroupLeader term.Pid
@@ -53,6 +55,8 @@ func (p *Proc) Info() ProcInfo {
 	switch {
 	case p.state.Load() != stateAlive:
 		info.Status = "exited"
+	case p.waiting && p.hibernated:
+		info.Status = "hibernated"
 	case p.waiting:
 		info.Status = "waiting"
 	}

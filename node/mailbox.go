@@ -110,14 +110,21 @@ func (p *Proc) enqueueLocked(msg any) bool {
 	return p.wakeLocked()
 }
 
-// wakeLocked clears p.waiting and reports whether it was set, in which
-// case the caller must call signalWake(true) once p.mu is released.
+// wakeLocked clears p.waiting and reports whether the receiver was parked,
+// in which case the caller must call signalWake(true) once p.mu is
+// released. A hibernated process has no goroutine to wake: wakeLocked
+// starts one (see Hibernate).
 func (p *Proc) wakeLocked() bool {
-	if p.waiting {
-		p.waiting = false
-		return true
+	if !p.waiting {
+		return false
 	}
-	return false
+	p.waiting = false
+	if p.hibernated {
+		p.hibernated = false
+		go p.run()
+		return false
+	}
+	return true
 }
 
 // signalWake wakes a parked receiver after enqueueLocked, wakeLocked or

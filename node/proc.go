@@ -47,11 +47,17 @@ type Proc struct {
 	parked   bool           // written by the receiver under mu: it has parked before
 	bigDrop  bool           // its death dropped a big mailbox (set by dieLocked)
 	attached bool           // driven by a foreign goroutine (the shell); immutable
+	// hibernated: the process called Hibernate. With waiting set too it has
+	// no goroutine, and its waker starts one (see hibernate.go).
+	hibernated bool
 
 	// Written rarely.
-	node   *Node
-	fn     func(*Proc) // what the process runs; nil for an attached one
-	reason any         // the exit reason, set when state becomes dead
+	node *Node
+	// fn is what the process runs next: the function it was spawned with,
+	// or the one it gave Hibernate. Written under mu; read under mu, or by
+	// the goroutine started after the write. nil for an attached process.
+	fn     func(*Proc)
+	reason any // the exit reason, set when state becomes dead
 
 	// Read by senders and the receiver at every message, written at
 	// most a few times in the process's life.
@@ -318,13 +324,21 @@ func (n *Node) admit(p *Proc, goroutine bool) bool {
 	return true
 }
 
-// run is the body of a process goroutine.
+// run is the body of a process goroutine: the one it was spawned with, or
+// the one that resumes it after Hibernate.
 func (p *Proc) run() {
-	defer func() { p.finish(recover()) }()
+	defer func() {
+		r := recover()
+		if r == nil && p.settle() {
+			return // hibernated: a waker starts the next goroutine
+		}
+		p.finish(r)
+	}()
 	if h := p.node.onGo; h != nil {
 		h(p, true)
 		defer h(p, false)
 	}
+	p.checkAlive() // killed before it started, or while it hibernated
 	p.fn(p)
 }
 
@@ -366,7 +380,9 @@ func (p *Proc) finish(r any) {
 	}
 }
 
-// FuncName returns what introspection shows as the process's function.
+// FuncName returns what introspection shows as the process's function: the
+// name its spawner gave, or else the function it runs (after Hibernate,
+// the one it resumes in).
 func (p *Proc) FuncName() string {
 	p.mu.Lock()
 	if p.ext != nil && p.ext.funcName != "" {
@@ -374,11 +390,12 @@ func (p *Proc) FuncName() string {
 		p.mu.Unlock()
 		return name
 	}
+	fn := p.fn
 	p.mu.Unlock()
-	if p.fn == nil {
+	if fn == nil {
 		return pcName(0)
 	}
-	return pcName(reflect.ValueOf(p.fn).Pointer())
+	return pcName(reflect.ValueOf(fn).Pointer())
 }
 
 // pcName names the function at pc: its Go name, "fun" for a function the

@@ -174,7 +174,7 @@ func (a *Agent) process(pid term.Pid) (ProcView, bool) {
 	if gl, ok := a.env.GroupLeader(pid); ok {
 		v.GroupLeader = gl.String()
 	}
-	v.Stack = a.stack(pid, d.Attached)
+	v.Stack = a.stack(pid, d.Attached, d.Status)
 	return v, true
 }
 
@@ -188,9 +188,11 @@ func pidStrings(pids []term.Pid) []string {
 
 // stack returns the Go stack of the goroutine running pid, from a dump of
 // every goroutine, or says why there is none.
-func (a *Agent) stack(pid term.Pid, attached bool) string {
+func (a *Agent) stack(pid term.Pid, attached bool, status string) string {
 	id, ok := a.env.Goroutine(pid)
 	switch {
+	case !ok && status == "hibernated":
+		return "(hibernated: no goroutine runs it until a message arrives)"
 	case !ok && attached:
 		return "(a shell process between two inputs: no goroutine runs it)"
 	case !ok:

@@ -12,6 +12,8 @@
 %%                     us_per_receive
 %%   million           `n` idle processes (run with +P above n), twice:
 %%                     us_per_spawn, bytes_per_proc, kill_all_ms (warm_*)
+%%   million_hibernated the same with processes that wait hibernated
+%%                     (erlang:hibernate/3)
 %%   remote_fanout     `senders` processes on peer A, each to its own
 %%                     receiver on peer B, `n` {Seq, <<64 bytes>>} in all:
 %%                     msgs_per_s
@@ -25,6 +27,7 @@
 %% gen_server callbacks (call_backlog's server).
 -export([init/1, handle_call/3, handle_cast/2]).
 %% Run inside the peers.
+-export([hibernated/0]).
 -export([fanout/3, fan_sink/2, mesh_agent_start/4, mesh_agent_result/0,
          watch_down_start/1, watch_down_result/0]).
 %% Used by gerl_closure.erl.
@@ -44,13 +47,10 @@ run(call_backlog, #{backlog := B, calls := C, reps := Reps} = Params) ->
 run(selective_newest, #{backlog := B, reps := Reps} = Params) ->
     Figures = in_process(fun() -> selective_newest(B, Reps) end),
     gerl_groups:result(selective_newest, Params, [], Figures);
-run(million, #{n := N} = Params) ->
-    Figures = in_process(fun() ->
-                                 Cold = spawn_pass(N),
-                                 Warm = spawn_pass(N),
-                                 maps:merge(Cold, maps:from_list([{warm(K), V} || {K, V} <- maps:to_list(Warm)]))
-                         end),
-    gerl_groups:result(million, Params#{process_limit => erlang:system_info(process_limit)}, [], Figures);
+run(million, Params) ->
+    million(million, fun() -> receive stop -> ok end end, Params);
+run(million_hibernated, Params) ->
+    million(million_hibernated, fun() -> erlang:hibernate(?MODULE, hibernated, []) end, Params);
 run(remote_fanout, #{senders := S, n := N, reps := Reps} = Params) ->
     Peers = start_peers("f", 2),
     [{A, _}, {_, NodeB}] = Peers,
@@ -63,6 +63,17 @@ run(mesh_scale, #{k := K, reps := Reps} = Params) ->
     Quiet = maps:get(quiet_ms, Params, 1500),
     Samples = [mesh_scale_once(K, Rep, Quiet) || Rep <- lists:seq(1, Reps)],
     gerl_groups:result(mesh_scale, Params, Samples, gerl_groups:medians(Samples)).
+
+million(Name, Body, #{n := N} = Params) ->
+    Figures = in_process(fun() ->
+                                 Cold = spawn_pass(N, Body),
+                                 Warm = spawn_pass(N, Body),
+                                 maps:merge(Cold, maps:from_list([{warm(K), V} || {K, V} <- maps:to_list(Warm)]))
+                         end),
+    gerl_groups:result(Name, Params#{process_limit => erlang:system_info(process_limit)}, [], Figures).
+
+%% hibernated is where million_hibernated's processes wake.
+hibernated() -> receive stop -> ok end.
 
 warm(K) -> list_to_atom("warm_" ++ atom_to_list(K)).
 
@@ -117,13 +128,13 @@ newest(Want, Rep, Reps, Acc) ->
 
 %% --- million ---
 
-spawn_pass(N) ->
+spawn_pass(N, Body) ->
     erlang:garbage_collect(),
     PC0 = erlang:system_info(process_count),
     M0 = erlang:memory(processes),
     {memory, S0} = process_info(self(), memory),
     T0 = erlang:monotonic_time(nanosecond),
-    Pids = spawn_n(N, []),
+    Pids = spawn_n(N, Body, []),
     T1 = erlang:monotonic_time(nanosecond),
     wait_idle(),
     T2 = erlang:monotonic_time(nanosecond),
@@ -139,8 +150,8 @@ spawn_pass(N) ->
       bytes_per_proc => ((M1 - S1) - (M0 - S0)) / N,
       kill_all_ms => (K1 - K0) / 1.0e6}.
 
-spawn_n(0, Acc) -> Acc;
-spawn_n(N, Acc) -> spawn_n(N - 1, [spawn(fun() -> receive stop -> ok end end) | Acc]).
+spawn_n(0, _, Acc) -> Acc;
+spawn_n(N, Body, Acc) -> spawn_n(N - 1, Body, [spawn(Body) | Acc]).
 
 %% wait_idle returns once every run queue is empty: every process spawned
 %% has run into its receive.

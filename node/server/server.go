@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/gerl-dev/gerl/node"
 	"github.com/gerl-dev/gerl/node/global"
@@ -28,6 +29,11 @@ type Options struct {
 	// Func names the server's process in process listings; empty: the
 	// Behaviour's type.
 	Func string
+	// HibernateAfter makes the server hibernate (node.Proc.Hibernate) when
+	// it has waited this long for a message, as OTP's hibernate_after: an
+	// idle server then holds no goroutine, and the next message wakes it
+	// on a new one. Zero: it never hibernates.
+	HibernateAfter time.Duration
 }
 
 // Atoms of the protocol.
@@ -178,7 +184,16 @@ func globalOwner(n *node.Node, name term.Atom) (term.Pid, bool) {
 
 func (s *state) loop() {
 	for {
-		msg := s.p.Receive()
+		var msg any
+		if s.opts.HibernateAfter > 0 {
+			m, ok := s.p.ReceiveTimeout(s.opts.HibernateAfter)
+			if !ok {
+				s.p.Hibernate(func(*node.Proc) { s.loop() })
+			}
+			msg = m
+		} else {
+			msg = s.p.Receive()
+		}
 		s.current = msg
 		if err := s.handle(msg); err != nil {
 			s.stop(reasonOf(err))

@@ -395,3 +395,45 @@ func TestFailedCodeChangeKeepsTheOldVersion(t *testing.T) {
 		t.Fatalf("the failure is not in the log:\n%s", n.Logs)
 	}
 }
+
+// TestHibernateAfter: an idle server hibernates, and calls, casts,
+// sys requests and stop all wake it with its state.
+func TestHibernateAfter(t *testing.T) {
+	n := newNode(t)
+	events := make(chan string, 4)
+	pid, err := server.Start(n.Node(), &counter{events: events}, 10,
+		server.Options{Name: "sleepy", HibernateAfter: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asleep := func() {
+		t.Helper()
+		testkit.Eventually(t, wait, "the server to hibernate", func() bool {
+			info, ok := n.Node().Info(pid)
+			return ok && info.Status == "hibernated"
+		})
+	}
+	me := clustertest.Proc(t, n)
+	for _, want := range []int{11, 12, 13} {
+		asleep()
+		if v, err := server.Call(me, "sleepy", "inc", wait); err != nil || v != want {
+			t.Fatalf("inc: %v %v, want %d", v, err, want)
+		}
+	}
+	asleep()
+	if err := server.Cast(me, pid, 5); err != nil {
+		t.Fatal(err)
+	}
+	asleep()
+	st, err := sys.GetState(n.Node(), "sleepy", wait)
+	if err != nil || st.(*counter).N != 18 {
+		t.Fatalf("state after hibernating: %+v, %v", st, err)
+	}
+	asleep()
+	if err := server.Stop(n.Node(), "sleepy", term.Shutdown, wait); err != nil {
+		t.Fatal(err)
+	}
+	if e := <-events; e != "terminate shutdown" {
+		t.Fatalf("event %q", e)
+	}
+}

@@ -17,7 +17,9 @@
 // term for what can be sent), so processes share no memory. A send to a pid
 // that has exited does nothing. Receive takes the oldest message;
 // ReceiveMatch takes the oldest one a predicate accepts and leaves the rest
-// in order (selective receive); both can time out.
+// in order (selective receive); both can time out. Hibernate
+// (erlang:hibernate/3) gives up the process's goroutine until a message
+// arrives, for processes that wait long between messages.
 //
 // A process ends when its function returns (reason normal), when it panics
 // (reason {panic, Value}, logged with its stack; the node carries on), when

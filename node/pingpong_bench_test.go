@@ -95,3 +95,28 @@ func BenchmarkFanIn(b *testing.B) {
 	}
 	<-done
 }
+
+// BenchmarkPingPongHibernated is BenchmarkPingPongScalar with a ponger
+// that hibernates between messages: every round trip starts it a new
+// goroutine (docs/concepts.md cites it).
+func BenchmarkPingPongHibernated(b *testing.B) {
+	n := New(Config{})
+	defer n.StopTimeout(waitTime)
+	me, _ := n.Attach("bench")
+	self := me.Self()
+	var pong func(p *Proc)
+	pong = func(p *Proc) {
+		if m := p.Receive(); m != nil {
+			p.Send(self, m)
+			p.Hibernate(pong)
+		}
+	}
+	ponger, _ := n.Spawn(func(p *Proc) { p.Hibernate(pong) })
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		me.Send(ponger, 1)
+		me.Receive()
+	}
+	b.StopTimer()
+	me.Send(ponger, nil)
+}

@@ -45,6 +45,15 @@ func (n *Node) send(ctx context.Context, from term.Pid, to any, msg any, fresh b
 	if pid, ok := to.(term.Pid); ok { // the common case, without resolve
 		return n.sendToPid(ctx, from, pid, msg, fresh)
 	}
+	return n.sendName(ctx, from, to, msg, fresh)
+}
+
+// sendName is send to anything but a pid. It is a function of its own to
+// keep send's frame small: a process's stack starts at 2 KB, and a
+// hibernated process starts a new one at each wake-up.
+//
+//go:noinline
+func (n *Node) sendName(ctx context.Context, from term.Pid, to any, msg any, fresh bool) error {
 	pid, name, err := n.resolve(to)
 	if err != nil {
 		return fmt.Errorf("send: %w", err)

@@ -83,8 +83,6 @@ func copyAny(v any, depth int) (any, error) {
 	case nil, bool, string, int, int64, float64, Atom, Pid, Ref, Name, NodeUp,
 		int8, int16, int32, uint, uint8, uint16, uint32, uint64, float32, BigInt:
 		return v, nil
-	case BitString, ImproperList, Map, Opaque:
-		return copyErlang(x, depth)
 	case Tuple:
 		if depth >= MaxDepth {
 			return nil, tooDeep()
@@ -98,6 +96,21 @@ func copyAny(v any, depth int) (any, error) {
 			return x, nil
 		}
 		return copySlice(x, depth)
+	}
+	return copyOther(v, depth)
+}
+
+// copyOther is copyAny for the values that are neither scalars nor
+// slices of terms. It is a function of its own so that copyAny's frame
+// stays small: every send runs copyAny, on the sender's stack, once per
+// level of the message (a frame of 952 bytes made a hibernated process's
+// first send after each wake-up grow its new 2 KB stack).
+//
+//go:noinline
+func copyOther(v any, depth int) (any, error) {
+	switch x := v.(type) {
+	case BitString, ImproperList, Map, Opaque:
+		return copyErlang(x, depth)
 	case []byte:
 		if x == nil {
 			return x, nil

@@ -33,7 +33,7 @@ func (p *Proc) Hibernate(next func(*Proc)) {
 	p.checkAlive()
 	p.mu.Lock()
 	p.fn = next
-	p.hibernated = true
+	p.hibernating = true
 	p.mu.Unlock()
 	runtime.Goexit() // run's deferred settle takes over
 }
@@ -45,24 +45,20 @@ func (p *Proc) Hibernate(next func(*Proc)) {
 // starts it at once if a message is already there. A process that died
 // on the way (a kill during the unwind) is not hibernating: it finishes.
 func (p *Proc) settle() bool {
-	// Only this goroutine sets hibernated, and wakers clear it only while
-	// the process has no goroutine: reading it unlocked is safe here, and
-	// spares every ending process a lock.
-	if !p.hibernated {
+	// Only this goroutine writes hibernating (Hibernate sets it, settle
+	// clears it): reading it unlocked is safe here, and spares every
+	// ending process a lock.
+	if !p.hibernating {
 		return false
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.hibernated {
-		return false
-	}
+	p.hibernating = false
 	if p.state.Load() != stateAlive {
-		p.hibernated = false
 		return false
 	}
 	b := p.box.Load()
 	if b != nil && (len(b.in) > 0 || int(b.outHead) < len(b.out)) {
-		p.hibernated = false
 		go p.run()
 		return true
 	}
@@ -70,6 +66,8 @@ func (p *Proc) settle() bool {
 		// Empty: drop the buffers, as Erlang's hibernate shrinks the heap.
 		b.in, b.out, b.outHead = nil, nil, 0
 	}
-	p.waiting = true
+	// Only now does a waker find it without a goroutine: a deferred call
+	// that received during the unwind parked and was woken as usual.
+	p.waiting, p.hibernated = true, true
 	return true
 }

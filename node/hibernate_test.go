@@ -182,3 +182,29 @@ func TestHibernatedHoldNoGoroutine(t *testing.T) {
 	}
 	// newTestNode's clean-up stops the node: each is woken to die.
 }
+
+// TestHibernateDeferredReceive: a deferred call that receives while
+// Hibernate unwinds the stack parks and is woken as in any receive; the
+// process hibernates after it.
+func TestHibernateDeferredReceive(t *testing.T) {
+	n, _ := newTestNode(t)
+	me := testProc(t, n)
+	self := me.Self()
+	pid, _ := n.Spawn(func(p *Proc) {
+		defer func() { p.Send(self, term.Tuple{term.Atom("deferred"), p.Receive()}) }()
+		p.Send(self, term.Atom("unwinding"))
+		p.Hibernate(func(p *Proc) { p.Send(self, term.Tuple{term.Atom("resumed"), p.Receive()}) })
+	})
+	if got := recv(t, me); got != term.Atom("unwinding") {
+		t.Fatalf("got %v", term.Format(got))
+	}
+	me.Send(pid, 1)
+	if got := recv(t, me); !reflect.DeepEqual(got, term.Tuple{term.Atom("deferred"), 1}) {
+		t.Fatalf("got %v, want {deferred,1}", term.Format(got))
+	}
+	hibernated(t, n, pid)
+	me.Send(pid, 2)
+	if got := recv(t, me); !reflect.DeepEqual(got, term.Tuple{term.Atom("resumed"), 2}) {
+		t.Fatalf("got %v, want {resumed,2}", term.Format(got))
+	}
+}

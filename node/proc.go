@@ -47,9 +47,11 @@ type Proc struct {
 	parked   bool           // written by the receiver under mu: it has parked before
 	bigDrop  bool           // its death dropped a big mailbox (set by dieLocked)
 	attached bool           // driven by a foreign goroutine (the shell); immutable
-	// hibernated: the process called Hibernate. With waiting set too it has
-	// no goroutine, and its waker starts one (see hibernate.go).
-	hibernated bool
+	// hibernating: the process called Hibernate and its goroutine is
+	// unwinding; hibernated: it has no goroutine (waiting is set too), and
+	// its waker starts one. See hibernate.go.
+	hibernating bool
+	hibernated  bool
 
 	// Written rarely.
 	node *Node

@@ -57,11 +57,10 @@ func TestHibernateWithMessageWaitingResumesAtOnce(t *testing.T) {
 	n, _ := newTestNode(t)
 	me := testProc(t, n)
 	self := me.Self()
-	pid, _ := n.Spawn(func(p *Proc) {
+	_, ref, _ := n.SpawnOpt(me, SpawnOptions{Monitor: true}, func(p *Proc) {
 		p.Send(p.Self(), "early")
 		p.Hibernate(func(p *Proc) { p.Send(self, p.Receive()) })
 	})
-	ref := me.Monitor(pid)
 	if got := recv(t, me); got != "early" {
 		t.Errorf("got %v, want early", term.Format(got))
 	}
@@ -141,8 +140,7 @@ func TestHibernatedProcessDiesOfSignals(t *testing.T) {
 func TestHibernateMisuse(t *testing.T) {
 	n, logs := newTestNode(t)
 	me := testProc(t, n)
-	pid, _ := n.Spawn(func(p *Proc) { p.Hibernate(nil) })
-	ref := me.Monitor(pid)
+	_, ref, _ := n.SpawnOpt(me, SpawnOptions{Monitor: true}, func(p *Proc) { p.Hibernate(nil) })
 	r := expectDown(t, me, ref)
 	if s := term.Format(r); !strings.Contains(s, "Hibernate needs a function") {
 		t.Errorf("Hibernate(nil): reason %s, want it to say what was wrong", s)

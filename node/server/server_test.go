@@ -437,3 +437,25 @@ func TestHibernateAfter(t *testing.T) {
 		t.Fatalf("event %q", e)
 	}
 }
+
+// TestHibernatedServerAcrossNodes: a call from another node, over a real
+// connection, wakes a hibernated server, which answers with its state.
+func TestHibernatedServerAcrossNodes(t *testing.T) {
+	c := clustertest.New(t, clustertest.Options{})
+	nodes := c.StartN("hib", 2)
+	pid, err := server.Start(nodes[1].Node(), &counter{}, 1, server.Options{Name: "remote", HibernateAfter: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := term.Name{Name: "remote", Node: nodes[1].Name()}
+	me := clustertest.Proc(t, nodes[0])
+	for _, want := range []int{2, 3} {
+		testkit.Eventually(t, wait, "the server to hibernate", func() bool {
+			info, ok := nodes[1].Node().Info(pid)
+			return ok && info.Status == "hibernated"
+		})
+		if v, err := server.Call(me, to, "inc", wait); v != want || err != nil {
+			t.Fatalf("remote call to a hibernated server: %v %v, want %d", v, err, want)
+		}
+	}
+}

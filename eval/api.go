@@ -171,17 +171,7 @@ func (e *Env) Hibernate(fn any, args ...any) {
 	if a.session != nil {
 		panic(fmt.Errorf("hibernate: the shell's process cannot hibernate (it evaluates your inputs); spawn a process and hibernate in it"))
 	}
-	if name, ok := fn.(string); ok {
-		f, found := e.Lookup(name)
-		if !found {
-			panic(fmt.Errorf("hibernate: no function named %q (load its module with c(), or register it)", name))
-		}
-		fn = f
-	} else if node.FuncName(fn) == "fun" {
-		if s := e.owner(); s != nil {
-			fn = e.wrapShellFunc(s, fn)
-		}
-	}
+	fn, _ = e.processFunc("hibernate", fn, "")
 	run, err := node.EntryOnce(fn, args...)
 	if err != nil {
 		panic(fmt.Errorf("hibernate: %w", err))
@@ -229,6 +219,30 @@ func (e *Env) spawnForm(what string, opts node.SpawnOptions, fn any, args []any)
 	return e.spawn(what, parent, opts, fn, args)
 }
 
+// processFunc resolves what a process will run, for spawn and hibernate:
+// fn, or the loaded function named fn; an interpreted closure of the
+// calling shell session is wrapped to stay known to that session (see
+// wrapShellFunc). name is what introspection shows: the one given, the
+// function's name, or fn's own.
+func (e *Env) processFunc(what string, fn any, name string) (any, string) {
+	if s, ok := fn.(string); ok {
+		f, found := e.Lookup(s)
+		if !found {
+			panic(fmt.Errorf("%s: no function named %q (load its module with c(), or register it)", what, s))
+		}
+		return f, s
+	}
+	if name == "" {
+		name = node.FuncName(fn)
+	}
+	if name == "fun" {
+		if s := e.owner(); s != nil {
+			fn = e.wrapShellFunc(s, fn)
+		}
+	}
+	return fn, name
+}
+
 // nodeLike reports whether v names a node: an atom or string with an @.
 func nodeLike(v any) (term.Atom, bool) {
 	a, ok := term.AtomOf(v)
@@ -236,20 +250,7 @@ func nodeLike(v any) (term.Atom, bool) {
 }
 
 func (e *Env) spawn(what string, parent *node.Proc, opts node.SpawnOptions, fn any, args []any) (term.Pid, term.Ref) {
-	if name, ok := fn.(string); ok {
-		f, found := e.Lookup(name)
-		if !found {
-			panic(fmt.Errorf("%s: no function named %q (load its module with c(), or register it)", what, name))
-		}
-		fn, opts.Func = f, name
-	} else if opts.Func == "" {
-		opts.Func = node.FuncName(fn)
-	}
-	if opts.Func == "fun" {
-		if s := e.owner(); s != nil {
-			fn = e.wrapShellFunc(s, fn)
-		}
-	}
+	fn, opts.Func = e.processFunc(what, fn, opts.Func)
 	pid, ref, err := e.node.SpawnFunc(parent, opts, fn, args...)
 	raise(err)
 	return pid, ref

@@ -114,11 +114,10 @@ func TestHibernatedProcessDiesOfSignals(t *testing.T) {
 	pid, _ = n.Spawn(sleep)
 	ref = me.Monitor(pid)
 	hibernated(t, n, pid)
-	crasher, _ := n.Spawn(func(p *Proc) {
+	n.Spawn(func(p *Proc) {
 		p.Link(pid)
 		p.Exit(p.Self(), term.Atom("boom"))
 	})
-	_ = crasher
 	if r := expectDown(t, me, ref); r != term.Atom("boom") {
 		t.Errorf("linked exit: reason %v, want boom", term.Format(r))
 	}
@@ -138,14 +137,13 @@ func TestHibernatedProcessDiesOfSignals(t *testing.T) {
 }
 
 func TestHibernateMisuse(t *testing.T) {
-	n, logs := newTestNode(t)
+	n, _ := newTestNode(t)
 	me := testProc(t, n)
 	_, ref, _ := n.SpawnOpt(me, SpawnOptions{Monitor: true}, func(p *Proc) { p.Hibernate(nil) })
 	r := expectDown(t, me, ref)
 	if s := term.Format(r); !strings.Contains(s, "Hibernate needs a function") {
 		t.Errorf("Hibernate(nil): reason %s, want it to say what was wrong", s)
 	}
-	_ = logs
 	func() {
 		defer func() {
 			if r := recover(); r == nil || !strings.Contains(r.(string), "cannot hibernate") {

@@ -35,6 +35,7 @@ func TestProcLayout(t *testing.T) {
 		{"mu", unsafe.Offsetof(p.mu) + unsafe.Sizeof(p.mu)},
 		{"park", unsafe.Offsetof(p.park) + unsafe.Sizeof(p.park)},
 		{"waiting", unsafe.Offsetof(p.waiting) + 1},
+		{"hibernated", unsafe.Offsetof(p.hibernated) + 1}, // cleared by wakers
 	}
 	for _, f := range senders {
 		if f.end > 32 {

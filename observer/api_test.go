@@ -72,6 +72,20 @@ func TestDataAPI(t *testing.T) {
 		if v.Name != "pong" || v.Status != "waiting" || v.Pid != pong.String() || !strings.Contains(v.Stack, "pongServer") {
 			t.Fatalf("detail: %+v", v)
 		}
+		// A hibernated process has no goroutine: the detail says so.
+		sleeper, err := b.node.Spawn(func(p *node.Proc) { p.Hibernate(func(p *node.Proc) { p.Receive() }) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hv ProcView
+		testkit.Eventually(t, waitTime, "the process to hibernate", func() bool {
+			getJSON(t, base+"/api/process?pid="+url.QueryEscape(sleeper.String()), &hv)
+			return hv.Status == "hibernated"
+		})
+		if !strings.Contains(hv.Stack, "hibernated: no goroutine") {
+			t.Fatalf("hibernated detail: stack %q", hv.Stack)
+		}
+		b.node.Exit(sleeper, term.Kill)
 		resp, err := http.Get(base + "/api/processes?node=nobody@mem")
 		if err != nil {
 			t.Fatal(err)

@@ -172,10 +172,8 @@ func (e *Env) Hibernate(fn any, args ...any) {
 		panic(fmt.Errorf("hibernate: the shell's process cannot hibernate (it evaluates your inputs); spawn a process and hibernate in it"))
 	}
 	fn, _ = e.processFunc("hibernate", fn, "")
-	run, err := node.EntryOnce(fn, args...)
-	if err != nil {
-		panic(fmt.Errorf("hibernate: %w", err))
-	}
+	run, err := node.ResumeEntry(fn, args...)
+	raise(err)
 	if lim := a.lim; lim != nil {
 		// The limits the process set itself belong to the process, not
 		// to the goroutine it gives up.

@@ -41,6 +41,8 @@ func TestHibernateAtThePrompt(t *testing.T) {
 		{`hibernate(func() {})`, "ERR ** exception error: hibernate: the shell's process cannot hibernate"},
 		// One input: a process's panic must not meet the shell compiling
 		// (testkit.SkipYaegiRace).
-		{`_, ref := spawn_monitor(func() { hibernate("nobody.Here") }); receive(5000).(Down).Reason`, `{panic,"hibernate: no function named \"nobody.Here\" (load its module with c(), or register it)"}`},
+		{`_, ref := spawn_monitor(func() { hibernate(5) }); receive(5000).(Down).Reason`, `{panic,"hibernate: 5 is not a function"}`},
+		{`_, ref = spawn_monitor(func() { hibernate(func(n int) {}) }); receive(5000).(Down).Reason`, `{panic,"hibernate: func(int) wants 1 argument, got 0"}`},
+		{`_, ref = spawn_monitor(func() { hibernate("nobody.Here") }); receive(5000).(Down).Reason`, `{panic,"hibernate: no function named \"nobody.Here\" (load its module with c(), or register it)"}`},
 	})
 }

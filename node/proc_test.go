@@ -345,7 +345,7 @@ func TestSpawnArgs(t *testing.T) {
 		msg  string
 	}{
 		{42, nil, "not a function"},
-		{func(int) {}, nil, "wants 1 arguments, got 0"},
+		{func(int) {}, nil, "wants 1 argument, got 0"},
 		{func(int) {}, []any{"x"}, `cannot use "x" (string) as int`},
 		{func(int8) {}, []any{1000}, "does not fit"},
 		{func(int) {}, []any{make(chan int)}, "cannot send"},

@@ -30,20 +30,28 @@ var (
 // of a loop its own values: closures created in a loop share the loop's
 // variables in the interpreter.
 func Entry(fn any, args ...any) (func(*Proc), error) {
-	return entry(fn, args, true)
+	return entry("spawn", fn, args, true)
 }
 
 // EntryOnce is Entry for a function that starts one process: it gets the
 // copies of the arguments made here, without copying them again. Starting
 // a second process with it would share them.
 func EntryOnce(fn any, args ...any) (func(*Proc), error) {
-	return entry(fn, args, false)
+	return entry("spawn", fn, args, false)
 }
 
-func entry(fn any, args []any, reusable bool) (func(*Proc), error) {
+// ResumeEntry is EntryOnce for the function a process gives Hibernate:
+// its errors say hibernate.
+func ResumeEntry(fn any, args ...any) (func(*Proc), error) {
+	return entry("hibernate", fn, args, false)
+}
+
+// entry makes a process's function; what (spawn, hibernate) begins its
+// errors.
+func entry(what string, fn any, args []any, reusable bool) (func(*Proc), error) {
 	fv := reflect.ValueOf(fn)
 	if fv.Kind() != reflect.Func || fv.IsNil() {
-		return nil, fmt.Errorf("spawn: %s is not a function", term.Format(fn))
+		return nil, fmt.Errorf("%s: %s is not a function", what, term.Format(fn))
 	}
 	ft := fv.Type()
 	withProc := ft.NumIn() > 0 && ft.In(0) == procPtrType
@@ -54,9 +62,9 @@ func entry(fn any, args []any, reusable bool) (func(*Proc), error) {
 	params := ft.NumIn() - first
 	switch {
 	case ft.IsVariadic() && len(args) < params-1:
-		return nil, fmt.Errorf("spawn: %s wants at least %d arguments, got %d", ft, params-1, len(args))
+		return nil, fmt.Errorf("%s: %s wants at least %s, got %d", what, ft, arguments(params-1), len(args))
 	case !ft.IsVariadic() && len(args) != params:
-		return nil, fmt.Errorf("spawn: %s wants %d arguments, got %d", ft, params, len(args))
+		return nil, fmt.Errorf("%s: %s wants %s, got %d", what, ft, arguments(params), len(args))
 	}
 	in := make([]reflect.Value, len(args))
 	for i, a := range args {
@@ -68,11 +76,11 @@ func entry(fn any, args []any, reusable bool) (func(*Proc), error) {
 		}
 		c, err := term.Copy(a)
 		if err != nil {
-			return nil, fmt.Errorf("spawn: argument %d: %w", i+1, err)
+			return nil, fmt.Errorf("%s: argument %d: %w", what, i+1, err)
 		}
 		v, err := ConvertArg(c, pt)
 		if err != nil {
-			return nil, fmt.Errorf("spawn: argument %d: %w", i+1, err)
+			return nil, fmt.Errorf("%s: argument %d: %w", what, i+1, err)
 		}
 		in[i] = v
 	}
@@ -146,6 +154,14 @@ func ConvertArg(v any, t reflect.Type) (reflect.Value, error) {
 		return reflect.Value{}, fmt.Errorf("%s does not fit in %s", term.Format(v), t)
 	}
 	return reflect.Value{}, fmt.Errorf("cannot use %s (%s) as %s", term.Format(v), rv.Type(), t)
+}
+
+// arguments says n arguments, in the singular for one.
+func arguments(n int) string {
+	if n == 1 {
+		return "1 argument"
+	}
+	return fmt.Sprintf("%d arguments", n)
 }
 
 func isNumber(k reflect.Kind) bool {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gerl-dev/gerl/node/term"
 )
 
 // Go's floors under gerl's figures (issue 16: "where Go itself sets the
@@ -16,7 +18,10 @@ import (
 // the floor is measured side by side.
 //
 //	go_floor    two goroutines handing an int back and forth through
-//	            channels (under local_pingpong: chan_rtt_us); a bare
+//	            channels (under local_pingpong: chan_rtt_us), and the
+//	            same with local_pingpong's own messages, {ping, From, I}
+//	            and {pong, I}, built as gerl's workload builds them but
+//	            neither copied nor queued (chan_tuple_rtt_us); a bare
 //	            goroutine parked on a channel receive (under spawn:
 //	            goroutine_bytes, us_per_goroutine) in a fresh OS process,
 //	            cold and warm, as million and the peers' spawn_idle
@@ -37,19 +42,17 @@ const (
 	tcpFloorFrameLen = 16
 )
 
-// GoFloor measures Go's own round trip through channels, and the cost of
-// a parked goroutine in a fresh OS process (a peer): cold (the first
-// goroutines of a program) and warm (a second pass), as million measures
-// gerl's processes.
-func GoFloor(pc PeerCmd, n, goroutines int) Result {
-	res := Result{Name: "go_floor", Params: map[string]any{"n": n, "goroutines": goroutines}}
+// chanPingPong times n round trips of an int between two goroutines
+// through unbuffered channels, after a warm-up of n/10.
+func chanPingPong(n int) (time.Duration, error) {
 	ping, pong := make(chan int), make(chan int)
+	defer close(ping)
 	go func() {
 		for v := range ping {
 			pong <- v
 		}
 	}()
-	for i := range n / 10 { // warm-up
+	for i := range n / 10 {
 		ping <- i
 		<-pong
 	}
@@ -57,11 +60,70 @@ func GoFloor(pc PeerCmd, n, goroutines int) Result {
 	for i := range n {
 		ping <- i
 		if <-pong != i {
-			return failed(res, fmt.Errorf("go_floor: the echo of %d is wrong", i))
+			return 0, fmt.Errorf("go_floor: the echo of %d is wrong", i)
 		}
 	}
-	rtt := time.Since(t0)
-	close(ping)
+	return time.Since(t0), nil
+}
+
+// chanTuplePingPong is chanPingPong with local_pingpong's messages: each
+// round trip allocates what the workload's own code does ({ping, From, I}
+// and {pong, I} as terms in interfaces), and nothing else. The distance
+// from it to local_pingpong is what gerl's processes add: the copy of each
+// message, the mailbox, the receive.
+func chanTuplePingPong(n int) (time.Duration, error) {
+	ping, pong := make(chan any), make(chan any)
+	defer close(ping)
+	from := floorPid()
+	go func() {
+		for m := range ping {
+			t := m.(term.Tuple)
+			pong <- term.Tuple{atomPong, t[2]}
+		}
+	}()
+	round := func(i int) error {
+		ping <- term.Tuple{atomPing, from, i}
+		if r := (<-pong).(term.Tuple); r[1] != i {
+			return fmt.Errorf("go_floor: pong %v for ping %d", r[1], i)
+		}
+		return nil
+	}
+	for i := 1; i <= n/10; i++ {
+		if err := round(i); err != nil {
+			return 0, err
+		}
+	}
+	t0 := time.Now()
+	for i := 1; i <= n; i++ {
+		if err := round(i); err != nil {
+			return 0, err
+		}
+	}
+	return time.Since(t0), nil
+}
+
+// floorPid is the pid the tuple floor sends in its pings. It is made at
+// run time, as a process's Self is: the compiler boxes a value it knows
+// (a constant composite) for free, and the floor would skip an
+// allocation the workload pays.
+//
+//go:noinline
+func floorPid() term.Pid { return term.Pid{Node: "floor@localhost", ID: 1} }
+
+// GoFloor measures Go's own round trip through channels, and the cost of
+// a parked goroutine in a fresh OS process (a peer): cold (the first
+// goroutines of a program) and warm (a second pass), as million measures
+// gerl's processes.
+func GoFloor(pc PeerCmd, n, goroutines int) Result {
+	res := Result{Name: "go_floor", Params: map[string]any{"n": n, "goroutines": goroutines}}
+	rtt, err := chanPingPong(n)
+	if err != nil {
+		return failed(res, err)
+	}
+	tupleRTT, err := chanTuplePingPong(n)
+	if err != nil {
+		return failed(res, err)
+	}
 	c, err := newCluster(pc)
 	if err != nil {
 		return failed(res, err)
@@ -76,6 +138,7 @@ func GoFloor(pc PeerCmd, n, goroutines int) Result {
 		return failed(res, err)
 	}
 	fig["chan_rtt_us"] = us(rtt) / float64(n)
+	fig["chan_tuple_rtt_us"] = us(tupleRTT) / float64(n)
 	res.Figures = fig
 	return res
 }

@@ -61,6 +61,6 @@ func TestScalingErlangRuns(t *testing.T) {
 // TestFloorWorkloadsRun runs Go's floors at a tiny size.
 func TestFloorWorkloadsRun(t *testing.T) {
 	pc := testPeer(t)
-	checkResult(t, GoFloor(pc, 2000, 1000), "chan_rtt_us", "goroutine_bytes", "us_per_goroutine", "warm_goroutine_bytes")
+	checkResult(t, GoFloor(pc, 2000, 1000), "chan_rtt_us", "chan_tuple_rtt_us", "goroutine_bytes", "us_per_goroutine", "warm_goroutine_bytes")
 	checkResult(t, TCPFloor(pc, 200, 20, 1, PinNone), "rtt_p50_us", "rtt_p99_us", "rtt_mean_us", "handoff_rtt_p50_us", "handoff_rtt_p99_us")
 }

@@ -423,6 +423,7 @@ func (e *Env) serverExports() map[string]reflect.Value {
 		"From":        typeOf[server.From](),
 		"Options":     typeOf[server.Options](),
 		"NoReply":     reflect.ValueOf(&server.NoReply).Elem(),
+		"Hibernate":   reflect.ValueOf(&server.Hibernate).Elem(),
 		"StopWith":    reflect.ValueOf(server.StopWith),
 		"Factory":     reflect.ValueOf(e.newFactory),
 		"Start": reflect.ValueOf(func(b server.Behaviour, args any, opts ...server.Options) (term.Pid, error) {
@@ -529,8 +530,9 @@ erl: pg:join(Group, Pid).`},
 HandleCall(req, from) answers server.Call (its reply, or server.NoReply and server.Reply later);
 HandleCast(msg) takes server.Cast; optional: HandleInfo(msg), Terminate(reason),
 CodeChange(old map[string]any). An error from a method stops the server (server.StopWith for a
-clean stop). server.Factory("mod.New") starts it from a module's factory: reloading the module
-upgrades it, keeping its state. Options: Name, GlobalName, TrapExit.`},
+clean stop), except server.Hibernate: the server goes on and hibernates until its next message
+(gen_server's hibernate). server.Factory("mod.New") starts it from a module's factory: reloading
+the module upgrades it, keeping its state. Options: Name, GlobalName, TrapExit, HibernateAfter.`},
 		"server.Call":      {Sig: "server.Call(to, req, timeout) (any, error)", Group: "supervisors", Summary: "a request to a server, and its reply"},
 		"server.Child":     {Sig: "server.Child(id, server.Factory(...), args[, server.Options]) supervisor.Child", Group: "supervisors", Summary: "a supervisor's child that runs a server, with a fresh state at each restart"},
 		"sys.GetState":     {Sig: "sys.GetState(server) any", Group: "supervisors", Summary: "a copy of a running server's state"},

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/gerl-dev/gerl/internal/testkit"
@@ -45,4 +46,32 @@ func TestHibernateAtThePrompt(t *testing.T) {
 		{`_, ref = spawn_monitor(func() { hibernate(func(n int) {}) }); receive(5000).(Down).Reason`, `{panic,"hibernate: func(int) wants 1 argument, got 0"}`},
 		{`_, ref = spawn_monitor(func() { hibernate("nobody.Here") }); receive(5000).(Down).Reason`, `{panic,"hibernate: no function named \"nobody.Here\" (load its module with c(), or register it)"}`},
 	})
+}
+
+// TestServerHibernateAtThePrompt: a server written at the prompt
+// hibernates when its handler returns server.Hibernate, after replying,
+// and answers the next call with its state.
+func TestServerHibernateAtThePrompt(t *testing.T) {
+	ts := newTestShell(t)
+	evalCases(t, ts, []struct{ in, want string }{
+		{`type Sleepy struct{ N int }`, ""},
+		{`func (s *Sleepy) Init(args any) error { s.N = args.(int); return nil }`, ""},
+		{`func (s *Sleepy) HandleCall(req any, from server.From) (any, error) { s.N++; return s.N, server.Hibernate }`, ""},
+		{`func (s *Sleepy) HandleCast(msg any) error { return nil }`, ""},
+		{`pid, _ := server.Start(&Sleepy{}, 41, server.Options{Name: "sleepy"}); _ = pid`, ""},
+		{`server.Call("sleepy", "inc", time.Second)`, "42, nil"},
+	})
+	for want := 43; want <= 44; want++ {
+		testkit.Eventually(t, waitTime, "the server to hibernate", func() bool {
+			for _, pi := range ts.env.node.Processes() {
+				if pi.Name == "sleepy" && pi.Status == "hibernated" {
+					return true
+				}
+			}
+			return false
+		})
+		evalCases(t, ts, []struct{ in, want string }{
+			{`server.Call("sleepy", "inc", time.Second)`, fmt.Sprintf("%d, nil", want)},
+		})
+	}
 }

@@ -63,6 +63,32 @@ func BenchmarkFloorChanPingPong(b *testing.B) {
 	<-pong
 }
 
+// BenchmarkFloorChanPingPongTuple is Go's floor under
+// BenchmarkPingPongTuple: the same messages, built the same way, handed
+// through channels with no mailbox and no copy.
+func BenchmarkFloorChanPingPongTuple(b *testing.B) {
+	ping, pong := make(chan any, 1), make(chan any, 1)
+	go func() {
+		for m := range ping {
+			t := m.(term.Tuple)
+			pong <- term.Tuple{term.Atom("pong"), t[2]}
+		}
+		close(pong)
+	}()
+	n := New(Config{}) // for a pid made at run time, as the workload's is
+	defer n.StopTimeout(waitTime)
+	me, _ := n.Attach("bench")
+	self := me.Self()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ping <- term.Tuple{term.Atom("ping"), self, i}
+		<-pong
+	}
+	b.StopTimer()
+	close(ping)
+	<-pong
+}
+
 // BenchmarkFanIn is workload 2 in one process: four senders send {seq, I}
 // as fast as they can to one receiver; ns/op is per message. It found the
 // fan-in regression docs/performance.md reports (on the project's VM: 280

@@ -63,6 +63,16 @@ type noReply struct{}
 // any process) answers later with Reply(from, value).
 var NoReply any = noReply{}
 
+// Hibernate, returned as the error of Init, HandleCall, HandleCast or
+// HandleInfo, is not a failure: the server goes on, and hibernates
+// (node.Proc.Hibernate) until its next message, holding no goroutine
+// while it waits: gen_server's {reply, Reply, State, hibernate} and
+// {noreply, State, hibernate}. HandleCall's reply is sent first (unless
+// NoReply). For a server that waits long after this message; the next one
+// costs a new goroutine (about 2 µs). Options.HibernateAfter does it after
+// any quiet spell instead.
+var Hibernate = errors.New("hibernate")
+
 // StopError stops a server with a reason: a method returns StopWith(reason).
 type StopError struct{ Reason any }
 

@@ -27,6 +27,14 @@
 // server to its parent; Child makes a supervisor child of it, with a fresh
 // state at each restart.
 //
+// # Hibernation
+//
+// A method that returns Hibernate instead of nil keeps the server going
+// and hibernates it (node.Proc.Hibernate) until its next message: it then
+// holds no goroutine, only its state, pid, mailbox and name.
+// Options.HibernateAfter does the same whenever the server has waited
+// that long.
+//
 // # State and code changes
 //
 // The Behaviour value is the state. Package sys reads a copy of it

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -165,11 +166,15 @@ func serve(p *node.Proc, b Behaviour, args any, opts Options, parent term.Pid, r
 			fail(term.T(term.Atom("error"), term.ErrorText(err)), nil)
 		}
 	}
-	if err := s.guard(func() error { return b.Init(args) }); err != nil {
+	err := s.guard(func() error { return b.Init(args) })
+	if err != nil && !errors.Is(err, Hibernate) {
 		fail(reasonOf(err), err)
 	}
 	if ready != nil {
 		ready <- nil
+	}
+	if err != nil {
+		p.Hibernate(s.resume)
 	}
 	s.loop()
 }
@@ -188,21 +193,29 @@ func (s *state) loop() {
 		if s.opts.HibernateAfter > 0 {
 			m, ok := s.p.ReceiveTimeout(s.opts.HibernateAfter)
 			if !ok {
-				s.p.Hibernate(func(*node.Proc) { s.loop() })
+				s.p.Hibernate(s.resume)
 			}
 			msg = m
 		} else {
 			msg = s.p.Receive()
 		}
 		s.current = msg
-		if err := s.handle(msg); err != nil {
+		err := s.handle(msg)
+		if err != nil && !errors.Is(err, Hibernate) {
 			s.stop(reasonOf(err))
 		}
 		s.current = nil
+		if err != nil {
+			s.p.Hibernate(s.resume)
+		}
 	}
 }
 
-// handle handles one message; an error stops the server.
+// resume is where a hibernated server's process starts again.
+func (s *state) resume(*node.Proc) { s.loop() }
+
+// handle handles one message; an error other than Hibernate stops the
+// server.
 func (s *state) handle(msg any) error {
 	switch m := msg.(type) {
 	case term.Request:
@@ -215,7 +228,7 @@ func (s *state) handle(msg any) error {
 			reply, err = s.b.HandleCall(m.Body, m)
 			return err
 		})
-		if reply != NoReply && (err == nil || isStop(err)) {
+		if reply != NoReply && (err == nil || isStop(err) || errors.Is(err, Hibernate)) {
 			_ = s.p.Reply(m, reply)
 		}
 		return err

@@ -459,3 +459,94 @@ func TestHibernatedServerAcrossNodes(t *testing.T) {
 		}
 	}
 }
+
+// sleeper hibernates when a method returns server.Hibernate: after Init
+// given "hibernate", after the calls "sleep" and "later" (the latter
+// answered by the next "answer"), and after every cast and info message.
+type sleeper struct {
+	N       int
+	pending server.From
+	node    *node.Node
+}
+
+func (s *sleeper) Init(args any) error {
+	if args == "hibernate" {
+		return server.Hibernate
+	}
+	return nil
+}
+
+func (s *sleeper) HandleCall(req any, from server.From) (any, error) {
+	s.N++
+	switch req {
+	case "sleep":
+		return s.N, server.Hibernate
+	case "later":
+		s.pending = from
+		return server.NoReply, fmt.Errorf("wrapped: %w", server.Hibernate)
+	case "answer":
+		server.Reply(s.node, s.pending, "later")
+	}
+	return s.N, nil
+}
+
+func (s *sleeper) HandleCast(any) error { s.N += 10; return server.Hibernate }
+func (s *sleeper) HandleInfo(any) error { s.N += 100; return server.Hibernate }
+
+// TestHibernateReturned: a server hibernates when Init or a handler
+// returns server.Hibernate (gen_server's hibernate in a callback's
+// return), after sending the reply, and wakes with its state; a handler
+// that returns nil leaves it waiting in a receive.
+func TestHibernateReturned(t *testing.T) {
+	n := newNode(t)
+	me := clustertest.Proc(t, n)
+	pid, err := server.Start(n.Node(), &sleeper{node: n.Node()}, "hibernate", server.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := func(want string) {
+		t.Helper()
+		testkit.Eventually(t, wait, "the server's status to be "+want, func() bool {
+			info, ok := n.Node().Info(pid)
+			return ok && info.Status == want
+		})
+	}
+	status("hibernated")
+	call := func(req any, want any) {
+		t.Helper()
+		if v, err := server.Call(me, pid, req, wait); err != nil || v != want {
+			t.Fatalf("call %v: %v, %v; want %v", req, v, err, want)
+		}
+	}
+	call("inc", 1)
+	status("waiting")
+	call("sleep", 2)
+	status("hibernated")
+	if err := server.Cast(me, pid, "x"); err != nil {
+		t.Fatal(err)
+	}
+	status("hibernated")
+	me.Send(pid, "info")
+	status("hibernated")
+	later := make(chan any, 1)
+	n.Node().Spawn(func(p *node.Proc) {
+		v, err := server.Call(p, pid, "later", wait)
+		if err != nil {
+			v = err
+		}
+		later <- v
+	})
+	testkit.Eventually(t, wait, "the deferred call to reach the server", func() bool {
+		st, err := sys.GetState(n.Node(), pid, wait)
+		return err == nil && st.(*sleeper).N == 113
+	})
+	call("answer", 114)
+	if v := <-later; v != "later" {
+		t.Fatalf("deferred call: %v", v)
+	}
+	call("sleep", 115)
+	status("hibernated")
+	if err := server.Stop(n.Node(), pid, term.Shutdown, wait); err != nil {
+		t.Fatal(err)
+	}
+}

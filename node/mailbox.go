@@ -101,13 +101,26 @@ func (p *Proc) enqueue(msg any) {
 
 // enqueueLocked appends msg with p.mu held and reports whether the receiver
 // must be woken (call signalWake after unlocking).
+//
+// Its frame is kept small: it is the deepest frame of a send, and a
+// process woken from hibernation sends on a new goroutine's 2 KB stack,
+// which a larger frame here made grow (a copy of the whole stack, most of
+// a wake-up's cost).
 func (p *Proc) enqueueLocked(msg any) bool {
-	if r, ok := msg.(term.Reply); ok && !p.awaitsLocked(r.Ref) {
+	if _, ok := msg.(term.Reply); ok && p.unawaitedLocked(msg) {
 		return false // the call timed out or its callee died: drop
 	}
 	b := p.boxLocked()
 	b.in = append(b.in, msg)
 	return p.wakeLocked()
+}
+
+// unawaitedLocked reports whether msg, a term.Reply, answers a call p no
+// longer waits for. Called with p.mu held.
+//
+//go:noinline
+func (p *Proc) unawaitedLocked(msg any) bool {
+	return !p.awaitsLocked(msg.(term.Reply).Ref)
 }
 
 // wakeLocked clears p.waiting and reports whether the receiver was parked,

@@ -20,7 +20,10 @@ import (
 // to that node is over its limit (backpressure on a slow peer).
 func (p *Proc) Send(to any, msg any) error {
 	p.checkAlive()
-	return p.node.send(context.Background(), p.Self(), to, msg, false)
+	if pid, ok := to.(term.Pid); ok { // send's common case, one frame less (see sendToPid)
+		return p.node.sendToPid(context.Background(), p.Self(), pid, msg, false)
+	}
+	return p.node.sendName(context.Background(), p.Self(), to, msg, false)
 }
 
 // SendContext is Send that gives up waiting for room in the queue to
@@ -82,27 +85,46 @@ func (n *Node) sendName(ctx context.Context, from term.Pid, to any, msg any, fre
 // sendToPid is send to a pid. It takes the pid as it is, not in an
 // interface: a Reply would otherwise box its caller's pid, one allocation
 // per Call.
+//
+// A local send's frames are kept small, the rare cases (tracing, another
+// node, an error) in functions of their own: a process woken from
+// hibernation sends on a new goroutine's 2 KB stack, and a send that
+// outgrows it copies the whole stack, most of a wake-up's cost
+// (BenchmarkPingPongHibernated; TestSendFitsTheFirstStack checks it).
 func (n *Node) sendToPid(ctx context.Context, from, to term.Pid, msg any, fresh bool) error {
 	if n.trace.on.Load() {
-		n.traceSend(from, to, msg)
+		n.traceSendPid(from, to, msg)
 	}
-	return n.sendPid(ctx, from, to, msg, fresh)
+	if to.Node != n.name {
+		return n.sendRemote(ctx, from, to, msg)
+	}
+	c := msg
+	if !fresh {
+		var err error
+		if c, err = term.Copy(msg); err != nil {
+			return sendError(to, err)
+		}
+	}
+	if to.Creation != n.creation {
+		return nil // a process of an earlier incarnation: gone
+	}
+	if q := n.procs.lookup(to.ID); q != nil {
+		q.deliver(from, c)
+	}
+	return nil
 }
 
-func (n *Node) sendPid(ctx context.Context, from, to term.Pid, msg any, fresh bool) error {
-	if to.Node == n.name {
-		c, err := copyUnlessFresh(msg, fresh)
-		if err != nil {
-			return fmt.Errorf("send to %s: %w", to, err)
-		}
-		if to.Creation != n.creation {
-			return nil // a process of an earlier incarnation: gone
-		}
-		if q := n.procs.lookup(to.ID); q != nil {
-			q.deliver(from, c)
-		}
-		return nil
-	}
+// sendError is the error of a send to a pid whose message cannot be sent.
+//
+//go:noinline
+func sendError(to term.Pid, err error) error {
+	return fmt.Errorf("send to %s: %w", to, err)
+}
+
+// sendRemote is sendToPid to a process of another node.
+//
+//go:noinline
+func (n *Node) sendRemote(ctx context.Context, from, to term.Pid, msg any) error {
 	if to.IsZero() {
 		return fmt.Errorf("send: the zero pid names no process")
 	}

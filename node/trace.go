@@ -200,15 +200,32 @@ func (n *Node) traceSend(from term.Pid, to any, msg any) {
 	n.emit(&TraceEvent{Kind: TraceSend, Pid: from, To: to, Msg: msg})
 }
 
+// traceSendPid is traceSend to a pid, which it boxes only when it
+// reports: sendToPid's frame stays small (see there).
+//
+//go:noinline
+func (n *Node) traceSendPid(from, to term.Pid, msg any) {
+	n.traceSend(from, to, msg)
+}
+
 // deliver puts msg, sent by from, in p's mailbox, reporting it first if p
 // is traced. Every message from a process (local or remote) arrives here.
 func (p *Proc) deliver(from term.Pid, msg any) {
 	if p.node.trace.on.Load() {
-		if n := p.node; n.traced(p) {
-			n.emit(&TraceEvent{Kind: TraceReceive, Pid: p.Self(), From: from, Msg: msg})
-		}
+		p.traceReceive(from, msg)
 	}
 	p.enqueue(msg)
+}
+
+// traceReceive reports msg's arrival at p, if p is traced. It is deliver's
+// rare case, in a function of its own to keep deliver's frame small (see
+// sendToPid).
+//
+//go:noinline
+func (p *Proc) traceReceive(from term.Pid, msg any) {
+	if n := p.node; n.traced(p) {
+		n.emit(&TraceEvent{Kind: TraceReceive, Pid: p.Self(), From: from, Msg: msg})
+	}
 }
 
 // traceExit reports the exit of p, if traced, and forgets its flag. Called

@@ -550,3 +550,27 @@ func TestHibernateReturned(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkCallHibernating: a call to a server that hibernates after every
+// message (its HandleCall returns server.Hibernate), so that each call
+// wakes it on a new goroutine; BenchmarkCall is the same server awake.
+func BenchmarkCallHibernating(b *testing.B) { benchCall(b, "sleep") }
+
+// BenchmarkCall: a call to a server waiting in its receive.
+func BenchmarkCall(b *testing.B) { benchCall(b, "inc") }
+
+func benchCall(b *testing.B, req string) {
+	n := node.New(node.Config{})
+	defer n.StopTimeout(wait)
+	me, _ := n.Attach("bench")
+	pid, err := server.Start(n, &sleeper{node: n}, nil, server.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := server.Call(me, pid, req, wait); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

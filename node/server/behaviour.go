@@ -71,7 +71,13 @@ var NoReply any = noReply{}
 // NoReply). For a server that waits long after this message; the next one
 // costs a new goroutine (about 2 µs). Options.HibernateAfter does it after
 // any quiet spell instead.
-var Hibernate = errors.New("hibernate")
+var Hibernate error = hibernateSignal{}
+
+// hibernateSignal is Hibernate's type: a signal to the server's loop, not
+// a failure.
+type hibernateSignal struct{}
+
+func (hibernateSignal) Error() string { return "hibernate" }
 
 // StopError stops a server with a reason: a method returns StopWith(reason).
 type StopError struct{ Reason any }

@@ -69,7 +69,8 @@ var NoReply any = noReply{}
 // while it waits: gen_server's {reply, Reply, State, hibernate} and
 // {noreply, State, hibernate}. HandleCall's reply is sent first (unless
 // NoReply). For a server that waits long after this message; the next one
-// costs a new goroutine (about 2 µs). Options.HibernateAfter does it after
+// costs a new goroutine (a call about 3 µs, against 1 µs to a server
+// awake: BenchmarkCallHibernating). Options.HibernateAfter does it after
 // any quiet spell instead.
 var Hibernate error = hibernateSignal{}
 

@@ -221,6 +221,10 @@ func TestDeferredReplyStopWithAndCrash(t *testing.T) {
 	if !strings.Contains(n.Logs.String(), "server terminating") {
 		t.Errorf("no report of the failed server in the log:\n%s", n.Logs)
 	}
+	// The report names the message that stopped it.
+	if !strings.Contains(n.Logs.String(), `\"fail\"}" reason=`) {
+		t.Errorf("the report does not give the last message:\n%s", n.Logs)
+	}
 }
 
 func TestSupervisedServer(t *testing.T) {

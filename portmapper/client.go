@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -65,7 +66,12 @@ func dial(ctx context.Context, addr string) (net.Conn, func() error, error) {
 	}
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		if ctx.Err() != nil {
+		// A dial that ran out of time says nothing of the daemon. The
+		// dialer's own deadline (ctx's) can fire before ctx's timer does,
+		// so ctx.Err() alone may still be nil: a loaded machine made
+		// KillWhenIdle take such a timeout for "no daemon" and report the
+		// daemon gone.
+		if ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) {
 			return nil, nil, err
 		}
 		return nil, nil, fmt.Errorf("%w at %s: %w", ErrNoDaemon, addr, err)
@@ -244,7 +250,7 @@ func KillWhenIdle(ctx context.Context, addr string) error {
 		switch {
 		case ok, errors.Is(err, ErrNoDaemon):
 			return nil
-		case err != nil && ctx.Err() == nil:
+		case err != nil && ctx.Err() == nil && !errors.Is(err, os.ErrDeadlineExceeded):
 			return err
 		}
 		select {

@@ -173,7 +173,8 @@ func TestStopStartedPortMapper(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := stopEarly(); !errors.Is(err, portmapper.ErrStillRegistered) {
-		t.Fatalf("with a node registered: %v, want an error that says so", err)
+		_, names, nerr := portmapper.Names(context.Background(), addr)
+		t.Fatalf("with a node registered: %v, want an error that says so (the daemon now lists %v, %v)", err, names, nerr)
 	}
 	if !portMapperAnswers(addr) {
 		t.Fatal("the port mapper stopped with a node registered")

@@ -67,11 +67,12 @@ func dial(ctx context.Context, addr string) (net.Conn, func() error, error) {
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		// A dial that ran out of time says nothing of the daemon. The
-		// dialer's own deadline (ctx's) can fire before ctx's timer does,
-		// so ctx.Err() alone may still be nil: a loaded machine made
-		// KillWhenIdle take such a timeout for "no daemon" and report the
-		// daemon gone.
-		if ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		// dialer reads ctx's deadline itself (a socket deadline, or "i/o
+		// timeout" at once when it has passed), which can be before ctx's
+		// timer has fired, so ctx.Err() alone may still be nil: a loaded
+		// machine made KillWhenIdle take such a timeout for "no daemon"
+		// and report a daemon with nodes registered gone.
+		if ctx.Err() != nil || isTimeout(err) {
 			return nil, nil, err
 		}
 		return nil, nil, fmt.Errorf("%w at %s: %w", ErrNoDaemon, addr, err)
@@ -89,6 +90,14 @@ func dial(ctx context.Context, addr string) (net.Conn, func() error, error) {
 		return nil
 	}
 	return c, finish, nil
+}
+
+// isTimeout reports whether err is a deadline's: a socket's, or the
+// dialer's for a context whose deadline has passed.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
+		(errors.As(err, &ne) && ne.Timeout())
 }
 
 // exchange sends req and reads the whole answer, up to limit bytes, until
@@ -250,7 +259,7 @@ func KillWhenIdle(ctx context.Context, addr string) error {
 		switch {
 		case ok, errors.Is(err, ErrNoDaemon):
 			return nil
-		case err != nil && ctx.Err() == nil && !errors.Is(err, os.ErrDeadlineExceeded):
+		case err != nil && ctx.Err() == nil && !isTimeout(err):
 			return err
 		}
 		select {

@@ -163,44 +163,8 @@ func TestFullDaemonIsNotANameClash(t *testing.T) {
 // TestKillWhenIdle: KILL is asked again while a node is registered, and
 // granted once it is gone; with no daemon there is nothing to do; a node
 // that stays gives ErrStillRegistered when the context ends.
-// TestKillWhenIdleDeadlineBeforeTimer: a context whose deadline has passed
-// while its timer has not fired yet (a loaded machine: the dialer reads the
-// deadline itself and says "i/o timeout" while ctx.Err() is still nil) must
-// not make a daemon with a node registered look gone. Before the fix
-// KillWhenIdle returned nil here ("no port mapper answers"), and
-// TestKillWhenIdle and bench's TestStopStartedPortMapper each failed so
-// once in five loaded CI runs.
-func TestKillWhenIdleDeadlineBeforeTimer(t *testing.T) {
-	s := startServer(t, daemon.Config{})
-	addr := addrOf(s)
-	reg, err := portmapper.Register(context.Background(), addr, portmapper.NodeInfo{Name: "lingering", Port: 1, Highest: 6, Lowest: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	if err := portmapper.KillWhenIdle(lateTimer{ctx}, addr); !errors.Is(err, portmapper.ErrStillRegistered) {
-		t.Fatalf("with a node registered, past the deadline: %v, want %v", err, portmapper.ErrStillRegistered)
-	}
-	if _, _, err := portmapper.Names(lateTimer{ctx}, addr); errors.Is(err, portmapper.ErrNoDaemon) {
-		t.Fatalf("a dial past its deadline: %v, which is not %v", err, portmapper.ErrNoDaemon)
-	}
-}
-
-// lateTimer is a context whose deadline has passed and whose Done and Err
-// lag behind, as a context's timer can on a loaded machine.
-type lateTimer struct{ context.Context }
-
-func (lateTimer) Deadline() (time.Time, bool) { return time.Now().Add(-time.Second), true }
-
 func TestKillWhenIdle(t *testing.T) {
-	s := startServer(t, daemon.Config{})
-	addr := addrOf(s)
-	reg, err := portmapper.Register(context.Background(), addr, portmapper.NodeInfo{Name: "lingering", Port: 1, Highest: 6, Lowest: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, addr, reg := lingering(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	if err := portmapper.KillWhenIdle(ctx, addr); !errors.Is(err, portmapper.ErrStillRegistered) {
@@ -219,3 +183,42 @@ func TestKillWhenIdle(t *testing.T) {
 		t.Fatalf("with no port mapper: %v, want nil", err)
 	}
 }
+
+// lingering starts a daemon with one node registered, as a node that has
+// just exited may still be.
+func lingering(t *testing.T) (*daemon.Server, string, *portmapper.Registration) {
+	t.Helper()
+	s := startServer(t, daemon.Config{})
+	addr := addrOf(s)
+	reg, err := portmapper.Register(context.Background(), addr, portmapper.NodeInfo{Name: "lingering", Port: 1, Highest: 6, Lowest: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, addr, reg
+}
+
+// TestKillWhenIdleDeadlineBeforeTimer: a context whose deadline has passed
+// while its timer has not fired yet (a loaded machine: the dialer reads the
+// deadline itself and says "i/o timeout" while ctx.Err() is still nil) must
+// not make a daemon with a node registered look gone. Before the fix
+// KillWhenIdle returned nil here ("no port mapper answers"), and
+// TestKillWhenIdle and bench's TestStopStartedPortMapper each failed so
+// once in five loaded CI runs.
+func TestKillWhenIdleDeadlineBeforeTimer(t *testing.T) {
+	_, addr, reg := lingering(t)
+	defer reg.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := portmapper.KillWhenIdle(lateTimer{ctx}, addr); !errors.Is(err, portmapper.ErrStillRegistered) {
+		t.Fatalf("with a node registered, past the deadline: %v, want %v", err, portmapper.ErrStillRegistered)
+	}
+	if _, _, err := portmapper.Names(lateTimer{ctx}, addr); errors.Is(err, portmapper.ErrNoDaemon) {
+		t.Fatalf("a dial past its deadline: %v, which is not %v", err, portmapper.ErrNoDaemon)
+	}
+}
+
+// lateTimer is a context whose deadline has passed and whose Done and Err
+// lag behind, as a context's timer can on a loaded machine.
+type lateTimer struct{ context.Context }
+
+func (lateTimer) Deadline() (time.Time, bool) { return time.Now().Add(-time.Second), true }

@@ -18,18 +18,20 @@ import (
 // allocated with the process's first message: an idle process that was
 // never sent anything has none.
 //
-// A receiver with nothing to read parks on p.park, a WaitGroup used as a
-// binary semaphore: under p.mu it sets p.waiting and adds 1 to p.park,
-// releases p.mu and waits on p.park. A waker (a sender, a kill, an expiring
-// timer) that finds p.waiting set clears it under p.mu and calls p.park.Done
-// once, so each park is ended exactly once. This costs a process 16 bytes
-// where a wake-up channel cost 104 (the channel and the pointer to it).
-// A sync.Mutex locked by the receiver and unlocked by the waker does the
-// same in 8 bytes, but its Lock spins before it parks: on two CPUs that
-// spinning delays the very goroutine that would wake it, and a local
-// ping-pong round trip took 1.2-1.4 µs against 0.70 with the WaitGroup
-// (measured side by side). Timed and cancellable waits arm a timer or a
-// context callback that wakes the process the same way (alarm).
+// A receiver with nothing to read parks on p.park (a parker, park.go):
+// under p.mu it sets p.waiting, releases p.mu and waits. A waker (a
+// sender, a kill, an expiring timer) that finds p.waiting set clears it
+// under p.mu and wakes p.park once, so each park is ended exactly once;
+// the wake may come before the wait, which then returns at once. This
+// costs a process 16 bytes where a wake-up channel cost 104 (the channel
+// and the pointer to it). A sync.Mutex locked by the receiver and
+// unlocked by the waker does the same in 8 bytes, but its Lock spins
+// before it parks: on two CPUs that spinning delays the very goroutine
+// that would wake it (a local ping-pong round trip took 1.2-1.4 µs
+// against 0.70). The parker was a sync.WaitGroup until the parker of
+// park.go made a park and its wake-up cheaper (see there). Timed and
+// cancellable waits arm a timer or a context callback that wakes the
+// process the same way (alarm).
 //
 // The mailbox fits one cache line (64 bytes is one of Go's size classes, so
 // it never straddles two). Splitting it in two lines, the senders' in and
@@ -144,7 +146,7 @@ func (p *Proc) wakeLocked() bool {
 // dieLocked asked for it.
 func (p *Proc) signalWake(wake bool) {
 	if wake {
-		p.park.Done()
+		p.park.wake()
 	}
 }
 
@@ -159,9 +161,9 @@ func (p *Proc) parkLocked() {
 	}
 	p.waiting = true
 	p.parked = true
-	p.park.Add(1)
+	p.park.prepare()
 	p.mu.Unlock()
-	p.park.Wait()
+	p.park.wait()
 }
 
 // maxSpins is how many times a receive with nothing to take yields the

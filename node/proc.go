@@ -41,12 +41,12 @@ import (
 // Proc's alignment.
 type Proc struct {
 	// Written by senders: the lock and the wake-up.
-	mu       sync.Mutex     // guards reason, ext, the flags below, and box.in
-	park     sync.WaitGroup // the receiver parks on it (see mailbox.go)
-	waiting  bool           // the receiver is parked on park
-	parked   bool           // written by the receiver under mu: it has parked before
-	bigDrop  bool           // its death dropped a big mailbox (set by dieLocked)
-	attached bool           // driven by a foreign goroutine (the shell); immutable
+	mu       sync.Mutex // guards reason, ext, the flags below, and box.in
+	park     parker     // the receiver parks on it (see mailbox.go)
+	waiting  bool       // the receiver is parked on park
+	parked   bool       // written by the receiver under mu: it has parked before
+	bigDrop  bool       // its death dropped a big mailbox (set by dieLocked)
+	attached bool       // driven by a foreign goroutine (the shell); immutable
 	// hibernating: the process called Hibernate and its goroutine is
 	// unwinding; hibernated: it has no goroutine (waiting is set too), and
 	// its waker starts one. See hibernate.go.

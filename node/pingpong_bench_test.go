@@ -1,6 +1,8 @@
 package node
 
 import (
+	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gerl-dev/gerl/node/term"
@@ -87,6 +89,40 @@ func BenchmarkFloorChanPingPongTuple(b *testing.B) {
 	b.StopTimer()
 	close(ping)
 	<-pong
+}
+
+// BenchmarkFloorCacheLine is the machine's floor under a round trip
+// between two CPUs: two goroutines, each spinning on its own CPU, hand a
+// counter back and forth, so each op is a cache line moving to the other
+// CPU and back. Two processes that ping-pong from two CPUs pay it for
+// every line a message touches (the mailbox, the Proc, the message);
+// from one CPU they do not. It needs two CPUs free: with fewer it skips.
+func BenchmarkFloorCacheLine(b *testing.B) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		b.Skip("needs two CPUs (GOMAXPROCS >= 2)")
+	}
+	var turn atomic.Int64
+	spinUntil := func(v int64) {
+		for spins := 0; turn.Load() != v; spins++ {
+			if spins%10_000 == 9_999 {
+				runtime.Gosched() // the other goroutine shares this CPU
+			}
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		for i := range int64(b.N) {
+			spinUntil(2*i + 1)
+			turn.Add(1)
+		}
+		close(done)
+	}()
+	b.ResetTimer()
+	for i := range int64(b.N) {
+		turn.Add(1)
+		spinUntil(2*i + 2)
+	}
+	<-done
 }
 
 // BenchmarkFanIn is workload 2 in one process: four senders send {seq, I}

@@ -14,9 +14,10 @@ import (
 // straight to the next goroutine. A sync.WaitGroup used the same way
 // went through the runtime's semaphore table on both sides (a lock and a
 // tree per address): BenchmarkParker's round trip (two parks, two wakes)
-// takes 280-340 ns with a parker, 470-650 with the WaitGroup, and a local
-// ping-pong of tuples whose receives all park 685 ns against 822 on one
-// CPU (BenchmarkPingPongTuple with no spins, medians of alternating runs).
+// takes 280-380 ns with a parker, 470-650 with the WaitGroup, and a local
+// ping-pong of tuples whose receives all park 918 ns against 1240
+// (BenchmarkPingPongTuple with no spins, medians of alternating runs;
+// docs/performance-data/parker-2026-12-05).
 //
 // Each wait is ended by exactly one wake, which may come first: the
 // wait then returns at once. The receiver calls wait, its waker (under

@@ -223,7 +223,8 @@ func (s *state) resume(*node.Proc) {
 // grow in the middle of the handler, and a growth copies the stack frame
 // by frame (each one looked up in the binary's tables), which made a call
 // that wakes a hibernated server three times the cost of one to an awake
-// server. Grown here, with two frames on it, the copy costs little.
+// server. Grown here, with a few frames on it, the copy costs less
+// (BenchmarkCallHibernating: 2.35 µs against 2.76, alternating runs).
 //
 //go:noinline
 func growStack() {

@@ -14,12 +14,12 @@ import (
 //
 // It is chosen below the kernel's ephemeral range. A port the kernel gave
 // out for port 0 and took back would be free only until it gives it out
-// again, to any listener on port 0 or outgoing connection of any process:
-// in CI a node's own distribution listener once took the port its port
-// mapper was to have, a moment before the node started the port mapper,
-// and then asked itself for the port mapper's names for 30 seconds. Below
-// the range only another FreePort can pick it (at random, among thousands,
-// after checking it is free).
+// again, to any listener on port 0 of any process: in CI a node once
+// found its port mapper's port held by a listener that accepted and never
+// answered (most likely its own distribution listener, bound on port 0 a
+// moment before it started the port mapper), and asked it for names for
+// 30 seconds. Below the range only another FreePort can pick the port (at
+// random, among thousands, after checking it is free).
 func FreePort(t testing.TB) int {
 	t.Helper()
 	if low, ok := ephemeralLow(); ok && low > freePortMin+1000 {

@@ -113,11 +113,16 @@ func TestShell(t *testing.T) {
 		t.Fatalf("receive from Erlang: %q", got)
 	}
 
-	// gerl killed: Erlang's links, monitors and monitor_node fire.
-	a.run(`Self = self(), register(watcher, spawn(fun() ->
+	// gerl killed: Erlang's links, monitors and monitor_node fire. The
+	// watcher says when it has set them up, and only then is gerl killed
+	// (a kill before would test Erlang's connection attempts instead).
+	if got := a.run(`Self = self(), register(watcher, spawn(fun() ->
 		process_flag(trap_exit, true), Cnt = persistent_term:get(cnt), link(Cnt), R = monitor(process, Cnt), monitor_node(gs@localhost, true),
+		Self ! watching,
 		Got = [interop_agent:recv(20000) || _ <- [1, 2, 3]],
-		receive {get, From} -> From ! {R, Got} end end)), ok.`)
+		receive {get, From} -> From ! {R, Got} end end)), interop_agent:recv(20000).`); got != "watching" {
+		t.Fatalf("the watcher: %s", got)
+	}
 	gs.Kill()
 	got := a.run(`watcher ! {get, self()}, {R, Got} = interop_agent:recv(20000), lists:sort([case M of {'DOWN', R, process, _, W} -> {down, W}; {'EXIT', _, W} -> {exit, W}; X -> X end || M <- Got]).`)
 	if got != "[{down,noconnection},{exit,noconnection},{nodedown,gs@localhost}]" {

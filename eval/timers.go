@@ -80,7 +80,16 @@ func (e *Env) startTimer(what string, ms any, dest, msg any, repeat bool) term.R
 			if _, stopped := p.ReceiveMatch(stop, d); stopped {
 				return
 			}
-			if err := p.Send(dest, msg); err != nil || !repeat {
+			if !repeat {
+				// Out of the table before the message goes: once it is
+				// sent, cancel_timer says false (the timer had expired),
+				// as erl's does; a cancel that came first sends nothing.
+				if _, ok := e.timers.take(ref); ok {
+					_ = p.Send(dest, msg) // as erl: to a name not registered, dropped
+				}
+				return
+			}
+			if err := p.Send(dest, msg); err != nil {
 				return // as erl: a timer to a name not registered is dropped
 			}
 		}

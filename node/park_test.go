@@ -1,7 +1,6 @@
 package node
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -163,9 +162,7 @@ func TestParkerOutsideTheRaceDetector(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/parkstress").CombinedOutput(); err != nil {
 		t.Fatalf("go build ./testdata/parkstress: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin)
-	cmd.Env = os.Environ()
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := exec.Command(bin).CombinedOutput(); err != nil {
 		t.Fatalf("parkstress: %v\n%s", err, out)
 	}
 }

@@ -3,6 +3,7 @@ package portmapper
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -55,17 +56,30 @@ func StateDir() string {
 // ExecStarter returns a start function for EnsureDaemon and
 // KeeperConfig.StartDaemon that runs "exe portmapper -daemon -port N" and
 // waits for it: that command returns once the detached daemon listens, or
-// at once when another daemon already answers. The error carries the
-// command's output.
+// at once when another daemon already answers. The error is what the
+// command said (without its "gerl portmapper: " prefix), or how it failed
+// when it said nothing.
 func ExecStarter(exe string, port int) func() error {
 	return func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), daemonStartWait+5*time.Second)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, exe, "portmapper", "-daemon", "-port", strconv.Itoa(port))
 		out, err := cmd.CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("%s portmapper -daemon -port %d: %w: %s", exe, port, err, bytes.TrimSpace(out))
+		if err == nil {
+			return nil
 		}
-		return nil
+		said := strings.TrimPrefix(string(bytes.TrimSpace(out)), "gerl portmapper: ")
+		if said == "" || ctx.Err() != nil {
+			return fmt.Errorf("%s portmapper -daemon -port %d: %w%s", exe, port, err, prefixed(": ", said))
+		}
+		return errors.New(said)
 	}
+}
+
+// prefixed returns p+s, or "" when s is empty.
+func prefixed(p, s string) string {
+	if s == "" {
+		return ""
+	}
+	return p + s
 }

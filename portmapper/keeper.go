@@ -17,6 +17,10 @@ const (
 	// daemonStartWait bounds EnsureDaemon when its context has no deadline.
 	daemonStartWait = 10 * time.Second
 	probeTimeout    = time.Second
+	// startGrace is how long EnsureDaemon keeps probing after start failed:
+	// a daemon started by another node at the same moment may hold the port
+	// and be about to answer. Past it, start's error stands.
+	startGrace = 2 * time.Second
 )
 
 // NameTakenError is returned by Keep when another live node holds the name.
@@ -45,8 +49,11 @@ func (e *TableFullError) Unwrap() error { return ErrTableFull }
 // one answers, it does nothing. Otherwise it calls start (which should start
 // a daemon, e.g. ExecStarter) and waits until a daemon answers or ctx ends
 // (DefaultTimeout without a deadline). Losing the race to another starter is
-// not an error: whichever daemon answers will do, so start's own error only
-// matters when no daemon ever answers.
+// not an error: whichever daemon answers will do. When start fails,
+// EnsureDaemon waits a little longer only (startGrace), for a daemon another
+// starter is bringing up, and then returns start's error: a port held by
+// something that is not a port mapper says so at once instead of at the
+// deadline.
 func EnsureDaemon(ctx context.Context, port int, start func() error) error {
 	addr := LoopbackAddr(port)
 	if probe(ctx, addr) == nil {
@@ -61,6 +68,12 @@ func EnsureDaemon(ctx context.Context, port int, start func() error) error {
 		defer cancel()
 	}
 	startErr := start()
+	var grace <-chan time.Time
+	if startErr != nil {
+		t := time.NewTimer(startGrace)
+		defer t.Stop()
+		grace = t.C
+	}
 	var lastErr error
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
@@ -71,9 +84,11 @@ func EnsureDaemon(ctx context.Context, port int, start func() error) error {
 		select {
 		case <-ctx.Done():
 			if startErr != nil {
-				return fmt.Errorf("start the port mapper on port %d: %w", port, startErr)
+				return fmt.Errorf("start the port mapper: %w", startErr)
 			}
 			return fmt.Errorf("the port mapper started on port %d does not answer: %w", port, lastErr)
+		case <-grace:
+			return fmt.Errorf("start the port mapper: %w", startErr)
 		case <-tick.C:
 		}
 	}

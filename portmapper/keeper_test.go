@@ -87,6 +87,34 @@ func TestEnsureDaemon(t *testing.T) {
 			t.Fatalf("err %v", err)
 		}
 	})
+	t.Run("start fails: its error comes soon, not at the deadline", func(t *testing.T) {
+		// A port held by something that is not a port mapper: "gerl
+		// portmapper -daemon" says so and fails. Waiting out the caller's
+		// deadline (a node's 30 s) would only delay that message.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		taken := errors.New("port taken by something that is not a port mapper")
+		err := portmapper.EnsureDaemon(ctx, testkit.FreePort(t), func() error { return taken })
+		if !errors.Is(err, taken) || ctx.Err() != nil {
+			t.Fatalf("err %v, context %v: want start's error before the deadline", err, ctx.Err())
+		}
+	})
+	t.Run("start fails while another starter's daemon comes up", func(t *testing.T) {
+		// Two nodes start at once: this one's daemon lost the port to the
+		// other's, which answers a moment later.
+		p := newDaemonPool(t, testkit.FreePort(t))
+		started := make(chan error, 1)
+		err := portmapper.EnsureDaemon(ctxT(t), p.port, func() error {
+			go func() { started <- p.start() }()
+			return errors.New("another daemon holds the port")
+		})
+		if err := <-started; err != nil {
+			t.Fatal(err)
+		}
+		if err != nil {
+			t.Fatalf("the other starter's daemon answered, yet: %v", err)
+		}
+	})
 	t.Run("many starters at once: one daemon wins, every caller succeeds", func(t *testing.T) {
 		p := newDaemonPool(t, testkit.FreePort(t))
 		const n = 8

@@ -1,8 +1,12 @@
 package shell
 
 import (
+	"fmt"
+	"net"
 	"strings"
 	"testing"
+
+	"github.com/gerl-dev/gerl/portmapper"
 )
 
 // TestKillANode runs two real gerl nodes, links and monitors across them,
@@ -50,6 +54,32 @@ func TestWrongCookie(t *testing.T) {
 	log := b.eval(`1`)
 	if !strings.Contains(log, "a@127.0.0.1") || !strings.Contains(strings.ToLower(log), "cookie") {
 		t.Errorf("the accepting node did not report the rejected node and why: %q", log)
+	}
+}
+
+// TestPortMapperPortTaken: a node whose port mapper port is held by
+// something that is not a port mapper stops at start and says so, without
+// waiting out its start timeout (30 s, more than runPiped waits).
+func TestPortMapperPortTaken(t *testing.T) {
+	e := newTestEnv(t)
+	ln, err := net.Listen("tcp", portmapper.LoopbackAddr(e.pmPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() { // accept and hang up, as many a stranger on a port would
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	_, errText, code := e.runPiped(t, "", "-name", "x@127.0.0.1", "-setcookie", "c")
+	want := fmt.Sprintf("port %d is taken by something that is not a port mapper", e.pmPort)
+	if code == 0 || !strings.Contains(errText, want) || !strings.Contains(errText, "GERL_PORTMAPPER_PORT") {
+		t.Fatalf("status %d, stderr %q; want %q and how to choose another port", code, errText, want)
 	}
 }
 

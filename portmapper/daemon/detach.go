@@ -110,7 +110,8 @@ func Detach(cfg DetachConfig) (pid int, logPath string, err error) {
 		if portmapper.EnsureDaemon(ctx, cfg.Port, nil) == nil {
 			return 0, logPath, ErrAlreadyRunning
 		}
-		return 0, logPath, fmt.Errorf("port %d is taken by something that is not a port mapper: %s", cfg.Port, rest)
+		return 0, logPath, fmt.Errorf("port %d is taken by something that is not a port mapper "+
+			"(stop it, or give the port mapper and every node of the cluster another port with %s)", cfg.Port, portmapper.EnvPort)
 	case "error":
 		return 0, logPath, fmt.Errorf("the port mapper did not start: %s", rest)
 	}

@@ -169,7 +169,10 @@ func Names(ctx context.Context, addr string) (daemonPort int, names []NameEntry,
 	if err != nil {
 		return 0, nil, fmt.Errorf("names on %s: %w", addr, err)
 	}
-	if len(b) < 4 {
+	switch {
+	case len(b) == 0: // a port mapper answers NAMES to anyone
+		return 0, nil, fmt.Errorf("names on %s: %w: the connection closed without an answer", addr, ErrMalformed)
+	case len(b) < 4:
 		return 0, nil, fmt.Errorf("names on %s: %w: answer of %d bytes", addr, ErrMalformed, len(b))
 	}
 	port := int(binary.BigEndian.Uint32(b))

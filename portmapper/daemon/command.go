@@ -97,17 +97,35 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	addr := portmapper.LoopbackAddr(*port)
 	ctx, cancel := context.WithTimeout(context.Background(), portmapper.DefaultTimeout)
 	defer cancel()
-	noDaemon := func(err error) int {
-		if errors.Is(err, portmapper.ErrNoDaemon) {
+	// failClient says why a client command got no usable answer: nothing
+	// listens on the port, something that is not a port mapper does, or
+	// nothing answered in time.
+	failClient := func(err error) int {
+		switch {
+		case errors.Is(err, portmapper.ErrNoDaemon):
 			return fail("cannot connect to the port mapper on port %d", *port)
+		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+			return fail("nothing answered on port %d within %v: what listens there is not a port mapper, or is stuck", *port, portmapper.DefaultTimeout)
+		case errors.Is(err, portmapper.ErrMalformed):
+			return fail("port %d is held by something that is not a port mapper (%v)", *port, err)
 		}
 		return fail("%v", err)
+	}
+	// refused reports a KILL or STOP the port refused: the daemon closes
+	// the connection without a word, which is also what many a program
+	// that is not a port mapper does. Every port mapper answers NAMES, so
+	// what does not is told as such.
+	refused := func(why string) int {
+		if _, _, err := portmapper.Names(ctx, addr); err != nil {
+			return failClient(err)
+		}
+		return fail("%s", why)
 	}
 	switch {
 	case *names:
 		daemonPort, entries, err := portmapper.Names(ctx, addr)
 		if err != nil {
-			return noDaemon(err)
+			return failClient(err)
 		}
 		fmt.Fprintf(stdout, "gerl portmapper: up and running on port %d with data:\n", daemonPort)
 		for _, e := range entries {
@@ -118,9 +136,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		ok, err := portmapper.Kill(ctx, addr)
 		switch {
 		case errors.Is(err, portmapper.ErrRefused):
-			return fail("the port mapper on port %d refused to be killed", *port)
+			return refused(fmt.Sprintf("the port mapper on port %d refused to be killed", *port))
 		case err != nil:
-			return noDaemon(err)
+			return failClient(err)
 		case !ok:
 			return fail("killing not allowed - living nodes in database (start the port mapper with -relaxed_command_check to allow it)")
 		}
@@ -130,9 +148,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		ok, err := portmapper.Stop(ctx, addr, *stop)
 		switch {
 		case errors.Is(err, portmapper.ErrRefused):
-			return fail("the port mapper on port %d refused -stop (it allows it only when started with -relaxed_command_check)", *port)
+			return refused(fmt.Sprintf("the port mapper on port %d refused -stop (it allows it only when started with -relaxed_command_check)", *port))
 		case err != nil:
-			return noDaemon(err)
+			return failClient(err)
 		case !ok:
 			fmt.Fprintln(stdout, "NOEXIST")
 			return 0

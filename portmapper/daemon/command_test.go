@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -81,6 +83,64 @@ func TestPortmapperClientCommands(t *testing.T) {
 	if want := "a port mapper already runs on port " + port + " and keeps its own settings"; code != 0 || stdout != "" || !strings.Contains(stderr, want) {
 		t.Errorf("-daemon -address, one already runs: exit %d, stdout %q, stderr %q; want 0 and %q", code, stdout, stderr, want)
 	}
+}
+
+// stranger listens on a loopback port as a program that is not a port
+// mapper would: it reads what it is sent and closes the connection
+// without a word, or (silent) keeps it open and says nothing.
+func stranger(t *testing.T, silent bool) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	quit := make(chan struct{})
+	t.Cleanup(func() { ln.Close(); close(quit); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				c.Read(make([]byte, 64))
+				if silent {
+					<-quit
+				}
+			}()
+		}
+	}()
+	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// TestPortmapperClientCommandsAgainstAStranger: -names, -kill and -stop
+// against a port held by something that is not a port mapper say so. (A
+// refused KILL or STOP is a connection closed without a word, which a
+// stranger gives too: it was reported as a port mapper's refusal.)
+func TestPortmapperClientCommandsAgainstAStranger(t *testing.T) {
+	for _, args := range [][]string{{"-names"}, {"-kill"}, {"-stop", "foo"}} {
+		t.Run("closes "+args[0], func(t *testing.T) {
+			port := stranger(t, false)
+			code, stdout, stderr := pmRun(append(args, "-port", port)...)
+			if want := "port " + port + " is held by something that is not a port mapper"; code != 1 || stdout != "" || !strings.Contains(stderr, want) {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want 1 and %q", code, stdout, stderr, want)
+			}
+		})
+	}
+	t.Run("silent", func(t *testing.T) {
+		t.Parallel() // it waits out the client's timeout
+		port := stranger(t, true)
+		code, _, stderr := pmRun("-names", "-port", port)
+		if want := "nothing answered on port " + port + " within"; code != 1 || !strings.Contains(stderr, want) {
+			t.Fatalf("exit %d, stderr %q; want 1 and %q", code, stderr, want)
+		}
+	})
 }
 
 func TestPortmapperKillCommand(t *testing.T) {

@@ -101,6 +101,10 @@ func TestCommandLine(t *testing.T) {
 	if code != 2 || !strings.Contains(errText, "not both") {
 		t.Errorf("-sname and -name: code %d, stderr %q", code, errText)
 	}
+	_, errText, code = e.runPiped(t, "", "-sname", "a%b")
+	if code != 1 || !strings.Contains(errText, "made of letters, digits, _ and -") {
+		t.Errorf("-sname a%%b: code %d, stderr %q", code, errText)
+	}
 	_, errText, code = e.runPiped(t, "", "-sname", "a", "-tls_cert", "c.pem", "-tls_key", "k.pem")
 	if code != 2 || !strings.Contains(errText, "-tls_ca") {
 		t.Errorf("TLS without a CA: code %d, stderr %q", code, errText)

@@ -52,7 +52,7 @@ func nodeName(sname, name string, hostname func() (string, error), fqdn func(str
 			if strings.Contains(host, ".") && net.ParseIP(host) == nil {
 				return "", fmt.Errorf("%w: %q: -sname takes a short host name; use -name %s for a fully qualified one", ErrBadNodeName, sname, sname)
 			}
-			return term.Atom(n + "@" + host), nil
+			return checkedName(n + "@" + host)
 		}
 		h, err := hostname()
 		if err != nil {
@@ -79,9 +79,20 @@ func nodeName(sname, name string, hostname func() (string, error), fqdn func(str
 	return checkedName(name + "@" + h)
 }
 
+// checkedName checks the name this node is started with: a node name
+// (SplitNodeName), whose name part is made of ASCII letters, digits, _ and
+// -, as erl requires of its own (net_kernel refuses "a%b" with "Invalid
+// node name!"), so that Erlang nodes can use it. Names of other nodes are
+// only checked by SplitNodeName.
 func checkedName(full string) (term.Atom, error) {
-	if _, _, err := SplitNodeName(full); err != nil {
+	name, _, err := SplitNodeName(full)
+	if err != nil {
 		return "", err
+	}
+	for _, r := range name {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-') {
+			return "", fmt.Errorf("%w: %q: a node's own name (before the @) is made of letters, digits, _ and - only, as in erl", ErrBadNodeName, full)
+		}
 	}
 	return term.Atom(full), nil
 }

@@ -31,6 +31,11 @@ func TestNodeName(t *testing.T) {
 		{hostname: "vm", err: "give -sname"},
 		{sname: "a b", hostname: "vm", err: "contains"},
 		{name: "@host", hostname: "vm", err: "want name@host"},
+		{sname: "a%b", hostname: "vm", err: "made of letters, digits, _ and -"},
+		{sname: "ñode", hostname: "vm", err: "made of letters, digits, _ and -"},
+		{sname: "a.b@vm", hostname: "vm", err: "made of letters, digits, _ and -"},
+		{name: "a+b@host.example", hostname: "vm", err: "made of letters, digits, _ and -"},
+		{sname: "Web_1-a", hostname: "vm", want: "Web_1-a@vm"},
 	} {
 		f := tc.fqdn
 		if f == nil {

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"io"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/portmapper"
 )
 
@@ -28,46 +28,22 @@ func fakeDaemon(t *testing.T, answer []byte) string {
 func fakeDaemonRead(t *testing.T, answer []byte) (addr string, read <-chan struct{}) {
 	t.Helper()
 	got := make(chan struct{}, 16)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				portmapper.ReadRequest(c)
-				select {
-				case got <- struct{}{}:
-				default:
-				}
-				if answer == nil {
-					select {
-					case <-stop:
-					case <-time.After(10 * time.Second):
-					}
-					return
-				}
-				c.Write(answer)
-			}()
+	addr = testkit.Serve(t, "127.0.0.1:0", func(c net.Conn, done <-chan struct{}) {
+		portmapper.ReadRequest(c)
+		select {
+		case got <- struct{}{}:
+		default:
 		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		close(stop)
-		wg.Wait()
+		if answer == nil {
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+			}
+			return
+		}
+		c.Write(answer)
 	})
-	return ln.Addr().String(), got
+	return addr, got
 }
 
 func TestClientAgainstBrokenDaemons(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gerl-dev/gerl/internal/testkit"
 	"github.com/gerl-dev/gerl/portmapper"
 )
 
@@ -62,20 +63,8 @@ func TestWrongCookie(t *testing.T) {
 // waiting out its start timeout (30 s, more than runPiped waits).
 func TestPortMapperPortTaken(t *testing.T) {
 	e := newTestEnv(t)
-	ln, err := net.Listen("tcp", portmapper.LoopbackAddr(e.pmPort))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() { // accept and hang up, as many a stranger on a port would
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	// Accept and hang up, as many a stranger on a port would.
+	testkit.Serve(t, portmapper.LoopbackAddr(e.pmPort), func(net.Conn, <-chan struct{}) {})
 	_, errText, code := e.runPiped(t, "", "-name", "x@127.0.0.1", "-setcookie", "c")
 	want := fmt.Sprintf("port %d is taken by something that is not a port mapper", e.pmPort)
 	if code == 0 || !strings.Contains(errText, want) || !strings.Contains(errText, "GERL_PORTMAPPER_PORT") {

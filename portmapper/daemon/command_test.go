@@ -7,7 +7,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -90,33 +89,14 @@ func TestPortmapperClientCommands(t *testing.T) {
 // without a word, or (silent) keeps it open and says nothing.
 func stranger(t *testing.T, silent bool) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	quit := make(chan struct{})
-	t.Cleanup(func() { ln.Close(); close(quit); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				c.Read(make([]byte, 64))
-				if silent {
-					<-quit
-				}
-			}()
+	addr := testkit.Serve(t, "127.0.0.1:0", func(c net.Conn, done <-chan struct{}) {
+		c.Read(make([]byte, 64))
+		if silent {
+			<-done
 		}
-	}()
-	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	})
+	_, port, _ := net.SplitHostPort(addr)
+	return port
 }
 
 // TestPortmapperClientCommandsAgainstAStranger: -names, -kill and -stop

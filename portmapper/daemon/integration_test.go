@@ -245,21 +245,10 @@ func TestDaemonStartFailures(t *testing.T) {
 		}
 	})
 	t.Run("port held by something else", func(t *testing.T) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		go func() { // accept and hang up: not a port mapper
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				c.Close()
-			}
-		}()
-		port := ln.Addr().(*net.TCPAddr).Port
+		// Accept and hang up: not a port mapper.
+		addr := testkit.Serve(t, "127.0.0.1:0", func(net.Conn, <-chan struct{}) {})
+		_, p, _ := net.SplitHostPort(addr)
+		port, _ := strconv.Atoi(p)
 		reapDaemons(t, port)
 		env, _ := gerlEnv(t)
 		code, _, stderr := runGerl(t, env, "portmapper", "-daemon", "-port", strconv.Itoa(port))

@@ -103,7 +103,13 @@ func createCookie(path string) (string, error) {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), CookieFile+".*.tmp")
 	if err != nil {
-		return "", fmt.Errorf("%w: creating %s: %v", ErrCookie, path, err)
+		// The temporary file's name says nothing the user needs; why it
+		// failed does (no such directory, permission denied).
+		why := err
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			why = pe.Err
+		}
+		return "", fmt.Errorf("%w: cannot create %s: %v (give one with -setcookie)", ErrCookie, path, why)
 	}
 	defer os.Remove(tmp.Name())
 	_, werr := tmp.Write(raw)

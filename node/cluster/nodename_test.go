@@ -74,6 +74,11 @@ func TestLoadCookie(t *testing.T) {
 	if _, err := LoadCookie("", ""); !errors.Is(err, ErrCookie) {
 		t.Fatalf("no home: %v", err)
 	}
+	missing := filepath.Join(t.TempDir(), "gone")
+	want := "cookie: cannot create " + filepath.Join(missing, CookieFile) + ": no such file or directory (give one with -setcookie)"
+	if _, err := LoadCookie("", missing); !errors.Is(err, ErrCookie) || err.Error() != want {
+		t.Fatalf("a home that does not exist: %v; want %q", err, want)
+	}
 	if strings.Trim(c1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
 		t.Fatalf("cookie %q is not uppercase letters", c1)
 	}

@@ -1,12 +1,16 @@
 package interop
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gerl-dev/gerl/internal/testkit"
 )
@@ -145,5 +149,29 @@ func TestWrongCookie(t *testing.T) {
 	}
 	if got := a.run(`net_adm:ping(gs@localhost).`); got != "pang" {
 		t.Fatalf("erl pinged: %s", got)
+	}
+}
+
+// TestRemshToAnErlangNode: gerl -remsh to an Erlang node says that it
+// opens gerl's shell on gerl nodes, and how to get an Erlang shell there,
+// rather than how spawning gerl's shell service there failed.
+func TestRemshToAnErlangNode(t *testing.T) {
+	e := setup(t)
+	e.startErl(t, "er")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, gerlBin, "-remsh", "er@localhost", "-setcookie", cookie)
+	cmd.Env = testkit.Environ(t.TempDir(), e.pm.Port())
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("gerl -remsh er@localhost: %v, want exit status 1; stderr %q", err, stderr.String())
+	}
+	for _, want := range []string{"er@localhost is an Erlang node", "erl -sname NAME -setcookie COOKIE -remsh er@localhost"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr %q lacks %q", stderr.String(), want)
+		}
 	}
 }

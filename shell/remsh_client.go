@@ -9,6 +9,7 @@ import (
 
 	"github.com/gerl-dev/gerl/eval"
 	"github.com/gerl-dev/gerl/node"
+	"github.com/gerl-dev/gerl/node/cluster"
 	"github.com/gerl-dev/gerl/node/term"
 )
 
@@ -36,6 +37,14 @@ func runRemsh(sys *system, opts Options, stdio Stdio, sink *logSink) int {
 	defer cancel()
 	if err := sys.dist.PingErr(ctx, target); err != nil {
 		fmt.Fprintf(stdio.Err, "gerl: -remsh %s: %v\n", target, err)
+		return 1
+	}
+	if kind, _ := sys.dist.Kind(target); kind == cluster.KindErlang {
+		// A gerl shell runs gerl's code (Go, interpreted): an Erlang node
+		// has neither. Say so, rather than how spawning "gerl.shell" there
+		// failed.
+		fmt.Fprintf(stdio.Err, "gerl: -remsh %s: %s is an Erlang node: -remsh opens gerl's shell on a gerl node; "+
+			"for an Erlang shell there, run erl -sname NAME -setcookie COOKIE -remsh %s\n", target, target, target)
 		return 1
 	}
 	proc, err := sys.node.Attach("remote shell client")

@@ -72,7 +72,7 @@ func dial(ctx context.Context, addr string) (net.Conn, func() error, error) {
 		// timer has fired, so ctx.Err() alone may still be nil: a loaded
 		// machine made KillWhenIdle take such a timeout for "no daemon"
 		// and report a daemon with nodes registered gone.
-		if ctx.Err() != nil || isTimeout(err) {
+		if ctx.Err() != nil || IsTimeout(err) {
 			return nil, nil, err
 		}
 		return nil, nil, fmt.Errorf("%w at %s: %w", ErrNoDaemon, addr, err)
@@ -92,9 +92,11 @@ func dial(ctx context.Context, addr string) (net.Conn, func() error, error) {
 	return c, finish, nil
 }
 
-// isTimeout reports whether err is a deadline's: a socket's, or the
-// dialer's for a context whose deadline has passed.
-func isTimeout(err error) bool {
+// IsTimeout reports whether err, from a client call, is a deadline's: a
+// socket's, or the dialer's or the context's once its deadline passed.
+// Nothing answered in time: a stuck daemon, or a program on the port that
+// is not a port mapper and says nothing.
+func IsTimeout(err error) bool {
 	var ne net.Error
 	return errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
 		(errors.As(err, &ne) && ne.Timeout())
@@ -262,7 +264,7 @@ func KillWhenIdle(ctx context.Context, addr string) error {
 		switch {
 		case ok, errors.Is(err, ErrNoDaemon):
 			return nil
-		case err != nil && ctx.Err() == nil && !isTimeout(err):
+		case err != nil && ctx.Err() == nil && !IsTimeout(err):
 			return err
 		}
 		select {

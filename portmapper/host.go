@@ -69,17 +69,12 @@ func ExecStarter(exe string, port int) func() error {
 			return nil
 		}
 		said := strings.TrimPrefix(string(bytes.TrimSpace(out)), "gerl portmapper: ")
-		if said == "" || ctx.Err() != nil {
-			return fmt.Errorf("%s portmapper -daemon -port %d: %w%s", exe, port, err, prefixed(": ", said))
+		switch {
+		case said == "":
+			return fmt.Errorf("%s portmapper -daemon -port %d: %w", exe, port, err)
+		case ctx.Err() != nil:
+			return fmt.Errorf("%s portmapper -daemon -port %d: %w: %s", exe, port, err, said)
 		}
 		return errors.New(said)
 	}
-}
-
-// prefixed returns p+s, or "" when s is empty.
-func prefixed(p, s string) string {
-	if s == "" {
-		return ""
-	}
-	return p + s
 }

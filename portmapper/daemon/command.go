@@ -104,7 +104,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		switch {
 		case errors.Is(err, portmapper.ErrNoDaemon):
 			return fail("cannot connect to the port mapper on port %d", *port)
-		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		case portmapper.IsTimeout(err):
 			return fail("nothing answered on port %d within %v: what listens there is not a port mapper, or is stuck", *port, portmapper.DefaultTimeout)
 		case errors.Is(err, portmapper.ErrMalformed):
 			return fail("port %d is held by something that is not a port mapper (%v)", *port, err)

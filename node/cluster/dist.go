@@ -104,7 +104,7 @@ type Config struct {
 //
 // Goroutines (all counted in wg, all ended by Close): the accept loop, one
 // per incoming handshake, one per dial, two per connection (conn), and
-// one per mesh connect.
+// at most learnDialers dialing the nodes peers list (mesh.go).
 type Dist struct {
 	cfg   Config
 	name  term.Atom
@@ -123,6 +123,8 @@ type Dist struct {
 	// Logs of what unauthenticated connections do, at a bounded rate.
 	refusedLog, failedLog, tlsLog, authLog limitedLog
 	overflowLog, droppedLog                limitedLog // queued for a connection that failed
+	learn                                  learner    // listed nodes waiting to be dialed (mesh.go)
+	learnLog                               limitedLog // what dialing them gave
 
 	// Erlang's side (erl*.go): the processes Erlang nodes expect, started
 	// with the first Erlang connection; the system pid (net_kernel's);
@@ -253,7 +255,7 @@ func (d *Dist) Close() {
 		d.reg.Close()
 	})
 	d.wg.Wait()
-	for _, l := range []*limitedLog{&d.refusedLog, &d.failedLog, &d.tlsLog, &d.authLog, &d.overflowLog, &d.droppedLog} {
+	for _, l := range []*limitedLog{&d.refusedLog, &d.failedLog, &d.tlsLog, &d.authLog, &d.overflowLog, &d.droppedLog, &d.learnLog} {
 		l.close()
 	}
 }

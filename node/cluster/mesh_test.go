@@ -2,6 +2,11 @@ package cluster
 
 import (
 	"context"
+	"fmt"
+	"net"
+	"runtime"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gerl-dev/gerl/internal/testkit"
@@ -76,4 +81,90 @@ func TestHiddenNodes(t *testing.T) {
 	if !hasNode(b.HiddenNodes(), d.Name()) {
 		t.Fatalf("b: %v", b.HiddenNodes())
 	}
+}
+
+// gatedDialer is a Transport whose dials to hosts named "silent" wait
+// until the gate opens (and then fail), as dials to hosts that do not
+// answer wait out the handshake timeout; it counts them.
+type gatedDialer struct {
+	Transport
+	gate          chan struct{}
+	dials, inside atomic.Int64
+	most          atomic.Int64 // most dials inside at once
+}
+
+func (g *gatedDialer) Dial(ctx context.Context, nd term.Atom) (net.Conn, error) {
+	if !strings.HasSuffix(string(nd), "@silent") {
+		return g.Transport.Dial(ctx, nd)
+	}
+	g.dials.Add(1)
+	n := g.inside.Add(1)
+	defer g.inside.Add(-1)
+	for m := g.most.Load(); n > m && !g.most.CompareAndSwap(m, n); m = g.most.Load() {
+	}
+	select {
+	case <-g.gate:
+		return nil, fmt.Errorf("dial %s: no route to host", nd)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// A peer's NODES list of thousands of names that do not answer: the node
+// dials learnDialers of them at once, queues learnQueueCap, ignores the
+// rest and says so once, and goes on working: a node that connects to it
+// directly gets in, and once the dials are done it learns new nodes again.
+func TestLearnManyNodesAtABoundedPace(t *testing.T) {
+	g := &gatedDialer{gate: make(chan struct{})}
+	ns := memNodes(t, 3, func(c *Config) {
+		if c.Name == "b@mem" {
+			g.Transport = c.Transport
+			c.Transport = g
+		}
+	})
+	a, b, c := ns[0], ns[1], ns[2]
+	if err := a.ConnectContext(context.Background(), b.Name()); err != nil {
+		t.Fatal(err)
+	}
+	const listed = learnQueueCap + 1000
+	names := make([]term.Atom, listed)
+	for i := range names {
+		names[i] = term.Atom(fmt.Sprintf("n%d@silent", i))
+	}
+	goroutines := runtime.NumGoroutine()
+	if err := a.mgr.up(b.Name()).send(context.Background(), a.codec.encodeNodes(names), false); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, waitTime, "b dials as many as it may", func() bool { return g.inside.Load() == learnDialers })
+	testkit.Eventually(t, waitTime, "b says it ignores the rest", func() bool {
+		l := b.logs.String()
+		return strings.Contains(l, "the rest are ignored") && strings.Contains(l, fmt.Sprintf("via=a@mem ignored=%d", listed-learnQueueCap))
+	})
+	if n := runtime.NumGoroutine(); n > goroutines+2*learnDialers {
+		t.Errorf("%d goroutines while dialing, %d before the list came", n, goroutines)
+	}
+	if err := c.ConnectContext(context.Background(), b.Name()); err != nil {
+		t.Fatalf("a node connecting directly while b dials a peer's list: %v", err)
+	}
+	close(g.gate)
+	testkit.Eventually(t, waitTime, "b is done with the queue", func() bool {
+		b.learn.mu.Lock()
+		defer b.learn.mu.Unlock()
+		return len(b.learn.has) == 0 && b.learn.dialers == 0
+	})
+	if got := g.dials.Load(); got != learnQueueCap {
+		t.Errorf("b dialed %d of the listed nodes, want the %d it queued", got, learnQueueCap)
+	}
+	if got := g.most.Load(); got > learnDialers {
+		t.Errorf("%d dials at once, want at most %d", got, learnDialers)
+	}
+	if n := strings.Count(b.logs.String(), "could not connect to a node a peer knows"); n > 3 {
+		t.Errorf("%d log lines for the failed dials, want a few at a bounded rate", n)
+	}
+	// The queue is free again: b learns a new node from a's list.
+	d := startNode(t, Config{Name: "d@mem", Transport: g.Transport, Registrar: NoRegistrar{}, Creation: 4})
+	if err := d.ConnectContext(context.Background(), a.Name()); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, waitTime, "b learns d from a", func() bool { return hasNode(b.Nodes(), d.Name()) })
 }

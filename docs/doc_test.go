@@ -110,13 +110,13 @@ func transcripts(t *testing.T, path string) []step {
 }
 
 // runSingleNode runs every transcript of a document in one session on a
-// node without distribution.
-func runSingleNode(t *testing.T, path string) {
+// node without distribution, started with args.
+func runSingleNode(t *testing.T, path string, args ...string) {
 	steps := transcripts(t, path)
 	if len(steps) == 0 {
 		t.Fatalf("%s has no gerl examples", path)
 	}
-	s := testkit.StartGerl(t, gerlBin, testkit.Environ(t.TempDir(), 1), "")
+	s := testkit.StartGerl(t, gerlBin, testkit.Environ(t.TempDir(), 1), "", args...)
 	for _, st := range steps {
 		got := s.Eval(st.input)
 		if got != st.expect {

@@ -53,6 +53,7 @@ func (e *Env) makeBuiltins() map[string]reflect.Value {
 		guardTickFunc:   e.guardTick,
 		indexFunc:       CheckIndex,
 		indexTupleFunc:  TupleElem,
+		indexMakeFunc:   e.checkMake,
 		"self":          e.Self,
 		"node":          bi.node,
 		"nodes":         e.Nodes,

@@ -75,6 +75,7 @@ const (
 // guard is the Env's state for the checks. Safe for concurrent use.
 type guard struct {
 	maxStack atomic.Uintptr // the default limit
+	maxAlloc atomic.Uint64  // the most one make may ask for (rewrite_make.go)
 	// trip is what the fast path compares the stack with: the lowest trip
 	// point of any limit set so far (a process's own limit is looked up
 	// only past it).
@@ -223,5 +224,5 @@ func (in *input) exitInput(err *EvalError) {
 // Guard built-ins and the gerl/guard package: the functions the rewrite
 // calls. They are not meant to be called by hand.
 func (e *Env) guardExports() map[string]any {
-	return map[string]any{"Enter": e.guardEnter, "Tick": e.guardTick, "Index": CheckIndex, "Index" + tupleSuffix: TupleElem}
+	return map[string]any{"Enter": e.guardEnter, "Tick": e.guardTick, "Index": CheckIndex, "Index" + tupleSuffix: TupleElem, "Index" + makeSuffix: e.checkMake}
 }

@@ -79,7 +79,9 @@ var mistakes = []struct{ in, want string }{
 	// floods
 	{`me := self(); fp, _ := spawn_monitor(func() { process_flag(A("max_mailbox"), 10); me ! A("ready"); sleep(A("infinity")) }); receive(10000); for i := 0; i < 20; i++ { fp ! i }; receive(10000).(Down).Reason`, "{max_mailbox,10}"},
 	// huge allocations
-	{`make([]byte, 1<<62)`, "too large"},
+	{`make([]byte, 1<<62)`, "make: 4 EiB asked for (4611686018427387904 bytes), more than the node's memory limit of 1 GiB"},
+	{`n := 1 << 40; make([]int, n)`, "make: 8 TiB asked for (1099511627776 elements of 8 bytes), more than the node's memory limit of 1 GiB"},
+	{`n := 1 << 40; for i := 0; i < 3; i++ { println(len(make([]byte, n))) }`, "make: 1 TiB asked for (1099511627776 bytes), more than"},
 	{`n := -1; make([]int, n)`, "negative"},
 	// compile errors
 	{`undefinedThing + 1`, "undefined"},
@@ -101,6 +103,7 @@ func TestStudentMistakes(t *testing.T) {
 	if err := ts.env.SetMaxStack(4 << 20); err != nil {
 		t.Fatal(err)
 	}
+	ts.env.SetMaxAlloc(1 << 30) // as gerl -max_memory 1024
 	show := os.Getenv("SHOW_MISTAKES") != ""
 	for _, c := range mistakes {
 		got := ts.eval(c.in)

@@ -289,11 +289,12 @@ func typeOfReflect(t reflect.Type, gerl *types.Package) types.Type {
 
 // indexEdits are the index checks unit u needs: the call in what runs
 // once per input or per call, the statement's pre-check in a loop's body
-// (rewrite_index_loop.go).
+// (rewrite_index_loop.go); and the size checks of make (rewrite_make.go).
 func indexEdits(src, fn string, u *unit, info *types.Info) []edit {
-	w := &indexWalker{src: src, fn: fn, u: u, info: info}
+	w := &indexWalker{src: src, fn: fn, u: u, info: info, makeChecked: map[ast.Expr]bool{}}
 	w.changes, w.funcLits, w.lvalues = changesIn(u.file, info)
 	w.walk(u.file)
+	w.makeChecks()
 	return w.edits
 }
 
@@ -308,6 +309,9 @@ type indexWalker struct {
 	changes  []change
 	funcLits []ast.Node
 	lvalues  map[ast.Expr]bool // assigned, incremented, address taken
+	// The sizes given to make that a loop's pre-check covers
+	// (rewrite_make.go).
+	makeChecked map[ast.Expr]bool
 }
 
 // walk adds the call check to the index expressions of n outside loops,

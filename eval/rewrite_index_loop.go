@@ -328,6 +328,33 @@ func (w *indexWalker) preCheck(s ast.Stmt, f loopFacts) {
 			w.edits = append(w.edits, edit{off: pos, ins: check + "; ", anchor: pos})
 		}
 	}
+	for _, call := range sc.calls {
+		for _, check := range w.makePreCheck(call, sc.effects, changed) {
+			if !seen[check] {
+				seen[check] = true
+				w.edits = append(w.edits, edit{off: pos, ins: check + "; ", anchor: pos})
+			}
+		}
+	}
+}
+
+// readFirst reports whether x is read before anything in the statement
+// can change it (effects other than calls around x) and assigns none of
+// its variables (changed).
+func (w *indexWalker) readFirst(x ast.Expr, effects []ast.Expr, changed map[string]bool) bool {
+	for _, e := range effects {
+		if !(e.Pos() <= x.Pos() && x.End() <= e.End()) {
+			return false // it may run before x is read
+		}
+	}
+	uses := false
+	ast.Inspect(x, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && changed[id.Name] {
+			uses = true
+		}
+		return !uses
+	})
+	return !uses
 }
 
 // inlineCheck is the pre-check of x, if it can have one.
@@ -339,19 +366,7 @@ func (w *indexWalker) inlineCheck(x *ast.IndexExpr, f loopFacts, effects []ast.E
 	if v := w.info.Types[x.Index].Value; v != nil && (kind == indexArray || constant.Sign(v) < 0) {
 		return "", false // Go checks these when it compiles
 	}
-	for _, e := range effects {
-		if !(e.Pos() <= x.Pos() && x.End() <= e.End()) {
-			return "", false // it may run before the index is read
-		}
-	}
-	uses := false
-	ast.Inspect(x, func(n ast.Node) bool {
-		if id, ok := n.(*ast.Ident); ok && changed[id.Name] {
-			uses = true
-		}
-		return !uses
-	})
-	if uses {
+	if !w.readFirst(x, effects, changed) {
 		return "", false
 	}
 	index, err := oneLine(w.src, w.u, x.Index)
@@ -388,6 +403,7 @@ func (w *indexWalker) inlineCheck(x *ast.IndexExpr, f loopFacts, effects []ast.E
 // stmtScan is what a statement's expressions read and do.
 type stmtScan struct {
 	indexes []*ast.IndexExpr // read whenever the statement runs
+	calls   []*ast.CallExpr  // made whenever the statement runs
 	effects []ast.Expr       // calls and receives, which may change variables
 }
 
@@ -407,6 +423,9 @@ func (sc *stmtScan) scan(info *types.Info, e ast.Expr, certain bool) {
 		case *ast.CallExpr:
 			if !harmlessCall(info, x) {
 				sc.effects = append(sc.effects, x)
+			}
+			if certain {
+				sc.calls = append(sc.calls, x)
 			}
 		case *ast.UnaryExpr:
 			if x.Op == token.ARROW {

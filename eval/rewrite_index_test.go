@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -176,6 +177,79 @@ func TestIndexChecksKeepResults(t *testing.T) {
 	} {
 		if got := ts.eval(c.in); got != c.want {
 			t.Errorf("%s\n  => %s, want %s", c.in, got, c.want)
+		}
+	}
+}
+
+func TestRewriteMakes(t *testing.T) {
+	checkIndexRewrites(t, []struct{ in, want string }{
+		// each size, with the bytes of one element
+		{`make([]byte, n)`, `make([]byte, ixMake(int(n), 1))`},
+		{`make([]int64, 10, n)`, `make([]int64, 10, ixMake(int(n), 8))`},
+		{`m := n; make([]string, m, m*2)`, `m := n; make([]string, ixMake(int(m), 16), ixMake(int(m*2), 16))`},
+		{`make(map[string]int, n)`, `make(map[string]int, ixMake(int(n), 24))`},
+		{`make(chan int32, n)`, `make(chan int32, ixMake(int(n), 4))`},
+		{`type buf []uint16; make(buf, n)`, `type buf []uint16; make(buf, ixMake(int(n), 2))`},
+		{`var u uint64; make([]byte, u)`, `var u uint64; make([]byte, ixMake(int(u), 1))`},
+		{`make([]big.Int, n)`, `make([]big.Int, ixMake(int(n), 1))`},
+		{`make([]byte, len(make([]int, n)))`, `make([]byte, ixMake(int(len(make([]int, ixMake(int(n), 8)))), 1))`},
+		{"package m\nfunc F(n int) []byte { return make([]byte, n) }", "package m\nfunc F(n int) []byte { return make([]byte, ixMake(int(n), 1)) }"},
+		// constants: checked only past smallMake bytes
+		{`make([]int, 100)`, `make([]int, 100)`},
+		{`make([]byte, 64<<20)`, `make([]byte, 64<<20)`},
+		{`make([]byte, 64<<20+1)`, `make([]byte, ixMake(int(64<<20+1), 1))`},
+		{`make([]int, 1<<40)`, `make([]int, ixMake(int(1<<40), 8))`},
+		// not checked: no memory, not an integer, not the built-in
+		{`make([]struct{}, n)`, `make([]struct{}, n)`},
+		{`var f float64; make([]int, f)`, `var f float64; make([]int, f)`},
+		{`make([]int, "x")`, `make([]int, "x")`},
+		{`make := func(a, b int) int { return a + b }; make(1, n)`, `make := func(a, b int) int { return a + b }; make(1, n)`},
+		{`make([]int)`, `make([]int)`},
+		// in loops: a pre-check in interpreted Go where the size can be
+		// read twice, the call elsewhere
+		{`for { b := make([]byte, n); _ = b }`, `for { if n > 67108864 { ixMake(int(n), 1) }; b := make([]byte, n); _ = b }`},
+		{`var m int64; for { b := make([]int, 2, m+1); _ = b }`, `var m int64; for { if int64(m+1) > 8388608 { ixMake(int(m+1), 8) }; b := make([]int, 2, m+1); _ = b }`},
+		{`var u uint; for { b := make([]byte, u); _ = b }`, `var u uint; for { if uint64(u) > 67108864 { ixMake(int(u), 1) }; b := make([]byte, u); _ = b }`},
+		{`s := []int{}; for i := range n { s = append(s, len(make([]int, i))) }`, `s := []int{}; for i := range n { if i > 8388608 { ixMake(int(i), 8) }; s = append(s, len(make([]int, i))) }`},
+		{`for { b := make([]byte, next()); _ = b }`, `for { b := make([]byte, ixMake(int(next()), 1)); _ = b }`},
+		{`for { b := append(g, "x")[:0]; c := make([]byte, n+len(b)); _ = c }`, `for { b := append(g, "x")[:0]; if n+len(b) > 67108864 { ixMake(int(n+len(b)), 1) }; c := make([]byte, n+len(b)); _ = c }`},
+		{`var b []byte; for { n, b = 2, make([]byte, n) }`, `var b []byte; for { n, b = 2, make([]byte, ixMake(int(n), 1)) }`},
+		{`for i := n; ; { x := f2() + len(make([]int, i)); _ = x }`, `for i := n; ; { x := f2() + len(make([]int, ixMake(int(i), 8))); _ = x }`},
+		{`for { if n > 0 && len(make([]int, n)) > 0 { } }`, `for { if n > 0 && len(make([]int, ixMake(int(n), 8))) > 0 { } }`},
+		{`for { f := func() []byte { return make([]byte, n) }; _ = f }`, `for { f := func() []byte { return make([]byte, ixMake(int(n), 1)) }; _ = f }`},
+	})
+}
+
+func TestCheckMake(t *testing.T) {
+	e := NewEnv()
+	if got := e.checkMake(1<<40, 8); got != 1<<40 {
+		t.Errorf("without a limit: %d", got)
+	}
+	e.SetMaxAlloc(1 << 30)
+	for _, c := range []struct {
+		n, size int
+		want    string // the panic's text, "" for none
+	}{
+		{1 << 27, 8, ""},
+		{1<<27 + 1, 8, "make: 1 GiB asked for (134217729 elements of 8 bytes), more than the node's memory limit of 1 GiB (-max_memory)"},
+		{1 << 36, 1, "make: 64 GiB asked for (68719476736 bytes), more than the node's memory limit of 1 GiB (-max_memory)"},
+		{1 << 62, 24, "make: 96 EiB asked for (4611686018427387904 elements of 24 bytes), more than the node's memory limit of 1 GiB (-max_memory)"},
+		{-1, 8, ""},
+		{0, 8, ""},
+	} {
+		got := func() (msg string) {
+			defer func() {
+				if r := recover(); r != nil {
+					msg = r.(error).Error()
+				}
+			}()
+			if n := e.checkMake(c.n, c.size); n != c.n {
+				return fmt.Sprintf("returned %d", n)
+			}
+			return ""
+		}()
+		if got != c.want {
+			t.Errorf("checkMake(%d, %d): %q, want %q", c.n, c.size, got, c.want)
 		}
 	}
 }

@@ -63,9 +63,13 @@ func startSystem(opts Options, log *slog.Logger, exe string, stdout, stderr io.W
 	}
 	env.Attach(sys.node)
 	env.SetStdout(sys.out)
-	if limit := memoryLimit(opts.MaxMemoryMB); limit > 0 {
+	limit := memoryLimit(opts.MaxMemoryMB)
+	if limit > 0 {
 		sys.node.WatchMemory(limit, time.Second)
+	} else {
+		limit = machineMemory()
 	}
+	env.SetMaxAlloc(limit) // no one make past it: Go's runtime would end the node
 	if err := startServices(sys); err != nil {
 		sys.Stop()
 		return nil, err
@@ -218,6 +222,11 @@ func memoryLimit(mb int64) uint64 {
 	if mb >= 0 {
 		return uint64(mb) << 20
 	}
+	return machineMemory() / 4 * 3
+}
+
+// machineMemory is the machine's memory in bytes, 0 if it cannot be read.
+func machineMemory() uint64 {
 	data, err := os.ReadFile("/proc/meminfo")
 	if err != nil {
 		return 0
@@ -228,7 +237,7 @@ func memoryLimit(mb int64) uint64 {
 			if err != nil {
 				return 0
 			}
-			return kb << 10 / 4 * 3
+			return kb << 10
 		}
 	}
 	return 0

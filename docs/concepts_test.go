@@ -9,11 +9,11 @@ import (
 
 // TestConceptsDoc runs the single-node transcripts of concepts.md. The hot
 // code example writes its module under os.TempDir(), which TMPDIR points
-// at a directory the test removes. The node has a memory limit of 256
-// MiB, as the text says, for the make past it.
+// at a directory the test removes. The node has a memory limit of 1 GiB,
+// as the text says, for the make past it.
 func TestConceptsDoc(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir())
-	runSingleNode(t, "concepts.md", "-max_memory", "256")
+	runSingleNode(t, "concepts.md", "-max_memory", "1024")
 }
 
 // citedPath matches a repository path in backquotes: `node/mailbox.go`,

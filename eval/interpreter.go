@@ -56,7 +56,7 @@ func (s *Session) newInterpreter(builtins map[string]Builtin, packages map[strin
 		return err
 	}
 	for _, src := range []string{`import "gerl"`, `import . "` + shellPath + `"`, `import ` + shellAlias + ` "` + shellPath + `"`,
-		`var ` + guardTop + ` int`} {
+		`var ` + guardTop + ` int`, `var ` + blankSink + ` any`} {
 		if _, err := yi.Eval(src); err != nil {
 			return fmt.Errorf("%s: %w", src, err)
 		}

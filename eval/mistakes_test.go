@@ -78,6 +78,11 @@ var mistakes = []struct{ in, want string }{
 	{`_, ref := spawn_monitor(func() { receive(1000).(string) }); ref2 := ref; ref2; 1`, "1"},
 	// floods
 	{`me := self(); fp, _ := spawn_monitor(func() { process_flag(A("max_mailbox"), 10); me ! A("ready"); sleep(A("infinity")) }); receive(10000); for i := 0; i < 20; i++ { fp ! i }; receive(10000).(Down).Reason`, "{max_mailbox,10}"},
+	// the blank identifier outside functions, after _, ref := spawn_monitor
+	// above made it a Pid in the interpreter's global scope
+	{`_ = make([]byte, 3); _ = len("ab") + 1; _ = "s"; "ok"`, `"ok"`},
+	{`for i := 0; i < 2; i++ { _ = map[int]int{}; _ = i + 1 }; "ok"`, `"ok"`},
+	{`c2 := 0; _, c2 = len("ab"), 5; c2`, "5"},
 	// huge allocations
 	{`make([]byte, 1<<62)`, "make: 4 EiB asked for (4611686018427387904 bytes), more than the node's memory limit of 1 GiB"},
 	{`n := 1 << 40; make([]int, n)`, "make: 8 TiB asked for (1099511627776 elements of 8 bytes), more than the node's memory limit of 1 GiB"},

@@ -95,7 +95,12 @@ func prepare(src string, tag *tagging) (*prepared, error) {
 	if err != nil {
 		return nil, mappedErr(src, m1.Then(m2).Then(m3), err)
 	}
-	toSrc := m1.Then(m2).Then(m3).Then(m4)
+	blanked, m5, err := RewriteTopBlanksMap(fixed)
+	if err != nil {
+		return nil, mappedErr(src, m1.Then(m2).Then(m3).Then(m4), err)
+	}
+	fixed = blanked
+	toSrc := m1.Then(m2).Then(m3).Then(m4).Then(m5)
 	segs, err := Split(fixed)
 	if err != nil {
 		return nil, mappedErr(src, toSrc, err)
@@ -199,7 +204,7 @@ func captureLastExpr(stmts string) (string, bool) {
 }
 
 // boundNames returns the variables an assignment binds, when they are all
-// plain names (not x[i] = v, not _).
+// plain names (not x[i] = v, not _ or the sink that stands for it).
 func boundNames(st *ast.AssignStmt) []string {
 	var names []string
 	for _, l := range st.Lhs {
@@ -207,7 +212,7 @@ func boundNames(st *ast.AssignStmt) []string {
 		if !ok {
 			return nil
 		}
-		if id.Name != "_" {
+		if id.Name != "_" && id.Name != blankSink {
 			names = append(names, id.Name)
 		}
 	}

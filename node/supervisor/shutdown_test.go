@@ -21,8 +21,11 @@ func TestShutdownTimeoutThenKill(t *testing.T) {
 	n, logs := newTestNode(t)
 	me := testProc(t, n)
 	sup := mustStart(t, n, Spec{Children: []Child{
-		// A short Shutdown keeps the test quick; nothing depends on it.
-		{ID: "stubborn", Fn: stubborn, Args: []any{me.Self()}, Shutdown: time.Millisecond},
+		// The child must run within Shutdown to say it ignores the signal:
+		// 1 ms was too short for a loaded machine (a CI run saw no
+		// {ignoring, shutdown} in 20 s: the child was killed before it
+		// ran). A second is a thousand times what it needs there.
+		{ID: "stubborn", Fn: stubborn, Args: []any{me.Self()}, Shutdown: time.Second},
 	}})
 	awaitReady(t, me, 1)
 	pid := pidOf(t, sup, "stubborn")

@@ -83,6 +83,13 @@ var mistakes = []struct{ in, want string }{
 	{`_ = make([]byte, 3); _ = len("ab") + 1; _ = "s"; "ok"`, `"ok"`},
 	{`for i := 0; i < 2; i++ { _ = map[int]int{}; _ = i + 1 }; "ok"`, `"ok"`},
 	{`c2 := 0; _, c2 = len("ab"), 5; c2`, "5"},
+	// range over an integer (Go 1.22) and range loops that assign, which
+	// yaegi cannot run as Go does
+	{`s := 0; for i := range 4 { s += i }; s`, "6"},
+	{`fs := []func() int{}; for i := range 3 { fs = append(fs, func() int { return i }) }; T(fs[0](), fs[1](), fs[2]())`, "{0,1,2}"},
+	{`var j int; for j = range []int{4, 5} {}; j`, "1"},
+	{`var kv, vv int; for kv, vv = range []int{4, 5} {}; T(kv, vv)`, "{1,5}"},
+	{`func upTo(n int64) (s int64) { for i := range n { s += i }; return }; upTo(5)`, "10"},
 	// huge allocations
 	{`make([]byte, 1<<62)`, "make: 4 EiB asked for (4611686018427387904 bytes), more than the node's memory limit of 1 GiB"},
 	{`n := 1 << 40; make([]int, n)`, "make: 8 TiB asked for (1099511627776 elements of 8 bytes), more than the node's memory limit of 1 GiB"},

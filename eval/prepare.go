@@ -65,6 +65,11 @@ func prepare(src string, tag *tagging) (*prepared, error) {
 		return nil, mappedErr(src, m0, err)
 	}
 	m0 = m0.Then(mt0)
+	termed, mr, err := RewriteRangeAssignsMap(termed)
+	if err != nil {
+		return nil, mappedErr(src, m0, err)
+	}
+	m0 = m0.Then(mr)
 	indexed, mi, err := RewriteIndexesMap(termed, indexFunc, globalType)
 	if err != nil {
 		return nil, mappedErr(src, m0, err)

@@ -100,9 +100,24 @@ const tupleSuffix = "Tuple"
 // src does not declare (nil: unknown). A syntax error is returned as a
 // *SourceError.
 func RewriteIndexesMap(src, fn string, globalType func(name string) reflect.Type) (string, OffsetMap, error) {
-	units, err := parseUnits(src)
+	var edits []edit
+	err := eachChecked(src, globalType, func(u *unit, info *types.Info) {
+		edits = append(edits, indexEdits(src, fn, u, info)...)
+	})
 	if err != nil {
 		return "", OffsetMap{}, err
+	}
+	return applyChecked(src, edits, "index expressions")
+}
+
+// eachChecked parses src into units and calls do with each unit that
+// type-checks (what go/types can: see typeCheck) and its types, in order.
+// globalType is as for RewriteIndexesMap. A syntax error is returned as a
+// *SourceError.
+func eachChecked(src string, globalType func(name string) reflect.Type, do func(u *unit, info *types.Info)) error {
+	units, err := parseUnits(src)
+	if err != nil {
+		return err
 	}
 	name := "p"
 	if len(units) > 0 && units[0].file.Name != nil {
@@ -114,7 +129,6 @@ func RewriteIndexesMap(src, fn string, globalType func(name string) reflect.Type
 		declareGlobals(pkg, units, gerl, globalType)
 	}
 	declareTermTypes(pkg, units, gerl)
-	var edits []edit
 	for i := range units {
 		u := &units[i]
 		info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Uses: map[*ast.Ident]types.Object{},
@@ -122,7 +136,7 @@ func RewriteIndexesMap(src, fn string, globalType func(name string) reflect.Type
 		if !typeCheck(pkg, gerl, u, info) {
 			continue
 		}
-		edits = append(edits, indexEdits(src, fn, u, info)...)
+		do(u, info)
 		if u.kind == Stmts {
 			// The prompt's statements declare its variables: later units
 			// see them.
@@ -135,7 +149,7 @@ func RewriteIndexesMap(src, fn string, globalType func(name string) reflect.Type
 			}
 		}
 	}
-	return applyChecked(src, edits, "index expressions")
+	return nil
 }
 
 // typeCheck checks u's types into info, with the declarations in pkg. It
@@ -289,12 +303,14 @@ func typeOfReflect(t reflect.Type, gerl *types.Package) types.Type {
 
 // indexEdits are the index checks unit u needs: the call in what runs
 // once per input or per call, the statement's pre-check in a loop's body
-// (rewrite_index_loop.go); and the size checks of make (rewrite_make.go).
+// (rewrite_index_loop.go); the size checks of make (rewrite_make.go); and
+// range loops over integers, which yaegi cannot run (rewrite_range.go).
 func indexEdits(src, fn string, u *unit, info *types.Info) []edit {
 	w := &indexWalker{src: src, fn: fn, u: u, info: info, makeChecked: map[ast.Expr]bool{}}
 	w.changes, w.funcLits, w.lvalues = changesIn(u.file, info)
 	w.walk(u.file)
 	w.makeChecks()
+	w.rangeIntEdits()
 	return w.edits
 }
 

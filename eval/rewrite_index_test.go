@@ -92,7 +92,7 @@ func TestRewriteIndexesInLoops(t *testing.T) {
 		{`func h(i int) string { for { return g[i] } }`, `func h(i int) string { for { ` + fail + `return g[i] } }`},
 		{`s := []int{}; for i := n; ; { s[i]++ }`, `s := []int{}; for i := n; ; { if i < 0 || i >= len(s) { ix(int(i), len(s), 0) }; s[i]++ }`},
 		{`for i := 0; i < 9; i++ { x := g[i+1]; _ = x }`, `for i := 0; i < 9; i++ { if i+1 >= len(g) { ix(int(i+1), len(g), 0) }; x := g[i+1]; _ = x }`},
-		{`for i := range 9 { x := g[i%len(g)]; _ = x }`, `for i := range 9 { if i%len(g) >= len(g) { ix(int(i%len(g)), len(g), 0) }; x := g[i%len(g)]; _ = x }`},
+		{`for i := range 9 { x := g[i%len(g)]; _ = x }`, `for i, __gerl_rn0 := int(0), 9; i < __gerl_rn0; i++ { if i%len(g) >= len(g) { ix(int(i%len(g)), len(g), 0) }; x := g[i%len(g)]; _ = x }`},
 		{`for i := 0; i < 9; i++ { i--; x := g[i]; _ = x }`, `for i := 0; i < 9; i++ { i--; if i < 0 || i >= len(g) { ix(int(i), len(g), 0) }; x := g[i]; _ = x }`},
 		{`var u uint8; for { x := g[u]; _ = x }`, `var u uint8; for { if uint(u) >= uint(len(g)) { ix(int(u), len(g), 0) }; x := g[u]; _ = x }`},
 		{`type idx int; var j idx; for { x := g[j]; _ = x }`, `type idx int; var j idx; for { if int(j) < 0 || int(j) >= len(g) { ix(int(j), len(g), 0) }; x := g[j]; _ = x }`},
@@ -210,7 +210,7 @@ func TestRewriteMakes(t *testing.T) {
 		{`for { b := make([]byte, n); _ = b }`, `for { if n > 67108864 { ixMake(int(n), 1) }; b := make([]byte, n); _ = b }`},
 		{`var m int64; for { b := make([]int, 2, m+1); _ = b }`, `var m int64; for { if int64(m+1) > 8388608 { ixMake(int(m+1), 8) }; b := make([]int, 2, m+1); _ = b }`},
 		{`var u uint; for { b := make([]byte, u); _ = b }`, `var u uint; for { if uint64(u) > 67108864 { ixMake(int(u), 1) }; b := make([]byte, u); _ = b }`},
-		{`s := []int{}; for i := range n { s = append(s, len(make([]int, i))) }`, `s := []int{}; for i := range n { if i > 8388608 { ixMake(int(i), 8) }; s = append(s, len(make([]int, i))) }`},
+		{`s := []int{}; for i := range n { s = append(s, len(make([]int, i))) }`, `s := []int{}; for i, __gerl_rn14 := int(0), n; i < __gerl_rn14; i++ { if i > 8388608 { ixMake(int(i), 8) }; s = append(s, len(make([]int, i))) }`},
 		{`for { b := make([]byte, next()); _ = b }`, `for { b := make([]byte, ixMake(int(next()), 1)); _ = b }`},
 		{`for { b := append(g, "x")[:0]; c := make([]byte, n+len(b)); _ = c }`, `for { b := append(g, "x")[:0]; if n+len(b) > 67108864 { ixMake(int(n+len(b)), 1) }; c := make([]byte, n+len(b)); _ = c }`},
 		{`var b []byte; for { n, b = 2, make([]byte, n) }`, `var b []byte; for { n, b = 2, make([]byte, ixMake(int(n), 1)) }`},
@@ -252,4 +252,20 @@ func TestCheckMake(t *testing.T) {
 			t.Errorf("checkMake(%d, %d): %q, want %q", c.n, c.size, got, c.want)
 		}
 	}
+}
+
+// Range over an integer, which yaegi cannot run, becomes the loop Go
+// defines it as (rewrite_range.go).
+func TestRewriteRangeInts(t *testing.T) {
+	checkIndexRewrites(t, []struct{ in, want string }{
+		{`for i := range 3 { println(i) }`, `for i, __gerl_rn0 := int(0), 3; i < __gerl_rn0; i++ { println(i) }`},
+		{`for range n { }`, `for __gerl_ri0, __gerl_rn0 := int(0), n; __gerl_ri0 < __gerl_rn0; __gerl_ri0++ { }`},
+		{`for _ := range n { }`, `for __gerl_ri0, __gerl_rn0 := int(0), n; __gerl_ri0 < __gerl_rn0; __gerl_ri0++ { }`},
+		{`var m int64; for i := range m { }`, `var m int64; for i, __gerl_rn13 := int64(0), m; i < __gerl_rn13; i++ { }`},
+		{`type cnt uint8; var c cnt; for i := range c { }`, `type cnt uint8; var c cnt; for i, __gerl_rn27 := cnt(0), c; i < __gerl_rn27; i++ { }`},
+		{"package m\nfunc F(n int) (s int) {\n\tfor i := range n {\n\t\ts += i\n\t}\n\treturn\n}", "package m\nfunc F(n int) (s int) {\n\tfor i, __gerl_rn35 := int(0), n; i < __gerl_rn35; i++ {\n\t\ts += i\n\t}\n\treturn\n}"},
+		// left alone: ranges over other things, and bounds of unknown type
+		{`for i := range g { println(i) }`, `for i := range g { println(i) }`},
+		{`for i := range time.Second { println(i) }`, `for i := range time.Second { println(i) }`},
+	})
 }

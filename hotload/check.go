@@ -20,7 +20,8 @@ import (
 )
 
 // goVersion is the language the interpreter implements: yaegi v0.16.1
-// has no min, max or clear and no range over integers or functions.
+// has no min, max or clear and no range over integers or functions (a
+// range over an integer is rewritten before the check: rewriteRanges).
 const goVersion = "go1.20"
 
 // typeCheck type-checks the module's (rewritten) files with go/types and

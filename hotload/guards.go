@@ -8,7 +8,8 @@ const guardAlias = "gerl_guard_"
 
 // guardChecks compiles into a module's file the checks the prompt's code
 // gets (eval.RewriteIndexesMap, eval.RewriteGuardsMap): an index out of
-// range says which index and which length, a runaway recursion in a module function
+// range says which index and which length, a make past the memory limit
+// says so, a runaway recursion in a module function
 // ends its process with reason {stack_overflow, "module.F"} instead of the
 // node, and a process killed while busy in a loop stops. The checks are
 // imported under a name of their own on the package clause's line, so lines

@@ -73,7 +73,7 @@ func parseModule(src *source, display func(string) string) (*parsed, error) {
 	var problems []Problem
 	texts := make(map[string]string, len(names))
 	for _, name := range names {
-		texts[name] = rewriteSends(src.files[name])
+		texts[name] = rewriteRanges(rewriteSends(src.files[name]))
 		f, err := parser.ParseFile(fset, name, texts[name], parser.AllErrors)
 		var list scanner.ErrorList
 		if errors.As(err, &list) {
@@ -313,4 +313,17 @@ func (p *parsed) fixMessage(msg string) string {
 		msg = strings.ReplaceAll(msg, v, p.name+"."+fn)
 	}
 	return msg
+}
+
+// rewriteRanges makes the range loops of text that yaegi cannot run as Go
+// does into loops it can (eval.RewriteRangesMap): range over an integer,
+// and range loops that assign to variables declared before them. Lines do
+// not move. Text that does not parse is returned as it is, for the parse
+// to report.
+func rewriteRanges(text string) string {
+	out, _, err := eval.RewriteRangesMap(text)
+	if err != nil {
+		return text
+	}
+	return out
 }

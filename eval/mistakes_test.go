@@ -90,6 +90,11 @@ var mistakes = []struct{ in, want string }{
 	{`var j int; for j = range []int{4, 5} {}; j`, "1"},
 	{`var kv, vv int; for kv, vv = range []int{4, 5} {}; T(kv, vv)`, "{1,5}"},
 	{`func upTo(n int64) (s int64) { for i := range n { s += i }; return }; upTo(5)`, "10"},
+	// a switch on a message (an interface value), which yaegi could not
+	// compare, and a case list, of which yaegi looked at the first only
+	{`self() ! A("ping"); r := ""; switch receive(1000) { case A("ping"): r = "pong"; default: r = "?" }; r`, `"pong"`},
+	{`self() ! T(A("add"), 2); switch m := receive(1000).(Tuple); m[0] { case A("sub"): r = "sub"; case A("mul"), A("add"): r = "arith" }; r`, `"arith"`},
+	{`yes, no := true, false; switch { case no, yes: r = "listed" }; r`, `"listed"`},
 	// huge allocations
 	{`make([]byte, 1<<62)`, "make: 4 EiB asked for (4611686018427387904 bytes), more than the node's memory limit of 1 GiB"},
 	{`n := 1 << 40; make([]int, n)`, "make: 8 TiB asked for (1099511627776 elements of 8 bytes), more than the node's memory limit of 1 GiB"},

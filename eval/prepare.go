@@ -2,6 +2,7 @@ package eval
 
 import (
 	"errors"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/scanner"
@@ -50,7 +51,15 @@ type tagging struct {
 // prepare rewrites and splits src; with tag, its function literals are
 // tagged so that they can travel. Errors are *EvalError (CompileError)
 // located in src.
-func prepare(src string, tag *tagging) (*prepared, error) {
+//
+// A rewrite that panics (a bug in gerl, not in the input) gives an error
+// that says so, not the end of the node.
+func prepare(src string, tag *tagging) (p *prepared, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, &EvalError{Kind: CompileError, Msg: fmt.Sprintf("gerl could not prepare this input for the interpreter (a bug in gerl: please report it, with the input): %v", r)}
+		}
+	}()
 	sent, m0, err := RewriteSendMap(src, bangFunc)
 	if err != nil {
 		return nil, sourceErr(src, err)

@@ -304,14 +304,16 @@ func typeOfReflect(t reflect.Type, gerl *types.Package) types.Type {
 // indexEdits are the index checks unit u needs: the call in what runs
 // once per input or per call, the statement's pre-check in a loop's body
 // (rewrite_index_loop.go); the size checks of make (rewrite_make.go); and
-// range loops over integers, which yaegi cannot run (rewrite_range.go).
+// what yaegi cannot run as Go does: range loops over integers
+// (rewrite_range.go), switches on interface values (rewrite_switch.go).
 func indexEdits(src, fn string, u *unit, info *types.Info) []edit {
 	w := &indexWalker{src: src, fn: fn, u: u, info: info, makeChecked: map[ast.Expr]bool{}}
 	w.changes, w.funcLits, w.lvalues = changesIn(u.file, info)
 	w.walk(u.file)
 	w.makeChecks()
 	w.rangeIntEdits()
-	return w.edits
+	w.switchEdits()
+	return dropDeleted(w.edits, w.deleted)
 }
 
 // indexWalker collects the index checks of one unit.
@@ -328,6 +330,8 @@ type indexWalker struct {
 	// The sizes given to make that a loop's pre-check covers
 	// (rewrite_make.go).
 	makeChecked map[ast.Expr]bool
+	// Ranges of the source the switch rewrite deletes (rewrite_switch.go).
+	deleted [][2]int
 }
 
 // walk adds the call check to the index expressions of n outside loops,

@@ -269,3 +269,25 @@ func TestRewriteRangeInts(t *testing.T) {
 		{`for i := range time.Second { println(i) }`, `for i := range time.Second { println(i) }`},
 	})
 }
+
+// A switch on an interface value, which yaegi fails to compare, becomes a
+// tagless one; a case list becomes one expression (rewrite_switch.go).
+func TestRewriteSwitches(t *testing.T) {
+	checkIndexRewrites(t, []struct{ in, want string }{
+		{`switch receive() { case A("ping"): f(); default: g() }`, `switch __gerl_sw0 := receive(); { case __gerl_sw0 == A("ping"): f(); default: g() }`},
+		{`var x any; switch x { case 1, 2: f(); case 3: g() }`, `var x any; switch __gerl_sw11 := x; { case __gerl_sw11 == 1 || __gerl_sw11 == 2: f(); case __gerl_sw11 == 3: g() }`},
+		{`switch m := receive(); m { case A("a"): }`, `switch m := receive(); { case m == A("a"): }`},
+		{`switch m := receive().(Tuple); m[0] { case A("a"): }`, `switch m := receive().(Tuple); { case (m[0]) == A("a"): }`},
+		{`var e error; switch e { case nil: }`, `var e error; switch __gerl_sw13 := e; { case __gerl_sw13 == nil: }`},
+		{`var b any; var c bool; switch b { case c == true: }`, `var b any; var c bool; switch __gerl_sw23 := b; { case __gerl_sw23 == (c == true): }`},
+		{`func f(v any) int { switch v { case "a": return 1 }; return 0 }`, `func f(v any) int { switch __gerl_sw20 := v; { case __gerl_sw20 == "a": return 1 }; return 0 }`},
+		// tagless: a list becomes one expression
+		{`var a, b bool; switch { case a, b: f() }`, `var a, b bool; switch { case a || b: f() }`},
+		// left alone: concrete tags, no cases, an init and a tag that
+		// cannot be read twice, a type switch
+		{`switch n { case 1, 2: }`, `switch n { case 1, 2: }`},
+		{`var x any; switch x { default: }`, `var x any; switch x { default: }`},
+		{`switch y := 1; receive() { case y: }`, `switch y := 1; receive() { case y: }`},
+		{`var x any; switch x.(type) { case int: }`, `var x any; switch x.(type) { case int: }`},
+	})
+}

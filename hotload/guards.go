@@ -14,14 +14,19 @@ const guardAlias = "gerl_guard_"
 // node, and a process killed while busy in a loop stops. The checks are
 // imported under a name of their own on the package clause's line, so lines
 // do not move (columns do, on the lines rewritten). A file it cannot
-// rewrite is returned as it is.
-func guardChecks(module, text string) string {
+// rewrite (or whose rewrite panics, a bug in gerl) is returned as it is.
+func guardChecks(module, text string) (out string) {
+	defer func() {
+		if recover() != nil {
+			out = text
+		}
+	}()
 	// An index out of range says which index and which length.
 	indexed, _, err := eval.RewriteIndexesMap(text, guardAlias+".Index", nil)
 	if err != nil {
 		indexed = text
 	}
-	out, _, err := eval.RewriteGuardsMap(indexed, eval.GuardNames{
+	out, _, err = eval.RewriteGuardsMap(indexed, eval.GuardNames{
 		Enter:   guardAlias + ".Enter",
 		Tick:    guardAlias + ".Tick",
 		Counter: "__gerl_n",

@@ -319,8 +319,13 @@ func (p *parsed) fixMessage(msg string) string {
 // does into loops it can (eval.RewriteRangesMap): range over an integer,
 // and range loops that assign to variables declared before them. Lines do
 // not move. Text that does not parse is returned as it is, for the parse
-// to report.
-func rewriteRanges(text string) string {
+// to report, and so is text whose rewrite panics (a bug in gerl).
+func rewriteRanges(text string) (out string) {
+	defer func() {
+		if recover() != nil {
+			out = text
+		}
+	}()
 	out, _, err := eval.RewriteRangesMap(text)
 	if err != nil {
 		return text

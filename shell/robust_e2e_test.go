@@ -55,6 +55,17 @@ func Sum(n int, xs []int) (int, int) {
 	}
 	return s, last
 }
+
+// Kind says what the message m is.
+func Kind(m any) string {
+	switch m {
+	case A("ping"):
+		return "ping"
+	case 1, 2:
+		return "small"
+	}
+	return "other"
+}
 `
 
 // TestRunawayCodeThroughTheBinary: a recursion without a base case at the
@@ -124,8 +135,10 @@ func TestRunawayCodeThroughTheBinary(t *testing.T) {
 	b.expect(`_, ref4 := spawn_monitor(func() { rec.Buf(big) }); receive(10000).(Down).Reason`, `{panic,"`+tooMuch+`"}`)
 	b.expect(`len(rec.Buf(1 << 20))`, "1048576")
 	// Go that yaegi cannot run as Go does, in a module: range over an
-	// integer, and a range loop that assigns.
+	// integer, a range loop that assigns,
 	b.expect(`rec.Sum(4, []int{7, 8, 9})`, "6, 2")
+	// and a switch on an interface value.
+	b.expect(`rec.Kind(A("ping")) + rec.Kind(2) + rec.Kind("x")`, `"pingsmallother"`)
 	a.expect(`make([]int, 1<<50)`, "make: 8 PiB asked for (1125899906842624 elements of 8 bytes), more than the node's memory limit of ")
 
 	// A busy loop killed: its goroutine ends and the CPU goes back to idle.

@@ -95,6 +95,11 @@ var mistakes = []struct{ in, want string }{
 	{`self() ! A("ping"); r := ""; switch receive(1000) { case A("ping"): r = "pong"; default: r = "?" }; r`, `"pong"`},
 	{`self() ! T(A("add"), 2); switch m := receive(1000).(Tuple); m[0] { case A("sub"): r = "sub"; case A("mul"), A("add"): r = "arith" }; r`, `"arith"`},
 	{`yes, no := true, false; switch { case no, yes: r = "listed" }; r`, `"listed"`},
+	// Go 1.21's min, max and clear
+	{`lo, hi := 3, 9; T(min(lo, hi, 5), max(2.5, 1), min("b", "a"))`, `{3,2.5,"a"}`},
+	{`mm := map[int]int{1: 1}; clear(mm); len(mm)`, "0"},
+	{`import "math"`, ""},
+	{`min(math.Pi, 1)`, "min works at the prompt where gerl knows its arguments' types"},
 	// huge allocations
 	{`make([]byte, 1<<62)`, "make: 4 EiB asked for (4611686018427387904 bytes), more than the node's memory limit of 1 GiB"},
 	{`n := 1 << 40; make([]int, n)`, "make: 8 TiB asked for (1099511627776 elements of 8 bytes), more than the node's memory limit of 1 GiB"},

@@ -162,6 +162,12 @@ func (p *prepared) compileError(seg Segment, err error) error {
 }
 
 func (p *prepared) located(seg Segment, line, col int, msg string) error {
+	switch msg {
+	case "undefined: min", "undefined: max", "undefined: clear":
+		// Left to yaegi, which lacks them: the rewrite (rewrite_builtin.go)
+		// did not know the arguments' types.
+		msg = strings.TrimPrefix(msg, "undefined: ") + " works at the prompt where gerl knows its arguments' types; declare a value from another package with its type first (var y float64 = math.Sqrt(x))"
+	}
 	off := p.toSrc.Original(seg.InputOffset(line, col))
 	l, c := LineCol(p.src, off)
 	return &EvalError{Kind: CompileError, Msg: cleanMsg(msg), Line: l, Col: c}

@@ -305,7 +305,8 @@ func typeOfReflect(t reflect.Type, gerl *types.Package) types.Type {
 // once per input or per call, the statement's pre-check in a loop's body
 // (rewrite_index_loop.go); the size checks of make (rewrite_make.go); and
 // what yaegi cannot run as Go does: range loops over integers
-// (rewrite_range.go), switches on interface values (rewrite_switch.go).
+// (rewrite_range.go), switches on interface values (rewrite_switch.go),
+// min, max and clear (rewrite_builtin.go).
 func indexEdits(src, fn string, u *unit, info *types.Info) []edit {
 	w := &indexWalker{src: src, fn: fn, u: u, info: info, makeChecked: map[ast.Expr]bool{}}
 	w.changes, w.funcLits, w.lvalues = changesIn(u.file, info)
@@ -313,6 +314,7 @@ func indexEdits(src, fn string, u *unit, info *types.Info) []edit {
 	w.makeChecks()
 	w.rangeIntEdits()
 	w.switchEdits()
+	w.builtinEdits()
 	return dropDeleted(w.edits, w.deleted)
 }
 

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -290,4 +291,60 @@ func TestRewriteSwitches(t *testing.T) {
 		{`switch y := 1; receive() { case y: }`, `switch y := 1; receive() { case y: }`},
 		{`var x any; switch x.(type) { case int: }`, `var x any; switch x.(type) { case int: }`},
 	})
+}
+
+// min, max and clear, which yaegi lacks, call gerl's (rewrite_builtin.go).
+func TestRewriteBuiltins(t *testing.T) {
+	checkIndexRewrites(t, []struct{ in, want string }{
+		{`min(n, 3)`, `__gerl_min(int(n), int(3)).(int)`},
+		{`var f32 float32; max(f32, 1, 2)`, `var f32 float32; __gerl_max(float32(f32), float32(1), float32(2)).(float32)`},
+		{`type score int; var s score; max(s, 1)`, `type score int; var s score; score(__gerl_max(int(s), int(1)).(int))`},
+		{`var a, b string; min(a, b)`, `var a, b string; __gerl_min(string(a), string(b)).(string)`},
+		{`min(2, 3.5)`, `2`},
+		{`max(int8(3), 2)`, `int8(3)`},
+		{`m := map[int]int{}; clear(m)`, `m := map[int]int{}; __gerl_clear(m)`},
+		{`x := min(len(g), n+1)`, `x := __gerl_min(int(len(g)), int(n+1)).(int)`},
+		// left alone: unknown types, and a min of one's own
+		{`min(math.Pi, 1)`, `min(math.Pi, 1)`},
+		{`min := func(a, b int) int { return a }; min(1, 2)`, `min := func(a, b int) int { return a }; min(1, 2)`},
+	})
+}
+
+func TestMinMaxClear(t *testing.T) {
+	nan := math.NaN()
+	for _, c := range []struct {
+		got, want any
+	}{
+		{Min(3, 1, 2), 1},
+		{Max(3, 1, 2), 3},
+		{Min("b", "a"), "a"},
+		{Max(uint8(1), uint8(200)), uint8(200)},
+		{Min(2.5), 2.5},
+		{Min(math.Copysign(0, -1), 0.0), math.Copysign(0, -1)},
+	} {
+		if !reflect.DeepEqual(c.got, c.want) || fmt.Sprint(c.got) != fmt.Sprint(c.want) {
+			t.Errorf("got %v (%T), want %v (%T)", c.got, c.got, c.want, c.want)
+		}
+	}
+	if v := Max(1.0, nan).(float64); !math.IsNaN(v) {
+		t.Errorf("max(1, NaN) = %v, want NaN", v)
+	}
+	m := map[string]int{"a": 1}
+	Clear(m)
+	s := []int{1, 2}
+	Clear(s)
+	if len(m) != 0 || s[0] != 0 || s[1] != 0 {
+		t.Errorf("after clear: %v %v", m, s)
+	}
+	for _, bad := range []func(){func() { Min(1, "a") }, func() { Min(true, false) }, func() { Clear(3) }} {
+		func() {
+			defer func() {
+				r := recover()
+				if msg, ok := r.(string); !ok || internals.MatchString(msg) {
+					t.Errorf("panic %v: want a message in gerl's words", r)
+				}
+			}()
+			bad()
+		}()
+	}
 }

@@ -187,7 +187,7 @@ func (in *input) explain(seg Segment, err error) error {
 			continue
 		}
 		if _, ok := termTypes()[name]; ok || name == bangFunc || name == captureFunc || name == callFunc || name == goFunc || name == goSpreadFunc || name == funFunc || name == shellAlias ||
-			name == guardEnterFunc || name == guardTickFunc || name == indexFunc || name == indexTupleFunc || name == indexMakeFunc || name == guardCounter || name == guardTop || name == blankSink {
+			name == guardEnterFunc || name == guardTickFunc || name == indexFunc || name == indexTupleFunc || name == indexMakeFunc || name == guardCounter || name == guardTop || name == blankSink || name == minFunc || name == maxFunc || name == clearFunc {
 			continue
 		}
 		_, shift := parseSegment(seg)

@@ -69,30 +69,25 @@ func BenchmarkInterpretedRangeIndex(b *testing.B) {
 // (rewrite_make.go) is an if before the statement, if n > 67108864
 // { ... }. Run it on main to compare.
 func BenchmarkInterpretedMake(b *testing.B) {
-	ts := newTestShell(b)
-	ts.env.SetMaxAlloc(1 << 30)
-	ts.eval(`func bufs(n, size int) int { k := 0; for i := 0; i < n; i++ { k += len(make([]byte, size)) }; return k }`)
-	const iters = 200000
-	b.ResetTimer()
-	for range b.N {
-		if got := ts.eval(`bufs(200000, 16)`); got != "3200000" {
-			b.Fatal(got)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/iters, "ns/iter")
+	benchMakes(b, `func bufs(n, size int) int { k := 0; for i := 0; i < n; i++ { k += len(make([]byte, size)) }; return k }`)
 }
 
 // BenchmarkInterpretedMakeCall makes a buffer whose size a call gives, in
 // a loop: the size cannot be read twice, so the check is the native call.
 func BenchmarkInterpretedMakeCall(b *testing.B) {
+	benchMakes(b, `func sized(n int) int { return n }; func bufs(n, size int) int { k := 0; for i := 0; i < n; i++ { k += len(make([]byte, sized(size))) }; return k }`)
+}
+
+// benchMakes times bufs, declared by decl, making 200,000 buffers of 16
+// bytes, per buffer.
+func benchMakes(b *testing.B, decl string) {
 	ts := newTestShell(b)
 	ts.env.SetMaxAlloc(1 << 30)
-	ts.eval(`func sized(n int) int { return n }`)
-	ts.eval(`func bufs2(n, size int) int { k := 0; for i := 0; i < n; i++ { k += len(make([]byte, sized(size))) }; return k }`)
+	ts.eval(decl)
 	const iters = 200000
 	b.ResetTimer()
 	for range b.N {
-		if got := ts.eval(`bufs2(200000, 16)`); got != "3200000" {
+		if got := ts.eval(`bufs(200000, 16)`); got != "3200000" {
 			b.Fatal(got)
 		}
 	}

@@ -37,15 +37,9 @@ const blankSink = "__gerl_sink"
 // in the output back to src. A syntax error is returned as a
 // *SourceError.
 func RewriteTopBlanksMap(src string) (string, OffsetMap, error) {
-	units, err := parseUnits(src)
-	if err != nil {
-		return "", OffsetMap{}, err
-	}
-	var edits []edit
-	for i := range units {
-		u := &units[i]
+	return rewriteUnits(src, "blank assignments", func(u *unit) (edits []edit) {
 		if u.kind != Stmts {
-			continue
+			return nil
 		}
 		sink := func(lhs ...ast.Expr) {
 			for _, e := range lhs {
@@ -72,6 +66,6 @@ func RewriteTopBlanksMap(src string) (string, OffsetMap, error) {
 				return true
 			})
 		}
-	}
-	return applyChecked(src, edits, "blank assignments")
+		return edits
+	})
 }

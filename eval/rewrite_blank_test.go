@@ -3,7 +3,7 @@ package eval
 import "testing"
 
 func TestRewriteTopBlanks(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
+	checkRewrite(t, RewriteTopBlanksMap, []struct{ in, want string }{
 		{`_ = make([]byte, 3)`, `__gerl_sink = make([]byte, 3)`},
 		{`_, c = f(), 5`, `__gerl_sink, c = f(), 5`},
 		{`_, _ = h()`, `__gerl_sink, __gerl_sink = h()`},
@@ -19,14 +19,5 @@ func TestRewriteTopBlanks(t *testing.T) {
 		{`f := func() { _ = 1 }`, `f := func() { _ = 1 }`},
 		{`func g() { _ = 1 }`, `func g() { _ = 1 }`},
 		{`x[_] = 1`, `x[_] = 1`},
-	} {
-		got, _, err := RewriteTopBlanksMap(c.in)
-		if err != nil {
-			t.Errorf("%s: %v", c.in, err)
-			continue
-		}
-		if got != c.want {
-			t.Errorf("%s\n  => %s\n want %s", c.in, got, c.want)
-		}
-	}
+	})
 }

@@ -44,13 +44,7 @@ func isBuiltin(name string) bool {
 // Go without a go statement is returned unchanged; a syntax error is
 // returned as a *SourceError.
 func RewriteGoMap(src, fn, spread string) (string, OffsetMap, error) {
-	units, err := parseUnits(src)
-	if err != nil {
-		return "", OffsetMap{}, err
-	}
-	var edits []edit
-	for i := range units {
-		u := &units[i]
+	return rewriteUnits(src, "go statements", func(u *unit) (edits []edit) {
 		ast.Inspect(u.file, func(n ast.Node) bool {
 			g, ok := n.(*ast.GoStmt)
 			if !ok {
@@ -60,8 +54,8 @@ func RewriteGoMap(src, fn, spread string) (string, OffsetMap, error) {
 			edits = append(edits, goEdits(u, g.Call, fn, spread)...)
 			return true
 		})
-	}
-	return applyChecked(src, edits, "go statements")
+		return edits
+	})
 }
 
 // dropGo removes the go keyword of g, and the blanks after it on its line.

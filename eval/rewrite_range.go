@@ -30,13 +30,7 @@ func RewriteRangeAssignsMap(src string) (string, OffsetMap, error) {
 	if !strings.Contains(src, "range") {
 		return src, OffsetMap{}, nil // no loop to rewrite: spare the parse
 	}
-	units, err := parseUnits(src)
-	if err != nil {
-		return "", OffsetMap{}, err
-	}
-	var edits []edit
-	for i := range units {
-		u := &units[i]
+	return rewriteUnits(src, "range loops", func(u *unit) (edits []edit) {
 		ast.Inspect(u.file, func(n ast.Node) bool {
 			x, ok := n.(*ast.RangeStmt)
 			if !ok || x.Tok != token.ASSIGN || x.Key == nil {
@@ -72,8 +66,8 @@ func RewriteRangeAssignsMap(src string) (string, OffsetMap, error) {
 			edits = append(edits, edit{off: body, ins: fmt.Sprintf(" %s = %s;", strings.Join(lhs, ", "), strings.Join(rhs, ", ")), anchor: body})
 			return true
 		})
-	}
-	return applyChecked(src, edits, "range loops")
+		return edits
+	})
 }
 
 // Range over an integer (Go 1.22) does not compile in yaegi (v0.16.1):

@@ -3,7 +3,7 @@ package eval
 import "testing"
 
 func TestRewriteRangeAssigns(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
+	checkRewrite(t, RewriteRangeAssignsMap, []struct{ in, want string }{
 		{`for k, v = range xs { f(k, v) }`, `for __gerl_rk4, __gerl_rv4 := range xs { k, v = __gerl_rk4, __gerl_rv4; f(k, v) }`},
 		{`for k = range 3 {}`, `for __gerl_rk4 := range 3 { k = __gerl_rk4;}`},
 		{`for _, v = range xs {}`, `for _, __gerl_rv4 := range xs { v = __gerl_rv4;}`},
@@ -16,27 +16,25 @@ func TestRewriteRangeAssigns(t *testing.T) {
 		{`for k, v := range xs { f(k, v) }`, `for k, v := range xs { f(k, v) }`},
 		{`for range xs {}`, `for range xs {}`},
 		{`x := 1`, `x := 1`},
-	} {
-		got, _, err := RewriteRangeAssignsMap(c.in)
-		if err != nil {
-			t.Errorf("%s: %v", c.in, err)
-			continue
-		}
-		if got != c.want {
-			t.Errorf("%s\n  => %s\n want %s", c.in, got, c.want)
-		}
-	}
+	})
 }
 
 func TestRewriteRanges(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
+	checkRewrite(t, RewriteRangesMap, []struct{ in, want string }{
 		{"package m\nfunc F(n int) (k int) { for k = range n {}; return }",
 			"package m\nfunc F(n int) (k int) { for __gerl_rk38, __gerl_rn34 := int(0), n; __gerl_rk38 < __gerl_rn34; __gerl_rk38++ { k = __gerl_rk38;}; return }"},
 		{"package m\nfunc G(xs []int) (k int) { for k = range xs {}; return }",
 			"package m\nfunc G(xs []int) (k int) { for __gerl_rk41 := range xs { k = __gerl_rk41;}; return }"},
 		{"package m\nfunc H() {}", "package m\nfunc H() {}"},
-	} {
-		got, _, err := RewriteRangesMap(c.in)
+	})
+}
+
+// checkRewrite runs rewrite on each case's input and compares the output
+// with its want.
+func checkRewrite(t *testing.T, rewrite func(string) (string, OffsetMap, error), cases []struct{ in, want string }) {
+	t.Helper()
+	for _, c := range cases {
+		got, _, err := rewrite(c.in)
 		if err != nil {
 			t.Errorf("%s: %v", c.in, err)
 			continue

@@ -92,6 +92,21 @@ func applyEdits(src string, edits []edit) (string, OffsetMap) {
 	return b.String(), OffsetMap{stages: [][]edit{edits}}
 }
 
+// rewriteUnits is the shape of a rewrite: it parses src into units, asks
+// edits for each unit's edits, and applies them all (applyChecked, what
+// naming the rewrite). A syntax error is returned as a *SourceError.
+func rewriteUnits(src, what string, edits func(u *unit) []edit) (string, OffsetMap, error) {
+	units, err := parseUnits(src)
+	if err != nil {
+		return "", OffsetMap{}, err
+	}
+	var all []edit
+	for i := range units {
+		all = append(all, edits(&units[i])...)
+	}
+	return applyChecked(src, all, what)
+}
+
 // applyChecked applies edits to src and makes sure the result still parses:
 // a rewrite must never hand the interpreter code the user did not write
 // wrong. what names the rewrite in the error.

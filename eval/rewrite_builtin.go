@@ -19,8 +19,11 @@ import (
 	"cmp"
 	"fmt"
 	"go/ast"
+	"go/constant"
 	"go/types"
 	"reflect"
+	"strconv"
+	"strings"
 )
 
 // Names of the built-ins' stand-ins at the prompt.
@@ -57,7 +60,14 @@ func (w *indexWalker) builtinEdits() {
 			}
 			if tv.Value != nil {
 				// A constant: Go computes it when it compiles.
-				text := tv.Value.String()
+				text := tv.Value.ExactString() // an integer, or a quoted string
+				if b, ok := tv.Type.Underlying().(*types.Basic); ok && b.Info()&types.IsFloat != 0 {
+					f, _ := constant.Float64Val(constant.ToFloat(tv.Value))
+					text = strconv.FormatFloat(f, 'g', -1, 64)
+					if !strings.ContainsAny(text, ".e") {
+						text += ".0" // still a floating-point constant
+					}
+				}
 				if basic, ok := tv.Type.(*types.Basic); !ok || basic.Info()&types.IsUntyped == 0 {
 					text = types.TypeString(tv.Type, types.RelativeTo(w.pkg(tv.Type))) + "(" + text + ")"
 				}

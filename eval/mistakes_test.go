@@ -100,6 +100,14 @@ var mistakes = []struct{ in, want string }{
 	{`mm := map[int]int{1: 1}; clear(mm); len(mm)`, "0"},
 	{`import "math"`, ""},
 	{`min(math.Pi, 1)`, "min works at the prompt where gerl knows its arguments' types"},
+	// the two-value forms outside functions, which yaegi could not compile
+	// there ("nil type")
+	{`self() ! T(A("a")); msg, ok := receive(1000).(Tuple); T(msg, ok)`, "{{a},true}"},
+	{`mp := map[string]int{"a": 1}`, ""},
+	{`vv, found := mp["b"]; T(vv, found)`, "{0,false}"},
+	{`var anyv any = 3; kind := ""; if n, ok := anyv.(int); ok && n == 3 { kind = "three" }; kind`, `"three"`},
+	{`tc := make(chan time.Time, 1); tc <- time.Now()`, ""},
+	{`tt, tok := <-tc`, "write it inside a function, or declare the value with its type first"},
 	// huge allocations
 	{`make([]byte, 1<<62)`, "make: 4 EiB asked for (4611686018427387904 bytes), more than the node's memory limit of 1 GiB"},
 	{`n := 1 << 40; make([]int, n)`, "make: 8 TiB asked for (1099511627776 elements of 8 bytes), more than the node's memory limit of 1 GiB"},

@@ -271,6 +271,16 @@ func typeOfReflect(t reflect.Type, gerl *types.Package) types.Type {
 		return types.Typ[k]
 	}
 	switch t.Kind() {
+	case reflect.Map:
+		k, e := typeOfReflect(t.Key(), gerl), typeOfReflect(t.Elem(), gerl)
+		if k != nil && e != nil {
+			return types.NewMap(k, e)
+		}
+	case reflect.Chan:
+		if e := typeOfReflect(t.Elem(), gerl); e != nil {
+			dir := map[reflect.ChanDir]types.ChanDir{reflect.BothDir: types.SendRecv, reflect.SendDir: types.SendOnly, reflect.RecvDir: types.RecvOnly}[t.ChanDir()]
+			return types.NewChan(dir, e)
+		}
 	case reflect.Slice:
 		if e := typeOfReflect(t.Elem(), gerl); e != nil {
 			return types.NewSlice(e)
@@ -306,7 +316,8 @@ func typeOfReflect(t reflect.Type, gerl *types.Package) types.Type {
 // (rewrite_index_loop.go); the size checks of make (rewrite_make.go); and
 // what yaegi cannot run as Go does: range loops over integers
 // (rewrite_range.go), switches on interface values (rewrite_switch.go),
-// min, max and clear (rewrite_builtin.go).
+// min, max and clear (rewrite_builtin.go), comma-ok pairs outside
+// functions (rewrite_commaok.go).
 func indexEdits(src, fn string, u *unit, info *types.Info) []edit {
 	w := &indexWalker{src: src, fn: fn, u: u, info: info, makeChecked: map[ast.Expr]bool{}}
 	w.changes, w.funcLits, w.lvalues = changesIn(u.file, info)
@@ -315,6 +326,7 @@ func indexEdits(src, fn string, u *unit, info *types.Info) []edit {
 	w.rangeIntEdits()
 	w.switchEdits()
 	w.builtinEdits()
+	w.commaOkEdits()
 	return dropDeleted(w.edits, w.deleted)
 }
 

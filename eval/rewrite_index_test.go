@@ -351,3 +351,24 @@ func TestMinMaxClear(t *testing.T) {
 		}()
 	}
 }
+
+// The comma-ok forms outside functions, which yaegi cannot compile there,
+// are computed in a function (rewrite_commaok.go).
+func TestRewriteCommaOk(t *testing.T) {
+	const open, closing = "func() (%s, bool) { __gerl_v, __gerl_ok := ", "; return __gerl_v, __gerl_ok }()"
+	ok := func(typ, rhs string) string { return fmt.Sprintf(open, typ) + rhs + closing }
+	checkIndexRewrites(t, []struct{ in, want string }{
+		{`var v any; x, ok := v.(int)`, `var v any; x, ok := ` + ok("int", "v.(int)")},
+		{`msg, ok := receive(1000).(Tuple)`, `msg, ok := ` + ok("Tuple", "receive(1000).(Tuple)")},
+		{`m := map[string]Tuple{}; t, ok := m["a"]`, `m := map[string]Tuple{}; t, ok := ` + ok("gerl.Tuple", `m["a"]`)},
+		{`ch := make(chan []int); v, ok := <-ch`, `ch := make(chan []int); v, ok := ` + ok("[]int", "<-ch")},
+		{`var v any; if n, ok := v.(int); ok { _ = n }`, `var v any; if n, ok := ` + ok("int", "v.(int)") + `; ok { _ = n }`},
+		{`var v any; var x, ok = v.(string)`, `var v any; var x, ok = ` + ok("string", "v.(string)")},
+		{`var v any; var x int; var ok bool; x, ok = v.(int)`, `var v any; var x int; var ok bool; x, ok = ` + ok("int", "v.(int)")},
+		// left alone: inside functions, two results of a call, a type the
+		// check cannot name
+		{`func h(v any) bool { _, ok := v.(int); return ok }`, `func h(v any) bool { _, ok := v.(int); return ok }`},
+		{`s := func() (int, bool) { return 1, true }; a, b := s()`, `s := func() (int, bool) { return 1, true }; a, b := s()`},
+		{`ch := make(chan time.Time); v, ok := <-ch`, `ch := make(chan time.Time); v, ok := <-ch`},
+	})
+}

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -97,6 +98,9 @@ var incompleteType = regexp.MustCompile(`CFG post-order panic: (\d+:\d+): incomp
 func compilePanic(r any) error {
 	if m := incompleteType.FindStringSubmatch(fmt.Sprint(r)); m != nil {
 		return fmt.Errorf("%s: undefined: %s (or not a value)", m[1], m[2])
+	}
+	if fmt.Sprint(r) == "nil type" {
+		return errors.New("the interpreter failed to compile this input (it found no type for a value): outside a function this is most often a two-value form, v, ok := x.(T), m[k] or <-ch, of a value whose type gerl could not name; write it inside a function, or declare the value with its type first")
 	}
 	return fmt.Errorf("the interpreter failed to compile this input: %v", r)
 }

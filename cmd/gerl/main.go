@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+	"log"
 	"os"
 
 	"github.com/gerl-dev/gerl/internal/tuning"
@@ -8,6 +10,11 @@ import (
 )
 
 func main() {
+	// The interpreter (yaegi) writes some of its compile panics to Go's
+	// standard logger before it panics ("2026/12/05 22:42:43 nil type" on
+	// the terminal); the shell reports the panic itself, in its words.
+	// Nothing of gerl's writes to that logger.
+	log.SetOutput(io.Discard)
 	tuning.Apply()
 	os.Exit(run(os.Args[1:]))
 }

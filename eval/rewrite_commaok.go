@@ -1,0 +1,130 @@
+// Comma-ok outside functions. yaegi (v0.16.1) cannot compile the
+// two-value forms of a type assertion, a map index or a receive outside a
+// function: `msg, ok := receive(1000).(Tuple)`, `v, ok := m[k]`,
+// `if n, ok := x.(int); ok {` typed at the prompt each failed with "the
+// interpreter failed to compile this input: nil type" (its global type
+// analysis has no type for the pair). Inside a function they work, so the
+// index pass, which knows the types, computes the pair in one:
+//
+//	msg, ok := receive(1000).(Tuple)
+//	  ->  msg, ok := func() (Tuple, bool) { v, ok := receive(1000).(Tuple); return v, ok }()
+//
+// The value's type is written as the assertion writes it, or, for a map
+// or a channel, as the type check names it; one it cannot name (from a
+// package the check does not know) is left alone, and the message says
+// how to write it instead.
+
+package eval
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+)
+
+// commaOkEdits computes the comma-ok pairs of w's unit written outside
+// functions in a function of their own.
+func (w *indexWalker) commaOkEdits() {
+	if w.u.kind != Stmts {
+		return
+	}
+	for _, s := range w.u.body().List {
+		ast.Inspect(s, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.FuncLit:
+				return false // inside a function: yaegi has it right
+			case *ast.AssignStmt:
+				if len(x.Lhs) == 2 && len(x.Rhs) == 1 {
+					w.commaOk(x.Rhs[0])
+				}
+			case *ast.ValueSpec:
+				if len(x.Names) == 2 && len(x.Values) == 1 {
+					w.commaOk(x.Values[0])
+				}
+			}
+			return true
+		})
+	}
+}
+
+// commaOk puts rhs, the value of a two-value assignment, in a function
+// returning the pair, when it is a comma-ok form whose value type can be
+// named.
+func (w *indexWalker) commaOk(rhs ast.Expr) {
+	var typ string
+	switch x := ast.Unparen(rhs).(type) {
+	case *ast.TypeAssertExpr:
+		if x.Type == nil {
+			return
+		}
+		typ = w.src[w.u.off(x.Type.Pos()):w.u.off(x.Type.End())]
+	case *ast.IndexExpr:
+		tv, ok := w.info.Types[x.X]
+		if !ok || tv.Type == nil {
+			return
+		}
+		m, ok := tv.Type.Underlying().(*types.Map)
+		if !ok {
+			return
+		}
+		typ = w.typeName(m.Elem())
+	case *ast.UnaryExpr:
+		if x.Op != token.ARROW {
+			return
+		}
+		tv, ok := w.info.Types[x.X]
+		if !ok || tv.Type == nil {
+			return
+		}
+		c, ok := tv.Type.Underlying().(*types.Chan)
+		if !ok {
+			return
+		}
+		typ = w.typeName(c.Elem())
+	default:
+		return
+	}
+	if typ == "" {
+		return
+	}
+	start, end := w.u.off(rhs.Pos()), w.u.off(rhs.End())
+	w.edits = append(w.edits,
+		edit{off: start, ins: fmt.Sprintf("func() (%s, bool) { __gerl_v, __gerl_ok := ", typ), anchor: start},
+		edit{off: end, ins: "; return __gerl_v, __gerl_ok }()", anchor: end})
+}
+
+// typeName writes t as the prompt names it, "" when it cannot (a type of
+// a package the check does not know). The check knows two packages: the
+// unit's own, whose names are written bare, and gerl.
+func (w *indexWalker) typeName(t types.Type) string {
+	if containsInvalid(t) {
+		return ""
+	}
+	return types.TypeString(t, func(p *types.Package) string {
+		if p.Path() == GerlPath {
+			return "gerl"
+		}
+		return ""
+	})
+}
+
+// containsInvalid reports whether t is built of a type the check does not
+// know.
+func containsInvalid(t types.Type) bool {
+	switch t := t.(type) {
+	case *types.Basic:
+		return t.Kind() == types.Invalid
+	case *types.Slice:
+		return containsInvalid(t.Elem())
+	case *types.Array:
+		return containsInvalid(t.Elem())
+	case *types.Pointer:
+		return containsInvalid(t.Elem())
+	case *types.Map:
+		return containsInvalid(t.Key()) || containsInvalid(t.Elem())
+	case *types.Chan:
+		return containsInvalid(t.Elem())
+	}
+	return false
+}

@@ -60,28 +60,13 @@ func (w *indexWalker) commaOk(rhs ast.Expr) {
 		}
 		typ = w.src[w.u.off(x.Type.Pos()):w.u.off(x.Type.End())]
 	case *ast.IndexExpr:
-		tv, ok := w.info.Types[x.X]
-		if !ok || tv.Type == nil {
-			return
+		if m, ok := w.underlying(x.X).(*types.Map); ok {
+			typ = w.typeName(m.Elem())
 		}
-		m, ok := tv.Type.Underlying().(*types.Map)
-		if !ok {
-			return
-		}
-		typ = w.typeName(m.Elem())
 	case *ast.UnaryExpr:
-		if x.Op != token.ARROW {
-			return
+		if c, ok := w.underlying(x.X).(*types.Chan); ok && x.Op == token.ARROW {
+			typ = w.typeName(c.Elem())
 		}
-		tv, ok := w.info.Types[x.X]
-		if !ok || tv.Type == nil {
-			return
-		}
-		c, ok := tv.Type.Underlying().(*types.Chan)
-		if !ok {
-			return
-		}
-		typ = w.typeName(c.Elem())
 	default:
 		return
 	}
@@ -92,6 +77,15 @@ func (w *indexWalker) commaOk(rhs ast.Expr) {
 	w.edits = append(w.edits,
 		edit{off: start, ins: fmt.Sprintf("func() (%s, bool) { __gerl_v, __gerl_ok := ", typ), anchor: start},
 		edit{off: end, ins: "; return __gerl_v, __gerl_ok }()", anchor: end})
+}
+
+// underlying is the underlying type of x as the check knows it, nil if it
+// does not.
+func (w *indexWalker) underlying(x ast.Expr) types.Type {
+	if tv, ok := w.info.Types[x]; ok && tv.Type != nil {
+		return tv.Type.Underlying()
+	}
+	return nil
 }
 
 // typeName writes t as the prompt names it, "" when it cannot (a type of

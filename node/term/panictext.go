@@ -15,14 +15,18 @@ import (
 func PanicText(msg string) string {
 	for _, r := range panicRewrites {
 		if r.re.MatchString(msg) {
-			return r.re.ReplaceAllString(msg, r.to)
+			return termNames.ReplaceAllString(r.re.ReplaceAllString(msg, r.to), "gerl.$1")
 		}
 	}
 	if rest, ok := strings.CutPrefix(msg, "reflect: "); ok {
-		return rest
+		msg = rest
 	}
-	return msg
+	return termNames.ReplaceAllString(msg, "gerl.$1")
 }
+
+// termNames matches this package's types as reflect names them (term.Atom):
+// the user knows them as gerl.Atom.
+var termNames = regexp.MustCompile(`\bterm\.([A-Z]\w*)`)
 
 // panicRewrites are the messages PanicText knows, tried in order.
 var panicRewrites = []struct {
@@ -36,6 +40,10 @@ var panicRewrites = []struct {
 	{regexp.MustCompile(`^reflect: call of reflect\.Value\.\w+ on zero Value.*$`), "a nil value was used where a value is needed (a nil pointer or interface?)"},
 	{regexp.MustCompile(`^reflect: call of reflect\.Value\.Bool on (\w+) Value$`), "&&, || and ! need a bool, not a $1 (an atom such as pong? compare it: x == A(\"pong\"))"},
 	{regexp.MustCompile(`^reflect: call of reflect\.Value\.(\w+) on (\w+) Value$`), "a $2 value was used where Go needs something else (operation $1)"},
+	{regexp.MustCompile(`^reflect\.Value\.Convert: value of type (.+) cannot be converted to type (.+)$`), "a value of type $1 cannot be converted to $2"},
+	{regexp.MustCompile(`^reflect\.Value\.Call: call of nil function$`), "call of a nil function"},
+	{regexp.MustCompile(`^reflect: Method on nil interface value$`), "a method called on a nil interface value"},
+	{regexp.MustCompile(`^reflect: Call using zero Value argument$`), "a nil value was used where a value is needed (a nil pointer or interface?)"},
 	{regexp.MustCompile(`^reflect\.MakeSlice: negative (len|cap)$`), "make: negative length"},
 	{regexp.MustCompile(`^reflect\.MakeSlice: len > cap$`), "make: the length is larger than the capacity"},
 	{regexp.MustCompile(`^reflect\.\w+: (.*)$`), "$1"},

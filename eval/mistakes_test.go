@@ -108,6 +108,9 @@ var mistakes = []struct{ in, want string }{
 	{`var anyv any = 3; kind := ""; if n, ok := anyv.(int); ok && n == 3 { kind = "three" }; kind`, `"three"`},
 	{`tc := make(chan time.Time, 1); tc <- time.Now()`, ""},
 	{`tt, tok := <-tc`, "write it inside a function, or declare the value with its type first"},
+	// select cases that receive two values or assign what they receive
+	{`sc := make(chan int, 1); sc <- 4; var sv int; var sok bool; select { case sv, sok = <-sc: }; T(sv, sok)`, "{4,true}"},
+	{`close(sc); shut := false; select { case _, open := <-sc: shut = !open }; shut`, "true"},
 	// huge allocations
 	{`make([]byte, 1<<62)`, "make: 4 EiB asked for (4611686018427387904 bytes), more than the node's memory limit of 1 GiB"},
 	{`n := 1 << 40; make([]int, n)`, "make: 8 TiB asked for (1099511627776 elements of 8 bytes), more than the node's memory limit of 1 GiB"},

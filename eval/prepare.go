@@ -79,6 +79,11 @@ func prepare(src string, tag *tagging) (p *prepared, err error) {
 		return nil, mappedErr(src, m0, err)
 	}
 	m0 = m0.Then(mr)
+	termed, ms, err := RewriteSelectAssignsMap(termed)
+	if err != nil {
+		return nil, mappedErr(src, m0, err)
+	}
+	m0 = m0.Then(ms)
 	indexed, mi, err := RewriteIndexesMap(termed, indexFunc, globalType)
 	if err != nil {
 		return nil, mappedErr(src, m0, err)
@@ -113,8 +118,12 @@ func prepare(src string, tag *tagging) (p *prepared, err error) {
 	if err != nil {
 		return nil, mappedErr(src, m1.Then(m2).Then(m3).Then(m4), err)
 	}
-	fixed = blanked
-	toSrc := m1.Then(m2).Then(m3).Then(m4).Then(m5)
+	selected, m6, err := RewriteTopSelectsMap(blanked)
+	if err != nil {
+		return nil, mappedErr(src, m1.Then(m2).Then(m3).Then(m4).Then(m5), err)
+	}
+	fixed = selected
+	toSrc := m1.Then(m2).Then(m3).Then(m4).Then(m5).Then(m6)
 	segs, err := Split(fixed)
 	if err != nil {
 		return nil, mappedErr(src, toSrc, err)

@@ -21,6 +21,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"strings"
 )
 
 // commaOkEdits computes the comma-ok pairs of w's unit written outside
@@ -29,13 +30,16 @@ func (w *indexWalker) commaOkEdits() {
 	if w.u.kind != Stmts {
 		return
 	}
+	comm := map[ast.Stmt]bool{} // a select's receive must stay a receive
 	for _, s := range w.u.body().List {
 		ast.Inspect(s, func(n ast.Node) bool {
 			switch x := n.(type) {
 			case *ast.FuncLit:
 				return false // inside a function: yaegi has it right
+			case *ast.CommClause:
+				comm[x.Comm] = true
 			case *ast.AssignStmt:
-				if len(x.Lhs) == 2 && len(x.Rhs) == 1 {
+				if len(x.Lhs) == 2 && len(x.Rhs) == 1 && !comm[x] {
 					w.commaOk(x.Rhs[0])
 				}
 			case *ast.ValueSpec:
@@ -121,4 +125,105 @@ func containsInvalid(t types.Type) bool {
 		return containsInvalid(t.Elem())
 	}
 	return false
+}
+
+// A select outside functions whose case receives two values (case v, ok
+// := <-ch) fails in yaegi too ("undefined: ok"), and a select's case must
+// stay a receive, so the statement written at the top level that holds
+// such a select runs in a function of its own, as the loops that make
+// closures do (rewrite_guard.go's wrapLoop):
+//
+//	select { case v, ok := <-ch: ... }  ->  { func() { select { case v, ok := <-ch: ... } }() }
+//
+// Only statements that declare nothing visible after them are wrapped
+// (for, if, switch, select, blocks), and none with a goto.
+
+// RewriteTopSelectsMap wraps such statements of src (shell input), as the
+// comment above says, and returns the map from offsets in the output back
+// to src. A syntax error is returned as a *SourceError.
+func RewriteTopSelectsMap(src string) (string, OffsetMap, error) {
+	return rewriteUnits(src, "select statements", func(u *unit) (edits []edit) {
+		if u.kind != Stmts {
+			return nil
+		}
+		for _, s := range u.body().List {
+			inner := s
+			if l, ok := s.(*ast.LabeledStmt); ok {
+				inner = l.Stmt
+			}
+			switch inner.(type) {
+			case *ast.ForStmt, *ast.RangeStmt, *ast.IfStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt, *ast.BlockStmt:
+			default:
+				continue
+			}
+			if !needsOwnFunc(s) {
+				continue
+			}
+			start, end := u.off(s.Pos()), u.off(s.End())
+			edits = append(edits, edit{off: start, ins: "{ func() { ", anchor: start}, edit{off: end, ins: " }() }", anchor: end})
+		}
+		return edits
+	})
+}
+
+// needsOwnFunc reports whether s holds, outside function literals, a
+// select case that receives two values, and no goto.
+func needsOwnFunc(s ast.Stmt) bool {
+	found, gotos := false, false
+	ast.Inspect(s, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.BranchStmt:
+			gotos = gotos || x.Tok == token.GOTO
+		case *ast.CommClause:
+			if a, ok := x.Comm.(*ast.AssignStmt); ok && len(a.Lhs) == 2 {
+				found = true
+			}
+		}
+		return true
+	})
+	return found && !gotos
+}
+
+// A select case that assigns what it receives to variables declared
+// before it (case v = <-ch, case v, ok = <-ch) fails in yaegi wherever it
+// is written ("invalid Dir"). It is rewritten to declare its own
+// variables and assign them first thing in the case, which is when Go
+// assigns them:
+//
+//	case v, ok = <-ch: ...  ->  case __gerl_sv7, __gerl_sk7 := <-ch: v, ok = __gerl_sv7, __gerl_sk7; ...
+
+// RewriteSelectAssignsMap rewrites the select cases of src (shell input
+// or a whole file) that assign what they receive, as the comment above
+// says, and returns the map from offsets in the output back to src. Lines
+// do not move. A syntax error is returned as a *SourceError.
+func RewriteSelectAssignsMap(src string) (string, OffsetMap, error) {
+	if !strings.Contains(src, "select") {
+		return src, OffsetMap{}, nil // no select: spare the parse
+	}
+	return rewriteUnits(src, "select cases", func(u *unit) (edits []edit) {
+		ast.Inspect(u.file, func(n ast.Node) bool {
+			cc, ok := n.(*ast.CommClause)
+			if !ok {
+				return true
+			}
+			a, ok := cc.Comm.(*ast.AssignStmt)
+			if !ok || a.Tok != token.ASSIGN {
+				return true
+			}
+			start := u.off(a.Pos())
+			decl, lhs, rhs := ownVars(src, u, a.Lhs, "__gerl_s", "vk", start)
+			header := u.off(a.TokPos) + len(token.ASSIGN.String())
+			if len(lhs) == 0 {
+				edits = append(edits, edit{off: start, del: header - start, anchor: start}) // case <-ch
+				return true
+			}
+			edits = append(edits, edit{off: start, del: header - start, ins: strings.Join(decl, ", ") + " :=", anchor: start})
+			colon := u.off(cc.Colon) + 1
+			edits = append(edits, edit{off: colon, ins: fmt.Sprintf(" %s = %s;", strings.Join(lhs, ", "), strings.Join(rhs, ", ")), anchor: colon})
+			return true
+		})
+		return edits
+	})
 }

@@ -370,5 +370,6 @@ func TestRewriteCommaOk(t *testing.T) {
 		{`func h(v any) bool { _, ok := v.(int); return ok }`, `func h(v any) bool { _, ok := v.(int); return ok }`},
 		{`s := func() (int, bool) { return 1, true }; a, b := s()`, `s := func() (int, bool) { return 1, true }; a, b := s()`},
 		{`ch := make(chan time.Time); v, ok := <-ch`, `ch := make(chan time.Time); v, ok := <-ch`},
+		{`ch := make(chan int); select { case v, ok := <-ch: _, _ = v, ok }`, `ch := make(chan int); select { case v, ok := <-ch: _, _ = v, ok }`},
 	})
 }

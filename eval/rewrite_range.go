@@ -38,20 +38,7 @@ func RewriteRangeAssignsMap(src string) (string, OffsetMap, error) {
 			}
 			start := u.off(x.Key.Pos())
 			header := u.off(x.TokPos) + len(token.ASSIGN.String())
-			var decl, lhs, rhs []string
-			for j, e := range []ast.Expr{x.Key, x.Value} {
-				if e == nil {
-					continue
-				}
-				if id, ok := e.(*ast.Ident); ok && id.Name == "_" {
-					decl = append(decl, "_")
-					continue
-				}
-				name := fmt.Sprintf("__gerl_r%c%d", "kv"[j], start)
-				decl = append(decl, name)
-				lhs = append(lhs, src[u.off(e.Pos()):u.off(e.End())])
-				rhs = append(rhs, name)
-			}
+			decl, lhs, rhs := ownVars(src, u, []ast.Expr{x.Key, x.Value}, "__gerl_r", "kv", start)
 			if len(lhs) == 0 {
 				// Only blanks: nothing to assign.
 				end := header
@@ -160,4 +147,27 @@ func RewriteRangesMap(src string) (string, OffsetMap, error) {
 	}
 	out, m2, err := applyChecked(assigned, edits, "range loops")
 	return out, m1.Then(m2), err
+}
+
+// ownVars names the variables a rewritten statement declares in place of
+// the variables exprs assigns to (a nil one is left out, a blank stays
+// blank): decl, the names declared in order; lhs = rhs, the assignment
+// that gives exprs their values. The names are prefix, the letter of
+// letters at the expression's place, and at (an offset: nested
+// statements' names differ).
+func ownVars(src string, u *unit, exprs []ast.Expr, prefix, letters string, at int) (decl, lhs, rhs []string) {
+	for j, e := range exprs {
+		if e == nil {
+			continue
+		}
+		if id, ok := e.(*ast.Ident); ok && id.Name == "_" {
+			decl = append(decl, "_")
+			continue
+		}
+		name := fmt.Sprintf("%s%c%d", prefix, letters[j], at)
+		decl = append(decl, name)
+		lhs = append(lhs, src[u.off(e.Pos()):u.off(e.End())])
+		rhs = append(rhs, name)
+	}
+	return decl, lhs, rhs
 }

@@ -125,12 +125,12 @@ func TestCheckRefusesNewerGo(t *testing.T) {
 	}
 }
 
-// Range over an integer (Go 1.22) and range loops that assign run as Go
-// runs them, where yaegi alone refuses the first and leaves the second's
-// variables at zero.
+// Range over an integer (Go 1.22), range loops that assign and select
+// cases that assign run as Go runs them, where yaegi alone refuses the
+// first, leaves the second's variables at zero and fails the third.
 func TestRangeOverIntegers(t *testing.T) {
 	h := newHarness(t)
-	h.write("ranges.go", "package ranges\n\n// Sum is 0 + 1 + ... + n-1.\nfunc Sum(n int64) int64 {\n\tvar s int64\n\tfor i := range n {\n\t\ts += i\n\t}\n\treturn s\n}\n\n// Last is the last index and element of xs.\nfunc Last(xs []string) (int, string) {\n\tk, v := -1, \"\"\n\tfor k, v = range xs {\n\t}\n\treturn k, v\n}\n")
+	h.write("ranges.go", "package ranges\n\n// Sum is 0 + 1 + ... + n-1.\nfunc Sum(n int64) int64 {\n\tvar s int64\n\tfor i := range n {\n\t\ts += i\n\t}\n\treturn s\n}\n\n// Last is the last index and element of xs.\nfunc Last(xs []string) (int, string) {\n\tk, v := -1, \"\"\n\tfor k, v = range xs {\n\t}\n\treturn k, v\n}\n\n// Recv receives from ch, in a select case that assigns.\nfunc Recv(ch chan int) (v int, ok bool) {\n\tselect {\n\tcase v, ok = <-ch:\n\t}\n\treturn\n}\n")
 	h.load("ranges")
 	if got := h.call("ranges.Sum", int64(5)); got != int64(10) {
 		t.Errorf("Sum(5) = %v, want 10", got)
@@ -138,5 +138,11 @@ func TestRangeOverIntegers(t *testing.T) {
 	out := h.fn("ranges.Last").Call([]reflect.Value{reflect.ValueOf([]string{"a", "b"})})
 	if k, v := out[0].Interface(), out[1].Interface(); k != 1 || v != "b" {
 		t.Errorf("Last(a, b) = %v, %v, want 1, b", k, v)
+	}
+	ch := make(chan int, 1)
+	ch <- 7
+	out = h.fn("ranges.Recv").Call([]reflect.Value{reflect.ValueOf(ch)})
+	if v, ok := out[0].Interface(), out[1].Interface(); v != 7 || ok != true {
+		t.Errorf("Recv = %v, %v, want 7, true", v, ok)
 	}
 }

@@ -317,7 +317,9 @@ func (p *parsed) fixMessage(msg string) string {
 
 // rewriteRanges makes the range loops of text that yaegi cannot run as Go
 // does into loops it can (eval.RewriteRangesMap): range over an integer,
-// and range loops that assign to variables declared before them. Lines do
+// and range loops that assign to variables declared before them; and the
+// select cases that assign what they receive into ones that declare
+// (eval.RewriteSelectAssignsMap). Lines do
 // not move. Text that does not parse is returned as it is, for the parse
 // to report, and so is text whose rewrite panics (a bug in gerl).
 func rewriteRanges(text string) (out string) {
@@ -330,5 +332,10 @@ func rewriteRanges(text string) (out string) {
 	if err != nil {
 		return text
 	}
-	return out
+	// And a select case that assigns what it receives (case v = <-ch).
+	selected, _, err := eval.RewriteSelectAssignsMap(out)
+	if err != nil {
+		return out
+	}
+	return selected
 }

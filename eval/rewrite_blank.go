@@ -25,7 +25,12 @@ package eval
 import (
 	"go/ast"
 	"go/token"
+	"regexp"
 )
+
+// blankIdent matches a blank identifier (and, harmlessly, an underscore
+// alone in a string or comment).
+var blankIdent = regexp.MustCompile(`(?:^|[^\pL\pN_])_(?:[^\pL\pN_]|$)`)
 
 // blankSink is the variable of type any that the blank rewrite assigns
 // to; newInterpreter declares it.
@@ -37,6 +42,9 @@ const blankSink = "__gerl_sink"
 // in the output back to src. A syntax error is returned as a
 // *SourceError.
 func RewriteTopBlanksMap(src string) (string, OffsetMap, error) {
+	if !blankIdent.MatchString(src) {
+		return src, OffsetMap{}, nil // no blank: spare the parse
+	}
 	return rewriteUnits(src, "blank assignments", func(u *unit) (edits []edit) {
 		if u.kind != Stmts {
 			return nil

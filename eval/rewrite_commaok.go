@@ -142,6 +142,9 @@ func containsInvalid(t types.Type) bool {
 // comment above says, and returns the map from offsets in the output back
 // to src. A syntax error is returned as a *SourceError.
 func RewriteTopSelectsMap(src string) (string, OffsetMap, error) {
+	if !strings.Contains(src, "select") {
+		return src, OffsetMap{}, nil // no select: spare the parse
+	}
 	return rewriteUnits(src, "select statements", func(u *unit) (edits []edit) {
 		if u.kind != Stmts {
 			return nil

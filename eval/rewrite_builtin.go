@@ -4,14 +4,15 @@
 //
 //	min(a, b)       ->  __gerl_min(int(a), int(b)).(int)
 //	max(s, t)       ->  score(__gerl_max(int(s), int(t)).(int))   (type score int)
-//	min(2, 3.5)     ->  2                                          (a constant)
+//	min(2, 3.5)     ->  2.0                                        (a constant)
 //	clear(m)        ->  __gerl_clear(m)
 //
 // The arguments are converted to the result's underlying type, as Go
 // converts them, so that compiled code compares values of one type, with
 // Go's own min and max (a NaN wins, -0 is less than 0). A call whose type
 // the check does not know (an argument from an imported package) is left
-// alone, and yaegi's message says so.
+// alone, and the message says how to declare the argument first
+// (prepared.located).
 
 package eval
 

@@ -122,9 +122,9 @@ func (w *indexWalker) interfaceTyped(x ast.Expr) bool {
 }
 
 // readTwice reports whether x reads the same twice and does nothing else:
-// variables, constants, fields, indexes and slices of those, arithmetic
-// and comparisons of them. (An index may panic: the first case reads it
-// where the switch would have.)
+// variables, constants, fields, indexes and dereferences of those,
+// arithmetic and comparisons of them. (An index may panic: the first case
+// reads it where the switch would have.)
 func readTwice(x ast.Expr) bool {
 	switch x := x.(type) {
 	case *ast.Ident, *ast.BasicLit:

@@ -42,6 +42,9 @@ type tagging struct {
 	// is none (the index checks, rewrite_index.go).
 	globalType func(name string) reflect.Type
 	register   func(funLit) int
+	// declsOf gives the declarations of name earlier inputs made (the
+	// calls of generic functions, rewrite_generic.go).
+	declsOf func(name string) []declSrc
 	// declared says whether an earlier input declared name, known
 	// whether name is defined at the prompt (the term rewrite,
 	// rewrite_terms.go).
@@ -64,10 +67,11 @@ func prepare(src string, tag *tagging) (p *prepared, err error) {
 	if err != nil {
 		return nil, sourceErr(src, err)
 	}
-	var globalType func(string) reflect.Type
+	var pt promptTypes
 	declared, known := func(string) bool { return false }, func(string) bool { return false }
 	if tag != nil {
-		globalType, declared, known = tag.globalType, tag.declared, tag.known
+		pt = promptTypes{global: tag.globalType, decls: tag.declsOf}
+		declared, known = tag.declared, tag.known
 	}
 	termed, mt0, err := RewriteTermsMap(sent, declared, known)
 	if err != nil {
@@ -84,7 +88,7 @@ func prepare(src string, tag *tagging) (p *prepared, err error) {
 		return nil, mappedErr(src, m0, err)
 	}
 	m0 = m0.Then(ms)
-	indexed, mi, err := RewriteIndexesMap(termed, indexFunc, globalType)
+	indexed, mi, err := rewriteIndexes(termed, indexFunc, pt)
 	if err != nil {
 		return nil, mappedErr(src, m0, err)
 	}
@@ -103,6 +107,9 @@ func prepare(src string, tag *tagging) (p *prepared, err error) {
 		tagged, mt, decls, err = tagClosures(looped, tag.isGlobalVar, tag.register, nil)
 		if err != nil {
 			return nil, mappedErr(src, m1.Then(m2), err)
+		}
+		if err := genericRedeclared(src, decls, tag.declsOf); err != nil {
+			return nil, err
 		}
 	}
 	m2 = m2.Then(mt)
@@ -176,6 +183,16 @@ func (p *prepared) located(seg Segment, line, col int, msg string) error {
 		// Left to yaegi, which lacks them: the rewrite (rewrite_builtin.go)
 		// did not know the arguments' types.
 		msg = strings.TrimPrefix(msg, "undefined: ") + " works at the prompt where gerl knows its arguments' types; declare a value from another package with its type first (var y float64 = math.Sqrt(x))"
+	}
+	if strings.HasPrefix(msg, "undefined type for ") {
+		// A generic call the rewrite (rewrite_generic.go) could not
+		// complete: an argument's type is unknown to gerl's check.
+		msg += " (gerl could not infer the type arguments of this generic call: write them, as in Map[int, string](xs, strconv.Itoa))"
+	}
+	if strings.HasPrefix(msg, "not a generic type: ") {
+		// yaegi instantiates a generic function once per statement when
+		// its type arguments are written (or gerl wrote them).
+		msg = "the interpreter cannot instantiate this generic function with other type arguments in the same statement, nor twice outside a function in one input: put each call in a statement of its own inside a function, or in an input of its own"
 	}
 	off := p.toSrc.Original(seg.InputOffset(line, col))
 	l, c := LineCol(p.src, off)

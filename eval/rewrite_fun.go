@@ -58,8 +58,8 @@ type declSrc struct {
 // nil, names more literals to leave alone: those that can never reach a
 // call that ships them (ship_module.go).
 func tagClosures(src string, isGlobalVar func(string) bool, register func(funLit) int, skip func([]unit) map[*ast.FuncLit]bool) (string, OffsetMap, []declSrc, error) {
-	if !strings.Contains(src, "func") {
-		return src, OffsetMap{}, nil, nil
+	if !strings.Contains(src, "func") && !strings.Contains(src, "type") && !strings.Contains(src, "const") {
+		return src, OffsetMap{}, nil, nil // no literal, and no declaration to record
 	}
 	units, err := parseUnits(src)
 	if err != nil {
@@ -155,7 +155,7 @@ func unitDecls(src string, u *unit, topVars map[string]bool) []declSrc {
 			w := &loopWalker{src: src, u: u, goStmt: map[*ast.FuncLit]goCall{}, free: true}
 			w.open()
 			w.fn = &funcCtx{unit: u}
-			w.fields(fd.Recv, true)
+			w.recv(fd.Recv)
 			w.funcType(fd.Type, true)
 			w.stmts(fd.Body.List)
 			name := fd.Name.Name
@@ -193,22 +193,28 @@ func unitDecls(src string, u *unit, topVars map[string]bool) []declSrc {
 			w.open()
 			w.fn = &funcCtx{unit: u, top: true}
 			w.genDecl(gd)
-			var names []string
-			for _, spec := range gd.Specs {
-				switch sp := spec.(type) {
-				case *ast.TypeSpec:
-					names = append(names, sp.Name.Name)
-				case *ast.ValueSpec:
-					for _, id := range sp.Names {
-						names = append(names, id.Name)
-					}
-				}
-			}
+			names := specNames(gd)
 			uses := slices.DeleteFunc(w.unresolved, func(n string) bool { return slices.Contains(names, n) })
 			out = append(out, declSrc{names: names, src: text(gd), uses: uses})
 		}
 	}
 	return out
+}
+
+// specNames are the names gd declares.
+func specNames(gd *ast.GenDecl) []string {
+	var names []string
+	for _, spec := range gd.Specs {
+		switch sp := spec.(type) {
+		case *ast.TypeSpec:
+			names = append(names, sp.Name.Name)
+		case *ast.ValueSpec:
+			for _, id := range sp.Names {
+				names = append(names, id.Name)
+			}
+		}
+	}
+	return names
 }
 
 // recvTypeName is the type name of a method's receiver: T of T, *T, T[P].

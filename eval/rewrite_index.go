@@ -30,6 +30,7 @@ import (
 	"go/token"
 	"go/types"
 	"reflect"
+	"strings"
 
 	"github.com/gerl-dev/gerl/node/term"
 )
@@ -100,9 +101,15 @@ const tupleSuffix = "Tuple"
 // src does not declare (nil: unknown). A syntax error is returned as a
 // *SourceError.
 func RewriteIndexesMap(src, fn string, globalType func(name string) reflect.Type) (string, OffsetMap, error) {
+	return rewriteIndexes(src, fn, promptTypes{global: globalType})
+}
+
+// rewriteIndexes is RewriteIndexesMap with what the check knows of the
+// prompt.
+func rewriteIndexes(src, fn string, pt promptTypes) (string, OffsetMap, error) {
 	var edits []edit
-	err := eachChecked(src, globalType, func(u *unit, info *types.Info) {
-		edits = append(edits, indexEdits(src, fn, u, info)...)
+	err := eachChecked(src, pt, func(u *unit, info *types.Info, sc *checkScope) {
+		edits = append(edits, indexEdits(src, fn, u, info, sc)...)
 	})
 	if err != nil {
 		return "", OffsetMap{}, err
@@ -110,11 +117,37 @@ func RewriteIndexesMap(src, fn string, globalType func(name string) reflect.Type
 	return applyChecked(src, edits, "index expressions")
 }
 
+// promptTypes is what the type check knows of the prompt beyond the
+// input; its zero value knows nothing (a module's file).
+type promptTypes struct {
+	// global gives the type of a variable of the prompt that the input
+	// does not declare (nil: unknown), as for RewriteIndexesMap.
+	global func(name string) reflect.Type
+	// decls gives the declarations of name earlier inputs made, for the
+	// calls of generic functions they declared (rewrite_generic.go).
+	decls func(name string) []declSrc
+}
+
+// checkScope is what a unit was checked in: the package, and which of
+// its variables are the prompt's with a type the check knows only in part
+// (declareGlobals).
+type checkScope struct {
+	pkg *types.Package
+	// approx are the prompt's variables whose type holds a named type of
+	// a package the check does not know (a time.Duration, a gerl.Atom),
+	// given as its underlying type: right for an index check, wrong for
+	// a type argument written out.
+	approx map[types.Object]bool
+	// generics are the declarations of the generic functions the check
+	// saw (rewrite_generic.go).
+	generics map[types.Object]*ast.FuncDecl
+}
+
 // eachChecked parses src into units and calls do with each unit that
-// type-checks (what go/types can: see typeCheck) and its types, in order.
-// globalType is as for RewriteIndexesMap. A syntax error is returned as a
+// type-checks (what go/types can: see typeCheck), its types and the
+// scope it was checked in, in order. A syntax error is returned as a
 // *SourceError.
-func eachChecked(src string, globalType func(name string) reflect.Type, do func(u *unit, info *types.Info)) error {
+func eachChecked(src string, pt promptTypes, do func(u *unit, info *types.Info, sc *checkScope)) error {
 	units, err := parseUnits(src)
 	if err != nil {
 		return err
@@ -125,18 +158,42 @@ func eachChecked(src string, globalType func(name string) reflect.Type, do func(
 	}
 	pkg := types.NewPackage(name, name)
 	gerl := gerlPackage()
-	if globalType != nil {
-		declareGlobals(pkg, units, gerl, globalType)
+	var prior []unit // earlier inputs' declarations the input needs
+	if pt.decls != nil {
+		if fset, f := priorDecls(units, pt.decls); f != nil {
+			f.Name.Name = name // go/types ignores a file of another package
+			prior = []unit{{kind: Decl, fset: fset, file: f}}
+		}
 	}
-	declareTermTypes(pkg, units, gerl)
+	declareTermTypes(pkg, append(prior, units...), gerl)
+	sc := &checkScope{pkg: pkg, generics: map[types.Object]*ast.FuncDecl{}}
+	if prior != nil {
+		info := &types.Info{Defs: map[*ast.Ident]types.Object{}}
+		typeCheck(pkg, gerl, &prior[0], info)
+		sc.noteGenerics(prior[0].file, info)
+	}
+	if pt.global != nil {
+		sc.approx = declareGlobals(pkg, units, gerl, pt.global)
+	}
+	if strings.Contains(src, funFunc) {
+		// A module's literals are tagged before this pass: their tag's
+		// assertion gives them their type again.
+		anyT := types.NewInterfaceType(nil, nil)
+		params := types.NewTuple(types.NewParam(token.NoPos, pkg, "", anyT), types.NewParam(token.NoPos, pkg, "", types.Typ[types.Int]),
+			types.NewParam(token.NoPos, pkg, "", types.NewSlice(anyT)))
+		sig := types.NewSignatureType(nil, nil, nil, params, types.NewTuple(types.NewParam(token.NoPos, pkg, "", anyT)), true)
+		pkg.Scope().Insert(types.NewFunc(token.NoPos, pkg, funFunc, sig))
+	}
 	for i := range units {
 		u := &units[i]
 		info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Uses: map[*ast.Ident]types.Object{},
-			Defs: map[*ast.Ident]types.Object{}, Scopes: map[ast.Node]*types.Scope{}}
+			Defs: map[*ast.Ident]types.Object{}, Scopes: map[ast.Node]*types.Scope{},
+			Instances: map[*ast.Ident]types.Instance{}}
 		if !typeCheck(pkg, gerl, u, info) {
 			continue
 		}
-		do(u, info)
+		sc.noteGenerics(u.file, info)
+		do(u, info, sc)
 		if u.kind == Stmts {
 			// The prompt's statements declare its variables: later units
 			// see them.
@@ -178,16 +235,49 @@ func (im gerlImporter) Import(path string) (*types.Package, error) {
 	return nil, errors.New("not imported")
 }
 
-// gerlPackage is package gerl as the index checks know it: the slice
-// types of node/term that the prompt exports (exports.go) and users
-// index, Tuple.
+// gerlPackage is package gerl as the index checks know it: its types the
+// prompt and modules use (termTypes), Tuple a slice of any, Atom a string,
+// and the others structs whose fields the check does not know (their
+// fields and methods are left unchecked, as an unknown type's).
 func gerlPackage() *types.Package {
 	pkg := types.NewPackage(GerlPath, "gerl")
-	tuple := types.NewTypeName(token.NoPos, pkg, "Tuple", nil)
-	types.NewNamed(tuple, types.NewSlice(types.NewInterfaceType(nil, nil)), nil)
-	pkg.Scope().Insert(tuple)
+	for name, v := range termTypes() {
+		if v.Kind() != reflect.Pointer || !v.IsNil() {
+			continue // a function or a value, not a type
+		}
+		var under types.Type = types.NewStruct(nil, nil)
+		switch v.Type().Elem().Kind() {
+		case reflect.Slice:
+			under = types.NewSlice(types.NewInterfaceType(nil, nil))
+		case reflect.String:
+			under = types.Typ[types.String]
+		}
+		tn := types.NewTypeName(token.NoPos, pkg, name, nil)
+		types.NewNamed(tn, under, nil)
+		pkg.Scope().Insert(tn)
+	}
 	pkg.MarkComplete()
 	return pkg
+}
+
+// gerlType is t's type in package gerl (gerlPackage), nil if t is not
+// one of its types.
+func gerlType(t reflect.Type, gerl *types.Package) types.Type {
+	if name := gerlTypeName(t); name != "" {
+		return gerl.Scope().Lookup(name).Type()
+	}
+	return nil
+}
+
+// gerlTypeName is the name of t in package gerl, "" if t is not one of
+// its types.
+func gerlTypeName(t reflect.Type) string {
+	for name, v := range termTypes() {
+		if v.Kind() == reflect.Pointer && v.IsNil() && v.Type().Elem() == t {
+			return name
+		}
+	}
+	return ""
 }
 
 // declareTermTypes declares in pkg the types of gerl the prompt and a
@@ -234,9 +324,11 @@ func declaresTop(units []unit, name string) bool {
 
 // declareGlobals declares in pkg the prompt's variables units use, with
 // the types of their values where those are slices, arrays, strings or
-// built of them.
-func declareGlobals(pkg *types.Package, units []unit, gerl *types.Package, globalType func(string) reflect.Type) {
+// built of them. It returns those whose type is approximate (see
+// checkScope).
+func declareGlobals(pkg *types.Package, units []unit, gerl *types.Package, globalType func(string) reflect.Type) map[types.Object]bool {
 	seen := map[string]bool{}
+	approx := map[types.Object]bool{}
 	for i := range units {
 		ast.Inspect(units[i].file, func(n ast.Node) bool {
 			id, ok := n.(*ast.Ident)
@@ -244,12 +336,48 @@ func declareGlobals(pkg *types.Package, units []unit, gerl *types.Package, globa
 				return true
 			}
 			seen[id.Name] = true
-			if t := typeOfReflect(globalType(id.Name), gerl); t != nil {
-				pkg.Scope().Insert(types.NewVar(token.NoPos, pkg, id.Name, t))
+			if pkg.Scope().Lookup(id.Name) != nil {
+				return true // an earlier input's declaration
+			}
+			rt := globalType(id.Name)
+			if t := typeOfReflect(rt, gerl); t != nil {
+				v := types.NewVar(token.NoPos, pkg, id.Name, t)
+				pkg.Scope().Insert(v)
+				if namesOther(rt) {
+					approx[v] = true
+				}
 			}
 			return true
 		})
 	}
+	return approx
+}
+
+// namesOther reports whether t is built of a named type that
+// typeOfReflect gives as its underlying type: any but gerl's Tuple and
+// Go's predeclared types.
+func namesOther(t reflect.Type) bool {
+	if t.Name() != "" && t.PkgPath() != "" {
+		return gerlTypeName(t) == ""
+	}
+	switch t.Kind() {
+	case reflect.Map:
+		return namesOther(t.Key()) || namesOther(t.Elem())
+	case reflect.Chan, reflect.Slice, reflect.Array, reflect.Pointer:
+		return namesOther(t.Elem())
+	case reflect.Func:
+		for i := range t.NumIn() {
+			if namesOther(t.In(i)) {
+				return true
+			}
+		}
+		for i := range t.NumOut() {
+			if namesOther(t.Out(i)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // typeOfReflect is t as go/types knows it, for the types an index check
@@ -258,8 +386,8 @@ func typeOfReflect(t reflect.Type, gerl *types.Package) types.Type {
 	if t == nil {
 		return nil
 	}
-	if t == reflect.TypeFor[term.Tuple]() {
-		return gerl.Scope().Lookup("Tuple").Type()
+	if g := gerlType(t, gerl); g != nil {
+		return g
 	}
 	basic := map[reflect.Kind]types.BasicKind{
 		reflect.Bool: types.Bool, reflect.Int: types.Int, reflect.Int8: types.Int8, reflect.Int16: types.Int16,
@@ -294,10 +422,24 @@ func typeOfReflect(t reflect.Type, gerl *types.Package) types.Type {
 			return types.NewInterfaceType(nil, nil)
 		}
 	case reflect.Func:
-		// Any arguments; the results as far as they are known, the
-		// others any: enough for receive().(Tuple) to have a type.
+		// The parameters if all are known, else any arguments; the
+		// results as far as they are known, the others any: enough for
+		// receive().(Tuple) to have a type, and for a function of the
+		// prompt passed to a generic one (Map(xs, f)).
 		anyType := types.NewInterfaceType(nil, nil)
 		params := types.NewTuple(types.NewParam(token.NoPos, nil, "", types.NewSlice(anyType)))
+		variadic := true
+		var in []*types.Var
+		for i := range t.NumIn() {
+			p := typeOfReflect(t.In(i), gerl)
+			if p == nil {
+				break
+			}
+			in = append(in, types.NewParam(token.NoPos, nil, "", p))
+		}
+		if len(in) == t.NumIn() {
+			params, variadic = types.NewTuple(in...), t.IsVariadic()
+		}
 		var results []*types.Var
 		for i := range t.NumOut() {
 			r := typeOfReflect(t.Out(i), gerl)
@@ -306,7 +448,7 @@ func typeOfReflect(t reflect.Type, gerl *types.Package) types.Type {
 			}
 			results = append(results, types.NewParam(token.NoPos, nil, "", r))
 		}
-		return types.NewSignatureType(nil, nil, nil, params, types.NewTuple(results...), true)
+		return types.NewSignatureType(nil, nil, nil, params, types.NewTuple(results...), variadic)
 	}
 	return nil
 }
@@ -318,8 +460,8 @@ func typeOfReflect(t reflect.Type, gerl *types.Package) types.Type {
 // (rewrite_range.go), switches on interface values (rewrite_switch.go),
 // min, max and clear (rewrite_builtin.go), comma-ok pairs outside
 // functions (rewrite_commaok.go).
-func indexEdits(src, fn string, u *unit, info *types.Info) []edit {
-	w := &indexWalker{src: src, fn: fn, u: u, info: info, makeChecked: map[ast.Expr]bool{}}
+func indexEdits(src, fn string, u *unit, info *types.Info, sc *checkScope) []edit {
+	w := &indexWalker{src: src, fn: fn, u: u, info: info, checked: sc.pkg, approx: sc.approx, generics: sc.generics, makeChecked: map[ast.Expr]bool{}}
 	w.changes, w.funcLits, w.lvalues = changesIn(u.file, info)
 	w.walk(u.file)
 	w.makeChecks()
@@ -327,15 +469,19 @@ func indexEdits(src, fn string, u *unit, info *types.Info) []edit {
 	w.switchEdits()
 	w.builtinEdits()
 	w.commaOkEdits()
+	w.instanceEdits()
 	return dropDeleted(w.edits, w.deleted)
 }
 
 // indexWalker collects the index checks of one unit.
 type indexWalker struct {
-	src, fn string
-	u       *unit
-	info    *types.Info
-	edits   []edit
+	src, fn  string
+	u        *unit
+	info     *types.Info
+	checked  *types.Package                 // the package u is checked in
+	approx   map[types.Object]bool          // see checkScope
+	generics map[types.Object]*ast.FuncDecl // see checkScope
+	edits    []edit
 	// Where variables are assigned or have their address taken, and the
 	// function literals: what can change a loop's variables.
 	changes  []change

@@ -184,7 +184,7 @@ func (w *loopWalker) walkUnit(u *unit) {
 		if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
 			w.fn, w.loop = &funcCtx{unit: u}, nil
 			w.open()
-			w.fields(fd.Recv, true)
+			w.recv(fd.Recv)
 			w.funcType(fd.Type, true)
 			w.stmts(fd.Body.List)
 			w.close()
@@ -409,8 +409,14 @@ func (w *loopWalker) genDecl(d *ast.GenDecl) {
 			}
 		case *ast.TypeSpec:
 			w.declare(sp.Name, false)
-			w.fields(sp.TypeParams, false)
+			if sp.TypeParams == nil {
+				w.expr(sp.Type)
+				continue
+			}
+			w.open() // type Stack[T any] struct{ items []T }
+			w.typeParams(sp.TypeParams)
 			w.expr(sp.Type)
+			w.close()
 		}
 	}
 }
@@ -473,8 +479,50 @@ func (w *loopWalker) fields(fl *ast.FieldList, declare bool) {
 	}
 }
 
+// typeParams declares the type parameters of fl, then walks their
+// constraints, which may name them ([M ~map[K]V, K comparable, V any]).
+func (w *loopWalker) typeParams(fl *ast.FieldList) {
+	if fl == nil {
+		return
+	}
+	for _, f := range fl.List {
+		for _, id := range f.Names {
+			w.declare(id, false)
+		}
+	}
+	w.fields(fl, false)
+}
+
+// recv walks a method's receiver: the type parameters its type names
+// (func (s *Stack[T]) Push(v T)) are declared first.
+func (w *loopWalker) recv(fl *ast.FieldList) {
+	if fl != nil && len(fl.List) == 1 {
+		x := ast.Unparen(fl.List[0].Type)
+		if st, ok := x.(*ast.StarExpr); ok {
+			x = ast.Unparen(st.X)
+		}
+		var params []ast.Expr
+		switch ix := x.(type) {
+		case *ast.IndexExpr:
+			params = []ast.Expr{ix.Index}
+		case *ast.IndexListExpr:
+			params = ix.Indices
+		}
+		for _, p := range params {
+			if id, ok := p.(*ast.Ident); ok {
+				w.declare(id, false)
+			}
+		}
+	}
+	w.fields(fl, true)
+}
+
 func (w *loopWalker) funcType(t *ast.FuncType, declare bool) {
-	w.fields(t.TypeParams, false)
+	if declare {
+		w.typeParams(t.TypeParams)
+	} else {
+		w.fields(t.TypeParams, false)
+	}
 	w.fields(t.Params, declare)
 	w.fields(t.Results, declare)
 }

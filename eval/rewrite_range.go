@@ -137,8 +137,8 @@ func RewriteRangesMap(src string) (string, OffsetMap, error) {
 		return assigned, m1, err
 	}
 	var edits []edit
-	err = eachChecked(assigned, nil, func(u *unit, info *types.Info) {
-		w := &indexWalker{src: assigned, u: u, info: info}
+	err = eachChecked(assigned, promptTypes{}, func(u *unit, info *types.Info, sc *checkScope) {
+		w := &indexWalker{src: assigned, u: u, info: info, checked: sc.pkg}
 		w.rangeIntEdits()
 		edits = append(edits, w.edits...)
 	})

@@ -178,9 +178,15 @@ func (in *input) autoImport(seg Segment) error {
 	return nil
 }
 
-// explain replaces yaegi's "constant definition loop", which it reports
-// for a global assigned from an undefined name, with "undefined: name".
+// explain replaces a compile error of seg with gerl's when gerl knows
+// better: a module's generic function or type named at the prompt
+// (genericOfModule), and yaegi's "constant definition loop", which it
+// reports for a global assigned from an undefined name, with "undefined:
+// name".
 func (in *input) explain(seg Segment, err error) error {
+	if g := in.s.genericOfModule(seg); g != nil {
+		return g
+	}
 	if !strings.Contains(err.Error(), "constant definition loop") {
 		return err
 	}

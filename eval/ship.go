@@ -372,6 +372,7 @@ func (s *Session) tagging() *tagging {
 			return nil
 		},
 		register: func(l funLit) int { return s.env.registerLit(s, l) },
+		declsOf:  s.declsOf,
 	}
 	t.declared = func(name string) bool {
 		if globals == nil {

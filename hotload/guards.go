@@ -7,7 +7,7 @@ import "github.com/gerl-dev/gerl/eval"
 const guardAlias = "gerl_guard_"
 
 // guardChecks compiles into a module's file the checks the prompt's code
-// gets (eval.RewriteIndexesMap, eval.RewriteGuardsMap): an index out of
+// gets (eval.RewriteModuleIndexesMap, eval.RewriteGuardsMap): an index out of
 // range says which index and which length, a make past the memory limit
 // says so, a runaway recursion in a module function
 // ends its process with reason {stack_overflow, "module.F"} instead of the
@@ -15,14 +15,16 @@ const guardAlias = "gerl_guard_"
 // imported under a name of their own on the package clause's line, so lines
 // do not move (columns do, on the lines rewritten). A file it cannot
 // rewrite (or whose rewrite panics, a bug in gerl) is returned as it is.
-func guardChecks(module, text string) (out string) {
+func guardChecks(module, text string, siblings []string) (out string) {
 	defer func() {
 		if recover() != nil {
 			out = text
 		}
 	}()
 	// An index out of range says which index and which length.
-	indexed, _, err := eval.RewriteIndexesMap(text, guardAlias+".Index", nil)
+	// The calls of generic functions get their type arguments written
+	// (the other files of the package declare some).
+	indexed, _, err := eval.RewriteModuleIndexesMap(text, guardAlias+".Index", siblings)
 	if err != nil {
 		indexed = text
 	}

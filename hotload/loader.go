@@ -193,6 +193,7 @@ func (s *Server) loadLocked(src *source, force bool, loading map[string]bool) (L
 	}
 	problems, chk := typeCheck(p, s.types, deps, s.env.Builtins(), display)
 	if len(problems) > 0 {
+		s.explainGenerics(problems)
 		return Loaded{}, loadErr(src.name, ErrType, problems, nil)
 	}
 	v := &version{mod: m, src: src, loaded: time.Now()}
@@ -302,6 +303,7 @@ func (s *Server) loadImports(p *parsed, loading map[string]bool) (map[string]map
 // then takes its exported symbols.
 func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]reflect.Value, display func(string) string, plan *makerPlan) (err error) {
 	fsys := fstest.MapFS{}
+	generic := eval.ExportedGenerics(p.texts)
 	for name, text := range p.texts {
 		// As at the prompt: the loops' closures get their own variables,
 		// then the literals are tagged (with the makers appended), then
@@ -311,7 +313,8 @@ func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]refle
 			text = s.tagClosures(p.name, v.src.hash, text, plan.planned(name, fixed), plan.maker(name, fixed))
 			text = plan.buildTerms(name, text, s.types)
 		}
-		text = guardGo(guardChecks(p.name, text))
+		text = guardGo(guardChecks(p.name, text, siblings(p.texts, name)))
+		text = renameGenerics(text, generic)
 		fsys["src/"+p.name+"/"+name] = &fstest.MapFile{Data: []byte(importOnPackageLine(text, text, ".", builtinsPath))}
 	}
 	yi := yaegi.New(yaegi.Options{GoPath: ".", SourcecodeFilesystem: fsys, Stdout: s.stdout, Stderr: s.stderr, Unrestricted: true})
@@ -485,4 +488,15 @@ func (s *Server) commit(v *version) Loaded {
 	// their state (eval.Env.ModuleLoaded, package server).
 	s.env.ModuleLoaded(m.name)
 	return Loaded{Module: m.name, Version: v.n, Changed: true, Killed: killed}
+}
+
+// siblings are the texts of the files of texts other than name.
+func siblings(texts map[string]string, name string) []string {
+	var out []string
+	for other, text := range texts {
+		if other != name {
+			out = append(out, text)
+		}
+	}
+	return out
 }

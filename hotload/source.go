@@ -312,7 +312,7 @@ func (p *parsed) fixMessage(msg string) string {
 	for fn, v := range p.selfFuncs {
 		msg = strings.ReplaceAll(msg, v, p.name+"."+fn)
 	}
-	return msg
+	return strings.ReplaceAll(msg, genericPrefix, "") // generics.go
 }
 
 // rewriteRanges makes the range loops of text that yaegi cannot run as Go

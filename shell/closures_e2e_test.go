@@ -67,6 +67,29 @@ func TestClosuresTravel(t *testing.T) {
 	_ = b
 }
 
+// TestGenericsAndTypesTravel: a closure that calls a generic function
+// typed at the prompt, or uses a type or a constant typed alone in an
+// input, runs on the other node with them. (A type or constant typed
+// alone was not recorded, and a generic function's type parameters were
+// taken for names it used.)
+func TestGenericsAndTypesTravel(t *testing.T) {
+	e := newTestEnv(t)
+	a, _ := twoNodes(t, e)
+	for _, decl := range []string{
+		`type P struct{ X int }`,
+		`const Scale = 10`,
+		`func Map[T, U any](xs []T, f func(T) U) []U { var out []U; for _, x := range xs { out = append(out, f(x)) }; return out }`,
+		`type Stack[T any] struct{ items []T }`,
+		`func (s *Stack[T]) Push(v T) { s.items = append(s.items, v) }`,
+	} {
+		if got := a.eval(decl); strings.TrimSpace(got) != "" {
+			t.Fatalf("%s printed %q", decl, got)
+		}
+	}
+	a.expect(`rpc("b@127.0.0.1", func() []int { return Map([]P{{1}, {2}}, func(p P) int { return p.X * Scale }) })`, "[10,20]")
+	a.expect(`rpc("b@127.0.0.1", func() int { s := &Stack[string]{}; s.Push("a"); s.Push("b"); return len(s.items) })`, "2")
+}
+
 // TestClosureCannotTravel: capturing what cannot travel is an error at the
 // call, naming the variable.
 func TestClosureCannotTravel(t *testing.T) {

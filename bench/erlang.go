@@ -95,6 +95,7 @@ func Erlang(workload string, params map[string]int) []Result {
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, erl, args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Env = append(os.Environ(), noCrashDump)
 	if err := cmd.Run(); err != nil {
 		return []Result{failed(res, fmt.Errorf("erl %s: %v: %s", strings.Join(args, " "), err, stderr.String()))}
 	}
@@ -162,3 +163,9 @@ func parseErlangResult(line []byte) (Result, error) {
 	}
 	return r, nil
 }
+
+// noCrashDump keeps a VM that ends abnormally (a peer that cannot
+// register with the port mapper, say) from writing erl_crash.dump into
+// the directory gerl bench or its tests run in: what it says is in the
+// output the harness keeps.
+const noCrashDump = "ERL_CRASH_DUMP_SECONDS=0"

@@ -68,7 +68,7 @@ func (e *erlPeers) close() { os.RemoveAll(e.ebin) }
 func (e *erlPeers) start(c *peerCluster, role, cpu string) (*peerProc, error) {
 	name := c.nextName(role)
 	args := []string{"-noshell", "-name", name, "-setcookie", peerCookie, "-pa", e.ebin, "-s", "gerl_peer", "start"}
-	return c.startCmd(name, e.erl, args, []string{"ERL_EPMD_PORT=" + strconv.Itoa(c.pm.Port())}, cpu)
+	return c.startCmd(name, e.erl, args, []string{"ERL_EPMD_PORT=" + strconv.Itoa(c.pm.Port()), noCrashDump}, cpu)
 }
 
 // starter returns how to start node kind ("erl" or "gerl").

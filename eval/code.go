@@ -14,7 +14,6 @@ import (
 	"sync"
 
 	yaegi "github.com/traefik/yaegi/interp"
-	"github.com/traefik/yaegi/stdlib"
 	"github.com/traefik/yaegi/stdlib/unrestricted"
 
 	"github.com/gerl-dev/gerl/node/cluster"
@@ -245,7 +244,7 @@ func (e *Env) compileCode(code *cluster.Code) (mk reflect.Value, err error) {
 // the prompt, and the given modules.
 func (e *Env) codeInterpreter(modules []string) (*yaegi.Interpreter, error) {
 	yi := yaegi.New(yaegi.Options{Stdout: e.Output(), Stderr: e.PanicTraceFilter(e.Stdout()), Unrestricted: true})
-	uses := []yaegi.Exports{stdlib.Symbols, unrestricted.Symbols, e.Exports(),
+	uses := []yaegi.Exports{StdlibSymbols(), unrestricted.Symbols, e.Exports(),
 		{"time/time": {"Sleep": reflect.ValueOf(e.timeSleep)}},
 		{shellPath + "/shell": e.Builtins()}}
 	pkgs := e.addedPackages()

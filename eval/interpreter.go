@@ -10,7 +10,6 @@ import (
 	"sync"
 
 	yaegi "github.com/traefik/yaegi/interp"
-	"github.com/traefik/yaegi/stdlib"
 	"github.com/traefik/yaegi/stdlib/unrestricted"
 )
 
@@ -33,7 +32,7 @@ func (s *Session) newInterpreter(builtins map[string]Builtin, packages map[strin
 	if err != nil {
 		return err
 	}
-	for _, syms := range []yaegi.Exports{stdlib.Symbols, unrestricted.Symbols, s.env.Exports()} {
+	for _, syms := range []yaegi.Exports{StdlibSymbols(), unrestricted.Symbols, s.env.Exports()} {
 		if err := yi.Use(syms); err != nil {
 			return err
 		}

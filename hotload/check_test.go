@@ -171,3 +171,15 @@ func TestGenerics(t *testing.T) {
 		t.Errorf("Depth(3) = %v, want 3", got)
 	}
 }
+
+// TestModuleErrorTypes: a module's error type prints with its Error
+// method, wraps with %w, and errors.As finds it (eval's wrappers.go);
+// fmt printed it as a struct and errors.As panicked.
+func TestModuleErrorTypes(t *testing.T) {
+	h := newHarness(t)
+	h.write("oops.go", "package oops\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n)\n\n// Oops is an error.\ntype Oops struct{ Why string }\n\nfunc (o *Oops) Error() string { return \"oops: \" + o.Why }\n\n// Describe wraps an Oops and finds it again.\nfunc Describe() string {\n\terr := fmt.Errorf(\"load: %w\", &Oops{\"x\"})\n\tvar o *Oops\n\treturn fmt.Sprint(err, \" \", errors.As(err, &o), \" \", o.Why)\n}\n")
+	h.load("oops")
+	if got := h.call("oops.Describe"); got != "load: oops: x true x" {
+		t.Errorf("Describe() = %q, want %q", got, "load: oops: x true x")
+	}
+}

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	yaegi "github.com/traefik/yaegi/interp"
-	"github.com/traefik/yaegi/stdlib"
 	"github.com/traefik/yaegi/stdlib/unrestricted"
 
 	"github.com/gerl-dev/gerl/eval"
@@ -318,7 +317,7 @@ func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]refle
 		fsys["src/"+p.name+"/"+name] = &fstest.MapFile{Data: []byte(importOnPackageLine(text, text, ".", builtinsPath))}
 	}
 	yi := yaegi.New(yaegi.Options{GoPath: ".", SourcecodeFilesystem: fsys, Stdout: s.stdout, Stderr: s.stderr, Unrestricted: true})
-	uses := []yaegi.Exports{stdlib.Symbols, unrestricted.Symbols, s.env.Exports(), s.overrides(v), s.moduleBuiltins(v)}
+	uses := []yaegi.Exports{eval.StdlibSymbols(), unrestricted.Symbols, s.env.Exports(), s.overrides(v), s.moduleBuiltins(v)}
 	for path, syms := range deps {
 		uses = append(uses, yaegi.Exports{path + "/" + path: syms})
 	}

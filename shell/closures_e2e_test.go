@@ -69,7 +69,8 @@ func TestClosuresTravel(t *testing.T) {
 
 // TestGenericsAndTypesTravel: a closure that calls a generic function
 // typed at the prompt, or uses a type or a constant typed alone in an
-// input, runs on the other node with them. (A type or constant typed
+// input, runs on the other node with them, and an error type's method is
+// fmt's and errors' there too. (A type or constant typed
 // alone was not recorded, and a generic function's type parameters were
 // taken for names it used.)
 func TestGenericsAndTypesTravel(t *testing.T) {
@@ -81,6 +82,8 @@ func TestGenericsAndTypesTravel(t *testing.T) {
 		`func Map[T, U any](xs []T, f func(T) U) []U { var out []U; for _, x := range xs { out = append(out, f(x)) }; return out }`,
 		`type Stack[T any] struct{ items []T }`,
 		`func (s *Stack[T]) Push(v T) { s.items = append(s.items, v) }`,
+		`type Oops struct{ Why string }`,
+		`func (o *Oops) Error() string { return "oops: " + o.Why }`,
 	} {
 		if got := a.eval(decl); strings.TrimSpace(got) != "" {
 			t.Fatalf("%s printed %q", decl, got)
@@ -88,6 +91,8 @@ func TestGenericsAndTypesTravel(t *testing.T) {
 	}
 	a.expect(`rpc("b@127.0.0.1", func() []int { return Map([]P{{1}, {2}}, func(p P) int { return p.X * Scale }) })`, "[10,20]")
 	a.expect(`rpc("b@127.0.0.1", func() int { s := &Stack[string]{}; s.Push("a"); s.Push("b"); return len(s.items) })`, "2")
+	// An error type of the prompt prints and unwraps there as in Go.
+	a.expect(`rpc("b@127.0.0.1", func() string { err := fmt.Errorf("at %s: %w", node(), &Oops{"x"}); var o *Oops; return fmt.Sprint(err, " ", errors.As(err, &o)) })`, `"at b@127.0.0.1: oops: x true"`)
 }
 
 // TestClosureCannotTravel: capturing what cannot travel is an error at the

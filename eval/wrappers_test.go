@@ -1,0 +1,39 @@
+package eval
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestInterpretedErrors: an error type declared at the prompt prints
+// with its Error method, wraps with %w, and errors.As and errors.Is find
+// it (wrappers.go). Before, fmt printed it as a struct ("{}"), %w could
+// not wrap it, and errors.As panicked.
+func TestInterpretedErrors(t *testing.T) {
+	ts := newTestShell(t)
+	for _, c := range []struct{ in, want string }{
+		{`type NotFound struct{ Key string }`, ""},
+		{`func (e *NotFound) Error() string { return "no " + e.Key }`, ""},
+		{`type Busy struct{}`, ""},
+		{`func (Busy) Error() string { return "busy" }`, ""},
+		{`fmt.Sprint(&NotFound{"k"}, " ", Busy{})`, `"no k busy"`},
+		{`fmt.Sprintf("%v|%s", Busy{}, &NotFound{"j"})`, `"busy|no j"`},
+		{`err := fmt.Errorf("lookup: %w", &NotFound{"x"}); err.Error()`, `"lookup: no x"`},
+		{`var nf *NotFound; T(errors.As(err, &nf), nf.Key)`, `{true,"x"}`},
+		{`var b Busy; errors.As(err, &b)`, "false"},
+		{`errors.As(fmt.Errorf("a: %w", fmt.Errorf("b: %w", Busy{})), &b)`, "true"},
+		{`errors.Is(fmt.Errorf("c: %w", Busy{}), Busy{})`, "true"},
+		{`var e3 error = &NotFound{"y"}; errors.Is(fmt.Errorf("d: %w", e3), e3)`, "true"},
+		{`errors.Is(fmt.Errorf("d: %w", e3), &NotFound{"y"})`, "false"},
+		{`errors.Join(Busy{}, e3).Error()`, `"busy\nno y"`},
+		{`errors.As(errors.Join(Busy{}, e3), &nf)`, "true"},
+		// compiled errors as before
+		{`_, oerr := os.Open("/nonexistent/file"); var pe *fs.PathError; T(errors.As(oerr, &pe), errors.Is(oerr, os.ErrNotExist))`, "{true,true}"},
+		{`errors.As(err, nil)`, "target cannot be nil"},
+	} {
+		got := ts.eval(c.in)
+		if internals.MatchString(got) || !strings.Contains(got, c.want) || (c.want == "" && got != "") {
+			t.Errorf("%s\n  => %q, want it to contain %q", c.in, got, c.want)
+		}
+	}
+}

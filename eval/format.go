@@ -33,6 +33,9 @@ func FormatValue(v any) string {
 	if s, ok := v.(fmt.Stringer); ok {
 		return stringText(s)
 	}
+	if rv := reflect.ValueOf(v); holdsBox(rv.Type(), 0) {
+		return formatBoxed(rv, 0) // format_boxed.go
+	}
 	if _, err := term.Copy(v); err == nil {
 		return term.Format(v)
 	}

@@ -108,6 +108,8 @@ var mistakes = []struct{ in, want string }{
 	{`var anyv any = 3; kind := ""; if n, ok := anyv.(int); ok && n == 3 { kind = "three" }; kind`, `"three"`},
 	{`tc := make(chan time.Time, 1); tc <- time.Now()`, ""},
 	{`tt, tok := <-tc`, "write it inside a function, or declare the value with its type first"},
+	// a type switch that binds its value, outside functions
+	{`self() ! T(A("hi"), 2); kind := ""; switch m := receive(1000).(type) { case Tuple: kind = fmt.Sprint("tuple of ", len(m)); default: kind = "other" }; kind`, `"tuple of 2"`},
 	// select cases that receive two values or assign what they receive
 	{`sc := make(chan int, 1); sc <- 4; var sv int; var sok bool; select { case sv, sok = <-sc: }; T(sv, sok)`, "{4,true}"},
 	{`close(sc); shut := false; select { case _, open := <-sc: shut = !open }; shut`, "true"},

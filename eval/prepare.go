@@ -125,7 +125,7 @@ func prepare(src string, tag *tagging) (p *prepared, err error) {
 	if err != nil {
 		return nil, mappedErr(src, m1.Then(m2).Then(m3).Then(m4), err)
 	}
-	selected, m6, err := RewriteTopSelectsMap(blanked)
+	selected, m6, err := RewriteTopStatementsMap(blanked)
 	if err != nil {
 		return nil, mappedErr(src, m1.Then(m2).Then(m3).Then(m4).Then(m5), err)
 	}

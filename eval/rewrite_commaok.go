@@ -129,23 +129,27 @@ func containsInvalid(t types.Type) bool {
 
 // A select outside functions whose case receives two values (case v, ok
 // := <-ch) fails in yaegi too ("undefined: ok"), and a select's case must
-// stay a receive, so the statement written at the top level that holds
-// such a select runs in a function of its own, as the loops that make
+// stay a receive; a type switch that binds its value (switch m :=
+// receive().(type)) fails outside functions whatever its cases ("the
+// interpreter failed to compile this input: runtime error: index out of
+// range [1] with length 1"). So the statement written at the top level
+// that holds one runs in a function of its own, as the loops that make
 // closures do (rewrite_guard.go's wrapLoop):
 //
 //	select { case v, ok := <-ch: ... }  ->  { func() { select { case v, ok := <-ch: ... } }() }
+//	switch m := x.(type) { ... }        ->  { func() { switch m := x.(type) { ... } }() }
 //
 // Only statements that declare nothing visible after them are wrapped
 // (for, if, switch, select, blocks), and none with a goto.
 
-// RewriteTopSelectsMap wraps such statements of src (shell input), as the
-// comment above says, and returns the map from offsets in the output back
-// to src. A syntax error is returned as a *SourceError.
-func RewriteTopSelectsMap(src string) (string, OffsetMap, error) {
-	if !strings.Contains(src, "select") {
-		return src, OffsetMap{}, nil // no select: spare the parse
+// RewriteTopStatementsMap wraps such statements of src (shell input), as
+// the comment above says, and returns the map from offsets in the output
+// back to src. A syntax error is returned as a *SourceError.
+func RewriteTopStatementsMap(src string) (string, OffsetMap, error) {
+	if !strings.Contains(src, "select") && !strings.Contains(src, ".(type)") {
+		return src, OffsetMap{}, nil // neither: spare the parse
 	}
-	return rewriteUnits(src, "select statements", func(u *unit) (edits []edit) {
+	return rewriteUnits(src, "select and type switch statements", func(u *unit) (edits []edit) {
 		if u.kind != Stmts {
 			return nil
 		}
@@ -170,7 +174,8 @@ func RewriteTopSelectsMap(src string) (string, OffsetMap, error) {
 }
 
 // needsOwnFunc reports whether s holds, outside function literals, a
-// select case that receives two values, and no goto.
+// select case that receives two values or a type switch that binds its
+// value, and no goto.
 func needsOwnFunc(s ast.Stmt) bool {
 	found, gotos := false, false
 	ast.Inspect(s, func(n ast.Node) bool {
@@ -181,6 +186,10 @@ func needsOwnFunc(s ast.Stmt) bool {
 			gotos = gotos || x.Tok == token.GOTO
 		case *ast.CommClause:
 			if a, ok := x.Comm.(*ast.AssignStmt); ok && len(a.Lhs) == 2 {
+				found = true
+			}
+		case *ast.TypeSwitchStmt:
+			if _, ok := x.Assign.(*ast.AssignStmt); ok {
 				found = true
 			}
 		}

@@ -15,12 +15,17 @@ func TestRewriteSelectAssigns(t *testing.T) {
 	})
 }
 
-func TestRewriteTopSelects(t *testing.T) {
-	checkRewrite(t, RewriteTopSelectsMap, []struct{ in, want string }{
+func TestRewriteTopStatements(t *testing.T) {
+	checkRewrite(t, RewriteTopStatementsMap, []struct{ in, want string }{
 		{`select { case v, ok := <-ch: f(v, ok) }`, `{ func() { select { case v, ok := <-ch: f(v, ok) } }() }`},
 		{`for { select { case v, ok := <-ch: if !ok { break } } }`, `{ func() { for { select { case v, ok := <-ch: if !ok { break } } } }() }`},
 		{`L: for { select { case _, ok := <-ch: if !ok { break L } } }`, `{ func() { L: for { select { case _, ok := <-ch: if !ok { break L } } } }() }`},
-		// left alone: one value, inside functions, with a goto
+		{`switch m := x.(type) { case int: f(m) }`, `{ func() { switch m := x.(type) { case int: f(m) } }() }`},
+		{`for i := 0; i < 2; i++ { switch v := receive().(type) { case Tuple: f(v) } }`, `{ func() { for i := 0; i < 2; i++ { switch v := receive().(type) { case Tuple: f(v) } } }() }`},
+		// left alone: one value, a type switch that binds nothing, inside
+		// functions, with a goto
+		{`switch x.(type) { case int: f() }`, `switch x.(type) { case int: f() }`},
+		{`f := func() { switch m := x.(type) { case int: g(m) } }`, `f := func() { switch m := x.(type) { case int: g(m) } }`},
 		{`select { case v := <-ch: f(v) }`, `select { case v := <-ch: f(v) }`},
 		{`f := func() { select { case v, ok := <-ch: g(v, ok) } }`, `f := func() { select { case v, ok := <-ch: g(v, ok) } }`},
 		{"L:\nfor { select { case _, ok := <-ch: if ok { goto L } } }", "L:\nfor { select { case _, ok := <-ch: if ok { goto L } } }"},

@@ -37,3 +37,25 @@ func TestInterpretedErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestInterpretedInterfaceValues: values of an interface type declared at
+// the prompt print as Go prints them (format_boxed.go), not as yaegi's
+// structs for them ({node:0xc000... value:{typ_:...}}).
+func TestInterpretedInterfaceValues(t *testing.T) {
+	ts := newTestShell(t)
+	for _, c := range []struct{ in, want string }{
+		{`type Shape interface{ Area() float64 }`, ""},
+		{`type Sq struct{ S float64 }`, ""},
+		{`func (s Sq) Area() float64 { return s.S * s.S }`, ""},
+		{`shapes := []Shape{Sq{2}, Sq{3}}`, "[{S:2},{S:3}]"},
+		{`map[string]Shape{"a": Sq{1}, "b": nil}`, `map["a":{S:1} "b":nil]`},
+		{`type Box struct{ In Shape }; &Box{Sq{5}}`, "&{In:{S:5}}"},
+		{`[2]Shape{Sq{1}, nil}`, "[{S:1},nil]"},
+		{`total := 0.0; for _, s := range shapes { total += s.Area() }; total`, "13.0"},
+	} {
+		got := ts.eval(c.in)
+		if internals.MatchString(got) || strings.Contains(got, "node:") || !strings.Contains(got, c.want) || (c.want == "" && got != "") {
+			t.Errorf("%s\n  => %q, want it to contain %q", c.in, got, c.want)
+		}
+	}
+}

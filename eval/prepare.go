@@ -192,7 +192,7 @@ func (p *prepared) located(seg Segment, line, col int, msg string) error {
 	if strings.HasPrefix(msg, "not a generic type: ") {
 		// yaegi instantiates a generic function once per statement when
 		// its type arguments are written (or gerl wrote them).
-		msg = "the interpreter cannot instantiate this generic function with other type arguments in the same statement, nor twice outside a function in one input: put each call in a statement of its own inside a function, or in an input of its own"
+		msg = "the interpreter could not instantiate this generic function here (it cannot instantiate one with two sets of type arguments in one statement, nor outside functions twice in one input): put each call in a statement of its own inside a function, or in an input of its own"
 	}
 	off := p.toSrc.Original(seg.InputOffset(line, col))
 	l, c := LineCol(p.src, off)

@@ -81,6 +81,7 @@ func (w *indexWalker) instanceEdits() {
 		}
 		return true
 	})
+	top := w.topValues()
 next:
 	for id, inst := range w.info.Instances {
 		if _, ok := w.info.Uses[id].(*types.Func); !ok || inst.TypeArgs == nil {
@@ -88,6 +89,9 @@ next:
 		}
 		g := given[id]
 		call := calls[id]
+		if call != nil && g.n >= inst.TypeArgs.Len() {
+			w.ownFunc(call, top) // written in full by the user
+		}
 		if g.n >= inst.TypeArgs.Len() || call == nil || w.approximate(call) {
 			continue
 		}
@@ -106,6 +110,7 @@ next:
 			args[i] = types.TypeString(t, func(*types.Package) string { return "" })
 		}
 		list := strings.Join(args, ", ")
+		w.ownFunc(call, top)
 		if g.n == 0 {
 			end := w.u.off(id.End())
 			w.edits = append(w.edits, edit{off: end, ins: "[" + list + "]", anchor: end})
@@ -115,6 +120,72 @@ next:
 		w.edits = append(w.edits, edit{off: open, del: close - open, ins: list, anchor: open})
 		w.deleted = append(w.deleted, [2]int{open, close})
 	}
+}
+
+// topValues are the values assigned by the statements of w's unit
+// written at the top level of the prompt (x := e, x = e, var x = e),
+// with the calls among them.
+func (w *indexWalker) topValues() map[*ast.CallExpr]bool {
+	top := map[*ast.CallExpr]bool{}
+	if w.u.kind != Stmts {
+		return top
+	}
+	add := func(xs []ast.Expr) {
+		for _, x := range xs {
+			if c, ok := ast.Unparen(x).(*ast.CallExpr); ok {
+				top[c] = true
+			}
+		}
+	}
+	for _, st := range w.u.body().List {
+		switch st := st.(type) {
+		case *ast.AssignStmt:
+			add(st.Rhs)
+		case *ast.DeclStmt:
+			if gd, ok := st.Decl.(*ast.GenDecl); ok && gd.Tok == token.VAR {
+				for _, spec := range gd.Specs {
+					add(spec.(*ast.ValueSpec).Values)
+				}
+			}
+		}
+	}
+	return top
+}
+
+// ownFunc computes call, a generic call whose type arguments are
+// written, in a function of its own when it is a value the top level of
+// the prompt assigns (top): yaegi cannot compile x := Map[int,
+// string](...) there ("not a generic type"), and can x := func() []string
+// { return Map[int, string](...) }(). Left as it is when its type cannot
+// be written.
+func (w *indexWalker) ownFunc(call *ast.CallExpr, top map[*ast.CallExpr]bool) {
+	if !top[call] {
+		return
+	}
+	var results []string
+	t := w.info.Types[call].Type
+	tuple, ok := t.(*types.Tuple)
+	if !ok {
+		tuple = types.NewTuple(types.NewVar(token.NoPos, nil, "", t))
+	}
+	for i := range tuple.Len() {
+		rt := tuple.At(i).Type()
+		if rt == nil || !w.writable(rt, call.Pos()) {
+			return
+		}
+		results = append(results, types.TypeString(rt, func(*types.Package) string { return "" }))
+	}
+	if len(results) == 0 {
+		return
+	}
+	typ := strings.Join(results, ", ")
+	if len(results) > 1 {
+		typ = "(" + typ + ")"
+	}
+	start, end := w.u.off(call.Pos()), w.u.off(call.End())
+	w.edits = append(w.edits,
+		edit{off: start, ins: "func() " + typ + " { return ", anchor: start},
+		edit{off: end, ins: " }()", anchor: end})
 }
 
 // noteGenerics records the generic functions file declares (info has

@@ -51,9 +51,13 @@ func TestGenericCalls(t *testing.T) {
 		{`type Stack[T any] []T`, "Stack is generic and an earlier input declared it"},
 		{`func MapV2[T any, U any](xs []T, f func(T) U) []U { return nil }; len(MapV2(xs, func(x int) string { return "" }))`, "0"},
 		{`type Grid [2 * 2]int; len(Grid{})`, "4"},
+		// the value of an assignment outside functions
+		{`pids := []Pid{self()}; alive := Map(pids, func(p Pid) bool { return p == self() }); alive`, "[true]"},
+		{`lens := Map[string, int]([]string{"ab"}, func(s string) int { return len(s) }); lens`, "[2]"},
+		{`ks, n2 := Keys(map[int]bool{4: true}), 2; T(ks, n2)`, "{[4],2}"},
 		// what yaegi cannot do: two instantiations in one statement with
 		// type arguments it could not infer
-		{`T(Map([]int{1}, func(i int) string { return "a" }), Map([]string{"b"}, func(s string) int { return 2 }))`, "put each call in a statement of its own inside a function, or in an input of its own"},
+		{`T(Map([]int{1}, func(i int) string { return "a" }), Map([]string{"b"}, func(s string) int { return 2 }))`, "could not instantiate this generic function here"},
 		{`func both() Tuple { a := Map([]int{1}, func(i int) string { return "a" }); b := Map([]string{"b"}, func(s string) int { return 2 }); return T(a, b) }; both()`, `{["a"],[2]}`},
 		// what gerl cannot know: the message says to write them
 		{`import "strconv"`, ""},

@@ -156,7 +156,7 @@ func TestRangeOverIntegers(t *testing.T) {
 func TestGenerics(t *testing.T) {
 	h := newHarness(t, func(c *Config) { c.CodePath = []string{"lib"} })
 	h.write("lib/gen/gen.go", "package gen\n\n// Map applies f to each element of xs.\nfunc Map[T, U any](xs []T, f func(T) U) []U {\n\tout := make([]U, 0, len(xs))\n\tfor _, x := range xs {\n\t\tout = append(out, f(x))\n\t}\n\treturn out\n}\n\n// Sum adds xs.\nfunc Sum[T int | float64](xs ...T) T {\n\tvar s T\n\tfor _, x := range xs {\n\t\ts += x\n\t}\n\treturn s\n}\n\n// Stack is a stack of T.\ntype Stack[T any] struct{ items []T }\n\n// Push puts v on top.\nfunc (s *Stack[T]) Push(v T) { s.items = append(s.items, v) }\n\n// Lengths are the lengths of xs.\nfunc Lengths(xs []string) []int { return Map(xs, func(s string) int { return len(s) }) }\n\n// Total is 1.5 + 2.\nfunc Total() float64 { return Sum(1.5, 2) }\n")
-	h.write("lib/gen/other.go", "package gen\n\n// Doubled doubles each of xs, with Map from gen.go.\nfunc Doubled(xs []int) []int { return Map(xs, func(x int) int { return 2 * x }) }\n\n// Depth pushes n values on a Stack of gen.go.\nfunc Depth(n int) int {\n\ts := &Stack[int]{}\n\tfor i := 0; i < n; i++ {\n\t\ts.Push(i)\n\t}\n\treturn len(s.items)\n}\n")
+	h.write("lib/gen/other.go", "package gen\n\n// Doubled doubles each of xs, with Map from gen.go.\nfunc Doubled(xs []int) []int { return Map(xs, func(x int) int { return 2 * x }) }\n\n// Config has a field named as the generic function.\ntype Config struct{ Map int }\n\n// Get reads the field.\nfunc (c Config) Get() int { return c.Map }\n\n// Field builds a Config by its field's name and calls Map qualified.\nfunc Field() []int { c := Config{Map: 4}; return gen.Map([]int{c.Get()}, func(i int) int { return i + 1 }) }\n\n// Depth pushes n values on a Stack of gen.go.\nfunc Depth(n int) int {\n\ts := &Stack[int]{}\n\tfor i := 0; i < n; i++ {\n\t\ts.Push(i)\n\t}\n\treturn len(s.items)\n}\n")
 	h.load("gen")
 	if got := h.call("gen.Lengths", []string{"a", "bcd"}); !reflect.DeepEqual(got, []int{1, 3}) {
 		t.Errorf("Lengths = %v, want [1 3]", got)
@@ -166,6 +166,9 @@ func TestGenerics(t *testing.T) {
 	}
 	if got := h.call("gen.Doubled", []int{1, 2}); !reflect.DeepEqual(got, []int{2, 4}) {
 		t.Errorf("Doubled = %v, want [2 4]", got)
+	}
+	if got := h.call("gen.Field"); !reflect.DeepEqual(got, []int{5}) {
+		t.Errorf("Field() = %v, want [5]", got)
 	}
 	if got := h.call("gen.Depth", 3); got != 3 {
 		t.Errorf("Depth(3) = %v, want 3", got)

@@ -58,9 +58,16 @@ func renameGenerics(text string, generic map[string]bool) string {
 		switch x := n.(type) {
 		case *ast.SelectorExpr:
 			skip[x.Sel] = true
-		case *ast.KeyValueExpr:
-			if id, ok := x.Key.(*ast.Ident); ok && id.Obj == nil {
-				skip[id] = true // a struct literal's field name
+		case *ast.CompositeLit:
+			// A key that is a bare name is a struct field's (the parser
+			// may resolve it to a package-level name all the same): a
+			// generic function or type is never a value to key by.
+			for _, e := range x.Elts {
+				if kv, ok := e.(*ast.KeyValueExpr); ok {
+					if id, ok := kv.Key.(*ast.Ident); ok {
+						skip[id] = true
+					}
+				}
 			}
 		case *ast.FuncDecl:
 			if x.Recv != nil {

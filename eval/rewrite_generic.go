@@ -33,7 +33,6 @@ package eval
 import (
 	"fmt"
 	"go/ast"
-	"go/constant"
 	"go/parser"
 	"go/token"
 	"go/types"
@@ -257,7 +256,7 @@ func (w *indexWalker) yaegiInfers(call *ast.CallExpr, fd *ast.FuncDecl, inst typ
 			tv := w.info.Types[arg]
 			at := tv.Type
 			if tv.Value != nil {
-				at = defaultType(arg, tv)
+				at = w.constType(arg)
 			}
 			if at == nil {
 				return false
@@ -293,28 +292,37 @@ func identOf(x ast.Expr) *ast.Ident {
 	return id
 }
 
-// defaultType is the type yaegi gives the constant argument arg, its
-// default type: int, float64, string, rune...
-func defaultType(arg ast.Expr, tv types.TypeAndValue) types.Type {
-	if lit, ok := ast.Unparen(arg).(*ast.BasicLit); ok && lit.Kind == token.CHAR {
-		return types.Typ[types.Int32]
+// constType is the type yaegi gives the constant argument arg: a
+// literal's or an untyped constant's default type (int, float64,
+// string, rune...), a typed constant's type; nil when arg is another
+// constant expression (the check has converted it already: what yaegi
+// sees is not known here).
+func (w *indexWalker) constType(arg ast.Expr) types.Type {
+	x := ast.Unparen(arg)
+	if u, ok := x.(*ast.UnaryExpr); ok && (u.Op == token.SUB || u.Op == token.ADD) {
+		x = ast.Unparen(u.X)
 	}
-	if b, ok := tv.Type.Underlying().(*types.Basic); ok && b.Info()&types.IsUntyped == 0 {
-		return tv.Type // a typed constant
+	var untyped types.BasicKind
+	switch x := x.(type) {
+	case *ast.BasicLit:
+		untyped = map[token.Token]types.BasicKind{token.INT: types.UntypedInt, token.FLOAT: types.UntypedFloat,
+			token.IMAG: types.UntypedComplex, token.CHAR: types.UntypedRune, token.STRING: types.UntypedString}[x.Kind]
+	case *ast.Ident:
+		c, ok := w.info.Uses[x].(*types.Const)
+		if !ok {
+			return nil
+		}
+		b, ok := c.Type().(*types.Basic)
+		if !ok || b.Info()&types.IsUntyped == 0 {
+			return c.Type() // a typed constant
+		}
+		untyped = b.Kind()
+	default:
+		return nil
 	}
-	switch tv.Value.Kind() {
-	case constant.Bool:
-		return types.Typ[types.Bool]
-	case constant.String:
-		return types.Typ[types.String]
-	case constant.Int:
-		return types.Typ[types.Int]
-	case constant.Float:
-		return types.Typ[types.Float64]
-	case constant.Complex:
-		return types.Typ[types.Complex128]
-	}
-	return nil
+	return map[types.BasicKind]types.Type{types.UntypedInt: types.Typ[types.Int], types.UntypedFloat: types.Typ[types.Float64],
+		types.UntypedComplex: types.Typ[types.Complex128], types.UntypedRune: types.Typ[types.Int32],
+		types.UntypedString: types.Typ[types.String], types.UntypedBool: types.Typ[types.Bool]}[untyped]
 }
 
 // containsTypeParam reports whether t is built of a type parameter.

@@ -28,6 +28,10 @@ func TestGenericCalls(t *testing.T) {
 		{`T(Sum(1, 2, 3), Sum(1.5, 2))`, "{6,3.5}"},
 		{`func Inv[K, V comparable](m map[V]K) map[K]V { out := map[K]V{}; for k, v := range m { out[v] = k }; return out }; Inv(map[string]int{"a": 1})[1]`, `"a"`},
 		{`func Second[A, B any](b B, a A) A { return a }; Second(1, "x")`, `"x"`},
+		// untyped constants: yaegi takes the first argument's default type
+		{`func Larger[N int | float64](a, b N) N { if a > b { return a }; return b }`, ""},
+		{`Larger(2, 1.5)`, "2.0"},
+		{`Larger(1.5, 2)`, "2.0"},
 		{`func Keys[M ~map[K]V, K comparable, V any](m M) []K { var ks []K; for k := range m { ks = append(ks, k) }; return ks }; Keys(map[string]bool{"z": true})`, `["z"]`},
 		// partly explicit, in a generic function, with a local type
 		{`func Pair[K, V any](a K, b V) Tuple { return T(a, b) }; Pair[int](1, "b")`, `{1,"b"}`},

@@ -148,6 +148,7 @@ func (s *Session) EvalContext(ctx context.Context, src string) (Outcome, error) 
 	if ee, ok := err.(*EvalError); returned && (!ok || ee.Kind != CompileError) {
 		s.addDecls(prep.decls)
 	}
+	s.noteInstantiated(prep.generics) // compiled in part, perhaps: instances may exist
 
 	s.mu.Lock()
 	if err == nil && s.didSet {

@@ -33,6 +33,7 @@ type prepared struct {
 	toSrc    OffsetMap // offsets in final -> offsets in src
 	segments []Segment
 	decls    []declSrc // the input's top-level declarations (rewrite_fun.go)
+	generics []string  // the generic functions and types it uses (rewrite_generic.go)
 }
 
 // tagging is what the closure rewrite (rewrite_fun.go) needs of a session.
@@ -45,6 +46,8 @@ type tagging struct {
 	// declsOf gives the declarations of name earlier inputs made (the
 	// calls of generic functions, rewrite_generic.go).
 	declsOf func(name string) []declSrc
+	// used says whether an input that ran used the generic name.
+	used func(name string) bool
 	// declared says whether an earlier input declared name, known
 	// whether name is defined at the prompt (the term rewrite,
 	// rewrite_terms.go).
@@ -103,14 +106,16 @@ func prepare(src string, tag *tagging) (p *prepared, err error) {
 		return nil, mappedErr(src, m1, err)
 	}
 	tagged, mt, decls := looped, OffsetMap{}, []declSrc(nil)
+	var generics []string
 	if tag != nil {
 		tagged, mt, decls, err = tagClosures(looped, tag.isGlobalVar, tag.register, nil)
 		if err != nil {
 			return nil, mappedErr(src, m1.Then(m2), err)
 		}
-		if err := genericRedeclared(src, decls, tag.declsOf); err != nil {
+		if err := genericRedeclared(src, decls, tag.declsOf, tag.used); err != nil {
 			return nil, err
 		}
+		generics = genericUses(src, decls, tag.declsOf)
 	}
 	m2 = m2.Then(mt)
 	goed, m3, err := RewriteGoMap(tagged, goFunc, goSpreadFunc)
@@ -135,7 +140,7 @@ func prepare(src string, tag *tagging) (p *prepared, err error) {
 	if err != nil {
 		return nil, mappedErr(src, toSrc, err)
 	}
-	return &prepared{src: src, final: fixed, toSrc: toSrc, segments: segs, decls: decls}, nil
+	return &prepared{src: src, final: fixed, toSrc: toSrc, segments: segs, decls: decls, generics: generics}, nil
 }
 
 // sourceErr converts a *SourceError located in src.

@@ -642,21 +642,21 @@ func ModuleGenericMsg(module, name string) string {
 }
 
 // genericRedeclared is the error for an input that declares again a
-// generic function or type an earlier input declared: yaegi keeps the
-// instances it made of the first (Map[int, string]) and would run the old
-// body for the same type arguments, silently. nil when decls (the input's)
-// redeclare none.
-func genericRedeclared(src string, decls []declSrc, declsOf func(string) []declSrc) error {
+// generic function or type an earlier input declared and an input used:
+// yaegi keeps the instances it made of the first (Map[int, string]) and
+// would run the old body for the same type arguments, silently. nil when
+// decls (the input's) redeclare none.
+func genericRedeclared(src string, decls []declSrc, declsOf func(string) []declSrc, used func(string) bool) error {
 	for _, d := range decls {
 		for _, name := range d.names {
-			if !declaresGeneric(d.src, name) {
-				continue
+			if !declaresGeneric(d.src, name) || !used(name) {
+				continue // never used: yaegi made no instance of it
 			}
 			for _, old := range declsOf(name) {
 				if !declaresGeneric(old.src, name) {
 					continue
 				}
-				e := &EvalError{Kind: CompileError, Msg: fmt.Sprintf("%s is generic and an earlier input declared it: the interpreter keeps what it made of the first %s (its instances) and would run its old body, so declare this one under another name", name, name)}
+				e := &EvalError{Kind: CompileError, Msg: fmt.Sprintf("%s is generic and an earlier input declared it and used it: the interpreter keeps what it made of the first %s (its instances) and would run its old body, so declare this one under another name", name, name)}
 				if loc := regexp.MustCompile(`\b(func|type)\s+` + regexp.QuoteMeta(name) + `\s*\[`).FindStringIndex(src); loc != nil {
 					e.Line, e.Col = LineCol(src, loc[0])
 				}
@@ -665,6 +665,42 @@ func genericRedeclared(src string, decls []declSrc, declsOf func(string) []declS
 		}
 	}
 	return nil
+}
+
+// genericUses are the generic functions and types src (an input) uses:
+// those earlier inputs declared that it names, and those it declares
+// that it names again.
+func genericUses(src string, decls []declSrc, declsOf func(string) []declSrc) []string {
+	own := map[string]bool{}
+	for _, d := range decls {
+		for _, name := range d.names {
+			if declaresGeneric(d.src, name) {
+				own[name] = true
+			}
+		}
+	}
+	count := map[string]int{}
+	for _, t := range scanTokens(src) {
+		if t.tok == token.IDENT {
+			count[t.lit]++
+		}
+	}
+	var out []string
+	for name, n := range count {
+		if own[name] {
+			if n > 1 {
+				out = append(out, name)
+			}
+			continue
+		}
+		for _, d := range declsOf(name) {
+			if declaresGeneric(d.src, name) {
+				out = append(out, name)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // declaresGeneric reports whether src, a declaration, declares name as a

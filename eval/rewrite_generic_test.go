@@ -50,9 +50,14 @@ func TestGenericCalls(t *testing.T) {
 		// in a process, and a generic type's constructor
 		{`w := spawn(func(p Pid) { p ! Map(receive().([]int), func(i int) string { return fmt.Sprint(i, "!") }) }, self()); w ! []int{7, 8}; receive(5000)`, `["7!","8!"]`},
 		{`type Stack[T any] struct{ items []T }; func NewStack[T any](vs ...T) *Stack[T] { return &Stack[T]{items: vs} }; len(NewStack("a", "b").items)`, "2"},
-		// declared again: yaegi would keep running the first one's body
+		// declared again once used: yaegi would keep running the first
+		// one's body; unused, it may be declared again
 		{`func Map[T any, U any](xs []T, f func(T) U) []U { return nil }`, "Map is generic and an earlier input declared it"},
 		{`type Stack[T any] []T`, "Stack is generic and an earlier input declared it"},
+		{`func Unused[T any](x T) string { return "one" }`, ""},
+		{`func Unused[T any](x T) string { return "two" }`, ""},
+		{`Unused(1)`, `"two"`},
+		{`func Unused[T any](x T) string { return "three" }`, "Unused is generic and an earlier input declared it"},
 		{`func MapV2[T any, U any](xs []T, f func(T) U) []U { return nil }; len(MapV2(xs, func(x int) string { return "" }))`, "0"},
 		{`type Grid [2 * 2]int; len(Grid{})`, "4"},
 		// the value of an assignment outside functions

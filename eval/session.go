@@ -91,6 +91,10 @@ type Session struct {
 	// importsView is imported, for the processes that ship them.
 	decls       map[string][]declSrc
 	importsView map[string]string
+	// instantiated are the generic functions and types an input that
+	// ran named: yaegi has made instances of them, which a new
+	// declaration would not replace (rewrite_generic.go).
+	instantiated map[string]bool
 }
 
 // NewSession starts a shell session on env's node: it attaches the shell

@@ -373,6 +373,7 @@ func (s *Session) tagging() *tagging {
 		},
 		register: func(l funLit) int { return s.env.registerLit(s, l) },
 		declsOf:  s.declsOf,
+		used:     s.wasInstantiated,
 	}
 	t.declared = func(name string) bool {
 		if globals == nil {
@@ -392,6 +393,29 @@ func (s *Session) tagging() *tagging {
 		return ok
 	}
 	return t
+}
+
+// noteInstantiated records the generic names an input that ran used.
+func (s *Session) noteInstantiated(names []string) {
+	if len(names) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.instantiated == nil {
+		s.instantiated = map[string]bool{}
+	}
+	for _, n := range names {
+		s.instantiated[n] = true
+	}
+}
+
+// wasInstantiated reports whether an input that ran used the generic
+// name.
+func (s *Session) wasInstantiated(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.instantiated[name]
 }
 
 // addDecls records the declarations of an input that ran: a name declared

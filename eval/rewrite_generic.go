@@ -59,14 +59,7 @@ func (w *indexWalker) instanceEdits() {
 	ast.Inspect(w.u.file, func(n ast.Node) bool {
 		switch x := n.(type) {
 		case *ast.CallExpr:
-			fun := ast.Unparen(x.Fun)
-			switch f := fun.(type) {
-			case *ast.IndexExpr:
-				fun = f.X
-			case *ast.IndexListExpr:
-				fun = f.X
-			}
-			if id, ok := fun.(*ast.Ident); ok {
+			if id := identOf(x.Fun); id != nil {
 				calls[id] = x
 			}
 		case *ast.IndexExpr:
@@ -327,41 +320,53 @@ func (w *indexWalker) constType(arg ast.Expr) types.Type {
 
 // containsTypeParam reports whether t is built of a type parameter.
 func containsTypeParam(t types.Type) bool {
-	found := false
-	var walk func(types.Type)
-	walk = func(t types.Type) {
-		switch t := t.(type) {
-		case *types.TypeParam:
-			found = true
-		case *types.Slice:
-			walk(t.Elem())
-		case *types.Array:
-			walk(t.Elem())
-		case *types.Pointer:
-			walk(t.Elem())
-		case *types.Chan:
-			walk(t.Elem())
-		case *types.Map:
-			walk(t.Key())
-			walk(t.Elem())
-		case *types.Signature:
-			for _, tup := range []*types.Tuple{t.Params(), t.Results()} {
-				for i := range tup.Len() {
-					walk(tup.At(i).Type())
-				}
-			}
-		case *types.Struct:
-			for i := range t.NumFields() {
-				walk(t.Field(i).Type())
-			}
-		case *types.Named:
-			for i := range t.TypeArgs().Len() {
-				walk(t.TypeArgs().At(i))
-			}
+	if _, ok := t.(*types.TypeParam); ok {
+		return true
+	}
+	return slices.ContainsFunc(typeParts(t), containsTypeParam)
+}
+
+// typeParts are the types t is built of, one level down: elements, keys,
+// parameters and results, fields, methods and embedded types, type
+// arguments.
+func typeParts(t types.Type) []types.Type {
+	var out []types.Type
+	tuple := func(tup *types.Tuple) {
+		for i := range tup.Len() {
+			out = append(out, tup.At(i).Type())
 		}
 	}
-	walk(t)
-	return found
+	switch t := t.(type) {
+	case *types.Pointer:
+		out = append(out, t.Elem())
+	case *types.Slice:
+		out = append(out, t.Elem())
+	case *types.Array:
+		out = append(out, t.Elem())
+	case *types.Chan:
+		out = append(out, t.Elem())
+	case *types.Map:
+		out = append(out, t.Key(), t.Elem())
+	case *types.Signature:
+		tuple(t.Params())
+		tuple(t.Results())
+	case *types.Struct:
+		for i := range t.NumFields() {
+			out = append(out, t.Field(i).Type())
+		}
+	case *types.Interface:
+		for i := range t.NumExplicitMethods() {
+			out = append(out, t.ExplicitMethod(i).Type())
+		}
+		for i := range t.NumEmbeddeds() {
+			out = append(out, t.EmbeddedType(i))
+		}
+	case *types.Named:
+		for i := range t.TypeArgs().Len() {
+			out = append(out, t.TypeArgs().At(i))
+		}
+	}
+	return out
 }
 
 // approximate reports whether call's arguments use a variable of the
@@ -401,58 +406,22 @@ func (w *indexWalker) writable(t types.Type, pos token.Pos) bool {
 		return t.Kind() != types.Invalid && t.Info()&types.IsUntyped == 0
 	case *types.Alias:
 		return visible(t.Obj())
+	case *types.TypeParam:
+		return true
 	case *types.Named:
 		if !visible(t.Obj()) {
 			return false
 		}
-		for i := range t.TypeArgs().Len() {
-			if !w.writable(t.TypeArgs().At(i), pos) {
-				return false
-			}
-		}
-		return true
-	case *types.TypeParam:
-		return true
-	case *types.Pointer:
-		return w.writable(t.Elem(), pos)
-	case *types.Slice:
-		return w.writable(t.Elem(), pos)
-	case *types.Array:
-		return w.writable(t.Elem(), pos)
-	case *types.Chan:
-		return w.writable(t.Elem(), pos)
-	case *types.Map:
-		return w.writable(t.Key(), pos) && w.writable(t.Elem(), pos)
-	case *types.Signature:
-		for _, tup := range []*types.Tuple{t.Params(), t.Results()} {
-			for i := range tup.Len() {
-				if !w.writable(tup.At(i).Type(), pos) {
-					return false
-				}
-			}
-		}
-		return true
-	case *types.Struct:
-		for i := range t.NumFields() {
-			if !w.writable(t.Field(i).Type(), pos) {
-				return false
-			}
-		}
-		return true
-	case *types.Interface:
-		for i := range t.NumExplicitMethods() {
-			if !w.writable(t.ExplicitMethod(i).Type(), pos) {
-				return false
-			}
-		}
-		for i := range t.NumEmbeddeds() {
-			if !w.writable(t.EmbeddedType(i), pos) {
-				return false
-			}
-		}
-		return true
+	case *types.Pointer, *types.Slice, *types.Array, *types.Chan, *types.Map, *types.Signature, *types.Struct, *types.Interface:
+	default:
+		return false
 	}
-	return false
+	for _, part := range typeParts(t) {
+		if !w.writable(part, pos) {
+			return false
+		}
+	}
+	return true
 }
 
 // genericDecl matches the start of a generic function's or type's
@@ -532,6 +501,9 @@ func priorDecls(units []unit, declsOf func(string) []declSrc) (*token.FileSet, *
 // generic function another file declares gets its type arguments
 // written. A sibling that does not parse is left out.
 func RewriteModuleIndexesMap(src, fn string, siblings []string) (string, OffsetMap, error) {
+	if !slices.ContainsFunc(siblings, genericFuncInFile.MatchString) {
+		siblings = nil // no generic function to call: spare the parses
+	}
 	decls := map[string][]declSrc{}
 	for _, text := range siblings {
 		fset := token.NewFileSet()
@@ -709,6 +681,9 @@ func declaresGeneric(src, name string) bool {
 	m := genericDecl.FindStringSubmatch(src)
 	return m != nil && (m[1] == name || m[2] == name)
 }
+
+// genericFuncInFile finds a generic function's declaration in a file.
+var genericFuncInFile = regexp.MustCompile(`(?m)^func\s+\w+\s*\[`)
 
 // maxPriorDecls bounds the earlier declarations one input's check reads.
 const maxPriorDecls = 256

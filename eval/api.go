@@ -512,9 +512,12 @@ func isName(fn any) bool {
 func (e *Env) MultiCall(fn any, args ...any) ([]any, []term.Atom) {
 	c := e.Cluster()
 	if c == nil {
+		// This node answers, as it does among others: a function that
+		// failed is {badrpc, Reason}, not a node that could not be reached.
 		v, err := e.localCall(fn, args)
+		interrupted(e.CallerContext().Err())
 		if err != nil {
-			return nil, []term.Atom{e.node.Name()}
+			return []any{term.Tuple{term.Atom("badrpc"), err.Error()}}, nil
 		}
 		return []any{v}, nil
 	}

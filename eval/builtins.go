@@ -458,6 +458,9 @@ func (b builtins) pid(v any) term.Pid {
 		raise(err)
 		return p
 	case int:
+		if x < 0 {
+			panic(fmt.Errorf("pid: %d is not a process id (ids are 0 or more)", x))
+		}
 		n := b.e.node
 		return term.Pid{Node: n.Name(), ID: uint64(x), Creation: n.Creation()}
 	}

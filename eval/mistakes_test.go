@@ -121,6 +121,13 @@ var mistakes = []struct{ in, want string }{
 	{`n := 1 << 40; make([]int, n)`, "make: 8 TiB asked for (1099511627776 elements of 8 bytes), more than the node's memory limit of 1 GiB"},
 	{`n := 1 << 40; for i := 0; i < 3; i++ { println(len(make([]byte, n))) }`, "make: 1 TiB asked for (1099511627776 bytes), more than"},
 	{`n := -1; make([]int, n)`, "negative"},
+	// a pid from a negative id (it was a pid of id 2^64-1)
+	{`pid(-1)`, "pid: -1 is not a process id (ids are 0 or more)"},
+	// a multicall of a function that fails, on a node without
+	// distribution: the node answered (it was listed as one that could
+	// not be reached)
+	{`multicall("nosuch.F")`, `[{badrpc,"rpc nosuch.F on sh@host: no such function"}], []`},
+	{`multicall("strings.ToUpper", 1)`, `[{badrpc,"rpc strings.ToUpper: argument 1: cannot use 1 (int) as string"}], []`},
 	// compile errors
 	{`undefinedThing + 1`, "undefined"},
 	{`x := 1; x = "s"`, "cannot convert"},

@@ -112,10 +112,13 @@ func (n *Node) Invoke(opts SpawnOptions, fn any, args []any, done func(Outcome))
 		finished = true
 		return nil
 	})
-	run, err := EntryOnce(wrapper.Interface(), args...)
+	// The arguments are checked against fn's own type, so that an error
+	// names it (not the wrapper's) and no operation of the caller's.
+	withProc, in, err := entryArgs(ft, args)
 	if err != nil {
 		return term.Pid{}, err
 	}
+	run := entryFunc(wrapper, withProc, in, false)
 	if opts.Func == "" {
 		opts.Func = FuncName(fn)
 	}

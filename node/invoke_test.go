@@ -61,8 +61,22 @@ func TestApplyShapesResults(t *testing.T) {
 func TestApplyArgumentsAndCancel(t *testing.T) {
 	n, _ := newTestNode(t)
 	before := n.ProcessCount()
-	if _, err := n.Apply(context.Background(), SpawnOptions{}, func(int) {}, "x"); err == nil || !strings.Contains(err.Error(), "cannot use") {
-		t.Fatalf("bad argument: %v", err)
+	// The errors name the function's own type and no operation but the
+	// call's (an rpc's error once said "spawn:", and named the type of
+	// the wrapper that drops the results).
+	for _, tc := range []struct {
+		fn   any
+		args []any
+		want string
+	}{
+		{func(int) {}, []any{"x"}, `argument 1: cannot use "x" (string) as int`},
+		{func(string) string { return "" }, nil, "func(string) string wants 1 argument, got 0"},
+		{func(*Proc, ...int) error { return nil }, []any{1, 2.5}, "argument 2: 2.5 does not fit in int"},
+	} {
+		_, err := n.Apply(context.Background(), SpawnOptions{}, tc.fn, tc.args...)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("Apply(%T, %v): %v; want %q", tc.fn, tc.args, err, tc.want)
+		}
 	}
 	if _, err := n.Apply(context.Background(), SpawnOptions{}, 42); err == nil || !strings.Contains(err.Error(), "not a function") {
 		t.Fatalf("not a function: %v", err)

@@ -53,8 +53,18 @@ func entry(what string, fn any, args []any, reusable bool) (func(*Proc), error) 
 	if fv.Kind() != reflect.Func || fv.IsNil() {
 		return nil, fmt.Errorf("%s: %s is not a function", what, term.Format(fn))
 	}
-	ft := fv.Type()
-	withProc := ft.NumIn() > 0 && ft.In(0) == procPtrType
+	withProc, in, err := entryArgs(fv.Type(), args)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return entryFunc(fv, withProc, in, reusable), nil
+}
+
+// entryArgs checks args against the parameters of ft, a function type
+// whose first parameter may be a *Proc (withProc), and returns private
+// copies of them converted to the parameters' types.
+func entryArgs(ft reflect.Type, args []any) (withProc bool, in []reflect.Value, err error) {
+	withProc = ft.NumIn() > 0 && ft.In(0) == procPtrType
 	first := 0
 	if withProc {
 		first = 1
@@ -62,11 +72,11 @@ func entry(what string, fn any, args []any, reusable bool) (func(*Proc), error) 
 	params := ft.NumIn() - first
 	switch {
 	case ft.IsVariadic() && len(args) < params-1:
-		return nil, fmt.Errorf("%s: %s wants at least %s, got %d", what, ft, arguments(params-1), len(args))
+		return false, nil, fmt.Errorf("%s wants at least %s, got %d", ft, arguments(params-1), len(args))
 	case !ft.IsVariadic() && len(args) != params:
-		return nil, fmt.Errorf("%s: %s wants %s, got %d", what, ft, arguments(params), len(args))
+		return false, nil, fmt.Errorf("%s wants %s, got %d", ft, arguments(params), len(args))
 	}
-	in := make([]reflect.Value, len(args))
+	in = make([]reflect.Value, len(args))
 	for i, a := range args {
 		var pt reflect.Type
 		if ft.IsVariadic() && first+i >= ft.NumIn()-1 {
@@ -76,17 +86,26 @@ func entry(what string, fn any, args []any, reusable bool) (func(*Proc), error) 
 		}
 		c, err := term.Copy(a)
 		if err != nil {
-			return nil, fmt.Errorf("%s: argument %d: %w", what, i+1, err)
+			return false, nil, fmt.Errorf("argument %d: %w", i+1, err)
 		}
 		v, err := ConvertArg(c, pt)
 		if err != nil {
-			return nil, fmt.Errorf("%s: argument %d: %w", what, i+1, err)
+			return false, nil, fmt.Errorf("argument %d: %w", i+1, err)
 		}
 		in[i] = v
 	}
+	return withProc, in, nil
+}
+
+// entryFunc is the process function that calls fv with the arguments in
+// (checked by entryArgs), after the process's *Proc when withProc. A
+// reusable one copies them again for each process it starts. A returned
+// non-nil error ends the process with {error, Text}.
+func entryFunc(fv reflect.Value, withProc bool, in []reflect.Value, reusable bool) func(*Proc) {
+	ft := fv.Type()
 	returnsErr := ft.NumOut() > 0 && ft.Out(ft.NumOut()-1) == errorType
 	return func(p *Proc) {
-		call := make([]reflect.Value, 0, first+len(in))
+		call := make([]reflect.Value, 0, len(in)+1)
 		if withProc {
 			call = append(call, reflect.ValueOf(p))
 		}
@@ -102,7 +121,7 @@ func entry(what string, fn any, args []any, reusable bool) (func(*Proc), error) 
 				p.ExitSelf(term.Tuple{term.Atom("error"), err.Error()})
 			}
 		}
-	}, nil
+	}
 }
 
 // copyArg returns a private copy of an argument Entry has checked and

@@ -42,11 +42,14 @@ func FormatValue(v any) string {
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
 	case reflect.Slice, reflect.Array:
-		// Values that are not terms (supervisor.ChildInfo...) in a list
-		// still print as erl lists do.
+		// Values that are not terms (supervisor.ChildInfo, a function...)
+		// in a list or a tuple still print as erl prints those.
 		parts := make([]string, rv.Len())
 		for i := range parts {
 			parts[i] = FormatValue(rv.Index(i).Interface())
+		}
+		if _, ok := v.(term.Tuple); ok {
+			return "{" + strings.Join(parts, ",") + "}"
 		}
 		return "[" + strings.Join(parts, ",") + "]"
 	case reflect.Func:

@@ -49,9 +49,10 @@ type tagging struct {
 	// used says whether an input that ran used the generic name.
 	used func(name string) bool
 	// declared says whether an earlier input declared name, known
-	// whether name is defined at the prompt (the term rewrite,
+	// whether name is defined at the prompt, declaredFunc whether an
+	// earlier input declared it as a function (the term rewrite,
 	// rewrite_terms.go).
-	declared, known func(name string) bool
+	declared, known, declaredFunc func(name string) bool
 }
 
 // prepare rewrites and splits src; with tag, its function literals are
@@ -71,12 +72,13 @@ func prepare(src string, tag *tagging) (p *prepared, err error) {
 		return nil, sourceErr(src, err)
 	}
 	var pt promptTypes
-	declared, known := func(string) bool { return false }, func(string) bool { return false }
+	none := func(string) bool { return false }
+	names := TermNames{Shadowed: none, Known: none}
 	if tag != nil {
 		pt = promptTypes{global: tag.globalType, decls: tag.declsOf}
-		declared, known = tag.declared, tag.known
+		names = TermNames{Shadowed: tag.declared, Known: tag.known, Func: tag.declaredFunc}
 	}
-	termed, mt0, err := RewriteTermsMap(sent, declared, known)
+	termed, mt0, err := RewriteTermsMap(sent, names)
 	if err != nil {
 		return nil, mappedErr(src, m0, err)
 	}

@@ -28,14 +28,28 @@ import (
 	"regexp"
 )
 
+// TermNames is what RewriteTermsMap needs to know of the names where src
+// runs, beyond what src declares itself.
+type TermNames struct {
+	// Shadowed says whether a name is declared there, hiding a built-in.
+	Shadowed func(name string) bool
+	// Known says whether a name src does not declare is defined there (a
+	// variable, a function, a package...).
+	Known func(name string) bool
+	// Func says whether a name is a function declared there (func F...).
+	// The interpreter puts such a function into a literal of a compiled
+	// slice type (Tuple{F}) as its own syntax node, not as a func value
+	// (yaegi v0.16.1), so a T with one as an argument stays a call, and a
+	// Tuple literal with one becomes the call. Nil: none.
+	Func func(name string) bool
+}
+
 // RewriteTermsMap rewrites the term-building calls of src (plain Go: shell
 // input or a module file, after the send rewrite) as the comment at the
-// top of this file says. shadowed says whether a name is declared where
-// src runs, hiding a built-in; known whether a name src does not declare
-// is defined there (a variable, a function, a package...). It returns the
-// map from offsets in the output back to src. Lines do not move. Safe for
-// concurrent use.
-func RewriteTermsMap(src string, shadowed, known func(name string) bool) (string, OffsetMap, error) {
+// top of this file says, with what names tells of the names where src
+// runs. It returns the map from offsets in the output back to src. Lines
+// do not move. Safe for concurrent use.
+func RewriteTermsMap(src string, names TermNames) (string, OffsetMap, error) {
 	if !termBuilding.MatchString(src) {
 		return src, OffsetMap{}, nil // most inputs: no parse (8 µs for 1 + 2)
 	}
@@ -43,22 +57,26 @@ func RewriteTermsMap(src string, shadowed, known func(name string) bool) (string
 	if err != nil {
 		return "", OffsetMap{}, err
 	}
-	declared := map[string]bool{}
+	declared, funcs := map[string]bool{}, map[string]bool{}
 	for i := range units {
 		for _, root := range units[i].nodes() {
 			declaredNames(root, declared)
+			if fd, ok := root.(*ast.FuncDecl); ok && fd.Recv == nil {
+				funcs[fd.Name.Name] = true
+			}
 		}
 	}
-	free := func(names ...string) bool {
-		for _, n := range names {
-			if declared[n] || shadowed(n) {
+	free := func(ns ...string) bool {
+		for _, n := range ns {
+			if declared[n] || names.Shadowed(n) {
 				return false
 			}
 		}
 		return true
 	}
 	tuples, atoms := free("T", "Tuple"), free("A", "Atom")
-	knownHere := func(n string) bool { return declared[n] || known(n) }
+	knownHere := func(n string) bool { return declared[n] || names.Known(n) }
+	funcHere := func(n string) bool { return funcs[n] || names.Func != nil && names.Func(n) }
 	if !tuples && !atoms {
 		return src, OffsetMap{}, nil
 	}
@@ -68,7 +86,7 @@ func RewriteTermsMap(src string, shadowed, known func(name string) bool) (string
 		for _, root := range u.nodes() {
 			ast.Inspect(root, func(n ast.Node) bool {
 				if cl, ok := n.(*ast.CompositeLit); ok && tuples {
-					edits = append(edits, tupleAsCall(u, cl, knownHere)...)
+					edits = append(edits, tupleAsCall(u, cl, knownHere, funcHere)...)
 					return true
 				}
 				c, ok := n.(*ast.CallExpr)
@@ -81,7 +99,7 @@ func RewriteTermsMap(src string, shadowed, known func(name string) bool) (string
 				}
 				switch {
 				case id.Name == "T" && tuples && c.Ellipsis == token.NoPos && len(c.Args) > 0 && !soleCall(c.Args) &&
-					allKnown(c.Args, knownHere):
+					allKnown(c.Args, knownHere) && !anyFunc(c.Args, funcHere):
 					start, lp, rp := u.off(id.Pos()), u.off(c.Lparen), u.off(c.Rparen)
 					edits = append(edits,
 						edit{off: start, del: lp + 1 - start, ins: "(Tuple{", anchor: start},
@@ -101,8 +119,9 @@ func RewriteTermsMap(src string, shadowed, known func(name string) bool) (string
 // use a name that may not be defined into the call it stands for,
 // Tuple{x, zzz} into T(x, zzz) (gerl.Tuple{...} into gerl.T(...)), for
 // which the interpreter says "undefined: zzz" where it would take the
-// literal's zzz for nil.
-func tupleAsCall(u *unit, cl *ast.CompositeLit, known func(string) bool) []edit {
+// literal's zzz for nil; and one with a declared function as an element
+// (see TermNames.Func).
+func tupleAsCall(u *unit, cl *ast.CompositeLit, known, isFunc func(string) bool) []edit {
 	call := ""
 	switch t := cl.Type.(type) {
 	case *ast.Ident:
@@ -114,7 +133,7 @@ func tupleAsCall(u *unit, cl *ast.CompositeLit, known func(string) bool) []edit 
 			call = "gerl.T("
 		}
 	}
-	if call == "" || len(cl.Elts) == 0 || soleCall(cl.Elts) || allKnown(cl.Elts, known) {
+	if call == "" || len(cl.Elts) == 0 || soleCall(cl.Elts) || allKnown(cl.Elts, known) && !anyFunc(cl.Elts, isFunc) {
 		return nil
 	}
 	for _, e := range cl.Elts {
@@ -167,6 +186,24 @@ func allKnown(args []ast.Expr, known func(string) bool) bool {
 		})
 	}
 	return ok
+}
+
+// anyFunc reports whether one of args is a function declared with func,
+// named (F), or instantiated (F[int]).
+func anyFunc(args []ast.Expr, isFunc func(string) bool) bool {
+	for _, a := range args {
+		x := ast.Unparen(a)
+		switch ix := x.(type) {
+		case *ast.IndexExpr:
+			x = ix.X
+		case *ast.IndexListExpr:
+			x = ix.X
+		}
+		if id, ok := ast.Unparen(x).(*ast.Ident); ok && isFunc(id.Name) {
+			return true
+		}
+	}
+	return false
 }
 
 func isStringLit(x ast.Expr) bool {

@@ -38,10 +38,21 @@ func TestRewriteTerms(t *testing.T) {
 		{"a Tuple literal with known names", `Tuple{x, 1}; Tuple{}`, `Tuple{x, 1}; Tuple{}`, ""},
 		{"a Tuple literal of a call", `Tuple{zzz()}`, `Tuple{zzz()}`, ""},
 		{"a Tuple literal, Tuple declared", `type Tuple []int; _ = Tuple{zzz}`, `type Tuple []int; _ = Tuple{zzz}`, ""},
+		// a function declared with func goes into a literal of Tuple as
+		// the interpreter's syntax node, so those stay (or become) calls
+		{"a declared function", `func g() {}; T(g, 1); T((g)); T(1, earlier); T(x, g2)`, `func g() {}; T(g, 1); T((g)); T(1, earlier); (Tuple{x, g2})`, ""},
+		{"an instance of a generic function", `func G[X any]() {}; T(G[int], 1); T(earlier[int, string])`, `func G[X any]() {}; T(G[int], 1); T(earlier[int, string])`, ""},
+		{"a Tuple literal with a declared function", `func g() {}; Tuple{g, 1}; gerl.Tuple{earlier}`, `func g() {}; T(g, 1); gerl.T(earlier)`, ""},
+		{"a call of a declared function, a method", `func g() int { return 1 }; T(g(), 1); T(x.g, 1)`, `func g() int { return 1 }; (Tuple{g(), 1}); (Tuple{x.g, 1})`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			known := func(n string) bool { return n != "zzz" }
-			got, _, err := RewriteTermsMap(tc.in, func(n string) bool { return n == tc.shadowed }, known)
+			names := TermNames{
+				Shadowed: func(n string) bool { return n == tc.shadowed },
+				Known:    known,
+				Func:     func(n string) bool { return n == "earlier" },
+			}
+			got, _, err := RewriteTermsMap(tc.in, names)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,6 +79,16 @@ func TestRewrittenTermsAtThePrompt(t *testing.T) {
 		{`gerl.Tuple{x, zzz}`, "1:15: undefined: zzz"},
 		{`Tuple{x, 2}`, "{1,2}"},
 		{`T(x, strings.ToUpper("a"), fmt.Sprint(x))`, `{1,"A","1"}`},
+		// a function declared with func, in a tuple: a func value, not
+		// the interpreter's syntax node (T(g, 1) printed its fields,
+		// and sending it said "cannot send *interp.node")
+		{`func g() int { return 7 }`, ``},
+		{`fmt.Sprintf("%T %T", T(g, 1)[0], Tuple{g}[0])`, `"func() int func() int"`},
+		{`T(g, 1)`, `{#Fun<func() int>,1}`},
+		{`T(g, 1)[0].(func() int)()`, `7`},
+		{`func h[X any](x X) X { return x }`, ``},
+		{`Tuple{h[string]}[0].(func(string) string)("s")`, `"s"`},
+		{`self() ! T(A("f"), g)`, "functions cannot be copied to another process"},
 		{`func T(a int) int { return 2 * a }`, ``},
 		{`T(21)`, `42`},
 	} {

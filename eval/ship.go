@@ -3,6 +3,8 @@ package eval
 import (
 	"errors"
 	"fmt"
+	"go/scanner"
+	"go/token"
 	"path"
 	"reflect"
 	"runtime"
@@ -382,6 +384,7 @@ func (s *Session) tagging() *tagging {
 		_, ok := globals[name]
 		return ok || len(s.declsOf(name)) > 0
 	}
+	t.declaredFunc = s.declaredFunc
 	t.known = func(name string) bool {
 		if t.declared(name) || isUniverse(name) || name == "gerl" {
 			return true
@@ -393,6 +396,24 @@ func (s *Session) tagging() *tagging {
 		return ok
 	}
 	return t
+}
+
+// declaredFunc reports whether an earlier input declared name as a
+// function (func name...; not a method, whose declaration is recorded
+// under its receiver's type). Safe for concurrent use.
+func (s *Session) declaredFunc(name string) bool {
+	for _, d := range s.declsOf(name) {
+		var sc scanner.Scanner
+		fset := token.NewFileSet()
+		sc.Init(fset.AddFile("", -1, len(d.src)), []byte(d.src), nil, 0)
+		if _, tok, _ := sc.Scan(); tok != token.FUNC {
+			continue
+		}
+		if _, tok, lit := sc.Scan(); tok == token.IDENT && lit == name {
+			return true
+		}
+	}
+	return false
 }
 
 // noteInstantiated records the generic names an input that ran used.

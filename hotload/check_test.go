@@ -186,3 +186,16 @@ func TestModuleErrorTypes(t *testing.T) {
 		t.Errorf("Describe() = %q, want %q", got, "load: oops: x true x")
 	}
 }
+
+// TestModuleFuncsInTuples: a module's own function in a tuple is a func
+// value, built with T or as a Tuple literal (the interpreter put its
+// syntax node there, "*interp.node", when T became a literal).
+func TestModuleFuncsInTuples(t *testing.T) {
+	h := newHarness(t)
+	h.write("fx.go", "package fx\n\nimport (\n\t\"fmt\"\n\n\t\"gerl\"\n)\n\nfunc seven() int { return 7 }\n\nfunc id[X any](x X) X { return x }\n\n// Kinds builds tuples of functions and calls them.\nfunc Kinds() string {\n\ta, b, c := T(seven, 1), gerl.Tuple{seven}, Tuple{id[string]}\n\treturn fmt.Sprintf(\"%T %T %T %d %s\", a[0], b[0], c[0], a[0].(func() int)(), c[0].(func(string) string)(\"s\"))\n}\n")
+	h.load("fx")
+	want := "func() int func() int func(string) string 7 s"
+	if got := h.call("fx.Kinds"); got != want {
+		t.Errorf("Kinds() = %q, want %q", got, want)
+	}
+}

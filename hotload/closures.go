@@ -187,12 +187,18 @@ func (p *makerPlan) buildTerms(file, text string, cache *typeCache) string {
 	if p.chk == nil {
 		return text
 	}
-	own := func(name string) bool { return p.chk.own[name] }
-	known := func(name string) bool {
-		path, ok := p.chk.imports[file][name]
-		return !ok || !cache.isPartial(path)
+	names := eval.TermNames{
+		Shadowed: func(name string) bool { return p.chk.own[name] },
+		Known: func(name string) bool {
+			path, ok := p.chk.imports[file][name]
+			return !ok || !cache.isPartial(path)
+		},
+		Func: func(name string) bool {
+			_, ok := p.chk.pkg.Scope().Lookup(name).(*types.Func)
+			return ok
+		},
 	}
-	out, _, err := eval.RewriteTermsMap(text, own, known)
+	out, _, err := eval.RewriteTermsMap(text, names)
 	if err != nil {
 		return text
 	}

@@ -391,6 +391,11 @@ func (e *Env) Call(to any, request any, timeout time.Duration) (any, error) {
 	}
 	v, err := a.proc.CallContext(ctx, to, request, timeout)
 	interrupted(err)
+	if errors.Is(err, node.ErrTimeout) && timeout > 0 && timeout < time.Millisecond {
+		// server.Call(p, req, 5000) is Go: 5000 nanoseconds.
+		err = fmt.Errorf("%w (the timeout is a time.Duration, so %d is %v; write %d*time.Millisecond for milliseconds)",
+			err, int64(timeout), timeout, int64(timeout))
+	}
 	return v, err
 }
 

@@ -20,7 +20,7 @@ func FormatValue(v any) string {
 	}
 	switch x := v.(type) {
 	case error:
-		return fmt.Sprintf("error(%q)", term.ErrorText(x))
+		return fmt.Sprintf("error(%q)", gerlNames(term.ErrorText(x)))
 	case reflect.Value:
 		if !x.IsValid() {
 			return "nil"

@@ -128,6 +128,12 @@ var mistakes = []struct{ in, want string }{
 	// not be reached)
 	{`multicall("nosuch.F")`, `[{badrpc,"rpc nosuch.F on sh@host: no such function"}], []`},
 	{`multicall("strings.ToUpper", 1)`, `[{badrpc,"rpc strings.ToUpper: argument 1: cannot use 1 (int) as string"}], []`},
+	// server.Call's timeout is a time.Duration, not milliseconds
+	{`server.Call(self(), 1, 100)`, "no reply within 100ns: timeout (the timeout is a time.Duration, so 100 is 100ns; write 100*time.Millisecond for milliseconds)"},
+	// a function where a pid goes: named by its type, not an address,
+	// in gerl's names (an error value said term.Pid)
+	{`sys.GetState(pid)`, "sys: get_state #Fun<func(interface {}) gerl.Pid>: "},
+	{`server.Call(pid, 1, 100)`, `error("call: a value of type func(interface {}) gerl.Pid is not a pid`},
 	// compile errors
 	{`undefinedThing + 1`, "undefined"},
 	{`x := 1; x = "s"`, "cannot convert"},

@@ -216,6 +216,17 @@ func writeReflect(b *strings.Builder, v any, depth int) {
 		writeSeq(b, '[', ']', rv.Len(), func(i int) any { return rv.Index(i).Interface() }, depth)
 	case reflect.Map:
 		writeMap(b, rv, depth)
+	case reflect.Func, reflect.Chan:
+		// Not terms, but found in error messages and panics: a type says
+		// more than an address.
+		switch {
+		case rv.IsNil():
+			b.WriteString("nil")
+		case rv.Kind() == reflect.Func:
+			fmt.Fprintf(b, "#Fun<%s>", rv.Type())
+		default:
+			fmt.Fprintf(b, "#Chan<%s>", rv.Type())
+		}
 	default:
 		fmt.Fprintf(b, "%v", v)
 	}

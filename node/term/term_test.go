@@ -132,6 +132,12 @@ func TestFormat(t *testing.T) {
 		{NodeDown{Node: "bar@vm"}, "{nodedown,bar@vm}"},
 		{Name{Name: "pong", Node: "bar@vm"}, "{pong,bar@vm}"},
 		{errors.New("bad"), "bad"},
+		// not terms, but in error messages and panics: the type, not an
+		// address
+		{func(int) string { return "" }, "#Fun<func(int) string>"},
+		{(func())(nil), "nil"},
+		{make(chan int), "#Chan<chan int>"},
+		{T(A("f"), strings.ToUpper), "{f,#Fun<func(string) string>}"},
 	}
 	for _, tc := range tests {
 		if got := Format(tc.in); got != tc.want {

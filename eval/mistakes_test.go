@@ -128,6 +128,11 @@ var mistakes = []struct{ in, want string }{
 	// not be reached)
 	{`multicall("nosuch.F")`, `[{badrpc,"rpc nosuch.F on sh@host: no such function"}], []`},
 	{`multicall("strings.ToUpper", 1)`, `[{badrpc,"rpc strings.ToUpper: argument 1: cannot use 1 (int) as string"}], []`},
+	// return and defer outside functions: yaegi crashed compiling the
+	// return, and ran the defer again after every later input
+	{`return 5`, "1:1: return works inside a function only: at the prompt, the value of an input's last expression is printed, so write the value alone"},
+	{`for i := 0; i < 2; i++ { if i > 0 { defer fmt.Println("late") } }`, "1:37: defer works inside a function only"},
+	{`fd := func() (s string) { defer func() { s += "!" }(); return "f" }; fd()`, `"f!"`},
 	// server.Call's timeout is a time.Duration, not milliseconds
 	{`server.Call(self(), 1, 100)`, "no reply within 100ns: timeout (the timeout is a time.Duration, so 100 is 100ns; write 100*time.Millisecond for milliseconds)"},
 	// a function where a pid goes: named by its type, not an address,

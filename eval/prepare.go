@@ -71,6 +71,9 @@ func prepare(src string, tag *tagging) (p *prepared, err error) {
 	if err != nil {
 		return nil, sourceErr(src, err)
 	}
+	if err := checkTopLevel(sent); err != nil {
+		return nil, mappedErr(src, m0, err)
+	}
 	var pt promptTypes
 	none := func(string) bool { return false }
 	names := TermNames{Shadowed: none, Known: none}

@@ -229,3 +229,38 @@ func (s *Session) f(names ...string) term.Atom {
 	s.mu.Unlock()
 	return term.OK
 }
+
+// yaegiTypeSym is yaegi's symbol kind of a type (interp/scope.go).
+const yaegiTypeSym = 7
+
+// dropType removes the type name from the main package's table, and
+// returns a function that puts it back (after a declaration that did not
+// compile); nil when name is not a type. The input about to declare name
+// then makes a new symbol for it: yaegi v0.16.1 keeps the type a symbol
+// already holds where a declaration of the same name should replace it,
+// a built-in type the dot import put there (type Request struct{ A int },
+// then Request{A: 1}: "unknown field A in struct literal") or one an
+// earlier input declared (type P struct{ X int }, then type P struct{ X,
+// Y int }: "unknown field Y"). Code compiled before keeps the type it
+// was compiled with, as an erl fun keeps what it captured. The caller
+// holds the session's evalMu.
+func (t symbols) dropType(name string) (undo func()) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	m := t.main()
+	if !m.IsValid() {
+		return nil
+	}
+	key := reflect.ValueOf(name)
+	sym := m.MapIndex(key)
+	if !sym.IsValid() || sym.IsNil() || kindOf(sym) != yaegiTypeSym {
+		return nil
+	}
+	m.SetMapIndex(key, reflect.Value{})
+	return func() {
+		// Over what a declaration that failed may have left.
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		m.SetMapIndex(key, sym)
+	}
+}

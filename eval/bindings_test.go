@@ -87,3 +87,30 @@ func TestForgetOnlyAtThePrompt(t *testing.T) {
 		{`x`, "1"},
 	})
 }
+
+// TestTypesDeclaredAgain: a type typed at the prompt replaces a built-in
+// type of the same name (Request, Name, Down), and one an earlier input
+// declared, as a Go declaration would; a declaration that does not
+// compile leaves the name as it was. yaegi kept the type already there:
+// type Request struct{ A int }, then Request{A: 3}, said "unknown field A
+// in struct literal". Code compiled before keeps the type it was compiled
+// with.
+func TestTypesDeclaredAgain(t *testing.T) {
+	ts := newTestShell(t)
+	evalCases(t, ts, []struct{ in, want string }{
+		{`type Request struct{ A int }`, ""},
+		{`r := Request{A: 3}; r.A`, "3"},
+		{`type Name string; Name("x")`, `"x"`},
+		{`gerl.Request{}.From`, "<.0.0>"}, // the built-in, qualified
+		{`type P struct{ X int }`, ""},
+		{`func (p P) Get() int { return p.X }`, ""},
+		{`old := func(p P) int { return p.Get() }; old(P{X: 7})`, "7"},
+		{`type P struct{ X, Y int }`, ""},
+		{`P{Y: 2}`, "{X:0 Y:2}"},
+		{`P{Y: 2}.Get()`, "ERR 1:1: undefined selector: Get"}, // a new type has no methods
+		{`func (p P) Get() int { return p.X + p.Y }; P{1, 2}.Get()`, "3"},
+		{`type Down struct{ A zzz }`, "ERR 1:21: undefined: zzz"},
+		{`self() ! T(1); _, ok := receive(0).(Tuple); ok`, "true"},
+		{`spawn_monitor(func() {}); receive(5000).(Down).Reason`, "normal"}, // still the built-in
+	})
+}

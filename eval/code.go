@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"reflect"
@@ -185,7 +186,17 @@ func (e *Env) compileCode(code *cluster.Code) (mk reflect.Value, err error) {
 		}
 		imports = append(imports, "import "+spec)
 	}
-	yi, err := e.codeInterpreter(code.Modules)
+	var segs []Segment
+	if code.Decls != "" {
+		decls, _, err := RewriteGoMap(code.Decls, goFunc, goSpreadFunc)
+		if err != nil {
+			return mk, err
+		}
+		if segs, err = Split(decls); err != nil {
+			return mk, err
+		}
+	}
+	yi, err := e.codeInterpreter(code.Modules, topNames(segs))
 	if err != nil {
 		return mk, err
 	}
@@ -206,19 +217,9 @@ func (e *Env) compileCode(code *cluster.Code) (mk reflect.Value, err error) {
 			return mk, err
 		}
 	}
-	if code.Decls != "" {
-		decls, _, err := RewriteGoMap(code.Decls, goFunc, goSpreadFunc)
-		if err != nil {
+	for _, seg := range segs {
+		if err := eval(seg.Text); err != nil {
 			return mk, err
-		}
-		segs, err := Split(decls)
-		if err != nil {
-			return mk, err
-		}
-		for _, seg := range segs {
-			if err := eval(seg.Text); err != nil {
-				return mk, err
-			}
 		}
 	}
 	src := fmt.Sprintf("func %s(%s) any { return %s }", makerName, strings.Join(params, ", "), code.Func)
@@ -241,12 +242,18 @@ func (e *Env) compileCode(code *cluster.Code) (mk reflect.Value, err error) {
 
 // codeInterpreter returns a fresh interpreter for received code: the
 // standard library, gerl's packages and the built-ins, dot-imported, as at
-// the prompt, and the given modules.
-func (e *Env) codeInterpreter(modules []string) (*yaegi.Interpreter, error) {
+// the prompt (but for the names the code declares itself, own, which hide
+// them: yaegi v0.16.1 would keep a built-in type over a declared one, see
+// symbols.dropType), and the given modules.
+func (e *Env) codeInterpreter(modules []string, own map[string]bool) (*yaegi.Interpreter, error) {
 	yi := yaegi.New(yaegi.Options{Stdout: e.Output(), Stderr: e.PanicTraceFilter(e.Stdout()), Unrestricted: true})
+	builtins := e.Builtins()
+	for name := range own {
+		delete(builtins, name)
+	}
 	uses := []yaegi.Exports{StdlibSymbols(), unrestricted.Symbols, e.Exports(),
 		{"time/time": {"Sleep": reflect.ValueOf(e.timeSleep)}},
-		{shellPath + "/shell": e.Builtins()}}
+		{shellPath + "/shell": builtins}}
 	pkgs := e.addedPackages()
 	for _, m := range modules {
 		uses = append(uses, pkgs[m])
@@ -267,6 +274,34 @@ func (e *Env) codeInterpreter(modules []string) (*yaegi.Interpreter, error) {
 		}
 	}
 	return yi, nil
+}
+
+// topNames returns the names segs declare at their top level: types,
+// functions, variables and constants.
+func topNames(segs []Segment) map[string]bool {
+	names := map[string]bool{}
+	for _, seg := range segs {
+		for _, d := range topDecls(seg) {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil {
+					names[d.Name.Name] = true
+				}
+			case *ast.GenDecl:
+				for _, spec := range d.Specs {
+					switch spec := spec.(type) {
+					case *ast.TypeSpec:
+						names[spec.Name.Name] = true
+					case *ast.ValueSpec:
+						for _, n := range spec.Names {
+							names[n.Name] = true
+						}
+					}
+				}
+			}
+		}
+	}
+	return names
 }
 
 // stripYaegiPos removes the position yaegi puts before its errors: it is a

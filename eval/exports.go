@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"maps"
 	"reflect"
 
 	"github.com/gerl-dev/gerl/node"
@@ -42,6 +43,24 @@ func termTypes() map[string]reflect.Value {
 		"T":          reflect.ValueOf(term.T),
 		"Any":        reflect.ValueOf(term.Any),
 		"Forever":    reflect.ValueOf(node.Forever),
+		"BigInt":     typeOf[term.BigInt](),
+		"NewBigInt":  reflect.ValueOf(term.NewBigInt),
+	}
+}
+
+// erlangTypes are the types of what Erlang and Elixir nodes send that
+// have no Go form (terms.md, Terms and Erlang), with their constructors,
+// but for BigInt (a termType: a send of a *big.Int points to it). They
+// are in the gerl package only (gerl.ImproperList), not unqualified as
+// termTypes are: Map and Pair are names a user's own code takes.
+func erlangTypes() map[string]reflect.Value {
+	return map[string]reflect.Value{
+		"BitString":    typeOf[term.BitString](),
+		"ImproperList": typeOf[term.ImproperList](),
+		"Improper":     reflect.ValueOf(term.Improper),
+		"Map":          typeOf[term.Map](),
+		"Pair":         typeOf[term.Pair](),
+		"Opaque":       typeOf[term.Opaque](),
 	}
 }
 
@@ -50,6 +69,7 @@ func termTypes() map[string]reflect.Value {
 // them; their functions act as the calling process.
 func (e *Env) Exports() map[string]map[string]reflect.Value {
 	g := termTypes()
+	maps.Copy(g, erlangTypes())
 	for k, v := range map[string]reflect.Value{
 		"Self":              reflect.ValueOf(e.Self),
 		"Send":              reflect.ValueOf(e.Send),

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"sort"
 	"strings"
@@ -88,7 +89,9 @@ func gerlNames(text string) string { return gerlNamer().Replace(text) }
 var gerlNamer = sync.OnceValue(func() *strings.Replacer {
 	var olds []string
 	gerlName := map[string]string{}
-	for name, v := range termTypes() {
+	all := termTypes()
+	maps.Copy(all, erlangTypes())
+	for name, v := range all {
 		if v.Kind() == reflect.Pointer && v.IsNil() {
 			old := v.Type().Elem().String()
 			olds = append(olds, old)

@@ -133,6 +133,11 @@ var mistakes = []struct{ in, want string }{
 	{`return 5`, "1:1: return works inside a function only: at the prompt, the value of an input's last expression is printed, so write the value alone"},
 	{`for i := 0; i < 2; i++ { if i > 0 { defer fmt.Println("late") } }`, "1:37: defer works inside a function only"},
 	{`fd := func() (s string) { defer func() { s += "!" }(); return "f" }; fd()`, `"f!"`},
+	// big integers: a *big.Int is a pointer, BigInt the term (and the
+	// types of Erlang's terms are gerl's, to assert them)
+	{`self() ! big.NewInt(3)`, "cannot send *big.Int at msg: send the integer as a BigInt, which is exact and immutable: NewBigInt(x)"},
+	{`self() ! NewBigInt(big.NewInt(3)); receive(1000).(BigInt).Big().Int64()`, "3"},
+	{`self() ! gerl.Improper(A("t"), 1); receive(1000).(gerl.ImproperList).Tail`, "t"},
 	// server.Call's timeout is a time.Duration, not milliseconds
 	{`server.Call(self(), 1, 100)`, "no reply within 100ns: timeout (the timeout is a time.Duration, so 100 is 100ns; write 100*time.Millisecond for milliseconds)"},
 	// a function where a pid goes: named by its type, not an address,

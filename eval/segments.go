@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/token"
 	"maps"
 	"reflect"
 	"regexp"
@@ -46,6 +48,7 @@ func (in *input) runSegments() error {
 		if err := in.autoImport(seg); err != nil {
 			return prep.compileError(seg, err)
 		}
+		undo := in.unshadowTypes(seg)
 		last := i == len(prep.segments)-1
 		var prog *yaegi.Program
 		var err error
@@ -58,6 +61,7 @@ func (in *input) runSegments() error {
 			prog, err = in.compile(text)
 		}
 		if err != nil {
+			undo()
 			return prep.compileError(seg, in.explain(seg, err))
 		}
 		_, err = in.execute(prog)
@@ -76,6 +80,58 @@ func (in *input) runSegments() error {
 		}
 	}
 	return nil
+}
+
+// unshadowTypes lets the types seg declares at its top level replace
+// the types of the same name, built-in or declared by an earlier input
+// (see symbols.dropType), and returns what puts those back, for a segment
+// that does not compile.
+func (in *input) unshadowTypes(seg Segment) (undo func()) {
+	undo = func() {}
+	if !strings.Contains(seg.Text, "type") || in.yi != in.s.yi {
+		return undo
+	}
+	var undos []func()
+	for _, d := range topDecls(seg) {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.TYPE {
+			continue
+		}
+		for _, spec := range gd.Specs {
+			if u := in.s.syms.dropType(spec.(*ast.TypeSpec).Name.Name); u != nil {
+				undos = append(undos, u)
+			}
+		}
+	}
+	return func() {
+		for _, u := range undos {
+			u()
+		}
+	}
+}
+
+// topDecls returns the declarations at the top level of seg: those of a
+// Decl segment, and the declaration statements of a Stmts one (type T
+// ... typed at the prompt is one).
+func topDecls(seg Segment) []ast.Decl {
+	f, _ := parseSegment(seg)
+	if f == nil {
+		return nil
+	}
+	if seg.Kind != Stmts {
+		return f.Decls
+	}
+	var decls []ast.Decl
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
+			for _, st := range fd.Body.List {
+				if ds, ok := st.(*ast.DeclStmt); ok {
+					decls = append(decls, ds.Decl)
+				}
+			}
+		}
+	}
+	return decls
 }
 
 // compile compiles src, turning a panic inside yaegi's compiler (some

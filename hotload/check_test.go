@@ -199,3 +199,15 @@ func TestModuleFuncsInTuples(t *testing.T) {
 		t.Errorf("Kinds() = %q, want %q", got, want)
 	}
 }
+
+// TestModuleTypesNamedAsBuiltins: a module's own types named as gerl's
+// (Request, Name) are the module's; yaegi kept the dot-imported built-in
+// ("unknown field A in struct literal"), and the module did not load.
+func TestModuleTypesNamedAsBuiltins(t *testing.T) {
+	h := newHarness(t)
+	h.write("rq.go", "package rq\n\nimport \"fmt\"\n\n// Request is the module's own.\ntype Request struct{ A int }\n\n// Name too.\ntype Name string\n\n// Make uses both, and gerl's Tuple.\nfunc Make() string {\n\tr := Request{A: 4}\n\treturn fmt.Sprint(r.A, \" \", Name(\"n\"), \" \", len(T(1, 2)))\n}\n")
+	h.load("rq")
+	if got := h.call("rq.Make"); got != "4 n 2" {
+		t.Errorf("Make() = %q, want %q", got, "4 n 2")
+	}
+}

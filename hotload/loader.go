@@ -197,7 +197,7 @@ func (s *Server) loadLocked(src *source, force bool, loading map[string]bool) (L
 	}
 	v := &version{mod: m, src: src, loaded: time.Now()}
 	plan := planMakers(p, chk)
-	if err := s.compile(p, v, deps, display, plan); err != nil {
+	if err := s.compile(p, v, deps, display, plan, chk.own); err != nil {
 		if plan.chk == nil || !errors.Is(err, ErrType) {
 			return Loaded{}, err
 		}
@@ -205,7 +205,7 @@ func (s *Server) loadLocked(src *source, force bool, loading map[string]bool) (L
 		// again without what the plan adds (the makers of its closures,
 		// terms built in place). If that loads, the plan was at fault:
 		// the module runs, and its closures do not travel.
-		if err := s.compile(p, v, deps, display, &makerPlan{none: "its makers did not compile"}); err != nil {
+		if err := s.compile(p, v, deps, display, &makerPlan{none: "its makers did not compile"}, chk.own); err != nil {
 			return Loaded{}, err
 		}
 		s.log.Warn("hotload: the closures of this module will not travel to other nodes", "module", p.name, "err", err)
@@ -297,10 +297,11 @@ func (s *Server) loadImports(p *parsed, loading map[string]bool) (map[string]map
 }
 
 // compile builds v's interpreter: a fresh one with the standard library,
-// gerl's API (with spawn bound to v, see trampoline.go) and the imported
-// modules' packages; it compiles the package and runs its initialization,
-// then takes its exported symbols.
-func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]reflect.Value, display func(string) string, plan *makerPlan) (err error) {
+// gerl's API (with spawn bound to v, see trampoline.go), the built-ins but
+// those the module declares itself (own) and the imported modules'
+// packages; it compiles the package and runs its initialization, then
+// takes its exported symbols.
+func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]reflect.Value, display func(string) string, plan *makerPlan, own map[string]bool) (err error) {
 	fsys := fstest.MapFS{}
 	generic := eval.ExportedGenerics(p.texts)
 	for name, text := range p.texts {
@@ -317,7 +318,7 @@ func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]refle
 		fsys["src/"+p.name+"/"+name] = &fstest.MapFile{Data: []byte(importOnPackageLine(text, text, ".", builtinsPath))}
 	}
 	yi := yaegi.New(yaegi.Options{GoPath: ".", SourcecodeFilesystem: fsys, Stdout: s.stdout, Stderr: s.stderr, Unrestricted: true})
-	uses := []yaegi.Exports{eval.StdlibSymbols(), unrestricted.Symbols, s.env.Exports(), s.overrides(v), s.moduleBuiltins(v)}
+	uses := []yaegi.Exports{eval.StdlibSymbols(), unrestricted.Symbols, s.env.Exports(), s.overrides(v), s.moduleBuiltins(v, own)}
 	for path, syms := range deps {
 		uses = append(uses, yaegi.Exports{path + "/" + path: syms})
 	}

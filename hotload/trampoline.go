@@ -198,13 +198,17 @@ func (s *Server) overrides(v *version) yaegi.Exports {
 // clause's line), so a module speaks the prompt's dialect: self(),
 // spawn(...), receive(...), T(...), A(...), pid ! msg (rewritten into a
 // call of eval.SendBuiltin, source.go). A name the module declares itself
-// hides the built-in, as at the prompt.
+// hides the built-in, as at the prompt: the package leaves it out.
 const builtinsPath = "gerl/builtins"
 
-// moduleBuiltins returns the built-ins of v's interpreter: the Env's, with
-// spawn, spawn_link and spawn_monitor bound to v as gerl.Spawn is (see
-// overrides).
-func (s *Server) moduleBuiltins(v *version) yaegi.Exports {
+// moduleBuiltins returns the built-ins of v's interpreter: the Env's, but
+// for the names the module declares itself (own), with spawn, spawn_link
+// and spawn_monitor bound to v as gerl.Spawn is (see overrides). A type of
+// the module named as a built-in one (type Request struct{...}) would
+// otherwise lose to it: yaegi v0.16.1 keeps a dot-imported type where the
+// package declares one of the same name ("unknown field A in struct
+// literal").
+func (s *Server) moduleBuiltins(v *version, own map[string]bool) yaegi.Exports {
 	b := s.env.Builtins()
 	for name, api := range s.overrides(v)[eval.GerlPath+"/gerl"] {
 		switch name {
@@ -215,6 +219,9 @@ func (s *Server) moduleBuiltins(v *version) yaegi.Exports {
 		case "SpawnMonitor":
 			b["spawn_monitor"] = api
 		}
+	}
+	for name := range own {
+		delete(b, name)
 	}
 	return yaegi.Exports{builtinsPath + "/builtins": b}
 }

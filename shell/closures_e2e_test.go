@@ -84,6 +84,7 @@ func TestGenericsAndTypesTravel(t *testing.T) {
 		`func (s *Stack[T]) Push(v T) { s.items = append(s.items, v) }`,
 		`type Oops struct{ Why string }`,
 		`func (o *Oops) Error() string { return "oops: " + o.Why }`,
+		`type Request struct{ A int }`, // named as gerl's own Request
 	} {
 		if got := a.eval(decl); strings.TrimSpace(got) != "" {
 			t.Fatalf("%s printed %q", decl, got)
@@ -93,6 +94,8 @@ func TestGenericsAndTypesTravel(t *testing.T) {
 	a.expect(`rpc("b@127.0.0.1", func() int { s := &Stack[string]{}; s.Push("a"); s.Push("b"); return len(s.items) })`, "2")
 	// An error type of the prompt prints and unwraps there as in Go.
 	a.expect(`rpc("b@127.0.0.1", func() string { err := fmt.Errorf("at %s: %w", node(), &Oops{"x"}); var o *Oops; return fmt.Sprint(err, " ", errors.As(err, &o)) })`, `"at b@127.0.0.1: oops: x true"`)
+	// The prompt's Request, not gerl's, there too.
+	a.expect(`rpc("b@127.0.0.1", func() int { return Request{A: 4}.A })`, "4")
 }
 
 // TestClosureCannotTravel: capturing what cannot travel is an error at the

@@ -3,6 +3,7 @@ package term
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"reflect"
 	"strconv"
 )
@@ -444,7 +445,13 @@ func canonical(t reflect.Type, depth int) (reflect.Type, error) {
 	return nil, unsendable(t.String(), whyNot(t))
 }
 
+// bigIntPtrType is *big.Int, which whyNot points to BigInt.
+var bigIntPtrType = reflect.TypeFor[*big.Int]()
+
 func whyNot(t reflect.Type) string {
+	if t == bigIntPtrType || t == bigIntPtrType.Elem() {
+		return "send the integer as a BigInt, which is exact and immutable: NewBigInt(x)"
+	}
 	switch t.Kind() {
 	case reflect.Chan:
 		return "channels are shared memory; send a pid and let the receiver reply"

@@ -243,6 +243,15 @@ func (in *input) explain(seg Segment, err error) error {
 	if g := in.s.genericOfModule(seg); g != nil {
 		return g
 	}
+	if m := noSymbol.FindStringSubmatch(err.Error()); m != nil {
+		// yaegi's "package strings "strings" has no symbol Nope", in Go's
+		// words; a module's variable is not exported (hotload.md).
+		msg := fmt.Sprintf("%sundefined: %s.%s", m[1], m[2], m[4])
+		if in.s.env.isModule(m[3]) {
+			msg += fmt.Sprintf(" (module %s exports its functions, types and constants; not its variables, which each version has its own of: keep state in a process)", m[2])
+		}
+		return errors.New(msg)
+	}
 	if !strings.Contains(err.Error(), "constant definition loop") {
 		return err
 	}
@@ -263,6 +272,9 @@ func (in *input) explain(seg Segment, err error) error {
 	}
 	return err
 }
+
+// noSymbol is yaegi's error for a name a package does not have.
+var noSymbol = regexp.MustCompile(`^((?:[^\s:]*\.go:)?\d+:\d+: )package (\w+) "([^"]+)" has no symbol (\w+)$`)
 
 func boolInt(b bool) int {
 	if b {

@@ -2,7 +2,10 @@ package hotload
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -201,4 +204,32 @@ func send(to any, m any) { gerl.Send(to, m) }
 	testkit.Eventually(t, waitTime, "the crash report", func() bool {
 		return strings.Contains(h.logs.String(), "goroutine crashed")
 	})
+}
+
+// TestCodePathOnce: each directory is on the code path once (-pa . named
+// the working directory twice), and a directory added again moves to the
+// front, as erl's code:add_patha does.
+func TestCodePathOnce(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.CodePath = []string{"lib", ".", "lib/"} })
+	lib := filepath.Join(h.dir, "lib")
+	if err := os.MkdirAll(lib, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		add  string
+		want []string
+	}{
+		{"", []string{lib, h.dir}},
+		{".", []string{h.dir, lib}},
+		{lib, []string{lib, h.dir}},
+	} {
+		if step.add != "" {
+			if err := h.srv.AddPath(step.add); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := h.srv.CodePath(); !slices.Equal(got, step.want) {
+			t.Errorf("after AddPath(%q): %q, want %q", step.add, got, step.want)
+		}
+	}
 }

@@ -82,6 +82,13 @@ func TestPrompt(t *testing.T) {
 	sh.expect(`nl("counter")`, "hot@host: unchanged, counter version 3\nok")
 	sh.expect(`m()`, "Module   Version  Old  Processes  Source\ncounter  3        2    1          "+h.dir+"/counter.go\nok")
 	sh.expect(`c("fmt")`, "load fmt: invalid module name: \"fmt\" is reserved: the import path of a standard or gerl package, main, or a code built-in\nerror")
+	// A module's variable is not exported; what is not there says so in
+	// Go's words (yaegi's: package counter "counter" has no symbol state).
+	h.write("vars.go", "package vars\n\nvar State = 0\n\nconst Max = 10\n")
+	sh.expect(`c("vars")`, "{ok,vars}")
+	sh.expect(`vars.Max`, "10")
+	sh.expect(`vars.State`, "* 1:1: undefined: vars.State (module vars exports its functions, types and constants; not its variables, which each version has its own of: keep state in a process)")
+	sh.expect(`strings.Nope("a")`, "* 1:1: undefined: strings.Nope")
 	sh.expect(`h("soft_purge")`, "ok")
 	if out := sh.out.String(); !strings.Contains(out, "soft_purge(\"counter\") bool") {
 		t.Fatalf("h(\"soft_purge\") printed %q", out)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -120,13 +121,14 @@ func New(cfg Config) (*Server, error) {
 	if s.stderr == nil {
 		s.stderr = io.Discard
 	}
-	for _, d := range cfg.CodePath {
+	for _, d := range append(slices.Clone(cfg.CodePath), dir) {
 		if !filepath.IsAbs(d) {
 			d = filepath.Join(dir, d)
 		}
-		s.path = append(s.path, filepath.Clean(d))
+		if d = filepath.Clean(d); !slices.Contains(s.path, d) { // -pa . names the directory once
+			s.path = append(s.path, d)
+		}
 	}
-	s.path = append(s.path, dir)
 	gerl := cfg.Env.Exports()
 	s.tables = symbolTables{}
 	for _, t := range []symbolTables{stdlib.Symbols, unrestricted.Symbols, gerl} {
@@ -203,8 +205,10 @@ func (s *Server) AddPath(dir string) error {
 	if !st.IsDir() {
 		return fmt.Errorf("add %s to the code path: not a directory", dir)
 	}
+	dir = filepath.Clean(dir)
 	s.mu.Lock()
-	s.path = append([]string{filepath.Clean(dir)}, s.path...)
+	// At the front, once: a directory added again moves there, as in erl.
+	s.path = append([]string{dir}, slices.DeleteFunc(s.path, func(d string) bool { return d == dir })...)
 	s.mu.Unlock()
 	return nil
 }

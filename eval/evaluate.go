@@ -26,6 +26,19 @@ type Outcome struct {
 	// Notices are things the shell must tell the user, such as a new shell
 	// process after the old one exited.
 	Notices []string
+
+	shown []string // Format's text of values it cannot format alone
+}
+
+// Format returns the text the shell shows for Values[i]: FormatValue's,
+// or for a value of a type typed at the prompt with a String, Error or
+// Format method, what fmt prints of it (those methods are interpreted:
+// FormatValue cannot call them).
+func (o Outcome) Format(i int) string {
+	if i < len(o.shown) && o.shown[i] != "" {
+		return o.shown[i]
+	}
+	return FormatValue(o.Values[i])
 }
 
 // ErrorKind classifies an EvalError.
@@ -118,7 +131,7 @@ func (s *Session) EvalContext(ctx context.Context, src string) (Outcome, error) 
 	s.n++
 	out.N = s.n
 	proc := s.proc
-	s.captured, s.didSet = nil, false
+	s.captured, s.shown, s.didSet = nil, nil, false
 	s.mu.Unlock()
 	// The memory watch names the shell while its input runs.
 	proc.SetBusy(true)
@@ -152,7 +165,7 @@ func (s *Session) EvalContext(ctx context.Context, src string) (Outcome, error) 
 
 	s.mu.Lock()
 	if err == nil && s.didSet {
-		out.Values, out.HasValue = s.captured, true
+		out.Values, out.HasValue, out.shown = s.captured, true, s.shown
 		s.history.add(out.N, s.captured)
 	}
 	s.mu.Unlock()

@@ -42,10 +42,25 @@ func (h *history) get(n, last int) ([]any, error) {
 }
 
 // capture stores the value(s) of the input's last expression; the
-// rewritten input calls it (captureFunc).
+// rewritten input calls it (captureFunc). A value of a type the
+// interpreter declared with a String, Error or Format method comes in
+// yaegi's wrapper (the session lists capture with fmt's print functions,
+// newInterpreter): the value shown is what that method gives, as fmt
+// prints it, and the value kept (Outcome.Values, v(n)) the one the wrapper
+// holds.
 func (s *Session) capture(vals ...any) {
+	var shown []string
+	for i, v := range vals {
+		if raw, ok := interpreted(v); ok {
+			if shown == nil {
+				shown = make([]string, len(vals))
+			}
+			shown[i] = FormatValue(v)
+			vals[i] = raw
+		}
+	}
 	s.mu.Lock()
-	s.captured, s.didSet = vals, true
+	s.captured, s.shown, s.didSet = vals, shown, true
 	s.mu.Unlock()
 }
 

@@ -128,6 +128,7 @@ func (s Segment) yaegiShift() int {
 		if s.Kind == Decl {
 			return len(yaegiFilePrefix)
 		}
+		return len(yaegiMainPrefix) + 1 // and stmtsText's ";"
 	}
 	return len(yaegiMainPrefix)
 }

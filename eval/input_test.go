@@ -201,7 +201,7 @@ func TestSegmentInputOffset(t *testing.T) {
 		{Segment{Stmts, "var x = z", 0}, 1, 22, 8},
 		{Segment{Decl, "func f() { z }", 5}, 1, 25, 16},
 		{Segment{Decl, "import \"fmt\"", 5}, 1, 14, 5},
-		{Segment{Stmts, "func() { z }()", 0}, 1, 36, 8},
+		{Segment{Stmts, "func() { z }()", 0}, 1, 37, 8}, // after stmtsText's ";"
 		{Segment{Stmts, "x", 0}, 1, 1, 0}, // a column inside the prefix clamps to the start
 	}
 	for _, c := range cases {

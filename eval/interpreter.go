@@ -54,6 +54,13 @@ func (s *Session) newInterpreter(builtins map[string]Builtin, packages map[strin
 	if err := yi.Use(yaegi.Exports{shellPath + "/shell": shellSyms}); err != nil {
 		return err
 	}
+	// The last expression's value reaches capture as fmt's print functions
+	// get their arguments: a value with interpreted String, Error or Format
+	// methods in a wrapper that has them (see capture).
+	printing := map[reflect.Value][]reflect.Type{shellSyms[captureFunc]: printingTypes()}
+	if err := yi.Use(yaegi.Exports{".": {"MapTypes": reflect.ValueOf(printing)}}); err != nil {
+		return err
+	}
 	for _, src := range []string{`import "gerl"`, `import . "` + shellPath + `"`, `import ` + shellAlias + ` "` + shellPath + `"`,
 		`var ` + guardTop + ` int`, `var ` + blankSink + ` any`} {
 		if _, err := yi.Eval(src); err != nil {

@@ -128,6 +128,13 @@ var mistakes = []struct{ in, want string }{
 	// not be reached)
 	{`multicall("nosuch.F")`, `[{badrpc,"rpc nosuch.F on sh@host: no such function"}], []`},
 	{`multicall("strings.ToUpper", 1)`, `[{badrpc,"rpc strings.ToUpper: argument 1: cannot use 1 (int) as string"}], []`},
+	// a function literal called at once, typed first in an input: yaegi
+	// declared it as a function main and ran it again after every later
+	// input (a panic in it failed every input after)
+	{`runs := 0`, "0"},
+	{`func() { runs++ }()`, ""},
+	{`runs`, "1"},
+	{`func() { panic("once") }()`, "** exception error: once"},
 	// return and defer outside functions: yaegi crashed compiling the
 	// return, and ran the defer again after every later input
 	{`return 5`, "1:1: return works inside a function only: at the prompt, the value of an input's last expression is printed, so write the value alone"},

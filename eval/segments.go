@@ -58,7 +58,7 @@ func (in *input) runSegments() error {
 			}
 		}
 		if prog == nil {
-			prog, err = in.compile(text)
+			prog, err = in.compile(stmtsText(seg, text))
 		}
 		if err != nil {
 			undo()
@@ -108,6 +108,28 @@ func (in *input) unshadowTypes(seg Segment) (undo func()) {
 			u()
 		}
 	}
+}
+
+// stmtsText is the text of seg (text, as runSegments has it) that yaegi
+// compiles. Statements that begin with func (func() {...}(), a function
+// literal called at once) get a ";" in front: yaegi v0.16.1 takes an input
+// that begins with func for declarations, and when it does not parse as
+// such, declares it as the body of a function main, which it then runs
+// again at the end of every later input (its Program adds the main
+// package's main to the functions every run calls).
+func stmtsText(seg Segment, text string) string {
+	if seg.Kind == Stmts && firstTok(text) == token.FUNC {
+		return ";" + text
+	}
+	return text
+}
+
+// firstTok is the first token of src, comments skipped.
+func firstTok(src string) token.Token {
+	if toks := scanTokens(src); len(toks) > 0 {
+		return toks[0].tok
+	}
+	return token.EOF
 }
 
 // topDecls returns the declarations at the top level of seg: those of a

@@ -80,6 +80,7 @@ type Session struct {
 	n           int        // inputs evaluated so far
 	history     history    // v(n)
 	captured    []any      // what __gerl_result saw in this input
+	shown       []string   // how to show captured values with methods (capture)
 	didSet      bool
 	docs        map[string]Doc
 	closed      bool

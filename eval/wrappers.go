@@ -39,11 +39,7 @@ import (
 func StdlibSymbols() yaegi.Exports {
 	out := maps.Clone(stdlib.Symbols)
 	table := maps.Clone(stdlib.Symbols["."]["MapTypes"].Interface().(map[reflect.Value][]reflect.Type))
-	printing := []reflect.Type{
-		reflect.TypeFor[fmt.Formatter](),
-		reflect.TypeFor[error](),
-		reflect.TypeFor[fmt.Stringer](),
-	}
+	printing := printingTypes()
 	for _, f := range []any{fmt.Errorf, fmt.Fprint, fmt.Fprintf, fmt.Fprintln, fmt.Print, fmt.Printf,
 		fmt.Println, fmt.Sprint, fmt.Sprintf, fmt.Sprintln, fmt.Append, fmt.Appendf, fmt.Appendln,
 		log.Fatal, log.Fatalf, log.Fatalln, log.Panic, log.Panicf, log.Panicln, log.Print, log.Printf, log.Println} {
@@ -57,6 +53,17 @@ func StdlibSymbols() yaegi.Exports {
 	errs["As"], errs["Is"] = reflect.ValueOf(errorsAs), reflect.ValueOf(errorsIs)
 	out["errors/errors"] = errs
 	return out
+}
+
+// printingTypes are the interfaces fmt's print functions look for, in
+// fmt's order: the wrappers yaegi makes for their arguments have the
+// first one an interpreted value implements.
+func printingTypes() []reflect.Type {
+	return []reflect.Type{
+		reflect.TypeFor[fmt.Formatter](),
+		reflect.TypeFor[error](),
+		reflect.TypeFor[fmt.Stringer](),
+	}
 }
 
 // yaegiModule starts the import paths of yaegi's packages, where its

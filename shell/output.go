@@ -71,8 +71,8 @@ func (p *printer) values(o eval.Outcome) {
 		return
 	}
 	parts := make([]string, len(o.Values))
-	for i, v := range o.Values {
-		parts[i] = eval.FormatValue(v)
+	for i := range o.Values {
+		parts[i] = o.Format(i)
 	}
 	fmt.Fprintln(p.out, p.result.Sprint(strings.Join(parts, ", ")))
 }

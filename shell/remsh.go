@@ -25,8 +25,8 @@ const shellService = "gerl.shell"
 // {N, Values, Notices, ErrKind, ErrText, HasValue}.
 func encodeOutcome(o eval.Outcome, err error) term.Tuple {
 	vals := make([]string, len(o.Values))
-	for i, v := range o.Values {
-		vals[i] = eval.FormatValue(v)
+	for i := range o.Values {
+		vals[i] = o.Format(i)
 	}
 	notices := append([]string{}, o.Notices...)
 	kind, text := 0, ""

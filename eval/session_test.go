@@ -56,8 +56,8 @@ func (ts *testShell) eval(src string) string {
 		return ""
 	}
 	parts := make([]string, len(o.Values))
-	for i, v := range o.Values {
-		parts[i] = FormatValue(v)
+	for i := range o.Values {
+		parts[i] = o.Format(i) // as the shell shows it
 	}
 	return strings.Join(parts, ", ")
 }

@@ -59,3 +59,22 @@ func TestInterpretedInterfaceValues(t *testing.T) {
 		}
 	}
 }
+
+// TestInterpretedMethodsShown: the value of an input whose type, typed at
+// the prompt, has a String, Error or Format method is shown as fmt shows
+// it (Temp(21.5) printed 21.5); the value kept is the value itself.
+func TestInterpretedMethodsShown(t *testing.T) {
+	ts := newTestShell(t)
+	evalCases(t, ts, []struct{ in, want string }{
+		{`type Temp float64`, ""},
+		{`func (t Temp) String() string { return fmt.Sprintf("%.1f°C", float64(t)) }`, ""},
+		{`Temp(21.5)`, "21.5°C"},
+		{`x := Temp(3)`, "3.0°C"},
+		{`x + 1`, "4.0°C"},
+		{`v(-1).(Temp) * 2`, "8.0°C"}, // the value kept is a Temp
+		{`type Oops struct{ Why string }`, ""},
+		{`func (o Oops) Error() string { return "oops: " + o.Why }`, ""},
+		{`Oops{"x"}`, `error("oops: x")`},
+		{`type Plain struct{ A int }; Plain{1}`, "{A:1}"},
+	})
+}

@@ -421,6 +421,9 @@ func typeOfReflect(t reflect.Type, gerl *types.Package) types.Type {
 		if t.NumMethod() == 0 {
 			return types.NewInterfaceType(nil, nil)
 		}
+		if t == errorType {
+			return types.Universe.Lookup("error").Type()
+		}
 	case reflect.Func:
 		// The parameters if all are known, else any arguments; the
 		// results as far as they are known, the others any: enough for
@@ -459,7 +462,8 @@ func typeOfReflect(t reflect.Type, gerl *types.Package) types.Type {
 // what yaegi cannot run as Go does: range loops over integers
 // (rewrite_range.go), switches on interface values (rewrite_switch.go),
 // min, max and clear (rewrite_builtin.go), comma-ok pairs outside
-// functions (rewrite_commaok.go).
+// functions (rewrite_commaok.go), values made into errors
+// (rewrite_error.go).
 func indexEdits(src, fn string, u *unit, info *types.Info, sc *checkScope) []edit {
 	w := &indexWalker{src: src, fn: fn, u: u, info: info, checked: sc.pkg, approx: sc.approx, generics: sc.generics, makeChecked: map[ast.Expr]bool{}}
 	w.changes, w.funcLits, w.lvalues = changesIn(u.file, info)
@@ -470,6 +474,7 @@ func indexEdits(src, fn string, u *unit, info *types.Info, sc *checkScope) []edi
 	w.builtinEdits()
 	w.commaOkEdits()
 	w.instanceEdits()
+	w.errorEdits()
 	return dropDeleted(w.edits, w.deleted)
 }
 

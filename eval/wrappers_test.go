@@ -78,3 +78,27 @@ func TestInterpretedMethodsShown(t *testing.T) {
 		{`type Plain struct{ A int }; Plain{1}`, "{A:1}"},
 	})
 }
+
+// TestErrorsOfInterpretedValues: a composite literal of a type typed at
+// the prompt, put into an error variable (declared, assigned, a named
+// result) or converted with error(...), is that error (yaegi left one
+// whose Error method failed, "Method index out of range", or a nil error
+// for a named result, or refused the conversion).
+func TestErrorsOfInterpretedValues(t *testing.T) {
+	ts := newTestShell(t)
+	evalCases(t, ts, []struct{ in, want string }{
+		{`type Bad struct{ W string; N int }`, ""},
+		{`func (b Bad) Error() string { return fmt.Sprint("bad ", b.W, b.N) }`, ""},
+		{`var e1 error = Bad{"a", 1}; e1.Error()`, `"bad a1"`},
+		{`e1 = Bad{W: "b"}; e1.Error()`, `"bad b0"`},
+		{`error(Bad{"c", 2}).Error()`, `"bad c2"`},
+		{`func named() (err error) { err = Bad{"d", 3}; return }; named() != nil`, "true"},
+		{`func inFunc() string { var e error; e = (Bad{"e", 4}); return e.Error() }; inFunc()`, `"bad e4"`},
+		{`type G[T any] struct{ V T }`, ""},
+		{`func (g G[T]) Error() string { return fmt.Sprint("g ", g.V) }`, ""},
+		{`var e2 error = G[int]{5}; e2.Error()`, `"g 5"`},
+		{`var e3 error = nil; e3 == nil`, "true"},
+		{`e3 = error(nil); e3 == nil`, "true"},
+		{`var e4 error = Tuple{1}`, "ERR"}, // not an error: still refused
+	})
+}

@@ -187,6 +187,18 @@ func TestModuleErrorTypes(t *testing.T) {
 	}
 }
 
+// TestModuleErrorValues: a module's own error type, assigned to an error
+// variable as a composite literal or converted with error(...), is that
+// error (yaegi's "Method index out of range"; a nil named result).
+func TestModuleErrorValues(t *testing.T) {
+	h := newHarness(t)
+	h.write("ev.go", "package ev\n\n// Bad is an error of a value receiver.\ntype Bad struct {\n\tW string\n\tN int\n}\n\nfunc (b Bad) Error() string { return b.W }\n\nfunc named() (err error) {\n\terr = Bad{W: \"named\"}\n\treturn\n}\n\n// All makes them every way.\nfunc All() string {\n\tvar a error = Bad{\"a\", 1}\n\tvar b error\n\tb = Bad{W: \"b\"}\n\treturn a.Error() + \" \" + b.Error() + \" \" + error(Bad{\"c\", 2}).Error() + \" \" + named().Error()\n}\n")
+	h.load("ev")
+	if got := h.call("ev.All"); got != "a b c named" {
+		t.Errorf("All() = %q, want %q", got, "a b c named")
+	}
+}
+
 // TestModuleFuncsInTuples: a module's own function in a tuple is a func
 // value, built with T or as a Tuple literal (the interpreter put its
 // syntax node there, "*interp.node", when T became a literal).

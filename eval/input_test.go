@@ -202,7 +202,7 @@ func TestSegmentInputOffset(t *testing.T) {
 		{Segment{Decl, "func f() { z }", 5}, 1, 25, 16},
 		{Segment{Decl, "import \"fmt\"", 5}, 1, 14, 5},
 		{Segment{Stmts, "func() { z }()", 0}, 1, 37, 8}, // after stmtsText's ";"
-		{Segment{Stmts, "x", 0}, 1, 1, 0}, // a column inside the prefix clamps to the start
+		{Segment{Stmts, "x", 0}, 1, 1, 0},               // a column inside the prefix clamps to the start
 	}
 	for _, c := range cases {
 		if got := c.seg.InputOffset(c.line, c.col); got != c.want {

@@ -251,8 +251,7 @@ func (e *Env) codeInterpreter(modules []string, own map[string]bool) (*yaegi.Int
 	for name := range own {
 		delete(builtins, name)
 	}
-	uses := []yaegi.Exports{StdlibSymbols(), unrestricted.Symbols, e.Exports(),
-		{"time/time": {"Sleep": reflect.ValueOf(e.timeSleep)}},
+	uses := []yaegi.Exports{StdlibSymbols(), unrestricted.Symbols, e.Exports(), e.StdOverrides(),
 		{shellPath + "/shell": builtins}}
 	pkgs := e.addedPackages()
 	for _, m := range modules {

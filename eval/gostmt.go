@@ -1,9 +1,11 @@
 package eval
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"runtime/debug"
+	"time"
 
 	"github.com/petermattis/goid"
 
@@ -26,19 +28,21 @@ const (
 // be called directly; spawn processes instead.
 func (e *Env) GoStatement(fn any, args ...any) {
 	l, _ := e.callerLeader()
-	go e.goStatement(l, fn, args, false)
+	go e.goStatement(l, "a go statement", fn, args, false)
 }
 
 // GoStatementSpread is GoStatement for a call whose last argument is
 // spread (f(a, xs...)): args ends with the slice.
 func (e *Env) GoStatementSpread(fn any, args ...any) {
 	l, _ := e.callerLeader()
-	go e.goStatement(l, fn, args, true)
+	go e.goStatement(l, "a go statement", fn, args, true)
 }
 
-// goStatement runs on the goroutine of a go statement; it prints where the
-// process that started it prints (leader).
-func (e *Env) goStatement(leader term.Pid, fn any, args []any, spread bool) {
+// goStatement runs on the goroutine of a go statement (what started it:
+// "a go statement", "time.AfterFunc"); it prints where the process that
+// started it prints (leader), and a panic there is a crash report, not
+// the end of the node.
+func (e *Env) goStatement(leader term.Pid, what string, fn any, args []any, spread bool) {
 	if leader != (term.Pid{}) {
 		id := goid.Get()
 		e.goLeaders.Store(id, leader)
@@ -46,11 +50,35 @@ func (e *Env) goStatement(leader term.Pid, fn any, args []any, spread bool) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			e.node.Logger().Error("goroutine crashed",
+			e.node.Logger().Error("goroutine crashed", "of", what,
 				"func", funcDesc(fn), "reason", term.Format(term.PanicReason(r)), "stack", string(debug.Stack()))
 		}
 	}()
 	callArgs(fn, args, spread)
+}
+
+// StdOverrides returns the functions of the standard library that gerl's
+// interpreters (the prompt's, a module's, received code's) use instead of
+// Go's: time.Sleep yields to a kill, and at the prompt to Ctrl-C;
+// time.AfterFunc and context.AfterFunc run their function as a go
+// statement runs one, printing where the caller prints, and a panic there
+// is a crash report where Go's own would end the node.
+func (e *Env) StdOverrides() map[string]map[string]reflect.Value {
+	return map[string]map[string]reflect.Value{
+		"time/time": {
+			"Sleep": reflect.ValueOf(e.timeSleep),
+			"AfterFunc": reflect.ValueOf(func(d time.Duration, f func()) *time.Timer {
+				l, _ := e.callerLeader()
+				return time.AfterFunc(d, func() { e.goStatement(l, "time.AfterFunc", f, nil, false) })
+			}),
+		},
+		"context/context": {
+			"AfterFunc": reflect.ValueOf(func(ctx context.Context, f func()) (stop func() bool) {
+				l, _ := e.callerLeader()
+				return context.AfterFunc(ctx, func() { e.goStatement(l, "context.AfterFunc", f, nil, false) })
+			}),
+		},
+	}
 }
 
 func funcDesc(fn any) string {

@@ -38,8 +38,9 @@ func (s *Session) newInterpreter(builtins map[string]Builtin, packages map[strin
 		}
 	}
 	// time.Sleep at the prompt must yield to Ctrl-C, and in a process to a
-	// kill, like the sleep built-in.
-	if err := yi.Use(yaegi.Exports{"time/time": {"Sleep": reflect.ValueOf(s.env.timeSleep)}}); err != nil {
+	// kill, like the sleep built-in; a panic in time.AfterFunc's function
+	// must not end the node.
+	if err := yi.Use(s.env.StdOverrides()); err != nil {
 		return err
 	}
 	// The built-ins other packages added go in before the dot import,

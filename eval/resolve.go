@@ -126,8 +126,10 @@ func (e *Env) packageFuncs() (map[string]map[string]reflect.Value, map[string]st
 		fmtFuncs["Printf"] = reflect.ValueOf(func(f string, a ...any) (int, error) { return fmt.Fprintf(out, f, a...) })
 		fmtFuncs["Println"] = reflect.ValueOf(func(a ...any) (int, error) { return fmt.Fprintln(out, a...) })
 	}
-	if timeFuncs := byPath["time"]; timeFuncs != nil {
-		timeFuncs["Sleep"] = reflect.ValueOf(e.timeSleep)
+	for p, funcs := range e.StdOverrides() {
+		if byPath[path.Dir(p)] != nil {
+			maps.Copy(byPath[path.Dir(p)], funcs)
+		}
 	}
 	byName := stdlibPackages()
 	for name, p := range gerlPackages() {

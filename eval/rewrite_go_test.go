@@ -185,3 +185,47 @@ func TestSessionGoStatementArguments(t *testing.T) {
 		t.Fatalf("50 goroutines got %s different arguments", got)
 	}
 }
+
+// TestSessionAfterFuncPanic: a panic in the function of time.AfterFunc or
+// context.AfterFunc typed at the prompt is a crash report, as in a go
+// statement; Go's own AfterFunc let it end the node.
+func TestSessionAfterFuncPanic(t *testing.T) {
+	env := NewEnv()
+	var logs testkit.Buffer
+	n := node.New(node.Config{Name: "sh@host", OnGoroutine: env.OnGoroutine, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	env.Attach(n)
+	var out bytes.Buffer
+	s, err := NewSession(SessionConfig{Env: env, Stdout: &out, Stderr: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		s.Close()
+		if err := n.StopTimeout(waitTime); err != nil {
+			t.Error(err)
+		}
+	}()
+	// Each input waits for its function's message: no panic unwinds prompt
+	// code while a later input compiles (testkit.SkipYaegiRace).
+	for _, c := range []struct{ in, want string }{
+		{`me := self()`, "<sh@host.1.0>"},
+		{`_ = time.AfterFunc(time.Millisecond, func() { defer func() { me ! A("timer") }(); panic("in timer") }); receive(5000)`, "timer"},
+		{`ctx, cancel := context.WithCancel(context.Background()); _ = context.AfterFunc(ctx, func() { defer func() { me ! A("ctx") }(); var m map[int]int; m[1] = 1 }); cancel(); receive(5000)`, "ctx"},
+	} {
+		o, err := s.Eval(c.in)
+		if err != nil {
+			t.Fatalf("%s: %v", c.in, err)
+		}
+		if got := FormatValue(o.Values[len(o.Values)-1]); got != c.want {
+			t.Fatalf("%s => %q, want %q", c.in, got, c.want)
+		}
+	}
+	testkit.Eventually(t, waitTime, "both crash reports in the log", func() bool {
+		l := logs.String()
+		return strings.Contains(l, `of=time.AfterFunc`) && strings.Contains(l, `{panic,\"in timer\"}`) &&
+			strings.Contains(l, `of=context.AfterFunc`) && strings.Contains(l, "assignment to entry in nil map")
+	})
+	if o, err := s.Eval(`1 + 1`); err != nil || FormatValue(o.Values[0]) != "2" {
+		t.Fatalf("after the panics: %v %v", o.Values, err)
+	}
+}

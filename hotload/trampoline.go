@@ -174,23 +174,23 @@ func splitQualified(name string) (mod, fn string, ok bool) {
 // name ("counter.Loop") resolves as everywhere, to the current version.
 
 // overrides returns what v's interpreter uses instead of the Env's
-// exports: spawning into v, and a time.Sleep that a kill interrupts.
+// exports: spawning into v, and the standard library's functions gerl
+// replaces (a time.Sleep that a kill interrupts: eval.StdOverrides).
 func (s *Server) overrides(v *version) yaegi.Exports {
 	e := s.env
-	return yaegi.Exports{
-		"time/time": {"Sleep": reflect.ValueOf(e.Sleep)},
-		eval.GerlPath + "/gerl": {
-			"Spawn": reflect.ValueOf(func(fn any, args ...any) term.Pid {
-				return e.Spawn(s.into(v, fn), args...)
-			}),
-			"SpawnLink": reflect.ValueOf(func(fn any, args ...any) term.Pid {
-				return e.SpawnLink(s.into(v, fn), args...)
-			}),
-			"SpawnMonitor": reflect.ValueOf(func(fn any, args ...any) (term.Pid, term.Ref) {
-				return e.SpawnMonitor(s.into(v, fn), args...)
-			}),
-		},
+	out := yaegi.Exports(e.StdOverrides())
+	out[eval.GerlPath+"/gerl"] = map[string]reflect.Value{
+		"Spawn": reflect.ValueOf(func(fn any, args ...any) term.Pid {
+			return e.Spawn(s.into(v, fn), args...)
+		}),
+		"SpawnLink": reflect.ValueOf(func(fn any, args ...any) term.Pid {
+			return e.SpawnLink(s.into(v, fn), args...)
+		}),
+		"SpawnMonitor": reflect.ValueOf(func(fn any, args ...any) (term.Pid, term.Ref) {
+			return e.SpawnMonitor(s.into(v, fn), args...)
+		}),
 	}
+	return out
 }
 
 // builtinsPath is the package of the prompt's built-ins in a module's

@@ -146,7 +146,11 @@ func (h *reportHandler) Handle(_ context.Context, r slog.Record) error {
 		if r.Message == "process crashed" {
 			fmt.Fprintf(&b, "  process %s (%s) exited: %s\n", attrs["pid"], attrs["func"], attrs["reason"])
 		} else {
-			fmt.Fprintf(&b, "  goroutine of a go statement (%s) crashed: %s\n", attrs["func"], attrs["reason"])
+			of := attrs["of"]
+			if of == "" {
+				of = "a go statement"
+			}
+			fmt.Fprintf(&b, "  goroutine of %s (%s) crashed: %s\n", of, attrs["func"], attrs["reason"])
 		}
 		if h.stack && attrs["stack"] != "" {
 			b.WriteString(indent(attrs["stack"]))

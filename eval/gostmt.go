@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/petermattis/goid"
@@ -62,9 +63,24 @@ func (e *Env) goStatement(leader term.Pid, what string, fn any, args []any, spre
 // Go's: time.Sleep yields to a kill, and at the prompt to Ctrl-C;
 // time.AfterFunc and context.AfterFunc run their function as a go
 // statement runs one, printing where the caller prints, and a panic there
-// is a crash report where Go's own would end the node.
+// is a crash report where Go's own would end the node; log.Fatal,
+// log.Fatalf and log.Fatalln end the calling process (or input) as a
+// panic with their message does, not the node (a worker's log.Fatal(err),
+// common in Go, stopped every process). Its "." entry lists the log
+// functions for yaegi's wrappers, as StdlibSymbols does for fmt's.
 func (e *Env) StdOverrides() map[string]map[string]reflect.Value {
+	fatal := map[string]reflect.Value{
+		"Fatal":   reflect.ValueOf(func(v ...any) { panic(fmt.Sprint(v...)) }),
+		"Fatalf":  reflect.ValueOf(func(format string, v ...any) { panic(fmt.Sprintf(format, v...)) }),
+		"Fatalln": reflect.ValueOf(func(v ...any) { panic(strings.TrimSuffix(fmt.Sprintln(v...), "\n")) }),
+	}
+	printing := map[reflect.Value][]reflect.Type{}
+	for _, f := range fatal {
+		printing[f] = printingTypes()
+	}
 	return map[string]map[string]reflect.Value{
+		".":       {"MapTypes": reflect.ValueOf(printing)},
+		"log/log": fatal,
 		"time/time": {
 			"Sleep": reflect.ValueOf(e.timeSleep),
 			"AfterFunc": reflect.ValueOf(func(d time.Duration, f func()) *time.Timer {

@@ -135,6 +135,9 @@ var mistakes = []struct{ in, want string }{
 	{`func() { runs++ }()`, ""},
 	{`runs`, "1"},
 	{`func() { panic("once") }()`, "** exception error: once"},
+	// log.Fatal ends the input or the process, not the node (Go's exits)
+	{`log.Fatal("bye ", 1)`, "** exception error: bye 1"},
+	{`_, fref := spawn_monitor(func() { log.Fatalf("worker %d: %v", 2, io.EOF) }); receive(Down{Ref: fref}, 5000).(Down).Reason`, `{panic,"worker 2: EOF"}`},
 	// return and defer outside functions: yaegi crashed compiling the
 	// return, and ran the defer again after every later input
 	{`return 5`, "1:1: return works inside a function only: at the prompt, the value of an input's last expression is printed, so write the value alone"},

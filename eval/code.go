@@ -172,6 +172,7 @@ func (e *Env) compileCode(code *cluster.Code) (mk reflect.Value, err error) {
 		params[i] = name + " " + code.Types[i]
 	}
 	imports := make([]string, 0, len(code.Imports))
+	paths := map[string]bool{}
 	for _, spec := range code.Imports {
 		name, quoted, _ := strings.Cut(spec, " ")
 		if quoted == "" {
@@ -181,6 +182,7 @@ func (e *Env) compileCode(code *cluster.Code) (mk reflect.Value, err error) {
 		if err != nil || (name != "" && !token.IsIdentifier(name)) {
 			return mk, fmt.Errorf("bad import %q", spec)
 		}
+		paths[path] = true
 		if name == "" && slices.Contains(code.Modules, path) {
 			continue // codeInterpreter imports the modules
 		}
@@ -196,7 +198,7 @@ func (e *Env) compileCode(code *cluster.Code) (mk reflect.Value, err error) {
 			return mk, err
 		}
 	}
-	yi, err := e.codeInterpreter(code.Modules, topNames(segs))
+	yi, err := e.codeInterpreter(code.Modules, topNames(segs), func(p string) bool { return paths[p] })
 	if err != nil {
 		return mk, err
 	}
@@ -244,8 +246,9 @@ func (e *Env) compileCode(code *cluster.Code) (mk reflect.Value, err error) {
 // standard library, gerl's packages and the built-ins, dot-imported, as at
 // the prompt (but for the names the code declares itself, own, which hide
 // them: yaegi v0.16.1 would keep a built-in type over a declared one, see
-// symbols.dropType), and the given modules.
-func (e *Env) codeInterpreter(modules []string, own map[string]bool) (*yaegi.Interpreter, error) {
+// symbols.dropType), gerl's generic functions of the standard packages it
+// imports (UseStdGenerics), and the given modules.
+func (e *Env) codeInterpreter(modules []string, own map[string]bool, imported func(path string) bool) (*yaegi.Interpreter, error) {
 	yi := yaegi.New(yaegi.Options{Stdout: e.Output(), Stderr: e.PanicTraceFilter(e.Stdout()), Unrestricted: true})
 	builtins := e.Builtins()
 	for name := range own {
@@ -261,6 +264,9 @@ func (e *Env) codeInterpreter(modules []string, own map[string]bool) (*yaegi.Int
 		if err := yi.Use(u); err != nil {
 			return nil, err
 		}
+	}
+	if err := UseStdGenerics(yi, imported); err != nil {
+		return nil, err
 	}
 	for _, src := range []string{`import "gerl"`, `import . "` + shellPath + `"`} {
 		if _, err := yi.Eval(src); err != nil {

@@ -37,6 +37,9 @@ func (s *Session) newInterpreter(builtins map[string]Builtin, packages map[strin
 			return err
 		}
 	}
+	if err := UseStdGenerics(yi, func(string) bool { return true }); err != nil { // imported at any time
+		return err
+	}
 	// time.Sleep at the prompt must yield to Ctrl-C, and in a process to a
 	// kill, like the sleep built-in; a panic in time.AfterFunc's function
 	// must not end the node.

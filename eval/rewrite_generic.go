@@ -63,11 +63,11 @@ func (w *indexWalker) instanceEdits() {
 				calls[id] = x
 			}
 		case *ast.IndexExpr:
-			if id, ok := x.X.(*ast.Ident); ok {
+			if id := identOf(x.X); id != nil {
 				given[id] = explicit{1, x.Lbrack, x.Rbrack}
 			}
 		case *ast.IndexListExpr:
-			if id, ok := x.X.(*ast.Ident); ok {
+			if id := identOf(x.X); id != nil {
 				given[id] = explicit{len(x.Indices), x.Lbrack, x.Rbrack}
 			}
 		}
@@ -87,10 +87,15 @@ next:
 		if g.n >= inst.TypeArgs.Len() || call == nil || w.approximate(call) {
 			continue
 		}
-		if g.n == 0 && w.yaegiInfers(call, w.generics[w.info.Uses[id]], inst) {
+		if g.n == 0 && !inCmp(w.info.Uses[id]) && w.yaegiInfers(call, w.genericDecl(w.info.Uses[id]), inst) {
 			// yaegi's own inference gets it right, and it instantiates a
 			// function twice in one statement where explicit type
-			// arguments fail ("not a generic type").
+			// arguments fail ("not a generic type"). A function of a
+			// standard package assigned at the top level crashes its
+			// compiler there all the same ("invalid memory address").
+			if _, std := stdPackages().generics[w.info.Uses[id]]; std {
+				w.ownFunc(call, top)
+			}
 			continue
 		}
 		args := make([]string, inst.TypeArgs.Len())
@@ -112,6 +117,23 @@ next:
 		w.edits = append(w.edits, edit{off: open, del: close - open, ins: list, anchor: open})
 		w.deleted = append(w.deleted, [2]int{open, close})
 	}
+}
+
+// inCmp reports whether obj is a function of package cmp, whose type
+// arguments are always written: yaegi (v0.16.1) infers none of them
+// (cmp.Compare(a, b): "undefined type for T"), and takes them written.
+func inCmp(obj types.Object) bool {
+	return obj != nil && obj.Pkg() != nil && obj.Pkg().Path() == "cmp"
+}
+
+// genericDecl is the declaration of the generic function obj: one the
+// check saw, or one of the standard packages' (stdPackages); nil if
+// neither.
+func (w *indexWalker) genericDecl(obj types.Object) *ast.FuncDecl {
+	if fd := w.generics[obj]; fd != nil {
+		return fd
+	}
+	return stdPackages().generics[obj]
 }
 
 // topValues are the values assigned by the statements of w's unit
@@ -272,7 +294,8 @@ func (w *indexWalker) yaegiInfers(call *ast.CallExpr, fd *ast.FuncDecl, inst typ
 // elemType is a type of elements: a slice, a pointer, a channel.
 type elemType interface{ Elem() types.Type }
 
-// identOf is the identifier of a called function, f of f(x) and f[T](x).
+// identOf is the identifier of a called function, f of f(x), f[T](x) and
+// pkg.f(x).
 func identOf(x ast.Expr) *ast.Ident {
 	x = ast.Unparen(x)
 	switch f := x.(type) {
@@ -280,6 +303,9 @@ func identOf(x ast.Expr) *ast.Ident {
 		x = f.X
 	case *ast.IndexListExpr:
 		x = f.X
+	}
+	if sel, ok := x.(*ast.SelectorExpr); ok {
+		return sel.Sel // pkg.F: a function of package slices, maps, cmp
 	}
 	id, _ := x.(*ast.Ident)
 	return id
@@ -450,6 +476,9 @@ func priorDecls(units []unit, declsOf func(string) []declSrc) (*token.FileSet, *
 		for _, d := range declsOf(name) {
 			generic = generic || declaresGeneric(d.src, name)
 		}
+	}
+	for i := range units {
+		generic = generic || len(stdUsed(units[i].file)) > 0 // slices.SortFunc(ps, func(x, y P) int {...})
 	}
 	if !generic {
 		return nil, nil

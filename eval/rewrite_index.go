@@ -189,6 +189,7 @@ func eachChecked(src string, pt promptTypes, do func(u *unit, info *types.Info, 
 		info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Uses: map[*ast.Ident]types.Object{},
 			Defs: map[*ast.Ident]types.Object{}, Scopes: map[ast.Node]*types.Scope{},
 			Instances: map[*ast.Ident]types.Instance{}}
+		addStdImports(u, pkg)
 		if !typeCheck(pkg, gerl, u, info) {
 			continue
 		}
@@ -224,13 +225,17 @@ func typeCheck(pkg, gerl *types.Package, u *unit, info *types.Info) (ok bool) {
 }
 
 // gerlImporter knows the package gerl (its types users index, see
-// gerlPackage) and no other: what comes from another has no type, and its
-// index expressions are left alone.
+// gerlPackage), and cmp, slices and maps (the generic functions the
+// interpreter runs from source, stdgeneric.go), and no other: what comes
+// from another has no type, and its index expressions are left alone.
 type gerlImporter struct{ gerl *types.Package }
 
 func (im gerlImporter) Import(path string) (*types.Package, error) {
 	if path == GerlPath {
 		return im.gerl, nil
+	}
+	if pkg, ok := stdPackages().pkgs[path]; ok {
+		return pkg, nil // cmp, slices, maps: their generic functions
 	}
 	return nil, errors.New("not imported")
 }

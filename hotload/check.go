@@ -217,7 +217,8 @@ func newTypeCache(tables symbolTables) *typeCache {
 	for _, src := range generic.Sources {
 		f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.SkipObjectResolution)
 		if err == nil && c.has(f.Name.Name) {
-			c.generic[f.Name.Name] = src
+			// With the functions gerl adds to it (slices.Sort...).
+			c.generic[f.Name.Name] = src + "\n" + eval.StdGenericDecls(f.Name.Name)
 		}
 	}
 	return c

@@ -327,6 +327,9 @@ func (s *Server) compile(p *parsed, v *version, deps map[string]map[string]refle
 			return loadErr(p.name, ErrType, nil, err)
 		}
 	}
+	if err := eval.UseStdGenerics(yi, func(path string) bool { return len(p.imports[path]) > 0 }); err != nil {
+		return loadErr(p.name, ErrType, nil, err)
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = loadErr(p.name, ErrInit, []Problem{{Msg: "initialization panicked: " + term.PanicText(fmt.Sprint(r))}}, nil)

@@ -94,6 +94,8 @@ func TestGenericsAndTypesTravel(t *testing.T) {
 	a.expect(`rpc("b@127.0.0.1", func() int { s := &Stack[string]{}; s.Push("a"); s.Push("b"); return len(s.items) })`, "2")
 	// An error type of the prompt prints and unwraps there as in Go.
 	a.expect(`rpc("b@127.0.0.1", func() string { err := fmt.Errorf("at %s: %w", node(), &Oops{"x"}); var o *Oops; return fmt.Sprint(err, " ", errors.As(err, &o)) })`, `"at b@127.0.0.1: oops: x true"`)
+	// slices' functions in a closure run there (yaegi had no Sort).
+	a.expect(`rpc("b@127.0.0.1", func() []int { xs := []int{3, 1, 2}; slices.Sort(xs); return xs })`, "[1,2,3]")
 	// The prompt's Request, not gerl's, there too.
 	a.expect(`rpc("b@127.0.0.1", func() int { return Request{A: 4}.A })`, "4")
 }

@@ -16,7 +16,7 @@ func TestStdGenerics(t *testing.T) {
 		{`type Celsius float64; cs := []Celsius{2.5, -1, 0}; slices.Sort(cs); cs`, "[-1.0,0.0,2.5]"},
 		{`us := []uint16{9, 3}; slices.Sort(us); us`, "[3,9]"},
 		{`T(slices.Min(xs), slices.Max(xs), slices.Max(ss))`, `{1,3,"c"}`},
-		{`slices.Max([]int{})`, "ERR ** exception error: slices.Max: empty list"},
+		{`slices.Max([]int{})`, "ERR ** exception error: slices.Max: empty list\n     in function  slices.Max"},
 		{`T(slices.BinarySearch(xs, 3))`, "{2,true}"},
 		{`T(slices.BinarySearch(xs, 0))`, "{0,false}"},
 		{`T(slices.Index(xs, 2), slices.Contains(xs, 5), slices.IndexFunc(xs, func(x int) bool { return x > 1 }))`, "{1,false,1}"},

@@ -87,7 +87,11 @@ func (u *userFrames) takeFuncs() []string {
 		if !ok || fn == "a function literal" {
 			continue
 		}
-		if t := fn + " (" + where + ")"; len(out) == 0 || out[len(out)-1] != t {
+		t := fn
+		if where != "" {
+			t += " (" + where + ")"
+		}
+		if len(out) == 0 || out[len(out)-1] != t {
 			out = append(out, t)
 		}
 	}
@@ -109,15 +113,23 @@ func frameText(line string) string {
 	if !ok {
 		return line
 	}
+	if where == "" {
+		return fn
+	}
 	return fn + " at " + where
 }
 
 // frameParts splits a yaegi frame line into the function ("" for a
-// function literal or the input's statements) and where it is.
+// function literal or the input's statements) and where it is: "" for a
+// function of the standard library compiled from source (slices.Max),
+// whose lines are in no file the user has.
 func frameParts(line string) (fn, where string, ok bool) {
 	m := yaegiFrame.FindStringSubmatch(line)
 	if m == nil {
 		return "", "", false
+	}
+	if pkg, _, found := strings.Cut(m[3], "."); found && m[1] == "" && (pkg == "slices" || pkg == "maps" || pkg == "cmp") {
+		return m[3], "", true
 	}
 	fn = strings.TrimPrefix(m[3], "main.")
 	if fn == "" || fn == "main" || fn == "_" || funcLitName.MatchString(fn) {

@@ -39,6 +39,7 @@ func TestFrameText(t *testing.T) {
 		{"1:28: panic: main.outer(...)", "outer at line 1 of the input"},
 		{"3:2: panic: func.func1(...)", "a function literal at line 3 of the input"},
 		{"1:1: panic", "a function literal at line 1 of the input"},
+		{"363:3: panic: slices.Max(...)", "slices.Max"}, // gerl's source, not the input
 		{"something else", "something else"},
 	} {
 		if got := frameText(c.in); got != c.want {

@@ -457,11 +457,12 @@ var genericDecl = regexp.MustCompile(`^(?:func\s+(\w+)\s*\[|type\s+(\w+)\s*\[\s*
 
 // priorDecls is the file of earlier inputs' declarations the check of
 // units needs: when units use a generic function an earlier input
-// declared, the declarations (functions without their bodies, types with
+// declared, or (std: the source may) one of slices, maps or cmp, the
+// declarations (functions without their bodies, types with
 // their methods, constants) of the names units use and do not declare,
 // and of the names those use, up to maxPriorDecls. nil when units use no
 // such function, or the declarations no longer parse.
-func priorDecls(units []unit, declsOf func(string) []declSrc) (*token.FileSet, *ast.File) {
+func priorDecls(units []unit, declsOf func(string) []declSrc, std bool) (*token.FileSet, *ast.File) {
 	used := map[string]bool{}
 	for i := range units {
 		ast.Inspect(units[i].file, func(n ast.Node) bool {
@@ -477,7 +478,7 @@ func priorDecls(units []unit, declsOf func(string) []declSrc) (*token.FileSet, *
 			generic = generic || declaresGeneric(d.src, name)
 		}
 	}
-	for i := range units {
+	for i := 0; std && i < len(units); i++ {
 		generic = generic || len(stdUsed(units[i].file)) > 0 // slices.SortFunc(ps, func(x, y P) int {...})
 	}
 	if !generic {

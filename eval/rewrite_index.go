@@ -160,7 +160,7 @@ func eachChecked(src string, pt promptTypes, do func(u *unit, info *types.Info, 
 	gerl := gerlPackage()
 	var prior []unit // earlier inputs' declarations the input needs
 	if pt.decls != nil {
-		if fset, f := priorDecls(units, pt.decls); f != nil {
+		if fset, f := priorDecls(units, pt.decls, mayUseStd.MatchString(src)); f != nil {
 			f.Name.Name = name // go/types ignores a file of another package
 			prior = []unit{{kind: Decl, fset: fset, file: f}}
 		}
@@ -189,7 +189,9 @@ func eachChecked(src string, pt promptTypes, do func(u *unit, info *types.Info, 
 		info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}, Uses: map[*ast.Ident]types.Object{},
 			Defs: map[*ast.Ident]types.Object{}, Scopes: map[ast.Node]*types.Scope{},
 			Instances: map[*ast.Ident]types.Instance{}}
-		addStdImports(u, pkg)
+		if mayUseStd.MatchString(src) {
+			addStdImports(u, pkg)
+		}
 		if !typeCheck(pkg, gerl, u, info) {
 			continue
 		}

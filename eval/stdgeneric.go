@@ -8,6 +8,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -120,6 +121,10 @@ func importDecl(path string) *ast.GenDecl {
 type importerFunc func(path string) (*types.Package, error)
 
 func (f importerFunc) Import(path string) (*types.Package, error) { return f(path) }
+
+// mayUseStd finds the sources that may call a function of cmp, slices or
+// maps (stdUsed parses them).
+var mayUseStd = regexp.MustCompile(`\b(?:slices|maps|cmp)\s*\.`)
 
 // stdUsed returns the names of cmp, slices and maps that n uses as
 // name.F.

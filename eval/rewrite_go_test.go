@@ -121,24 +121,32 @@ func fmtAny(v []any) string {
 	return b.String()
 }
 
-// TestSessionGoStatementPanic: a panic in a goroutine started at the
-// prompt is a crash report, and the node and the shell go on.
-func TestSessionGoStatementPanic(t *testing.T) {
+// newLoggedSession is a session on a node whose log is returned (its
+// crash reports), stopped when t ends.
+func newLoggedSession(t *testing.T) (*Session, *testkit.Buffer) {
+	t.Helper()
 	env := NewEnv()
-	var logs testkit.Buffer
-	n := node.New(node.Config{Name: "sh@host", OnGoroutine: env.OnGoroutine, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	logs := &testkit.Buffer{}
+	n := node.New(node.Config{Name: "sh@host", OnGoroutine: env.OnGoroutine, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	env.Attach(n)
 	var out bytes.Buffer
 	s, err := NewSession(SessionConfig{Env: env, Stdout: &out, Stderr: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		s.Close()
 		if err := n.StopTimeout(waitTime); err != nil {
 			t.Error(err)
 		}
-	}()
+	})
+	return s, logs
+}
+
+// TestSessionGoStatementPanic: a panic in a goroutine started at the
+// prompt is a crash report, and the node and the shell go on.
+func TestSessionGoStatementPanic(t *testing.T) {
+	s, logs := newLoggedSession(t)
 	// The go statement and the receive are one input, and the crash report
 	// is awaited before the next: a panic unwinding prompt code while an
 	// input compiles is a race inside yaegi (testkit.SkipYaegiRace).
@@ -190,21 +198,7 @@ func TestSessionGoStatementArguments(t *testing.T) {
 // context.AfterFunc typed at the prompt is a crash report, as in a go
 // statement; Go's own AfterFunc let it end the node.
 func TestSessionAfterFuncPanic(t *testing.T) {
-	env := NewEnv()
-	var logs testkit.Buffer
-	n := node.New(node.Config{Name: "sh@host", OnGoroutine: env.OnGoroutine, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	env.Attach(n)
-	var out bytes.Buffer
-	s, err := NewSession(SessionConfig{Env: env, Stdout: &out, Stderr: &out})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		s.Close()
-		if err := n.StopTimeout(waitTime); err != nil {
-			t.Error(err)
-		}
-	}()
+	s, logs := newLoggedSession(t)
 	// Each input waits for its function's message: no panic unwinds prompt
 	// code while a later input compiles (testkit.SkipYaegiRace).
 	for _, c := range []struct{ in, want string }{

@@ -190,51 +190,32 @@ func TestModuleErrorTypes(t *testing.T) {
 	}
 }
 
-// TestModuleErrorValues: a module's own error type, assigned to an error
-// variable as a composite literal or converted with error(...), is that
-// error (yaegi's "Method index out of range"; a nil named result).
-func TestModuleErrorValues(t *testing.T) {
-	h := newHarness(t)
-	h.write("ev.go", "package ev\n\n// Bad is an error of a value receiver.\ntype Bad struct {\n\tW string\n\tN int\n}\n\nfunc (b Bad) Error() string { return b.W }\n\nfunc named() (err error) {\n\terr = Bad{W: \"named\"}\n\treturn\n}\n\n// All makes them every way.\nfunc All() string {\n\tvar a error = Bad{\"a\", 1}\n\tvar b error\n\tb = Bad{W: \"b\"}\n\treturn a.Error() + \" \" + b.Error() + \" \" + error(Bad{\"c\", 2}).Error() + \" \" + named().Error()\n}\n")
-	h.load("ev")
-	if got := h.call("ev.All"); got != "a b c named" {
-		t.Errorf("All() = %q, want %q", got, "a b c named")
-	}
-}
-
-// TestModuleStdGenerics: a module calls slices, maps and cmp as Go does
-// (yaegi had no slices.Sort, and inferred few of the others' type
-// arguments).
-func TestModuleStdGenerics(t *testing.T) {
-	h := newHarness(t)
-	h.write("sg.go", "package sg\n\nimport (\n\t\"cmp\"\n\t\"fmt\"\n\t\"maps\"\n\t\"slices\"\n)\n\ntype item struct {\n\tname string\n\tn    int\n}\n\n// Run sorts and searches.\nfunc Run() string {\n\txs := []int{3, 1, 2}\n\tslices.Sort(xs)\n\tys := slices.Clone(xs)\n\tslices.Reverse(ys)\n\titems := []item{{\"b\", 2}, {\"a\", 1}}\n\tslices.SortFunc(items, func(x, y item) int { return cmp.Compare(x.n, y.n) })\n\tm := maps.Clone(map[string]int{\"k\": 1})\n\treturn fmt.Sprint(xs, ys, slices.Max(xs), items[0].name, len(m))\n}\n")
-	h.load("sg")
-	if got, want := h.call("sg.Run"), "[1 2 3] [3 2 1] 3a1"; got != want {
-		t.Errorf("Run() = %q, want %q", got, want)
-	}
-}
-
-// TestModuleFuncsInTuples: a module's own function in a tuple is a func
-// value, built with T or as a Tuple literal (the interpreter put its
-// syntax node there, "*interp.node", when T became a literal).
-func TestModuleFuncsInTuples(t *testing.T) {
-	h := newHarness(t)
-	h.write("fx.go", "package fx\n\nimport (\n\t\"fmt\"\n\n\t\"gerl\"\n)\n\nfunc seven() int { return 7 }\n\nfunc id[X any](x X) X { return x }\n\n// Kinds builds tuples of functions and calls them.\nfunc Kinds() string {\n\ta, b, c := T(seven, 1), gerl.Tuple{seven}, Tuple{id[string]}\n\treturn fmt.Sprintf(\"%T %T %T %d %s\", a[0], b[0], c[0], a[0].(func() int)(), c[0].(func(string) string)(\"s\"))\n}\n")
-	h.load("fx")
-	want := "func() int func() int func(string) string 7 s"
-	if got := h.call("fx.Kinds"); got != want {
-		t.Errorf("Kinds() = %q, want %q", got, want)
-	}
-}
-
-// TestModuleTypesNamedAsBuiltins: a module's own types named as gerl's
-// (Request, Name) are the module's; yaegi kept the dot-imported built-in
-// ("unknown field A in struct literal"), and the module did not load.
-func TestModuleTypesNamedAsBuiltins(t *testing.T) {
-	h := newHarness(t)
-	h.write("rq.go", "package rq\n\nimport \"fmt\"\n\n// Request is the module's own.\ntype Request struct{ A int }\n\n// Name too.\ntype Name string\n\n// Make uses both, and gerl's Tuple.\nfunc Make() string {\n\tr := Request{A: 4}\n\treturn fmt.Sprint(r.A, \" \", Name(\"n\"), \" \", len(T(1, 2)))\n}\n")
-	h.load("rq")
-	if got := h.call("rq.Make"); got != "4 n 2" {
-		t.Errorf("Make() = %q, want %q", got, "4 n 2")
+// TestModulesRunGo: Go that yaegi alone got wrong, in a module, runs as
+// Go does:
+//   - a module's error type assigned to an error variable as a composite
+//     literal or converted with error(...) is that error (yaegi's
+//     "Method index out of range"; a nil named result);
+//   - slices, maps and cmp are called as in Go (yaegi had no slices.Sort
+//     and inferred few of the others' type arguments);
+//   - a module's own function in a tuple is a func value (the interpreter
+//     put its syntax node there, "*interp.node", when T became a literal);
+//   - a module's types named as gerl's (Request, Name) are the module's
+//     (yaegi kept the dot-imported built-in, "unknown field A in struct
+//     literal", and the module did not load).
+func TestModulesRunGo(t *testing.T) {
+	for _, tc := range []struct{ name, src, call, want string }{
+		{"ev", "package ev\n\n// Bad is an error of a value receiver.\ntype Bad struct {\n\tW string\n\tN int\n}\n\nfunc (b Bad) Error() string { return b.W }\n\nfunc named() (err error) {\n\terr = Bad{W: \"named\"}\n\treturn\n}\n\n// All makes them every way.\nfunc All() string {\n\tvar a error = Bad{\"a\", 1}\n\tvar b error\n\tb = Bad{W: \"b\"}\n\treturn a.Error() + \" \" + b.Error() + \" \" + error(Bad{\"c\", 2}).Error() + \" \" + named().Error()\n}\n", "ev.All", "a b c named"},
+		{"sg", "package sg\n\nimport (\n\t\"cmp\"\n\t\"fmt\"\n\t\"maps\"\n\t\"slices\"\n)\n\ntype item struct {\n\tname string\n\tn    int\n}\n\n// Run sorts and searches.\nfunc Run() string {\n\txs := []int{3, 1, 2}\n\tslices.Sort(xs)\n\tys := slices.Clone(xs)\n\tslices.Reverse(ys)\n\titems := []item{{\"b\", 2}, {\"a\", 1}}\n\tslices.SortFunc(items, func(x, y item) int { return cmp.Compare(x.n, y.n) })\n\tm := maps.Clone(map[string]int{\"k\": 1})\n\treturn fmt.Sprint(xs, ys, slices.Max(xs), items[0].name, len(m))\n}\n", "sg.Run", "[1 2 3] [3 2 1] 3a1"},
+		{"fx", "package fx\n\nimport (\n\t\"fmt\"\n\n\t\"gerl\"\n)\n\nfunc seven() int { return 7 }\n\nfunc id[X any](x X) X { return x }\n\n// Kinds builds tuples of functions and calls them.\nfunc Kinds() string {\n\ta, b, c := T(seven, 1), gerl.Tuple{seven}, Tuple{id[string]}\n\treturn fmt.Sprintf(\"%T %T %T %d %s\", a[0], b[0], c[0], a[0].(func() int)(), c[0].(func(string) string)(\"s\"))\n}\n", "fx.Kinds", "func() int func() int func(string) string 7 s"},
+		{"rq", "package rq\n\nimport \"fmt\"\n\n// Request is the module's own.\ntype Request struct{ A int }\n\n// Name too.\ntype Name string\n\n// Make uses both, and gerl's Tuple.\nfunc Make() string {\n\tr := Request{A: 4}\n\treturn fmt.Sprint(r.A, \" \", Name(\"n\"), \" \", len(T(1, 2)))\n}\n", "rq.Make", "4 n 2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.write(tc.name+".go", tc.src)
+			h.load(tc.name)
+			if got := h.call(tc.call); got != tc.want {
+				t.Errorf("%s() = %q, want %q", tc.call, got, tc.want)
+			}
+		})
 	}
 }

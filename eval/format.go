@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -61,16 +62,30 @@ func FormatValue(v any) string {
 	case reflect.Chan:
 		return fmt.Sprintf("#Chan<%s>", rv.Type())
 	case reflect.Struct:
-		return fmt.Sprintf("%+v", v)
+		return fieldNames(fmt.Sprintf("%+v", v))
 	case reflect.Pointer:
 		if rv.IsNil() {
 			return "nil"
 		}
 		if rv.Elem().Kind() == reflect.Struct {
-			return fmt.Sprintf("&%+v", rv.Elem().Interface())
+			return fieldNames(fmt.Sprintf("&%+v", rv.Elem().Interface()))
 		}
 	}
 	return fmt.Sprintf("%v", v)
+}
+
+// yaegiField is a field name as yaegi's struct types have it: yaegi
+// (v0.16.1) exports an unexported field n as Xn.
+var yaegiField = regexp.MustCompile(`([{ ])X([a-z_][A-Za-z0-9_]*):`)
+
+// fieldNames gives the fields of a struct printed with %+v the names the
+// code declared them with: {n:1}, not yaegi's {Xn:1}. (A field declared
+// Xray would print as ray: yaegi's names do not tell them apart.)
+func fieldNames(text string) string {
+	if !strings.Contains(text, "X") {
+		return text
+	}
+	return yaegiField.ReplaceAllString(text, "$1$2:")
 }
 
 // typeText is t as Go prints it, with the gerl API's types under the

@@ -62,7 +62,8 @@ func TestInterpretedInterfaceValues(t *testing.T) {
 
 // TestInterpretedMethodsShown: the value of an input whose type, typed at
 // the prompt, has a String, Error or Format method is shown as fmt shows
-// it (Temp(21.5) printed 21.5); the value kept is the value itself.
+// it (Temp(21.5) printed 21.5); the value kept is the value itself. A
+// struct's unexported fields show by their names (yaegi's were Xn).
 func TestInterpretedMethodsShown(t *testing.T) {
 	ts := newTestShell(t)
 	evalCases(t, ts, []struct{ in, want string }{
@@ -76,6 +77,9 @@ func TestInterpretedMethodsShown(t *testing.T) {
 		{`func (o Oops) Error() string { return "oops: " + o.Why }`, ""},
 		{`Oops{"x"}`, `error("oops: x")`},
 		{`type Plain struct{ A int }; Plain{1}`, "{A:1}"},
+		// unexported fields by their names, not yaegi's (Xn)
+		{`type priv struct{ n int; Items []string; in Plain }; &priv{n: 1}`, "&{n:1 Items:[] in:{A:0}}"},
+		{`[]priv{{n: 2}}`, "[{n:2 Items:[] in:{A:0}}]"},
 	})
 }
 

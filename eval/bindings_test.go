@@ -109,6 +109,10 @@ func TestTypesDeclaredAgain(t *testing.T) {
 		{`P{Y: 2}`, "{X:0 Y:2}"},
 		{`P{Y: 2}.Get()`, "ERR 1:1: undefined selector: Get"}, // a new type has no methods
 		{`func (p P) Get() int { return p.X + p.Y }; P{1, 2}.Get()`, "3"},
+		// the same declaration again (an input pasted twice) keeps the type
+		{`type Q struct{ X int }; q := Q{1}`, "{X:1}"},
+		{`type Q struct{ X int }`, ""},
+		{`func getX(v Q) int { return v.X }; getX(q)`, "1"},
 		{`type Down struct{ A zzz }`, "ERR 1:21: undefined: zzz"},
 		{`self() ! T(1); _, ok := receive(0).(Tuple); ok`, "true"},
 		{`spawn_monitor(func() {}); receive(5000).(Down).Reason`, "normal"}, // still the built-in

@@ -85,12 +85,15 @@ func (in *input) runSegments() error {
 // unshadowTypes lets the types seg declares at its top level replace
 // the types of the same name, built-in or declared by an earlier input
 // (see symbols.dropType), and returns what puts those back, for a segment
-// that does not compile.
+// that does not compile. A type declared again as it was (an input
+// pasted twice) stays the type it was, so that the values made of it
+// still fit the code that takes it.
 func (in *input) unshadowTypes(seg Segment) (undo func()) {
 	undo = func() {}
 	if !strings.Contains(seg.Text, "type") || in.yi != in.s.yi {
 		return undo
 	}
+	f, shift := parseSegment(seg)
 	var undos []func()
 	for _, d := range topDecls(seg) {
 		gd, ok := d.(*ast.GenDecl)
@@ -98,7 +101,11 @@ func (in *input) unshadowTypes(seg Segment) (undo func()) {
 			continue
 		}
 		for _, spec := range gd.Specs {
-			if u := in.s.syms.dropType(spec.(*ast.TypeSpec).Name.Name); u != nil {
+			ts := spec.(*ast.TypeSpec)
+			if f != nil && in.s.declaredAs(ts.Name.Name, "type "+seg.Text[int(ts.Pos())-1-shift:int(ts.End())-1-shift]) {
+				continue
+			}
+			if u := in.s.syms.dropType(ts.Name.Name); u != nil {
 				undos = append(undos, u)
 			}
 		}

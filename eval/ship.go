@@ -398,6 +398,18 @@ func (s *Session) tagging() *tagging {
 	return t
 }
 
+// declaredAs reports whether an earlier input declared name by src (as
+// written, but for spaces). Safe for concurrent use.
+func (s *Session) declaredAs(name, src string) bool {
+	want := strings.Join(strings.Fields(src), " ")
+	for _, d := range s.declsOf(name) {
+		if strings.Join(strings.Fields(d.src), " ") == want {
+			return true
+		}
+	}
+	return false
+}
+
 // declaredFunc reports whether an earlier input declared name as a
 // function (func name...; not a method, whose declaration is recorded
 // under its receiver's type). Safe for concurrent use.

@@ -1,26 +1,30 @@
-// Statements that belong in a function: an input's statements run in the
-// interpreter's global frame, outside any function, where Go has no
-// return and no defer. yaegi v0.16.1 crashes compiling a return there
-// ("CFG post-order panic: runtime error: invalid memory address"), and
-// keeps a defer in the global frame, where it runs again at the end of
-// every later input. So either is refused before it reaches yaegi, with
-// what to write instead.
+// Statements gerl refuses before yaegi sees them. An input's statements
+// run in the interpreter's global frame, outside any function, where Go
+// has no return and no defer. yaegi v0.16.1 crashes compiling a return
+// there ("CFG post-order panic: runtime error: invalid memory address"),
+// and keeps a defer in the global frame, where it runs again at the end
+// of every later input. And a value alone as a statement in a block (if x
+// { "pos" }) is an error in Go ("is not used") that yaegi takes without
+// a word: at the prompt it reads as erl's if, whose value is printed, and
+// nothing happens. Each is refused with what to write instead.
 
 package eval
 
 import (
 	"go/ast"
+	"go/token"
 	"regexp"
 )
 
 // mayMisplace finds the inputs checkTopLevel must parse: those with the
-// word return or defer.
-var mayMisplace = regexp.MustCompile(`\b(?:return|defer)\b`)
+// word return or defer, or a block.
+var mayMisplace = regexp.MustCompile(`\b(?:return|defer)\b|\{`)
 
 // checkTopLevel returns a *SourceError for the first return or defer
 // statement of src (plain Go: shell input, after the send rewrite) that
-// is outside every function, nil if there is none (or src does not
-// parse: the rewrites after it say why).
+// is outside every function, or value alone as a statement in a block,
+// nil if there is none (or src does not parse: the rewrites after it say
+// why).
 func checkTopLevel(src string) error {
 	if !mayMisplace.MatchString(src) {
 		return nil
@@ -32,10 +36,20 @@ func checkTopLevel(src string) error {
 	var bad error
 	for i := range units {
 		u := &units[i]
-		if u.kind != Stmts {
-			continue
-		}
 		for _, root := range u.nodes() {
+			if bad != nil {
+				return bad
+			}
+			if st, alone := root.(*ast.ExprStmt); alone {
+				// A statement of the input: its value is printed; what
+				// is inside it is not (func() { x }()).
+				bad = unusedValue(src, u, st.X)
+			} else {
+				bad = unusedValue(src, u, root)
+			}
+			if u.kind != Stmts {
+				continue // declarations: functions, where return and defer belong
+			}
 			ast.Inspect(root, func(n ast.Node) bool {
 				if bad != nil {
 					return false
@@ -52,5 +66,34 @@ func checkTopLevel(src string) error {
 			})
 		}
 	}
+	return bad
+}
+
+// unusedValue returns a *SourceError for the first statement in root
+// (a statement of the input, not one alone) that is a value alone, as Go
+// refuses it: not a call, nor a receive. Conversions and built-ins, which
+// Go refuses too, are calls here, and left to the interpreter.
+func unusedValue(src string, u *unit, root ast.Node) error {
+	var bad error
+	ast.Inspect(root, func(n ast.Node) bool {
+		if bad != nil {
+			return false
+		}
+		st, ok := n.(*ast.ExprStmt)
+		if !ok {
+			return true
+		}
+		switch x := ast.Unparen(st.X).(type) {
+		case *ast.CallExpr:
+			return true
+		case *ast.UnaryExpr:
+			if x.Op == token.ARROW {
+				return true
+			}
+		}
+		start, end := u.off(st.X.Pos()), u.off(st.X.End())
+		bad = newSourceError(src, start, "%s is not used: a value alone is a statement only as the input's last, which the prompt prints (a block's is not); assign it, or return it from a function", src[start:end])
+		return false
+	})
 	return bad
 }

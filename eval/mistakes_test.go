@@ -78,7 +78,7 @@ var mistakes = []struct{ in, want string }{
 	// (the process fails at once, and its DOWN is taken here: a later
 	// receive at the prompt must not get it, and no process of this test
 	// may panic while a later input compiles)
-	{`_, ref := spawn_monitor(func() { self() ! 1; receive(1000).(string) }); ref2 := ref; receive(10000).(Down).Ref == ref2`, "true"},
+	{`_, ref := spawn_monitor(func() { self() ! 1; _ = receive(1000).(string) }); ref2 := ref; receive(10000).(Down).Ref == ref2`, "true"},
 	// floods
 	{`me := self(); fp, _ := spawn_monitor(func() { process_flag(A("max_mailbox"), 10); me ! A("ready"); sleep(A("infinity")) }); receive(10000); for i := 0; i < 20; i++ { fp ! i }; receive(10000).(Down).Reason`, "{max_mailbox,10}"},
 	// the blank identifier outside functions, after _, ref := spawn_monitor
@@ -138,6 +138,13 @@ var mistakes = []struct{ in, want string }{
 	// log.Fatal ends the input or the process, not the node (Go's exits)
 	{`log.Fatal("bye ", 1)`, "** exception error: bye 1"},
 	{`_, fref := spawn_monitor(func() { log.Fatalf("worker %d: %v", 2, io.EOF) }); receive(Down{Ref: fref}, 5000).(Down).Reason`, `{panic,"worker 2: EOF"}`},
+	// a value alone in a block: Go refuses it, yaegi did nothing (erl's if
+	// has a value the shell prints; Go's if has none)
+	{`xv := 3; if xv > 0 { "pos" } else { "neg" }`, `1:22: "pos" is not used: a value alone is a statement only as the input's last`},
+	{`spawn(func() { for { receive(); 5 } })`, "1:33: 5 is not used"},
+	{`func addOne(n int) { n + 1 }`, "1:22: n + 1 is not used"},
+	{`xv := 4; xv`, "4"}, // the input's own last value is printed
+	{`if true { fmt.Sprint(1) }; ch1 := make(chan int, 1); ch1 <- 1; if true { <-ch1 }; len(ch1)`, "0"}, // calls and receives are statements
 	// return and defer outside functions: yaegi crashed compiling the
 	// return, and ran the defer again after every later input
 	{`return 5`, "1:1: return works inside a function only: at the prompt, the value of an input's last expression is printed, so write the value alone"},

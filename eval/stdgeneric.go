@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/parser"
+	"go/printer"
 	"go/token"
 	"go/types"
 	"regexp"
@@ -169,20 +170,59 @@ func addStdImports(u *unit, pkg *types.Package) {
 	}
 }
 
-// StdGenericDecls returns the declarations UseStdGenerics compiles into
-// package path ("slices", "maps"), without their package clause and
-// imports, to append to yaegi's source of the package for a type check
-// (a module's, in hotload): a later declaration of a name yaegi's source
-// has is one go/types refuses, leaving yaegi's, which has the same
-// parameters but for S ~[]E. "" for another path.
-func StdGenericDecls(path string) string {
-	src := map[string]string{"slices": slicesSource, "maps": mapsSource}[path]
-	var b strings.Builder
-	for _, line := range strings.SplitAfter(src, "\n") {
-		if strings.HasPrefix(line, "package ") || strings.HasPrefix(line, "import ") {
+// StdGenericSource returns package path ("slices", "maps") as the
+// interpreter has it after UseStdGenerics, for a type check (a module's,
+// in hotload): yaegiSrc, yaegi's source of the package, without the
+// functions gerl replaces, with gerl's and their imports. yaegiSrc itself
+// for another path, or one that does not parse.
+func StdGenericSource(path, yaegiSrc string) string {
+	ours := map[string]string{"slices": slicesSource, "maps": mapsSource}[path]
+	if ours == "" {
+		return yaegiSrc
+	}
+	fset := token.NewFileSet()
+	theirs, err := parser.ParseFile(fset, path+".go", yaegiSrc, parser.ParseComments)
+	mine, err2 := parser.ParseFile(fset, path+"+gerl.go", ours, 0)
+	if err != nil || err2 != nil {
+		return yaegiSrc
+	}
+	replaced := map[string]bool{}
+	for _, d := range mine.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok {
+			replaced[fd.Name.Name] = true
+		}
+	}
+	imported := map[string]bool{}
+	for _, imp := range theirs.Imports {
+		imported[imp.Path.Value] = true
+	}
+	var decls []ast.Decl
+	for _, imp := range mine.Imports {
+		if !imported[imp.Path.Value] {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			decls = append(decls, importDecl(p))
+		}
+	}
+	for _, d := range theirs.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && replaced[fd.Name.Name] {
 			continue
 		}
-		b.WriteString(line)
+		decls = append(decls, d)
+	}
+	theirs.Decls = decls
+	theirs.Comments = nil // they would land among the declarations left
+	var b strings.Builder
+	if err := printer.Fprint(&b, fset, theirs); err != nil {
+		return yaegiSrc
+	}
+	for _, d := range mine.Decls {
+		if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.IMPORT {
+			continue
+		}
+		b.WriteString("\n\n")
+		if err := printer.Fprint(&b, fset, d); err != nil {
+			return yaegiSrc
+		}
 	}
 	return b.String()
 }

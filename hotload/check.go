@@ -218,7 +218,7 @@ func newTypeCache(tables symbolTables) *typeCache {
 		f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.SkipObjectResolution)
 		if err == nil && c.has(f.Name.Name) {
 			// With the functions gerl adds to it (slices.Sort...).
-			c.generic[f.Name.Name] = src + "\n" + eval.StdGenericDecls(f.Name.Name)
+			c.generic[f.Name.Name] = eval.StdGenericSource(f.Name.Name, src)
 		}
 	}
 	return c

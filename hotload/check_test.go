@@ -219,3 +219,15 @@ func TestModulesRunGo(t *testing.T) {
 		})
 	}
 }
+
+// TestModuleStdGenericsChecked: a module's call of slices is checked at
+// load against the functions the interpreter has, gerl's among them.
+func TestModuleStdGenericsChecked(t *testing.T) {
+	h := newHarness(t)
+	h.write("bad.go", "package bad\n\nimport \"slices\"\n\nfunc F() { slices.Sort(\"x\") }\n")
+	_, err := h.srv.Load("bad")
+	var le *LoadError
+	if !errors.As(err, &le) || !errors.Is(err, ErrType) || !strings.Contains(strings.Join(le.Lines(), "\n"), "bad.go:5:12: in call to slices.Sort") {
+		t.Fatalf("load of a wrong call of slices.Sort: %v", err)
+	}
+}

@@ -199,12 +199,18 @@ func TestSessionGoStatementArguments(t *testing.T) {
 // statement; Go's own AfterFunc let it end the node.
 func TestSessionAfterFuncPanic(t *testing.T) {
 	s, logs := newLoggedSession(t)
-	// Each input waits for its function's message: no panic unwinds prompt
-	// code while a later input compiles (testkit.SkipYaegiRace).
-	for _, c := range []struct{ in, want string }{
-		{`me := self()`, "<sh@host.1.0>"},
-		{`_ = time.AfterFunc(time.Millisecond, func() { defer func() { me ! A("timer") }(); panic("in timer") }); receive(5000)`, "timer"},
-		{`ctx, cancel := context.WithCancel(context.Background()); _ = context.AfterFunc(ctx, func() { defer func() { me ! A("ctx") }(); var m map[int]int; m[1] = 1 }); cancel(); receive(5000)`, "ctx"},
+	// Each input waits for its function's message, and the test for its
+	// crash report, before the next input: no panic unwinds prompt code
+	// while a later input compiles (a race inside yaegi,
+	// testkit.SkipYaegiRace).
+	if _, err := s.Eval(`me := self()`); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ in, want, of, reason string }{
+		{`_ = time.AfterFunc(time.Millisecond, func() { defer func() { me ! A("timer") }(); panic("in timer") }); receive(5000)`,
+			"timer", "of=time.AfterFunc", `{panic,\"in timer\"}`},
+		{`ctx, cancel := context.WithCancel(context.Background()); _ = context.AfterFunc(ctx, func() { defer func() { me ! A("ctx") }(); var m map[int]int; m[1] = 1 }); cancel(); receive(5000)`,
+			"ctx", "of=context.AfterFunc", "assignment to entry in nil map"},
 	} {
 		o, err := s.Eval(c.in)
 		if err != nil {
@@ -213,12 +219,11 @@ func TestSessionAfterFuncPanic(t *testing.T) {
 		if got := FormatValue(o.Values[len(o.Values)-1]); got != c.want {
 			t.Fatalf("%s => %q, want %q", c.in, got, c.want)
 		}
+		testkit.Eventually(t, waitTime, "the crash report "+c.of, func() bool {
+			l := logs.String()
+			return strings.Contains(l, c.of) && strings.Contains(l, c.reason)
+		})
 	}
-	testkit.Eventually(t, waitTime, "both crash reports in the log", func() bool {
-		l := logs.String()
-		return strings.Contains(l, `of=time.AfterFunc`) && strings.Contains(l, `{panic,\"in timer\"}`) &&
-			strings.Contains(l, `of=context.AfterFunc`) && strings.Contains(l, "assignment to entry in nil map")
-	})
 	if o, err := s.Eval(`1 + 1`); err != nil || FormatValue(o.Values[0]) != "2" {
 		t.Fatalf("after the panics: %v %v", o.Values, err)
 	}

@@ -286,7 +286,8 @@ func (e *Env) codeInterpreter(modules []string, own map[string]bool, imported fu
 func topNames(segs []Segment) map[string]bool {
 	names := map[string]bool{}
 	for _, seg := range segs {
-		for _, d := range topDecls(seg) {
+		f, _ := parseSegment(seg)
+		for _, d := range topDecls(seg, f) {
 			switch d := d.(type) {
 			case *ast.FuncDecl:
 				if d.Recv == nil {

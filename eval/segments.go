@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/scanner"
 	"go/token"
 	"maps"
 	"reflect"
@@ -95,14 +96,14 @@ func (in *input) unshadowTypes(seg Segment) (undo func()) {
 	}
 	f, shift := parseSegment(seg)
 	var undos []func()
-	for _, d := range topDecls(seg) {
+	for _, d := range topDecls(seg, f) {
 		gd, ok := d.(*ast.GenDecl)
 		if !ok || gd.Tok != token.TYPE {
 			continue
 		}
 		for _, spec := range gd.Specs {
 			ts := spec.(*ast.TypeSpec)
-			if f != nil && in.s.declaredAs(ts.Name.Name, "type "+seg.Text[int(ts.Pos())-1-shift:int(ts.End())-1-shift]) {
+			if in.s.declaredAs(ts.Name.Name, "type "+seg.Text[int(ts.Pos())-1-shift:int(ts.End())-1-shift]) {
 				continue
 			}
 			if u := in.s.syms.dropType(ts.Name.Name); u != nil {
@@ -131,19 +132,21 @@ func stmtsText(seg Segment, text string) string {
 	return text
 }
 
-// firstTok is the first token of src, comments skipped.
+// firstTok is the first token of src, comments skipped: one token
+// scanned, not the whole input (every statement segment asks).
 func firstTok(src string) token.Token {
-	if toks := scanTokens(src); len(toks) > 0 {
-		return toks[0].tok
-	}
-	return token.EOF
+	fset := token.NewFileSet()
+	var s scanner.Scanner
+	s.Init(fset.AddFile("", fset.Base(), len(src)), []byte(src), nil, 0)
+	_, tok, _ := s.Scan()
+	return tok
 }
 
-// topDecls returns the declarations at the top level of seg: those of a
-// Decl segment, and the declaration statements of a Stmts one (type T
-// ... typed at the prompt is one).
-func topDecls(seg Segment) []ast.Decl {
-	f, _ := parseSegment(seg)
+// topDecls returns the declarations at the top level of seg, parsed as
+// f (parseSegment; nil: none): those of a Decl segment, and the
+// declaration statements of a Stmts one (type T ... typed at the prompt
+// is one).
+func topDecls(seg Segment, f *ast.File) []ast.Decl {
 	if f == nil {
 		return nil
 	}

@@ -312,7 +312,10 @@ func (p *parsed) fixMessage(msg string) string {
 	for fn, v := range p.selfFuncs {
 		msg = strings.ReplaceAll(msg, v, p.name+"."+fn)
 	}
-	return strings.ReplaceAll(msg, genericPrefix, "") // generics.go
+	msg = strings.ReplaceAll(msg, genericPrefix, "") // generics.go
+	// A type parameter of a package checked from source (slices.Sort's
+	// E) has no position the module's check can show.
+	return strings.ReplaceAll(msg, " (declared at -)", "")
 }
 
 // rewriteRanges makes the range loops of text that yaegi cannot run as Go
